@@ -1,0 +1,440 @@
+"""Typed models of the interchange contract, v1 (``shared/contract/RECORDS.md``).
+
+These mirror the contract field for field and are the only place that decides whether a record
+is valid. They have no Django imports: the importer, the synthetic force, the rules and the JSON
+Schema published under ``docs/`` all use them.
+
+Anything a record or mention carries beyond the contract is allowed and kept (``extra``): the
+importer stores the record exactly as received, so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    model_validator,
+)
+
+LONDON = ZoneInfo("Europe/London")
+
+# A date-time needs a time part: "2014-01-01" alone is a date, allowed only for dates of birth.
+_DATETIME_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _instant_text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date-time (expected an ISO 8601 string)")
+    if not _DATETIME_SHAPE.match(value):
+        if _DATE_SHAPE.match(value):
+            raise ValueError(f"{value!r} is a date without a time; a date-time is required")
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date-time") from None
+    return parsed
+
+
+def _assume_london(value: dt.datetime) -> dt.datetime:
+    # The contract asks for offsets; a source that omits one on a secondary time means local
+    # time, which in England and Wales is Europe/London.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=LONDON)
+    return value
+
+
+def _require_offset(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"'{value.isoformat()}' has no UTC offset; occurred_at needs one")
+    return value
+
+
+def _date_text(value: Any) -> Any:
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _DATE_SHAPE.match(value):
+        raise ValueError(f"{value!r} is not a date (expected YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date") from None
+
+
+def _empty_to_none(value: Any) -> Any:
+    # RECORDS.md: an empty string counts as a missing value.
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+Instant = Annotated[dt.datetime, BeforeValidator(_instant_text), AfterValidator(_assume_london)]
+OccurredAt = Annotated[dt.datetime, BeforeValidator(_instant_text), AfterValidator(_require_offset)]
+BirthDate = Annotated[dt.date | None, BeforeValidator(_date_text)]
+Text = Annotated[str | None, BeforeValidator(_empty_to_none)]
+
+RecordType = Literal[
+    "call", "crime", "concern", "missing", "custody", "police_protection", "referral",
+    "strategy_discussion", "investigation", "intelligence", "rso", "marac", "cp_plan",
+]
+RECORD_TYPES: tuple[str, ...] = RecordType.__args__  # type: ignore[attr-defined]
+
+Role = Literal[
+    "victim", "suspect", "offender", "witness", "reporting_person", "child_present", "subject",
+    "missing_person", "detainee", "parent_carer", "household_member", "associate", "professional",
+]
+PersonFlag = Literal[
+    "looked_after", "child_protection_plan", "cse_risk", "cce_risk", "rso", "mental_health",
+    "learning_disability", "substance_misuse", "disability", "pregnant",
+]
+PremisesType = Literal[
+    "private_dwelling", "care_home", "school", "licensed_premises", "takeaway", "hotel",
+    "public_place", "police_station", "hospital", "online", "other",
+]
+Agency = Literal["childrens_social_care", "school", "health", "mash", "other"]
+OffenceGroup = Literal[
+    "violence", "sexual", "domestic_abuse", "online_sexual", "neglect", "exploitation", "drugs",
+    "robbery", "criminal_damage", "other",
+]
+CrimeFlag = Literal[
+    "domestic_abuse", "child_sexual_abuse", "child_sexual_exploitation",
+    "child_criminal_exploitation", "online", "honour_based", "fgm", "indecent_images",
+]
+
+
+class ContractModel(BaseModel):
+    """Base for every contract object: unknown fields are kept, never dropped."""
+
+    model_config = ConfigDict(extra="allow", frozen=False, populate_by_name=True)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Fields the contract does not name, exactly as received."""
+        return dict(self.__pydantic_extra__ or {})
+
+
+class Location(ContractModel):
+    address: Text = None
+    postcode: Text = None
+    premises_type: PremisesType | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class SourceObject(ContractModel):
+    object_type: Literal["vehicle", "phone", "device", "online_account"]
+    identifier: Annotated[str, BeforeValidator(_empty_to_none)]
+    description: Text = None
+
+
+class Mention(ContractModel):
+    mention_id: Annotated[str, BeforeValidator(_empty_to_none)]
+    role: Role
+    forename: Text = None
+    middle_names: Text = None
+    surname: Text = None
+    aliases: list[str] = Field(default_factory=list)
+    date_of_birth: BirthDate = None
+    age_estimate: StrictInt | None = Field(default=None, ge=0, le=120)
+    gender: Literal["female", "male", "other", "unknown"] | None = None
+    address: Text = None
+    postcode: Text = None
+    phone: Text = None
+    identifiers: dict[str, str | None] = Field(default_factory=dict)
+    flags: list[PersonFlag] = Field(default_factory=list)
+    spoken_to: StrictBool | None = None
+    spoken_to_alone: StrictBool | None = None
+    demeanour: Text = None
+    views: Text = None
+
+
+class RecordLink(ContractModel):
+    source_system: str
+    source_id: str
+    relation: Literal["follows_from", "part_of", "about"]
+
+
+class RecordBase(ContractModel):
+    record_type: RecordType
+    source_system: Annotated[str, BeforeValidator(_empty_to_none)]
+    source_id: Annotated[str, BeforeValidator(_empty_to_none)]
+    version: StrictInt | None = None
+    occurred_at: OccurredAt
+    recorded_at: Instant | None = None
+    location: Location | None = None
+    people: list[Mention]
+    objects: list[SourceObject] = Field(default_factory=list)
+    summary: Text = None
+    links: list[RecordLink] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _mention_ids_unique(self) -> RecordBase:
+        seen: dict[str, int] = {}
+        for index, mention in enumerate(self.people):
+            if mention.mention_id in seen:
+                raise ValueError(
+                    f"people[{index}].mention_id: {mention.mention_id!r} repeats "
+                    f"people[{seen[mention.mention_id]}]; mention ids are unique within a record"
+                )
+            seen[mention.mention_id] = index
+        return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source_system, self.source_id)
+
+
+# --- record types -------------------------------------------------------------------------
+
+
+class GradeChange(ContractModel):
+    at: Instant
+    grade: Literal["emergency", "priority", "scheduled", "resolution_without_deployment"]
+    reason: Text = None
+    welfare_check: StrictBool | None = None
+
+
+class Call(RecordBase):
+    record_type: Literal["call"]
+    category: Literal[
+        "domestic", "child_concern", "missing", "assault", "sexual", "public_order", "other"
+    ] | None = None
+    grade_history: list[GradeChange] = Field(default_factory=list)
+    attended_at: Instant | None = None
+    closed_at: Instant | None = None
+
+
+class Crime(RecordBase):
+    record_type: Literal["crime"]
+    offence: Text = None
+    offence_group: OffenceGroup | None = None
+    flags: list[CrimeFlag] = Field(default_factory=list)
+    status: Literal["open", "closed"] | None = None
+    outcome: Text = None
+
+
+class RiskAssessment(ContractModel):
+    tool: Literal["DASH", "DARA", "other"] | None = None
+    level: Literal["standard", "medium", "high"] | None = None
+    yes_count: StrictInt | None = Field(default=None, ge=0)
+    assessed_at: Instant | None = None
+
+
+class AgencyReferral(ContractModel):
+    agency: Agency
+    at: Instant | None = None
+
+
+class Concern(RecordBase):
+    record_type: Literal["concern"]
+    concern_type: Literal[
+        "child_at_risk", "domestic_abuse_noncrime", "neglect", "exploitation", "mental_health",
+        "online_safety", "other",
+    ] | None = None
+    risk_assessment: RiskAssessment | None = None
+    referred_to: list[AgencyReferral] = Field(default_factory=list)
+
+
+class MissingEpisode(RecordBase):
+    record_type: Literal["missing"]
+    classification: Literal["missing", "absent"] | None = None
+    risk_level: Literal["no_apparent", "very_low", "low", "medium", "high"] | None = None
+    reported_at: Instant | None = None
+    found_at: Instant | None = None
+    found_location: Location | None = None
+    from_care: StrictBool | None = None
+    safe_and_well_at: Instant | None = None
+    return_interview_offered_at: Instant | None = None
+    return_interview_completed_at: Instant | None = None
+    trigger_plan: StrictBool | None = None
+    exploitation_indicators: list[str] = Field(default_factory=list)
+
+
+class Custody(RecordBase):
+    record_type: Literal["custody"]
+    grounds: Literal["offence", "breach", "warrant", "s136_mental_health"] | None = None
+    offence: Text = None
+    arrived_at: Instant | None = None
+    detention_authorised_at: Instant | None = None
+    reviews: list[Instant] = Field(default_factory=list)
+    appropriate_adult_requested_at: Instant | None = None
+    appropriate_adult_arrived_at: Instant | None = None
+    healthcare_seen_at: Instant | None = None
+    charged_at: Instant | None = None
+    bail_refused: StrictBool | None = None
+    accommodation_requested_at: Instant | None = None
+    accommodation_outcome: Literal[
+        "provided", "refused", "unavailable", "secure_unavailable", "not_requested"
+    ] | None = None
+    accommodation_escalated_at: Instant | None = None
+    transferred_at: Instant | None = None
+    released_at: Instant | None = None
+    detention_certificate_at: Instant | None = None
+    referral_to_csc_at: Instant | None = None
+
+
+class PoliceProtection(RecordBase):
+    record_type: Literal["police_protection"]
+    started_at: Instant | None = None
+    designated_officer: Text = None
+    local_authority_informed_at: Instant | None = None
+    parents_informed_at: Instant | None = None
+    child_informed_at: Instant | None = None
+    ended_at: Instant | None = None
+    end_reason: Literal["returned_home", "la_accommodation", "epo_obtained", "other"] | None = None
+    protective_plan: Text = None
+
+
+class Referral(RecordBase):
+    record_type: Literal["referral"]
+    from_unit: Text = None
+    to_agency: Agency | None = None
+    sent_at: Instant | None = None
+    received_at: Instant | None = None
+    decision_at: Instant | None = None
+    decision: Literal[
+        "no_further_action", "early_help", "section_17", "section_47", "already_open"
+    ] | None = None
+    feedback_at: Instant | None = None
+
+
+class Action(ContractModel):
+    description: Text = None
+    owner: Text = None
+    due_at: Instant | None = None
+    done_at: Instant | None = None
+
+
+class StrategyDiscussion(RecordBase):
+    record_type: Literal["strategy_discussion"]
+    held_at: Instant | None = None
+    agencies: list[str] = Field(default_factory=list)
+    decisions: Text = None
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Allocation(ContractModel):
+    at: Instant
+    officer_id: Text = None
+    team: Text = None
+    specialist: StrictBool | None = None
+
+
+class Activity(ContractModel):
+    at: Instant
+    type: Text = None
+    note: Text = None
+
+
+class SupervisoryReview(ContractModel):
+    at: Instant
+    by: Text = None
+
+
+class DeviceExamination(ContractModel):
+    device_id: Text = None
+    seized_at: Instant | None = None
+    submitted_at: Instant | None = None
+    examined_at: Instant | None = None
+
+
+class ChargingSubmission(ContractModel):
+    submitted_at: Instant
+    decision_at: Instant | None = None
+    decision: Text = None
+
+
+class Investigation(RecordBase):
+    record_type: Literal["investigation"]
+    opened_at: Instant | None = None
+    allocations: list[Allocation] = Field(default_factory=list)
+    activity: list[Activity] = Field(default_factory=list)
+    supervisory_reviews: list[SupervisoryReview] = Field(default_factory=list)
+    devices: list[DeviceExamination] = Field(default_factory=list)
+    charging: list[ChargingSubmission] = Field(default_factory=list)
+    offence_group: OffenceGroup | None = None
+    flags: list[CrimeFlag] = Field(default_factory=list)
+    closed_at: Instant | None = None
+    outcome: Text = None
+
+
+class Intelligence(RecordBase):
+    record_type: Literal["intelligence"]
+    grading: Text = None
+    topics: list[Literal["cse", "cce", "county_lines", "online", "trafficking", "other"]] = Field(
+        default_factory=list
+    )
+    follow_up_at: Instant | None = None
+
+
+class RsoRecord(RecordBase):
+    record_type: Literal["rso"]
+    registered_at: Instant | None = None
+    risk_level: Literal["low", "medium", "high", "very_high"] | None = None
+    management: Literal["active", "reactive"] | None = None
+    arms_assessed_at: Instant | None = None
+    visits: list[Instant] = Field(default_factory=list)
+    flagged_on: list[str] = Field(default_factory=list)
+
+
+class Marac(RecordBase):
+    record_type: Literal["marac"]
+    referred_at: Instant | None = None
+    criteria: Literal[
+        "visible_high_risk", "professional_judgement", "potential_escalation", "repeat"
+    ] | None = None
+    information_shared_before: StrictBool | None = None
+    meeting_at: Instant | None = None
+    actions: list[Action] = Field(default_factory=list)
+
+
+class CpPlan(RecordBase):
+    record_type: Literal["cp_plan"]
+    started_at: Instant | None = None
+    ended_at: Instant | None = None
+    category: Literal["neglect", "physical", "sexual", "emotional", "multiple"] | None = None
+
+
+SourceRecord = Annotated[
+    Union[
+        Call, Crime, Concern, MissingEpisode, Custody, PoliceProtection, Referral,
+        StrategyDiscussion, Investigation, Intelligence, RsoRecord, Marac, CpPlan,
+    ],
+    Field(discriminator="record_type"),
+]
+
+MODEL_FOR_TYPE: dict[str, type[RecordBase]] = {
+    "call": Call, "crime": Crime, "concern": Concern, "missing": MissingEpisode,
+    "custody": Custody, "police_protection": PoliceProtection, "referral": Referral,
+    "strategy_discussion": StrategyDiscussion, "investigation": Investigation,
+    "intelligence": Intelligence, "rso": RsoRecord, "marac": Marac, "cp_plan": CpPlan,
+}
+
+RECORD_ADAPTER: TypeAdapter[RecordBase] = TypeAdapter(SourceRecord)
+
+
+def parse_record(data: dict[str, Any]) -> RecordBase:
+    """Validate one record (already decoded from JSON). Raises ``pydantic.ValidationError``."""
+    return RECORD_ADAPTER.validate_python(data)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a source record, generated from these models (published in docs/)."""
+    schema = RECORD_ADAPTER.json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Vigil source record (interchange contract v1)"
+    return schema
