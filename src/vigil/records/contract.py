@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -410,10 +410,7 @@ class CpPlan(RecordBase):
 
 
 SourceRecord = Annotated[
-    Union[
-        Call, Crime, Concern, MissingEpisode, Custody, PoliceProtection, Referral,
-        StrategyDiscussion, Investigation, Intelligence, RsoRecord, Marac, CpPlan,
-    ],
+    Call | Crime | Concern | MissingEpisode | Custody | PoliceProtection | Referral | StrategyDiscussion | Investigation | Intelligence | RsoRecord | Marac | CpPlan,
     Field(discriminator="record_type"),
 ]
 

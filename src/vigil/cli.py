@@ -1,0 +1,284 @@
+"""The ``vigil`` command (shared/contract/CLI.md).
+
+With ``--json`` a command prints exactly the contract's shape on standard output and nothing
+else there; progress and messages go to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _setup_django(migrate: bool = True) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:{os.getuid()}"
+
+
+# --- import and quarantine -----------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.records.actions import import_and_log
+
+    paths = [Path(p) for p in args.paths]
+    progress, finish = _import_progress(paths, enabled=sys.stderr.isatty() and not args.json)
+    try:
+        summary = import_and_log(paths, actor=_actor(), progress=progress)
+    finally:
+        finish()
+    if args.json:
+        _print_json(summary.as_contract())
+    else:
+        _print_import_summary(summary)
+        for problem in summary.unreadable:
+            print(f"vigil import: {problem}", file=sys.stderr)
+    return EXIT_USAGE if summary.unreadable else EXIT_OK
+
+
+def _import_progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], None]]:
+    if not enabled:
+        return None, lambda: None
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    total = sum(p.stat().st_size for p in paths if p.is_file())
+    bar = Progress(
+        TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TextColumn("{task.fields[counts]}"), TimeRemainingColumn(), transient=False,
+    )
+    bar.start()
+    task = bar.add_task("import", total=total or None, counts="")
+    started = dt.datetime.now()
+
+    def update(done: int, summary: Any) -> None:
+        seconds = max((dt.datetime.now() - started).total_seconds(), 1e-6)
+        counts = (f"{summary.received:,} records ({summary.received / seconds:,.0f}/s), "
+                  f"{summary.imported:,} new, {summary.quarantined:,} quarantined")
+        bar.update(task, completed=done, counts=counts)
+
+    return update, bar.stop
+
+
+def _print_import_summary(summary: Any) -> None:
+    print(f"{summary.files} file(s): {summary.received:,} records received, "
+          f"{summary.imported:,} imported, {summary.unchanged:,} unchanged, "
+          f"{summary.replaced:,} replaced, {summary.quarantined:,} quarantined")
+    shown = summary.errors[:20]
+    for error in shown:
+        where = f"{error['file']}" + (f" line {error['line']}" if error["line"] else "")
+        ident = f" ({error['source_id']})" if error.get("source_id") else ""
+        print(f"  {where}{ident}: {'; '.join(error['reasons'])}")
+    if len(summary.errors) > len(shown):
+        print(f"  … and {len(summary.errors) - len(shown):,} more: see `vigil quarantine list`")
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.records.models import QuarantinedRecord
+
+    entries = QuarantinedRecord.objects.order_by("file", "line")
+    if not args.all:
+        entries = entries.filter(resolved_by_batch__isnull=True)
+    rows = [
+        {"file": q.file, "line": q.line, "source_system": q.source_system or None,
+         "source_id": q.source_id or None, "reasons": q.reasons,
+         "resolved": q.resolved_by_batch_id is not None, "raw": q.raw}
+        for q in entries.iterator(chunk_size=2000)
+    ]
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("Quarantine is empty." if args.all else "No records are waiting in quarantine.")
+    for row in rows:
+        ident = f"{row['source_system'] or '?'}/{row['source_id'] or '?'}"
+        state = " (resolved)" if row["resolved"] else ""
+        print(f"{row['file']} line {row['line']} {ident}{state}")
+        for reason in row["reasons"]:
+            print(f"    {reason}")
+    return EXIT_OK
+
+
+# --- synthetic force ------------------------------------------------------------------------
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from vigil.synth import generate
+
+    out = Path(args.out)
+    show = sys.stderr.isatty()
+
+    def progress(people: int) -> None:
+        if show:
+            print(f"\r{people:,} of {args.people:,} people", end="", file=sys.stderr)
+
+    summary = generate(out, people=args.people, seed=args.seed, start=args.start, days=args.days,
+                       progress=progress)
+    if show:
+        print(file=sys.stderr)
+    if args.json:
+        _print_json(summary)
+    else:
+        records = sum(summary.get("records", {}).values()) if isinstance(summary.get("records"), dict) else summary.get("records")
+        print(f"Wrote a synthetic force of {args.people:,} people ({records:,} records) to {out}")
+    return EXIT_OK
+
+
+# --- accounts and the web application --------------------------------------------------------
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from vigil.accounts.actions import AccountError, add_user
+
+    password: str | None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+    else:
+        password = None
+    try:
+        user = add_user(args.username, args.role, password, actor=_actor())
+    except AccountError as exc:
+        print(f"vigil user add: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as exc:
+        print(f"vigil user add: password refused: {' '.join(exc.messages)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        _print_json({"username": user.username, "role": user.role})
+    else:
+        print(f"Created {user.username} with role {user.role}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.web.server import serve
+
+    serve(args.host, args.port, workers=args.workers)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.web.demo import build_demo
+
+    build_demo(people=args.people, seed=args.seed, out=Path(args.out) if args.out else None)
+    return EXIT_OK
+
+
+# --- argument parsing -------------------------------------------------------------------------
+
+
+def _datetime_arg(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset")
+    return value
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vigil", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="import NDJSON record files")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-assess", action="store_true",
+                   help="do not bring identity resolution and alerts up to date afterwards")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("quarantine", help="records that broke the contract")
+    qsub = p.add_subparsers(dest="quarantine_command", required=True)
+    q = qsub.add_parser("list", help="list quarantined records and why")
+    q.add_argument("--all", action="store_true", help="include those since fixed and re-imported")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_quarantine_list)
+
+    p = sub.add_parser("synth", help="write a synthetic force and its ground truth")
+    p.add_argument("--people", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--start", type=_date_arg, default=dt.date(2013, 1, 1))
+    p.add_argument("--days", type=int, default=730)
+    p.add_argument("--out", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("user", help="accounts")
+    usub = p.add_subparsers(dest="user_command", required=True)
+    u = usub.add_parser("add", help="create an account")
+    u.add_argument("username")
+    u.add_argument("--role", required=True)
+    u.add_argument("--password-stdin", action="store_true")
+    u.add_argument("--json", action="store_true")
+    u.set_defaults(func=cmd_user_add)
+
+    p = sub.add_parser("serve", help="serve the web application")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="generate and import a demo force with demo accounts")
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--out", help="where to write the synthetic files (default: data folder)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

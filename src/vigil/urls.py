@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("vigil.accounts.urls")),
+    path("", include("vigil.web.urls")),
+]
