@@ -28,7 +28,7 @@ from vigil.records.models import ImportBatch
 from vigil.records.reasons import reasons_from
 from vigil.records.store import BatchWriter, ValidRecord
 
-BATCH_SIZE = 1000
+BATCH_SIZE = int(os.environ.get("VIGIL_IMPORT_BATCH_SIZE", "1000"))
 SNIFF_BYTES = 65536
 SNIFF_LINES = 5
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -127,7 +127,7 @@ class PersonMention(models.Model):
 class RecordObject(models.Model):
     """A vehicle, phone, device or online account named in a record."""
 
-    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="objects")
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="source_objects")
     object_type = models.CharField(max_length=32)
     identifier = models.CharField(max_length=200, help_text="normalised")
     description = models.TextField(blank=True)

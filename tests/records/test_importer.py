@@ -1,0 +1,272 @@
+"""The importer: every kind of bad input gets its own clear message, and nothing held is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import EXAMPLES, call, write_ndjson
+from vigil.records.importer import import_files
+from vigil.records.models import (
+    ImportBatch,
+    Location,
+    PersonMention,
+    QuarantinedRecord,
+    Record,
+    RecordLink,
+    RecordObject,
+    RecordVersion,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def held() -> list[tuple[str, str, str]]:
+    return sorted(Record.objects.values_list("source_system", "source_id", "content_hash"))
+
+
+def test_contract_examples_import_completely() -> None:
+    files = sorted(EXAMPLES.glob("*/records.ndjson"))
+    lines = sum(len(f.read_text().splitlines()) for f in files)
+    summary = import_files(files)
+    assert summary.as_contract() == {
+        "files": len(files), "received": lines, "imported": lines, "unchanged": 0,
+        "replaced": 0, "quarantined": 0, "errors": [],
+    }
+    assert Record.objects.count() == lines
+    collins = Record.objects.get(source_system="storm", source_id="CAD-1001")
+    assert collins.record_type == "call"
+    assert collins.mentions.count() == 4
+    kayleigh = collins.mentions.get(mention_id="k")
+    assert (kayleigh.forename, kayleigh.postcode, str(kayleigh.date_of_birth)) == (
+        "Kayleigh", "B12 9QD", "2008-05-06")
+    assert kayleigh.payload["demeanour"] is None and kayleigh.payload["spoken_to"] is False
+    assert collins.location is not None and collins.location.postcode == "B12 9QD"
+    # The household's address is one location however often it is named.
+    assert Location.objects.filter(postcode="B12 9QD").count() == 1
+
+
+def test_reimport_changes_nothing(tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "a.ndjson", [call("C-1"), call("C-2"), b"{not json}"])
+    first = import_files([path])
+    before = (held(), PersonMention.objects.count(), QuarantinedRecord.objects.count())
+    second = import_files([path])
+    assert (first.imported, first.quarantined) == (2, 1)
+    assert (second.imported, second.unchanged, second.replaced, second.quarantined) == (0, 2, 0, 1)
+    assert (held(), PersonMention.objects.count(), QuarantinedRecord.objects.count()) == before
+
+
+def test_key_order_does_not_make_a_record_different(tmp_path: Path) -> None:
+    record = call("C-1")
+    shuffled = dict(reversed(list(record.items())))
+    import_files([write_ndjson(tmp_path / "a.ndjson", [record])])
+    summary = import_files([write_ndjson(tmp_path / "b.ndjson", [shuffled])])
+    assert summary.unchanged == 1
+
+
+def test_higher_version_replaces_and_keeps_history(tmp_path: Path) -> None:
+    v1 = call("C-1", version=1, summary="first")
+    v2 = call("C-1", version=2, summary="second")
+    v2["people"].append({"mention_id": "m", "role": "parent_carer", "forename": "Jo"})
+    import_files([write_ndjson(tmp_path / "1.ndjson", [v1])])
+    mention_pk = PersonMention.objects.get(mention_id="c1").pk
+    summary = import_files([write_ndjson(tmp_path / "2.ndjson", [v2])])
+    assert summary.replaced == 1
+    record = Record.objects.get()
+    assert (record.version, record.summary) == (2, "second")
+    history = RecordVersion.objects.get()
+    assert history.payload["summary"] == "first" and history.version == 1
+    # A kept mention keeps its row (identity decisions hang on it); a new one is added.
+    assert PersonMention.objects.get(mention_id="c1").pk == mention_pk
+    assert sorted(record.mentions.values_list("mention_id", flat=True)) == ["c1", "m"]
+    # An equal or lower version is reported as unchanged and changes nothing.
+    stale = import_files([write_ndjson(tmp_path / "3.ndjson", [call("C-1", version=1, summary="old")])])
+    assert (stale.unchanged, stale.replaced) == (1, 0)
+    assert Record.objects.get().summary == "second"
+
+
+def test_without_versions_a_different_record_replaces(tmp_path: Path) -> None:
+    import_files([write_ndjson(tmp_path / "1.ndjson", [call("C-1", summary="a")])])
+    summary = import_files([write_ndjson(tmp_path / "2.ndjson", [call("C-1", summary="b")])])
+    assert summary.replaced == 1
+    assert Record.objects.get().summary == "b"
+    assert RecordVersion.objects.get().payload["summary"] == "a"
+
+
+def test_two_versions_in_one_file_apply_in_order(tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "a.ndjson", [call("C-1", version=1), call("C-1", version=3),
+                                                call("C-1", version=2)])
+    summary = import_files([path])
+    assert (summary.imported, summary.replaced, summary.unchanged) == (1, 1, 1)
+    assert Record.objects.get().version == 3
+
+
+def test_fields_beyond_the_contract_are_kept(tmp_path: Path) -> None:
+    record = call("C-1", force_code="WM", people=[{
+        "mention_id": "c1", "role": "victim", "forename": "Amy", "ethnicity": "W1"}])
+    import_files([write_ndjson(tmp_path / "a.ndjson", [record])])
+    stored = Record.objects.get()
+    assert stored.payload["force_code"] == "WM"
+    assert stored.mentions.get().payload["ethnicity"] == "W1"
+
+
+def test_objects_and_links_are_stored(tmp_path: Path) -> None:
+    record = call("C-1", objects=[{"object_type": "vehicle", "identifier": "ab12 cde"}],
+                  links=[{"source_system": "niche", "source_id": "CR-1", "relation": "follows_from"}])
+    import_files([write_ndjson(tmp_path / "a.ndjson", [record])])
+    assert list(RecordObject.objects.values_list("object_type", "identifier")) == [("vehicle", "AB12CDE")]
+    assert list(RecordLink.objects.values_list("target_system", "target_id", "relation")) == [
+        ("niche", "CR-1", "follows_from")]
+
+
+BAD_LINES = [
+    (call("B-1", people=[{"mention_id": "p", "role": "victim", "date_of_birth": "2014-13-01"}]),
+     ["people[0].date_of_birth: '2014-13-01' is not a date"]),
+    ({k: v for k, v in call("B-2").items() if k != "occurred_at"},
+     ["occurred_at: required field missing"]),
+    (call("B-3", record_type="burglary"),
+     ["record_type: 'burglary' is not a known record type (expected one of call, crime, "
+      "concern, missing, custody, police_protection, referral, strategy_discussion, "
+      "investigation, intelligence, rso, marac, cp_plan)"]),
+    (call("B-4", occurred_at="2014-03-01"),
+     ["occurred_at: '2014-03-01' is a date without a time; a date-time is required"]),
+    (call("B-5", occurred_at="2014-03-01T10:00:00"),
+     ["occurred_at: '2014-03-01T10:00:00' has no UTC offset; occurred_at needs one"]),
+    (call("B-6", people=[{"mention_id": "p", "role": "bystander", "spoken_to": "yes"}]),
+     ["people[0].role: 'bystander' is not allowed (expected 'victim', 'suspect', 'offender', "
+      "'witness', 'reporting_person', 'child_present', 'subject', 'missing_person', "
+      "'detainee', 'parent_carer', 'household_member', 'associate' or 'professional')",
+      "people[0].spoken_to: 'yes' is not true, false or null"]),
+    (call("B-7", people=[{"mention_id": "p", "role": "victim"}, {"mention_id": "p", "role": "suspect"}]),
+     ["people[1].mention_id: 'p' repeats people[0]; mention ids are unique within a record"]),
+    ({"record_type": "call", "source_system": "storm", "occurred_at": "2014-03-01T10:00:00Z"},
+     ["source_id: required field missing", "people: required field missing"]),
+    (call("B-9", people=[{"role": "victim", "age_estimate": "twelve"}]),
+     ["people[0].mention_id: required field missing",
+      "people[0].age_estimate: 'twelve' is not a whole number"]),
+]
+
+
+def test_every_bad_record_is_quarantined_with_every_reason(tmp_path: Path) -> None:
+    good = call("G-1")
+    path = write_ndjson(tmp_path / "mixed.ndjson", [good] + [line for line, _ in BAD_LINES])
+    summary = import_files([path])
+    assert (summary.received, summary.imported, summary.quarantined) == (
+        1 + len(BAD_LINES), 1, len(BAD_LINES))
+    for number, (line, reasons) in enumerate(BAD_LINES, start=2):
+        error = summary.errors[number - 2]
+        assert error == {"file": str(path), "line": number,
+                         "source_id": line.get("source_id"), "reasons": reasons}
+        entry = QuarantinedRecord.objects.get(line=number)
+        assert entry.reasons == reasons
+        assert orjson.loads(entry.raw) == line  # kept whole, so it can be fixed at source
+    assert held() == [("storm", "G-1", Record.objects.get().content_hash)]
+
+
+def test_line_level_damage_gets_specific_messages(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.ndjson"
+    good = orjson.dumps(call("G-1"))
+    path.write_bytes(
+        good + b"\n"
+        + b'{"record_type": "call", "source_id": "X"\n'       # broken JSON mid-file
+        + b'["a", "list"]\n'                                    # JSON, but not an object
+        + orjson.dumps(call("L-1", summary="caf\u00e9")).replace(b"caf\xc3\xa9", b"caf\xe9") + b"\n"
+        + b"\n   \n"                                            # blank lines are not records
+        + b'{"record_type": "call", "source_sys'                # truncated last line
+    )
+    summary = import_files([path])
+    reasons = {e["line"]: e["reasons"][0] for e in summary.errors}
+    assert summary.imported == 1 and summary.received == 5
+    assert reasons[2].startswith("not valid JSON: ")
+    assert reasons[3] == "each line must be one JSON object; this line is a JSON array"
+    assert reasons[4].startswith("not valid UTF-8: byte 0xe9 at column ")
+    assert reasons[4].endswith("NDJSON must be UTF-8 (was the file saved as Latin-1 or Windows-1252?)")
+    assert reasons[7].startswith("truncated: the last line ends without a newline")
+
+
+def test_a_complete_last_line_without_newline_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "a.ndjson"
+    path.write_bytes(orjson.dumps(call("C-1")))
+    assert import_files([path]).imported == 1
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.ndjson"
+    path.write_bytes(b"\xef\xbb\xbf" + orjson.dumps(call("C-1")) + b"\n")
+    assert import_files([path]).imported == 1
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such file"),
+    (orjson.dumps([call(), call("C-2")], option=orjson.OPT_INDENT_2).decode(),
+     "not NDJSON: expected one JSON object per line, but the file is a JSON document spread over "
+     "several lines (a pretty-printed object or array) (line 1 starts '[')"),
+    ("[" + orjson.dumps(call()).decode() + "]\n",
+     "not NDJSON: expected one JSON object per line, but the file is a JSON array, not one object "
+     "per line (line 1 starts '[{\"record_type\":\"call\",\"source_system\":\"')"),
+    ("record_type,source_system\ncall,storm\n",
+     "not NDJSON: expected one JSON object per line, but the file is not JSON "
+     "(line 1 starts 'record_type,source_system')"),
+    (orjson.dumps(call()).decode().encode("utf-16"),
+     "wrong encoding: the file looks like UTF-16 or UTF-32 (it holds NUL bytes); NDJSON must be UTF-8"),
+])
+def test_unreadable_files_are_refused_whole_and_lose_nothing(
+    tmp_path: Path, content: str | bytes | None, message: str
+) -> None:
+    import_files([write_ndjson(tmp_path / "good.ndjson", [call("C-1")])])
+    before = held()
+    path = tmp_path / "bad.ndjson"
+    if isinstance(content, str):
+        path.write_text(content)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    summary = import_files([path])
+    assert summary.unreadable == [f"{path}: {message}"]
+    assert summary.errors == [{"file": str(path), "line": None, "source_id": None, "reasons": [message]}]
+    assert summary.received == 0
+    assert held() == before
+
+
+def test_empty_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "empty.ndjson"
+    path.write_bytes(b"")
+    summary = import_files([path])
+    assert summary.unreadable == []
+    assert summary.errors == [{"file": str(path), "line": None, "source_id": None,
+                               "reasons": ["file is empty: it holds no records"]}]
+
+
+def test_one_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    good = write_ndjson(tmp_path / "good.ndjson", [call("C-1")])
+    summary = import_files([tmp_path / "missing.ndjson", good])
+    assert summary.imported == 1 and len(summary.unreadable) == 1
+
+
+def test_a_fixed_record_clears_its_quarantine_entry(tmp_path: Path) -> None:
+    broken = call("C-1", occurred_at="2014-03-01")
+    import_files([write_ndjson(tmp_path / "a.ndjson", [broken])])
+    entry = QuarantinedRecord.objects.get()
+    assert (entry.source_system, entry.source_id, entry.resolved_by_batch) == ("storm", "C-1", None)
+    summary = import_files([write_ndjson(tmp_path / "a.ndjson", [call("C-1")])])
+    assert summary.imported == 1
+    entry.refresh_from_db()
+    assert entry.resolved_by_batch_id == summary.batch_id
+
+
+def test_batches_are_recorded_with_their_counts(tmp_path: Path) -> None:
+    summary = import_files([write_ndjson(tmp_path / "a.ndjson", [call("C-1"), b"nope"])],
+                           started_by="cli:tester")
+    batch = ImportBatch.objects.get(pk=summary.batch_id)
+    assert (batch.status, batch.started_by, batch.received, batch.imported, batch.quarantined) == (
+        "completed", "cli:tester", 2, 1, 1)
+    assert Record.objects.get().batch_id == batch.pk
+
+
+def test_small_batches_give_the_same_result(tmp_path: Path) -> None:
+    records = [call(f"C-{i}", version=1) for i in range(25)] + [call("C-3", version=2)]
+    summary = import_files([write_ndjson(tmp_path / "a.ndjson", records)], batch_size=4)
+    assert (summary.imported, summary.replaced) == (25, 1)
+    assert Record.objects.count() == 25
+    assert Record.objects.get(source_id="C-3").version == 2
