@@ -1,0 +1,76 @@
+"""Time for the synthetic force: instants are integer seconds since the Unix epoch (UTC).
+
+Integers keep the hot loop cheap; only formatting touches calendars. Every instant is written in
+Europe/London local time with its offset (what a UK source system would show). The offset is
+looked up per UTC day and cached: on the two clock-change nights an instant may be shown with the
+other day's offset, which still denotes exactly the same instant, so nothing is ever wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+UTC = dt.UTC
+DAY = 86_400
+HOUR = 3_600
+MINUTE = 60
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def london(day: dt.date, hour: int = 12, minute: int = 0) -> int:
+    """The instant of a Europe/London wall-clock time (exact, DST-aware)."""
+    local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
+    return int(local.timestamp())
+
+
+def date_of(ts: int) -> dt.date:
+    """The Europe/London calendar date of an instant (exact)."""
+    return dt.datetime.fromtimestamp(ts, LONDON).date()
+
+
+class Clock:
+    """The generated period and a fast, cached ISO 8601 formatter."""
+
+    def __init__(self, start: dt.date, days: int) -> None:
+        self.start = start
+        self.days = days
+        self.end_date = start + dt.timedelta(days=days)
+        self.start_ts = london(start, 0, 0)
+        # as_of: the end of the period, start + days at 12:00 Europe/London.
+        self.as_of = london(self.end_date, 12, 0)
+        self.as_of_date = self.end_date
+        self._days: dict[int, tuple[str, int]] = {}
+
+    def _day(self, utc_day: int) -> tuple[str, int]:
+        cached = self._days.get(utc_day)
+        if cached is None:
+            noon = dt.datetime.fromtimestamp(utc_day * DAY + 12 * HOUR, LONDON)
+            offset = int(noon.utcoffset().total_seconds())  # type: ignore[union-attr]
+            sign = "+" if offset >= 0 else "-"
+            text = f"{sign}{abs(offset) // HOUR:02d}:{abs(offset) % HOUR // MINUTE:02d}"
+            cached = (text, offset)
+            self._days[utc_day] = cached
+        return cached
+
+    def iso(self, ts: int) -> str:
+        """ISO 8601 with the Europe/London offset, e.g. ``2014-06-20T12:00:00+01:00``."""
+        offset_text, offset = self._day(ts // DAY)
+        local = ts + offset
+        day = dt.date.fromordinal(_EPOCH_ORDINAL + local // DAY)
+        secs = local % DAY
+        return (
+            f"{day.isoformat()}T{secs // HOUR:02d}:{secs % HOUR // MINUTE:02d}:"
+            f"{secs % MINUTE:02d}{offset_text}"
+        )
+
+    def in_period(self, fraction: float) -> int:
+        """An instant at the given fraction (0..1) of the period, to the minute."""
+        ts = self.start_ts + int(fraction * self.days * DAY)
+        return ts - ts % MINUTE
+
+    def days_before(self, days: float, hour: int, minute: int = 0) -> int:
+        """``days`` calendar days before the as_of date, at a London wall-clock time."""
+        whole = int(days)
+        return london(self.as_of_date - dt.timedelta(days=whole), hour, minute)

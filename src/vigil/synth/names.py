@@ -1,0 +1,125 @@
+"""Name, street and place pools drawn once from Faker's en_GB locale (seeded per instance).
+
+Calling Faker for every person would cost far more than the whole rest of generation, so the
+pools are drawn up front (repeated draws keep Faker's frequency weighting) and the hot loop picks
+from them with a plain ``random.Random``. Faker's en_GB lists skew to older Anglo names, so a
+short supplement adds names common among children and among British Asian, African and Polish
+families, as a real force's records would show.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from faker import Faker
+
+FEMALE_EXTRA = (
+    "Kayleigh", "Chloe", "Olivia", "Amelia", "Jade", "Courtney", "Shannon", "Leah", "Aisha",
+    "Fatima", "Zainab", "Maryam", "Amira", "Precious", "Blessing", "Zuzanna", "Natalia",
+    "Harper", "Ruby", "Poppy", "Isla", "Evie", "Lacey", "Demi", "Kelsey", "Ellie-Mae", "Tia",
+    "Siobhan", "Niamh", "Priya", "Simran", "Jasmine", "Nadia", "Layla", "Hollie", "Megan",
+)
+MALE_EXTRA = (
+    "Mohammed", "Muhammad", "Ibrahim", "Yusuf", "Ahmed", "Bilal", "Tyler", "Jayden", "Kai",
+    "Callum", "Connor", "Reece", "Liam", "Kieran", "Harvey", "Alfie", "Charlie", "Oliver",
+    "Harry", "Archie", "Riley", "Mason", "Jakub", "Kacper", "Chidi", "Emeka", "Kwame", "Arjun",
+    "Harjit", "Darren", "Dwayne", "Leon", "Jordan", "Ryan", "Lewis", "Bradley",
+)
+SURNAME_EXTRA = (
+    "Khan", "Ahmed", "Hussain", "Ali", "Begum", "Patel", "Singh", "Kaur", "Akhtar", "Iqbal",
+    "Mahmood", "Rahman", "Nowak", "Kowalski", "Wisniewski", "Okafor", "Mensah", "Adeyemi",
+    "Campbell", "McDonald", "O'Brien", "Murphy", "Kelly", "Collins", "Ward", "Price",
+)
+STREET_SUFFIXES = (
+    "Road", "Road", "Road", "Street", "Street", "Lane", "Close", "Avenue", "Grove", "Drive",
+    "Crescent", "Way", "Gardens", "Place", "Walk", "Terrace", "Rise", "Court",
+)
+CARE_HOME_WORDS = ("Meadow", "Oak", "Willow", "Beech", "Cedar", "Maple", "Rowan", "Hawthorn",
+                   "Larch", "Elm", "Holly", "Birch", "Ash", "Laurel", "Hazel", "Juniper")
+CARE_HOME_KINDS = ("House", "Lodge", "View", "Court")
+SCHOOL_KINDS = ("Primary School", "Primary School", "Academy", "High School",
+                "Church of England Primary School", "Community College", "Junior School")
+
+# (town, postcode districts) for a West Midlands-style force area. The outward codes are real
+# districts; the inward codes are generated, so they look right but are not real addresses.
+TOWNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Birmingham", tuple(f"B{n}" for n in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+                                             18, 19, 20, 21, 23, 24, 25, 26, 27, 28, 29, 30,
+                                             31, 32, 33, 34, 35, 36, 38, 42, 43, 44))),
+    ("Coventry", tuple(f"CV{n}" for n in (1, 2, 3, 4, 5, 6))),
+    ("Wolverhampton", tuple(f"WV{n}" for n in (1, 2, 3, 4, 6, 10, 11, 14))),
+    ("Walsall", tuple(f"WS{n}" for n in (1, 2, 3, 4, 5, 8, 9))),
+    ("Dudley", ("DY1", "DY2", "DY3")),
+    ("Solihull", ("B90", "B91", "B92", "B93")),
+    ("Sutton Coldfield", ("B72", "B73", "B74", "B75", "B76")),
+    ("West Bromwich", ("B70", "B71")),
+    ("Smethwick", ("B66", "B67")),
+    ("Halesowen", ("B62", "B63")),
+    ("Stourbridge", ("DY8", "DY9")),
+)
+# Inward codes never use C, I, K, M, O or V in their letters.
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+
+@dataclass(frozen=True, slots=True)
+class Pools:
+    female: tuple[str, ...]
+    male: tuple[str, ...]
+    surnames: tuple[str, ...]
+    streets: tuple[str, ...]
+
+
+def draw_pools(seed: int, size: int = 3000) -> Pools:
+    """Weighted pools of names and streets from a seeded en_GB Faker (never global state)."""
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    female = [fake.first_name_female() for _ in range(size)] + list(FEMALE_EXTRA) * 8
+    male = [fake.first_name_male() for _ in range(size)] + list(MALE_EXTRA) * 8
+    surnames = [fake.last_name() for _ in range(size)] + list(SURNAME_EXTRA) * 10
+    # Faker's en_GB street names ("Tucker Track") read oddly; a surname or a tree plus a common
+    # suffix looks like a real British street.
+    pick = random.Random(seed ^ 0x5EED)
+    stems = [fake.last_name() for _ in range(600)] + list(CARE_HOME_WORDS) * 4
+    streets = sorted({f"{pick.choice(stems)} {pick.choice(STREET_SUFFIXES)}" for _ in range(2500)})
+    return Pools(tuple(female), tuple(male), tuple(surnames), tuple(streets))
+
+
+def postcode(rng: random.Random, districts: tuple[str, ...]) -> str:
+    letters = INWARD_LETTERS
+    return (
+        f"{districts[int(rng.random() * len(districts))]} {int(rng.random() * 10)}"
+        f"{letters[int(rng.random() * 20)]}{letters[int(rng.random() * 20)]}"
+    )
+
+
+def nhs_number(rng: random.Random) -> str:
+    """A ten-digit number with a valid modulus-11 check digit, as real NHS numbers have."""
+    while True:
+        digits = [rng.randrange(10) for _ in range(9)]
+        digits[0] = 4 + rng.randrange(3)  # NHS England numbers start 4-6 (not 999: test range)
+        total = sum(d * (10 - i) for i, d in enumerate(digits))
+        check = 11 - total % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            text = "".join(map(str, digits)) + str(check)
+            return f"{text[:3]} {text[3:6]} {text[6:]}"
+
+
+def pnc_id(rng: random.Random, year: int) -> str:
+    """PNC-style id: two-digit year of first arrest, a serial and a check letter."""
+    return f"{year % 100:02d}/{rng.randrange(1, 999_999):06d}{chr(65 + rng.randrange(26))}"
+
+
+def mobile(rng: random.Random) -> str:
+    return f"07{rng.randrange(100, 999)} {rng.randrange(100_000, 999_999)}"
+
+
+def vehicle_registration(rng: random.Random) -> str:
+    # Current-format British plates: area letters, age identifier, three random letters.
+    area = "ABCDEFGHKLMNOPRSVWXY"
+    tail = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+    age = rng.choice((8, 58, 9, 59, 10, 60, 11, 61, 12, 62, 13, 63, 14, 64, 5, 55, 7, 57))
+    return (f"{rng.choice(area)}{rng.choice(area)}{age:02d} "
+            f"{rng.choice(tail)}{rng.choice(tail)}{rng.choice(tail)}")

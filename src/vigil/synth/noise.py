@@ -1,0 +1,227 @@
+"""Mentions: how one true person is written down on one record, with realistic identity noise.
+
+Police data names the same child a dozen slightly different ways: a misspelt surname, a
+nickname, day and month swapped in the date of birth, no date of birth at all, an old address.
+Each mention gets at most one name-or-date error (rates in ``config``), drawn independently of
+the address and identifier noise, so most mentions stay clean, as in real systems. Planted
+situations ask for ``clean`` mentions: their expectations name specific mentions and must not
+depend on identity resolution undoing an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from . import config as C
+from .clock import DAY
+from .population import Person
+
+# Spelling variants the nickname database does not hold but British records are full of.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "Kayleigh": ("Kayley", "Kaylee", "Kayleigh-Ann"),
+    "Mohammed": ("Muhammad", "Mohammad", "Mohamed", "Mo"),
+    "Muhammad": ("Mohammed", "Mohammad", "Mo"),
+    "Chloe": ("Cloe", "Chloé"),
+    "Stephen": ("Steven", "Steve"),
+    "Steven": ("Stephen", "Steve"),
+    "Sarah": ("Sara",),
+    "Jade": ("Jayde",),
+    "Leah": ("Lea", "Leigh"),
+    "Ellie-Mae": ("Ellie", "Ellie Mae"),
+    "Aisha": ("Ayesha", "Aysha"),
+    "Zainab": ("Zaynab",),
+    "Jakub": ("Kuba", "Jacob"),
+    "Reece": ("Rhys", "Reese"),
+    "Connor": ("Conor",),
+    "Siobhan": ("Shivaun",),
+    "Niamh": ("Neve",),
+    "Lewis": ("Louis",),
+    "Hollie": ("Holly",),
+}
+
+_KEYBOARD_NEIGHBOURS = {
+    "a": "sq", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
+    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
+    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
+    "y": "tu", "z": "x",
+}
+_NAME_NOISE = (
+    ("misspell", C.NOISE_MISSPELL),
+    ("nickname", C.NOISE_NICKNAME),
+    ("dob_swap", C.NOISE_DOB_SWAP),
+    ("dob_typo", C.NOISE_DOB_TYPO),
+    ("dob_missing", C.NOISE_DOB_MISSING),
+    ("alias", C.NOISE_ALIAS),
+)
+_NAME_NOISE_TOTAL = sum(rate for _, rate in _NAME_NOISE)
+
+
+def _nickname_table() -> dict[str, tuple[str, ...]]:
+    table = dict(VARIANTS)
+    try:
+        from nicknames import NickNamer
+    except ImportError:  # the small table above is enough without the package
+        return table
+    namer = NickNamer()
+    cache: dict[str, tuple[str, ...]] = {}
+
+    def lookup(name: str) -> tuple[str, ...]:
+        if name not in cache:
+            found = sorted(n.capitalize() for n in namer.nicknames_of(name.lower()) if len(n) > 2)
+            cache[name] = tuple(found[:6])
+        return cache[name]
+
+    return _LazyTable(table, lookup)
+
+
+class _LazyTable(dict[str, tuple[str, ...]]):
+    """Looks a forename up in the nickname package the first time it is needed."""
+
+    def __init__(self, base: dict[str, tuple[str, ...]], lookup: Any) -> None:
+        super().__init__(base)
+        self._lookup = lookup
+
+    def __missing__(self, name: str) -> tuple[str, ...]:
+        found: tuple[str, ...] = self._lookup(name)
+        self[name] = found
+        return found
+
+
+def misspell(rng: random.Random, name: str) -> str:
+    """One edit: a neighbouring key, a dropped or doubled letter, or two letters swapped."""
+    if len(name) < 3:
+        return name + name[-1]
+    i = rng.randrange(1, len(name))  # keep the initial: clerks rarely get that wrong
+    kind = rng.randrange(4)
+    ch = name[i]
+    if kind == 0 and ch.lower() in _KEYBOARD_NEIGHBOURS:
+        sub = rng.choice(_KEYBOARD_NEIGHBOURS[ch.lower()])
+        return name[:i] + (sub.upper() if ch.isupper() else sub) + name[i + 1:]
+    if kind == 1:
+        return name[:i] + name[i + 1:]
+    if kind == 2:
+        return name[:i] + ch + name[i:]
+    if i < len(name) - 1 and name[i] != name[i + 1]:
+        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    return name[:i] + ch + name[i:]
+
+
+def swapped_dob(dob: dt.date) -> str | None:
+    if dob.day > 12 or dob.day == dob.month:
+        return None
+    return dt.date(dob.year, dob.day, dob.month).isoformat()
+
+
+def typo_dob(rng: random.Random, dob: dt.date) -> str | None:
+    text = dob.isoformat()
+    for _ in range(4):
+        i = rng.choice((2, 3, 5, 6, 8, 9))  # not the century: nobody writes 1914 for 2014
+        candidate = text[:i] + str(rng.randrange(10)) + text[i + 1:]
+        if candidate == text:
+            continue
+        try:
+            dt.date.fromisoformat(candidate)
+        except ValueError:
+            continue
+        return candidate
+    return None
+
+
+class Mentioner:
+    """Builds mention dicts; owns the noise decisions so they are seeded and in one place."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.nicknames = _nickname_table()
+        self.noisy = 0  # mentions that carry at least one identity error (for the summary)
+
+    def mention(self, p: Person, role: str, mid: str, ts: int, clean: bool = False,
+                pnc: bool = False, nhs: bool = False, **extra: Any) -> dict[str, Any]:
+        """``p`` as written on a record at ``ts``. ``pnc``/``nhs`` say the system holds ids."""
+        rng = self.rng
+        hh = p.household
+        home = hh.address_at(ts)
+        forename = p.forename
+        surname = p.surname
+        dob: str | None = p.dob_iso
+        m: dict[str, Any] = {"mention_id": mid, "role": role}
+        noisy = False
+        if not clean:
+            if p.prev_surname and rng.random() < C.NOISE_PREVIOUS_SURNAME:
+                surname = p.prev_surname
+                noisy = True
+            if rng.random() < _NAME_NOISE_TOTAL:
+                noisy = True
+                kind = self._pick_noise()
+                if kind == "misspell":
+                    if rng.random() < 0.5:
+                        forename = misspell(rng, forename)
+                    else:
+                        surname = misspell(rng, surname)
+                elif kind == "nickname":
+                    options = self.nicknames[forename]
+                    if options:
+                        forename = rng.choice(options)
+                    else:
+                        forename = misspell(rng, forename)
+                elif kind == "dob_swap":
+                    dob = swapped_dob(p.dob) or typo_dob(rng, p.dob)
+                elif kind == "dob_typo":
+                    dob = typo_dob(rng, p.dob)
+                elif kind == "dob_missing":
+                    dob = None
+                    age = p.age_on(_date(ts)) + rng.choice((-1, 0, 0, 0, 1, 2))
+                    m["age_estimate"] = max(0, age)
+                else:
+                    options = self.nicknames[forename]
+                    alias = (f"{rng.choice(options)} {surname}" if options and rng.random() < 0.6
+                             else f"{forename} {p.prev_surname or misspell(rng, surname)}")
+                    m["aliases"] = [alias]
+            if hh.homes[-1][0] <= ts and len(hh.homes) > 1 and rng.random() < C.NOISE_STALE_ADDRESS:
+                home = hh.previous_address_at(ts) or home
+                noisy = True
+        m["forename"] = forename
+        if p.middle and (clean or rng.random() >= C.NOISE_NO_MIDDLE_NAME):
+            m["middle_names"] = p.middle
+        m["surname"] = surname
+        m["date_of_birth"] = dob
+        m["gender"] = p.gender
+        m["address"] = home.line
+        if clean or rng.random() >= C.NOISE_POSTCODE_MISSING:
+            m["postcode"] = home.postcode
+        if p.phone and rng.random() < 0.3:
+            m["phone"] = p.phone
+        ids: dict[str, str] = {}
+        if p.pnc and (pnc or rng.random() < C.IDENT_PNC_SHOWN):
+            ids["pnc"] = p.pnc
+        if p.nhs and (nhs or (not clean and rng.random() < C.IDENT_NHS_SHOWN)):
+            ids["nhs"] = p.nhs
+        if ids:
+            m["identifiers"] = ids
+        if p.flags:
+            m["flags"] = list(p.flags)
+        if extra:
+            flags = extra.pop("flags", None)
+            if flags:
+                m["flags"] = sorted(set(m.get("flags", ())) | set(flags))
+            m.update(extra)
+        if noisy:
+            self.noisy += 1
+        return m
+
+    def _pick_noise(self) -> str:
+        r = self.rng.random() * _NAME_NOISE_TOTAL
+        for kind, rate in _NAME_NOISE:
+            r -= rate
+            if r < 0:
+                return kind
+        return _NAME_NOISE[-1][0]
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _date(ts: int) -> dt.date:
+    return dt.date.fromordinal(_EPOCH + ts // DAY)

@@ -1,0 +1,159 @@
+"""Streaming output: records per source system, the truth files, and the record emitter.
+
+Records go straight to buffered files as they are made, so memory does not grow with the
+population. Every mention written is also written to ``truth/persons.csv`` with its true person.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import orjson
+
+from .clock import MINUTE, Clock
+from .noise import Mentioner
+from .population import Address, Person
+
+# record_type -> (source system, id prefix). One system per real-world kind of police or
+# partner system: storm (command and control), niche (records management), compact (missing
+# persons), custody, csc (children's social care), marac, visor (ViSOR), pp (police protection).
+SOURCES: dict[str, tuple[str, str]] = {
+    "call": ("storm", "CAD"),
+    "crime": ("niche", "CR"),
+    "concern": ("niche", "PPN"),
+    "investigation": ("niche", "INV"),
+    "intelligence": ("niche", "INT"),
+    "missing": ("compact", "MIS"),
+    "custody": ("custody", "CUS"),
+    "police_protection": ("pp", "PP"),
+    "referral": ("csc", "REF"),
+    "strategy_discussion": ("csc", "SD"),
+    "cp_plan": ("csc", "CPP"),
+    "marac": ("marac", "MARAC"),
+    "rso": ("visor", "RSO"),
+}
+SYSTEMS = tuple(sorted({ss for ss, _ in SOURCES.values()}))
+_BUFFER = 1 << 20
+
+
+class Ref(NamedTuple):
+    """A written record and its mention ids, in cast order."""
+
+    source_system: str
+    source_id: str
+    mentions: tuple[str, ...]
+
+    def mention(self, i: int) -> list[str]:
+        return [self.source_system, self.source_id, self.mentions[i]]
+
+    def record(self) -> list[str]:
+        return [self.source_system, self.source_id]
+
+    def link(self, relation: str = "follows_from") -> dict[str, str]:
+        return {"source_system": self.source_system, "source_id": self.source_id,
+                "relation": relation}
+
+
+# One person on one record: (person, role) or (person, role, extra mention fields).
+Cast = tuple[Person, str] | tuple[Person, str, dict[str, Any]]
+
+
+class Sink:
+    """Open files for one output folder; counts what it writes."""
+
+    def __init__(self, out: Path) -> None:
+        (out / "records").mkdir(parents=True, exist_ok=True)
+        (out / "truth").mkdir(parents=True, exist_ok=True)
+        self.files: dict[str, IO[bytes]] = {
+            ss: open(out / "records" / f"{ss}.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
+            for ss in SYSTEMS
+        }
+        self.persons = open(out / "truth" / "persons.csv", "w", buffering=_BUFFER,  # noqa: SIM115
+                            encoding="utf-8", newline="")
+        self.persons.write("source_system,source_id,mention_id,person\n")
+        self.alerts = open(out / "truth" / "alerts.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
+        self.serial: Counter[str] = Counter()
+        self.by_type: Counter[str] = Counter()
+        self.planted: Counter[str] = Counter()
+        self.mentions = 0
+
+    def next_id(self, record_type: str) -> tuple[str, str]:
+        ss, prefix = SOURCES[record_type]
+        self.serial[prefix] += 1
+        return ss, f"{prefix}-{self.serial[prefix]:07d}"
+
+    def write(self, record: dict[str, Any], pids: list[str]) -> None:
+        ss = record["source_system"]
+        sid = record["source_id"]
+        self.files[ss].write(orjson.dumps(record) + b"\n")
+        self.by_type[record["record_type"]] += 1
+        self.mentions += len(pids)
+        self.persons.write("".join(
+            f"{ss},{sid},{m['mention_id']},{pid}\n" for m, pid in zip(record["people"], pids, strict=True)
+        ))
+
+    def expect(self, code: str, planted: str, *, mention: list[str] | None = None,
+               record: list[str] | None = None) -> None:
+        line: dict[str, Any] = {"code": code}
+        if mention is not None:
+            line["mention"] = mention
+        else:
+            line["record"] = record
+        line["planted"] = planted
+        self.alerts.write(orjson.dumps(line) + b"\n")
+        self.planted[code] += 1
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+        self.persons.close()
+        self.alerts.close()
+
+
+class Emitter:
+    """Builds one record (envelope, mentions, fields) and hands it to the sink."""
+
+    def __init__(self, sink: Sink, mentioner: Mentioner, clock: Clock, rng: random.Random) -> None:
+        self.sink = sink
+        self.mentioner = mentioner
+        self.clock = clock
+        self.rng = rng
+        self.iso = clock.iso
+
+    def emit(self, record_type: str, ts: int, cast: list[Cast], *,
+             location: Address | dict[str, Any] | None = None, clean: bool = False,
+             links: list[Ref] | None = None, objects: list[dict[str, str]] | None = None,
+             summary: str | None = None, pnc: bool = False, nhs: bool = False,
+             **fields: Any) -> Ref:
+        ss, sid = self.sink.next_id(record_type)
+        mention = self.mentioner.mention
+        people = []
+        pids = []
+        for i, entry in enumerate(cast, 1):
+            extra = dict(entry[2]) if len(entry) == 3 else {}  # type: ignore[misc]
+            people.append(mention(entry[0], entry[1], f"p{i}", ts, clean, pnc, nhs, **extra))
+            pids.append(entry[0].pid)
+        # Records are keyed in by a person a little after the event, never after as_of.
+        recorded = min(ts + (5 + int(self.rng.random() * 240)) * MINUTE, self.clock.as_of)
+        rec: dict[str, Any] = {
+            "record_type": record_type,
+            "source_system": ss,
+            "source_id": sid,
+            "occurred_at": self.iso(ts),
+            "recorded_at": self.iso(recorded),
+        }
+        if location is not None:
+            rec["location"] = location.location() if isinstance(location, Address) else location
+        rec["people"] = people
+        if objects:
+            rec["objects"] = objects
+        if summary:
+            rec["summary"] = summary
+        if links:
+            rec["links"] = [ref.link() for ref in links]
+        rec.update(fields)
+        self.sink.write(rec, pids)
+        return Ref(ss, sid, tuple(m["mention_id"] for m in people))

@@ -1,0 +1,311 @@
+"""People, households and places of the synthetic force.
+
+A household is generated, used for its events, written and dropped: nothing holds the whole
+population. Only fixed-size pools (care homes, schools, a ring of recent adults and teenagers for
+cross-household roles) live for the whole run, which keeps memory flat at any size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import deque
+
+from . import config as C
+from .clock import DAY, Clock
+from .names import (
+    CARE_HOME_KINDS,
+    CARE_HOME_WORDS,
+    SCHOOL_KINDS,
+    TOWNS,
+    Pools,
+    mobile,
+    nhs_number,
+    pnc_id,
+    postcode,
+)
+
+
+class Address:
+    __slots__ = ("line", "postcode", "premises_type")
+
+    def __init__(self, line: str, postcode: str, premises_type: str) -> None:
+        self.line = line
+        self.postcode = postcode
+        self.premises_type = premises_type
+
+    def location(self) -> dict[str, str]:
+        return {"address": self.line, "postcode": self.postcode,
+                "premises_type": self.premises_type}
+
+
+class Person:
+    """One true person. ``pid`` is what truth/persons.csv reports for each of their mentions."""
+
+    __slots__ = (
+        "dob",
+        "dob_iso",
+        "flags",
+        "forename",
+        "gender",
+        "household",
+        "middle",
+        "nhs",
+        "phone",
+        "pid",
+        "planted",
+        "pnc",
+        "prev_surname",
+        "surname",
+    )
+
+    def __init__(self, pid: str, forename: str, middle: str | None, surname: str, gender: str,
+                 dob: dt.date, household: Household) -> None:
+        self.pid = pid
+        self.forename = forename
+        self.middle = middle
+        self.surname = surname
+        self.prev_surname: str | None = None
+        self.gender = gender
+        self.dob = dob
+        self.dob_iso = dob.isoformat()
+        self.household = household
+        self.pnc: str | None = None
+        self.nhs: str | None = None
+        self.phone: str | None = None
+        self.flags: tuple[str, ...] = ()
+        self.planted = False
+
+    def age_on(self, day: dt.date) -> int:
+        dob = self.dob
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    def is_child_on(self, ts: int) -> bool:
+        return self.age_on(_day(ts)) < 18
+
+    def born_by(self, ts: int) -> bool:
+        return self.dob <= _day(ts)
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _day(ts: int) -> dt.date:
+    # UTC date: close enough for background events (planted ones keep wide margins).
+    return dt.date.fromordinal(_EPOCH + ts // DAY)
+
+
+class Household:
+    """People at one address (or a looked-after child placed in a care home)."""
+
+    __slots__ = ("adults", "children", "homes", "in_care", "intensity", "school")
+
+    def __init__(self, home: Address) -> None:
+        self.homes: list[tuple[int, Address]] = [(0, home)]  # (from instant, address)
+        self.adults: list[Person] = []
+        self.children: list[Person] = []
+        self.in_care = False
+        self.intensity = 0.0
+        self.school: Address | None = None
+
+    @property
+    def people(self) -> list[Person]:
+        return self.adults + self.children
+
+    def address_at(self, ts: int) -> Address:
+        current = self.homes[0][1]
+        for since, home in self.homes:
+            if since <= ts:
+                current = home
+        return current
+
+    def previous_address_at(self, ts: int) -> Address | None:
+        """The address before the latest move (for stale-address noise), if any."""
+        previous = None
+        for i in range(1, len(self.homes)):
+            if self.homes[i][0] <= ts:
+                previous = self.homes[i - 1][1]
+        return previous
+
+
+class Population:
+    """Makes people and households from seeded pools; keeps only bounded pools alive."""
+
+    def __init__(self, rng: random.Random, pools: Pools, clock: Clock, people: int) -> None:
+        self.rng = rng
+        self.pools = pools
+        self.clock = clock
+        self.count = 0
+        self.households = 0
+        self.care_homes = [self._care_home(i) for i in range(max(2, people // C.PEOPLE_PER_CARE_HOME))]
+        self.schools = [self._school() for _ in range(max(3, people // C.PEOPLE_PER_SCHOOL))]
+        # Care home staff are people too: they report looked-after children missing.
+        self.staff: dict[str, list[Person]] = {}
+        for home in self.care_homes:
+            hh = Household(home)
+            self.households += 1
+            hh.adults = [self.adult(hh, self._surname(), rng.choice("FFFM"), 25, 60)
+                         for _ in range(2)]
+            self.staff[home.line] = hh.adults
+        self.recent_adults: deque[Person] = deque(maxlen=C.RECENT_POOL)
+        self.recent_teens: deque[Person] = deque(maxlen=C.RECENT_POOL // 4)
+
+    # --- places ------------------------------------------------------------------------------
+    def _town(self) -> tuple[str, tuple[str, ...]]:
+        # Birmingham is most of the force's population.
+        return TOWNS[0] if self.rng.random() < 0.5 else self.rng.choice(TOWNS)
+
+    def street_address(self, premises_type: str = "private_dwelling") -> Address:
+        rng = self.rng
+        town, districts = self._town()
+        number = int(rng.random() * rng.choice((40, 120, 300))) + 1
+        flat = f"Flat {rng.randrange(1, 12)}, " if rng.random() < 0.12 else ""
+        street = self.pools.streets[int(rng.random() * len(self.pools.streets))]
+        return Address(f"{flat}{number} {street}, {town}", postcode(rng, districts), premises_type)
+
+    def _care_home(self, i: int) -> Address:
+        rng = self.rng
+        name = f"{CARE_HOME_WORDS[i % len(CARE_HOME_WORDS)]} {rng.choice(CARE_HOME_KINDS)}"
+        base = self.street_address("care_home")
+        return Address(f"{name}, {base.line}", base.postcode, "care_home")
+
+    def _school(self) -> Address:
+        base = self.street_address("school")
+        stem = self.rng.choice(self.pools.streets).split()[0]
+        return Address(f"{stem} {self.rng.choice(SCHOOL_KINDS)}, {base.line.split(', ')[-1]}",
+                       base.postcode, "school")
+
+    # --- people -------------------------------------------------------------------------------
+    def _surname(self) -> str:
+        s = self.pools.surnames
+        return s[int(self.rng.random() * len(s))]
+
+    def _forename(self, gender: str) -> str:
+        pool = self.pools.female if gender == "F" else self.pools.male
+        return pool[int(self.rng.random() * len(pool))]
+
+    def person(self, hh: Household, surname: str, gender: str, dob: dt.date) -> Person:
+        rng = self.rng
+        self.count += 1
+        middle = self._forename(gender) if rng.random() < 0.55 else None
+        p = Person(f"P{self.count:08d}", self._forename(gender), middle, surname,
+                   "female" if gender == "F" else "male", dob, hh)
+        if rng.random() < 0.5:
+            p.nhs = nhs_number(rng)
+        return p
+
+    def _dob(self, min_age: float, max_age: float) -> dt.date:
+        # Ages are as at the start of the period; children born during it have negative ages.
+        age_days = int((min_age + self.rng.random() * (max_age - min_age)) * 365.25)
+        return self.clock.start - dt.timedelta(days=age_days)
+
+    def adult(self, hh: Household, surname: str, gender: str, min_age: float = 18,
+              max_age: float = 80) -> Person:
+        rng = self.rng
+        p = self.person(hh, surname, gender, self._dob(min_age, max_age))
+        if rng.random() < 0.75:
+            p.phone = mobile(rng)
+        if rng.random() < C.PNC_SHARE_ADULT * (1.6 if gender == "M" else 0.5):
+            p.pnc = pnc_id(rng, p.dob.year + 16 + rng.randrange(20))
+            if gender == "M" and rng.random() < C.RSO_SHARE_ADULT_MALE / (C.PNC_SHARE_ADULT * 1.6):
+                p.flags = ("rso",)
+        return p
+
+    def child(self, hh: Household, surname: str, min_age: float, max_age: float,
+              gender: str | None = None) -> Person:
+        g = gender or ("F" if self.rng.random() < 0.5 else "M")
+        p = self.person(hh, surname, g, self._dob(min_age, max_age))
+        if p.age_on(self.clock.start) >= 13 and self.rng.random() < 0.5:
+            p.phone = mobile(self.rng)
+        return p
+
+    # --- households ---------------------------------------------------------------------------
+    def household(self, kind: str | None = None) -> Household:
+        """A new household. ``kind`` forces a shape (planted situations need families)."""
+        rng = self.rng
+        self.households += 1
+        r = rng.random()
+        if kind is None:
+            if r < C.CARE_HOME_CHILD_SHARE:
+                kind = "care"
+            elif r < 0.30:
+                kind = "single"
+            elif r < 0.55:
+                kind = "couple"
+            elif r < 0.83:
+                kind = "family"
+            elif r < 0.95:
+                kind = "lone_parent"
+            else:
+                kind = "older"
+        if kind == "care":
+            return self._in_care()
+        hh = Household(self.street_address())
+        surname = self._surname()
+        if kind == "single":
+            hh.adults.append(self.adult(hh, surname, "F" if rng.random() < 0.45 else "M"))
+        elif kind == "older":
+            hh.adults.append(self.adult(hh, surname, "M", 62, 90))
+            hh.adults.append(self.adult(hh, surname, "F", 60, 88))
+        else:
+            mother = self.adult(hh, surname, "F", 19, 55 if kind != "couple" else 80)
+            hh.adults.append(mother)
+            if kind != "lone_parent":
+                hh.adults.append(self.adult(hh, surname, "M", mother.age_on(self.clock.start) - 2,
+                                            mother.age_on(self.clock.start) + 8))
+                if rng.random() < C.PREVIOUS_SURNAME_SHARE:
+                    mother.prev_surname = self._surname()
+            if kind != "couple":
+                self._children(hh, mother, surname if rng.random() < 0.8 else self._surname())
+        self._settle(hh)
+        return hh
+
+    def _children(self, hh: Household, mother: Person, surname: str) -> None:
+        rng = self.rng
+        eldest = min(17.9, mother.age_on(self.clock.start) - 17)
+        n = rng.choice((1, 1, 2, 2, 2, 3, 3, 4))
+        for _ in range(n):
+            hh.children.append(self.child(hh, surname, -0.5 * self.clock.days / 365, max(0.5, eldest)))
+        # Twins and close siblings sharing surname, address and parents are the classic false
+        # match for identity resolution: make some.
+        if hh.children and rng.random() < 0.04:
+            twin = hh.children[0]
+            g = "F" if twin.gender == "female" else "M"
+            sib = self.person(hh, surname, g, twin.dob)
+            hh.children.append(sib)
+
+    def _in_care(self) -> Household:
+        home = self.care_homes[int(self.rng.random() * len(self.care_homes))]
+        hh = Household(home)
+        hh.in_care = True
+        child = self.child(hh, self._surname(), 11, 17.5)
+        child.flags = ("looked_after",)
+        hh.children.append(child)
+        self._settle(hh, move=False)
+        hh.intensity = 1.0 + self.rng.random() * 2
+        return hh
+
+    def _settle(self, hh: Household, move: bool = True) -> None:
+        rng = self.rng
+        if move and rng.random() < C.MOVE_SHARE:
+            hh.homes.append((self.clock.in_period(rng.random()), self.street_address()))
+        if hh.children:
+            hh.school = self.schools[int(rng.random() * len(self.schools))]
+        # Intensity: most households never meet the police; a few meet them often.
+        r = rng.random()
+        hh.intensity = max(hh.intensity, 0.0 if r < 0.55 else (r - 0.55) * 5.0 if r < 0.95 else 6.0)
+        for p in hh.people:
+            if p.pnc and rng.random() < 0.4:
+                hh.intensity += 1.0
+
+    def remember(self, hh: Household) -> None:
+        """Offer a household's people for other households' events (bounded rings)."""
+        if hh.in_care:
+            return
+        for p in hh.adults:
+            if not p.planted:
+                self.recent_adults.append(p)
+        start = self.clock.start
+        for p in hh.children:
+            if not p.planted and 12 <= p.age_on(start) <= 17:
+                self.recent_teens.append(p)
