@@ -1,0 +1,317 @@
+"""The linkage model: Splink 5 settings for police person data, thresholds, load/save, training.
+
+The comparisons are written as Splink settings dictionaries with DuckDB SQL conditions over the
+columns :func:`vigil.identity.prepare.prepare` derives, so the model file is plain JSON and the
+exact rule of every level is visible in it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+MODEL_FORMAT_VERSION = 1
+DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
+
+# Prior: the chance that two mentions drawn at random are one person. It depends on how many
+# mentions a force holds, so it is fixed rather than learnt from whatever data trained the
+# model: about 1 in 100,000 fits a force-sized data set, and keeps namesakes apart.
+DEFAULT_PRIOR = 1e-5
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """All decision thresholds, as match probabilities.
+
+    * ``link``: a scored pair at or above this joins two mentions into one person.
+    * ``review_lower`` .. ``review_upper``: pairs in this band are uncertain and go to a person
+      for review, whether or not they were linked (so the band straddles ``link``).
+    """
+
+    link: float = 0.95
+    review_lower: float = 0.50
+    review_upper: float = 0.995
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review_lower <= self.link <= self.review_upper <= 1.0:
+            raise ValueError(
+                "thresholds must satisfy 0 < review_lower <= link <= review_upper <= 1"
+            )
+
+
+def _lvl(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(sql: str) -> dict[str, Any]:
+    return _lvl(sql, "missing on either side", is_null_level=True)
+
+
+_ELSE = {"sql_condition": "ELSE", "label_for_charts": "all other"}
+
+
+def _cmp(name: str, description: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "output_column_name": name,
+        "comparison_description": description,
+        "comparison_levels": levels,
+    }
+
+
+def comparisons() -> list[dict[str, Any]]:
+    """The comparisons, strongest level first within each."""
+    return [
+        _cmp("forename", "forename with nicknames, aliases and misspellings", [
+            _null("forename_l IS NULL OR forename_r IS NULL"),
+            _lvl("forename_l = forename_r", "exact",
+                 tf_adjustment_column="forename", tf_adjustment_weight=1.0),
+            _lvl(
+                "list_contains(name_keys_r, forename_l) OR list_contains(name_keys_l, forename_r)"
+                " OR list_has_any(alias_tokens_l, alias_tokens_r)",
+                "nickname or alias",
+            ),
+            _lvl(
+                "damerau_levenshtein(forename_l, forename_r) <= 1"
+                " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.92",
+                "one typo",
+            ),
+            _lvl(
+                "forename_metaphone_l = forename_metaphone_r"
+                " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.85",
+                "sounds alike",
+            ),
+            _lvl("forename_l = first_middle_r OR first_middle_l = forename_r",
+                 "forename is the other's middle name"),
+            _ELSE,
+        ]),
+        _cmp("surname", "surname with frequency adjustment and phonetic similarity", [
+            _null("surname_l IS NULL OR surname_r IS NULL"),
+            _lvl("surname_l = surname_r", "exact",
+                 tf_adjustment_column="surname", tf_adjustment_weight=1.0),
+            _lvl(
+                "damerau_levenshtein(surname_l, surname_r) <= 1"
+                " OR jaro_winkler_similarity(surname_l, surname_r) >= 0.92",
+                "one typo",
+            ),
+            _lvl(
+                "surname_metaphone_l = surname_metaphone_r OR surname_soundex_l = surname_soundex_r",
+                "sounds alike",
+            ),
+            _lvl("list_has_any(surname_keys_l, surname_keys_r)",
+                 "part of a double-barrelled or alias surname"),
+            _ELSE,
+        ]),
+        _cmp("date_of_birth", "date of birth, or the birth range an age estimate implies", [
+            _null(
+                "(dob_l IS NULL OR dob_r IS NULL)"
+                " AND (birth_lo_l IS NULL OR birth_lo_r IS NULL)"
+            ),
+            _lvl("dob_l = dob_r", "exact"),
+            _lvl("dob_swapped_l = dob_r", "day and month swapped"),
+            _lvl("damerau_levenshtein(dob_l, dob_r) <= 1", "one typo"),
+            _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
+            _lvl(
+                "(dob_days_l IS NULL OR dob_days_r IS NULL)"
+                " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
+                "fits the age estimate",
+            ),
+            _ELSE,
+        ]),
+        _cmp("gender", "gender", [
+            _null("gender_l IS NULL OR gender_r IS NULL"),
+            _lvl("gender_l = gender_r", "exact"),
+            _ELSE,
+        ]),
+        _cmp("location", "home address and postcode", [
+            _null(
+                "(address_l IS NULL AND postcode_l IS NULL)"
+                " OR (address_r IS NULL AND postcode_r IS NULL)"
+            ),
+            # Frequency adjustment: a care home or a hostel is home to many children.
+            _lvl("address_l = address_r", "same address",
+                 tf_adjustment_column="address", tf_adjustment_weight=1.0),
+            _lvl(
+                "postcode_l = postcode_r"
+                " AND jaro_winkler_similarity(address_l, address_r) >= 0.88",
+                "same postcode, similar address",
+            ),
+            _lvl("postcode_l = postcode_r", "same postcode"),
+            _lvl("jaro_winkler_similarity(address_l, address_r) >= 0.92",
+                 "similar address"),
+            _lvl("postcode_sector_l = postcode_sector_r", "same postcode sector"),
+            _ELSE,
+        ]),
+        _cmp("phone", "phone number", [
+            _null("phone_l IS NULL OR phone_r IS NULL"),
+            _lvl("phone_l = phone_r", "exact"),
+            _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "one typo"),
+            _ELSE,
+        ]),
+        _cmp("pnc", "Police National Computer id", [
+            _null("pnc_l IS NULL OR pnc_r IS NULL"),
+            _lvl("pnc_l = pnc_r", "exact"),
+            _ELSE,
+        ]),
+        _cmp("nhs", "NHS number", [
+            _null("nhs_l IS NULL OR nhs_r IS NULL"),
+            _lvl("nhs_l = nhs_r", "exact"),
+            _ELSE,
+        ]),
+    ]
+
+
+def blocking_rules() -> list[str]:
+    """Candidate pairs: each rule is an equi-join, so each stays small at a million mentions.
+
+    Mentions without any name never enter blocking (``has_name``), so they cannot pair up.
+    """
+    named = "l.has_name AND r.has_name AND "
+    return [
+        "l.pnc = r.pnc",
+        "l.nhs = r.nhs",
+        named + "l.phone = r.phone",
+        named + "l.postcode = r.postcode AND l.surname_soundex = r.surname_soundex",
+        named + "l.postcode = r.postcode AND l.forename_metaphone = r.forename_metaphone",
+        named + "l.surname_soundex = r.surname_soundex AND l.dob_year = r.dob_year",
+        named + "l.dob = r.dob AND l.forename_metaphone = r.forename_metaphone",
+        named + "l.dob = r.dob AND l.surname_metaphone = r.surname_metaphone",
+        named + "l.forename_canon = r.forename_canon AND l.surname_metaphone = r.surname_metaphone"
+        " AND l.postcode_sector = r.postcode_sector",
+        named + "l.address = r.address AND l.surname_metaphone = r.surname_metaphone",
+    ]
+
+
+def base_settings(prior: float = DEFAULT_PRIOR) -> dict[str, Any]:
+    """Untrained Splink settings (dedupe; the incremental path overrides the link type)."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "mention_key",
+        "probability_two_random_records_match": prior,
+        "comparisons": comparisons(),
+        "blocking_rules_to_generate_predictions": blocking_rules(),
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "additional_columns_to_retain": ["record_key", "pnc", "nhs", "has_name"],
+        "em_convergence": 0.0001,
+        "max_iterations": 25,
+    }
+
+
+@dataclass
+class IdentityModel:
+    """A trained model: Splink settings (with m and u probabilities) plus thresholds."""
+
+    settings: dict[str, Any]
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    version: int = MODEL_FORMAT_VERSION
+    trained_on: str = ""
+
+    def splink_settings(self, link_type: str | None = None) -> dict[str, Any]:
+        """A fresh copy for a Linker (Splink mutates what it is given)."""
+        settings = copy.deepcopy(self.settings)
+        settings.pop("linker_uid", None)
+        if link_type is not None:
+            settings["link_type"] = link_type
+        return settings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vigil_identity_model_version": self.version,
+            "trained_on": self.trained_on,
+            "thresholds": asdict(self.thresholds),
+            "splink_settings": self.settings,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IdentityModel:
+        version = int(data.get("vigil_identity_model_version", 0))
+        if version != MODEL_FORMAT_VERSION:
+            raise ValueError(
+                f"identity model format {version} is not supported (expected {MODEL_FORMAT_VERSION})"
+            )
+        return cls(
+            settings=data["splink_settings"],
+            thresholds=Thresholds(**data.get("thresholds", {})),
+            version=version,
+            trained_on=str(data.get("trained_on", "")),
+        )
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")
+
+
+def load_model(path: str | Path | None = None) -> IdentityModel:
+    """Load a model file; without a path, the default model shipped with the package."""
+    return IdentityModel.from_json(json.loads(Path(path or DEFAULT_MODEL_PATH).read_text()))
+
+
+def untrained_model(prior: float = DEFAULT_PRIOR) -> IdentityModel:
+    return IdentityModel(settings=base_settings(prior))
+
+
+# Blocking rules for expectation maximisation: each fixes some columns so the others' m
+# probabilities can be learnt; together they cover every comparison.
+EM_BLOCKING_RULES: tuple[str, ...] = (
+    "l.dob = r.dob AND l.postcode = r.postcode",
+    "l.forename = r.forename AND l.surname = r.surname",
+    "l.surname_soundex = r.surname_soundex AND l.dob_year = r.dob_year",
+    "l.pnc = r.pnc",
+)
+
+
+def train(
+    df: pd.DataFrame,
+    *,
+    prior: float | None = DEFAULT_PRIOR,
+    thresholds: Thresholds | None = None,
+    max_pairs: float = 5e6,
+    seed: int = 1,
+    trained_on: str = "",
+) -> IdentityModel:
+    """Estimate m and u probabilities on a mention frame (input columns, not yet prepared).
+
+    u from random sampling, m by expectation maximisation over several blocking passes (the
+    approach of Splink's own examples). ``prior=None`` also estimates the prior from
+    deterministic rules, which suits a benchmark where the data set *is* the population.
+    """
+    from splink import DuckDBAPI, Linker
+
+    from vigil.identity.link import quiet_connection, register_prepared
+    from vigil.identity.prepare import prepare
+
+    prepared = prepare(df)
+    con = quiet_connection()
+    register_prepared(con, "training", prepared)
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register("training")
+    linker = Linker(sdf, base_settings(prior or DEFAULT_PRIOR), log_level=logging.ERROR)
+    if prior is None:
+        linker.training.estimate_probability_two_random_records_match(
+            [
+                "l.forename = r.forename AND l.surname = r.surname AND l.dob = r.dob",
+                "l.pnc = r.pnc",
+                "l.nhs = r.nhs",
+            ],
+            recall=0.7,
+        )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    proportion = 1.0 if len(prepared) <= 200_000 else 200_000 / len(prepared)
+    for rule in EM_BLOCKING_RULES:
+        if rule.startswith("l.pnc") and prepared["pnc"].notna().sum() < 50:
+            continue
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=proportion
+        )
+    settings = linker.misc.save_model_to_json()
+    if prior is not None:
+        settings["probability_two_random_records_match"] = prior
+    settings.pop("linker_uid", None)
+    return IdentityModel(
+        settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on
+    )
