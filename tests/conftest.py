@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,23 +48,33 @@ def write_ndjson(path: Path, lines: list[Any]) -> Path:
 
 
 @pytest.fixture
-def scratch_database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database of the kind the suite runs on, for a `vigil` subprocess to use."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    import psycopg
+def new_database(tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Make empty databases of the kind the suite runs on, for `vigil` subprocesses to use."""
+    made: list[str] = []
+    admin = ""
+    if connection.vendor == "postgresql":
+        settings = connection.settings_dict
+        host = settings["HOST"] or "127.0.0.1"
+        admin = f"postgresql://{settings['USER']}@{host}:{settings['PORT'] or 5432}/postgres"
 
-    settings = connection.settings_dict
-    name = f"vigil_scratch_{uuid.uuid4().hex[:12]}"
-    admin = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
+    def make() -> str:
+        name = f"vigil_scratch_{uuid.uuid4().hex[:12]}"
+        if not admin:
+            return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+        import psycopg
+
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return admin.rsplit("/", 1)[0] + f"/{name}"
+
+    yield make
+    if made:
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def query(url: str, sql: str) -> list[tuple[Any, ...]]:

@@ -270,3 +270,33 @@ def test_small_batches_give_the_same_result(tmp_path: Path) -> None:
     assert (summary.imported, summary.replaced) == (25, 1)
     assert Record.objects.count() == 25
     assert Record.objects.get(source_id="C-3").version == 2
+
+
+def test_a_line_fixed_at_source_clears_when_the_file_is_reread(tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "a.ndjson", [call("C-1"), b"{broken", b"{broken"])
+    first = import_files([path])
+    assert QuarantinedRecord.objects.filter(resolved_by_batch__isnull=True).count() == 2
+    assert sorted(QuarantinedRecord.objects.values_list("line", flat=True)) == [2, 3]
+    write_ndjson(path, [call("C-1"), call("C-2"), b"{broken"])
+    second = import_files([path])
+    open_lines = QuarantinedRecord.objects.filter(resolved_by_batch__isnull=True)
+    assert list(open_lines.values_list("line", flat=True)) == [3]
+    assert QuarantinedRecord.objects.get(line=2).resolved_by_batch_id == second.batch_id
+    assert first.batch_id != second.batch_id
+
+
+def test_an_old_state_sent_again_does_not_roll_back(tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "a.ndjson", [call("C-1", summary="a"), call("C-1", summary="b")])
+    import_files([path])
+    again = import_files([path])
+    assert (again.unchanged, again.replaced) == (2, 0)
+    assert Record.objects.get().summary == "b"
+    assert list(RecordVersion.objects.values_list("payload__summary", flat=True)) == ["a"]
+
+
+def test_an_unversioned_copy_never_replaces_a_versioned_record(tmp_path: Path) -> None:
+    import_files([write_ndjson(tmp_path / "a.ndjson", [call("C-1", version=4, summary="v4")])])
+    summary = import_files([write_ndjson(tmp_path / "b.ndjson", [call("C-1", summary="none")])])
+    assert summary.unchanged == 1 and Record.objects.get().summary == "v4"
+    summary = import_files([write_ndjson(tmp_path / "c.ndjson", [call("C-1", version=5, summary="v5")])])
+    assert summary.replaced == 1 and Record.objects.get().summary == "v5"

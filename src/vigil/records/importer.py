@@ -252,6 +252,7 @@ def import_files(
                     if progress:
                         progress(bytes_done, summary)
             _flush(writer, pending, summary)
+            writer.file_reread(path)
             if progress:
                 progress(bytes_done, summary)
             if not seen_any:

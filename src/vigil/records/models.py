@@ -157,8 +157,8 @@ class RecordLink(models.Model):
 class QuarantinedRecord(models.Model):
     """A line that broke the contract, kept whole with every reason, until fixed at source."""
 
-    raw_hash = models.CharField(max_length=64, unique=True)
-    file = models.CharField(max_length=1000)
+    raw_hash = models.CharField(max_length=64)
+    file = models.CharField(max_length=1000, help_text="absolute path at import")
     line = models.IntegerField()
     source_system = models.CharField(max_length=64, blank=True)
     source_id = models.CharField(max_length=200, blank=True, db_index=True)
@@ -168,11 +168,15 @@ class QuarantinedRecord(models.Model):
     last_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
     resolved_by_batch = models.ForeignKey(
         ImportBatch, null=True, on_delete=models.PROTECT, related_name="+",
-        help_text="the import that brought a valid record with the same identity",
+        help_text="the import that brought a valid record with the same identity, or re-read "
+        "the file and found the line gone or changed",
     )
 
     class Meta:
         ordering = ["file", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "line", "raw_hash"], name="quarantine_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.file} line {self.line}"

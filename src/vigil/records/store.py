@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -104,6 +105,12 @@ class BatchWriter:
                 replacing.append((item, current))
             else:
                 outcome.unchanged += 1
+        superseded = self._superseded([current[0] for _, current in replacing])
+        resent = [(item, current) for item, current in replacing
+                  if (current[0], item.content_hash) in superseded]
+        if resent:
+            replacing = [pair for pair in replacing if pair not in resent]
+            outcome.unchanged += len(resent)
         if not new and not replacing:
             return outcome
         locations = self._locations(new + [i for i, _ in replacing])
@@ -121,11 +128,28 @@ class BatchWriter:
 
     @staticmethod
     def _replaces(item: ValidRecord, current: tuple[int, int | None, str]) -> bool:
-        """RECORDS.md: a higher version replaces; without versions, a different record does."""
+        """RECORDS.md: a higher version replaces; without versions, a different record does.
+
+        When only one side carries a version, the other counts as version 0, so a versioned
+        record is never rolled back by an unversioned copy of an older state.
+        """
         _, held_version, held_hash = current
-        if item.record.version is not None and held_version is not None:
-            return item.record.version > held_version
-        return item.content_hash != held_hash
+        if item.record.version is None and held_version is None:
+            return item.content_hash != held_hash
+        return (item.record.version or 0) > (held_version or 0)
+
+    @staticmethod
+    def _superseded(record_ids: Sequence[int]) -> set[tuple[int, str]]:
+        """Versions already replaced: a copy of one arriving again is a resend, not news.
+
+        Without this an unversioned record sent twice in one file (old then new) would, on a
+        second import of that file, flip back and forth and leave history unlike one import's.
+        """
+        found: set[tuple[int, str]] = set()
+        for chunk in _chunks(sorted(set(record_ids))):
+            found.update(RecordVersion.objects.filter(record_id__in=chunk)
+                         .values_list("record_id", "content_hash"))
+        return found
 
     def _held(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int | None, str]]:
         held: dict[tuple[str, str], tuple[int, int | None, str]] = {}
@@ -287,18 +311,25 @@ class BatchWriter:
         columns = ["raw_hash", "file", "line", "source_system", "source_id", "raw", "reasons",
                    "first_batch_id", "last_batch_id"]
         sql = _insert_sql(QuarantinedRecord, columns, ["reasons"], conflict=(
-            "ON CONFLICT (raw_hash) DO UPDATE SET file = excluded.file, line = excluded.line, "
-            "reasons = excluded.reasons, last_batch_id = excluded.last_batch_id"
+            "ON CONFLICT (file, line, raw_hash) DO UPDATE SET reasons = excluded.reasons, "
+            "last_batch_id = excluded.last_batch_id"
         ))
         rows = {}
         for entry in entries:
             digest = hashlib.sha256(entry.raw).hexdigest()
-            rows[digest] = [digest, entry.file[:1000], entry.line, entry.source_system or "",
+            entry_file = str(Path(entry.file).resolve())
+            rows[(entry_file, entry.line, digest)] = [digest, entry_file[:1000], entry.line, entry.source_system or "",
                             (entry.source_id or "")[:200],
                             entry.raw.decode("utf-8", errors="backslashreplace"),
                             _json(entry.reasons), self.batch.pk, self.batch.pk]
         with connection.cursor() as cursor:
             cursor.executemany(sql, list(rows.values()))
+
+    def file_reread(self, path: Path) -> None:
+        """A file read to its end: its quarantined lines not seen again were fixed at source."""
+        QuarantinedRecord.objects.filter(
+            file=str(path.resolve()), resolved_by_batch__isnull=True
+        ).exclude(last_batch=self.batch).update(resolved_by_batch=self.batch)
 
     def _resolve_quarantine(self, keys: Sequence[tuple[str, str]]) -> None:
         """A record fixed at source and re-imported clears its quarantined line."""
