@@ -1,0 +1,94 @@
+"""Calendar notions in Europe/London: dates in words, months, working days, overnight.
+
+ALERTS.md: "Calendar notions (dates, "overnight", working days) use Europe/London" and "a
+working day is Monday to Friday and not an England and Wales bank holiday".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(LONDON).date()
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of a London calendar day, as an aware moment."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=LONDON)
+
+
+def in_words(moment: dt.datetime | dt.date) -> str:
+    """'2 November 2013': how a supervisor reads a date aloud."""
+    day = london_date(moment) if isinstance(moment, dt.datetime) else moment
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def time_in_words(moment: dt.datetime) -> str:
+    """'2 November 2013 at 22:10' (London time)."""
+    local = moment.astimezone(LONDON)
+    return f"{in_words(local.date())} at {local:%H:%M}"
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` later; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same London wall-clock time ``months`` later (clamped to the month's last day)."""
+    local = moment.astimezone(LONDON)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = local.day
+    while True:
+        try:
+            return local.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    # England and Wales share one list of bank holidays; the package calls it GB/ENG.
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def end_of_working_day_after(moment: dt.datetime, working_days: int = 1) -> dt.datetime:
+    """The end of the n-th working day after the London date of ``moment``."""
+    day = london_date(moment)
+    counted = 0
+    while counted < working_days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return start_of_day(day + dt.timedelta(days=1))
+
+
+def first_overnight_moment(start: dt.datetime, end: dt.datetime) -> dt.datetime | None:
+    """The first moment in [start, end) that falls between 00:00 and 06:00 London time."""
+    if end <= start:
+        return None
+    local = start.astimezone(LONDON)
+    if local.hour < 6:
+        return start
+    day = local.date() + dt.timedelta(days=1)
+    midnight = start_of_day(day)
+    return midnight if midnight < end else None

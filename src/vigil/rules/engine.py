@@ -1,0 +1,49 @@
+"""evaluate(): every rule, as of one moment, over a casebook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+# Importing the rule modules registers their rules.
+from vigil.rules import custody, hidden_risk, investigations, offenders, recording, working_together
+from vigil.rules.casebook import Casebook
+from vigil.rules.model import Finding
+from vigil.rules.policy import DEFAULT_POLICY, Policy
+from vigil.rules.registry import RULES
+from vigil.rules.view import View
+
+_RULE_MODULES = (hidden_risk, recording, working_together, investigations, custody, offenders)
+
+
+def evaluate(
+    casebook: Casebook,
+    policy: Policy | None = None,
+    as_of: dt.datetime | None = None,
+    persons: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+) -> list[Finding]:
+    """Every finding that holds at ``as_of`` (ALERTS.md 'As of'), sorted by code and subject.
+
+    With ``persons``, only findings about those people or about records naming them; each is
+    exactly what a full evaluation gives for that subject. ``codes`` limits the rules run.
+    """
+    if as_of is None:
+        raise ValueError("as_of is required: the same records and moment give the same alerts")
+    policy = policy or DEFAULT_POLICY
+    scope = frozenset(persons) if persons is not None else None
+    view = View(casebook, policy, as_of, scope)
+    findings: list[Finding] = []
+    for code in sorted(codes if codes is not None else RULES):
+        for finding in RULES[code](view):
+            if scope is None or _in_scope(casebook, finding, scope):
+                findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _in_scope(casebook: Casebook, finding: Finding, scope: frozenset[str]) -> bool:
+    if finding.subject_kind == "person":
+        return finding.person_id in scope
+    assert finding.record is not None
+    return not scope.isdisjoint(casebook.persons_on(finding.record))
