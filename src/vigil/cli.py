@@ -58,10 +58,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         finish()
     if args.json:
         _print_json(summary.as_contract())
-    else:
-        _print_import_summary(summary)
+        # The summary holds these too; standard error is where a script's log picks them up.
         for problem in summary.unreadable:
             print(f"vigil import: {problem}", file=sys.stderr)
+    else:
+        _print_import_summary(summary)
     return EXIT_USAGE if summary.unreadable else EXIT_OK
 
 

@@ -223,7 +223,7 @@ class BatchWriter:
 
     @staticmethod
     def _mention_rows(record_id: int, item: ValidRecord, locations: dict[str, int]) -> list[list[Any]]:
-        rows = []
+        rows: list[list[Any]] = []
         occurred = _when(item.record.occurred_at)
         raw_people = item.raw.get("people") or []
         for index, mention in enumerate(item.record.people):
@@ -244,7 +244,9 @@ class BatchWriter:
 
     def _insert_children(self, pairs: Sequence[tuple[int, ValidRecord]], locations: dict[str, int],
                          mentions: bool = True) -> None:
-        mention_rows, object_rows, link_rows = [], [], []
+        mention_rows: list[list[Any]] = []
+        object_rows: list[list[Any]] = []
+        link_rows: list[list[Any]] = []
         for record_id, item in pairs:
             if mentions:
                 mention_rows += self._mention_rows(record_id, item, locations)
@@ -314,7 +316,7 @@ class BatchWriter:
             "ON CONFLICT (file, line, raw_hash) DO UPDATE SET reasons = excluded.reasons, "
             "last_batch_id = excluded.last_batch_id"
         ))
-        rows = {}
+        rows: dict[tuple[str, int, str], list[Any]] = {}
         for entry in entries:
             digest = hashlib.sha256(entry.raw).hexdigest()
             entry_file = str(Path(entry.file).resolve())

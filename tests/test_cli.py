@@ -1,0 +1,72 @@
+"""The `vigil` command as CLI.md specifies it, run as a subprocess the way scripts call it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import EXAMPLES, VIGIL, call, query, vigil_env, write_ndjson
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def vigil(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(VIGIL), *args], env=env, capture_output=True, text=True,
+                          input=stdin, timeout=300)
+
+
+@pytest.fixture
+def env(tmp_path: Path, new_database: Callable[[], str]) -> dict[str, str]:
+    return vigil_env(new_database(), tmp_path)
+
+
+def test_import_json_prints_exactly_the_contract_summary(env: dict[str, str], tmp_path: Path) -> None:
+    files = sorted(str(p) for p in EXAMPLES.glob("*/records.ndjson"))
+    bad = write_ndjson(tmp_path / "bad.ndjson", [call("X-1", occurred_at="2014-01-01")])
+    result = vigil(env, "import", *files, str(bad), "--json", "--no-assess")
+    assert result.returncode == 0, result.stderr
+    summary = orjson.loads(result.stdout)
+    assert list(summary) == ["files", "received", "imported", "unchanged", "replaced",
+                             "quarantined", "errors"]
+    assert summary["files"] == len(files) + 1
+    assert summary["quarantined"] == 1
+    assert summary["errors"] == [{"file": str(bad), "line": 1, "source_id": "X-1", "reasons": [
+        "occurred_at: '2014-01-01' is a date without a time; a date-time is required"]}]
+    again = orjson.loads(vigil(env, "import", *files, "--json", "--no-assess").stdout)
+    assert again["imported"] == 0 and again["unchanged"] == summary["imported"]
+
+
+def test_unreadable_file_exits_2_with_a_message(env: dict[str, str], tmp_path: Path) -> None:
+    result = vigil(env, "import", str(tmp_path / "nope.ndjson"), "--json", "--no-assess")
+    assert result.returncode == 2
+    assert orjson.loads(result.stdout)["errors"][0]["reasons"] == ["no such file"]
+    assert "nope.ndjson: no such file" in result.stderr
+
+
+def test_quarantine_list(env: dict[str, str], tmp_path: Path) -> None:
+    bad = write_ndjson(tmp_path / "bad.ndjson", [b"{oops", call("Q-1", people="nobody")])
+    vigil(env, "import", str(bad), "--no-assess")
+    listed = orjson.loads(vigil(env, "quarantine", "list", "--json").stdout)
+    assert [(q["line"], q["source_id"]) for q in listed] == [(1, None), (2, "Q-1")]
+    assert listed[1]["reasons"] == ["people: 'nobody' is not a list"]
+    text = vigil(env, "quarantine", "list").stdout
+    assert "line 2 storm/Q-1" in text and "people: 'nobody' is not a list" in text
+
+
+def test_user_add(env: dict[str, str]) -> None:
+    ok = vigil(env, "user", "add", "ann", "--role", "supervisor", "--password-stdin",
+               stdin="correct horse battery staple\n")
+    assert ok.returncode == 0, ok.stderr
+    url = env["VIGIL_DATABASE_URL"]
+    assert query(url, "SELECT username, role FROM accounts_user") == [("ann", "supervisor")]
+    password = query(url, "SELECT password FROM accounts_user")[0][0]
+    assert password.startswith("argon2")
+    assert query(url, "SELECT action FROM audit_auditentry") == [("account.create",)]
+    bad_role = vigil(env, "user", "add", "bob", "--role", "sheriff", "--password-stdin", stdin="x" * 20)
+    assert bad_role.returncode == 2 and "unknown role 'sheriff'" in bad_role.stderr
+    weak = vigil(env, "user", "add", "cat", "--role", "auditor", "--password-stdin", stdin="short\n")
+    assert weak.returncode == 2 and "password refused" in weak.stderr
