@@ -9,6 +9,7 @@ other day's offset, which still denotes exactly the same instant, so nothing is 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -17,6 +18,8 @@ DAY = 86_400
 HOUR = 3_600
 MINUTE = 60
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# Wall-clock texts for every minute of a day: almost every generated instant is on the minute.
+_CLOCK = tuple(f"{m // 60:02d}:{m % 60:02d}:00" for m in range(1440))
 
 
 def london(day: dt.date, hour: int = 12, minute: int = 0) -> int:
@@ -41,29 +44,40 @@ class Clock:
         # as_of: the end of the period, start + days at 12:00 Europe/London.
         self.as_of = london(self.end_date, 12, 0)
         self.as_of_date = self.end_date
-        self._days: dict[int, tuple[str, int]] = {}
+        self.iso = self._formatter()
 
-    def _day(self, utc_day: int) -> tuple[str, int]:
-        cached = self._days.get(utc_day)
-        if cached is None:
-            noon = dt.datetime.fromtimestamp(utc_day * DAY + 12 * HOUR, LONDON)
-            offset = int(noon.utcoffset().total_seconds())  # type: ignore[union-attr]
-            sign = "+" if offset >= 0 else "-"
-            text = f"{sign}{abs(offset) // HOUR:02d}:{abs(offset) % HOUR // MINUTE:02d}"
-            cached = (text, offset)
-            self._days[utc_day] = cached
-        return cached
+    def _offset(self, utc_day: int) -> tuple[str, int]:
+        noon = dt.datetime.fromtimestamp(utc_day * DAY + 12 * HOUR, LONDON)
+        offset = int(noon.utcoffset().total_seconds())  # type: ignore[union-attr]
+        sign = "+" if offset >= 0 else "-"
+        return f"{sign}{abs(offset) // HOUR:02d}:{abs(offset) % HOUR // MINUTE:02d}", offset
 
-    def iso(self, ts: int) -> str:
-        """ISO 8601 with the Europe/London offset, e.g. ``2014-06-20T12:00:00+01:00``."""
-        offset_text, offset = self._day(ts // DAY)
-        local = ts + offset
-        day = dt.date.fromordinal(_EPOCH_ORDINAL + local // DAY)
-        secs = local % DAY
-        return (
-            f"{day.isoformat()}T{secs // HOUR:02d}:{secs % HOUR // MINUTE:02d}:"
-            f"{secs % MINUTE:02d}{offset_text}"
-        )
+    def _formatter(self) -> Callable[[int], str]:
+        # A closure over local caches: this runs several times per record, so every attribute
+        # lookup saved counts.
+        offsets: dict[int, tuple[str, int]] = {}
+        dates: dict[int, str] = {}
+        clock_texts = _CLOCK
+        offset_of = self._offset
+
+        def iso(ts: int) -> str:
+            """ISO 8601 with the Europe/London offset, e.g. ``2014-06-20T12:00:00+01:00``."""
+            utc_day = ts // DAY
+            found = offsets.get(utc_day)
+            if found is None:
+                found = offsets[utc_day] = offset_of(utc_day)
+            local = ts + found[1]
+            day = local // DAY
+            secs = local - day * DAY
+            text = dates.get(day)
+            if text is None:
+                text = dates[day] = dt.date.fromordinal(_EPOCH_ORDINAL + day).isoformat() + "T"
+            if secs % MINUTE:
+                return (f"{text}{secs // HOUR:02d}:{secs % HOUR // MINUTE:02d}:"
+                        f"{secs % MINUTE:02d}{found[0]}")
+            return text + clock_texts[secs // MINUTE] + found[0]
+
+        return iso
 
     def in_period(self, fraction: float) -> int:
         """An instant at the given fraction (0..1) of the period, to the minute."""

@@ -88,5 +88,11 @@ SHARE_DA_CRIME = 0.35          # a domestic call that is a crime (else a non-cri
 SHARE_DA_HIGH = 0.08           # DA assessments at high risk (those go to MARAC, usually)
 SHARE_CHILD_CONCERN_REFERRED = 0.5
 SHARE_CRIME_INVESTIGATED = 0.25  # crimes with a child victim that get an investigation record
-SHARE_WITH_VEHICLE = 0.12
-SHARE_WITH_PHONE = 0.1
+SHARE_WITH_OBJECTS = 0.2      # records naming any vehicle or phone; of those:
+SHARE_WITH_VEHICLE = 0.6
+SHARE_WITH_PHONE = 0.5
+
+# --- scale -----------------------------------------------------------------------------------
+# People per block: blocks are the unit of parallel work and of seeding, so changing this
+# changes the output; the number of worker processes never does.
+BLOCK_PEOPLE = 25_000

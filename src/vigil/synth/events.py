@@ -14,7 +14,7 @@ from typing import Any
 
 from . import config as C
 from .clock import DAY, HOUR, MINUTE, Clock
-from .names import mobile, vehicle_registration
+from .names import between, mobile, pick, vehicle_registration
 from .output import Cast, Emitter, Ref
 from .population import Address, Household, Person, Population
 
@@ -106,15 +106,17 @@ class Background:
         return pool[int(self.rng.random() * len(pool))] if pool else None
 
     def public_place(self) -> dict[str, str]:
-        return {"address": f"{self.rng.choice(PUBLIC_PLACES)}, Birmingham",
+        return {"address": f"{pick(self.rng, PUBLIC_PLACES)}, Birmingham",
                 "premises_type": "public_place"}
 
     def objects(self, people: list[Person]) -> list[dict[str, str]] | None:
         rng = self.rng
+        if rng.random() >= C.SHARE_WITH_OBJECTS:  # the common case, decided with one draw
+            return None
         out = []
         if rng.random() < C.SHARE_WITH_VEHICLE:
             out.append({"object_type": "vehicle", "identifier": vehicle_registration(rng),
-                        "description": rng.choice(("silver Ford Focus", "black Audi A3",
+                        "description": pick(rng, ("silver Ford Focus", "black Audi A3",
                                                    "white Transit van", "blue Vauxhall Corsa"))})
         if rng.random() < C.SHARE_WITH_PHONE:
             phones = [p.phone for p in people if p.phone]
@@ -132,16 +134,17 @@ class Background:
         if r < 0.75:
             extra["spoken_to"] = True
             extra["spoken_to_alone"] = rng.random() < 0.4
-            extra["demeanour"] = rng.choice(DEMEANOURS)
+            extra["demeanour"] = pick(rng, DEMEANOURS)
             if rng.random() < 0.3:
-                extra["views"] = rng.choice(VIEWS)
+                extra["views"] = pick(rng, VIEWS)
         elif r < 0.9:
             extra["spoken_to"] = False
-            extra["demeanour"] = rng.choice(DEMEANOURS)
+            extra["demeanour"] = pick(rng, DEMEANOURS)
         return (c, "child_present", extra)
 
     def call_grades(self, ts: int, first: str) -> list[dict[str, Any]]:
-        grades = [{"at": self.iso(ts), "grade": first, "reason": None, "welfare_check": None}]
+        grades: list[dict[str, Any]] = [
+            {"at": self.iso(ts), "grade": first, "reason": None, "welfare_check": None}]
         if self.rng.random() < 0.1:
             grades.append({"at": self.iso(self.later(ts, 10, 60)), "grade": "scheduled",
                            "reason": "No ongoing threat; appointment made with caller.",
@@ -176,9 +179,9 @@ class Background:
         offenders = [p for p in hh.people if p.pnc]
         if offenders:
             for _ in range(poisson(rng, k * C.RATE_CUSTODY)):
-                self.custody(rng.choice(offenders))
+                self.custody(pick(rng, offenders))
             if rng.random() < k * C.RATE_INTELLIGENCE:
-                self.intelligence(rng.choice(offenders))
+                self.intelligence(pick(rng, offenders))
         for p in hh.adults:
             if "rso" in p.flags:
                 self.rso(p)
@@ -187,20 +190,20 @@ class Background:
     def general_call(self, hh: Household) -> None:
         rng = self.rng
         ts = self.when()
-        reporter = rng.choice(hh.adults) if hh.adults else hh.children[0]
-        category, text = rng.choice(GENERAL_CALLS)
+        reporter = pick(rng, hh.adults) if hh.adults else hh.children[0]
+        category, text = pick(rng, GENERAL_CALLS)
         cast: list[Cast] = [(reporter, "reporting_person")]
         other = self.stranger()
         if other is not None and other.household is not hh and rng.random() < 0.6:
             cast.append((other, "suspect" if category != "other" else "subject"))
         home = rng.random() < 0.5
-        first = rng.choice(("priority", "priority", "scheduled", "emergency",
+        first = pick(rng, ("priority", "priority", "scheduled", "emergency",
                             "resolution_without_deployment"))
         attended = self.later(ts, 8, 200) if first != "resolution_without_deployment" else None
         ref = self.e.emit(
             "call", ts, cast,
             location=hh.address_at(ts) if home else self.public_place(),
-            objects=self.objects([c[0] for c in cast]), summary=text, category=category,
+            objects=self.objects([reporter]), summary=text, category=category,
             grade_history=self.call_grades(ts, first),
             **self._fields(attended_at=attended and self.opt(attended),
                            closed_at=self.opt(self.later(ts, 120, 600))),
@@ -213,8 +216,8 @@ class Background:
         rng = self.rng
         ts = self.later(ts, 30, 180) if ts is not None else self.when()
         people = [p for p in hh.people if p.born_by(ts)]
-        victim = victim or rng.choice(people)
-        offence, group = rng.choice(GENERAL_CRIMES)
+        victim = victim or pick(rng, people)
+        offence, group = pick(rng, GENERAL_CRIMES)
         cast: list[Cast] = [(victim, "victim")]
         suspect = suspect or (self.stranger() if rng.random() < 0.5 else None)
         if suspect is not None and suspect is not victim:
@@ -235,7 +238,7 @@ class Background:
         rng = self.rng
         ts = self.when()
         women = [a for a in hh.adults if a.gender == "female"] or hh.adults
-        victim = rng.choice(women)
+        victim = pick(rng, women)
         partners = [a for a in hh.adults if a is not victim]
         suspect = partners[0] if partners else self.stranger()
         cast: list[Cast] = [(victim, "victim")]
@@ -256,10 +259,10 @@ class Background:
                            closed_at=self.opt(self.later(ts, 120, 400))),
         )
         high = rng.random() < C.SHARE_DA_HIGH
-        yes = rng.randrange(14, 22) if high else rng.randrange(0, 13)
+        yes = between(rng, 14, 22) if high else between(rng, 0, 13)
         assessed = self.later(ts, 60, 240)
-        risk = {"tool": rng.choice(("DASH", "DASH", "DARA")),
-                "level": "high" if high else rng.choice(("standard", "standard", "medium")),
+        risk = {"tool": pick(rng, ("DASH", "DASH", "DARA")),
+                "level": "high" if high else pick(rng, ("standard", "standard", "medium")),
                 "yes_count": yes, "assessed_at": self.iso(assessed)}
         follow = self.later(ts, 30, 200)
         if follow > self.clock.as_of:
@@ -280,8 +283,11 @@ class Background:
         if kids and rng.random() < 0.4:
             self.referral(kids, follow, ppn, victim)
         if high and rng.random() < 0.8:
-            self.marac(follow, [(victim, "victim")] + ([(suspect, "suspect")] if suspect else [])
-                       + [(c, "household_member") for c in kids], ppn)
+            parties: list[Cast] = [(victim, "victim")]
+            if suspect is not None:
+                parties.append((suspect, "suspect"))
+            parties += [(c, "household_member") for c in kids]
+            self.marac(follow, parties, ppn)
 
     def child_concern(self, hh: Household) -> None:
         rng = self.rng
@@ -289,7 +295,7 @@ class Background:
         kids = self.children_at(hh, ts)
         if not kids:
             return
-        concern_type, text = rng.choice(CHILD_CONCERNS)
+        concern_type, text = pick(rng, CHILD_CONCERNS)
         cast: list[Cast] = [self.child_present(c) for c in kids[:3]]
         cast += [(a, "parent_carer") for a in hh.adults[:2]]
         school = hh.school
@@ -311,14 +317,14 @@ class Background:
             return
         received = self.later(sent, 1, 90)
         decided = self.later(received, 60, 1300) if rng.random() < 0.93 else None
-        decision = rng.choice(("no_further_action", "early_help", "section_17", "section_17",
+        decision = pick(rng, ("no_further_action", "early_help", "section_17", "section_17",
                                "section_47", "already_open"))
         cast: list[Cast] = [(c, "subject") for c in kids]
         if carer is not None:
             cast.append((carer, "parent_carer"))
         ref = self.e.emit(
             "referral", sent, cast, links=[about], nhs=True, from_unit="MASH police desk",
-            to_agency=rng.choice(("childrens_social_care", "childrens_social_care", "mash")),
+            to_agency=pick(rng, ("childrens_social_care", "childrens_social_care", "mash")),
             sent_at=self.iso(sent),
             **self._fields(received_at=self.opt(received),
                            decision_at=decided and self.opt(decided),
@@ -351,7 +357,7 @@ class Background:
             if started < self.clock.as_of:
                 self.e.emit(
                     "cp_plan", started, [(c, "subject") for c in kids], nhs=True,
-                    started_at=self.iso(started), category=rng.choice(
+                    started_at=self.iso(started), category=pick(rng,
                         ("neglect", "physical", "emotional", "sexual", "multiple", "neglect")),
                 )
 
@@ -365,7 +371,7 @@ class Background:
                     "done_at": self.opt(meeting + int(rng.random() * 20) * DAY)}]
         self.e.emit(
             "marac", ts, cast, links=[about], referred_at=self.iso(ts),
-            criteria=rng.choice(("visible_high_risk", "professional_judgement")),
+            criteria=pick(rng, ("visible_high_risk", "professional_judgement")),
             information_shared_before=rng.random() < 0.9,
             **self._fields(meeting_at=self.opt(meeting),
                            actions=actions if meeting <= self.clock.as_of else None),
@@ -380,14 +386,14 @@ class Background:
         reporter: Person | None
         if hh.in_care:
             staff = self.pop.staff.get(home.line)
-            reporter = rng.choice(staff) if staff else None
+            reporter = pick(rng, staff) if staff else None
         else:
             reporter = hh.adults[0] if hh.adults else None
         cast: list[Cast] = [(child, "missing_person")]
         if reporter is not None:
             cast.append((reporter, "reporting_person"))
         found = self.later(ts, 120, 2880)
-        risk = rng.choice(("no_apparent", "low", "low", "medium", "medium", "high"))
+        risk = pick(rng, ("no_apparent", "low", "low", "medium", "medium", "high"))
         indicators = []
         if rng.random() < 0.12:
             indicators = rng.sample(("older_associates", "unexplained_gifts", "seen_in_vehicle",
@@ -417,8 +423,8 @@ class Background:
         authorised = self.later(ts, 5, 40)
         released = self.later(ts, 180, 1400)
         fields: dict[str, Any] = {
-            "grounds": rng.choice(("offence", "offence", "offence", "breach", "warrant")),
-            "offence": rng.choice(GENERAL_CRIMES)[0],
+            "grounds": pick(rng, ("offence", "offence", "offence", "breach", "warrant")),
+            "offence": pick(rng, GENERAL_CRIMES)[0],
             "arrived_at": self.iso(ts), "detention_authorised_at": self.iso(authorised),
             "reviews": [self.iso(authorised + 6 * HOUR - 20 * MINUTE)]
             if released > authorised + 6 * HOUR else [],
@@ -431,7 +437,7 @@ class Background:
             fields["referral_to_csc_at"] = self.opt(self.later(ts, 60, 500))
         self.e.emit(
             "custody", ts, [(p, "detainee")], pnc=True,
-            location={"address": rng.choice(("Perry Barr custody suite, Birmingham",
+            location={"address": pick(rng, ("Perry Barr custody suite, Birmingham",
                                               "Oldbury custody suite, Oldbury",
                                               "Coventry central custody, Coventry")),
                       "premises_type": "police_station"},
@@ -442,13 +448,13 @@ class Background:
         rng = self.rng
         ts = self.when()
         cast: list[Cast] = [(p, "subject")]
-        topics = [rng.choice(("other", "other", "county_lines", "cce", "online"))]
+        topics = [pick(rng, ("other", "other", "county_lines", "cce", "online"))]
         assoc = self.teen() if topics[0] in ("county_lines", "cce") else self.stranger()
         if assoc is not None and assoc is not p:
             cast.append((assoc, "associate"))
         self.e.emit(
             "intelligence", ts, cast, objects=self.objects([p]), summary="Intelligence received.",
-            grading=rng.choice(("B2 1", "C3 1", "B3 2", "E4 1")), topics=topics,
+            grading=pick(rng, ("B2 1", "C3 1", "B3 2", "E4 1")), topics=topics,
             **self._fields(follow_up_at=self.opt(self.later(ts, 600, 8000))),
         )
 
@@ -459,22 +465,22 @@ class Background:
             return
         activity = []
         t = opened
-        for _ in range(rng.randrange(1, 6)):
+        for _ in range(between(rng, 1, 6)):
             t += int(rng.random() * 20 * DAY)
             if t > self.clock.as_of:
                 break
-            activity.append({"at": self.iso(t), "type": rng.choice(
+            activity.append({"at": self.iso(t), "type": pick(rng,
                 ("statement", "house_to_house", "cctv", "interview", "update_to_victim")),
                 "note": "Enquiries ongoing."})
         closed = opened + int(rng.random() * 120 * DAY)
         self.e.emit(
             "investigation", opened, cast, links=[crime], opened_at=self.iso(opened),
             allocations=[{"at": self.iso(self.later(opened, 30, 600)),
-                          "officer_id": f"PC{rng.randrange(1000, 9999)}", "team": "CID",
+                          "officer_id": f"PC{between(rng, 1000, 9999)}", "team": "CID",
                           "specialist": False}],
             activity=activity,
             supervisory_reviews=[{"at": self.iso(min(opened + 14 * DAY, self.clock.as_of)),
-                                  "by": f"DS{rng.randrange(100, 999)}"}],
+                                  "by": f"DS{between(rng, 100, 999)}"}],
             offence_group=group, flags=[],
             **self._fields(closed_at=self.opt(closed),
                            outcome="Evidential difficulties" if closed <= self.clock.as_of else None),
@@ -487,7 +493,8 @@ class Background:
         if not kids:
             return
         ended = self.later(ts, 300, 4000)
-        cast: list[Cast] = [(c, "subject") for c in kids[:2]] + [(a, "parent_carer") for a in hh.adults[:1]]
+        cast: list[Cast] = [(c, "subject") for c in kids[:2]]
+        cast += [(a, "parent_carer") for a in hh.adults[:1]]
         self.e.emit(
             "police_protection", ts, cast, location=hh.address_at(ts), started_at=self.iso(ts),
             designated_officer=f"Insp {self.pop.pools.surnames[rng.randrange(100)]}",
@@ -502,8 +509,8 @@ class Background:
         rng = self.rng
         ts = self.when()
         registered = self.clock.start_ts - int(rng.random() * 3000) * DAY
-        risk = rng.choice(("low", "medium", "medium", "high", "very_high"))
-        visits = sorted(ts - int(rng.random() * 300) * DAY for _ in range(rng.randrange(1, 5)))
+        risk = pick(rng, ("low", "medium", "medium", "high", "very_high"))
+        visits = sorted(ts - int(rng.random() * 300) * DAY for _ in range(between(rng, 1, 5)))
         self.e.emit(
             "rso", ts, [(p, "offender")], pnc=True, location=p.household.address_at(ts),
             registered_at=self.iso(registered), risk_level=risk, management="active",

@@ -1,17 +1,25 @@
 """Orchestration: stream households, their background events and the planted situations.
 
-One ``random.Random(seed)`` drives everything in a fixed order, so the same seed and arguments
-give byte-identical files. Households are made, written and dropped one at a time; planted
-situations are scheduled at random positions in the population (a number proportional to its
-size, at least one of each code) and built when generation reaches them.
+The force is cut into fixed blocks of people (``config.BLOCK_PEOPLE``). Each block has its own
+``random.Random`` seeded from (seed, block) and writes its own part files, so blocks can run in
+parallel processes and the output is still byte-identical whatever the number of workers: parts
+are concatenated in block order at the end. Inside a block, households are made, written and
+dropped one at a time, so memory stays flat at any population size. Planted situations are
+scheduled at random positions in the population (a number proportional to its size, at least one
+of each code) and built when generation reaches them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import random
+import shutil
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +28,19 @@ import orjson
 from . import config as C
 from .clock import Clock
 from .events import Background
-from .names import draw_pools
+from .names import Pools, draw_pools
 from .noise import Mentioner
-from .output import SOURCES, Emitter, Sink
+from .output import SOURCES, SYSTEMS, Emitter, Sink
 from .planted import Planter
 from .population import Population
 
-PROGRESS_EVERY = 10_000  # people between progress callbacks
+PERSONS_HEADER = b"source_system,source_id,mention_id,person\n"
+
+
+@lru_cache(maxsize=4)
+def _pools(seed: int) -> Pools:
+    # Drawn once per process and seed: drawing costs about as much as a few thousand people.
+    return draw_pools(seed)
 
 
 def planting_schedule(rng: random.Random, people: int) -> list[tuple[int, str]]:
@@ -38,25 +52,24 @@ def planting_schedule(rng: random.Random, people: int) -> list[tuple[int, str]]:
     return schedule
 
 
-def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(2013, 1, 1),
-             days: int = 730, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Write a synthetic force to ``out`` and return a JSON-able summary of what was written."""
-    if people < 1 or days < 1:
-        raise ValueError("people and days must be at least 1")
-    began = time.perf_counter()
-    out = Path(out)
-    rng = random.Random(seed)
-    clock = Clock(start, days)
-    pop = Population(rng, draw_pools(seed), clock, people)
-    sink = Sink(out)
-    emit = Emitter(sink, Mentioner(rng), clock, rng)
+Job = tuple[str, int, str, int, int, int, int, list[tuple[int, str]]]
+
+
+def _run_block(job: Job) -> dict[str, Any]:
+    """Generate one block into its part folder; return its counts."""
+    part, seed, start_iso, days, block, block_people, people, schedule = job
+    clock = Clock(dt.date.fromisoformat(start_iso), days)
+    rng = random.Random(f"vigil-synth:{seed}:{block}")
+    shared = random.Random(f"vigil-synth:{seed}:places")
+    pop = Population(rng, shared, _pools(seed), clock, people, block)
+    sink = Sink(Path(part), block)
+    mentioner = Mentioner(rng)
+    emit = Emitter(sink, mentioner, clock, rng)
     background = Background(emit, pop, clock, rng)
     planter = Planter(emit, pop, clock, rng, sink)
-    schedule = planting_schedule(rng, people)
     next_plant = 0
-    next_report = PROGRESS_EVERY
     try:
-        while pop.count < people or next_plant < len(schedule):
+        while pop.count < block_people or next_plant < len(schedule):
             if next_plant < len(schedule) and schedule[next_plant][0] <= pop.count:
                 planter.plant(schedule[next_plant][1])
                 next_plant += 1
@@ -64,28 +77,106 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
                 hh = pop.household()
                 background.household(hh)
                 pop.remember(hh)
-            if progress is not None and pop.count >= next_report:
-                progress(pop.count)
-                next_report = pop.count + PROGRESS_EVERY
     finally:
         sink.close()
-    if progress is not None:
-        progress(pop.count)
+    return {
+        "people": pop.count, "staff": pop.staff_count, "households": pop.households,
+        "care_homes": len(pop.care_homes), "schools": len(pop.schools),
+        "by_type": dict(sink.by_type), "planted": dict(sink.planted),
+        "mentions": sink.mentions, "noisy": mentioner.noisy,
+    }
+
+
+def _jobs(parts: Path, people: int, seed: int, start: dt.date, days: int) -> list[Job]:
+    schedule = planting_schedule(random.Random(f"vigil-synth:{seed}:plant"), people)
+    size = C.BLOCK_PEOPLE
+    blocks = max(1, -(-people // size))
+    per_block: list[list[tuple[int, str]]] = [[] for _ in range(blocks)]
+    for position, code in schedule:
+        per_block[position // size].append((position % size, code))
+    return [
+        (str(parts / f"{b:05d}"), seed, start.isoformat(), days, b,
+         min(size, people - b * size), people, per_block[b])
+        for b in range(blocks)
+    ]
+
+
+def _results(jobs: list[Job], workers: int) -> Iterator[dict[str, Any]]:
+    if workers <= 1 or len(jobs) == 1:
+        yield from map(_run_block, jobs)
+        return
+    # fork where there is one: workers inherit the imported modules and start at once.
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(_run_block, jobs)  # in block order: keeps output deterministic
+
+
+def _merge(out: Path, parts: Path, blocks: int) -> None:
+    """Concatenate the parts in block order into the final files."""
+    targets = {f"records/{ss}.ndjson": b"" for ss in SYSTEMS}
+    targets["truth/persons.csv"] = PERSONS_HEADER
+    targets["truth/alerts.ndjson"] = b""
+    for name, header in targets.items():
+        with open(out / name, "wb") as dest:
+            dest.write(header)
+            for b in range(blocks):
+                with open(parts / f"{b:05d}" / name, "rb") as src:
+                    shutil.copyfileobj(src, dest, 1 << 22)
+
+
+def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(2013, 1, 1),
+             days: int = 730, progress: Callable[[int], None] | None = None, *,
+             workers: int | None = None) -> dict[str, Any]:
+    """Write a synthetic force to ``out`` and return a JSON-able summary of what was written.
+
+    ``workers`` (default: the CPUs available) only changes speed, never the output.
+    """
+    if people < 1 or days < 1:
+        raise ValueError("people and days must be at least 1")
+    began = time.perf_counter()
+    out = Path(out)
+    (out / "records").mkdir(parents=True, exist_ok=True)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    parts = out / ".parts"
+    shutil.rmtree(parts, ignore_errors=True)
+    jobs = _jobs(parts, people, seed, start, days)
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
+    totals: Counter[str] = Counter()
+    by_type: Counter[str] = Counter()
+    planted: Counter[str] = Counter()
+    first: dict[str, Any] = {}
+    try:
+        for result in _results(jobs, min(workers, len(jobs))):
+            first = first or result
+            for key in ("people", "households", "mentions", "noisy"):
+                totals[key] += result[key]
+            by_type.update(result["by_type"])
+            planted.update(result["planted"])
+            if progress is not None:
+                progress(totals["people"])
+        _merge(out, parts, len(jobs))
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+    clock = Clock(start, days)
     summary: dict[str, Any] = {
         "seed": seed,
         "start": start.isoformat(),
         "days": days,
         "as_of": clock.iso(clock.as_of),
-        "people": pop.count,
-        "households": pop.households,
-        "care_homes": len(pop.care_homes),
-        "schools": len(pop.schools),
-        "records": sum(sink.by_type.values()),
-        "records_by_type": {t: sink.by_type.get(t, 0) for t in SOURCES},
-        "mentions": sink.mentions,
-        "noisy_mentions": emit.mentioner.noisy,
-        "planted": {code: sink.planted.get(code, 0) for code in C.ALERT_CODES},
-        "planted_total": sum(sink.planted.values()),
+        # Care home staff are made identically in every block: count them once.
+        "people": totals["people"] + first["staff"],
+        "households": totals["households"],
+        "care_homes": first["care_homes"],
+        "schools": first["schools"],
+        "records": sum(by_type.values()),
+        "records_by_type": {t: by_type.get(t, 0) for t in SOURCES},
+        "mentions": totals["mentions"],
+        "noisy_mentions": totals["noisy"],
+        "planted": {code: planted.get(code, 0) for code in C.ALERT_CODES},
+        "planted_total": sum(planted.values()),
     }
     # The file stays byte-identical across runs; only the returned summary carries timing.
     (out / "truth" / "summary.json").write_bytes(

@@ -10,7 +10,9 @@ families, as a real force's records would show.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from faker import Faker
 
@@ -60,6 +62,17 @@ TOWNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # Inward codes never use C, I, K, M, O or V in their letters.
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+T = TypeVar("T")
+
+
+def pick(rng: random.Random, seq: Sequence[T]) -> T:
+    """``rng.choice`` without its rejection loop: several times faster, equally seeded."""
+    return seq[int(rng.random() * len(seq))]
+
+
+def between(rng: random.Random, lo: int, hi: int) -> int:
+    """An integer in [lo, hi), like ``rng.randrange(lo, hi)`` but cheaper."""
+    return lo + int(rng.random() * (hi - lo))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,33 +106,36 @@ def postcode(rng: random.Random, districts: tuple[str, ...]) -> str:
     )
 
 
-def nhs_number(rng: random.Random) -> str:
-    """A ten-digit number with a valid modulus-11 check digit, as real NHS numbers have."""
+def nhs_number(rng: random.Random) -> int:
+    """The body of an NHS number (NHS England numbers start 4-6; 999 is the test range).
+    Kept as an int and formatted only when written (``nhs_text``): most are never written."""
+    return 400_000_000 + int(rng.random() * 300_000_000)
+
+
+def nhs_text(body: int) -> str:
+    """Ten digits with a valid modulus-11 check digit, as real NHS numbers have."""
     while True:
-        digits = [rng.randrange(10) for _ in range(9)]
-        digits[0] = 4 + rng.randrange(3)  # NHS England numbers start 4-6 (not 999: test range)
-        total = sum(d * (10 - i) for i, d in enumerate(digits))
-        check = 11 - total % 11
-        if check == 11:
-            check = 0
+        text = str(body)
+        total = sum(int(d) * (10 - i) for i, d in enumerate(text))
+        check = (11 - total % 11) % 11
         if check != 10:
-            text = "".join(map(str, digits)) + str(check)
-            return f"{text[:3]} {text[3:6]} {text[6:]}"
+            return f"{text[:3]} {text[3:6]} {text[6:]}{check}"
+        body += 1
 
 
 def pnc_id(rng: random.Random, year: int) -> str:
     """PNC-style id: two-digit year of first arrest, a serial and a check letter."""
-    return f"{year % 100:02d}/{rng.randrange(1, 999_999):06d}{chr(65 + rng.randrange(26))}"
+    return f"{year % 100:02d}/{between(rng, 1, 999_999):06d}{chr(65 + rng.randrange(26))}"
 
 
 def mobile(rng: random.Random) -> str:
-    return f"07{rng.randrange(100, 999)} {rng.randrange(100_000, 999_999)}"
+    return f"07{100 + int(rng.random() * 900)} {100_000 + int(rng.random() * 900_000)}"
 
 
 def vehicle_registration(rng: random.Random) -> str:
     # Current-format British plates: area letters, age identifier, three random letters.
     area = "ABCDEFGHKLMNOPRSVWXY"
     tail = "ABCDEFGHJKLMNOPRSTUVWXYZ"
-    age = rng.choice((8, 58, 9, 59, 10, 60, 11, 61, 12, 62, 13, 63, 14, 64, 5, 55, 7, 57))
-    return (f"{rng.choice(area)}{rng.choice(area)}{age:02d} "
-            f"{rng.choice(tail)}{rng.choice(tail)}{rng.choice(tail)}")
+    age = pick(rng, (8, 58, 9, 59, 10, 60, 11, 61, 12, 62, 13, 63, 14, 64, 5, 55, 7, 57))
+    return (f"{pick(rng, area)}{pick(rng, area)}{age:02d} "
+            f"{pick(rng, tail)}{pick(rng, tail)}{pick(rng, tail)}")

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import config as C
 from .clock import DAY
+from .names import nhs_text, pick
 from .population import Person
 
 # Spelling variants the nickname database does not hold but British records are full of.
@@ -97,7 +98,7 @@ def misspell(rng: random.Random, name: str) -> str:
     kind = rng.randrange(4)
     ch = name[i]
     if kind == 0 and ch.lower() in _KEYBOARD_NEIGHBOURS:
-        sub = rng.choice(_KEYBOARD_NEIGHBOURS[ch.lower()])
+        sub = pick(rng, _KEYBOARD_NEIGHBOURS[ch.lower()])
         return name[:i] + (sub.upper() if ch.isupper() else sub) + name[i + 1:]
     if kind == 1:
         return name[:i] + name[i + 1:]
@@ -117,7 +118,7 @@ def swapped_dob(dob: dt.date) -> str | None:
 def typo_dob(rng: random.Random, dob: dt.date) -> str | None:
     text = dob.isoformat()
     for _ in range(4):
-        i = rng.choice((2, 3, 5, 6, 8, 9))  # not the century: nobody writes 1914 for 2014
+        i = pick(rng, (2, 3, 5, 6, 8, 9))  # not the century: nobody writes 1914 for 2014
         candidate = text[:i] + str(rng.randrange(10)) + text[i + 1:]
         if candidate == text:
             continue
@@ -138,78 +139,83 @@ class Mentioner:
         self.noisy = 0  # mentions that carry at least one identity error (for the summary)
 
     def mention(self, p: Person, role: str, mid: str, ts: int, clean: bool = False,
-                pnc: bool = False, nhs: bool = False, **extra: Any) -> dict[str, Any]:
+                pnc: bool = False, nhs: bool = False,
+                extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """``p`` as written on a record at ``ts``. ``pnc``/``nhs`` say the system holds ids."""
         rng = self.rng
         hh = p.household
-        home = hh.address_at(ts)
-        forename = p.forename
-        surname = p.surname
-        dob: str | None = p.dob_iso
+        home = hh.homes[0][1] if len(hh.homes) == 1 else hh.address_at(ts)
         m: dict[str, Any] = {"mention_id": mid, "role": role}
-        noisy = False
+        template = p.template
+        if template is None:
+            template = p.template = _template(p)
+        m.update(template)  # the clean rendering, in contract field order
         if not clean:
+            noisy = False
             if p.prev_surname and rng.random() < C.NOISE_PREVIOUS_SURNAME:
-                surname = p.prev_surname
+                m["surname"] = p.prev_surname
                 noisy = True
             if rng.random() < _NAME_NOISE_TOTAL:
                 noisy = True
-                kind = self._pick_noise()
-                if kind == "misspell":
-                    if rng.random() < 0.5:
-                        forename = misspell(rng, forename)
-                    else:
-                        surname = misspell(rng, surname)
-                elif kind == "nickname":
-                    options = self.nicknames[forename]
-                    if options:
-                        forename = rng.choice(options)
-                    else:
-                        forename = misspell(rng, forename)
-                elif kind == "dob_swap":
-                    dob = swapped_dob(p.dob) or typo_dob(rng, p.dob)
-                elif kind == "dob_typo":
-                    dob = typo_dob(rng, p.dob)
-                elif kind == "dob_missing":
-                    dob = None
-                    age = p.age_on(_date(ts)) + rng.choice((-1, 0, 0, 0, 1, 2))
-                    m["age_estimate"] = max(0, age)
-                else:
-                    options = self.nicknames[forename]
-                    alias = (f"{rng.choice(options)} {surname}" if options and rng.random() < 0.6
-                             else f"{forename} {p.prev_surname or misspell(rng, surname)}")
-                    m["aliases"] = [alias]
-            if hh.homes[-1][0] <= ts and len(hh.homes) > 1 and rng.random() < C.NOISE_STALE_ADDRESS:
+                self._name_noise(p, m, ts)
+            if "middle_names" in m and rng.random() < C.NOISE_NO_MIDDLE_NAME:
+                del m["middle_names"]
+            if (len(hh.homes) > 1 and hh.homes[-1][0] <= ts
+                    and rng.random() < C.NOISE_STALE_ADDRESS):
                 home = hh.previous_address_at(ts) or home
                 noisy = True
-        m["forename"] = forename
-        if p.middle and (clean or rng.random() >= C.NOISE_NO_MIDDLE_NAME):
-            m["middle_names"] = p.middle
-        m["surname"] = surname
-        m["date_of_birth"] = dob
-        m["gender"] = p.gender
+            if noisy:
+                self.noisy += 1
         m["address"] = home.line
         if clean or rng.random() >= C.NOISE_POSTCODE_MISSING:
             m["postcode"] = home.postcode
         if p.phone and rng.random() < 0.3:
             m["phone"] = p.phone
-        ids: dict[str, str] = {}
-        if p.pnc and (pnc or rng.random() < C.IDENT_PNC_SHOWN):
-            ids["pnc"] = p.pnc
-        if p.nhs and (nhs or (not clean and rng.random() < C.IDENT_NHS_SHOWN)):
-            ids["nhs"] = p.nhs
-        if ids:
-            m["identifiers"] = ids
+        if p.pnc or p.nhs:
+            ids: dict[str, str] = {}
+            if p.pnc and (pnc or rng.random() < C.IDENT_PNC_SHOWN):
+                ids["pnc"] = p.pnc
+            if p.nhs and (nhs or (not clean and rng.random() < C.IDENT_NHS_SHOWN)):
+                if type(p.nhs) is int:  # formatted on first use, then kept
+                    p.nhs = nhs_text(p.nhs)
+                ids["nhs"] = p.nhs  # type: ignore[assignment]
+            if ids:
+                m["identifiers"] = ids
         if p.flags:
             m["flags"] = list(p.flags)
         if extra:
-            flags = extra.pop("flags", None)
-            if flags:
-                m["flags"] = sorted(set(m.get("flags", ())) | set(flags))
-            m.update(extra)
-        if noisy:
-            self.noisy += 1
+            for key, value in extra.items():
+                if key == "flags":
+                    if value:
+                        m["flags"] = sorted(set(m.get("flags", ())) | set(value))
+                else:
+                    m[key] = value
         return m
+
+    def _name_noise(self, p: Person, m: dict[str, Any], ts: int) -> None:
+        """Exactly one error in the name or date of birth (or an alias recorded)."""
+        rng = self.rng
+        kind = self._pick_noise()
+        forename = m["forename"]
+        if kind == "misspell":
+            if rng.random() < 0.5:
+                m["forename"] = misspell(rng, forename)
+            else:
+                m["surname"] = misspell(rng, m["surname"])
+        elif kind == "nickname":
+            options = self.nicknames[forename]
+            m["forename"] = pick(rng, options) if options else misspell(rng, forename)
+        elif kind == "dob_swap":
+            m["date_of_birth"] = swapped_dob(p.dob) or typo_dob(rng, p.dob)
+        elif kind == "dob_typo":
+            m["date_of_birth"] = typo_dob(rng, p.dob)
+        elif kind == "dob_missing":
+            m["date_of_birth"] = None
+            m["age_estimate"] = max(0, p.age_on(_date(ts)) + pick(rng, (-1, 0, 0, 0, 1, 2)))
+        else:
+            options = self.nicknames[forename]
+            m["aliases"] = [f"{pick(rng, options)} {m['surname']}" if options and rng.random() < 0.6
+                            else f"{forename} {p.prev_surname or misspell(rng, m['surname'])}"]
 
     def _pick_noise(self) -> str:
         r = self.rng.random() * _NAME_NOISE_TOTAL
@@ -221,6 +227,17 @@ class Mentioner:
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _template(p: Person) -> dict[str, Any]:
+    # Built once per person: most of a mention is the same every time the person is named.
+    t: dict[str, Any] = {"forename": p.forename}
+    if p.middle:
+        t["middle_names"] = p.middle
+    t["surname"] = p.surname
+    t["date_of_birth"] = p.dob_iso
+    t["gender"] = p.gender
+    return t
 
 
 def _date(ts: int) -> dt.date:

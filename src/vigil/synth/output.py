@@ -37,6 +37,7 @@ SOURCES: dict[str, tuple[str, str]] = {
 }
 SYSTEMS = tuple(sorted({ss for ss, _ in SOURCES.values()}))
 _BUFFER = 1 << 20
+_MIDS = tuple(f"p{i}" for i in range(1, 100))
 
 
 class Ref(NamedTuple):
@@ -64,16 +65,17 @@ Cast = tuple[Person, str] | tuple[Person, str, dict[str, Any]]
 class Sink:
     """Open files for one output folder; counts what it writes."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, block: int = 0) -> None:
+        """``out`` is this block's part folder; ids carry the block so they stay unique."""
         (out / "records").mkdir(parents=True, exist_ok=True)
         (out / "truth").mkdir(parents=True, exist_ok=True)
+        self.block = block
         self.files: dict[str, IO[bytes]] = {
             ss: open(out / "records" / f"{ss}.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
             for ss in SYSTEMS
         }
         self.persons = open(out / "truth" / "persons.csv", "w", buffering=_BUFFER,  # noqa: SIM115
                             encoding="utf-8", newline="")
-        self.persons.write("source_system,source_id,mention_id,person\n")
         self.alerts = open(out / "truth" / "alerts.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
         self.serial: Counter[str] = Counter()
         self.by_type: Counter[str] = Counter()
@@ -83,17 +85,7 @@ class Sink:
     def next_id(self, record_type: str) -> tuple[str, str]:
         ss, prefix = SOURCES[record_type]
         self.serial[prefix] += 1
-        return ss, f"{prefix}-{self.serial[prefix]:07d}"
-
-    def write(self, record: dict[str, Any], pids: list[str]) -> None:
-        ss = record["source_system"]
-        sid = record["source_id"]
-        self.files[ss].write(orjson.dumps(record) + b"\n")
-        self.by_type[record["record_type"]] += 1
-        self.mentions += len(pids)
-        self.persons.write("".join(
-            f"{ss},{sid},{m['mention_id']},{pid}\n" for m, pid in zip(record["people"], pids, strict=True)
-        ))
+        return ss, f"{prefix}-{self.block:04d}{self.serial[prefix]:06d}"
 
     def expect(self, code: str, planted: str, *, mention: list[str] | None = None,
                record: list[str] | None = None) -> None:
@@ -122,31 +114,37 @@ class Emitter:
         self.clock = clock
         self.rng = rng
         self.iso = clock.iso
+        self.as_of = clock.as_of
 
     def emit(self, record_type: str, ts: int, cast: list[Cast], *,
              location: Address | dict[str, Any] | None = None, clean: bool = False,
              links: list[Ref] | None = None, objects: list[dict[str, str]] | None = None,
              summary: str | None = None, pnc: bool = False, nhs: bool = False,
              **fields: Any) -> Ref:
-        ss, sid = self.sink.next_id(record_type)
+        sink = self.sink
+        ss, prefix = SOURCES[record_type]
+        serial = sink.serial[prefix] + 1
+        sink.serial[prefix] = serial
+        sid = f"{prefix}-{sink.block:04d}{serial:06d}"
         mention = self.mentioner.mention
         people = []
-        pids = []
-        for i, entry in enumerate(cast, 1):
-            extra = dict(entry[2]) if len(entry) == 3 else {}  # type: ignore[misc]
-            people.append(mention(entry[0], entry[1], f"p{i}", ts, clean, pnc, nhs, **extra))
-            pids.append(entry[0].pid)
+        truth = []
+        for i, entry in enumerate(cast):
+            extra = entry[2] if len(entry) == 3 else None
+            mid = _MIDS[i]
+            people.append(mention(entry[0], entry[1], mid, ts, clean, pnc, nhs, extra))
+            truth.append(f"{ss},{sid},{mid},{entry[0].pid}\n")
         # Records are keyed in by a person a little after the event, never after as_of.
-        recorded = min(ts + (5 + int(self.rng.random() * 240)) * MINUTE, self.clock.as_of)
+        recorded = ts + (5 + int(self.rng.random() * 240)) * MINUTE
         rec: dict[str, Any] = {
             "record_type": record_type,
             "source_system": ss,
             "source_id": sid,
             "occurred_at": self.iso(ts),
-            "recorded_at": self.iso(recorded),
+            "recorded_at": self.iso(recorded if recorded < self.as_of else self.as_of),
         }
         if location is not None:
-            rec["location"] = location.location() if isinstance(location, Address) else location
+            rec["location"] = location if type(location) is dict else location.location()  # type: ignore[union-attr]
         rec["people"] = people
         if objects:
             rec["objects"] = objects
@@ -154,6 +152,10 @@ class Emitter:
             rec["summary"] = summary
         if links:
             rec["links"] = [ref.link() for ref in links]
-        rec.update(fields)
-        self.sink.write(rec, pids)
-        return Ref(ss, sid, tuple(m["mention_id"] for m in people))
+        if fields:
+            rec.update(fields)
+        sink.files[ss].write(orjson.dumps(rec) + b"\n")
+        sink.persons.write("".join(truth))
+        sink.by_type[record_type] += 1
+        sink.mentions += len(people)
+        return Ref(ss, sid, _MIDS[:len(people)])

@@ -121,7 +121,7 @@ class Planter:
     def da_concern(self, hh: Household, ts: int, level: str, yes: int,
                    links: list[Ref] | None = None) -> Ref:
         mother, father = hh.adults[0], hh.adults[-1]
-        cast: list[Cast] = [(mother, "victim"), (father, "suspect")] + self.kids(hh, **self.seen())
+        cast: list[Cast] = [(mother, "victim"), (father, "suspect"), *self.kids(hh, **self.seen())]
         return self.e.emit(
             "concern", ts, cast, clean=True, location=hh.address_at(ts), links=links,
             concern_type="domestic_abuse_noncrime",
@@ -336,9 +336,10 @@ class Planter:
     def call_downgraded_unchecked(self) -> None:
         ts = self.at(15, 19)
         welfare = None if self.rng.random() < 0.5 else False
-        grades = [{"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None},
-                  {"at": self.iso(ts + 25 * MINUTE), "grade": "scheduled", "reason": None,
-                   "welfare_check": welfare}]
+        grades: list[dict[str, Any]] = [
+            {"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None},
+            {"at": self.iso(ts + 25 * MINUTE), "grade": "scheduled", "reason": None,
+             "welfare_check": welfare}]
         ref = self.child_call(ts, grades, ts + 3 * HOUR)
         self.expect_record("CALL_DOWNGRADED_UNCHECKED", ref, "priority to scheduled, no reason")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import deque
+from typing import Any
 
 from . import config as C
 from .clock import DAY, Clock
@@ -19,8 +20,10 @@ from .names import (
     SCHOOL_KINDS,
     TOWNS,
     Pools,
+    between,
     mobile,
     nhs_number,
+    pick,
     pnc_id,
     postcode,
 )
@@ -57,6 +60,7 @@ class Person:
         "pnc",
         "prev_surname",
         "surname",
+        "template",
     )
 
     def __init__(self, pid: str, forename: str, middle: str | None, surname: str, gender: str,
@@ -71,7 +75,8 @@ class Person:
         self.dob_iso = dob.isoformat()
         self.household = household
         self.pnc: str | None = None
-        self.nhs: str | None = None
+        self.nhs: int | str | None = None  # an int until first written (see noise)
+        self.template: dict[str, Any] | None = None  # cached clean mention fields
         self.phone: str | None = None
         self.flags: tuple[str, ...] = ()
         self.planted = False
@@ -131,48 +136,56 @@ class Household:
 class Population:
     """Makes people and households from seeded pools; keeps only bounded pools alive."""
 
-    def __init__(self, rng: random.Random, pools: Pools, clock: Clock, people: int) -> None:
-        self.rng = rng
+    def __init__(self, rng: random.Random, shared: random.Random, pools: Pools, clock: Clock,
+                 people: int, block: int) -> None:
+        """``shared`` seeds what every block must agree on (care homes, schools, their staff);
+        ``rng`` drives this block's own households. ``people`` is the whole force's size."""
         self.pools = pools
         self.clock = clock
         self.count = 0
         self.households = 0
+        self.rng = shared
+        self.prefix = "S"
         self.care_homes = [self._care_home(i) for i in range(max(2, people // C.PEOPLE_PER_CARE_HOME))]
         self.schools = [self._school() for _ in range(max(3, people // C.PEOPLE_PER_SCHOOL))]
-        # Care home staff are people too: they report looked-after children missing.
+        # Care home staff are people too: they report looked-after children missing. Every
+        # block makes the same staff (same ids), so one staff member is one true person.
         self.staff: dict[str, list[Person]] = {}
         for home in self.care_homes:
             hh = Household(home)
-            self.households += 1
-            hh.adults = [self.adult(hh, self._surname(), rng.choice("FFFM"), 25, 60)
+            hh.adults = [self.adult(hh, self._surname(), pick(shared, "FFFM"), 25, 60)
                          for _ in range(2)]
             self.staff[home.line] = hh.adults
+        self.staff_count = self.count
+        self.count = 0
+        self.rng = rng
+        self.prefix = f"P{block:04d}"
         self.recent_adults: deque[Person] = deque(maxlen=C.RECENT_POOL)
         self.recent_teens: deque[Person] = deque(maxlen=C.RECENT_POOL // 4)
 
     # --- places ------------------------------------------------------------------------------
     def _town(self) -> tuple[str, tuple[str, ...]]:
         # Birmingham is most of the force's population.
-        return TOWNS[0] if self.rng.random() < 0.5 else self.rng.choice(TOWNS)
+        return TOWNS[0] if self.rng.random() < 0.5 else pick(self.rng, TOWNS)
 
     def street_address(self, premises_type: str = "private_dwelling") -> Address:
         rng = self.rng
         town, districts = self._town()
-        number = int(rng.random() * rng.choice((40, 120, 300))) + 1
-        flat = f"Flat {rng.randrange(1, 12)}, " if rng.random() < 0.12 else ""
+        number = int(rng.random() * pick(rng, (40, 120, 300))) + 1
+        flat = f"Flat {between(rng, 1, 12)}, " if rng.random() < 0.12 else ""
         street = self.pools.streets[int(rng.random() * len(self.pools.streets))]
         return Address(f"{flat}{number} {street}, {town}", postcode(rng, districts), premises_type)
 
     def _care_home(self, i: int) -> Address:
         rng = self.rng
-        name = f"{CARE_HOME_WORDS[i % len(CARE_HOME_WORDS)]} {rng.choice(CARE_HOME_KINDS)}"
+        name = f"{CARE_HOME_WORDS[i % len(CARE_HOME_WORDS)]} {pick(rng, CARE_HOME_KINDS)}"
         base = self.street_address("care_home")
         return Address(f"{name}, {base.line}", base.postcode, "care_home")
 
     def _school(self) -> Address:
         base = self.street_address("school")
-        stem = self.rng.choice(self.pools.streets).split()[0]
-        return Address(f"{stem} {self.rng.choice(SCHOOL_KINDS)}, {base.line.split(', ')[-1]}",
+        stem = pick(self.rng, self.pools.streets).split()[0]
+        return Address(f"{stem} {pick(self.rng, SCHOOL_KINDS)}, {base.line.split(', ')[-1]}",
                        base.postcode, "school")
 
     # --- people -------------------------------------------------------------------------------
@@ -188,7 +201,7 @@ class Population:
         rng = self.rng
         self.count += 1
         middle = self._forename(gender) if rng.random() < 0.55 else None
-        p = Person(f"P{self.count:08d}", self._forename(gender), middle, surname,
+        p = Person(f"{self.prefix}{self.count:06d}", self._forename(gender), middle, surname,
                    "female" if gender == "F" else "male", dob, hh)
         if rng.random() < 0.5:
             p.nhs = nhs_number(rng)
@@ -263,7 +276,7 @@ class Population:
     def _children(self, hh: Household, mother: Person, surname: str) -> None:
         rng = self.rng
         eldest = min(17.9, mother.age_on(self.clock.start) - 17)
-        n = rng.choice((1, 1, 2, 2, 2, 3, 3, 4))
+        n = pick(rng, (1, 1, 2, 2, 2, 3, 3, 4))
         for _ in range(n):
             hh.children.append(self.child(hh, surname, -0.5 * self.clock.days / 365, max(0.5, eldest)))
         # Twins and close siblings sharing surname, address and parents are the classic false
