@@ -156,7 +156,7 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
             by_type.update(result["by_type"])
             planted.update(result["planted"])
             if progress is not None:
-                progress(totals["people"])
+                progress(totals["people"] + first["staff"])
         _merge(out, parts, len(jobs))
     finally:
         shutil.rmtree(parts, ignore_errors=True)

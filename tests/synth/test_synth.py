@@ -1,0 +1,307 @@
+"""The synthetic force: valid records, complete and consistent truth, noise, determinism.
+
+No database: generation is pure Python and these tests only read the files it writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from vigil.records.contract import RECORD_TYPES, parse_record
+from vigil.records.reasons import reasons_from
+from vigil.synth import ALERT_CODES, generate
+from vigil.synth import config as synth_config
+
+ALERTS_MD = Path(__file__).resolve().parents[3] / "shared" / "contract" / "ALERTS.md"
+PEOPLE = 2500
+
+Key = tuple[str, str, str]
+
+
+class Force:
+    """A generated force read back: records, mentions, truth."""
+
+    def __init__(self, out: Path, summary: dict[str, Any]) -> None:
+        self.out = out
+        self.summary = summary
+        self.records: list[dict[str, Any]] = []
+        for path in sorted((out / "records").glob("*.ndjson")):
+            with path.open("rb") as fh:
+                self.records.extend(orjson.loads(line) for line in fh)
+        self.mentions: dict[Key, dict[str, Any]] = {}
+        for rec in self.records:
+            for m in rec["people"]:
+                self.mentions[(rec["source_system"], rec["source_id"], m["mention_id"])] = m
+        with (out / "truth" / "persons.csv").open(newline="") as fh:
+            rows = list(csv.reader(fh))
+        self.persons_header = rows[0]
+        self.person_of: dict[Key, str] = {(r[0], r[1], r[2]): r[3] for r in rows[1:]}
+        self.truth_rows = len(rows) - 1
+        with (out / "truth" / "alerts.ndjson").open("rb") as fh:
+            self.expectations = [orjson.loads(line) for line in fh]
+
+    def by_person(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for key, m in self.mentions.items():
+            grouped[self.person_of[key]].append(m)
+        return grouped
+
+
+@pytest.fixture(scope="module")
+def force(tmp_path_factory: pytest.TempPathFactory) -> Force:
+    out = tmp_path_factory.mktemp("force")
+    seen: list[int] = []
+    summary = generate(out, PEOPLE, seed=7, progress=seen.append)
+    assert seen and seen[-1] == summary["people"]
+    return Force(out, summary)
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# --- records -----------------------------------------------------------------------------------
+
+def test_every_record_is_valid_per_the_contract(force: Force) -> None:
+    problems = []
+    for rec in force.records:
+        try:
+            parse_record(rec)
+        except ValidationError as exc:
+            problems.append((rec["source_id"], reasons_from(exc)))
+    assert not problems, problems[:5]
+    assert force.summary["records"] == len(force.records)
+
+
+def test_all_thirteen_record_types_appear_at_plausible_rates(force: Force) -> None:
+    counts = Counter(rec["record_type"] for rec in force.records)
+    assert set(counts) == set(RECORD_TYPES)
+    assert counts == Counter(force.summary["records_by_type"])
+    # Calls and non-crime concerns are the bulk; custody, protection and MARAC are rare.
+    assert counts.most_common(1)[0][0] == "call"
+    assert counts["concern"] > counts["custody"] + counts["police_protection"] + counts["marac"]
+    assert 1.0 <= len(force.records) / force.summary["people"] <= 3.0
+
+
+def test_source_ids_are_unique_and_systems_sensible(force: Force) -> None:
+    keys = [(r["source_system"], r["source_id"]) for r in force.records]
+    assert len(keys) == len(set(keys))
+    systems = {r["record_type"]: r["source_system"] for r in force.records}
+    assert systems["call"] == "storm" and systems["missing"] == "compact"
+    assert systems["custody"] == "custody" and systems["referral"] == "csc"
+
+
+def test_records_happen_by_as_of_and_carry_offsets(force: Force) -> None:
+    as_of = dt.datetime.fromisoformat(force.summary["as_of"])
+    for rec in force.records:
+        occurred = dt.datetime.fromisoformat(rec["occurred_at"])
+        assert occurred.tzinfo is not None and occurred <= as_of
+
+
+def test_links_point_at_records_that_exist(force: Force) -> None:
+    keys = {(r["source_system"], r["source_id"]) for r in force.records}
+    links = [link for r in force.records for link in r.get("links", [])]
+    assert links, "calls should link to the crimes and concerns they led to"
+    assert all((link["source_system"], link["source_id"]) in keys for link in links)
+
+
+def test_locations_and_objects(force: Force) -> None:
+    premises = Counter(r["location"]["premises_type"] for r in force.records if "location" in r)
+    assert {"private_dwelling", "care_home", "public_place", "police_station"} <= set(premises)
+    objects = Counter(o["object_type"] for r in force.records for o in r.get("objects", []))
+    assert objects["vehicle"] and objects["phone"]
+    postcode = re.compile(r"^[A-Z]{1,2}\d{1,2} \d[ABD-HJLNP-UW-Z]{2}$")
+    codes = [m["postcode"] for m in force.mentions.values() if m.get("postcode")]
+    assert all(postcode.match(c) for c in codes), [c for c in codes if not postcode.match(c)][:5]
+
+
+# --- truth -------------------------------------------------------------------------------------
+
+def test_persons_truth_covers_exactly_every_mention(force: Force) -> None:
+    assert force.persons_header == ["source_system", "source_id", "mention_id", "person"]
+    assert force.truth_rows == len(force.person_of) == len(force.mentions)
+    assert set(force.person_of) == set(force.mentions)
+
+
+def test_two_mentions_on_one_record_are_different_people(force: Force) -> None:
+    for rec in force.records:
+        people = [force.person_of[(rec["source_system"], rec["source_id"], m["mention_id"])]
+                  for m in rec["people"]]
+        assert len(people) == len(set(people)), rec["source_id"]
+
+
+def test_alert_codes_list_matches_the_contract() -> None:
+    if not ALERTS_MD.exists():
+        pytest.skip("shared/contract is not beside this checkout")
+    codes = re.findall(r"^\| `([A-Z_]+)` \|", ALERTS_MD.read_text(), flags=re.MULTILINE)
+    assert codes and sorted(codes) == sorted(ALERT_CODES)
+
+
+def test_every_alert_code_is_planted_and_keys_exist(force: Force) -> None:
+    records = {(r["source_system"], r["source_id"]) for r in force.records}
+    planted = Counter(e["code"] for e in force.expectations)
+    assert set(planted) == set(ALERT_CODES)
+    assert planted == Counter({k: v for k, v in force.summary["planted"].items() if v})
+    for exp in force.expectations:
+        assert exp["planted"]
+        if "mention" in exp:
+            assert tuple(exp["mention"]) in force.mentions, exp
+        else:
+            assert tuple(exp["record"]) in records, exp
+
+
+def test_planted_mentions_are_clean(force: Force) -> None:
+    """Expectations name mentions: those must carry a full, true identity (no noise)."""
+    for exp in force.expectations:
+        if "mention" in exp:
+            m = force.mentions[tuple(exp["mention"])]
+            assert m["date_of_birth"] and m["forename"] and m["surname"] and m["postcode"]
+
+
+def test_tiny_force_still_plants_every_code(tmp_path: Path) -> None:
+    summary = generate(tmp_path, 200, seed=3)
+    assert all(summary["planted"][code] >= 1 for code in ALERT_CODES)
+    assert summary["planted"] == {code: summary["planted"][code] for code in ALERT_CODES}
+
+
+def test_summary_file_and_as_of(force: Force) -> None:
+    saved = orjson.loads((force.out / "truth" / "summary.json").read_bytes())
+    assert saved["as_of"] == "2015-01-01T12:00:00+00:00"  # 2013-01-01 + 730 days, 12:00 London
+    assert {k: v for k, v in force.summary.items() if k != "elapsed_seconds"} == saved
+    assert force.summary["people"] >= PEOPLE
+
+
+def test_as_of_uses_summer_time(tmp_path: Path) -> None:
+    summary = generate(tmp_path, 150, start=dt.date(2014, 1, 1), days=170)
+    assert summary["as_of"] == "2014-06-20T12:00:00+01:00"
+
+
+def test_planted_expectations_hold_under_the_rules_package(force: Force) -> None:
+    """With true identity, the project's own rules find every planted alert at as_of."""
+    rules = pytest.importorskip("vigil.rules")
+    records = [parse_record(r) for r in force.records]
+    identity = {rules.MentionKey(*k): pid for k, pid in force.person_of.items()}
+    findings = rules.evaluate(rules.Casebook(records, identity),
+                              as_of=dt.datetime.fromisoformat(force.summary["as_of"]))
+    missing = []
+    for exp in force.expectations:
+        hits = [f for f in findings if f.code == exp["code"]]
+        if "mention" in exp:
+            ok = any(tuple(exp["mention"]) in {tuple(m) for m in f.mentions} for f in hits)
+        else:
+            want = tuple(exp["record"])
+            ok = any((f.record and tuple(f.record) == want) or want in {tuple(e) for e in f.evidence}
+                     for f in hits)
+        if not ok:
+            missing.append(exp)
+    assert not missing, missing[:5]
+
+
+# --- population and noise ----------------------------------------------------------------------
+
+def test_siblings_share_surname_address_and_parents(force: Force) -> None:
+    """The classic false match: children of one household named together on a record."""
+    pairs = 0
+    for rec in force.records:
+        kids = [m for m in rec["people"] if m["role"] == "child_present"]
+        for i, a in enumerate(kids):
+            for b in kids[i + 1:]:
+                if a["surname"] == b["surname"] and a["address"] == b["address"]:
+                    pairs += 1
+    assert pairs >= 5
+
+
+def test_identity_noise_is_present_but_modest(force: Force) -> None:
+    counts: Counter[str] = Counter()
+    for mentions in force.by_person().values():
+        if len({m["forename"] for m in mentions}) > 1:
+            counts["forename varies"] += 1
+        if len({m["surname"] for m in mentions}) > 1:
+            counts["surname varies"] += 1
+        if len({m["date_of_birth"] for m in mentions if m["date_of_birth"]}) > 1:
+            counts["dob varies"] += 1
+        if len({m["address"] for m in mentions}) > 1:
+            counts["address varies"] += 1
+    for m in force.mentions.values():
+        if m["date_of_birth"] is None and m.get("age_estimate") is not None:
+            counts["age estimate"] += 1
+        if "postcode" not in m:
+            counts["no postcode"] += 1
+        if m.get("aliases"):
+            counts["alias"] += 1
+        if (m.get("identifiers") or {}).get("pnc"):
+            counts["pnc"] += 1
+        if (m.get("identifiers") or {}).get("nhs"):
+            counts["nhs"] += 1
+    for kind in ("forename varies", "surname varies", "dob varies", "address varies",
+                 "age estimate", "no postcode", "alias", "pnc", "nhs"):
+        assert counts[kind] > 0, kind
+    assert force.summary["noisy_mentions"] < 0.4 * force.summary["mentions"]
+
+
+def test_nicknames_and_swapped_dates_appear(force: Force) -> None:
+    swapped = nicknamed = 0
+    for mentions in force.by_person().values():
+        dobs = {m["date_of_birth"] for m in mentions if m["date_of_birth"]}
+        for d in dobs:
+            y, mo, da = d.split("-")
+            if mo != da and f"{y}-{da}-{mo}" in dobs:
+                swapped += 1
+        names = {m["forename"] for m in mentions}
+        if len(names) > 1 and len({n[0] for n in names}) == 1 and any(len(n) <= 4 for n in names):
+            nicknamed += 1
+    assert swapped and nicknamed
+
+
+def test_identifiers_belong_to_one_person_each(force: Force) -> None:
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for key, m in force.mentions.items():
+        for kind, value in (m.get("identifiers") or {}).items():
+            owners[(kind, value)].add(force.person_of[key])
+    assert owners and all(len(people) == 1 for people in owners.values())
+
+
+def test_children_turn_18_and_are_born_during_the_period(force: Force) -> None:
+    start = dt.date(2013, 1, 1)
+    end = start + dt.timedelta(days=730)
+    turning = born = 0
+    for m in force.mentions.values():
+        dob = m["date_of_birth"]
+        if not dob:
+            continue
+        d = dt.date.fromisoformat(dob)
+        if start <= d <= end:
+            born += 1
+        if start.replace(year=start.year - 18) <= d <= end.replace(year=end.year - 18):
+            turning += 1
+    assert born and turning
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
+    generate(tmp_path / "a", 400, seed=5)
+    generate(tmp_path / "b", 400, seed=5)
+    generate(tmp_path / "c", 400, seed=6)
+    a, b, c = (tree_bytes(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a != c
+
+
+def test_output_does_not_depend_on_worker_count(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth_config, "BLOCK_PEOPLE", 150)  # several blocks from a small force
+    one = generate(tmp_path / "one", 500, seed=9, workers=1)
+    two = generate(tmp_path / "two", 500, seed=9, workers=2)
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+    assert one["people"] == two["people"] >= 500
+    assert not (tmp_path / "one" / ".parts").exists()
