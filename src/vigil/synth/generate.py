@@ -12,6 +12,7 @@ of each code) and built when generation reaches them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import random
@@ -68,6 +69,10 @@ def _run_block(job: Job) -> dict[str, Any]:
     background = Background(emit, pop, clock, rng)
     planter = Planter(emit, pop, clock, rng, sink)
     next_plant = 0
+    # Households are reference cycles (person <-> household) made by the hundred thousand:
+    # collecting less often saves a few per cent and memory still stays flat.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
     try:
         while pop.count < block_people or next_plant < len(schedule):
             if next_plant < len(schedule) and schedule[next_plant][0] <= pop.count:
@@ -78,6 +83,7 @@ def _run_block(job: Job) -> dict[str, Any]:
                 background.household(hh)
                 pop.remember(hh)
     finally:
+        gc.set_threshold(*thresholds)
         sink.close()
     return {
         "people": pop.count, "staff": pop.staff_count, "households": pop.households,

@@ -30,16 +30,17 @@ from .names import (
 
 
 class Address:
-    __slots__ = ("line", "postcode", "premises_type")
+    __slots__ = ("_location", "line", "postcode", "premises_type")
 
     def __init__(self, line: str, postcode: str, premises_type: str) -> None:
         self.line = line
         self.postcode = postcode
         self.premises_type = premises_type
+        self._location = {"address": line, "postcode": postcode, "premises_type": premises_type}
 
     def location(self) -> dict[str, str]:
-        return {"address": self.line, "postcode": self.postcode,
-                "premises_type": self.premises_type}
+        """The record ``location`` for this address (shared: serialised, never mutated)."""
+        return self._location
 
 
 class Person:
