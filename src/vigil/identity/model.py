@@ -55,6 +55,13 @@ def _null(sql: str) -> dict[str, Any]:
 
 _ELSE = {"sql_condition": "ELSE", "label_for_charts": "all other"}
 
+# Forename and surname written the wrong way round (common in both FEBRL and police data).
+_SWAPPED_NAMES = _lvl(
+    "jaro_winkler_similarity(forename_l, surname_r) >= 0.9"
+    " AND jaro_winkler_similarity(surname_l, forename_r) >= 0.9",
+    "forename and surname swapped",
+)
+
 
 def _cmp(name: str, description: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
     return {
@@ -81,6 +88,7 @@ def comparisons() -> list[dict[str, Any]]:
                 " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.92",
                 "one typo",
             ),
+            _SWAPPED_NAMES,
             _lvl(
                 "forename_metaphone_l = forename_metaphone_r"
                 " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.85",
@@ -99,6 +107,7 @@ def comparisons() -> list[dict[str, Any]]:
                 " OR jaro_winkler_similarity(surname_l, surname_r) >= 0.92",
                 "one typo",
             ),
+            _SWAPPED_NAMES,
             _lvl(
                 "surname_metaphone_l = surname_metaphone_r OR surname_soundex_l = surname_soundex_r",
                 "sounds alike",
@@ -183,7 +192,9 @@ def blocking_rules() -> list[str]:
         named + "l.dob = r.dob AND l.surname_metaphone = r.surname_metaphone",
         named + "l.forename_canon = r.forename_canon AND l.surname_metaphone = r.surname_metaphone"
         " AND l.postcode_sector = r.postcode_sector",
-        named + "l.address = r.address AND l.surname_metaphone = r.surname_metaphone",
+        named + "l.address = r.address",
+        named + "l.dob = r.dob AND l.postcode = r.postcode",
+        named + "l.dob = r.dob AND l.forename = r.surname",
     ]
 
 

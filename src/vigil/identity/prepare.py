@@ -119,12 +119,11 @@ def _nicknamer() -> NickNamer:
 
 @lru_cache(maxsize=200_000)
 def canonical_forename(name: str) -> str:
-    """One canonical spelling for a forename: itself when it is a formal name, else the first
-    (alphabetically) formal name it is a nickname of, from the ``nicknames`` package data."""
-    canon = _nicknamer().canonicals_of(name)
-    if not canon or _nicknamer().nicknames_of(name):
-        return name
-    return min(canon)
+    """One key per family of names, for blocking: the alphabetically first of the name and the
+    formal names the ``nicknames`` data lists for it ('william' and 'bill' both give 'bill').
+    The data runs both ways for many names, so there is no clean 'formal' root; the comparison
+    itself uses :func:`_forename_keys`. This only has to be deterministic and shared."""
+    return min({name, *_nicknamer().canonicals_of(name)})
 
 
 @lru_cache(maxsize=200_000)
