@@ -43,6 +43,7 @@ def test_contract_examples_import_completely() -> None:
     assert (kayleigh.forename, kayleigh.postcode, str(kayleigh.date_of_birth)) == (
         "Kayleigh", "B12 9QD", "2008-05-06")
     assert kayleigh.payload["demeanour"] is None and kayleigh.payload["spoken_to"] is False
+    assert kayleigh.flags == ""
     assert collins.location is not None and collins.location.postcode == "B12 9QD"
     # The household's address is one location however often it is named.
     assert Location.objects.filter(postcode="B12 9QD").count() == 1
@@ -300,3 +301,25 @@ def test_an_unversioned_copy_never_replaces_a_versioned_record(tmp_path: Path) -
     assert summary.unchanged == 1 and Record.objects.get().summary == "v4"
     summary = import_files([write_ndjson(tmp_path / "c.ndjson", [call("C-1", version=5, summary="v5")])])
     assert summary.replaced == 1 and Record.objects.get().summary == "v5"
+
+
+def test_worker_processes_prepare_lines_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigil.records import importer
+
+    monkeypatch.setattr(importer, "POOL_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(importer, "CHUNK_LINES", 7)
+    if importer.WORKERS < 2:
+        monkeypatch.setattr(importer, "WORKERS", 2)
+    lines: list[object] = []
+    for i in range(120):
+        lines.append(call(f"C-{i}", version=1))
+        if i % 25 == 3:
+            lines.append(b"{broken")
+    lines.append(call("C-5", version=2, summary="later"))
+    path = write_ndjson(tmp_path / "a.ndjson", lines)
+    assert importer._pool_for([path]) is not None
+    summary = import_files([path], batch_size=10)
+    assert (summary.received, summary.imported, summary.replaced, summary.quarantined) == (
+        126, 120, 1, 5)
+    assert [e["line"] for e in summary.errors] == [5, 31, 57, 83, 109]
+    assert Record.objects.get(source_id="C-5").summary == "later"

@@ -15,12 +15,13 @@ import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     StrictInt,
     TypeAdapter,
@@ -28,27 +29,6 @@ from pydantic import (
 )
 
 LONDON = ZoneInfo("Europe/London")
-
-# A date-time needs a time part: "2014-01-01" alone is a date, allowed only for dates of birth.
-_DATETIME_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _instant_text(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a date-time (expected an ISO 8601 string)")
-    if not _DATETIME_SHAPE.match(value):
-        if _DATE_SHAPE.match(value):
-            raise ValueError(f"{value!r} is a date without a time; a date-time is required")
-        raise ValueError(f"{value!r} is not an ISO 8601 date-time")
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a valid date-time") from None
-    return parsed
-
 
 def _assume_london(value: dt.datetime) -> dt.datetime:
     # The contract asks for offsets; a source that omits one on a secondary time means local
@@ -64,28 +44,13 @@ def _require_offset(value: dt.datetime) -> dt.datetime:
     return value
 
 
-def _date_text(value: Any) -> Any:
-    if value is None or isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or not _DATE_SHAPE.match(value):
-        raise ValueError(f"{value!r} is not a date (expected YYYY-MM-DD)")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date") from None
-
-
-def _empty_to_none(value: Any) -> Any:
-    # RECORDS.md: an empty string counts as a missing value.
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-Instant = Annotated[dt.datetime, BeforeValidator(_instant_text), AfterValidator(_assume_london)]
-OccurredAt = Annotated[dt.datetime, BeforeValidator(_instant_text), AfterValidator(_require_offset)]
-BirthDate = Annotated[dt.date | None, BeforeValidator(_date_text)]
-Text = Annotated[str | None, BeforeValidator(_empty_to_none)]
+# Strict: in JSON only an ISO 8601 string is a date-time (not a number, not a bare date), and
+# only YYYY-MM-DD is a date. Parsing stays in pydantic's Rust core, which matters at 10,000+
+# records a second.
+Instant = Annotated[dt.datetime, Strict(), AfterValidator(_assume_london)]
+OccurredAt = Annotated[dt.datetime, Strict(), AfterValidator(_require_offset)]
+BirthDate = Annotated[dt.date | None, Strict()]
+Text = str | None
 
 RecordType = Literal[
     "call", "crime", "concern", "missing", "custody", "police_protection", "referral",
@@ -137,12 +102,12 @@ class Location(ContractModel):
 
 class SourceObject(ContractModel):
     object_type: Literal["vehicle", "phone", "device", "online_account"]
-    identifier: Annotated[str, BeforeValidator(_empty_to_none)]
+    identifier: str
     description: Text = None
 
 
 class Mention(ContractModel):
-    mention_id: Annotated[str, BeforeValidator(_empty_to_none)]
+    mention_id: str
     role: Role
     forename: Text = None
     middle_names: Text = None
@@ -170,8 +135,8 @@ class RecordLink(ContractModel):
 
 class RecordBase(ContractModel):
     record_type: RecordType
-    source_system: Annotated[str, BeforeValidator(_empty_to_none)]
-    source_id: Annotated[str, BeforeValidator(_empty_to_none)]
+    source_system: str
+    source_id: str
     version: StrictInt | None = None
     occurred_at: OccurredAt
     recorded_at: Instant | None = None
@@ -424,9 +389,42 @@ MODEL_FOR_TYPE: dict[str, type[RecordBase]] = {
 RECORD_ADAPTER: TypeAdapter[RecordBase] = TypeAdapter(SourceRecord)
 
 
+# A blank string value: after a colon (a field), or as a list item. Inside a JSON string a quote
+# is escaped, so free text cannot match; a false match only costs the slower path.
+_BLANK_VALUE = re.compile(rb'[:\[,]\s*"\s*"')
+
+
+def drop_blanks(value: Any) -> Any:
+    """RECORDS.md: an empty string counts as a missing value, so blank fields are dropped.
+
+    A blank optional field then reads as absent and a blank required one as missing.
+    """
+    if isinstance(value, dict):
+        return {k: drop_blanks(v) for k, v in value.items() if not _is_blank(v)}
+    if isinstance(value, list):
+        return [drop_blanks(v) for v in value if not _is_blank(v)]
+    return value
+
+
+def _is_blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def parse_record_json(text: bytes | str) -> RecordBase:
+    """Validate one record from its JSON text. Raises ``pydantic.ValidationError``.
+
+    Validation runs on the JSON text itself so that strict date-time parsing (ISO strings only)
+    stays in pydantic's compiled core.
+    """
+    raw = text.encode() if isinstance(text, str) else text
+    if _BLANK_VALUE.search(raw):
+        raw = orjson.dumps(drop_blanks(orjson.loads(raw)))
+    return RECORD_ADAPTER.validate_json(raw)
+
+
 def parse_record(data: dict[str, Any]) -> RecordBase:
-    """Validate one record (already decoded from JSON). Raises ``pydantic.ValidationError``."""
-    return RECORD_ADAPTER.validate_python(data)
+    """Validate one record given as a decoded JSON object (as parse_record_json would)."""
+    return parse_record_json(orjson.dumps(data))
 
 
 def json_schema() -> dict[str, Any]:

@@ -11,24 +11,29 @@ wrong encoding, not line-delimited JSON) is refused whole with a message saying 
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from pydantic import ValidationError
 
-from vigil.records.contract import parse_record
 from vigil.records.models import ImportBatch
-from vigil.records.reasons import reasons_from
-from vigil.records.store import BatchWriter, ValidRecord
+from vigil.records.prepare import PreparedRecord, QuarantineEntry, prepare_lines
+from vigil.records.store import BatchWriter
+
+Prepared = PreparedRecord | QuarantineEntry
 
 BATCH_SIZE = int(os.environ.get("VIGIL_IMPORT_BATCH_SIZE", "1000"))
+CHUNK_LINES = 500
+WORKERS = min(2, os.cpu_count() or 1)
+POOL_THRESHOLD_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
 SNIFF_BYTES = 65536
 SNIFF_LINES = 5
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -41,20 +46,6 @@ class FileUnreadable(Exception):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
-
-
-@dataclass
-class QuarantineEntry:
-    file: str
-    line: int
-    raw: bytes
-    reasons: list[str]
-    source_system: str | None = None
-    source_id: str | None = None
-
-    def error(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "source_id": self.source_id,
-                "reasons": self.reasons}
 
 
 @dataclass
@@ -81,11 +72,6 @@ class ImportSummary:
 
 
 Progress = Callable[[int, ImportSummary], None]
-
-
-def content_hash(obj: dict[str, Any]) -> str:
-    """Identical records hash alike whatever order their keys arrived in."""
-    return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _looks_like_record_line(text: bytes) -> bool:
@@ -156,52 +142,53 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
             yield number, text, ended
 
 
-def _identity_of(obj: Any) -> tuple[str | None, str | None]:
-    if not isinstance(obj, dict):
-        return None, None
-    system, source_id = obj.get("source_system"), obj.get("source_id")
-    return (
-        system if isinstance(system, str) and system else None,
-        str(source_id) if isinstance(source_id, str | int) and source_id != "" else None,
-    )
-
-
-def read_line(name: str, number: int, text: bytes, ended: bool) -> ValidRecord | QuarantineEntry:
-    """Validate one line into a record, or say every reason it cannot be one."""
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return QuarantineEntry(name, number, text, [
-            f"not valid UTF-8: byte 0x{text[exc.start]:02x} at column {exc.start + 1}; "
-            "NDJSON must be UTF-8 (was the file saved as Latin-1 or Windows-1252?)"
-        ])
-    try:
-        obj = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        if not ended:
-            reason = (f"truncated: the last line ends without a newline and is not complete "
-                      f"JSON ({exc}); was the file cut off?")
-        else:
-            reason = f"not valid JSON: {exc}"
-        return QuarantineEntry(name, number, text, [reason])
-    system, source_id = _identity_of(obj)
-    if not isinstance(obj, dict):
-        kind = type(obj).__name__.replace("dict", "object").replace("list", "array")
-        return QuarantineEntry(name, number, text, [
-            f"each line must be one JSON object; this line is a JSON {kind}"
-        ])
-    try:
-        record = parse_record(obj)
-    except ValidationError as exc:
-        return QuarantineEntry(name, number, text, reasons_from(exc), system, source_id)
-    return ValidRecord(name, number, record, obj, content_hash(obj))
-
-
 def _os_user() -> str:
     try:
         return os.getlogin()
     except OSError:
         return str(os.getuid())
+
+
+def _line_chunks(path: Path, size: int) -> Iterator[tuple[list[tuple[int, bytes, bool]], int, bool]]:
+    """Non-blank lines in chunks: (lines, bytes read so far, whether any line was seen)."""
+    chunk: list[tuple[int, bytes, bool]] = []
+    done = 0
+    for number, text, ended in _lines(path):
+        done += len(text) + (1 if ended else 0)
+        if not text.strip():
+            continue
+        chunk.append((number, text, ended))
+        if len(chunk) >= size:
+            yield chunk, done, True
+            chunk = []
+    yield chunk, done, False
+
+
+def _prepared(path: Path, pool: ProcessPoolExecutor | None, vendor: str) -> Iterator[tuple[list[Prepared], int]]:
+    """Prepared lines of a file in order; with a pool, several chunks are prepared at once."""
+    name = str(path)
+    if pool is None:
+        for chunk, done, _ in _line_chunks(path, CHUNK_LINES):
+            yield prepare_lines(name, chunk, vendor), done
+        return
+    in_flight: deque[tuple[Future[list[Prepared]], int]] = deque()
+    for chunk, done, _ in _line_chunks(path, CHUNK_LINES):
+        in_flight.append((pool.submit(prepare_lines, name, chunk, vendor), done))
+        # A bounded window keeps memory flat whatever the file's size.
+        while len(in_flight) > 2 * WORKERS:
+            future, upto = in_flight.popleft()
+            yield future.result(), upto
+    while in_flight:
+        future, upto = in_flight.popleft()
+        yield future.result(), upto
+
+
+def _pool_for(paths: Sequence[Path]) -> ProcessPoolExecutor | None:
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    if size < POOL_THRESHOLD_BYTES or WORKERS < 2:
+        return None
+    # Spawned, not forked: a forked child would share the parent's database sockets.
+    return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
 
 
 def import_files(
@@ -219,7 +206,9 @@ def import_files(
     )
     summary.batch_id = batch.pk
     writer = BatchWriter(batch)
-    bytes_done = 0
+    vendor = connection.vendor
+    pool = _pool_for(paths)
+    bytes_before = 0
     try:
         for path in paths:
             try:
@@ -229,33 +218,31 @@ def import_files(
                 summary.errors.append({"file": str(path), "line": None, "source_id": None,
                                        "reasons": [exc.message]})
                 continue
-            seen_any = False
-            pending: list[ValidRecord | QuarantineEntry] = []
+            received_before = summary.received
+            pending: list[Prepared] = []
             keys: set[tuple[str, str]] = set()
-            for number, text, ended in _lines(path):
-                bytes_done += len(text) + (1 if ended else 0)
-                if not text.strip():
-                    continue
-                seen_any = True
-                summary.received += 1
-                item = read_line(str(path), number, text, ended)
-                if isinstance(item, ValidRecord):
-                    # A second version of one record in a batch must follow the first, not race it.
-                    if item.record.key in keys:
+            done = 0
+            for items, done in _prepared(path, pool, vendor):
+                for item in items:
+                    summary.received += 1
+                    if isinstance(item, PreparedRecord):
+                        # A second version of one record in a batch must follow the first.
+                        if item.key in keys:
+                            _flush(writer, pending, summary)
+                            pending, keys = [], set()
+                        keys.add(item.key)
+                    pending.append(item)
+                    if len(pending) >= batch_size:
                         _flush(writer, pending, summary)
                         pending, keys = [], set()
-                    keys.add(item.record.key)
-                pending.append(item)
-                if len(pending) >= batch_size:
-                    _flush(writer, pending, summary)
-                    pending, keys = [], set()
-                    if progress:
-                        progress(bytes_done, summary)
+                if progress:
+                    progress(bytes_before + done, summary)
             _flush(writer, pending, summary)
             writer.file_reread(path)
+            bytes_before += done
             if progress:
-                progress(bytes_done, summary)
-            if not seen_any:
+                progress(bytes_before, summary)
+            if summary.received == received_before:
                 summary.errors.append({"file": str(path), "line": None, "source_id": None,
                                        "reasons": ["file is empty: it holds no records"]})
         batch.status = ImportBatch.Status.COMPLETED
@@ -264,6 +251,8 @@ def import_files(
         batch.error = repr(exc)[:2000]
         raise
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         batch.finished_at = timezone.now()
         for name in ("received", "imported", "unchanged", "replaced", "quarantined"):
             setattr(batch, name, getattr(summary, name))
@@ -271,10 +260,10 @@ def import_files(
     return summary
 
 
-def _flush(writer: BatchWriter, items: list[ValidRecord | QuarantineEntry], summary: ImportSummary) -> None:
+def _flush(writer: BatchWriter, items: list[Prepared], summary: ImportSummary) -> None:
     if not items:
         return
-    valid = [i for i in items if isinstance(i, ValidRecord)]
+    valid = [i for i in items if isinstance(i, PreparedRecord)]
     bad = [i for i in items if isinstance(i, QuarantineEntry)]
     with transaction.atomic():
         outcome = writer.write(valid)

@@ -9,6 +9,8 @@ as received, fields beyond the contract included.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -113,7 +115,7 @@ class PersonMention(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     pnc = models.CharField(max_length=32, blank=True)
     nhs = models.CharField(max_length=32, blank=True)
-    payload = models.JSONField(help_text="the mention exactly as received")
+    flags = models.CharField(max_length=300, blank=True, help_text="space-separated")
 
     class Meta:
         constraints = [
@@ -122,6 +124,14 @@ class PersonMention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.forename} {self.surname} ({self.role})"
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The mention exactly as received, from its record (held once, not twice)."""
+        for mention in self.record.payload.get("people") or []:
+            if mention.get("mention_id") == self.mention_id:
+                return dict(mention)
+        return {}
 
 
 class RecordObject(models.Model):

@@ -6,11 +6,13 @@ Kept free of Django so identity resolution, the rules and the importer share one
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
 
 
+@lru_cache(maxsize=65536)
 def postcode(value: str | None) -> str | None:
     """``b12 9qd`` and ``B129QD`` are one postcode: upper case, one space before the inward code."""
     if not value:
@@ -22,6 +24,7 @@ def postcode(value: str | None) -> str | None:
     return f"{match.group(1)} {match.group(2)}" if match else compact
 
 
+@lru_cache(maxsize=65536)
 def address_line(value: str | None) -> str | None:
     """The first line of an address, lower case, punctuation and repeated spaces removed."""
     if not value:
@@ -31,6 +34,7 @@ def address_line(value: str | None) -> str | None:
     return cleaned or None
 
 
+@lru_cache(maxsize=65536)
 def location_key(address: str | None, code: str | None) -> str | None:
     """ALERTS.md: addresses match on normalised postcode plus the first line of the address."""
     line, pc = address_line(address), postcode(code)

@@ -6,11 +6,14 @@ record at source; pydantic's own messages are written for programmers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from vigil.records.contract import MODEL_FOR_TYPE, RECORD_TYPES
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -43,6 +46,13 @@ def _reason(error: Any) -> str:
     if loc and loc[0] in MODEL_FOR_TYPE:
         loc = loc[1:]
     path = field_path(loc)
+    if kind.startswith("date_") or kind in ("date_type",):
+        return f"{path}: {_shown(value)} is not a date" + (
+            "" if isinstance(value, str) and _DATE.match(value) else " (expected YYYY-MM-DD)")
+    if kind.startswith("datetime_"):
+        if isinstance(value, str) and _DATE.match(value):
+            return f"{path}: {_shown(value)} is a date without a time; a date-time is required"
+        return f"{path}: {_shown(value)} is not an ISO 8601 date-time"
     if kind == "missing":
         return f"{path}: required field missing"
     if kind == "value_error":

@@ -2,23 +2,21 @@
 
 The ORM's ``bulk_create`` builds a model instance per row; at tens of thousands of rows a second
 that costs more than the database does, so the hot tables are written with ``executemany`` on
-Django's own connection (still portable between SQLite and PostgreSQL).
+Django's own connection (still portable between SQLite and PostgreSQL). Rows arrive already
+prepared (``vigil.records.prepare``); this module only resolves ids and writes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from django.db import connection
 
-from vigil.records import normalise
-from vigil.records.contract import RecordBase
 from vigil.records.models import (
     ImportBatch,
     Location,
@@ -29,21 +27,19 @@ from vigil.records.models import (
     RecordObject,
     RecordVersion,
 )
-
-if TYPE_CHECKING:
-    from vigil.records.importer import QuarantineEntry
+from vigil.records.prepare import (
+    MENTION_COLUMNS,
+    MENTION_LOCATION,
+    RECORD_COLUMNS,
+    RECORD_LOCATION,
+    PreparedRecord,
+    QuarantineEntry,
+)
 
 # SQLite allows 32766 bound parameters per statement; stay well clear.
 IN_CHUNK = 900
 
-
-@dataclass
-class ValidRecord:
-    file: str
-    line: int
-    record: RecordBase
-    raw: dict[str, Any]
-    content_hash: str
+Held = tuple[int, int | None, str]  # id, version, content hash
 
 
 @dataclass
@@ -59,46 +55,69 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield items[start:start + size]
 
 
-def _json_placeholder() -> str:
-    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _when(value: dt.datetime | None) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _date(value: dt.date | None) -> Any:
-    return connection.ops.adapt_datefield_value(value)
-
-
 def _insert_sql(model: type[Any], columns: Sequence[str], json_columns: Sequence[str] = (),
                 conflict: str = "") -> str:
     table = model._meta.db_table
-    marks = ", ".join(_json_placeholder() if c in json_columns else "%s" for c in columns)
+    json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    marks = ", ".join(json_mark if c in json_columns else "%s" for c in columns)
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}"
 
 
+def _insert_many(cursor: Any, model: type[Any], columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                 json_columns: Sequence[str] = (), conflict: str = "") -> None:
+    """Insert many rows the fastest portable way each backend has.
+
+    On PostgreSQL, Django's cursors bind parameters on the client and send one statement per
+    row of an ``executemany``; plain rows go by COPY and the rest by a pipelined psycopg cursor
+    on the same connection (so in the same transaction). SQLite's ``executemany`` reuses one
+    prepared statement and is already fast.
+    """
+    if not rows:
+        return
+    table = model._meta.db_table
+    if connection.vendor != "postgresql":
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}",
+                           rows)
+        return
+    import psycopg
+
+    raw = connection.connection
+    with psycopg.Cursor(raw) as pg:
+        if not conflict:
+            with pg.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("%s::jsonb" if c in json_columns else "%s" for c in columns)
+        pg.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}",
+                       rows)
+
+
+def _with_location(row: list[Any], index: int, locations: dict[str, int]) -> list[Any]:
+    key = row[index]
+    located = list(row)
+    located[index] = locations.get(key) if key else None
+    return located
+
+
 class BatchWriter:
-    """Writes validated records and quarantined lines for one import batch."""
+    """Writes prepared records and quarantined lines for one import batch."""
 
     def __init__(self, batch: ImportBatch) -> None:
         self.batch = batch
 
     # --- records -----------------------------------------------------------------------
 
-    def write(self, items: Sequence[ValidRecord]) -> WriteOutcome:
+    def write(self, items: Sequence[PreparedRecord]) -> WriteOutcome:
         outcome = WriteOutcome()
         if not items:
             return outcome
-        held = self._held({item.record.key for item in items})
-        new: list[ValidRecord] = []
-        replacing: list[tuple[ValidRecord, tuple[int, int | None, str]]] = []
+        held = self._held({item.key for item in items})
+        new: list[PreparedRecord] = []
+        replacing: list[tuple[PreparedRecord, Held]] = []
         for item in items:
-            current = held.get(item.record.key)
+            current = held.get(item.key)
             if current is None:
                 new.append(item)
             elif self._replaces(item, current):
@@ -113,30 +132,30 @@ class BatchWriter:
             outcome.unchanged += len(resent)
         if not new and not replacing:
             return outcome
-        locations = self._locations(new + [i for i, _ in replacing])
+        locations = self._locations(new + [item for item, _ in replacing])
         if new:
             ids = self._insert_records(new, locations)
-            self._insert_children([(ids[i.record.key], i) for i in new], locations)
+            self._insert_children([(ids[item.key], item) for item in new], locations)
             outcome.imported += len(new)
             outcome.touched.update(ids.values())
         for item, (record_id, _, _) in replacing:
             self._replace(record_id, item, locations)
             outcome.replaced += 1
             outcome.touched.add(record_id)
-        self._resolve_quarantine([i.record.key for i in new] + [i.record.key for i, _ in replacing])
+        self._resolve_quarantine([item.key for item in new] + [item.key for item, _ in replacing])
         return outcome
 
     @staticmethod
-    def _replaces(item: ValidRecord, current: tuple[int, int | None, str]) -> bool:
+    def _replaces(item: PreparedRecord, current: Held) -> bool:
         """RECORDS.md: a higher version replaces; without versions, a different record does.
 
         When only one side carries a version, the other counts as version 0, so a versioned
         record is never rolled back by an unversioned copy of an older state.
         """
         _, held_version, held_hash = current
-        if item.record.version is None and held_version is None:
+        if item.version is None and held_version is None:
             return item.content_hash != held_hash
-        return (item.record.version or 0) > (held_version or 0)
+        return (item.version or 0) > (held_version or 0)
 
     @staticmethod
     def _superseded(record_ids: Sequence[int]) -> set[tuple[int, str]]:
@@ -151,40 +170,37 @@ class BatchWriter:
                          .values_list("record_id", "content_hash"))
         return found
 
-    def _held(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int | None, str]]:
-        held: dict[tuple[str, str], tuple[int, int | None, str]] = {}
-        ids = sorted({source_id for _, source_id in keys})
+    def _held(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Held]:
+        held: dict[tuple[str, str], Held] = {}
+        by_system: dict[str, list[str]] = {}
+        for system, source_id in keys:
+            by_system.setdefault(system, []).append(source_id)
         with connection.cursor() as cursor:
-            for chunk in _chunks(ids):
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT id, source_system, source_id, version, content_hash "
-                    f"FROM {Record._meta.db_table} WHERE source_id IN ({marks})", list(chunk),
-                )
-                for record_id, system, source_id, version, digest in cursor.fetchall():
-                    if (system, source_id) in keys:
+            for system, ids in sorted(by_system.items()):
+                for chunk in _chunks(sorted(ids)):
+                    marks = ", ".join(["%s"] * len(chunk))
+                    # The identity index leads with source_system: name it so the index is used.
+                    cursor.execute(
+                        f"SELECT id, source_id, version, content_hash FROM {Record._meta.db_table} "
+                        f"WHERE source_system = %s AND source_id IN ({marks})", [system, *chunk],
+                    )
+                    for record_id, source_id, version, digest in cursor.fetchall():
                         held[(system, source_id)] = (record_id, version, digest)
         return held
 
-    def _locations(self, items: Sequence[ValidRecord]) -> dict[str, int]:
+    def _locations(self, items: Sequence[PreparedRecord]) -> dict[str, int]:
         """Upsert every place the batch names; return their ids by key."""
         wanted: dict[str, tuple[str, str]] = {}
         for item in items:
-            places = [(item.record.location.address, item.record.location.postcode)] \
-                if item.record.location else []
-            places += [(m.address, m.postcode) for m in item.record.people]
-            for address, postcode in places:
-                key = normalise.location_key(address, postcode)
-                if key and key not in wanted:
-                    wanted[key] = (normalise.postcode(postcode) or "", (address or "")[:500])
+            for key, value in item.places.items():
+                wanted.setdefault(key, value)
         if not wanted:
             return {}
         keys = sorted(wanted)
-        sql = _insert_sql(Location, ["key", "postcode", "address"],
-                          conflict="ON CONFLICT (key) DO NOTHING")
         found: dict[str, int] = {}
         with connection.cursor() as cursor:
-            cursor.executemany(sql, [(k, *wanted[k]) for k in keys])
+            _insert_many(cursor, Location, ["key", "postcode", "address"],
+                         [(k, *wanted[k]) for k in keys], conflict="ON CONFLICT (key) DO NOTHING")
             for chunk in _chunks(keys):
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(
@@ -194,80 +210,34 @@ class BatchWriter:
                 found.update((key, pk) for pk, key in cursor.fetchall())
         return found
 
-    def _record_row(self, item: ValidRecord, locations: dict[str, int]) -> list[Any]:
-        record = item.record
-        place = record.location
-        key = normalise.location_key(place.address, place.postcode) if place else None
-        return [
-            record.record_type, record.version, item.content_hash,
-            _when(record.occurred_at), _when(record.recorded_at),
-            locations.get(key) if key else None,
-            (place.premises_type or "") if place else "",
-            record.summary or "", _json(item.raw), self.batch.pk,
-        ]
-
-    _RECORD_COLUMNS = ["record_type", "version", "content_hash", "occurred_at", "recorded_at",
-                       "location_id", "premises_type", "summary", "payload", "batch_id"]
-
-    def _insert_records(self, items: Sequence[ValidRecord], locations: dict[str, int]) -> dict[tuple[str, str], int]:
-        columns = ["source_system", "source_id", *self._RECORD_COLUMNS]
-        rows = [[*item.record.key, *self._record_row(item, locations)] for item in items]
+    def _insert_records(self, items: Sequence[PreparedRecord], locations: dict[str, int]) -> dict[tuple[str, str], int]:
+        columns = ["source_system", "source_id", *RECORD_COLUMNS, "batch_id"]
+        rows = [[*item.key, *_with_location(item.record, RECORD_LOCATION, locations), self.batch.pk]
+                for item in items]
         with connection.cursor() as cursor:
-            cursor.executemany(_insert_sql(Record, columns, ["payload"]), rows)
-        held = self._held({item.record.key for item in items})
+            _insert_many(cursor, Record, columns, rows, ["payload"])
+        held = self._held({item.key for item in items})
         return {key: value[0] for key, value in held.items()}
 
-    _MENTION_COLUMNS = ["record_id", "mention_id", "role", "occurred_at", "forename",
-                        "middle_names", "surname", "date_of_birth", "age_estimate", "gender",
-                        "postcode", "location_id", "phone", "pnc", "nhs", "payload"]
-
-    @staticmethod
-    def _mention_rows(record_id: int, item: ValidRecord, locations: dict[str, int]) -> list[list[Any]]:
-        rows: list[list[Any]] = []
-        occurred = _when(item.record.occurred_at)
-        raw_people = item.raw.get("people") or []
-        for index, mention in enumerate(item.record.people):
-            ids = {k.lower(): v for k, v in mention.identifiers.items() if v}
-            key = normalise.location_key(mention.address, mention.postcode)
-            rows.append([
-                record_id, mention.mention_id, mention.role, occurred,
-                mention.forename or "", mention.middle_names or "", mention.surname or "",
-                _date(mention.date_of_birth), mention.age_estimate, mention.gender or "",
-                normalise.postcode(mention.postcode) or "",
-                locations.get(key) if key else None,
-                normalise.phone(mention.phone) or "",
-                normalise.identifier(ids.get("pnc")) or "",
-                normalise.identifier(ids.get("nhs")) or "",
-                _json(raw_people[index]),
-            ])
-        return rows
-
-    def _insert_children(self, pairs: Sequence[tuple[int, ValidRecord]], locations: dict[str, int],
+    def _insert_children(self, pairs: Sequence[tuple[int, PreparedRecord]], locations: dict[str, int],
                          mentions: bool = True) -> None:
         mention_rows: list[list[Any]] = []
         object_rows: list[list[Any]] = []
         link_rows: list[list[Any]] = []
         for record_id, item in pairs:
             if mentions:
-                mention_rows += self._mention_rows(record_id, item, locations)
-            for obj in item.record.objects:
-                object_rows.append([record_id, obj.object_type,
-                                    normalise.identifier(obj.identifier) or obj.identifier,
-                                    obj.description or ""])
-            for link in item.record.links:
-                link_rows.append([record_id, link.source_system, link.source_id, link.relation])
+                mention_rows += [[record_id, *_with_location(m, MENTION_LOCATION, locations)]
+                                 for m in item.mentions]
+            object_rows += [[record_id, *o] for o in item.objects]
+            link_rows += [[record_id, *k] for k in item.links]
         with connection.cursor() as cursor:
-            if mention_rows:
-                cursor.executemany(
-                    _insert_sql(PersonMention, self._MENTION_COLUMNS, ["payload"]), mention_rows)
-            if object_rows:
-                cursor.executemany(_insert_sql(RecordObject, [
-                    "record_id", "object_type", "identifier", "description"]), object_rows)
-            if link_rows:
-                cursor.executemany(_insert_sql(RecordLink, [
-                    "record_id", "target_system", "target_id", "relation"]), link_rows)
+            _insert_many(cursor, PersonMention, ["record_id", *MENTION_COLUMNS], mention_rows)
+            _insert_many(cursor, RecordObject,
+                         ["record_id", "object_type", "identifier", "description"], object_rows)
+            _insert_many(cursor, RecordLink,
+                         ["record_id", "target_system", "target_id", "relation"], link_rows)
 
-    def _replace(self, record_id: int, item: ValidRecord, locations: dict[str, int]) -> None:
+    def _replace(self, record_id: int, item: PreparedRecord, locations: dict[str, int]) -> None:
         """Keep the version in force whole in history, then put the new one in its place."""
         held = Record.objects.get(pk=record_id)
         RecordVersion.objects.get_or_create(
@@ -275,10 +245,13 @@ class BatchWriter:
             defaults={"version": held.version, "payload": held.payload, "batch_id": held.batch_id,
                       "superseded_by_batch": self.batch},
         )
-        values = dict(zip(self._RECORD_COLUMNS, self._record_row(item, locations), strict=True))
-        values.update(payload=item.raw, occurred_at=item.record.occurred_at,
-                      recorded_at=item.record.recorded_at)
-        Record.objects.filter(pk=record_id).update(**values)
+        columns = [*RECORD_COLUMNS, "batch_id"]
+        values = [*_with_location(item.record, RECORD_LOCATION, locations), self.batch.pk]
+        json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        assignments = ", ".join(f"{c} = {json_mark if c == 'payload' else '%s'}" for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Record._meta.db_table} SET {assignments} WHERE id = %s",
+                           [*values, record_id])
         # Objects and links are facts of the version and are simply restated. Mentions keep
         # their rows, and so whatever identity resolution decided about them.
         RecordObject.objects.filter(record_id=record_id).delete()
@@ -286,24 +259,20 @@ class BatchWriter:
         self._insert_children([(record_id, item)], locations, mentions=False)
         existing = dict(
             PersonMention.objects.filter(record_id=record_id).values_list("mention_id", "pk"))
-        incoming = {row[1]: row for row in self._mention_rows(record_id, item, locations)}
+        incoming = {m[0]: _with_location(m, MENTION_LOCATION, locations) for m in item.mentions}
         gone = [pk for mention_id, pk in existing.items() if mention_id not in incoming]
         if gone:
             PersonMention.objects.filter(pk__in=gone).delete()
-        fresh = [row for mention_id, row in incoming.items() if mention_id not in existing]
-        for mention_id, row in incoming.items():
-            if mention_id in existing:
-                values = dict(zip(self._MENTION_COLUMNS, row, strict=True))
-                del values["record_id"], values["mention_id"]
-                values.update(payload=orjson.loads(values["payload"]),
-                              occurred_at=item.record.occurred_at,
-                              date_of_birth=next(m.date_of_birth for m in item.record.people
-                                                 if m.mention_id == mention_id))
-                PersonMention.objects.filter(pk=existing[mention_id]).update(**values)
-        if fresh:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    _insert_sql(PersonMention, self._MENTION_COLUMNS, ["payload"]), fresh)
+        table = PersonMention._meta.db_table
+        assignments = ", ".join(f"{c} = %s" for c in MENTION_COLUMNS[1:])
+        with connection.cursor() as cursor:
+            for mention_id, row in incoming.items():
+                if mention_id in existing:
+                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s",
+                                   [*row[1:], existing[mention_id]])
+                else:
+                    cursor.execute(_insert_sql(PersonMention, ["record_id", *MENTION_COLUMNS]),
+                                   [record_id, *row])
 
     # --- quarantine ----------------------------------------------------------------------
 
@@ -312,20 +281,18 @@ class BatchWriter:
             return
         columns = ["raw_hash", "file", "line", "source_system", "source_id", "raw", "reasons",
                    "first_batch_id", "last_batch_id"]
-        sql = _insert_sql(QuarantinedRecord, columns, ["reasons"], conflict=(
-            "ON CONFLICT (file, line, raw_hash) DO UPDATE SET reasons = excluded.reasons, "
-            "last_batch_id = excluded.last_batch_id"
-        ))
         rows: dict[tuple[str, int, str], list[Any]] = {}
         for entry in entries:
             digest = hashlib.sha256(entry.raw).hexdigest()
             entry_file = str(Path(entry.file).resolve())
-            rows[(entry_file, entry.line, digest)] = [digest, entry_file[:1000], entry.line, entry.source_system or "",
-                            (entry.source_id or "")[:200],
-                            entry.raw.decode("utf-8", errors="backslashreplace"),
-                            _json(entry.reasons), self.batch.pk, self.batch.pk]
+            rows[(entry_file, entry.line, digest)] = [
+                digest, entry_file[:1000], entry.line, entry.source_system or "",
+                (entry.source_id or "")[:200], entry.raw.decode("utf-8", errors="backslashreplace"),
+                orjson.dumps(entry.reasons).decode(), self.batch.pk, self.batch.pk]
         with connection.cursor() as cursor:
-            cursor.executemany(sql, list(rows.values()))
+            _insert_many(cursor, QuarantinedRecord, columns, list(rows.values()), ["reasons"],
+                         conflict="ON CONFLICT (file, line, raw_hash) DO UPDATE SET "
+                         "reasons = excluded.reasons, last_batch_id = excluded.last_batch_id")
 
     def file_reread(self, path: Path) -> None:
         """A file read to its end: its quarantined lines not seen again were fixed at source."""

@@ -1,0 +1,157 @@
+"""Turn one NDJSON line into the rows the store writes, or the reasons it cannot be a record.
+
+This is the importer's CPU-heavy half (parse, validate, hash, normalise). It has no Django
+imports so it can run in worker processes while the main process writes to the database; what
+it returns is plain data that pickles cheaply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from vigil.records import normalise
+from vigil.records.contract import parse_record_json
+from vigil.records.reasons import reasons_from
+
+UTC = dt.UTC
+
+
+@dataclass(slots=True)
+class QuarantineEntry:
+    file: str
+    line: int
+    raw: bytes
+    reasons: list[str]
+    source_system: str | None = None
+    source_id: str | None = None
+
+    def error(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "source_id": self.source_id,
+                "reasons": self.reasons}
+
+
+@dataclass(slots=True)
+class PreparedRecord:
+    """A valid record as rows: ``record`` holds RECORD_COLUMNS with the location as its key."""
+
+    file: str
+    line: int
+    key: tuple[str, str]
+    version: int | None
+    content_hash: str
+    record: list[Any]
+    mentions: list[list[Any]]
+    objects: list[list[Any]] = field(default_factory=list)
+    links: list[list[Any]] = field(default_factory=list)
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+# Column order of the rows above; the store fills in ids where keys stand.
+RECORD_COLUMNS = ["record_type", "version", "content_hash", "occurred_at", "recorded_at",
+                  "location_id", "premises_type", "summary", "payload"]
+MENTION_COLUMNS = ["mention_id", "role", "occurred_at", "forename", "middle_names", "surname",
+                   "date_of_birth", "age_estimate", "gender", "postcode", "location_id", "phone",
+                   "pnc", "nhs", "flags"]
+RECORD_LOCATION = RECORD_COLUMNS.index("location_id")
+MENTION_LOCATION = MENTION_COLUMNS.index("location_id")
+
+
+def content_hash(obj: Any) -> str:
+    """Identical records hash alike whatever order their keys arrived in."""
+    return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def when(value: dt.datetime | None, vendor: str) -> Any:
+    """A date-time as the backend stores it (Django's SQLite adapter keeps naive UTC text)."""
+    if value is None:
+        return None
+    if vendor == "sqlite":
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    return value
+
+
+def _identity_of(obj: Any) -> tuple[str | None, str | None]:
+    if not isinstance(obj, dict):
+        return None, None
+    system, source_id = obj.get("source_system"), obj.get("source_id")
+    return (
+        system if isinstance(system, str) and system else None,
+        str(source_id) if isinstance(source_id, str | int) and source_id != "" else None,
+    )
+
+
+def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) -> PreparedRecord | QuarantineEntry:
+    """Validate one line into rows, or say every reason it cannot be a record."""
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return QuarantineEntry(name, number, text, [
+            f"not valid UTF-8: byte 0x{text[exc.start]:02x} at column {exc.start + 1}; "
+            "NDJSON must be UTF-8 (was the file saved as Latin-1 or Windows-1252?)"
+        ])
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if not ended:
+            reason = (f"truncated: the last line ends without a newline and is not complete "
+                      f"JSON ({exc}); was the file cut off?")
+        else:
+            reason = f"not valid JSON: {exc}"
+        return QuarantineEntry(name, number, text, [reason])
+    system, source_id = _identity_of(obj)
+    if not isinstance(obj, dict):
+        kind = {list: "array", str: "string", int: "number", float: "number",
+                bool: "boolean"}.get(type(obj), "value")
+        return QuarantineEntry(name, number, text, [
+            f"each line must be one JSON object; this line is a JSON {kind}"
+        ])
+    try:
+        record = parse_record_json(text)
+    except ValidationError as exc:
+        return QuarantineEntry(name, number, text, reasons_from(exc), system, source_id)
+
+    places: dict[str, tuple[str, str]] = {}
+
+    def place(address: str | None, postcode: str | None) -> str | None:
+        key = normalise.location_key(address, postcode)
+        if key and key not in places:
+            places[key] = (normalise.postcode(postcode) or "", (address or "")[:500])
+        return key
+
+    occurred = when(record.occurred_at, vendor)
+    loc = record.location
+    row = [record.record_type, record.version, "", occurred, when(record.recorded_at, vendor),
+           place(loc.address, loc.postcode) if loc else None,
+           (loc.premises_type or "") if loc else "", record.summary or "",
+           # The record exactly as received, blank values and unknown fields included.
+           decoded]
+    digest = content_hash(obj)
+    row[2] = digest
+    mentions = []
+    for mention in record.people:
+        ids = {k.lower(): v for k, v in mention.identifiers.items() if v}
+        dob = mention.date_of_birth
+        mentions.append([
+            mention.mention_id, mention.role, occurred, mention.forename or "",
+            mention.middle_names or "", mention.surname or "",
+            dob.isoformat() if dob else None, mention.age_estimate, mention.gender or "",
+            normalise.postcode(mention.postcode) or "", place(mention.address, mention.postcode),
+            normalise.phone(mention.phone) or "", normalise.identifier(ids.get("pnc")) or "",
+            normalise.identifier(ids.get("nhs")) or "", " ".join(mention.flags),
+        ])
+    objects = [[o.object_type, normalise.identifier(o.identifier) or o.identifier,
+                o.description or ""] for o in record.objects]
+    links = [[k.source_system, k.source_id, k.relation] for k in record.links]
+    return PreparedRecord(name, number, record.key, record.version, digest, row, mentions,
+                          objects, links, places)
+
+
+def prepare_lines(name: str, lines: list[tuple[int, bytes, bool]], vendor: str) -> list[PreparedRecord | QuarantineEntry]:
+    """A chunk of lines, for a worker process."""
+    return [prepare_line(name, number, text, ended, vendor) for number, text, ended in lines]
