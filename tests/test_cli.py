@@ -70,3 +70,42 @@ def test_user_add(env: dict[str, str]) -> None:
     assert bad_role.returncode == 2 and "unknown role 'sheriff'" in bad_role.stderr
     weak = vigil(env, "user", "add", "cat", "--role", "auditor", "--password-stdin", stdin="short\n")
     assert weak.returncode == 2 and "password refused" in weak.stderr
+
+
+def test_serve_redirects_signed_out_requests_to_sign_in(env: dict[str, str]) -> None:
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(VIGIL), "serve", "--port", str(port), "--workers", "1"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                opener.open(f"http://127.0.0.1:{port}/", timeout=5)
+                pytest.fail("a signed-out request was served")
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 302
+                assert exc.headers["Location"] == "/accounts/sign-in/?next=/"
+                break
+            except (ConnectionError, urllib.error.URLError):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/sign-in/", timeout=5)
+        assert page.status == 200 and "Sign in to Vigil" in page.read().decode()
+        assert "gunicorn" in page.headers.get("Server", "")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
