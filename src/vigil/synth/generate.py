@@ -85,12 +85,17 @@ def _run_block(job: Job) -> dict[str, Any]:
     finally:
         gc.set_threshold(*thresholds)
         sink.close()
-    return {
+    result = {
         "people": pop.count, "staff": pop.staff_count, "households": pop.households,
         "care_homes": len(pop.care_homes), "schools": len(pop.schools),
         "by_type": dict(sink.by_type), "planted": dict(sink.planted),
         "mentions": sink.mentions, "noisy": mentioner.noisy,
     }
+    # Drop the block's households (reference cycles) now, not at some later full collection:
+    # this is what keeps a worker's memory flat across many blocks.
+    del pop, background, planter, emit
+    gc.collect()
+    return result
 
 
 def _jobs(parts: Path, people: int, seed: int, start: dt.date, days: int) -> list[Job]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from functools import lru_cache
 from typing import Any
 
 from . import config as C
@@ -59,7 +60,9 @@ _NAME_NOISE = (
 _NAME_NOISE_TOTAL = sum(rate for _, rate in _NAME_NOISE)
 
 
+@lru_cache(maxsize=1)
 def _nickname_table() -> dict[str, tuple[str, ...]]:
+    # One per process: the package's table is large and every block would otherwise load it.
     table = dict(VARIANTS)
     try:
         from nicknames import NickNamer

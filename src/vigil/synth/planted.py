@@ -34,12 +34,13 @@ class Planter:
         self.rng = rng
         self.sink = sink
         self.iso = clock.iso
-        self.builders: dict[str, Callable[[], None]] = {
-            code: getattr(self, code.lower()) for code in ALERT_CODES
-        }
 
     def plant(self, code: str) -> None:
-        self.builders[code]()
+        """Build one situation of ``code``: each code has a builder named after it."""
+        if code not in ALERT_CODES:
+            raise ValueError(f"unknown alert code {code!r}")
+        builder: Callable[[], None] = getattr(self, code.lower())
+        builder()
 
     # --- helpers -------------------------------------------------------------------------------
     def at(self, days_before: int, hour: int, minute: int = 0) -> int:
