@@ -70,6 +70,7 @@ CARE_HOME_CHILD_SHARE = 0.004  # share of households that are one looked-after c
 MOVE_SHARE = 0.08              # households that move during the period
 PREVIOUS_SURNAME_SHARE = 0.35  # partnered women with a previous (maiden) surname
 PNC_SHARE_ADULT = 0.12         # adults with an offending history (a PNC id)
+PNC_SHARE_TEEN = 0.04         # children 13+ already known to the police (juvenile custody)
 RSO_SHARE_ADULT_MALE = 0.0015  # registered sex offenders among adult men
 RECENT_POOL = 4000             # people kept for cross-household roles (bounded: flat memory)
 
@@ -91,6 +92,7 @@ SHARE_CRIME_INVESTIGATED = 0.25  # crimes with a child victim that get an invest
 SHARE_WITH_OBJECTS = 0.2      # records naming any vehicle or phone; of those:
 SHARE_WITH_VEHICLE = 0.6
 SHARE_WITH_PHONE = 0.5
+SHARE_WITH_ACCOUNT = 0.1       # an online account (social media handle)
 
 # --- scale -----------------------------------------------------------------------------------
 # People per block: blocks are the unit of parallel work and of seeding, so changing this

@@ -121,6 +121,10 @@ class Background:
         if rng.random() < C.SHARE_WITH_PHONE:
             phones = [p.phone for p in people if p.phone]
             out.append({"object_type": "phone", "identifier": phones[0] if phones else mobile(rng)})
+        if rng.random() < C.SHARE_WITH_ACCOUNT:
+            handle = f"{pick(rng, self.pop.pools.surnames).lower()}{between(rng, 1, 99_999)}"
+            out.append({"object_type": "online_account", "identifier": f"snapchat:{handle}",
+                        "description": "Snapchat account"})
         return out or None
 
     def children_at(self, hh: Household, ts: int) -> list[Person]:

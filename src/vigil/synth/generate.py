@@ -36,6 +36,7 @@ from .planted import Planter
 from .population import Population
 
 PERSONS_HEADER = b"source_system,source_id,mention_id,person\n"
+PROGRESS_EVERY = 10_000  # people between progress calls inside an in-process block
 
 
 @lru_cache(maxsize=4)
@@ -56,8 +57,9 @@ def planting_schedule(rng: random.Random, people: int) -> list[tuple[int, str]]:
 Job = tuple[str, int, str, int, int, int, int, list[tuple[int, str]]]
 
 
-def _run_block(job: Job) -> dict[str, Any]:
-    """Generate one block into its part folder; return its counts."""
+def _run_block(job: Job, tick: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Generate one block into its part folder; return its counts. ``tick(n)`` is told the
+    people made so far in this block, now and then (in-process runs only)."""
     part, seed, start_iso, days, block, block_people, people, schedule = job
     clock = Clock(dt.date.fromisoformat(start_iso), days)
     rng = random.Random(f"vigil-synth:{seed}:{block}")
@@ -69,6 +71,7 @@ def _run_block(job: Job) -> dict[str, Any]:
     background = Background(emit, pop, clock, rng)
     planter = Planter(emit, pop, clock, rng, sink)
     next_plant = 0
+    next_tick = PROGRESS_EVERY
     # Households are reference cycles (person <-> household) made by the hundred thousand:
     # collecting less often saves a few per cent and memory still stays flat.
     thresholds = gc.get_threshold()
@@ -82,6 +85,9 @@ def _run_block(job: Job) -> dict[str, Any]:
                 hh = pop.household()
                 background.household(hh)
                 pop.remember(hh)
+                if tick is not None and pop.count >= next_tick:
+                    tick(pop.count + pop.staff_count)
+                    next_tick = pop.count + PROGRESS_EVERY
     finally:
         gc.set_threshold(*thresholds)
         sink.close()
@@ -112,9 +118,15 @@ def _jobs(parts: Path, people: int, seed: int, start: dt.date, days: int) -> lis
     ]
 
 
-def _results(jobs: list[Job], workers: int) -> Iterator[dict[str, Any]]:
+def _results(jobs: list[Job], workers: int,
+             progress: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
     if workers <= 1 or len(jobs) == 1:
-        yield from map(_run_block, jobs)
+        done = 0
+        for job in jobs:
+            tick = None if progress is None else (lambda n, done=done: progress(done + n))
+            result = _run_block(job, tick)
+            done += result["people"]
+            yield result
         return
     # fork where there is one: workers inherit the imported modules and start at once.
     methods = multiprocessing.get_all_start_methods()
@@ -160,7 +172,7 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
     planted: Counter[str] = Counter()
     first: dict[str, Any] = {}
     try:
-        for result in _results(jobs, min(workers, len(jobs))):
+        for result in _results(jobs, min(workers, len(jobs)), progress):
             first = first or result
             for key in ("people", "households", "mentions", "noisy"):
                 totals[key] += result[key]

@@ -229,8 +229,11 @@ class Population:
               gender: str | None = None) -> Person:
         g = gender or ("F" if self.rng.random() < 0.5 else "M")
         p = self.person(hh, surname, g, self._dob(min_age, max_age))
-        if p.age_on(self.clock.start) >= 13 and self.rng.random() < 0.5:
-            p.phone = mobile(self.rng)
+        if p.age_on(self.clock.start) >= 13:
+            if self.rng.random() < 0.5:
+                p.phone = mobile(self.rng)
+            if self.rng.random() < C.PNC_SHARE_TEEN:
+                p.pnc = pnc_id(self.rng, self.clock.start.year)
         return p
 
     # --- households ---------------------------------------------------------------------------
