@@ -125,6 +125,7 @@ def comparisons() -> list[dict[str, Any]]:
             _lvl("dob_swapped_l = dob_r", "day and month swapped"),
             _lvl("damerau_levenshtein(dob_l, dob_r) <= 1", "one typo"),
             _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
+            _lvl("damerau_levenshtein(dob_l, dob_r) <= 2", "two typos"),
             _lvl(
                 "(dob_days_l IS NULL OR dob_days_r IS NULL)"
                 " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
@@ -154,6 +155,7 @@ def comparisons() -> list[dict[str, Any]]:
             _lvl("jaro_winkler_similarity(address_l, address_r) >= 0.92",
                  "similar address"),
             _lvl("postcode_sector_l = postcode_sector_r", "same postcode sector"),
+            _lvl("damerau_levenshtein(postcode_l, postcode_r) <= 1", "postcode with one typo"),
             _ELSE,
         ]),
         _cmp("phone", "phone number", [
