@@ -112,6 +112,8 @@ class PersonMention(models.Model):
     gender = models.CharField(max_length=16, blank=True)
     postcode = models.CharField(max_length=16, blank=True, db_index=True)
     location = models.ForeignKey(Location, null=True, on_delete=models.PROTECT, related_name="residents")
+    address = models.CharField(max_length=500, blank=True, help_text="as written")
+    aliases = models.TextField(blank=True, help_text="other names used, one per line")
     phone = models.CharField(max_length=32, blank=True)
     pnc = models.CharField(max_length=32, blank=True)
     nhs = models.CharField(max_length=32, blank=True)

@@ -56,8 +56,8 @@ class PreparedRecord:
 RECORD_COLUMNS = ["record_type", "version", "content_hash", "occurred_at", "recorded_at",
                   "location_id", "premises_type", "summary", "payload"]
 MENTION_COLUMNS = ["mention_id", "role", "occurred_at", "forename", "middle_names", "surname",
-                   "date_of_birth", "age_estimate", "gender", "postcode", "location_id", "phone",
-                   "pnc", "nhs", "flags"]
+                   "date_of_birth", "age_estimate", "gender", "postcode", "location_id", "address",
+                   "aliases", "phone", "pnc", "nhs", "flags"]
 RECORD_LOCATION = RECORD_COLUMNS.index("location_id")
 MENTION_LOCATION = MENTION_COLUMNS.index("location_id")
 
@@ -142,6 +142,7 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
             mention.middle_names or "", mention.surname or "",
             dob.isoformat() if dob else None, mention.age_estimate, mention.gender or "",
             normalise.postcode(mention.postcode) or "", place(mention.address, mention.postcode),
+            (mention.address or "")[:500], "\n".join(a for a in mention.aliases if a.strip()),
             normalise.phone(mention.phone) or "", normalise.identifier(ids.get("pnc")) or "",
             normalise.identifier(ids.get("nhs")) or "", " ".join(mention.flags),
         ])
