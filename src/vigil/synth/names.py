@@ -33,6 +33,19 @@ SURNAME_EXTRA = (
     "Mahmood", "Rahman", "Nowak", "Kowalski", "Wisniewski", "Okafor", "Mensah", "Adeyemi",
     "Campbell", "McDonald", "O'Brien", "Murphy", "Kelly", "Collins", "Ward", "Price",
 )
+# Names of children born from the late 1990s (ONS top names), for children of the force.
+GIRLS = (
+    "Olivia", "Amelia", "Emily", "Sophie", "Jessica", "Lily", "Grace", "Mia", "Ava", "Chloe",
+    "Ella", "Isabella", "Evie", "Ruby", "Poppy", "Isla", "Freya", "Holly", "Megan", "Lauren",
+    "Courtney", "Jade", "Shannon", "Kayleigh", "Leah", "Abigail", "Millie", "Daisy", "Aisha",
+    "Maryam", "Zainab", "Amira", "Lacey", "Tia", "Ellie-Mae", "Hollie", "Layla", "Niamh",
+)
+BOYS = (
+    "Oliver", "Jack", "Harry", "Charlie", "Thomas", "Joshua", "James", "Daniel", "Samuel",
+    "Joseph", "Ethan", "Jacob", "Noah", "Leo", "Oscar", "Alfie", "Archie", "Riley", "Mason",
+    "Tyler", "Jayden", "Kai", "Callum", "Connor", "Reece", "Kieran", "Liam", "Lewis", "Bradley",
+    "Mohammed", "Muhammad", "Ibrahim", "Yusuf", "Bilal", "Jakub", "Kacper", "Harvey", "Logan",
+)
 STREET_SUFFIXES = (
     "Road", "Road", "Road", "Street", "Street", "Lane", "Close", "Avenue", "Grove", "Drive",
     "Crescent", "Way", "Gardens", "Place", "Walk", "Terrace", "Rise", "Court",
@@ -79,6 +92,8 @@ def between(rng: random.Random, lo: int, hi: int) -> int:
 class Pools:
     female: tuple[str, ...]
     male: tuple[str, ...]
+    girls: tuple[str, ...]
+    boys: tuple[str, ...]
     surnames: tuple[str, ...]
     streets: tuple[str, ...]
 
@@ -95,7 +110,7 @@ def draw_pools(seed: int, size: int = 3000) -> Pools:
     pick = random.Random(seed ^ 0x5EED)
     stems = [fake.last_name() for _ in range(600)] + list(CARE_HOME_WORDS) * 4
     streets = sorted({f"{pick.choice(stems)} {pick.choice(STREET_SUFFIXES)}" for _ in range(2500)})
-    return Pools(tuple(female), tuple(male), tuple(surnames), tuple(streets))
+    return Pools(tuple(female), tuple(male), GIRLS, BOYS, tuple(surnames), tuple(streets))
 
 
 def postcode(rng: random.Random, districts: tuple[str, ...]) -> str:

@@ -66,7 +66,7 @@ class Planter:
             hh.adults.append(father)
         for age in child_ages:
             g = "F" if self.rng.random() < 0.5 else "M"
-            hh.children.append(pop.person(hh, surname, g, self.dob_for(age)))
+            hh.children.append(pop.person(hh, surname, g, self.dob_for(age), child=True))
         for p in hh.people:
             p.planted = True
         return hh
@@ -77,7 +77,8 @@ class Planter:
             self.pop.households += 1
             hh = Household(home)
             hh.in_care = True
-            c = self.pop.person(hh, self.pop._surname(), self.rng.choice("FM"), self.dob_for(age))
+            c = self.pop.person(hh, self.pop._surname(), self.rng.choice("FM"), self.dob_for(age),
+                                child=True)
             c.flags = ("looked_after",)
             c.planted = True
             hh.children.append(c)

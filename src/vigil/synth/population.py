@@ -194,15 +194,20 @@ class Population:
         s = self.pools.surnames
         return s[int(self.rng.random() * len(s))]
 
-    def _forename(self, gender: str) -> str:
-        pool = self.pools.female if gender == "F" else self.pools.male
+    def _forename(self, gender: str, child: bool = False) -> str:
+        # Children mostly carry names of their own generation, not their grandparents'.
+        if child and self.rng.random() < 0.7:
+            pool = self.pools.girls if gender == "F" else self.pools.boys
+        else:
+            pool = self.pools.female if gender == "F" else self.pools.male
         return pool[int(self.rng.random() * len(pool))]
 
-    def person(self, hh: Household, surname: str, gender: str, dob: dt.date) -> Person:
+    def person(self, hh: Household, surname: str, gender: str, dob: dt.date,
+               child: bool = False) -> Person:
         rng = self.rng
         self.count += 1
-        middle = self._forename(gender) if rng.random() < 0.55 else None
-        p = Person(f"{self.prefix}{self.count:06d}", self._forename(gender), middle, surname,
+        middle = self._forename(gender, child) if rng.random() < 0.55 else None
+        p = Person(f"{self.prefix}{self.count:06d}", self._forename(gender, child), middle, surname,
                    "female" if gender == "F" else "male", dob, hh)
         if rng.random() < 0.5:
             p.nhs = nhs_number(rng)
@@ -228,7 +233,7 @@ class Population:
     def child(self, hh: Household, surname: str, min_age: float, max_age: float,
               gender: str | None = None) -> Person:
         g = gender or ("F" if self.rng.random() < 0.5 else "M")
-        p = self.person(hh, surname, g, self._dob(min_age, max_age))
+        p = self.person(hh, surname, g, self._dob(min_age, max_age), child=True)
         if p.age_on(self.clock.start) >= 13:
             if self.rng.random() < 0.5:
                 p.phone = mobile(self.rng)
@@ -278,18 +283,21 @@ class Population:
         return hh
 
     def _children(self, hh: Household, mother: Person, surname: str) -> None:
+        """Siblings a year or more apart (twins aside); some born during the period."""
         rng = self.rng
-        eldest = min(17.9, mother.age_on(self.clock.start) - 17)
-        n = pick(rng, (1, 1, 2, 2, 2, 3, 3, 4))
-        for _ in range(n):
-            hh.children.append(self.child(hh, surname, -0.5 * self.clock.days / 365, max(0.5, eldest)))
-        # Twins and close siblings sharing surname, address and parents are the classic false
+        youngest_allowed = -0.5 * self.clock.days / 365  # born by the middle of the period
+        age = (youngest_allowed + rng.random()
+               * (min(17.9, mother.age_on(self.clock.start) - 17) - youngest_allowed))
+        for _ in range(pick(rng, (1, 1, 2, 2, 2, 3, 3, 4))):
+            if age < youngest_allowed:
+                break
+            hh.children.append(self.child(hh, surname, age, age + 0.2))
+            age -= 1.2 + rng.random() * 3.5
+        # Twins sharing surname, address, parents and date of birth are the hardest false
         # match for identity resolution: make some.
         if hh.children and rng.random() < 0.04:
             twin = hh.children[0]
-            g = "F" if twin.gender == "female" else "M"
-            sib = self.person(hh, surname, g, twin.dob)
-            hh.children.append(sib)
+            hh.children.append(self.person(hh, surname, pick(rng, "FM"), twin.dob, child=True))
 
     def _in_care(self) -> Household:
         home = self.care_homes[int(self.rng.random() * len(self.care_homes))]
