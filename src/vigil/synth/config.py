@@ -62,6 +62,7 @@ NOISE_ALIAS = 0.03             # an alias recorded (nickname or previous surname
 NOISE_NO_MIDDLE_NAME = 0.5     # middle names dropped by the source system
 IDENT_PNC_SHOWN = 0.6          # a person with a PNC id has it on this share of mentions
 IDENT_NHS_SHOWN = 0.15         # the NHS number is known on this share of mentions
+PHONE_SHOWN = 0.3              # a person's mobile number is recorded on this share of mentions
 
 # --- population ------------------------------------------------------------------------------
 PEOPLE_PER_CARE_HOME = 8000

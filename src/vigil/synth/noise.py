@@ -58,6 +58,12 @@ _NAME_NOISE = (
     ("alias", C.NOISE_ALIAS),
 )
 _NAME_NOISE_TOTAL = sum(rate for _, rate in _NAME_NOISE)
+# The same rates as thresholds on 8 random bits (1/256 resolution is plenty for noise).
+_NO_POSTCODE = round(C.NOISE_POSTCODE_MISSING * 256)
+_PHONE = round(C.PHONE_SHOWN * 256)
+_PNC = round(C.IDENT_PNC_SHOWN * 256)
+_NHS = round(C.IDENT_NHS_SHOWN * 256)
+_DROP_MIDDLE = round(C.NOISE_NO_MIDDLE_NAME * 256)
 
 
 @lru_cache(maxsize=1)
@@ -147,12 +153,16 @@ class Mentioner:
         """``p`` as written on a record at ``ts``. ``pnc``/``nhs`` say the system holds ids."""
         rng = self.rng
         hh = p.household
-        home = hh.homes[0][1] if len(hh.homes) == 1 else hh.address_at(ts)
+        homes = hh.homes
+        home = homes[0][1] if len(homes) == 1 else hh.address_at(ts)
         m: dict[str, Any] = {"mention_id": mid, "role": role}
         template = p.template
         if template is None:
             template = p.template = _template(p)
         m.update(template)  # the clean rendering, in contract field order
+        # One draw of 40 bits settles the five frequent yes/no choices (8 bits each): this runs
+        # for every mention, and separate draws cost more than the rest of the function.
+        bits = rng.getrandbits(40)
         if not clean:
             noisy = False
             if p.prev_surname and rng.random() < C.NOISE_PREVIOUS_SURNAME:
@@ -161,24 +171,23 @@ class Mentioner:
             if rng.random() < _NAME_NOISE_TOTAL:
                 noisy = True
                 self._name_noise(p, m, ts)
-            if "middle_names" in m and rng.random() < C.NOISE_NO_MIDDLE_NAME:
+            if p.middle and (bits >> 32) < _DROP_MIDDLE:
                 del m["middle_names"]
-            if (len(hh.homes) > 1 and hh.homes[-1][0] <= ts
-                    and rng.random() < C.NOISE_STALE_ADDRESS):
+            if len(homes) > 1 and homes[-1][0] <= ts and rng.random() < C.NOISE_STALE_ADDRESS:
                 home = hh.previous_address_at(ts) or home
                 noisy = True
             if noisy:
                 self.noisy += 1
         m["address"] = home.line
-        if clean or rng.random() >= C.NOISE_POSTCODE_MISSING:
+        if clean or (bits & 255) >= _NO_POSTCODE:
             m["postcode"] = home.postcode
-        if p.phone and rng.random() < 0.3:
+        if p.phone and (bits >> 8 & 255) < _PHONE:
             m["phone"] = p.phone
         if p.pnc or p.nhs:
             ids: dict[str, str] = {}
-            if p.pnc and (pnc or rng.random() < C.IDENT_PNC_SHOWN):
+            if p.pnc and (pnc or (bits >> 16 & 255) < _PNC):
                 ids["pnc"] = p.pnc
-            if p.nhs and (nhs or (not clean and rng.random() < C.IDENT_NHS_SHOWN)):
+            if p.nhs and (nhs or (not clean and (bits >> 24 & 255) < _NHS)):
                 if type(p.nhs) is int:  # formatted on first use, then kept
                     p.nhs = nhs_text(p.nhs)
                 ids["nhs"] = p.nhs  # type: ignore[assignment]
