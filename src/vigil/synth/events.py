@@ -158,6 +158,9 @@ class Background:
     # --- the household -------------------------------------------------------------------------
     def household(self, hh: Household) -> None:
         rng = self.rng
+        for p in hh.adults:  # registered offenders are managed whether or not they offend
+            if "rso" in p.flags:
+                self.rso(p)
         k = hh.intensity * self.scale
         if k <= 0:
             return
@@ -186,9 +189,6 @@ class Background:
                 self.custody(pick(rng, offenders))
             if rng.random() < k * C.RATE_INTELLIGENCE:
                 self.intelligence(pick(rng, offenders))
-        for p in hh.adults:
-            if "rso" in p.flags:
-                self.rso(p)
 
     # --- event kinds ---------------------------------------------------------------------------
     def general_call(self, hh: Household) -> None:
