@@ -170,6 +170,7 @@ def test_planted_mentions_are_clean(force: Force) -> None:
 def test_tiny_force_still_plants_every_code(tmp_path: Path) -> None:
     summary = generate(tmp_path, 200, seed=3)
     assert all(summary["planted"][code] >= 1 for code in ALERT_CODES)
+    assert summary["planted_situations"] == dict.fromkeys(ALERT_CODES, 1)
     assert summary["planted"] == {code: summary["planted"][code] for code in ALERT_CODES}
 
 

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -95,6 +95,7 @@ def _run_block(job: Job, tick: Callable[[int], None] | None = None) -> dict[str,
         "people": pop.count, "staff": pop.staff_count, "households": pop.households,
         "care_homes": len(pop.care_homes), "schools": len(pop.schools),
         "by_type": dict(sink.by_type), "planted": dict(sink.planted),
+        "situations": dict(planter.situations),
         "mentions": sink.mentions, "noisy": mentioner.noisy,
     }
     # Drop the block's households (reference cycles) now, not at some later full collection:
@@ -143,9 +144,26 @@ def _merge(out: Path, parts: Path, blocks: int) -> None:
     for name, header in targets.items():
         with open(out / name, "wb") as dest:
             dest.write(header)
+            dest.flush()
             for b in range(blocks):
                 with open(parts / f"{b:05d}" / name, "rb") as src:
-                    shutil.copyfileobj(src, dest, 1 << 22)
+                    _append(src, dest)
+
+
+def _append(src: BinaryIO, dest: BinaryIO) -> None:
+    """Append one file to another, in the kernel where it can (gigabytes at 1M people)."""
+    size = os.fstat(src.fileno()).st_size
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(dest.fileno(), src.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except (AttributeError, OSError):  # no sendfile here: copy the rest in user space
+        src.seek(offset)
+        shutil.copyfileobj(src, dest, 1 << 22)
+        dest.flush()
 
 
 def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(2013, 1, 1),
@@ -170,6 +188,7 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
     totals: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
     planted: Counter[str] = Counter()
+    situations: Counter[str] = Counter()
     first: dict[str, Any] = {}
     try:
         for result in _results(jobs, min(workers, len(jobs)), progress):
@@ -178,6 +197,7 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
                 totals[key] += result[key]
             by_type.update(result["by_type"])
             planted.update(result["planted"])
+            situations.update(result["situations"])
             if progress is not None:
                 progress(totals["people"] + first["staff"])
         _merge(out, parts, len(jobs))
@@ -198,8 +218,11 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
         "records_by_type": {t: by_type.get(t, 0) for t in SOURCES},
         "mentions": totals["mentions"],
         "noisy_mentions": totals["noisy"],
+        # Expectations (lines of alerts.ndjson) per code; a situation can expect several alerts
+        # (each child exposed, and the adult, say).
         "planted": {code: planted.get(code, 0) for code in C.ALERT_CODES},
         "planted_total": sum(planted.values()),
+        "planted_situations": {code: situations.get(code, 0) for code in C.ALERT_CODES},
     }
     # The file stays byte-identical across runs; only the returned summary carries timing.
     (out / "truth" / "summary.json").write_bytes(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ class Planter:
         self.rng = rng
         self.sink = sink
         self.iso = clock.iso
+        self.situations: Counter[str] = Counter()  # situations built (each makes 1+ expectations)
 
     def plant(self, code: str) -> None:
         """Build one situation of ``code``: each code has a builder named after it."""
@@ -41,6 +43,7 @@ class Planter:
             raise ValueError(f"unknown alert code {code!r}")
         builder: Callable[[], None] = getattr(self, code.lower())
         builder()
+        self.situations[code] += 1
 
     # --- helpers -------------------------------------------------------------------------------
     def at(self, days_before: int, hour: int, minute: int = 0) -> int:
