@@ -56,6 +56,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         summary = import_and_log(paths, actor=_actor(), progress=progress)
     finally:
         finish()
+    if not args.no_assess and summary.touched_record_ids:
+        from vigil.alerts.engine import assess
+        from vigil.identity.store import link_new
+        from vigil.records.models import PersonMention
+
+        touched = PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
+        link_new(touched.values_list("pk", flat=True), actor=_actor())
+        assess(_now())
     if args.json:
         _print_json(summary.as_contract())
         # The summary holds these too; standard error is where a script's log picks them up.
@@ -133,6 +141,88 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
         print(f"{row['file']} line {row['line']} {ident}{state}")
         for reason in row["reasons"]:
             print(f"    {reason}")
+    return EXIT_OK
+
+
+# --- identity, rules and alerts -----------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.identity.store import relink_all, train_force_model
+
+    model = train_force_model(actor=_actor()) if args.train else None
+    summary = relink_all(actor=_actor(), model=model)
+    if args.json:
+        _print_json(summary.as_json())
+    else:
+        print(f"Linked {summary.mentions:,} mentions into {summary.persons:,} persons "
+              f"({summary.changed:,} links changed, {summary.review_pairs:,} pairs for review)")
+    return EXIT_OK
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.alerts.engine import assess
+
+    as_of = args.as_of or _now()
+    findings, outcome = assess(as_of)
+    counts = {"as_of": as_of.isoformat(), "findings": len(findings), "raised": outcome.raised,
+              "updated": outcome.updated, "reopened": outcome.reopened,
+              "resolved": outcome.resolved, "unchanged": outcome.unchanged}
+    if args.json:
+        _print_json(counts)
+    else:
+        print(f"As of {as_of:%d %B %Y %H:%M %Z}: {len(findings):,} findings; "
+              f"{outcome.raised:,} alerts raised, {outcome.updated:,} updated, "
+              f"{outcome.reopened:,} reopened, {outcome.resolved:,} resolved")
+    return EXIT_OK
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.alerts.engine import alerts_json, findings_at
+
+    as_of = args.as_of or _now()
+    findings = findings_at(as_of)
+    if args.code:
+        findings = [f for f in findings if f.code == args.code]
+    listed = alerts_json(findings, status=args.status)
+    if args.json:
+        _print_json(listed)
+        return EXIT_OK
+    if not listed:
+        print(f"No alerts as of {as_of:%d %B %Y %H:%M %Z}.")
+    for alert in listed:
+        print(f"{alert['severity']:8s} {alert['code']:32s} {alert['status']:12s} {alert['alert_id']}")
+        print(f"         {alert['explanation']}")
+    return EXIT_OK
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.identity.profile import MentionNotFound, person_profile
+
+    try:
+        profile = person_profile(args.source_system, args.source_id, args.mention_id)
+    except MentionNotFound as exc:
+        print(f"vigil person: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        _print_json(profile)
+        return EXIT_OK
+    print(f"Person {profile['person_id']}: {', '.join(profile['names']) or '(no name)'}")
+    print(f"  dates of birth: {', '.join(profile['dates_of_birth']) or 'none recorded'}")
+    print(f"  {len(profile['mentions'])} mention(s); chronology:")
+    for entry in profile["chronology"]:
+        print(f"    {entry['at'][:16]}  {entry['record_type']:20s} {entry['source_system']}/"
+              f"{entry['source_id']}  {entry['summary'][:60]}")
+    for alert in profile["alerts"]:
+        print(f"  ALERT {alert['code']} ({alert['status']}): {alert['explanation']}")
     return EXIT_OK
 
 
@@ -235,6 +325,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-assess", action="store_true",
                    help="do not bring identity resolution and alerts up to date afterwards")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("link", help="re-run identity resolution over every mention")
+    p.add_argument("--train", action="store_true",
+                   help="first re-estimate the model on this force's own mentions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("assess", help="re-evaluate every rule for everyone and store the alerts")
+    p.add_argument("--as-of", type=_datetime_arg, metavar="DATETIME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_assess)
+
+    p = sub.add_parser("alerts", help="the alerts evaluation finds at a moment")
+    p.add_argument("--as-of", type=_datetime_arg, metavar="DATETIME")
+    p.add_argument("--code")
+    p.add_argument("--status", choices=["open", "acknowledged", "closed", "resolved"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("person", help="the person a mention resolves to, with their chronology")
+    p.add_argument("source_system")
+    p.add_argument("source_id")
+    p.add_argument("mention_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_person)
 
     p = sub.add_parser("quarantine", help="records that broke the contract")
     qsub = p.add_subparsers(dest="quarantine_command", required=True)

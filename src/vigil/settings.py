@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "vigil.records",
     "vigil.audit",
+    "vigil.identity",
+    "vigil.alerts",
     "vigil.accounts",
     "vigil.web",
 ]
@@ -116,6 +118,9 @@ if os.environ.get("VIGIL_HTTPS") == "1":
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A force's alert policy (TOML) over the contract's defaults; see docs/rules.md.
+VIGIL_POLICY_FILE = os.environ.get("VIGIL_POLICY_FILE") or None
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,264 @@
+"""The database side of identity resolution: feed the linker mentions, store persons.
+
+``relink_all`` links every mention afresh (``vigil link``), keeping person ids stable;
+``link_new`` matches the mentions an import added against the persons already held. Both honour
+every decision a person has made (must-link / cannot-link), and both send uncertain pairs to the
+review queue. Each run is one transaction with its audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from vigil.audit import log
+from vigil.identity.models import LinkDecision, MentionLink, Person, ReviewPair
+from vigil.paths import data_dir
+from vigil.records.models import PersonMention, Record
+from vigil.rules.model import MentionKey
+
+# Above this share of new mentions, a full relink is cheaper than matching one by one.
+FULL_RELINK_SHARE = 0.3
+
+
+@dataclass
+class LinkSummary:
+    mentions: int = 0
+    persons: int = 0
+    changed: int = 0
+    review_pairs: int = 0
+    mode: str = "full"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "mentions": self.mentions, "persons": self.persons,
+                "links_changed": self.changed, "review_pairs": self.review_pairs}
+
+
+def trained_model_path() -> Path:
+    """Where ``vigil link --train`` keeps a force's own model (the shipped default otherwise)."""
+    return data_dir() / "identity_model.json"
+
+
+def model_in_use() -> Any:
+    from vigil.identity.model import load_model
+
+    path = trained_model_path()
+    return load_model(path if path.exists() else None)
+
+
+def _mention_sql(where: str = "") -> str:
+    m, r = PersonMention._meta.db_table, Record._meta.db_table
+    return (
+        f"SELECT m.id, r.source_system, r.source_id, m.mention_id, m.forename, m.middle_names, "
+        f"m.surname, m.aliases, m.date_of_birth, m.age_estimate, m.occurred_at, m.gender, "
+        f"m.address, m.postcode, m.phone, m.pnc, m.nhs FROM {m} m JOIN {r} r ON r.id = m.record_id "
+        f"{where} ORDER BY m.id"
+    )
+
+
+def _iso_date(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date().isoformat()
+    return str(value)[:10]
+
+
+def mention_frame(pks: Iterable[int] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The linker's input frame for some or all mentions, and mention key -> mention pk."""
+    from vigil.identity.prepare import INPUT_COLUMNS, mention_key, record_key
+
+    rows: list[dict[str, Any]] = []
+    pk_of: dict[str, int] = {}
+    wanted = None if pks is None else sorted(set(pks))
+    chunks: list[list[int] | None] = (
+        [wanted[i:i + 900] for i in range(0, len(wanted), 900)] if wanted is not None else [None])
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            if chunk is None:
+                cursor.execute(_mention_sql())
+            elif chunk:
+                cursor.execute(_mention_sql(f"WHERE m.id IN ({', '.join(['%s'] * len(chunk))})"), chunk)
+            else:
+                continue
+            for (pk, system, source_id, mention_id, forename, middle, surname, aliases, dob, age,
+                 occurred, gender, address, postcode, phone, pnc, nhs) in cursor.fetchall():
+                key = mention_key(system, source_id, mention_id)
+                pk_of[key] = pk
+                rows.append({
+                    "mention_key": key, "record_key": record_key(system, source_id),
+                    "forename": forename or None, "middle_names": middle or None,
+                    "surname": surname or None,
+                    "aliases": [a for a in (aliases or "").split("\n") if a] or None,
+                    "date_of_birth": _iso_date(dob), "age_estimate": age,
+                    "occurred_on": _iso_date(occurred), "gender": gender or None,
+                    "address": address or None, "postcode": postcode or None,
+                    "phone": phone or None, "pnc": pnc or None, "nhs": nhs or None,
+                })
+    return pd.DataFrame(rows, columns=list(INPUT_COLUMNS)), pk_of
+
+
+def _key_of_pk() -> dict[int, str]:
+    from vigil.identity.prepare import mention_key
+
+    m, r = PersonMention._meta.db_table, Record._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT m.id, r.source_system, r.source_id, m.mention_id FROM {m} m "
+                       f"JOIN {r} r ON r.id = m.record_id")
+        return {pk: mention_key(s, i, mid) for pk, s, i, mid in cursor.fetchall()}
+
+
+def decided_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(must-link, cannot-link) pairs of mention keys from decisions still in force."""
+    live = list(LinkDecision.objects.filter(undone_at__isnull=True)
+                .values_list("mention_a_id", "mention_b_id", "decision"))
+    if not live:
+        return [], []
+    keys = _key_of_pk()
+    must = [(keys[a], keys[b]) for a, b, d in live if d == LinkDecision.Decision.SAME]
+    cannot = [(keys[a], keys[b]) for a, b, d in live if d == LinkDecision.Decision.DIFFERENT]
+    return must, cannot
+
+
+def _linked() -> list[tuple[str, str, str, str]]:
+    """(source system, source id, mention id, person id) for every linked mention."""
+    m, r = PersonMention._meta.db_table, Record._meta.db_table
+    links, persons = MentionLink._meta.db_table, Person._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.source_system, r.source_id, m.mention_id, p.person_id FROM {links} l "
+            f"JOIN {m} m ON m.id = l.mention_id JOIN {r} r ON r.id = m.record_id "
+            f"JOIN {persons} p ON p.id = l.person_id"
+        )
+        return cursor.fetchall()
+
+
+def person_map() -> dict[MentionKey, str]:
+    """Mention -> person id, for every linked mention (what the rules need of identity)."""
+    return {MentionKey(s, i, mid): pid for s, i, mid, pid in _linked()}
+
+
+def _previous_ids() -> dict[str, str]:
+    from vigil.identity.prepare import mention_key
+
+    return {mention_key(s, i, mid): pid for s, i, mid, pid in _linked()}
+
+
+def _store_links(assignments: dict[str, str], pk_of: dict[str, int], model_version: str) -> int:
+    """Write mention -> person links; returns how many changed. Caller holds the transaction."""
+    now = timezone.now()
+    wanted = set(assignments.values())
+    known = dict(Person.objects.filter(person_id__in=sorted(wanted)).values_list("person_id", "pk")) \
+        if len(wanted) < 900 else dict(Person.objects.values_list("person_id", "pk"))
+    fresh = sorted(wanted - set(known))
+    if fresh:
+        Person.objects.bulk_create([Person(person_id=p, created_at=now) for p in fresh],
+                                   batch_size=2000)
+        for chunk in (fresh[i:i + 900] for i in range(0, len(fresh), 900)):
+            known.update(Person.objects.filter(person_id__in=chunk).values_list("person_id", "pk"))
+    mention_pks = [pk_of[k] for k in assignments]
+    current: dict[int, int] = {}
+    for chunk in (mention_pks[i:i + 900] for i in range(0, len(mention_pks), 900)):
+        current.update(MentionLink.objects.filter(mention_id__in=chunk).values_list("mention_id", "person_id"))
+    create, update = [], []
+    for key, pid in assignments.items():
+        mention_pk, person_pk = pk_of[key], known[pid]
+        if mention_pk not in current:
+            create.append(MentionLink(mention_id=mention_pk, person_id=person_pk, linked_at=now,
+                                      model_version=model_version))
+        elif current[mention_pk] != person_pk:
+            update.append(MentionLink(mention_id=mention_pk, person_id=person_pk, linked_at=now,
+                                      model_version=model_version))
+    MentionLink.objects.bulk_create(create, batch_size=2000)
+    MentionLink.objects.bulk_update(update, ["person", "linked_at", "model_version"], batch_size=2000)
+    return len(create) + len(update)
+
+
+def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
+    """Queue uncertain pairs a person has not yet decided; a pair already queued stays put."""
+    now = timezone.now()
+    decided = {tuple(sorted(p)) for p in LinkDecision.objects.filter(undone_at__isnull=True)
+               .values_list("mention_a_id", "mention_b_id")}
+    queued = {tuple(sorted(p)) for p in ReviewPair.objects.values_list("mention_a_id", "mention_b_id")}
+    new = []
+    for pair in pairs:
+        a, b = sorted((pk_of[pair.mention_key_a], pk_of[pair.mention_key_b]))
+        if (a, b) in decided or (a, b) in queued:
+            continue
+        queued.add((a, b))
+        new.append(ReviewPair(mention_a_id=a, mention_b_id=b,
+                              match_probability=pair.match_probability,
+                              linked_by_model=pair.same_cluster, raised_at=now))
+    ReviewPair.objects.bulk_create(new, batch_size=2000)
+    return len(new)
+
+
+def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
+    """Link every mention afresh, keeping person ids where persons survive."""
+    from vigil.identity.cluster import assign_stable_ids
+    from vigil.identity.link import link
+
+    model = model or model_in_use()
+    frame, pk_of = mention_frame()
+    summary = LinkSummary(mentions=len(frame), mode="full")
+    if frame.empty:
+        return summary
+    must, cannot = decided_pairs()
+    result = link(frame, model, must_link=must, cannot_link=cannot)
+    with transaction.atomic():
+        ids = assign_stable_ids(_previous_ids(), result.clusters)
+        summary.changed = _store_links(ids, pk_of, str(model.version))
+        summary.persons = len(set(ids.values()))
+        summary.review_pairs = _store_review(result.review, pk_of)
+        log.record(actor, "identity.relink", "all", detail=summary.as_json())
+    return summary
+
+
+def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
+    """Link the mentions an import added (and any never linked) to the persons held."""
+    from vigil.identity.link import link_incremental
+
+    unlinked = set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
+    todo = set(mention_pks) | unlinked
+    if not todo:
+        return LinkSummary(mode="none")
+    held = MentionLink.objects.count()
+    if held == 0 or len(todo) > FULL_RELINK_SHARE * (held + len(todo)):
+        return relink_all(actor=actor, model=model)
+    model = model or model_in_use()
+    new_frame, new_pk = mention_frame(todo)
+    linked_pks = set(MentionLink.objects.values_list("mention_id", flat=True)) - todo
+    existing, old_pk = mention_frame(linked_pks)
+    previous = _previous_ids()
+    existing["person_id"] = existing["mention_key"].map(previous)
+    _, cannot = decided_pairs()
+    result = link_incremental(new_frame, existing, model, cannot_link=cannot)
+    pk_of = {**old_pk, **new_pk}
+    with transaction.atomic():
+        summary = LinkSummary(mentions=len(new_frame), mode="incremental")
+        summary.changed = _store_links(result.assignments, pk_of, str(model.version))
+        summary.persons = len(set(result.assignments.values()))
+        summary.review_pairs = _store_review(result.review, pk_of)
+        log.record(actor, "identity.link", f"mentions:{len(new_frame)}", detail=summary.as_json())
+    return summary
+
+
+def train_force_model(*, actor: str) -> Any:
+    """``vigil link --train``: re-estimate the model on this force's mentions and keep it."""
+    from vigil.identity.model import train
+
+    frame, _ = mention_frame()
+    if len(frame) < 2:
+        raise ValueError("too few mentions to train on")
+    model = train(frame, trained_on=f"force data, {len(frame):,} mentions, "
+                                    f"{timezone.now():%Y-%m-%d}")
+    model.save(trained_model_path())
+    log.record(actor, "identity.train", str(trained_model_path()), detail={"mentions": len(frame)})
+    return model
