@@ -161,8 +161,8 @@ def _store_links(assignments: dict[str, str], pk_of: dict[str, int], model_versi
     if fresh:
         Person.objects.bulk_create([Person(person_id=p, created_at=now) for p in fresh],
                                    batch_size=2000)
-        for chunk in (fresh[i:i + 900] for i in range(0, len(fresh), 900)):
-            known.update(Person.objects.filter(person_id__in=chunk).values_list("person_id", "pk"))
+        for names in (fresh[i:i + 900] for i in range(0, len(fresh), 900)):
+            known.update(Person.objects.filter(person_id__in=names).values_list("person_id", "pk"))
     mention_pks = [pk_of[k] for k in assignments]
     current: dict[int, int] = {}
     for chunk in (mention_pks[i:i + 900] for i in range(0, len(mention_pks), 900)):
