@@ -16,7 +16,7 @@ from . import config as C
 from .clock import DAY, HOUR, MINUTE, Clock
 from .names import between, mobile, pick, vehicle_registration
 from .output import Cast, Emitter, Ref
-from .population import Address, Household, Person, Population
+from .population import Household, Person, Population
 
 # Evening-heavy hours of demand, as command-and-control data shows.
 HOURS = (0, 1, 2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21,
@@ -523,5 +523,3 @@ class Background:
             flagged_on=["crime", "command_and_control"] if rng.random() < 0.9 else ["crime"],
         )
 
-
-__all__ = ["Address", "Background", "poisson"]

@@ -77,18 +77,15 @@ class Sink:
         self.persons = open(out / "truth" / "persons.csv", "w", buffering=_BUFFER,  # noqa: SIM115
                             encoding="utf-8", newline="")
         self.alerts = open(out / "truth" / "alerts.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
+        # Per id prefix; ids are PREFIX-BBBBNNNNNN (block, serial) so parallel blocks never clash.
         self.serial: Counter[str] = Counter()
         self.by_type: Counter[str] = Counter()
         self.planted: Counter[str] = Counter()
         self.mentions = 0
 
-    def next_id(self, record_type: str) -> tuple[str, str]:
-        ss, prefix = SOURCES[record_type]
-        self.serial[prefix] += 1
-        return ss, f"{prefix}-{self.block:04d}{self.serial[prefix]:06d}"
-
     def expect(self, code: str, planted: str, *, mention: list[str] | None = None,
                record: list[str] | None = None) -> None:
+        """One planted expectation, shaped like a ``must`` entry of check_scenarios.py."""
         line: dict[str, Any] = {"code": code}
         if mention is not None:
             line["mention"] = mention
