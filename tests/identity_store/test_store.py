@@ -1,0 +1,81 @@
+"""Identity resolution through the store: import, link, relink, decisions, review, profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, call, write_ndjson
+from vigil.identity.models import LinkDecision, MentionLink, Person
+from vigil.identity.profile import MentionNotFound, person_profile
+from vigil.identity.store import link_new, person_map, relink_all
+from vigil.records.importer import import_files
+from vigil.records.models import PersonMention
+from vigil.rules import MentionKey
+
+pytestmark = pytest.mark.django_db
+
+
+def pid(system: str, source_id: str, mention_id: str) -> str:
+    return person_map()[MentionKey(system, source_id, mention_id)]
+
+
+@pytest.fixture
+def collins() -> None:
+    import_files([EXAMPLES / "cumulative_domestic_abuse" / "records.ndjson"])
+    relink_all(actor="test")
+
+
+def test_relink_links_the_example_pairs(collins: None) -> None:
+    assert pid("storm", "CAD-1001", "k") == pid("niche", "PPN-2001", "k")
+    assert pid("storm", "CAD-1001", "v") == pid("niche", "PPN-2001", "v")
+    assert pid("storm", "CAD-1001", "t") != pid("niche", "PPN-2999", "t")
+    assert pid("storm", "CAD-1001", "k") != pid("storm", "CAD-1001", "t")  # siblings
+    assert MentionLink.objects.count() == PersonMention.objects.count()
+
+
+def test_relink_keeps_person_ids(collins: None) -> None:
+    before = person_map()
+    summary = relink_all(actor="test")
+    assert person_map() == before
+    assert summary.changed == 0
+
+
+def test_a_cannot_link_decision_splits_and_persists_and_can_be_undone(collins: None) -> None:
+    a = PersonMention.objects.get(record__source_id="CAD-1001", mention_id="k")
+    b = PersonMention.objects.get(record__source_id="PPN-2001", mention_id="k")
+    decision = LinkDecision.objects.create(mention_a=a, mention_b=b, decision="different",
+                                           decided_by="sup1", decided_at=a.occurred_at,
+                                           reason="Different schools; confirmed with CSC")
+    relink_all(actor="test")
+    assert pid("storm", "CAD-1001", "k") != pid("niche", "PPN-2001", "k")
+    relink_all(actor="test")
+    assert pid("storm", "CAD-1001", "k") != pid("niche", "PPN-2001", "k")
+    decision.undone_at, decision.undone_by = a.occurred_at, "sup2"
+    decision.save()
+    relink_all(actor="test")
+    assert pid("storm", "CAD-1001", "k") == pid("niche", "PPN-2001", "k")
+
+
+def test_new_mentions_join_persons_held(collins: None, tmp_path: Path) -> None:
+    record = call("C-NEW", people=[{"mention_id": "x", "role": "child_present", "forename": "Kayleigh",
+                                    "surname": "Collins", "date_of_birth": "2008-05-06",
+                                    "address": "14 Alder Road, Birmingham", "postcode": "B12 9QD"}])
+    summary = import_files([write_ndjson(tmp_path / "new.ndjson", [record])])
+    persons_before = Person.objects.count()
+    mentions = PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
+    link_new(mentions.values_list("pk", flat=True), actor="test")
+    assert pid("storm", "C-NEW", "x") == pid("storm", "CAD-1001", "k")
+    assert Person.objects.count() == persons_before
+
+
+def test_person_profile(collins: None) -> None:
+    profile = person_profile("storm", "CAD-1001", "k")
+    assert profile["person_id"] == pid("storm", "CAD-1001", "k")
+    assert set(profile["names"]) == {"Kayleigh Collins", "Kayley Collins"}
+    assert profile["best_name"] == "Kayleigh Collins"
+    assert profile["dates_of_birth"] == ["2008-05-06", "2008-06-05"]
+    assert [c["source_id"] for c in profile["chronology"]] == ["CAD-1001", "PPN-2001", "CR-3001", "PPN-2002"]
+    with pytest.raises(MentionNotFound):
+        person_profile("storm", "CAD-1001", "nobody")
