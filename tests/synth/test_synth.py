@@ -243,8 +243,10 @@ def test_identity_noise_is_present_but_modest(force: Force) -> None:
             counts["pnc"] += 1
         if (m.get("identifiers") or {}).get("nhs"):
             counts["nhs"] += 1
+        if (m.get("identifiers") or {}).get("local_person_id"):
+            counts["local id"] += 1
     for kind in ("forename varies", "surname varies", "dob varies", "address varies",
-                 "age estimate", "no postcode", "alias", "pnc", "nhs"):
+                 "age estimate", "no postcode", "alias", "pnc", "nhs", "local id"):
         assert counts[kind] > 0, kind
     assert force.summary["noisy_mentions"] < 0.4 * force.summary["mentions"]
 

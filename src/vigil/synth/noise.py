@@ -149,8 +149,9 @@ class Mentioner:
 
     def mention(self, p: Person, role: str, mid: str, ts: int, clean: bool = False,
                 pnc: bool = False, nhs: bool = False,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """``p`` as written on a record at ``ts``. ``pnc``/``nhs`` say the system holds ids."""
+                extra: dict[str, Any] | None = None, local: bool = False) -> dict[str, Any]:
+        """``p`` as written on a record at ``ts``. ``pnc``/``nhs`` say the system holds ids;
+        ``local`` that it has its own person id (children's social care does)."""
         rng = self.rng
         hh = p.household
         homes = hh.homes
@@ -193,6 +194,8 @@ class Mentioner:
                 ids["nhs"] = p.nhs  # type: ignore[assignment]
             if ids:
                 m["identifiers"] = ids
+        if local:
+            m.setdefault("identifiers", {})["local_person_id"] = local_person_id(p.pid)
         if p.flags:
             m["flags"] = list(p.flags)
         if extra:
@@ -239,6 +242,14 @@ class Mentioner:
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def local_person_id(pid: str) -> str:
+    """A social care system's own id for a person: stable and unique. Multiplying by a number
+    coprime to 10 permutes 10-digit numbers, so no two people share one (care home staff, whose
+    ids start with S, are moved to a range people's ids never reach)."""
+    n = int(pid[1:]) + (9 * 10**9 if pid[0] == "S" else 0)
+    return f"LCS{(n * 7919 + 1_234_567) % 10**10:010d}"
 
 
 def _template(p: Person) -> dict[str, Any]:

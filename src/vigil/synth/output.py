@@ -124,12 +124,13 @@ class Emitter:
         sink.serial[prefix] = serial
         sid = f"{prefix}-{sink.block:04d}{serial:06d}"
         mention = self.mentioner.mention
+        local = ss == "csc"  # children's social care numbers its own people
         people = []
         truth = []
         for i, entry in enumerate(cast):
             extra = entry[2] if len(entry) == 3 else None
             mid = _MIDS[i]
-            people.append(mention(entry[0], entry[1], mid, ts, clean, pnc, nhs, extra))
+            people.append(mention(entry[0], entry[1], mid, ts, clean, pnc, nhs, extra, local))
             truth.append(f"{ss},{sid},{mid},{entry[0].pid}\n")
         # Records are keyed in by a person a little after the event, never after as_of.
         recorded = ts + (5 + int(self.rng.random() * 240)) * MINUTE
