@@ -29,6 +29,8 @@ class Force:
         self.children: list[str] = []
         self.adults: list[str] = []
         self._make_people(people)
+        self.adult_set = set(self.adults)
+        self.everyone = self.children + self.adults
         self._make_records(people * 2)
 
     # --- people ---------------------------------------------------------------------------------
@@ -96,8 +98,8 @@ class Force:
     def _domestic(self) -> None:
         rng = self.rng
         house = rng.choice(self.households)
-        adults = [p for p in house if p in self.adults]
-        kids = [p for p in house if p in self.children]
+        adults = [p for p in house if p in self.adult_set]
+        kids = [p for p in house if p not in self.adult_set]
         cast = [(adults[0], "victim")] + ([(adults[1], "suspect")] if len(adults) > 1 else [])
         cast += [(k, "child_present") for k in kids]
         at = self._when()
@@ -132,7 +134,7 @@ class Force:
 
     def _crime(self) -> None:
         rng = self.rng
-        victim = rng.choice(self.children + self.adults)
+        victim = rng.choice(self.everyone)
         suspect = rng.choice(self.adults)
         group = rng.choice(["violence", "sexual", "exploitation", "drugs", "robbery", "other", "neglect"])
         self._add("crime", self._when(), [(victim, "victim"), (suspect, "suspect")],

@@ -7,6 +7,9 @@ working day is Monday to Friday and not an England and Wales bank holiday".
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -92,3 +95,20 @@ def first_overnight_moment(start: dt.datetime, end: dt.datetime) -> dt.datetime 
     day = local.date() + dt.timedelta(days=1)
     midnight = start_of_day(day)
     return midnight if midnight < end else None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building or evaluating a large casebook.
+
+    Indexing a force allocates millions of small tuples that live as long as the casebook; the
+    collector would rescan them again and again for nothing (they form no cycles), which made
+    a 100,000-person force several times slower. It is restored afterwards, as it was.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -32,6 +32,10 @@ SEXUAL_OR_EXPLOITATION_FLAGS = frozenset(
 SEXUAL_GROUPS = frozenset({"sexual", "online_sexual"})
 SEXUAL_FLAGS = frozenset({"child_sexual_abuse", "child_sexual_exploitation", "indecent_images"})
 EXPLOITATION_RISK_FLAGS = frozenset({"cse_risk", "cce_risk"})
+FLAG_WORDS = {
+    "cse_risk": "at risk of sexual exploitation",
+    "cce_risk": "at risk of criminal exploitation",
+}
 # Roles that make a child part of a sexual or exploitation matter (EXPLOITATION_NETWORK,
 # TRANSITION_TO_ADULTHOOD).
 MATTER_CHILD_ROLES = frozenset({"victim", "missing_person", "subject", "associate"})
@@ -87,6 +91,11 @@ def is_sexual_offence(record: RecordBase) -> bool:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def with_article(phrase: str) -> str:
+    """'an intelligence report', 'a call'."""
+    return f"{'an' if phrase[:1].lower() in 'aeiou' else 'a'} {phrase}"
 
 
 def describe(record: RecordBase) -> str:

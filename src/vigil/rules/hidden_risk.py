@@ -10,8 +10,10 @@ from vigil.records.contract import RECORD_TYPES, CpPlan, RecordBase
 from vigil.rules.clock import add_years, in_words, start_of_day
 from vigil.rules.definitions import (
     EXPLOITATION_RISK_FLAGS,
+    FLAG_WORDS,
     MATTER_CHILD_ROLES,
     describe,
+    with_article,
 )
 from vigil.rules.model import Finding, RecordKey
 from vigil.rules.registry import rule
@@ -186,7 +188,7 @@ def _matter_children(view: View) -> dict[str, list[tuple[dt.datetime, RecordKey,
         for named in view.book.named[key]:
             if named.mention.role in MATTER_CHILD_ROLES and view.is_child(named.person, at):
                 role = named.mention.role.replace("_", " ")
-                found[named.person].append((at, key, f"{role} in a {describe(record)} on {in_words(at)}"))
+                found[named.person].append((at, key, f"{role} in {with_article(describe(record))} on {in_words(at)}"))
     for rows in found.values():
         rows.sort()
     return found
@@ -345,11 +347,13 @@ def transition_to_adulthood(view: View) -> Iterator[Finding]:
             key = row.key.record
             flags = EXPLOITATION_RISK_FLAGS.intersection(row.mention.flags)
             if flags:
-                reasons.append(f"flagged {' and '.join(sorted(flags))} on {in_words(row.at)}")
+                reasons.append(
+                    f"flagged {' and '.join(FLAG_WORDS[f] for f in sorted(flags))} on {in_words(row.at)}"
+                )
                 evidence.append(key)
             if key in view.book.matters and row.mention.role in MATTER_CHILD_ROLES:
                 role = row.mention.role.replace("_", " ")
-                reasons.append(f"{role} in a {describe(row.record)} on {in_words(row.at)}")
+                reasons.append(f"{role} in {with_article(describe(row.record))} on {in_words(row.at)}")
                 evidence.append(key)
         if not reasons:
             continue
@@ -376,7 +380,7 @@ def child_suspect_exploited(view: View) -> Iterator[Finding]:
                 continue
             when = getattr(record, "arrived_at", None) or record.occurred_at
             if view.is_child(named.person, when):
-                text = f"{named.mention.role} in a {describe(record)} on {in_words(record.occurred_at)}"
+                text = f"{named.mention.role} in {with_article(describe(record))} on {in_words(record.occurred_at)}"
                 namings[named.person].append((record.occurred_at, key, text))
     for person, rows in sorted(namings.items()):
         signal = view.exploitation_signal(person)

@@ -16,11 +16,9 @@ from functools import cached_property
 from vigil.records.contract import Concern, Crime, RecordBase
 from vigil.rules.casebook import Casebook, Named
 from vigil.rules.clock import in_words, london_date
-from vigil.rules.definitions import EXPLOITATION_RISK_FLAGS, describe
+from vigil.rules.definitions import EXPLOITATION_RISK_FLAGS, FLAG_WORDS, describe, with_article
 from vigil.rules.model import Finding, MentionKey, RecordKey
 from vigil.rules.policy import Policy
-
-_FLAG_WORDS = {"cse_risk": "at risk of sexual exploitation", "cce_risk": "at risk of criminal exploitation"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class View:
             raise ValueError("as_of must carry a UTC offset")
         self.book = casebook
         self.policy = policy
-        self.as_of = as_of
+        self.as_of = as_of.astimezone(dt.UTC)  # as the casebook's indexes (fast comparisons)
         self.scope = scope
         self._own_signals: dict[str, Signal | None] = {}
         self._suspect_signals: dict[str, Signal | None] = {}
@@ -201,6 +199,15 @@ class View:
                     touch(person, root, record.occurred_at)
         return dict(exposed)
 
+    @cached_property
+    def exposed_by_incident(self) -> dict[RecordKey, dict[str, dt.datetime]]:
+        """DA incident -> the people exposed to it, with the moment (the inverse of exposures)."""
+        by_root: dict[RecordKey, dict[str, dt.datetime]] = defaultdict(dict)
+        for person, incidents in self.exposures.items():
+            for root, at in incidents.items():
+                by_root[root][person] = at
+        return dict(by_root)
+
     def child_exposures(self, person: str, since: dt.datetime | None = None) -> list[DaIncident]:
         """The DA incidents the person was exposed to as a child, any of them after ``since``."""
         found = []
@@ -241,9 +248,9 @@ class View:
             for row in self.book.appearances(person, self.as_of):
                 key = row.key.record
                 flags = EXPLOITATION_RISK_FLAGS.intersection(row.mention.flags)
-                why = [f"flagged {_FLAG_WORDS[f]}" for f in sorted(flags)]
+                why = [f"flagged {FLAG_WORDS[f]}" for f in sorted(flags)]
                 if key in self.book.matters:
-                    why.append(f"named ({row.mention.role.replace('_', ' ')}) in a {describe(row.record)}")
+                    why.append(f"named ({row.mention.role.replace('_', ' ')}) in {with_article(describe(row.record))}")
                 if why:
                     first = first or row.at
                     evidence.append(key)
@@ -266,7 +273,7 @@ class View:
                 Signal(
                     rows[0].at,
                     tuple(r.key.record for r in rows),
-                    tuple(f"{r.mention.role} in a {describe(r.record)} on {in_words(r.at)}" for r in rows),
+                    tuple(f"{r.mention.role} in {with_article(describe(r.record))} on {in_words(r.at)}" for r in rows),
                 )
                 if rows
                 else None
@@ -376,10 +383,8 @@ def listing(items: Iterable[str]) -> str:
     return ("; " if any("," in part for part in parts) else ", ").join(parts)
 
 
+
 def exposed_to(view: View, root: RecordKey) -> list[str]:
     """People who were children when exposed to the DA incident ``root``."""
-    return sorted(
-        person
-        for person, incidents in view.exposures.items()
-        if root in incidents and view.is_child(person, incidents[root])
-    )
+    touched = view.exposed_by_incident.get(root, {})
+    return sorted(person for person, at in touched.items() if view.is_child(person, at))
