@@ -308,3 +308,18 @@ def test_output_does_not_depend_on_worker_count(tmp_path: Path,
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
     assert one["people"] == two["people"] >= 500
     assert not (tmp_path / "one" / ".parts").exists()
+
+
+def test_identifiers_are_unique_by_construction() -> None:
+    """Random ids would collide by the hundred at a million people; these cannot."""
+    from vigil.synth.names import mobile, nhs_text, pnc_id, vehicle_registration
+
+    uids = [u for b in (0, 1, 39, 268) for u in range((b + 1) * 100_000, (b + 1) * 100_000 + 20_000)]
+    uids += list(range(1, 500))  # care home staff
+    for make in (nhs_text, mobile, lambda u: pnc_id(u, 2010), vehicle_registration):
+        made = [make(u) for u in uids]
+        assert len(set(made)) == len(made)
+    nhs = nhs_text(123_456)
+    digits = nhs.replace(" ", "")
+    assert len(digits) == 10 and digits[0] in "456"
+    assert (sum(int(d) * (10 - i) for i, d in enumerate(digits[:9])) + int(digits[9])) % 11 == 0

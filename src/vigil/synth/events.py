@@ -14,7 +14,7 @@ from typing import Any
 
 from . import config as C
 from .clock import DAY, HOUR, MINUTE, Clock
-from .names import between, mobile, pick, vehicle_registration
+from .names import between, pick, scramble, unknown_mobile, vehicle_registration
 from .output import Cast, Emitter, Ref
 from .population import Household, Person, Population
 
@@ -115,14 +115,15 @@ class Background:
             return None
         out = []
         if rng.random() < C.SHARE_WITH_VEHICLE:
-            out.append({"object_type": "vehicle", "identifier": vehicle_registration(rng),
+            out.append({"object_type": "vehicle", "identifier": vehicle_registration(self.pop.object_serial()),
                         "description": pick(rng, ("silver Ford Focus", "black Audi A3",
                                                    "white Transit van", "blue Vauxhall Corsa"))})
         if rng.random() < C.SHARE_WITH_PHONE:
             phones = [p.phone for p in people if p.phone]
-            out.append({"object_type": "phone", "identifier": phones[0] if phones else mobile(rng)})
+            out.append({"object_type": "phone", "identifier": phones[0] if phones else unknown_mobile(rng)})
         if rng.random() < C.SHARE_WITH_ACCOUNT:
-            handle = f"{pick(rng, self.pop.pools.surnames).lower()}{between(rng, 1, 99_999)}"
+            serial = scramble(self.pop.object_serial(), 10**8)
+            handle = f"{pick(rng, self.pop.pools.surnames).lower().replace(chr(39), '')}{serial}"
             out.append({"object_type": "online_account", "identifier": f"snapchat:{handle}",
                         "description": "Snapchat account"})
         return out or None

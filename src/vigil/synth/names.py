@@ -121,36 +121,64 @@ def postcode(rng: random.Random, districts: tuple[str, ...]) -> str:
     )
 
 
-def nhs_number(rng: random.Random) -> int:
-    """The body of an NHS number (NHS England numbers start 4-6; 999 is the test range).
-    Kept as an int and formatted only when written (``nhs_text``): most are never written."""
-    return 400_000_000 + int(rng.random() * 300_000_000)
+# Identifiers are unique by construction, never drawn at random: at a million people random
+# PNC ids, NHS numbers, phones and number plates would collide by the hundred (birthday
+# problem), and a shared identifier is strong evidence that two mentions are one person, or
+# that two people are associated. Each is a bijection of a unique integer (a person's ``uid``
+# or a per-block object serial), scrambled so that neighbours do not look alike.
+_SCRAMBLE = 7919  # prime, so coprime to every modulus used below
 
 
-def nhs_text(body: int) -> str:
-    """Ten digits with a valid modulus-11 check digit, as real NHS numbers have."""
+def scramble(n: int, modulus: int) -> int:
+    """A permutation of range(modulus): distinct inputs give distinct outputs."""
+    return (n * _SCRAMBLE + 104_729) % modulus
+
+
+def nhs_text(uid: int) -> str:
+    """A unique NHS-style number with a valid modulus-11 check digit (unique for uid < 27M).
+
+    Each uid owns 11 consecutive bodies (one of any 11 has a valid check digit) in 400-700
+    million: NHS England numbers start 4-6; 999 is the test range."""
+    body = 400_000_000 + 11 * scramble(uid, 27_000_000)
     while True:
         text = str(body)
-        total = sum(int(d) * (10 - i) for i, d in enumerate(text))
-        check = (11 - total % 11) % 11
+        check = (11 - sum(int(d) * (10 - i) for i, d in enumerate(text)) % 11) % 11
         if check != 10:
             return f"{text[:3]} {text[3:6]} {text[6:]}{check}"
         body += 1
 
 
-def pnc_id(rng: random.Random, year: int) -> str:
-    """PNC-style id: two-digit year of first arrest, a serial and a check letter."""
-    return f"{year % 100:02d}/{between(rng, 1, 999_999):06d}{chr(65 + rng.randrange(26))}"
+def pnc_id(uid: int, year: int) -> str:
+    """PNC-style id: year of first arrest, a serial unique to the person, a check letter."""
+    serial = scramble(uid, 10**8)
+    return f"{year % 100:02d}/{serial:08d}{'ABCDEFGHJKLMNPQRTUVWXYZ'[serial % 23]}"
 
 
-def mobile(rng: random.Random) -> str:
-    return f"07{100 + int(rng.random() * 900)} {100_000 + int(rng.random() * 900_000)}"
+def mobile(uid: int) -> str:
+    """A person's own mobile number (07 then 0-4...; unknown numbers use 5-9, see below)."""
+    digits = f"{scramble(uid, 500_000_000):09d}"
+    return f"07{digits[:3]} {digits[3:]}"
 
 
-def vehicle_registration(rng: random.Random) -> str:
-    # Current-format British plates: area letters, age identifier, three random letters.
-    area = "ABCDEFGHKLMNOPRSVWXY"
-    tail = "ABCDEFGHJKLMNOPRSTUVWXYZ"
-    age = pick(rng, (8, 58, 9, 59, 10, 60, 11, 61, 12, 62, 13, 63, 14, 64, 5, 55, 7, 57))
-    return (f"{pick(rng, area)}{pick(rng, area)}{age:02d} "
-            f"{pick(rng, tail)}{pick(rng, tail)}{pick(rng, tail)}")
+def unknown_mobile(rng: random.Random) -> str:
+    """A number nobody in the population owns (burner phones): a range of its own."""
+    digits = f"{500_000_000 + int(rng.random() * 500_000_000):09d}"
+    return f"07{digits[:3]} {digits[3:]}"
+
+
+_AREA = "ABCDEFGHKLMNOPRSVWXY"
+_TAIL = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+_AGES = (8, 58, 9, 59, 10, 60, 11, 61, 12, 62, 13, 63, 14, 64, 5, 55, 7, 57)
+_PLATES = len(_AREA) ** 2 * len(_AGES) * len(_TAIL) ** 3
+
+
+def vehicle_registration(serial: int) -> str:
+    """A current-format British plate (area letters, age identifier, three letters), one per
+    serial: the serial is scrambled over every possible plate, then spelt out."""
+    n = scramble(serial, _PLATES)
+    n, t3 = divmod(n, len(_TAIL))
+    n, t2 = divmod(n, len(_TAIL))
+    n, t1 = divmod(n, len(_TAIL))
+    n, age = divmod(n, len(_AGES))
+    a1, a2 = divmod(n, len(_AREA))
+    return f"{_AREA[a1]}{_AREA[a2]}{_AGES[age]:02d} {_TAIL[t1]}{_TAIL[t2]}{_TAIL[t3]}"

@@ -189,7 +189,7 @@ class Mentioner:
             if p.pnc and (pnc or (bits >> 16 & 255) < _PNC):
                 ids["pnc"] = p.pnc
             if p.nhs and (nhs or (not clean and (bits >> 24 & 255) < _NHS)):
-                if type(p.nhs) is int:  # formatted on first use, then kept
+                if type(p.nhs) is int:  # the person's uid until first written, then the text
                     p.nhs = nhs_text(p.nhs)
                 ids["nhs"] = p.nhs  # type: ignore[assignment]
             if ids:

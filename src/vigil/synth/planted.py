@@ -18,7 +18,7 @@ from typing import Any
 
 from .clock import DAY, HOUR, MINUTE, Clock
 from .config import ALERT_CODES
-from .names import vehicle_registration
+from .names import pnc_id, vehicle_registration
 from .output import Cast, Emitter, Ref, Sink
 from .population import Household, Person, Population
 
@@ -65,7 +65,7 @@ class Planter:
         if not lone:
             father = pop.person(hh, surname, "M", self.dob_for(30 + self.rng.random() * 14))
             if self.rng.random() < 0.5:
-                father.pnc = "12/" + f"{self.rng.randrange(1, 999_999):06d}" + "K"
+                father.pnc = pnc_id(pop.uid(), min(father.dob.year + 20, self.clock.start.year))
             hh.adults.append(father)
         for age in child_ages:
             g = "F" if self.rng.random() < 0.5 else "M"
@@ -93,7 +93,7 @@ class Planter:
         pop.households += 1
         hh = Household(pop.street_address())
         p = pop.person(hh, pop._surname(), "M", self.dob_for(age))
-        p.pnc = f"{(p.dob.year + 18) % 100:02d}/{self.rng.randrange(1, 999_999):06d}R"
+        p.pnc = pnc_id(pop.uid(), min(p.dob.year + 18, self.clock.start.year))
         p.flags = ("rso",) if rso else ()
         p.planted = True
         hh.adults.append(p)
@@ -258,7 +258,7 @@ class Planter:
             "intelligence", ts, [(adult, "subject"), (a, "associate"), (b, "associate")],
             clean=True, grading="B2 1", topics=["cce", "county_lines"],
             follow_up_at=self.iso(ts + 3 * DAY),
-            objects=[{"object_type": "vehicle", "identifier": vehicle_registration(self.rng),
+            objects=[{"object_type": "vehicle", "identifier": vehicle_registration(self.pop.object_serial()),
                       "description": "black Mercedes seen collecting the children"}],
             summary="Adult seen using two children to run drugs between addresses.",
         )

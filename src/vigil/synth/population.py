@@ -22,7 +22,6 @@ from .names import (
     Pools,
     between,
     mobile,
-    nhs_number,
     pick,
     pnc_id,
     postcode,
@@ -147,6 +146,8 @@ class Population:
         self.households = 0
         self.rng = shared
         self.prefix = "S"
+        self.block = block
+        self.staff_phase = True
         self.care_homes = [self._care_home(i) for i in range(max(2, people // C.PEOPLE_PER_CARE_HOME))]
         self.schools = [self._school() for _ in range(max(3, people // C.PEOPLE_PER_SCHOOL))]
         # Care home staff are people too: they report looked-after children missing. Every
@@ -161,6 +162,8 @@ class Population:
         self.count = 0
         self.rng = rng
         self.prefix = f"P{block:04d}"
+        self.staff_phase = False
+        self.objects = 0  # per-block serial for vehicles and online accounts
         self.recent_adults: deque[Person] = deque(maxlen=C.RECENT_POOL)
         self.recent_teens: deque[Person] = deque(maxlen=C.RECENT_POOL // 4)
 
@@ -190,6 +193,16 @@ class Population:
                        base.postcode, "school")
 
     # --- people -------------------------------------------------------------------------------
+    def uid(self) -> int:
+        """The current person's unique number, the seed of their identifiers. Staff (the same
+        in every block) take 1..99,999; block b's people (b + 1) * 100,000 onwards."""
+        return self.count if self.staff_phase else (self.block + 1) * 100_000 + self.count
+
+    def object_serial(self) -> int:
+        """A unique number for a vehicle or account first seen in this block."""
+        self.objects += 1
+        return (self.block + 1) * 100_000 + self.objects
+
     def _surname(self) -> str:
         s = self.pools.surnames
         return s[int(self.rng.random() * len(s))]
@@ -210,7 +223,7 @@ class Population:
         p = Person(f"{self.prefix}{self.count:06d}", self._forename(gender, child), middle, surname,
                    "female" if gender == "F" else "male", dob, hh)
         if rng.random() < 0.5:
-            p.nhs = nhs_number(rng)
+            p.nhs = self.uid()  # formatted (nhs_text) only if ever written
         return p
 
     def _dob(self, min_age: float, max_age: float) -> dt.date:
@@ -223,9 +236,10 @@ class Population:
         rng = self.rng
         p = self.person(hh, surname, gender, self._dob(min_age, max_age))
         if rng.random() < 0.75:
-            p.phone = mobile(rng)
+            p.phone = mobile(self.uid())
         if rng.random() < C.PNC_SHARE_ADULT * (1.6 if gender == "M" else 0.5):
-            p.pnc = pnc_id(rng, p.dob.year + 16 + rng.randrange(20))
+            first_arrest = min(p.dob.year + 16 + between(rng, 0, 20), self.clock.start.year)
+            p.pnc = pnc_id(self.uid(), first_arrest)
             if gender == "M" and rng.random() < C.RSO_SHARE_ADULT_MALE / (C.PNC_SHARE_ADULT * 1.6):
                 p.flags = ("rso",)
         return p
@@ -236,9 +250,9 @@ class Population:
         p = self.person(hh, surname, g, self._dob(min_age, max_age), child=True)
         if p.age_on(self.clock.start) >= 13:
             if self.rng.random() < 0.5:
-                p.phone = mobile(self.rng)
+                p.phone = mobile(self.uid())
             if self.rng.random() < C.PNC_SHARE_TEEN:
-                p.pnc = pnc_id(self.rng, self.clock.start.year)
+                p.pnc = pnc_id(self.uid(), self.clock.start.year)
         return p
 
     # --- households ---------------------------------------------------------------------------
