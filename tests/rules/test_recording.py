@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.rules.builders import HOME, Case, iso
+from tests.rules.builders import HOME, Case, iso, t
 
 
 def test_child_not_seen_or_heard_fires_when_neither_spoken_to_nor_demeanour() -> None:
@@ -75,13 +75,7 @@ def test_attendance_delayed_counts_from_the_first_grade() -> None:
         "Call naming a child first graded emergency on 1 May 2014 at 21:00 was not attended "
         "within 60 minutes (threshold 60 minutes for emergency): attended at 1 May 2014 at 22:01."
     )
-    assert finding.raised_at == iso_t("2014-05-01 21:00")
-
-
-def iso_t(text: str):  # noqa: ANN201 - small local helper
-    from tests.rules.builders import t
-
-    return t(text)
+    assert finding.raised_at == t("2014-05-01 21:00")
 
 
 def test_attendance_within_time_or_not_yet_due_does_not_fire() -> None:
