@@ -387,3 +387,41 @@ class Casebook:
             ]
             if found:
                 yield other, found
+
+    # --- incremental re-evaluation -------------------------------------------------------------
+
+    def affected_persons(self, keys: Iterable[RecordKey]) -> set[str]:
+        """Everyone whose findings a change to these records may change, for ``evaluate(persons=)``.
+
+        The people named on the records and on records linked to them, the people living at
+        their addresses, and everyone within two hops of association of those (a network or
+        sex-offender finding about a child rests on an adult's other associations).
+        """
+        start: set[str] = set()
+        pending = [k for k in keys if k in self.records]
+        linked: set[RecordKey] = set(pending)
+        neighbours: dict[RecordKey, set[RecordKey]] = defaultdict(set)
+        for _, a, b in self.link_edges:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+        while pending:
+            key = pending.pop()
+            for other in neighbours.get(key, ()):
+                if other not in linked:
+                    linked.add(other)
+                    pending.append(other)
+        for key in linked:
+            start |= self.persons_on(key)
+            place = self.location_key.get(key)
+            if place is not None:
+                start |= {person for _, person, _ in self._appearances_at.get(place, [])}
+            for named in self.named[key]:
+                home = address_key(named.mention.address, named.mention.postcode)
+                if home is not None:
+                    start |= {person for _, person, _ in self._appearances_at.get(home, [])}
+        reached = set(start)
+        frontier = start
+        for _ in range(2):
+            frontier = {n for p in frontier if p in self.graph for n in self.graph.adj[p]} - reached
+            reached |= frontier
+        return reached

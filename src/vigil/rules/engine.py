@@ -19,18 +19,18 @@ _RULE_MODULES = (hidden_risk, recording, working_together, investigations, custo
 
 def evaluate(
     casebook: Casebook,
-    policy: Policy | None = None,
-    as_of: dt.datetime | None = None,
+    policy: Policy | None,
+    as_of: dt.datetime,
     persons: Iterable[str] | None = None,
+    *,
     codes: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Every finding that holds at ``as_of`` (ALERTS.md 'As of'), sorted by code and subject.
 
-    With ``persons``, only findings about those people or about records naming them; each is
-    exactly what a full evaluation gives for that subject. ``codes`` limits the rules run.
+    ``policy`` None means the default policy. With ``persons``, only findings about those
+    people or about records naming them; each is exactly what a full evaluation gives for that
+    subject. ``codes`` limits the rules run (all by default).
     """
-    if as_of is None:
-        raise ValueError("as_of is required: the same records and moment give the same alerts")
     policy = policy or DEFAULT_POLICY
     scope = frozenset(persons) if persons is not None else None
     view = View(casebook, policy, as_of, scope)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
@@ -70,6 +70,27 @@ class Finding:
             return self.person_id
         assert self.record is not None
         return self.record
+
+    def as_json(self) -> dict[str, Any]:
+        """The alert's fields in the shape of CLI.md (without alert_id and status, which the
+        engine that stores alerts adds)."""
+        subject: dict[str, Any] = {"kind": self.subject_kind}
+        if self.subject_kind == "person":
+            subject["person_id"] = self.person_id
+        else:
+            assert self.record is not None
+            subject.update(self.record._asdict())
+        subject["mentions"] = [m._asdict() for m in self.mentions]
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "raised_at": self.raised_at.isoformat(),
+            "due_at": self.due_at.isoformat() if self.due_at is not None else None,
+            "subject": subject,
+            "explanation": self.explanation,
+            "evidence": [e._asdict() for e in self.evidence],
+            "thresholds": dict(self.thresholds),
+        }
 
     def sort_key(self) -> tuple[str, str, str, str, str]:
         record = self.record or RecordKey("", "")
