@@ -120,14 +120,19 @@ MIN_TF_POPULATION = 5_000
 TF_COLUMNS = ("forename", "surname", "address")
 
 
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    # fetchall, not fetchone: DuckDB 2 refuses new work while a result is left unfinished.
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()  # noqa: S608
+    return int(rows[0][0])
+
+
 def _new_linker(model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str) -> Any:
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(table)
     linker = Linker(sdf, model.splink_settings(), log_level=logging.ERROR)
-    count = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
-    use_tf = count is not None and int(count[0]) >= MIN_TF_POPULATION
+    use_tf = _count(con, table) >= MIN_TF_POPULATION
     for column in TF_COLUMNS:
         tf_table = f"{table}__tf_{column}"
         con.execute(
@@ -207,7 +212,7 @@ def link(
             predictions = linker.inference.predict(
                 threshold_match_probability=th.review_lower, warning_mode="never"
             )
-            scored = int(con.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchone()[0])  # type: ignore[index]  # noqa: S608
+            scored = _count(con, predictions.physical_name)
             edges = _edges_frame(con, predictions.physical_name, th.review_lower)
         finally:
             con.close()

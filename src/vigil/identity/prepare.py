@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +34,8 @@ INPUT_COLUMNS: tuple[str, ...] = (
 
 # Columns the Splink model reads. Anything else on the frame is dropped before it goes to DuckDB.
 MODEL_COLUMNS: tuple[str, ...] = (
-    "mention_key", "record_key", "forename", "first_middle", "surname", "forename_canon",
+    "mention_key", "record_key", "forename", "forename_initial", "first_middle", "surname",
+    "forename_canon",
     "forename_metaphone", "surname_metaphone", "surname_soundex", "name_keys", "alias_tokens",
     "surname_keys", "dob", "dob_swapped", "dob_year", "dob_days", "birth_lo", "birth_hi",
     "gender", "address", "postcode", "postcode_sector", "phone", "pnc", "nhs", "has_name",
@@ -170,17 +171,13 @@ def age_slack_years(age: int) -> int:
 
 
 def _map_unique(series: pd.Series, fn: Callable[[Any], Any]) -> list[Any]:
-    cache: dict[Hashable, Any] = {}
-    out: list[Any] = []
-    for value in series.tolist():
-        key: Hashable = value if isinstance(value, Hashable) else repr(value)
-        try:
-            out.append(cache[key])
-        except KeyError:
-            result = fn(value)
-            cache[key] = result
-            out.append(result)
-    return out
+    """``fn`` over each distinct value once (names and postcodes repeat a lot); missing values
+    (None, NaN, empty) map to ``fn(None)``."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = [fn(value) for value in uniques.tolist()]
+    missing = fn(None)
+    table = [*mapped, missing]  # code -1 (missing) indexes the last entry
+    return [table[code] for code in codes.tolist()]
 
 
 def _aliases(value: Any) -> list[str]:
@@ -191,129 +188,136 @@ def _aliases(value: Any) -> list[str]:
     return [str(v) for v in value if isinstance(v, str) and v.strip()]
 
 
+def _dob_parts(value: Any) -> tuple[str | None, str | None, str | None, int | None]:
+    """(ISO text, day-month swapped text, year, day number) of a date of birth."""
+    text, day = _parse_date(value)
+    if text is None:
+        return None, None, None, None
+    swapped = None
+    month, dom = text[5:7], text[8:10]
+    if month != dom and int(dom) <= 12:
+        swapped = f"{text[:4]}-{dom}-{month}"
+    return text, swapped, text[:4], (_days(day) if day is not None else None)
+
+
+def _birth_range(age_raw: Any, occurred_raw: Any) -> tuple[int | None, int | None]:
+    """Birth-date range (day numbers) an age estimate on a date implies, with slack."""
+    age = None if _missing(age_raw) else int(age_raw)
+    _, occurred = _parse_date(occurred_raw)
+    if age is None or occurred is None or age < 0:
+        return None, None
+    slack = age_slack_years(age)
+    # Aged `age` on `occurred` means born in (occurred - age - 1 years, occurred - age years].
+    return (_days(_years_before(occurred, age + 1 + slack)),
+            _days(_years_before(occurred, max(age - slack, 0))))
+
+
+def _surname_parts(value: Any) -> tuple[str, ...]:
+    # Double-barrelled surnames: 'Smith-Jones' also answers to 'Smith' and to 'Jones'.
+    text = clean_text(value)
+    if text is None:
+        return ()
+    parts = {p for p in text.split(" ") if p}
+    parts.add(text.replace(" ", ""))
+    return tuple(sorted(parts))
+
+
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
     """Normalise a mention frame and add the derived columns in :data:`MODEL_COLUMNS`.
 
-    Input columns that are absent are treated as missing for every row. Idempotent on the
-    input columns: running it on an already-prepared frame recomputes the same values.
+    Input columns that are absent are treated as missing for every row. Work is done once per
+    distinct value, so a million rows take seconds.
     """
     n = len(df)
 
     def col(name: str) -> pd.Series:
         if name in df.columns:
-            return df[name]
-        return pd.Series([None] * n, index=df.index, dtype=object)
+            return df[name].reset_index(drop=True)
+        return pd.Series([None] * n, dtype=object)
 
-    out = pd.DataFrame(index=df.index)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
     out["mention_key"] = col("mention_key").astype(str)
-    record_key = col("record_key")
-    out["record_key"] = [
-        None if _missing(v) else str(v) for v in record_key.tolist()
-    ]
+    out["record_key"] = _map_unique(col("record_key"), lambda v: None if v is None else str(v))
     forename = _map_unique(col("forename"), clean_name)
     surname = _map_unique(col("surname"), clean_name)
-    middle = _map_unique(col("middle_names"), lambda v: (clean_text(v) or " ").split(" ")[0] or None)
     out["forename"] = forename
     out["surname"] = surname
-    out["first_middle"] = middle
-    out["forename_canon"] = [canonical_forename(f) if f else None for f in forename]
-    out["forename_metaphone"] = [jellyfish.metaphone(f) or None if f else None for f in forename]
-    out["surname_metaphone"] = [jellyfish.metaphone(s) or None if s else None for s in surname]
-    out["surname_soundex"] = [jellyfish.soundex(s) or None if s else None for s in surname]
+    out["forename_initial"] = [f[0] if f else None for f in forename]
+    out["first_middle"] = _map_unique(
+        col("middle_names"), lambda v: (clean_text(v) or " ").split(" ")[0] or None
+    )
+    fore_series = pd.Series(forename, dtype=object)
+    sur_series = pd.Series(surname, dtype=object)
+    out["forename_canon"] = _map_unique(fore_series, lambda f: canonical_forename(f) if f else None)
+    out["forename_metaphone"] = _map_unique(
+        fore_series, lambda f: (jellyfish.metaphone(f) or None) if f else None
+    )
+    out["surname_metaphone"] = _map_unique(
+        sur_series, lambda s: (jellyfish.metaphone(s) or None) if s else None
+    )
+    out["surname_soundex"] = _map_unique(
+        sur_series, lambda s: (jellyfish.soundex(s) or None) if s else None
+    )
 
-    alias_tokens: list[list[str]] = []
-    surname_keys: list[list[str]] = []
-    name_keys: list[list[str]] = []
-    has_name: list[bool] = []
-    for fore, sur, aliases in zip(forename, surname, col("aliases").tolist(), strict=True):
+    # Rows with equal names share one list object (never mutated; alias rows get new lists).
+    name_keys: list[list[str]] = _map_unique(
+        fore_series, lambda f: list(_forename_keys(f)) if f else []
+    )
+    surname_keys: list[list[str]] = _map_unique(col("surname"), lambda v: list(_surname_parts(v)))
+    empty: list[str] = []
+    alias_tokens: list[list[str]] = [empty] * n
+    aliases = col("aliases")
+    with_alias = [
+        i for i, v in enumerate(aliases.tolist())
+        if v is not None and not isinstance(v, float) and _aliases(v)
+    ]
+    for i in with_alias:
         tokens: list[str] = []
         alias_surnames: list[str] = []
-        for alias in _aliases(aliases):
-            words = (clean_text(alias) or "").split(" ")
-            words = [w for w in words if w]
+        for alias in _aliases(aliases.iloc[i]):
+            words = [w for w in (clean_text(alias) or "").split(" ") if w]
             tokens.extend(words)
             if len(words) > 1:
                 alias_surnames.append(words[-1])
-        keys = set(tokens)
-        if fore:
-            keys.update(_forename_keys(fore))
+        keys = set(name_keys[i]) | set(tokens)
         for token in tokens:
             keys.update(_nicknamer().canonicals_of(token))
-        alias_tokens.append(sorted(set(tokens)))
-        name_keys.append(sorted(keys))
-        skeys = set(alias_surnames)
-        if sur:
-            skeys.add(sur)
-        surname_keys.append(sorted(skeys))
-        has_name.append(bool(fore or sur or tokens))
-    # Double-barrelled surnames: 'Smith-Jones' also answers to 'Smith' and to 'Jones'.
-    raw_surnames = _map_unique(col("surname"), lambda v: (clean_text(v) or "").split(" "))
-    surname_keys = [
-        sorted(set(keys) | {p for p in parts if p}) for keys, parts in zip(surname_keys, raw_surnames, strict=True)
-    ]
+        alias_tokens[i] = sorted(set(tokens))
+        name_keys[i] = sorted(keys)
+        surname_keys[i] = sorted(set(surname_keys[i]) | set(alias_surnames))
     out["alias_tokens"] = alias_tokens
     out["name_keys"] = name_keys
     out["surname_keys"] = surname_keys
-    out["has_name"] = has_name
+    out["has_name"] = [
+        bool(f or s or a) for f, s, a in zip(forename, surname, alias_tokens, strict=True)
+    ]
 
-    dob_text: list[str | None] = []
-    dob_swapped: list[str | None] = []
-    dob_year: list[str | None] = []
-    dob_days: list[int | None] = []
-    birth_lo: list[int | None] = []
-    birth_hi: list[int | None] = []
-    for dob_raw, age_raw, occurred_raw in zip(
-        col("date_of_birth").tolist(), col("age_estimate").tolist(), col("occurred_on").tolist(),
-        strict=True,
-    ):
-        text, day = _parse_date(dob_raw)
-        dob_text.append(text)
-        dob_year.append(text[:4] if text else None)
-        swapped = None
-        if text:
-            month, dom = text[5:7], text[8:10]
-            if month != dom and int(dom) <= 12:
-                swapped = f"{text[:4]}-{dom}-{month}"
-        dob_swapped.append(swapped)
-        if day is not None:
-            dob_days.append(_days(day))
-            birth_lo.append(_days(day))
-            birth_hi.append(_days(day))
-            continue
-        dob_days.append(None)
-        age = None if _missing(age_raw) else int(age_raw)
-        _, occurred = _parse_date(occurred_raw)
-        if age is None or occurred is None or age < 0:
-            birth_lo.append(None)
-            birth_hi.append(None)
-            continue
-        slack = age_slack_years(age)
-        # Aged `age` on `occurred` means born in (occurred - age - 1 years, occurred - age years].
-        birth_lo.append(_days(_years_before(occurred, age + 1 + slack)))
-        birth_hi.append(_days(_years_before(occurred, max(age - slack, 0))))
-    out["dob"] = dob_text
-    out["dob_swapped"] = dob_swapped
-    out["dob_year"] = dob_year
+    parts = _map_unique(col("date_of_birth"), _dob_parts)
+    out["dob"] = [p[0] for p in parts]
+    out["dob_swapped"] = [p[1] for p in parts]
+    out["dob_year"] = [p[2] for p in parts]
+    dob_days = [p[3] for p in parts]
+    birth_lo: list[int | None] = list(dob_days)
+    birth_hi: list[int | None] = list(dob_days)
+    ages, occurred = col("age_estimate").tolist(), col("occurred_on").tolist()
+    for i, days in enumerate(dob_days):
+        if days is None and not _missing(ages[i]):
+            birth_lo[i], birth_hi[i] = _birth_range(ages[i], occurred[i])
     out["dob_days"] = pd.array(dob_days, dtype="Int64")
     out["birth_lo"] = pd.array(birth_lo, dtype="Int64")
     out["birth_hi"] = pd.array(birth_hi, dtype="Int64")
 
-    gender = _map_unique(col("gender"), clean_text)
-    out["gender"] = [g if g in ("female", "male", "other") else None for g in gender]
+    out["gender"] = _map_unique(
+        col("gender"), lambda g: g if (g := clean_text(g)) in ("female", "male", "other") else None
+    )
     out["address"] = _map_unique(col("address"), clean_text)
     postcode = _map_unique(col("postcode"), clean_postcode)
     out["postcode"] = postcode
-    out["postcode_sector"] = [postcode_sector(p) for p in postcode]
+    out["postcode_sector"] = _map_unique(pd.Series(postcode, dtype=object), postcode_sector)
     out["phone"] = _map_unique(col("phone"), clean_phone)
     out["pnc"] = _map_unique(col("pnc"), clean_identifier)
     out["nhs"] = _map_unique(col("nhs"), clean_identifier)
-    for name in MODEL_COLUMNS:
-        if name in ("dob_days", "birth_lo", "birth_hi", "has_name"):
-            continue
-        if name in ("name_keys", "alias_tokens", "surname_keys"):
-            continue
-        out[name] = out[name].astype(object).where(out[name].notna(), None)
-    return out[list(MODEL_COLUMNS)].reset_index(drop=True)
+    return out[list(MODEL_COLUMNS)]
 
 
 def mention_key(source_system: str, source_id: str, mention_id: str) -> str:
