@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -157,11 +158,110 @@ def cmd_link(args: argparse.Namespace) -> int:
 
     model = train_force_model(actor=_actor()) if args.train else None
     summary = relink_all(actor=_actor(), model=model)
+    _reassess()
     if args.json:
         _print_json(summary.as_json())
     else:
         print(f"Linked {summary.mentions:,} mentions into {summary.persons:,} persons "
               f"({summary.changed:,} links changed, {summary.review_pairs:,} pairs for review)")
+    return EXIT_OK
+
+
+def _reassess() -> None:
+    """Who is who changed, so what the rules find may have too."""
+    from vigil.alerts.engine import assess
+
+    assess(_now())
+
+
+def _mention_pair(args: argparse.Namespace) -> tuple[Any, Any]:
+    from vigil.identity.actions import find_mention
+
+    return find_mention(*args.first), find_mention(*args.second)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.identity.actions import DecisionError
+    from vigil.identity.link import explain_pair
+    from vigil.identity.store import mention_frame, model_in_use
+
+    try:
+        a, b = _mention_pair(args)
+    except DecisionError as exc:
+        print(f"vigil explain: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    frame, _ = mention_frame([a.pk, b.pk])
+    rows = {row["mention_key"]: row for row in frame.to_dict("records")}
+    key_a, key_b = ("|".join(args.first), "|".join(args.second))
+    why = explain_pair(rows[key_a], rows[key_b], model_in_use())
+    result = {"probability": why.probability, "total_weight": why.total_weight,
+              "prior_weight": why.prior_weight,
+              "terms": [{"comparison": c, "level": level, "match_weight": w}
+                        for c, level, w in why.terms]}
+    if args.json:
+        _print_json(result)
+        return EXIT_OK
+    print(f"Match probability {why.probability:.4f} (total weight {why.total_weight:+.2f} bits, "
+          f"prior {why.prior_weight:+.2f})")
+    for c, level, w in why.terms:
+        print(f"  {c:24s} {level:40s} {w:+7.2f}")
+    return EXIT_OK
+
+
+def cmd_review_list(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.identity.models import ReviewPair
+
+    pairs = ReviewPair.objects.filter(status=ReviewPair.Status.PENDING).select_related(
+        "mention_a__record", "mention_b__record").order_by("-match_probability")
+    rows: list[dict[str, Any]] = [{"review_id": p.pk, "match_probability": p.match_probability,
+             "linked_by_model": p.linked_by_model,
+             "a": [p.mention_a.record.source_system, p.mention_a.record.source_id, p.mention_a.mention_id],
+             "b": [p.mention_b.record.source_system, p.mention_b.record.source_id, p.mention_b.mention_id]}
+            for p in pairs]
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print("No pairs wait for review.")
+    for row in [] if args.json else rows:
+        print(f"{row['review_id']:>6}  p={row['match_probability']:.3f}  {'/'.join(row['a'])}  ~  "
+              f"{'/'.join(row['b'])}  (model: {'same' if row['linked_by_model'] else 'apart'})")
+    return EXIT_OK
+
+
+def cmd_review_decide(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.identity.actions import DecisionError, decide
+
+    try:
+        a, b = _mention_pair(args)
+        made, summary = decide(a, b, args.decision, actor=_actor(), reason=args.reason)
+    except DecisionError as exc:
+        print(f"vigil review decide: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _reassess()
+    print(f"Decision {made.pk} recorded ({made.decision}); relinked {summary.mentions:,} mentions "
+          f"into {summary.persons:,} persons")
+    return EXIT_OK
+
+
+def cmd_review_undo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.identity.actions import DecisionError, undo
+    from vigil.identity.models import LinkDecision
+
+    try:
+        decision = LinkDecision.objects.get(pk=args.decision_id)
+        undo(decision, actor=_actor(), reason=args.reason)
+    except LinkDecision.DoesNotExist:
+        print(f"vigil review undo: no decision {args.decision_id}", file=sys.stderr)
+        return EXIT_USAGE
+    except DecisionError as exc:
+        print(f"vigil review undo: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _reassess()
+    print(f"Decision {decision.pk} undone")
     return EXIT_OK
 
 
@@ -351,6 +451,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_person)
 
+    p = sub.add_parser("explain", help="why two mentions are (or are not) one person: match weights")
+    p.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    p.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("review", help="pairs of mentions the model was unsure of, and decisions")
+    rsub = p.add_subparsers(dest="review_command", required=True)
+    r = rsub.add_parser("list", help="pairs waiting for a person to decide")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_review_list)
+    r = rsub.add_parser("decide", help="record that two mentions are, or are not, one person")
+    r.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    r.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    r.add_argument("--decision", required=True, choices=["same", "different"])
+    r.add_argument("--reason", required=True)
+    r.set_defaults(func=cmd_review_decide)
+    r = rsub.add_parser("undo", help="withdraw a decision")
+    r.add_argument("decision_id", type=int)
+    r.add_argument("--reason", required=True)
+    r.set_defaults(func=cmd_review_undo)
+
     p = sub.add_parser("quarantine", help="records that broke the contract")
     qsub = p.add_subparsers(dest="quarantine_command", required=True)
     q = qsub.add_parser("list", help="list quarantined records and why")
@@ -391,6 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Piped into `head`, stop quietly like any Unix tool.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

@@ -79,3 +79,23 @@ def test_person_profile(collins: None) -> None:
     assert [c["source_id"] for c in profile["chronology"]] == ["CAD-1001", "PPN-2001", "CR-3001", "PPN-2002"]
     with pytest.raises(MentionNotFound):
         person_profile("storm", "CAD-1001", "nobody")
+
+
+def test_decisions_record_who_and_why_apply_at_once_and_undo(collins: None) -> None:
+    from vigil.audit.models import AuditEntry
+    from vigil.identity.actions import DecisionError, decide, find_mention, undo
+
+    a, b = find_mention("storm", "CAD-1001", "k"), find_mention("niche", "PPN-2001", "k")
+    with pytest.raises(DecisionError, match="needs a reason"):
+        decide(a, b, "different", actor="sup1", reason=" ")
+    with pytest.raises(DecisionError, match="always different people"):
+        decide(a, find_mention("storm", "CAD-1001", "t"), "same", actor="sup1", reason="x")
+    made, _ = decide(a, b, "different", actor="sup1", reason="Different children: checked school")
+    assert (made.decided_by, made.reason) == ("sup1", "Different children: checked school")
+    assert pid("storm", "CAD-1001", "k") != pid("niche", "PPN-2001", "k")
+    undo(made, actor="sup2", reason="entered on the wrong pair")
+    made.refresh_from_db()
+    assert made.undone_by == "sup2" and made.undone_at is not None
+    assert pid("storm", "CAD-1001", "k") == pid("niche", "PPN-2001", "k")
+    assert list(AuditEntry.objects.filter(action__startswith="identity.").exclude(
+        action="identity.relink").values_list("action", flat=True)) == ["identity.decide", "identity.undo"]
