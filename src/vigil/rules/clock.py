@@ -99,11 +99,11 @@ def first_overnight_moment(start: dt.datetime, end: dt.datetime) -> dt.datetime 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building or evaluating a large casebook.
+    """Pause the cyclic garbage collector while building a large casebook.
 
-    Indexing a force allocates millions of small tuples that live as long as the casebook; the
-    collector would rescan them again and again for nothing (they form no cycles), which made
-    a 100,000-person force several times slower. It is restored afterwards, as it was.
+    Indexing a force allocates millions of small objects that live as long as the casebook; the
+    collector would rescan them again and again as the heap grows, for nothing (they form no
+    cycles). It is restored afterwards, as it was.
     """
     was_enabled = gc.isenabled()
     gc.disable()
