@@ -58,7 +58,8 @@ def test_person_index_reuses_existing_ids(model: IdentityModel) -> None:
     ])
     index = PersonIndex(existing, model)
     try:
-        result = index.match(new)
+        # Decisions naming existing mentions only, or unknown ones, are fine.
+        result = index.match(new, cannot_link=[("e1", "e2"), ("e1", "gone"), ("n3", "e2")])
     finally:
         index.close()
     # n1 and n2 share a record, so only one of them can be the existing Chloe: the stronger.
@@ -66,3 +67,16 @@ def test_person_index_reuses_existing_ids(model: IdentityModel) -> None:
     assert result.assignments["n1"] != "P-chloe"
     assert result.assignments["n3"] in result.new_person_ids
     assert result.assignments["n1"] in result.new_person_ids
+
+
+def test_existing_without_person_id_is_ignored(model: IdentityModel) -> None:
+    existing = pd.DataFrame([
+        {"mention_key": "e1", "record_key": "r1", "forename": "Amy", "surname": "Stone",
+         "date_of_birth": "2009-04-01", "person_id": None},
+        {"mention_key": "e2", "record_key": "r2", "forename": "Amy", "surname": "Stone",
+         "date_of_birth": "2009-04-01", "person_id": "P-amy"},
+    ])
+    new = pd.DataFrame([{"mention_key": "n1", "record_key": "r3", "forename": "Amy",
+                         "surname": "Stone", "date_of_birth": "2009-04-01"}])
+    result = link_incremental(new, existing, model, cannot_link=[("e1", "e2")])
+    assert result.assignments == {"n1": "P-amy"}

@@ -126,13 +126,17 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(rows[0][0])
 
 
-def _new_linker(model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str) -> Any:
+def _new_linker(
+    model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str, extra_mentions: int = 0
+) -> Any:
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(table)
-    linker = Linker(sdf, model.splink_settings(), log_level=logging.ERROR)
-    use_tf = _count(con, table) >= MIN_TF_POPULATION
+    population = _count(con, table)
+    settings = model.splink_settings(n_mentions=population + extra_mentions)
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    use_tf = population >= MIN_TF_POPULATION
     for column in TF_COLUMNS:
         tf_table = f"{table}__tf_{column}"
         con.execute(
@@ -223,9 +227,9 @@ def link(
         uf.add(row.mention_key_r, record=row.record_key_r, pnc=row.pnc_r, nhs=row.nhs_r)
     extra = {k for pair in must + cannot for k in pair if k not in uf}
     _add_nodes_from(uf, prepared, extra)
-    unknown = {k for pair in must + cannot for k in pair if k not in uf}
-    if unknown:
-        raise KeyError(f"decisions name unknown mention keys: {sorted(unknown)[:5]}")
+    # Decisions about mentions not in this frame (e.g. since deleted) cannot apply here.
+    must = [(a, b) for a, b in must if a in uf and b in uf]
+    cannot = [(a, b) for a, b in cannot if a in uf and b in uf]
 
     for a, b in cannot:
         uf.forbid(a, b)
@@ -292,11 +296,18 @@ class PersonIndex:
         if "person_id" not in existing.columns:
             raise ValueError("existing mentions need a person_id column")
         self.model = model
+        # Mentions without a person yet are not 'existing persons'; link them as new ones.
+        existing = existing[existing["person_id"].notna()].reset_index(drop=True)
         prepared = ensure_prepared(existing)
         self._person = pd.Series(
             existing["person_id"].astype(str).to_numpy(), index=prepared["mention_key"].to_numpy()
         )
-        self._prepared = prepared
+        self._constraints = pd.DataFrame({
+            "person_id": self._person.to_numpy(),
+            "record_key": prepared["record_key"].to_numpy(),
+            "pnc": prepared["pnc"].to_numpy(),
+            "nhs": prepared["nhs"].to_numpy(),
+        })
         self._con = quiet_connection()
         register_prepared(self._con, "existing", prepared)
         self._linker, self._db_api, self._existing_sdf = _new_linker(model, self._con, "existing")
@@ -305,10 +316,12 @@ class PersonIndex:
     def close(self) -> None:
         self._con.close()
 
+    def _person_node(self, key: str) -> str | None:
+        pid = self._person.get(key)
+        return None if pid is None else "person:" + str(pid)
+
     def _person_constraints(self, person_ids: set[str]) -> dict[str, pd.DataFrame]:
-        keys = self._person.index[self._person.isin(person_ids)]
-        rows = self._prepared.set_index("mention_key").loc[keys, ["record_key", "pnc", "nhs"]]
-        rows = rows.assign(person_id=self._person.loc[keys].to_numpy())
+        rows = self._constraints[self._constraints["person_id"].isin(person_ids)]
         return {str(pid): group for pid, group in rows.groupby("person_id")}
 
     def match(
@@ -360,13 +373,11 @@ class PersonIndex:
                 nhss=rows["nhs"].dropna(), members=[],
             )
         for a, b in _pairs(cannot_link):
-            for key in (a, b):
-                if key not in uf and key in self._person.index:
-                    node = "person:" + str(self._person[key])
-                    if node in uf:
-                        uf.forbid(node, b if key == a else a)
-            if a in uf and b in uf:
-                uf.forbid(a, b)
+            # A decision may name existing mentions: it then binds their person's node.
+            node_a = a if a in uf else self._person_node(a)
+            node_b = b if b in uf else self._person_node(b)
+            if node_a is not None and node_b is not None and node_a in uf and node_b in uf:
+                uf.forbid(node_a, node_b)
 
         # One edge list, strongest first; an existing mention stands for its person.
         edges: list[tuple[float, str, str, str, str]] = []
@@ -473,7 +484,10 @@ def _strip_tf(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def explain_pair(
-    row_a: Mapping[str, Any], row_b: Mapping[str, Any], model: IdentityModel
+    row_a: Mapping[str, Any],
+    row_b: Mapping[str, Any],
+    model: IdentityModel,
+    n_mentions: int | None = None,
 ) -> Explanation:
     """Why the model thinks two mentions are (or are not) one person.
 
@@ -493,7 +507,7 @@ def explain_pair(
         register_prepared(con, "pair_a", prepared.iloc[[0]])
         register_prepared(con, "pair_b", prepared.iloc[[1]])
         db_api = DuckDBAPI(connection=con)
-        settings = _strip_tf(model.splink_settings())
+        settings = _strip_tf(model.splink_settings(n_mentions=n_mentions))
         linker = Linker(db_api.register("pair"), settings, log_level=logging.ERROR)
         left, right = db_api.register("pair_a"), db_api.register("pair_b")
         result = linker.inference.score_pair(left, right).as_pandas_dataframe()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 # mentions a force holds, so it is fixed rather than learnt from whatever data trained the
 # model: about 1 in 100,000 fits a force-sized data set, and keeps namesakes apart.
 DEFAULT_PRIOR = 1e-5
+
+# With more mentions, two random ones are less likely to be one person: about (k - 1) / N for
+# N mentions of people mentioned k times each. Linking uses min(model prior, this / N), so a
+# million-mention force is not linked with the prior that suits a hundred thousand.
+MATCHES_PER_MENTION = 2.0
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,16 @@ class IdentityModel:
     version: int = MODEL_FORMAT_VERSION
     trained_on: str = ""
 
-    def splink_settings(self, link_type: str | None = None) -> dict[str, Any]:
+    def prior_for(self, n_mentions: int) -> float:
+        """The prior to link ``n_mentions`` with (see :data:`MATCHES_PER_MENTION`)."""
+        prior = float(self.settings["probability_two_random_records_match"])
+        if n_mentions <= 0:
+            return prior
+        return min(prior, MATCHES_PER_MENTION / n_mentions)
+
+    def splink_settings(
+        self, link_type: str | None = None, n_mentions: int | None = None
+    ) -> dict[str, Any]:
         """A fresh copy for a Linker (Splink mutates what it is given).
 
         Blocking rules always come from this code, not the file: they decide speed and which
@@ -237,6 +252,8 @@ class IdentityModel:
         settings = copy.deepcopy(self.settings)
         settings.pop("linker_uid", None)
         settings["blocking_rules_to_generate_predictions"] = blocking_rules()
+        if n_mentions is not None:
+            settings["probability_two_random_records_match"] = self.prior_for(n_mentions)
         if link_type is not None:
             settings["link_type"] = link_type
         return settings
@@ -329,10 +346,74 @@ def train(
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, record_sample_proportion=proportion
         )
-    settings = linker.misc.save_model_to_json()
+    settings = _fill_untrained_levels(linker.misc.save_model_to_json())
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     settings.pop("linker_uid", None)
     return IdentityModel(
         settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on
     )
+
+
+def _bf(level: dict[str, Any]) -> float | None:
+    m, u = level.get("m_probability"), level.get("u_probability")
+    if m is None or u is None or u <= 0 or m <= 0:
+        return None
+    return float(m) / float(u)
+
+
+def _fill_untrained_levels(settings: dict[str, Any]) -> dict[str, Any]:
+    """Give every level that training could not estimate (never observed in the training data)
+    an explicit, conservative Bayes factor: the geometric mean of its trained neighbours above
+    and below. Splink would otherwise fall back on generic default m values, whose weights
+    bear no relation to the level's meaning. Then clamp every level between full agreement
+    and full disagreement."""
+    for comparison in settings["comparisons"]:
+        levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        factors = [_bf(lvl) for lvl in levels]
+        for i, level in enumerate(levels):
+            if factors[i] is not None:
+                continue
+            above = next((f for f in reversed(factors[:i]) if f is not None), None)
+            below = next((f for f in factors[i + 1:] if f is not None), None)
+            if above is not None and below is not None:
+                target = math.sqrt(above * below)
+            elif above is not None:
+                target = above
+            elif below is not None:
+                target = below
+            else:
+                target = 1.0
+            u = float(level.get("u_probability") or 1e-4)
+            m = min(target * u, 1.0)
+            level["u_probability"] = m / target if m < target * u else u
+            level["m_probability"] = m
+            factors[i] = m / level["u_probability"]
+        _clamp_between_top_and_else(levels, factors)
+    return settings
+
+
+def _set_bf(level: dict[str, Any], target: float) -> None:
+    u = float(level["u_probability"])
+    m = target * u
+    if m > 1.0:
+        m, u = 1.0, 1.0 / target
+    level["m_probability"], level["u_probability"] = m, u
+
+
+def _clamp_between_top_and_else(levels: list[dict[str, Any]], factors: list[float | None]) -> None:
+    """A partial agreement never weighs more than full agreement (the first level) nor less than
+    full disagreement (ELSE). Training data can push rare levels past either end: a postcode
+    typo never seen among true matches would otherwise count far more against a match than a
+    wholly different postcode, and a name swap would count as much as two exact names each."""
+    if len(levels) < 3 or factors[0] is None or factors[-1] is None:
+        return
+    top, bottom = factors[0], factors[-1]
+    for i in range(1, len(levels) - 1):
+        bf = factors[i]
+        if bf is None:
+            continue
+        clamped = min(max(bf, bottom), top)
+        if clamped != bf:
+            _set_bf(levels[i], clamped)
+            factors[i] = clamped

@@ -167,12 +167,23 @@ class _Maker:
             forename = _typo(rng, p.forename)
         elif roll < 0.18:
             forename = None
+        elif roll < 0.20 and p.middle:
+            forename = p.middle  # known by their middle name
         surname: str | None = p.surname
         roll = rng.random()
         if roll < 0.08:
             surname = _typo(rng, p.surname)
         elif roll < 0.10:
             surname = None
+        elif roll < 0.11:
+            surname = f"{p.surname}-{self.surname()}"  # a double-barrelled name in one system
+        if forename and surname and rng.random() < 0.015:
+            forename, surname = surname, forename  # written the wrong way round
+        aliases: list[str] | None = None
+        if rng.random() < 0.03:
+            aliases = [f"{self.forename(p.gender)} {p.surname}"]
+            if nicks:
+                aliases.append(rng.choice(nicks))
         dob: str | None = p.dob.isoformat()
         age: int | None = None
         roll = rng.random()
@@ -196,6 +207,8 @@ class _Maker:
         elif roll < 0.18:
             address = None
             postcode = None
+        elif roll < 0.20 and postcode:
+            postcode = _typo(rng, postcode.replace(" ", "")).upper()
         gender: str | None = p.gender if rng.random() > 0.05 else None
         def case(s: str | None) -> str | None:
             if s is None:
@@ -205,7 +218,7 @@ class _Maker:
             "forename": case(forename),
             "middle_names": case(p.middle) if p.middle and rng.random() < 0.5 else None,
             "surname": case(surname),
-            "aliases": None,
+            "aliases": aliases,
             "date_of_birth": dob,
             "age_estimate": age,
             "occurred_on": occurred.isoformat(),
