@@ -90,3 +90,12 @@ def test_links_join_records_into_one_incident_transitively_and_as_of() -> None:
     assert len(View(book, DEFAULT_POLICY, t("2014-01-02 00:00")).da_incidents) == 1
     view = View(book, DEFAULT_POLICY, t("2014-01-01 10:30"))
     assert [i.root.source_id for i in view.da_incidents.values()] == ["A"]
+
+
+def test_people_linked_by_a_phone_and_a_home_on_the_same_records() -> None:
+    case = Case()
+    phone = [{"object_type": "phone", "identifier": "07700900123"}]
+    case.add("call", "A", "2014-01-01 10:00", [("cara", "victim")], objects=phone, location=HOME)
+    case.add("call", "B", "2014-01-02 10:00", [("dan", "suspect")], objects=phone, location=HOME)
+    events = dict(case.book().associations("dan", t("2014-06-01 00:00")))["cara"]
+    assert {e.address for e in events} == {None, "TN11AA|1 elm road"}

@@ -343,7 +343,7 @@ class Casebook:
         graph = nx.Graph()
         graph.add_nodes_from(self.timeline)
         for (a, b), found in events.items():
-            found.sort()
+            found.sort(key=lambda event: (event.at, event.evidence, event.address or ""))
             graph.add_edge(a, b, events=found)
         return graph
 

@@ -18,8 +18,8 @@ _RULE_MODULES = (hidden_risk, recording, working_together, investigations, custo
 
 def evaluate(
     casebook: Casebook,
-    policy: Policy | None,
-    as_of: dt.datetime,
+    policy: Policy | None = None,
+    as_of: dt.datetime | None = None,
     persons: Iterable[str] | None = None,
     *,
     codes: Iterable[str] | None = None,
@@ -30,6 +30,8 @@ def evaluate(
     people or about records naming them; each is exactly what a full evaluation gives for that
     subject. ``codes`` limits the rules run (all by default).
     """
+    if as_of is None:
+        raise TypeError("evaluate() needs as_of: the same records and moment give the same alerts")
     policy = policy or DEFAULT_POLICY
     scope = frozenset(persons) if persons is not None else None
     view = View(casebook, policy, as_of, scope)

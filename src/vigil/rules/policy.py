@@ -58,14 +58,15 @@ def _type_name(value: object) -> str:
     )
 
 
-def _check_value(key: str, default: object, value: object) -> ThresholdValue:
+def _check_value(key: str, default: object, value: object, least: int = 1) -> ThresholdValue:
     # bool is a subclass of int in Python: compare exact types so `true` is never a count.
     if type(default) is float and type(value) is int:
         return float(value)
     if type(value) is not type(default):
         raise PolicyError(f"{key}: expected {_type_name(default)}, got {_type_name(value)} {value!r}")
-    if type(value) in (int, float) and value < 0:  # type: ignore[operator]
-        raise PolicyError(f"{key}: must not be negative, got {value!r}")
+    # A count or period of zero would make every rule fire (or index an empty list): refuse it.
+    if type(value) in (int, float) and value < least:  # type: ignore[operator]
+        raise PolicyError(f"{key}: must be at least {least}, got {value!r}")
     assert isinstance(value, int | float | str | bool)
     return value
 
@@ -87,7 +88,7 @@ def _merge(defaults: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         key = f"response_hours.{severity}"
         if severity not in merged["response_hours"]:
             raise PolicyError(f"{key}: unknown severity (expected one of {', '.join(SEVERITIES)})")
-        merged["response_hours"][severity] = _check_value(key, 0, hours)
+        merged["response_hours"][severity] = _check_value(key, 0, hours, least=0)
     for code, table in _table("rules", override.get("rules", {})).items():
         if code not in merged["rules"]:
             raise PolicyError(f"rules.{code}: unknown alert code")
