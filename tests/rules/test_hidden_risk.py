@@ -180,7 +180,12 @@ def test_exploitation_network_fires_for_the_adult_and_each_child() -> None:
         "matters (threshold 2): Amy Ward (subject in an intelligence report on 1 February 2014)"
     )
     child = case.one("2014-06-01 12:00", "EXPLOITATION_NETWORK", "amy")
-    assert "Eve Hill" in child.explanation
+    assert child.explanation == (
+        "Part of a possible exploitation network: associated in the last 365 days with Eve Hill "
+        "(2 children), each an adult associated with 2 or more children named in sexual or "
+        "exploitation matters (threshold 2)."
+    )
+    assert set(child.evidence) == {("sys", "INT-0"), ("sys", "INT-1")}
 
 
 def test_exploitation_network_needs_two_children_in_the_window() -> None:

@@ -215,25 +215,24 @@ def exploitation_network(view: View) -> Iterator[Finding]:
     days = view.policy.int(code, "window_days")
     since = view.days_ago(days)
     children = _matter_children(view)
-    # child -> list of (adult, evidence, earliest moment)
-    by_child: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]] = defaultdict(list)
+    # child -> (adult, how many children, the adult's evidence, when the network was first seen)
+    networks: dict[str, list[tuple[str, int, list[RecordKey], dt.datetime]]] = defaultdict(list)
     for adult in sorted(_network_adults(view)):
-        linked = [
+        linked = sorted(
             (other, events)
             for other, events in view.book.associations(adult, view.as_of, since)
             if other in children and other != adult
-        ]
+        )
         if len(linked) < threshold:
             continue
         evidence: list[RecordKey] = []
         items = []
         moments = []
-        for other, events in sorted(linked):
-            keys = [k for event in events for k in event.evidence] + [k for _, k, _ in children[other]]
-            evidence += keys
+        for other, events in linked:
+            evidence += [k for event in events for k in event.evidence]
+            evidence += [k for _, k, _ in children[other]]
             moments.append(max(events[0].at, children[other][0][0]))
             items.append(f"{view.name_of(other)} ({children[other][0][2]})")
-            by_child[other].append((adult, keys, moments[-1]))
         raised = sorted(moments)[threshold - 1]
         if view.in_scope(adult):
             yield view.person_finding(
@@ -245,19 +244,20 @@ def exploitation_network(view: View) -> Iterator[Finding]:
                 raised,
             )
         for other, _ in linked:
-            by_child[other][-1] = (adult, by_child[other][-1][1], raised)
-    for child, adults in sorted(by_child.items()):
+            networks[other].append((adult, len(linked), evidence, raised))
+    for child, adults in sorted(networks.items()):
         if not view.in_scope(child):
             continue
-        names = listing(f"{view.name_of(a)}" for a, _, _ in adults)
+        # The child's finding rests on the whole network: every adult's links to every child.
+        names = listing(f"{view.name_of(a)} ({count} children)" for a, count, _, _ in adults)
         yield view.person_finding(
             code,
             child,
             f"Part of a possible exploitation network: associated in the last {days} days with "
-            f"{names}, an adult associated with {threshold} or more children named in sexual or "
-            f"exploitation matters (threshold {threshold}).",
-            [k for _, keys, _ in adults for k in keys],
-            min(at for _, _, at in adults),
+            f"{names}, each an adult associated with {threshold} or more children named in sexual "
+            f"or exploitation matters (threshold {threshold}).",
+            [k for _, _, keys, _ in adults for k in keys],
+            min(at for _, _, _, at in adults),
         )
 
 
@@ -278,27 +278,14 @@ def rso_child_contact(view: View) -> Iterator[Finding]:
     since = view.days_ago(days)
     by_child: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]] = defaultdict(list)
     for offender, rso_key in sorted(_offenders(view).items()):
-        contacts: dict[str, tuple[list[RecordKey], dt.datetime]] = {}
-
-        def note(child: str, keys: list[RecordKey], at: dt.datetime, _c: dict = contacts) -> None:
-            held = _c.get(child)
-            _c[child] = (held[0] + keys, min(held[1], at)) if held else (keys, at)
-
-        for row in view.book.appearances(offender, view.as_of, since):
-            for named in view.book.named[row.key.record]:
-                if named.person != offender and view.is_child(named.person, row.at):
-                    note(named.person, [row.key.record], row.at)
-        for other, events in view.book.associations(offender, view.as_of, since):
-            for event in events:
-                if view.is_child(other, event.at):
-                    note(other, list(event.evidence), event.at)
+        contacts = _child_contacts(view, offender, since)
         if not contacts:
             continue
+        registered = view.book.time_of[rso_key]
         evidence = [rso_key] + [k for keys, _ in contacts.values() for k in keys]
         items = listing(
             f"{view.name_of(c)} ({in_words(at)})" for c, (_, at) in sorted(contacts.items())
         )
-        raised = max(view.book.time_of[rso_key], min(at for _, at in contacts.values()))
         if view.in_scope(offender):
             yield view.person_finding(
                 code,
@@ -306,10 +293,10 @@ def rso_child_contact(view: View) -> Iterator[Finding]:
                 f"Registered sex offender in contact with {len(contacts)} "
                 f"{'child' if len(contacts) == 1 else 'children'} in the last {days} days: {items}.",
                 evidence,
-                raised,
+                max(registered, min(at for _, at in contacts.values())),
             )
         for child, (keys, at) in contacts.items():
-            by_child[child].append((offender, [rso_key, *keys], max(at, view.book.time_of[rso_key])))
+            by_child[child].append((offender, [rso_key, *keys], max(at, registered)))
     for child, offenders in sorted(by_child.items()):
         if not view.in_scope(child):
             continue
@@ -322,6 +309,28 @@ def rso_child_contact(view: View) -> Iterator[Finding]:
             [k for _, keys, _ in offenders for k in keys],
             min(at for _, _, at in offenders),
         )
+
+
+def _child_contacts(
+    view: View, offender: str, since: dt.datetime
+) -> dict[str, tuple[list[RecordKey], dt.datetime]]:
+    """Children named on a record with the offender, or associated with them, since ``since``:
+    each with the records that show it and the first moment."""
+    contacts: dict[str, tuple[list[RecordKey], dt.datetime]] = {}
+
+    def note(child: str, keys: list[RecordKey], at: dt.datetime) -> None:
+        held = contacts.get(child)
+        contacts[child] = (held[0] + keys, min(held[1], at)) if held else (keys, at)
+
+    for row in view.book.appearances(offender, view.as_of, since):
+        for named in view.book.named[row.key.record]:
+            if named.person != offender and view.is_child(named.person, row.at):
+                note(named.person, [row.key.record], row.at)
+    for other, events in view.book.associations(offender, view.as_of, since):
+        for event in events:
+            if view.is_child(other, event.at):
+                note(other, list(event.evidence), event.at)
+    return contacts
 
 
 @rule("TRANSITION_TO_ADULTHOOD")
@@ -378,7 +387,7 @@ def child_suspect_exploited(view: View) -> Iterator[Finding]:
         for named in named_list:
             if named.mention.role not in SUSPECT_ROLES or not view.in_scope(named.person):
                 continue
-            when = getattr(record, "arrived_at", None) or record.occurred_at
+            when = view.seen(getattr(record, "arrived_at", None)) or record.occurred_at
             if view.is_child(named.person, when):
                 text = f"{named.mention.role} in {with_article(describe(record))} on {in_words(record.occurred_at)}"
                 namings[named.person].append((record.occurred_at, key, text))
