@@ -108,7 +108,7 @@ def test_digital_backlog() -> None:
     assert case.subjects("2014-04-04 09:59", "DIGITAL_BACKLOG") == set()
     finding = case.one("2014-04-04 10:00", "DIGITAL_BACKLOG", INV)
     assert finding.explanation == (
-        "1 device(s) waiting 30 days or more for examination (threshold 30 days): "
+        "1 device waiting 30 days or more for examination (threshold 30 days): "
         "Phone 1 submitted 5 March 2014."
     )
 

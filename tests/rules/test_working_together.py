@@ -18,7 +18,7 @@ def test_referral_no_decision_by_end_of_next_working_day() -> None:
     finding = case.one("2014-04-22 23:00", "REFERRAL_NO_DECISION", ("sys", "REF-1"))
     assert finding.explanation == (
         "Referral to children's social care received 17 April 2014 at 16:00 had no decision by "
-        "the end of 22 April 2014 (1 working day(s) after, threshold 1): no decision recorded."
+        "the end of 22 April 2014 (1 working day after, threshold 1): no decision recorded."
     )
     assert [m.mention_id for m in finding.mentions] == ["m0"]
 

@@ -9,7 +9,7 @@ from vigil.records.contract import Intelligence, Investigation
 from vigil.rules.clock import in_words, time_in_words
 from vigil.rules.model import Finding
 from vigil.rules.registry import rule
-from vigil.rules.view import View, listing
+from vigil.rules.view import View, listing, plural
 
 FOLLOW_UP_TOPICS = frozenset({"cse", "cce", "county_lines"})
 
@@ -154,7 +154,7 @@ def digital_backlog(view: View) -> Iterator[Finding]:
             yield view.record_finding(
                 code,
                 record,
-                f"{len(waiting)} device(s) waiting {days} days or more for examination "
+                f"{plural(len(waiting), 'device')} waiting {days} days or more for examination "
                 f"(threshold {days} days): "
                 f"{listing(f'{name} submitted {in_words(at)}' for at, name in waiting)}.",
                 waiting[0][0] + dt.timedelta(days=days),

@@ -377,6 +377,11 @@ class View:
         )
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 device', '2 devices'."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def listing(items: Iterable[str]) -> str:
     """Items read aloud in order: commas, or semicolons when an item has commas of its own."""
     parts = list(items)

@@ -23,7 +23,7 @@ from vigil.rules.clock import end_of_working_day_after, in_words, london_date, t
 from vigil.rules.definitions import describe
 from vigil.rules.model import Finding, RecordKey
 from vigil.rules.registry import rule
-from vigil.rules.view import DaIncident, View, exposed_to, listing
+from vigil.rules.view import DaIncident, View, exposed_to, listing, plural
 
 REFERRAL_AGENCIES = frozenset({"childrens_social_care", "mash"})
 STRATEGY_CRIME_GROUPS = frozenset({"sexual", "violence", "neglect"})
@@ -50,7 +50,7 @@ def referral_no_decision(view: View) -> Iterator[Finding]:
             code,
             record,
             f"Referral to {agency} received {time_in_words(start)} had no decision by the end of "
-            f"{in_words(deadline - dt.timedelta(days=1))} ({days} working day(s) after, "
+            f"{in_words(deadline - dt.timedelta(days=1))} ({plural(days, 'working day')} after, "
             f"threshold {days}): {state}.",
             deadline,
         )
