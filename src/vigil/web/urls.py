@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from vigil.web import views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("imports/", views.import_status, name="imports"),
+    path("", include("vigil.web.people.urls")),
+    path("", include("vigil.web.work.urls")),
 ]

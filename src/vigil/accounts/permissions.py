@@ -1,0 +1,97 @@
+"""What each role may see and do: one table, enforced on the server for every page and action.
+
+Views name the capability they need (``@requires(Capability.VIEW_PERSON)``); templates ask
+``can`` to decide what to show, but hiding a link is never the protection. Partners (children's
+social care, health, education) see a minimised view: see ``vigil.web.disclosure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from vigil.accounts.models import Role
+
+
+class Capability(StrEnum):
+    SEARCH_PEOPLE = "search_people"
+    VIEW_PERSON = "view_person"                    # a person's full page and chronology
+    VIEW_PERSON_MINIMISED = "view_person_minimised"  # partners: only what their agreement allows
+    VIEW_INTELLIGENCE = "view_intelligence"        # intelligence records and their content
+    ADDRESS_BRIEFING = "address_briefing"
+    VIEW_ALERTS = "view_alerts"
+    ACT_ON_ALERTS = "act_on_alerts"                # acknowledge, close
+    ASSIGN_ALERTS = "assign_alerts"
+    SUPERVISE = "supervise"                        # the supervisor's view
+    REQUEST_IDENTITY_REVIEW = "request_identity_review"
+    DECIDE_IDENTITY = "decide_identity"
+    VIEW_IMPORTS = "view_imports"
+    DOWNLOAD_QUARANTINE = "download_quarantine"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_ACCOUNTS = "manage_accounts"
+
+
+C = Capability
+_POLICE_READ = {C.SEARCH_PEOPLE, C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.CALL_HANDLER: frozenset(_POLICE_READ),
+    Role.RESPONSE_OFFICER: frozenset(_POLICE_READ),
+    Role.INVESTIGATOR: frozenset(_POLICE_READ | {
+        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW}),
+    Role.MASH: frozenset(_POLICE_READ | {
+        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW,
+        C.DECIDE_IDENTITY}),
+    Role.SUPERVISOR: frozenset(_POLICE_READ | {
+        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.ASSIGN_ALERTS, C.SUPERVISE,
+        C.REQUEST_IDENTITY_REVIEW, C.DECIDE_IDENTITY, C.VIEW_IMPORTS}),
+    Role.PARTNER_CSC: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
+    Role.PARTNER_HEALTH: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
+    Role.PARTNER_EDUCATION: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
+    # Inspectors and auditors read everything and change nothing.
+    Role.AUDITOR: frozenset(_POLICE_READ | {
+        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.SUPERVISE, C.VIEW_IMPORTS, C.VIEW_AUDIT_LOG}),
+    Role.ADMIN: frozenset({C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG,
+                           C.MANAGE_ACCOUNTS}),
+}
+
+
+def capabilities(user: Any) -> frozenset[Capability]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def can(user: Any, capability: Capability) -> bool:
+    return capability in capabilities(user)
+
+
+def can_see_person(user: Any) -> bool:
+    caps = capabilities(user)
+    return C.VIEW_PERSON in caps or C.VIEW_PERSON_MINIMISED in caps
+
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def requires(*needed: Capability, any_of: bool = False) -> Callable[[F], F]:
+    """A view decorator: 403 unless the signed-in user's role has the capabilities."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            held = capabilities(request.user)
+            ok = any(c in held for c in needed) if any_of else all(c in held for c in needed)
+            if not ok:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded.required_capabilities = needed  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,35 @@
+"""The navigation every page shows: only the areas the signed-in role may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from vigil.accounts.permissions import Capability, capabilities
+
+# (label, URL name, capabilities any one of which opens it)
+AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
+    ("Search", "web:search", (Capability.SEARCH_PEOPLE,)),
+    ("Address briefing", "web:address-search", (Capability.ADDRESS_BRIEFING,)),
+    ("Alerts", "web:alert-queue", (Capability.VIEW_ALERTS,)),
+    ("Supervisor", "web:supervisor", (Capability.SUPERVISE,)),
+    ("Identity review", "web:identity-reviews", (Capability.DECIDE_IDENTITY,)),
+    ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),
+    ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    held = capabilities(getattr(request, "user", None))
+    items = []
+    for label, name, needed in AREAS:
+        if not held.intersection(needed):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue  # an area not built yet
+        items.append({"label": label, "url": url, "current": request.path.startswith(url)})
+    return {"navigation": items, "capabilities": {c.value for c in held}}
