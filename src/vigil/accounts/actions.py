@@ -29,3 +29,12 @@ def add_user(username: str, role: str, password: str | None, *, actor: str) -> U
         user.save()
         log.record(actor, "account.create", f"user:{user.pk}", detail={"username": username, "role": role})
     return user
+
+
+def set_password(user: User, password: str, *, actor: str) -> User:
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        log.record(actor, "account.set_password", f"user:{user.pk}")
+    return user

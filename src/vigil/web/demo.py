@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
-from vigil.accounts.actions import add_user
+from vigil.accounts.actions import add_user, set_password
 from vigil.accounts.models import Role, User
+from vigil.alerts.engine import assess
+from vigil.identity.models import MentionLink
+from vigil.identity.store import relink_all
 from vigil.paths import data_dir
 from vigil.records.actions import import_and_log
 from vigil.synth import generate
@@ -23,7 +27,12 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
     files = sorted((out / "records").glob("*.ndjson"))
     summary = import_and_log(files, actor=ACTOR)
     print(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
-          f"{summary.quarantined:,} quarantined).")
+          f"{summary.quarantined:,} quarantined).", flush=True)
+    if summary.imported or summary.replaced or not MentionLink.objects.exists():
+        linked = relink_all(actor=ACTOR)
+        print(f"Linked {linked.mentions:,} mentions into {linked.persons:,} people.", flush=True)
+        findings, _ = assess(dt.datetime.now(dt.UTC))
+        print(f"Assessed every rule: {len(findings):,} alerts open.", flush=True)
     credentials = data_dir() / "demo-accounts.txt"
     lines = []
     if credentials.exists():
@@ -34,8 +43,11 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
         if username in known and User.objects.filter(username=username).exists():
             continue
         password = secrets.token_urlsafe(12)
-        User.objects.filter(username=username).delete()
-        add_user(username, role.value, password, actor=ACTOR)
+        existing = User.objects.filter(username=username).first()
+        if existing is None:
+            add_user(username, role.value, password, actor=ACTOR)
+        else:  # its password was lost with the sign-ins file: give it a new one
+            set_password(existing, password, actor=ACTOR)
         lines = [line for line in lines if not line.startswith(username + " ")]
         lines.append(f"{username} {password} {role.label}")
     credentials.write_text("\n".join(lines) + "\n")
