@@ -95,6 +95,13 @@ def comparisons() -> list[dict[str, Any]]:
                 "one typo",
             ),
             _SWAPPED_NAMES,
+            # Half a swap: one side's forename is the other's surname ('Capurso Ruby' and
+            # 'Harrison Capurso'), from systems that confuse the order of names.
+            _lvl(
+                "jaro_winkler_similarity(forename_l, surname_r) >= 0.92"
+                " OR jaro_winkler_similarity(surname_l, forename_r) >= 0.92",
+                "forename is the other's surname",
+            ),
             _lvl(
                 "forename_metaphone_l = forename_metaphone_r"
                 " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.85",
