@@ -398,6 +398,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit_log_verify(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.audit.log import verify_chain
+    from vigil.audit.models import AuditEntry
+
+    breaks = list(verify_chain())
+    entries = AuditEntry.objects.count()
+    if args.json:
+        _print_json({"intact": not breaks, "entries": entries, "breaks": breaks})
+    elif breaks:
+        print(f"The audit log is NOT intact: {len(breaks)} break(s) in {entries} entries", file=sys.stderr)
+        for line in breaks:
+            print(line)
+    else:
+        print(f"The audit log is intact: {entries} entries, every hash chained")
+    return EXIT_OK if not breaks else 1
+
+
 # --- argument parsing -------------------------------------------------------------------------
 
 
@@ -497,6 +515,12 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--password-stdin", action="store_true")
     u.add_argument("--json", action="store_true")
     u.set_defaults(func=cmd_user_add)
+
+    p = sub.add_parser("audit-log", help="the hash-chained access and change log")
+    asub = p.add_subparsers(dest="audit_command", required=True)
+    a = asub.add_parser("verify", help="check every entry's hash chain; exit 1 listing each break")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_audit_log_verify)
 
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--host", default="127.0.0.1")

@@ -6,6 +6,7 @@ another (CLI.md). Secrets and deployment choices come from the environment, neve
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -23,6 +24,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "vigil.records",
     "vigil.audit",
     "vigil.identity",
@@ -31,16 +36,24 @@ INSTALLED_APPS = [
     "vigil.web",
 ]
 
+# Order matters: headers and CSP come before WhiteNoise so static files carry them too; the
+# access-log check wraps every view; Axes comes last so it can turn a flagged sign-in into the
+# lockout page (docs/security.md).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vigil.web.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vigil.web.middleware.SignInRequiredMiddleware",
+    "vigil.web.middleware.AccessLogRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vigil.urls"
@@ -103,6 +116,59 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 
+# --- security (docs/security.md) -----------------------------------------------------------
+
+# Axes checks every sign-in for lockout first; then Django's own check of the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("VIGIL_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("VIGIL_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "vigil.accounts.lockout.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # Axes would otherwise log usernames and addresses to the console
+AXES_SENSITIVE_PARAMETERS = ["password", "token", "code"]
+# Behind a proxy that sets X-Forwarded-For, name how many proxies to trust.
+AXES_IPWARE_PROXY_COUNT = int(os.environ["VIGIL_PROXY_COUNT"]) if os.environ.get("VIGIL_PROXY_COUNT") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# Roles that must use a second factor (TOTP); anyone may choose to. Comma-separated role names.
+VIGIL_TOTP_REQUIRED_ROLES = frozenset(
+    r for r in os.environ.get("VIGIL_TOTP_REQUIRED_ROLES", "").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = "Vigil"
+# Signed in for at most this long however busy, then sign in again (idle limit: SESSION_COOKIE_AGE).
+VIGIL_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("VIGIL_SESSION_ABSOLUTE_SECONDS", str(10 * 3600)))
+# A password checked but the second factor not yet given expires after this long.
+VIGIL_SECOND_FACTOR_SECONDS = 300
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), fullscreen=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "usb=()"
+)
+CSRF_FAILURE_VIEW = "vigil.accounts.views.csrf_failure"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("VIGIL_SESSION_SECONDS", "1800"))
@@ -119,13 +185,30 @@ if os.environ.get("VIGIL_HTTPS") == "1":
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # __Host- cookies are refused by browsers unless Secure, for this host only, path /.
+    SESSION_COOKIE_NAME = "__Host-vigil-session"
+    CSRF_COOKIE_NAME = "__Host-vigil-csrf"
 
 # A force's alert policy (TOML) over the contract's defaults; see docs/rules.md.
 VIGIL_POLICY_FILE = os.environ.get("VIGIL_POLICY_FILE") or None
 
+# Nothing about people goes to the console: Django's request logging (4xx/5xx) keeps its
+# message (method, status and path, which never carries personal data) but loses the request
+# object and any exception text, which could; Axes, which would name staff and addresses, is
+# quietened. Who saw what belongs in the audit log alone.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_request_data": {"()": "vigil.audit.redact.NoRequestDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "request_console": {"class": "logging.StreamHandler", "filters": ["no_request_data"]},
+    },
+    "loggers": {
+        "django.request": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("VIGIL_LOG_LEVEL", "WARNING")},
 }

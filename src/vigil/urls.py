@@ -2,5 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("accounts/", include("vigil.accounts.urls")),
+    path("audit/", include("vigil.audit.urls")),
     path("", include("vigil.web.urls")),
 ]

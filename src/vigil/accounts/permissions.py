@@ -95,3 +95,10 @@ def requires(*needed: Capability, any_of: bool = False) -> Callable[[F], F]:
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def any_signed_in(view: F) -> F:
+    """Declare that a view is for every signed-in account whatever its role (e.g. one's own
+    account page). The permission matrix treats it so; an undeclared view fails the matrix."""
+    view.required_capabilities = ()  # type: ignore[attr-defined]
+    return view

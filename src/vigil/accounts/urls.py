@@ -1,9 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from vigil.accounts import views
+
 app_name = "accounts"
 urlpatterns = [
-    path("sign-in/", auth_views.LoginView.as_view(template_name="accounts/sign_in.html",
-                                                  redirect_authenticated_user=True), name="sign-in"),
+    path("sign-in/", views.sign_in, name="sign-in"),
+    path("sign-in/code/", views.second_factor, name="second-factor"),
+    path("sign-in/set-up-code/", views.second_factor_enrol, name="second-factor-enrol"),
     path("sign-out/", auth_views.LogoutView.as_view(next_page="accounts:sign-in"), name="sign-out"),
+    path("", views.account, name="account"),
+    path("password/", views.password_change, name="password-change"),
+    path("second-factor/", views.enrol, name="enrol"),
+    path("second-factor/remove/", views.remove_second_factor, name="remove-second-factor"),
 ]

@@ -7,9 +7,10 @@ reviewer needs to reconstruct the disclosure, e.g. the search terms.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from vigil.audit import log
 from vigil.audit.models import AuditEntry
@@ -22,3 +23,22 @@ def log_access(request: HttpRequest, action: str, target: str = "", *, reason: s
     role = getattr(user, "role", "")
     return log.record(actor, action, target, reason=reason,
                       detail={"role": role, "method": request.method, **(detail or {})})
+
+
+# Pages under these paths show or change personal data: a successful response from one that
+# wrote nothing to the access log is refused (AccessLogRequiredMiddleware), in tests and live.
+LOGGED_PREFIXES = ("/people/", "/records/", "/addresses/", "/alerts/", "/supervisor/",
+                   "/imports/", "/audit/")
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def discloses_nothing(view: F) -> F:
+    """Mark a view under a logged path that never shows personal data (e.g. an empty form)."""
+    view.discloses_nothing = True  # type: ignore[attr-defined]
+    return view
+
+
+def nothing_disclosed(request: HttpRequest) -> None:
+    """Say that this one response shows no personal data (e.g. a search with no terms yet)."""
+    request.vigil_nothing_disclosed = True  # type: ignore[attr-defined]

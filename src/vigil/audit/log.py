@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -14,6 +16,20 @@ from django.utils import timezone
 from vigil.audit.models import AuditEntry
 
 GENESIS = "0" * 64
+
+# The entries written while handling the current request (see watching()).
+_written: ContextVar[list[int] | None] = ContextVar("vigil_audit_written", default=None)
+
+
+@contextmanager
+def watching() -> Iterator[list[int]]:
+    """Collect the ids of entries written inside the block (per thread / task)."""
+    written: list[int] = []
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
 
 
 def _digest(previous: str, at: dt.datetime, actor: str, action: str, target: str, reason: str,
@@ -41,6 +57,9 @@ def record(actor: str, action: str, target: str = "", *, reason: str = "",
                            detail=detail, previous_hash=previous)
         entry.entry_hash = _digest(previous, at, actor, action, entry.target, reason, detail)
         entry.save()
+    written = _written.get()
+    if written is not None:
+        written.append(entry.pk)
     return entry
 
 

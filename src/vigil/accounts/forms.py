@@ -1,0 +1,16 @@
+"""Forms for the second factor (a six-digit code from an authenticator app)."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(max_length=12, strip=True, error_messages={
+        "required": "Enter the 6-digit code from your authenticator app"})
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the 6-digit code from your authenticator app")
+        return code

@@ -1,0 +1,59 @@
+"""The access-log viewer for auditors and administrators. Reading the log is itself logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from vigil.accounts.permissions import Capability, requires
+from vigil.audit.access import log_access
+from vigil.audit.models import AuditEntry
+
+PAGE_SIZE = 50
+
+
+class LogFilter(forms.Form):
+    actor = forms.CharField(required=False, max_length=150)
+    action = forms.CharField(required=False, max_length=64)
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@requires(Capability.VIEW_AUDIT_LOG)
+@require_http_methods(["GET"])
+def entries(request: HttpRequest) -> HttpResponse:
+    form = LogFilter(request.GET)
+    rows = AuditEntry.objects.order_by("-id")
+    used: dict[str, str] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["actor"]:
+            rows = rows.filter(actor=data["actor"])
+            used["actor"] = data["actor"]
+        if data["action"]:
+            rows = rows.filter(action=data["action"])
+            used["action"] = data["action"]
+        if data["since"]:
+            rows = rows.filter(at__gte=_day_start(data["since"]))
+            used["since"] = data["since"].isoformat()
+        if data["until"]:
+            rows = rows.filter(at__lt=_day_start(data["until"] + dt.timedelta(days=1)))
+            used["until"] = data["until"].isoformat()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_access(request, "audit.view", "audit-log", detail={"filters": used, "page": page.number})
+    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    query = urlencode(used)
+    return render(request, "audit/log.html", {
+        "form": form, "page": page, "actions": list(actions), "query": query, "filtered": bool(used),
+    })
