@@ -1,0 +1,333 @@
+"""Who an import can affect, and which records their findings rest on, straight from the store.
+
+Incremental evaluation (docs/rules.md, 'Engine') needs two sets without building the whole
+casebook:
+
+* :meth:`Neighbourhood.affected` — every person whose findings a change to some records may
+  change (the people an import touches, their households and network neighbours);
+* :meth:`Neighbourhood.support` — every record the findings about those people can depend on,
+  so that a casebook of just those records gives each of them exactly the findings the full
+  casebook gives.
+
+Both are over-approximations built from indexed look-ups on the record tables: mentions by
+record, by person and by address (``location_id``), records by location, records sharing an
+object identifier, and records joined by links. A person here is an ``int``: the
+``identity_person`` primary key, or minus the mention's primary key for a mention identity
+resolution has not linked (the rules give such a mention a person of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from vigil.identity.models import MentionLink, Person
+from vigil.records.contract import RecordBase, parse_record_json
+from vigil.records.models import PersonMention, Record, RecordLink, RecordObject
+from vigil.rules import MentionKey, RecordKey
+from vigil.rules.definitions import NON_ASSOCIATING_ROLES
+from vigil.rules.model import unresolved_person_id
+
+_CHUNK = 900  # parameters per IN (...): under SQLite's limit
+
+# Record types that can be a DA incident (ALERTS.md 'DA incident'); a superset is harmless.
+_DA_TYPES = frozenset({"call", "crime", "concern"})
+# Roles that may make someone an EXPLOITATION_NETWORK adult (suspect, offender; intelligence
+# subject or associate). The record type and age are not checked here: a superset is harmless.
+_NETWORK_ADULT_ROLES = frozenset({"suspect", "offender", "subject", "associate"})
+
+
+class Row(NamedTuple):
+    """One mention: which record, how named, where the person lived, who it is."""
+
+    mention: int
+    record: int
+    role: str
+    location: int | None
+    person: int
+
+
+def _chunks(values: Iterable[int]) -> Iterator[list[int]]:
+    items = sorted(set(values))
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _marks(values: list[int]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+_M = PersonMention._meta.db_table
+_L = MentionLink._meta.db_table
+_P = Person._meta.db_table
+_R = Record._meta.db_table
+_O = RecordObject._meta.db_table
+_K = RecordLink._meta.db_table
+_ROW = f"SELECT m.id, m.record_id, m.role, m.location_id, l.person_id FROM {_M} m "
+
+
+@dataclass
+class Neighbourhood:
+    """Look-ups against the store, each fact fetched once per instance."""
+
+    queries: int = 0
+    _by_record: dict[int, list[Row]] = field(default_factory=dict)
+    _by_person: dict[int, list[Row]] = field(default_factory=dict)
+    _by_place: dict[int, list[Row]] = field(default_factory=dict)
+    _place_records: dict[int, list[int]] = field(default_factory=dict)
+    _linked: dict[int, set[int]] = field(default_factory=dict)
+    _sharing: dict[int, set[int]] = field(default_factory=dict)
+    _record_info: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+
+    # --- raw look-ups ------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+        self.queries += 1
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+    @staticmethod
+    def _row(raw: tuple[Any, ...]) -> Row:
+        pk, record, role, location, person = raw
+        return Row(pk, record, role, location, person if person is not None else -pk)
+
+    def rows_on(self, records: Iterable[int]) -> list[Row]:
+        """Every mention on the records."""
+        wanted = [r for r in set(records) if r not in self._by_record]
+        for chunk in _chunks(wanted):
+            for r in chunk:
+                self._by_record[r] = []
+            sql = f"{_ROW} LEFT JOIN {_L} l ON l.mention_id = m.id WHERE m.record_id IN ({_marks(chunk)})"
+            for raw in self._rows(sql, chunk):
+                row = self._row(raw)
+                self._by_record[row.record].append(row)
+        return [row for r in set(records) for row in self._by_record[r]]
+
+    def rows_of(self, persons: Iterable[int]) -> list[Row]:
+        """Every mention of the persons: their timelines."""
+        people = set(persons)
+        linked = [p for p in people if p >= 0 and p not in self._by_person]
+        for chunk in _chunks(linked):
+            for p in chunk:
+                self._by_person[p] = []
+            sql = f"{_ROW} JOIN {_L} l ON l.mention_id = m.id WHERE l.person_id IN ({_marks(chunk)})"
+            for raw in self._rows(sql, chunk):
+                row = self._row(raw)
+                self._by_person[row.person].append(row)
+        unlinked = [-p for p in people if p < 0 and p not in self._by_person]
+        for chunk in _chunks(unlinked):
+            for m in chunk:
+                self._by_person[-m] = []
+            sql = f"{_ROW} LEFT JOIN {_L} l ON l.mention_id = m.id WHERE m.id IN ({_marks(chunk)})"
+            for raw in self._rows(sql, chunk):
+                row = self._row(raw)
+                self._by_person[row.person].append(row)
+        return [row for p in people for row in self._by_person[p]]
+
+    def rows_at(self, places: Iterable[int]) -> list[Row]:
+        """Every mention giving one of these addresses (people recorded as living there)."""
+        wanted = [p for p in set(places) if p not in self._by_place]
+        for chunk in _chunks(wanted):
+            for p in chunk:
+                self._by_place[p] = []
+            sql = f"{_ROW} LEFT JOIN {_L} l ON l.mention_id = m.id WHERE m.location_id IN ({_marks(chunk)})"
+            for raw in self._rows(sql, chunk):
+                row = self._row(raw)
+                assert row.location is not None
+                self._by_place[row.location].append(row)
+        return [row for p in set(places) for row in self._by_place[p]]
+
+    def records_at(self, places: Iterable[int]) -> set[int]:
+        """Records whose own location is one of these places."""
+        wanted = [p for p in set(places) if p not in self._place_records]
+        for chunk in _chunks(wanted):
+            for p in chunk:
+                self._place_records[p] = []
+            sql = f"SELECT id, location_id FROM {_R} WHERE location_id IN ({_marks(chunk)})"
+            for record, place in self._rows(sql, chunk):
+                self._place_records[place].append(record)
+        return {r for p in set(places) for r in self._place_records[p]}
+
+    def info(self, records: Iterable[int]) -> dict[int, tuple[str, int | None]]:
+        """Record -> (record type, location)."""
+        wanted = [r for r in set(records) if r not in self._record_info]
+        for chunk in _chunks(wanted):
+            sql = f"SELECT id, record_type, location_id FROM {_R} WHERE id IN ({_marks(chunk)})"
+            for record, kind, place in self._rows(sql, chunk):
+                self._record_info[record] = (kind, place)
+        return {r: self._record_info[r] for r in set(records) if r in self._record_info}
+
+    def sharing_objects(self, records: Iterable[int]) -> set[int]:
+        """Records naming a vehicle, phone, device or account that one of these records names.
+
+        The store's identifiers are normalised at least as coarsely as the rules compare them,
+        so this is a superset of the rules' object sharing.
+        """
+        wanted = [r for r in set(records) if r not in self._sharing]
+        for chunk in _chunks(wanted):
+            for r in chunk:
+                self._sharing[r] = set()
+            sql = (f"SELECT o1.record_id, o2.record_id FROM {_O} o1 JOIN {_O} o2 "
+                   f"ON o2.object_type = o1.object_type AND o2.identifier = o1.identifier "
+                   f"WHERE o1.record_id IN ({_marks(chunk)})")
+            for mine, other in self._rows(sql, chunk):
+                self._sharing[mine].add(other)
+        return {o for r in set(records) for o in self._sharing[r]}
+
+    def link_closure(self, records: Iterable[int]) -> set[int]:
+        """The records and every record joined to them by links, either way, transitively."""
+        found = set(records)
+        frontier = set(found)
+        while frontier:
+            step: set[int] = set()
+            for chunk in _chunks(r for r in frontier if r not in self._linked):
+                for r in chunk:
+                    self._linked[r] = set()
+                marks = _marks(chunk)
+                out = (f"SELECT k.record_id, r.id FROM {_K} k JOIN {_R} r ON r.source_system = "
+                       f"k.target_system AND r.source_id = k.target_id WHERE k.record_id IN ({marks})")
+                into = (f"SELECT r.id, k.record_id FROM {_R} r JOIN {_K} k ON k.target_system = "
+                        f"r.source_system AND k.target_id = r.source_id WHERE r.id IN ({marks})")
+                for sql in (out, into):
+                    for mine, other in self._rows(sql, chunk):
+                        self._linked[mine].add(other)
+            for r in frontier:
+                step |= self._linked[r]
+            frontier = step - found
+            found |= frontier
+        return found
+
+    # --- derived ------------------------------------------------------------------------------
+
+    def persons_on(self, records: Iterable[int], *, associating: bool = False) -> set[int]:
+        return {row.person for row in self.rows_on(records)
+                if not associating or row.role not in NON_ASSOCIATING_ROLES}
+
+    def timeline(self, persons: Iterable[int]) -> set[int]:
+        """Every record naming one of the persons."""
+        return {row.record for row in self.rows_of(persons)}
+
+    def places_of(self, persons: Iterable[int]) -> set[int]:
+        """Every address any of the persons was ever recorded at."""
+        return {row.location for row in self.rows_of(persons) if row.location is not None}
+
+    def candidates(self, persons: Iterable[int]) -> set[int]:
+        """A superset of everyone associated with, or named on a record with, the persons:
+        named on their records (any role), on records sharing an object with theirs, or
+        recorded at one of their addresses."""
+        people = set(persons)
+        records = self.timeline(people)
+        found = self.persons_on(records | self.sharing_objects(records))
+        found |= {row.person for row in self.rows_at(self.places_of(people))}
+        return found
+
+    def neighbours(self, persons: Iterable[int]) -> set[int]:
+        """A superset of the association graph's neighbours ('Linked (association), one hop')."""
+        people = set(persons)
+        own = {row.record for row in self.rows_of(people) if row.role not in NON_ASSOCIATING_ROLES}
+        found = self.persons_on(own, associating=True)
+        found |= self.persons_on(self.sharing_objects(own), associating=True)
+        found |= {row.person for row in self.rows_at(self.places_of(people))}
+        return found
+
+    def exposed_to_victims_incidents(self, persons: Iterable[int]) -> set[int]:
+        """Everyone named on, or recorded at the place of, a possible DA incident in which one
+        of the persons is a victim (MARAC_CRITERIA_MET_NOT_REFERRED names those children)."""
+        victim_records = {row.record for row in self.rows_of(persons) if row.role == "victim"}
+        info = self.info(victim_records)
+        incidents = self.link_closure(r for r, (kind, _) in info.items() if kind in _DA_TYPES)
+        places = {place for _, place in self.info(incidents).values() if place is not None}
+        return self.persons_on(incidents) | {row.person for row in self.rows_at(places)}
+
+    # --- the two sets -------------------------------------------------------------------------
+
+    def affected(self, touched: Iterable[int]) -> set[int]:
+        """Everyone whose findings a change to the ``touched`` records may change."""
+        touched = set(touched)
+        named = self.persons_on(touched)
+        incident = self.link_closure(touched)
+        places = {place for _, place in self.info(incident).values() if place is not None}
+        places |= {row.location for row in self.rows_on(incident) if row.location is not None}
+        places |= self.places_of(named)
+        at_places = {row.person for row in self.rows_at(places)}
+        sharing = self.persons_on(self.sharing_objects(touched))
+        # People whose own facts changed, or who are at either end of an association that
+        # appeared, changed or disappeared: their network, two hops out.
+        seeds = named | at_places | sharing
+        first = self.neighbours(seeds) - seeds
+        second = self.neighbours(first) - seeds - first
+        affected = seeds | first | second
+        # Facts that reach no further: incidents (exposure), co-naming (sex-offender contact,
+        # suspects at a child's address), a victim's other incidents (MARAC).
+        on_incident = self.persons_on(incident)
+        affected |= on_incident
+        affected |= self.persons_on(self.timeline(named))
+        affected |= self.exposed_to_victims_incidents(on_incident)
+        return affected
+
+    def support(self, persons: Iterable[int]) -> set[int]:
+        """Every record the findings about these persons (and about records naming them) can
+        depend on; see docs/rules.md 'Engine' for why each part is there."""
+        scope = set(persons)
+        own = self.timeline(scope)
+        own_places = self.places_of(scope)
+        records = self.link_closure(own | self.records_at(own_places))
+        # Victims of the DA incidents the persons may be exposed to: their other incidents and
+        # MARACs decide MARAC_CRITERIA_MET_NOT_REFERRED for the children exposed.
+        victims = {row.person for row in self.rows_on(records) if row.role == "victim"}
+        records |= self.link_closure(self.timeline(victims))
+        around = self.candidates(scope)
+        records |= self.timeline(around)
+        records |= self.sharing_objects(own)
+        # Network adults among the neighbours: their own associations decide a child's
+        # EXPLOITATION_NETWORK finding, so their neighbourhood comes too.
+        adults = {row.person for row in self.rows_of(around - scope)
+                  if row.role in _NETWORK_ADULT_ROLES}
+        if adults:
+            adult_records = self.timeline(adults)
+            records |= self.records_at(self.places_of(adults))
+            records |= self.sharing_objects(adult_records)
+            records |= self.timeline(self.candidates(adults))
+        return records
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def load(self, records: Iterable[int]) -> tuple[list[RecordBase], dict[MentionKey, str]]:
+        """The records as the rules see them, and who each of their mentions is."""
+        parsed: list[RecordBase] = []
+        identity: dict[MentionKey, str] = {}
+        column = "r.payload::text" if connection.vendor == "postgresql" else "r.payload"
+        for chunk in _chunks(records):
+            marks = _marks(chunk)
+            for (text,) in self._rows(f"SELECT {column} FROM {_R} r WHERE r.id IN ({marks})", chunk):
+                parsed.append(parse_record_json(text))
+            sql = (f"SELECT r.source_system, r.source_id, m.mention_id, p.person_id FROM {_M} m "
+                   f"JOIN {_R} r ON r.id = m.record_id JOIN {_L} l ON l.mention_id = m.id "
+                   f"JOIN {_P} p ON p.id = l.person_id WHERE m.record_id IN ({marks})")
+            for system, source_id, mention_id, person in self._rows(sql, chunk):
+                identity[MentionKey(system, source_id, mention_id)] = person
+        return parsed, identity
+
+    def person_ids(self, persons: Iterable[int]) -> set[str]:
+        """The rules' person ids of these persons."""
+        people = set(persons)
+        found: set[str] = set()
+        for chunk in _chunks(p for p in people if p >= 0):
+            found |= {pid for (pid,) in self._rows(
+                f"SELECT person_id FROM {_P} WHERE id IN ({_marks(chunk)})", chunk)}
+        for chunk in _chunks(-p for p in people if p < 0):
+            sql = (f"SELECT r.source_system, r.source_id, m.mention_id FROM {_M} m JOIN {_R} r "
+                   f"ON r.id = m.record_id WHERE m.id IN ({_marks(chunk)})")
+            found |= {unresolved_person_id(MentionKey(*row)) for row in self._rows(sql, chunk)}
+        return found
+
+    def record_keys(self, records: Iterable[int]) -> set[RecordKey]:
+        found: set[RecordKey] = set()
+        for chunk in _chunks(records):
+            sql = f"SELECT source_system, source_id FROM {_R} WHERE id IN ({_marks(chunk)})"
+            found |= {RecordKey(*row) for row in self._rows(sql, chunk)}
+        return found
