@@ -1,0 +1,299 @@
+"""The alert queue, one alert's page, and the actions people take on alerts.
+
+Views stay thin: the filters live in ``queries``, every change in ``vigil.alerts.actions``.
+Actions are ordinary POST forms that htmx upgrades (the alert's lifecycle panel is swapped
+in place); without JavaScript the same POST redirects back to the alert's page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from vigil.accounts.models import User
+from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability, can, requires
+from vigil.alerts import actions
+from vigil.alerts.models import Alert
+from vigil.audit.access import log_access
+from vigil.records.models import PersonMention, Record
+from vigil.web.work.common import is_htmx, optional_url, page_of
+from vigil.web.work.queries import (
+    AGE_BANDS,
+    SEVERITIES,
+    STATUSES,
+    AlertFilters,
+    live_q,
+    overdue_q,
+)
+
+PER_PAGE = 50
+SEVERITY_COLOURS = {"critical": "red", "high": "orange", "medium": "yellow", "low": "grey"}
+STATUS_COLOURS = {"open": "blue", "acknowledged": "purple", "closed": "grey", "resolved": "green"}
+
+
+def is_overdue(alert: Alert, now: dt.datetime) -> bool:
+    return bool(alert.due_at and alert.due_at < now and alert.status in actions.LIVE)
+
+
+def _decorate(alert: Alert, now: dt.datetime) -> Alert:
+    alert.overdue = is_overdue(alert, now)  # type: ignore[attr-defined]
+    alert.severity_colour = SEVERITY_COLOURS.get(alert.severity, "grey")  # type: ignore[attr-defined]
+    alert.status_colour = STATUS_COLOURS.get(alert.status, "grey")  # type: ignore[attr-defined]
+    alert.person_url = optional_url("web:person", alert.person_id) if alert.person_id else None  # type: ignore[attr-defined]
+    return alert
+
+
+@requires(Capability.VIEW_ALERTS)
+@require_GET
+def alert_queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    filters = AlertFilters.from_query(request.GET)
+    matching = filters.apply(Alert.objects.all(), request.user, now)
+    totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+    page = page_of(request, filters.ordered(matching).select_related("assigned_to"), PER_PAGE)
+    page.paginator.__dict__["count"] = totals["total"]  # counted above; no second COUNT
+    for alert in page.object_list:
+        _decorate(alert, now)
+    codes = list(Alert.objects.filter(live_q()).values("code").annotate(n=Count("id")).order_by("code"))
+    selected_codes = set(filters.codes)
+    known_codes = {c["code"] for c in codes}
+    codes += [{"code": c, "n": 0} for c in filters.codes if c not in known_codes]
+    teams = sorted(t for t in User.objects.exclude(team="").values_list("team", flat=True).distinct())
+    assignee_name = ""
+    if filters.assignee.isdigit():
+        assignee_name = (User.objects.filter(pk=int(filters.assignee))
+                         .values_list("username", flat=True).first() or "unknown account")
+    log_access(request, "view", "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
+    return render(request, "web/work/alert_queue.html", {
+        "page": page, "filters": filters, "totals": totals, "now": now,
+        "codes": [dict(c, selected=c["code"] in selected_codes) for c in codes],
+        "severities": [{"value": s, "selected": s in filters.severities} for s in SEVERITIES],
+        "statuses": [{"value": k, "label": v, "selected": k == filters.status} for k, v in STATUSES.items()],
+        "ages": [{"value": b[0], "label": b[1], "selected": b[0] == filters.age} for b in AGE_BANDS],
+        "teams": [{"value": t, "selected": t == filters.team} for t in teams],
+        "tags": _tags(filters, assignee_name),
+        "columns": _columns(filters),
+        "page_query": filters.query(),
+    })
+
+
+def _tags(filters: AlertFilters, assignee_name: str) -> list[dict[str, str]]:
+    """The MOJ filter's selected-filter tags, each a link that removes that filter."""
+    tags = []
+    if filters.status != "live":
+        tags.append({"label": STATUSES[filters.status], "query": filters.query(status="live")})
+    for code in filters.codes:
+        tags.append({"label": code, "query": filters.query(code=[c for c in filters.codes if c != code])})
+    for severity in filters.severities:
+        tags.append({"label": severity.capitalize(),
+                     "query": filters.query(severity=[s for s in filters.severities if s != severity])})
+    if filters.team:
+        tags.append({"label": f"Team {filters.team}", "query": filters.query(team="")})
+    if filters.assignee:
+        label = "Unassigned" if filters.assignee == "none" else f"Assigned to {assignee_name}"
+        tags.append({"label": label, "query": filters.query(assignee="")})
+    if filters.mine:
+        tags.append({"label": "Assigned to me", "query": filters.query(mine="")})
+    if filters.overdue:
+        tags.append({"label": "Overdue", "query": filters.query(overdue="")})
+    if filters.age:
+        label = next(b[1] for b in AGE_BANDS if b[0] == filters.age)
+        tags.append({"label": f"Raised {label.lower()} ago", "query": filters.query(age="")})
+    return tags
+
+
+def _columns(filters: AlertFilters) -> list[dict[str, Any]]:
+    """Sortable column headers (server-side sorting, marked with aria-sort)."""
+    out = []
+    for key, label in (("code", "Alert"), ("severity", "Severity"), ("status", "Status"),
+                       ("raised", "Raised"), ("due", "Due"), ("assignee", "Assigned to")):
+        current = filters.sort == key
+        descending = not filters.descending if current else False
+        out.append({
+            "label": label,
+            "sort": ("descending" if filters.descending else "ascending") if current else "none",
+            "query": filters.query(sort=key, dir="desc" if descending else "", page=""),
+        })
+    return out
+
+
+# One alert ------------------------------------------------------------------------------------
+
+def _evidence(alert: Alert, user: Any) -> list[dict[str, Any]]:
+    """The alert's evidence records, found in one query, each linking to its record page."""
+    keys = [(s, i) for s, i in alert.evidence]
+    if not keys:
+        return []
+    q = Q()
+    for system, source_id in keys:
+        q |= Q(source_system=system, source_id=source_id)
+    found = {(r.source_system, r.source_id): r for r in Record.objects.filter(q).only(
+        "id", "source_system", "source_id", "record_type", "occurred_at", "summary")}
+    see_intelligence = can(user, Capability.VIEW_INTELLIGENCE)
+    rows = []
+    for system, source_id in keys:
+        record = found.get((system, source_id))
+        rows.append({
+            "system": system, "source_id": source_id, "record": record,
+            "url": optional_url("web:record", record.pk) if record else None,
+            "summary": (record.summary if record and (record.record_type != "intelligence"
+                                                      or see_intelligence) else ""),
+        })
+    rows.sort(key=lambda r: (r["record"].occurred_at if r["record"] else timezone.now()))
+    return rows
+
+
+def _subject_names(alert: Alert) -> list[str]:
+    if not alert.mentions:
+        return []
+    q = Q()
+    for system, source_id, mention_id in alert.mentions[:50]:
+        q |= Q(record__source_system=system, record__source_id=source_id, mention_id=mention_id)
+    names = PersonMention.objects.filter(q).values_list("forename", "surname").distinct()
+    return sorted({" ".join(p for p in name if p) for name in names if any(name)})
+
+
+def assignable_users() -> list[User]:
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.ACT_ON_ALERTS in caps]
+    return list(User.objects.filter(is_active=True, role__in=roles).order_by("team", "username"))
+
+
+def _lifecycle_context(request: HttpRequest, alert: Alert, errors: dict[str, str] | None = None,
+                       values: dict[str, str] | None = None) -> dict[str, Any]:
+    now = timezone.now()
+    _decorate(alert, now)
+    user = request.user
+    return {
+        "alert": alert,
+        "events": list(alert.events.all()),
+        "can_act": can(user, Capability.ACT_ON_ALERTS),
+        "can_assign": can(user, Capability.ASSIGN_ALERTS),
+        "assignees": assignable_users() if can(user, Capability.ASSIGN_ALERTS) and alert.status in actions.LIVE else [],
+        "errors": errors or {},
+        "values": values or {},
+        "live": alert.status in actions.LIVE,
+    }
+
+
+def _get_alert(alert_id: str) -> Alert:
+    return get_object_or_404(Alert.objects.select_related("assigned_to", "acknowledged_by", "closed_by"),
+                             alert_id=alert_id)
+
+
+@requires(Capability.VIEW_ALERTS)
+@require_GET
+def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
+    alert = _get_alert(alert_id)
+    log_access(request, "view", f"alert:{alert.alert_id}",
+               detail={"person_id": alert.person_id, "code": alert.code})
+    return render(request, "web/work/alert.html", _page_context(request, alert))
+
+
+def _page_context(request: HttpRequest, alert: Alert, **lifecycle: Any) -> dict[str, Any]:
+    return {
+        **_lifecycle_context(request, alert, **lifecycle),
+        "evidence": _evidence(alert, request.user),
+        "subject_names": _subject_names(alert),
+        "subject_record_url": _subject_record_url(alert),
+    }
+
+
+def _subject_record_url(alert: Alert) -> str | None:
+    if alert.subject_kind != "record":
+        return None
+    pk = Record.objects.filter(source_system=alert.record_system,
+                               source_id=alert.record_source_id).values_list("pk", flat=True).first()
+    return optional_url("web:record", pk) if pk else None
+
+
+def _respond(request: HttpRequest, alert: Alert, *, done: str = "",
+             errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> HttpResponse:
+    """After an action: htmx gets the lifecycle panel; a plain form post a page or a redirect."""
+    if is_htmx(request):
+        context = _lifecycle_context(request, alert, errors, values)
+        context["done"] = done
+        response = render(request, "web/work/_alert_lifecycle.html", context)
+        response["Vary"] = "HX-Request"
+        return response
+    if errors:
+        return render(request, "web/work/alert.html",
+                      _page_context(request, alert, errors=errors, values=values), status=400)
+    messages.success(request, done)
+    return redirect("web:alert", alert_id=alert.alert_id)
+
+
+def _act(request: HttpRequest, alert_id: str, what: str, fields: dict[str, str],
+         change: Any, done: str, error_field: str) -> HttpResponse:
+    with transaction.atomic():
+        alert = get_object_or_404(Alert.objects.select_for_update(), alert_id=alert_id)
+        log_access(request, "change", f"alert:{alert.alert_id}",
+                   detail={"action": what, "person_id": alert.person_id})
+        try:
+            change(alert)
+        except actions.AlertActionError as exc:
+            message = str(exc)
+            failed = True
+        else:
+            failed = False
+    alert = _get_alert(alert_id)
+    if failed:
+        return _respond(request, alert, errors={error_field: _sentence(message)}, values=fields)
+    return _respond(request, alert, done=done)
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in account (the middleware and ``@requires`` let no one else this far)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+@requires(Capability.ACT_ON_ALERTS)
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: str) -> HttpResponse:
+    note = request.POST.get("note", "")[:2000]
+    return _act(request, alert_id, "acknowledge", {"note": note},
+                lambda alert: actions.acknowledge(alert, actor=_me(request), note=note),
+                "Alert acknowledged.", "note")
+
+
+@requires(Capability.ACT_ON_ALERTS)
+@require_POST
+def alert_close(request: HttpRequest, alert_id: str) -> HttpResponse:
+    rationale = request.POST.get("rationale", "")[:10000]
+    if not rationale.strip():
+        alert = _get_alert(alert_id)
+        log_access(request, "change", f"alert:{alert.alert_id}",
+                   detail={"action": "close", "refused": "no rationale", "person_id": alert.person_id})
+        return _respond(request, alert, errors={"rationale": "Enter why you are closing this alert."},
+                        values={"rationale": rationale})
+    return _act(request, alert_id, "close", {"rationale": rationale},
+                lambda alert: actions.close(alert, actor=_me(request), rationale=rationale),
+                "Alert closed.", "rationale")
+
+
+@requires(Capability.ASSIGN_ALERTS)
+@require_POST
+def alert_assign(request: HttpRequest, alert_id: str) -> HttpResponse:
+    chosen = request.POST.get("assignee", "")
+    assignee: User | None = None
+    if chosen and (not chosen.isdigit()
+                   or (assignee := User.objects.filter(pk=int(chosen)).first()) is None):
+        alert = _get_alert(alert_id)
+        return _respond(request, alert, errors={"assignee": "Choose a person from the list."},
+                        values={"assignee": chosen})
+    done = f"Alert assigned to {assignee.get_username()}." if assignee else "Alert unassigned."
+    return _act(request, alert_id, "assign", {"assignee": chosen},
+                lambda alert: actions.assign(alert, actor=_me(request), assignee=assignee),
+                done, "assignee")

@@ -1,0 +1,33 @@
+"""Small helpers the work pages share: optional links, htmx, paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+
+def optional_url(name: str, *args: Any) -> str | None:
+    """The URL of a page another area builds, or None while it does not exist."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_of(request: HttpRequest, items: Any, per_page: int, param: str = "page") -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get(param))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without some parameters (for paging and sorting links)."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()

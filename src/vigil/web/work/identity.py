@@ -1,0 +1,135 @@
+"""The identity review queue: pairs the linker was unsure of, decided by a person with a reason.
+
+A decision relinks at once (``vigil.identity.actions``); alerts are then re-assessed through
+django-tasks (``tasks.reassess_alerts``). Decisions can be undone, also with a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from vigil.accounts.permissions import Capability, requires
+from vigil.audit.access import log_access
+from vigil.identity.actions import DecisionError, decide, undo
+from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
+from vigil.records.models import PersonMention
+from vigil.web.work.common import optional_url, page_of, query_without
+from vigil.web.work.tasks import reassess_alerts
+
+PAIRS_PER_PAGE = 20
+DECISIONS_SHOWN = 50
+RELATED = ("mention_a__record", "mention_b__record")
+
+
+def _mention(m: PersonMention, person_of: dict[int, str]) -> dict[str, Any]:
+    record = m.record
+    person_id = person_of.get(m.pk)
+    return {
+        "name": " ".join(p for p in (m.forename, m.middle_names, m.surname) if p) or "Name not recorded",
+        "aliases": [a for a in m.aliases.splitlines() if a.strip()],
+        "date_of_birth": m.date_of_birth, "age_estimate": m.age_estimate, "gender": m.gender,
+        "address": m.address, "postcode": m.postcode, "role": m.role.replace("_", " "),
+        "record_type": record.record_type.replace("_", " "), "occurred_at": record.occurred_at,
+        "record_ref": f"{record.source_system}/{record.source_id}",
+        "record_url": optional_url("web:record", record.pk),
+        "person_id": person_id, "person_url": optional_url("web:person", person_id) if person_id else None,
+    }
+
+
+def _persons(mentions: list[PersonMention]) -> dict[int, str]:
+    return dict(MentionLink.objects.filter(mention__in=mentions).values_list("mention_id", "person__person_id"))
+
+
+def _context(request: HttpRequest, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    pending = (ReviewPair.objects.filter(status=ReviewPair.Status.PENDING).select_related(*RELATED)
+               .order_by("-match_probability", "id"))
+    page = page_of(request, pending, PAIRS_PER_PAGE)
+    pairs = list(page.object_list)
+    decisions = list(LinkDecision.objects.filter(undone_at__isnull=True).select_related(*RELATED)
+                     .order_by("-decided_at", "-id")[:DECISIONS_SHOWN])
+    person_of = _persons([m for p in pairs + decisions for m in (p.mention_a, p.mention_b)])
+    errors = errors or {}
+
+    def item(key: str, obj: Any, **more: Any) -> dict[str, Any]:
+        a, b = _mention(obj.mention_a, person_of), _mention(obj.mention_b, person_of)
+        mine = errors if errors.get("key") == key and errors.get("pk") == obj.pk else {}
+        return {"a": a, "b": b, "mentions": [a, b], "error": mine, **more}
+
+    return {
+        "page": page, "page_query": query_without(request, "page"),
+        "pairs": [item("pair", p, pair=p, percent=round(p.match_probability * 100, 1)) for p in pairs],
+        "decisions": [item("decision", d, decision=d) for d in decisions],
+        "errors": errors,
+    }
+
+
+@requires(Capability.DECIDE_IDENTITY)
+@require_GET
+def reviews(request: HttpRequest) -> HttpResponse:
+    context = _context(request)
+    log_access(request, "view", "identity-reviews",
+               detail={"pairs": [p["pair"].pk for p in context["pairs"]]})
+    return render(request, "web/work/identity_reviews.html", context)
+
+
+def _refuse(request: HttpRequest, key: str, pk: int, field: str, message: str,
+            values: dict[str, str]) -> HttpResponse:
+    error = {"key": key, "pk": pk, "field": field, "message": message,
+             "on_decision": field.startswith("decision"), "on_reason": field.startswith("reason"), **values}
+    context = _context(request, error)
+    return render(request, "web/work/identity_reviews.html", context, status=400)
+
+
+def _reassess_after_commit() -> None:
+    transaction.on_commit(lambda: reassess_alerts.enqueue())
+
+
+@requires(Capability.DECIDE_IDENTITY)
+@require_POST
+def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = get_object_or_404(ReviewPair.objects.select_related(*RELATED), pk=pk)
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "")[:5000]
+    values = {"decision": decision, "reason": reason}
+    log_access(request, "change", f"review:{pair.pk}",
+               detail={"action": "identity.decide", "decision": decision,
+                       "mentions": [pair.mention_a_id, pair.mention_b_id]})
+    if pair.status != ReviewPair.Status.PENDING:
+        messages.info(request, "That pair was already decided.")
+        return redirect("web:identity-reviews")
+    if decision not in LinkDecision.Decision.values:
+        return _refuse(request, "pair", pk, f"decision-{pk}-same", "Choose whether these are the same person.", values)
+    if not reason.strip():
+        return _refuse(request, "pair", pk, f"reason-{pk}", "Enter the reason for your decision.", values)
+    try:
+        decide(pair.mention_a, pair.mention_b, decision, actor=request.user.get_username(), reason=reason)
+    except DecisionError as exc:
+        return _refuse(request, "pair", pk, f"decision-{pk}-same", str(exc).capitalize() + ".", values)
+    _reassess_after_commit()
+    messages.success(request, "Decision recorded; people relinked and alerts re-assessed.")
+    return redirect("web:identity-reviews")
+
+
+@requires(Capability.DECIDE_IDENTITY)
+@require_POST
+def undo_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    made = get_object_or_404(LinkDecision, pk=pk)
+    reason = request.POST.get("reason", "")[:5000]
+    log_access(request, "change", f"decision:{made.pk}", detail={"action": "identity.undo"})
+    if not reason.strip():
+        return _refuse(request, "decision", pk, f"undo-reason-{pk}", "Enter why you are undoing this decision.",
+                       {"reason": reason})
+    try:
+        undo(made, actor=request.user.get_username(), reason=reason.strip())
+    except DecisionError as exc:
+        messages.info(request, str(exc).capitalize() + ".")
+        return redirect("web:identity-reviews")
+    _reassess_after_commit()
+    messages.success(request, "Decision undone; people relinked and alerts re-assessed.")
+    return redirect("web:identity-reviews")

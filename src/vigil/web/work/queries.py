@@ -1,0 +1,193 @@
+"""The questions the work pages ask of the database, each answered in SQL.
+
+The alert queue's filters and the supervisor's figures share these definitions, so a figure
+and the list it links to always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import QueryDict
+
+from vigil.alerts.actions import LIVE
+from vigil.alerts.models import Alert
+from vigil.records.models import PersonMention, Record
+
+SEVERITIES = ("critical", "high", "medium", "low")
+STATUSES = {
+    "live": "Open or acknowledged",
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "closed": "Closed",
+    "resolved": "Resolved",
+    "all": "Any status",
+}
+# Age of an alert in whole days since it was raised: (value, label, from day, to day or None)
+AGE_BANDS = (
+    ("0-2", "0 to 2 days", 0, 2),
+    ("3-7", "3 to 7 days", 3, 7),
+    ("8-28", "8 to 28 days", 8, 28),
+    ("over-28", "Over 28 days", 29, None),
+)
+DRIFT_CODES = ("INVESTIGATION_DRIFT", "INVESTIGATION_AGED", "SUPERVISION_OVERDUE", "ALLOCATION_PROBLEM")
+SORTS = {
+    "raised": ("raised_at",),
+    "due": ("due_at",),
+    "severity": ("severity_rank",),
+    "code": ("code",),
+    "status": ("status",),
+    "assignee": ("assigned_to__username",),
+}
+REFERRAL_AGENCIES = ("childrens_social_care", "mash")
+
+
+def age_band_q(band: str, now: dt.datetime) -> Q:
+    """Alerts raised within a band of whole days before ``now``."""
+    for value, _, first, last in AGE_BANDS:
+        if value == band:
+            q = Q(raised_at__lte=now - dt.timedelta(days=first))
+            if last is not None:
+                q &= Q(raised_at__gt=now - dt.timedelta(days=last + 1))
+            return q
+    raise ValueError(band)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    return Q(due_at__lt=now, status__in=LIVE)
+
+
+def live_q() -> Q:
+    return Q(status__in=LIVE)
+
+
+@dataclass
+class AlertFilters:
+    """The alert queue's filters, read from (and written back to) the query string."""
+
+    status: str = "live"
+    codes: list[str] = field(default_factory=list)
+    severities: list[str] = field(default_factory=list)
+    team: str = ""
+    assignee: str = ""  # a user id, or "none" for unassigned
+    mine: bool = False
+    overdue: bool = False
+    age: str = ""
+    sort: str = "due"
+    descending: bool = False
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> AlertFilters:
+        status = query.get("status", "live")
+        age = query.get("age", "")
+        assignee = query.get("assignee", "")
+        sort = query.get("sort", "due")
+        return cls(
+            status=status if status in STATUSES else "live",
+            codes=sorted({c.strip().upper() for c in query.getlist("code") if c.strip()})[:40],
+            severities=[s for s in SEVERITIES if s in query.getlist("severity")],
+            team=query.get("team", "").strip()[:100],
+            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+            mine=query.get("mine") == "1",
+            overdue=query.get("overdue") == "1",
+            age=age if age in {b[0] for b in AGE_BANDS} else "",
+            sort=sort if sort in SORTS else "due",
+            descending=query.get("dir") == "desc",
+        )
+
+    def apply(self, alerts: QuerySet[Alert], user: Any, now: dt.datetime) -> QuerySet[Alert]:
+        if self.status == "live":
+            alerts = alerts.filter(live_q())
+        elif self.status != "all":
+            alerts = alerts.filter(status=self.status)
+        if self.codes:
+            alerts = alerts.filter(code__in=self.codes)
+        if self.severities:
+            alerts = alerts.filter(severity__in=self.severities)
+        if self.team:
+            alerts = alerts.filter(assigned_to__team=self.team)
+        if self.assignee == "none":
+            alerts = alerts.filter(assigned_to__isnull=True)
+        elif self.assignee:
+            alerts = alerts.filter(assigned_to_id=int(self.assignee))
+        if self.mine:
+            alerts = alerts.filter(assigned_to=user)
+        if self.overdue:
+            alerts = alerts.filter(overdue_q(now))
+        if self.age:
+            alerts = alerts.filter(age_band_q(self.age, now))
+        return alerts
+
+    def ordered(self, alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+        alerts = alerts.annotate(severity_rank=Case(
+            *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)],
+            default=Value(len(SEVERITIES)), output_field=IntegerField()))
+        column = F(SORTS[self.sort][0])
+        if self.descending:
+            return alerts.order_by(column.desc(nulls_last=True), "-id")
+        return alerts.order_by(column.asc(nulls_last=True), "id")
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "status": self.status, "code": self.codes, "severity": self.severities,
+            "team": self.team, "assignee": self.assignee, "mine": "1" if self.mine else "",
+            "overdue": "1" if self.overdue else "", "age": self.age,
+            "sort": self.sort, "dir": "desc" if self.descending else "",
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v and not (k == "status" and v == "live")
+                and not (k == "sort" and v == "due")}
+
+    def query(self, **changes: Any) -> str:
+        return urlencode(self.params(**changes), doseq=True)
+
+
+def queue_query(**params: Any) -> str:
+    """A query string for the alert queue, for figures elsewhere that link to it."""
+    return urlencode({k: v for k, v in params.items() if v not in ("", None)}, doseq=True)
+
+
+def children_in_custody(now: dt.datetime) -> QuerySet[Record]:
+    """Custody records where a detainee under 18 has arrived and not been released or moved."""
+    under_18 = PersonMention.objects.filter(record=OuterRef("pk"), role="detainee").filter(
+        Q(date_of_birth__gt=adult_birthday_cutoff(now))
+        | Q(date_of_birth__isnull=True, age_estimate__lt=18))
+    return (Record.objects.filter(record_type="custody")
+            .filter(payload__arrived_at__isnull=False).exclude(payload__arrived_at=None)
+            .filter(Q(payload__released_at__isnull=True) | Q(payload__released_at=None))
+            .filter(Q(payload__transferred_at__isnull=True) | Q(payload__transferred_at=None))
+            .filter(Exists(under_18)))
+
+
+def adult_birthday_cutoff(now: dt.datetime) -> dt.date:
+    """Anyone born after this date is under 18 on ``now``'s date."""
+    today = now.date()
+    try:
+        return today.replace(year=today.year - 18)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 18, day=28)
+
+
+def referrals_waiting() -> QuerySet[Record]:
+    """Referrals to children's social care or the MASH with no decision recorded."""
+    return (Record.objects.filter(record_type="referral", payload__to_agency__in=REFERRAL_AGENCIES)
+            .filter(Q(payload__decision_at__isnull=True) | Q(payload__decision_at=None)))
+
+
+def count_by(alerts: QuerySet[Alert], *fields: str) -> list[dict[str, Any]]:
+    return list(alerts.values(*fields).annotate(n=Count("id")).order_by(*fields))

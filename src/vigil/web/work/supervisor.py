@@ -1,0 +1,151 @@
+"""The supervisor's view: what is ageing, drifting, waiting, and who carries the work.
+
+Every figure is one SQL aggregate, and every figure links to the list behind it: the alert
+queue with the same filters (``queries`` defines both), or a list page here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from vigil.accounts.permissions import Capability, requires
+from vigil.alerts.models import Alert
+from vigil.audit.access import log_access
+from vigil.identity.models import MentionLink
+from vigil.records.models import PersonMention, Record
+from vigil.web.work import queries
+from vigil.web.work.common import optional_url, page_of
+from vigil.web.work.queries import (
+    AGE_BANDS,
+    DRIFT_CODES,
+    adult_birthday_cutoff,
+    age_band_q,
+    children_in_custody,
+    live_q,
+    overdue_q,
+    queue_query,
+)
+
+PER_PAGE = 50
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A payload's ISO 8601 instant (as received; no offset means London, as the contract says)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("Europe/London"))
+
+
+def _queue(**params: Any) -> str:
+    query = queue_query(**params)
+    return reverse("web:alert-queue") + (f"?{query}" if query else "")
+
+
+@requires(Capability.SUPERVISE)
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    live = Alert.objects.filter(live_q())
+    bands = live.aggregate(
+        total=Count("id"), overdue=Count("id", filter=overdue_q(now)),
+        **{f"band_{i}": Count("id", filter=age_band_q(b[0], now)) for i, b in enumerate(AGE_BANDS)})
+    ages = [{"label": b[1], "n": bands[f"band_{i}"], "url": _queue(age=b[0])}
+            for i, b in enumerate(AGE_BANDS)]
+    drift_counts = dict(live.filter(code__in=DRIFT_CODES).values_list("code").annotate(n=Count("id")))
+    drift = [{"code": c, "n": drift_counts.get(c, 0), "url": _queue(code=c)} for c in DRIFT_CODES]
+    workload = [
+        {"username": row["assigned_to__username"], "team": row["assigned_to__team"] or "",
+         "n": row["n"], "overdue": row["overdue"],
+         "url": _queue(assignee=row["assigned_to"] or "none"),
+         "overdue_url": _queue(assignee=row["assigned_to"] or "none", overdue="1")}
+        for row in live.values("assigned_to", "assigned_to__username", "assigned_to__team")
+        .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+        .order_by("assigned_to__team", "assigned_to__username")
+    ]
+    teams = [
+        {"team": row["assigned_to__team"], "n": row["n"], "url": _queue(team=row["assigned_to__team"])}
+        for row in live.filter(assigned_to__isnull=False).exclude(assigned_to__team="")
+        .values("assigned_to__team").annotate(n=Count("id")).order_by("assigned_to__team")
+    ]
+    log_access(request, "view", "supervisor")
+    return render(request, "web/work/supervisor.html", {
+        "totals": bands, "ages": ages, "drift": drift,
+        "drift_total": sum(d["n"] for d in drift), "drift_url": _queue(code=list(DRIFT_CODES)),
+        "custody": children_in_custody(now).count(), "referrals": queries.referrals_waiting().count(),
+        "workload": workload, "teams": teams,
+        "live_url": _queue(), "overdue_url": _queue(overdue="1"),
+    })
+
+
+def _people_on(records: list[Record], role: str | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The people named on some records (one query), with their person ids where linked."""
+    mentions = PersonMention.objects.filter(record__in=records)
+    if role:
+        mentions = mentions.filter(role=role)
+    person_of = dict(MentionLink.objects.filter(mention__in=mentions)
+                     .values_list("mention_id", "person__person_id"))
+    out: dict[int, list[dict[str, Any]]] = {}
+    for m in mentions.order_by("record_id", "mention_id"):
+        person_id = person_of.get(m.pk)
+        out.setdefault(m.record_id, []).append({
+            "name": " ".join(p for p in (m.forename, m.surname) if p) or "Name not recorded",
+            "date_of_birth": m.date_of_birth, "role": m.role, "person_id": person_id,
+            "url": optional_url("web:person", person_id) if person_id else None,
+        })
+    return out
+
+
+def _record_rows(request: HttpRequest, records: Any, role: str | None) -> tuple[Any, list[dict[str, Any]]]:
+    page = page_of(request, records, PER_PAGE)
+    items = list(page.object_list)
+    people = _people_on(items, role)
+    rows = [{"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
+            for r in items]
+    return page, rows
+
+
+@requires(Capability.SUPERVISE)
+@require_GET
+def custody_now(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    records = children_in_custody(now).order_by("occurred_at", "id")
+    page, rows = _record_rows(request, records, "detainee")
+    cutoff = adult_birthday_cutoff(now)
+    for row in rows:
+        row["people"] = [p for p in row["people"] if not p["date_of_birth"] or p["date_of_birth"] > cutoff]
+        row["arrived_at"] = _instant(row["record"].payload.get("arrived_at"))
+        row["hours"] = int((now - row["arrived_at"]).total_seconds() // 3600) if row["arrived_at"] else None
+    log_access(request, "view", "supervisor:custody-now",
+               detail={"records": [r["record"].pk for r in rows]})
+    return render(request, "web/work/custody_now.html", {"page": page, "rows": rows, "now": now})
+
+
+@requires(Capability.SUPERVISE)
+@require_GET
+def referrals_waiting(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    records = queries.referrals_waiting().order_by("occurred_at", "id")
+    page, rows = _record_rows(request, records, None)
+    for row in rows:
+        payload = row["record"].payload
+        row["to_agency"] = (payload.get("to_agency") or "").replace("_", " ")
+        row["sent_at"] = _instant(payload.get("sent_at")) or row["record"].occurred_at
+        row["days"] = (now - row["sent_at"]).days
+        row["people"] = [p for p in row["people"] if p["role"] != "professional"]
+    log_access(request, "view", "supervisor:referrals-waiting",
+               detail={"records": [r["record"].pk for r in rows]})
+    return render(request, "web/work/referrals_waiting.html", {"page": page, "rows": rows})
+

@@ -1,0 +1,24 @@
+"""Work the web app hands to django-tasks rather than doing inside a request where it can.
+
+With no ``TASKS`` setting django-tasks runs a task at once (its immediate backend), so an
+identity decision re-assesses alerts before the page answers; a deployment that configures a
+background backend (e.g. the database backend and a worker) gets the same work done off the
+request, with no change here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django_tasks import task
+
+
+@task()
+def reassess_alerts() -> dict[str, Any]:
+    """Re-evaluate every rule now and store the alerts (after identities changed)."""
+    from vigil.alerts.engine import assess
+
+    _, outcome = assess(dt.datetime.now(dt.UTC))
+    return dataclasses.asdict(outcome)
