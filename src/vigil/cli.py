@@ -58,13 +58,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         finish()
     if not args.no_assess and summary.touched_record_ids:
-        from vigil.alerts.engine import assess
+        from vigil.alerts.engine import assess, assess_touched
         from vigil.identity.store import link_new
         from vigil.records.models import PersonMention
 
         touched = PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
-        link_new(touched.values_list("pk", flat=True), actor=_actor())
-        assess(_now())
+        linked = link_new(touched.values_list("pk", flat=True), actor=_actor())
+        # Only new records with new mentions keep the incremental argument (docs/rules.md
+        # 'Engine'): a relink can move any mention, and a replaced version may have dropped
+        # people, addresses, objects or links the store no longer shows. Then assess everyone.
+        if linked.mode == "full" or summary.replaced:
+            assess(_now())
+        else:
+            assess_touched(summary.touched_record_ids, _now())
     if args.json:
         _print_json(summary.as_contract())
         # The summary holds these too; standard error is where a script's log picks them up.

@@ -14,7 +14,11 @@ record, by person and by address (``location_id``), records by location, records
 object identifier, and records joined by links. A person here is an ``int``: the
 ``identity_person`` primary key, or minus the mention's primary key for a mention identity
 resolution has not linked (the rules give such a mention a person of its own).
+
+SQL text is built only from model table names and ``%s`` placeholders; every value goes in as a
+parameter, hence the file-wide ``noqa: S608``.
 """
+# ruff: noqa: S608
 
 from __future__ import annotations
 
