@@ -21,6 +21,22 @@ def _name(m: PersonMention) -> str:
     return " ".join(part for part in (m.forename, m.middle_names, m.surname) if part)
 
 
+def live_alerts(person_id: str, keys: set[tuple[str, str, str]]) -> list[Alert]:
+    """Open and acknowledged alerts about a person: those whose subject is the person, and those
+    about a record that name one of the person's mentions (``keys``: system, source id, mention
+    id). Two queries, oldest first."""
+    live = [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
+    alerts = list(Alert.objects.filter(person_id=person_id, status__in=live))
+    source_ids = sorted({k[1] for k in keys})
+    for i in range(0, len(source_ids), 500):
+        for alert in Alert.objects.filter(subject_kind="record", status__in=live,
+                                          record_source_id__in=source_ids[i:i + 500]):
+            if any(tuple(m) in keys for m in alert.mentions):
+                alerts.append(alert)
+    alerts.sort(key=lambda a: (a.raised_at, a.code))
+    return alerts
+
+
 def person_profile(source_system: str, source_id: str, mention_id: str) -> dict[str, Any]:
     try:
         mention = PersonMention.objects.select_related("record").get(
@@ -41,13 +57,7 @@ def person_profile(source_system: str, source_id: str, mention_id: str) -> dict[
     records = {m.record_id: m.record for m in mentions}
     chronology = sorted(records.values(), key=lambda r: (r.occurred_at, r.source_system, r.source_id))
     keys = {(m.record.source_system, m.record.source_id, m.mention_id) for m in mentions}
-    live = [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
-    alerts = list(Alert.objects.filter(person_id=person_id, status__in=live))
-    for alert in Alert.objects.filter(subject_kind="record", status__in=live,
-                                      record_system__in={k[0] for k in keys}):
-        if any(tuple(m) in keys for m in alert.mentions):
-            alerts.append(alert)
-    alerts.sort(key=lambda a: (a.raised_at, a.code))
+    alerts = live_alerts(person_id, keys)
     return {
         "person_id": person_id,
         "best_name": names.most_common(1)[0][0] if names else "",

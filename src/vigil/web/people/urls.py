@@ -1,5 +1,18 @@
-"""Pages about people and places: search, a person's page, a record, an address briefing."""
+"""Pages about people and places: search, a person's page, a record, an address briefing.
 
-from django.urls import URLPattern
+Only internal ids appear in these URLs; names, dates of birth, addresses and phone numbers are
+always POSTed (search forms) so they never reach a URL, a browser history or a server log.
+"""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from vigil.web.people import views
+
+urlpatterns: list[URLPattern] = [
+    path("search/", views.search, name="search"),
+    path("people/<str:person_id>/", views.person, name="person"),
+    path("people/<str:person_id>/review/", views.request_review, name="person-review"),
+    path("records/<int:pk>/", views.record, name="record"),
+    path("addresses/", views.address_search, name="address-search"),
+    path("addresses/<int:location_id>/", views.address, name="address"),
+]

@@ -1,0 +1,87 @@
+"""Forms for the people pages. Every one is POSTed: personal data never goes in a URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from vigil.web.people.search import Criteria
+
+
+class SearchForm(forms.Form):
+    forename = forms.CharField(required=False, max_length=100, label="First name")
+    surname = forms.CharField(required=False, max_length=100, label="Last name")
+    dob_day = forms.IntegerField(required=False, min_value=1, max_value=31, label="Day")
+    dob_month = forms.IntegerField(required=False, min_value=1, max_value=12, label="Month")
+    dob_year = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Year")
+    age = forms.IntegerField(required=False, min_value=0, max_value=120, label="Age")
+    place = forms.CharField(required=False, max_length=200, label="Address or postcode")
+    vehicle = forms.CharField(required=False, max_length=20, label="Vehicle registration")
+    phone = forms.CharField(required=False, max_length=30, label="Phone number")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parts = [data.get("dob_day"), data.get("dob_month"), data.get("dob_year")]
+        data["date_of_birth"] = None
+        if any(p is not None for p in parts):
+            if any(p is None for p in parts):
+                self.add_error("dob_day", "Date of birth must include a day, month and year")
+            else:
+                try:
+                    data["date_of_birth"] = dt.date(parts[2], parts[1], parts[0])  # type: ignore[arg-type]
+                except ValueError:
+                    self.add_error("dob_day", "Date of birth must be a real date")
+        searchable = any(data.get(k) for k in ("surname", "place", "vehicle", "phone"))
+        if not searchable and not data.get("date_of_birth") and not self.errors:
+            raise forms.ValidationError(
+                "Enter a last name, a date of birth, an address or postcode, a vehicle "
+                "registration or a phone number (a first name or an age narrows a search)")
+        return data
+
+    def criteria(self) -> Criteria:
+        d = self.cleaned_data
+        return Criteria(forename=d.get("forename") or "", surname=d.get("surname") or "",
+                        date_of_birth=d.get("date_of_birth"), age=d.get("age"),
+                        place=d.get("place") or "", vehicle=d.get("vehicle") or "",
+                        phone=d.get("phone") or "")
+
+
+PURPOSES = [
+    ("s47_enquiry", "Child protection enquiry (Children Act 1989 section 47)"),
+    ("child_in_need", "Child in need assessment (section 17)"),
+    ("strategy_discussion", "Preparing for a strategy discussion or conference"),
+    ("missing_return", "A missing episode or return interview"),
+    ("school_safeguarding", "School safeguarding (including Operation Encompass)"),
+    ("health_safeguarding", "Health safeguarding assessment"),
+    ("other", "Another safeguarding purpose"),
+]
+
+
+class PurposeForm(forms.Form):
+    """A partner's reason for seeing a person's record: the DPA 2018 s62 justification."""
+
+    purpose = forms.ChoiceField(choices=PURPOSES, widget=forms.RadioSelect,
+                                label="Why do you need to see this person's information?")
+    detail = forms.CharField(min_length=10, max_length=500, widget=forms.Textarea,
+                             label="Your case or reference, and what you need it for",
+                             error_messages={
+                                 "required": "Give your case reference and what you need it for",
+                                 "min_length": "Give your case reference and what you need it for"})
+
+    def reason(self) -> str:
+        labels = dict(PURPOSES)
+        return f"{labels[self.cleaned_data['purpose']]}: {self.cleaned_data['detail']}"
+
+
+class ReviewRequestForm(forms.Form):
+    mention = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(min_length=5, max_length=500, widget=forms.Textarea,
+                             label="Why is this not the same person?",
+                             error_messages={"required": "Say why this is not the same person"})
+
+
+class AddressSearchForm(forms.Form):
+    place = forms.CharField(max_length=200, label="Address or postcode",
+                            error_messages={"required": "Enter an address or a postcode"})

@@ -1,0 +1,268 @@
+"""Finding people: by name (spelling, sound and nickname), date of birth or age, address or
+postcode, vehicle or phone. Results are persons, not mentions.
+
+Name matching runs over the *distinct* surnames held (a few thousand even on a large force),
+cached in the process and refreshed when mentions are added or after ``INDEX_TTL`` seconds;
+the matching surnames are then looked up through the surname index. A surname matches when it
+is spelt the same ignoring case and punctuation, sounds the same (metaphone; or soundex with a
+close spelling), is a part of a double-barrelled name, or is one or two typing errors away.
+A forename matches the same ways, or as a nickname or formal name ('Bill' finds 'William').
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import jellyfish
+from django.db.models import Max, Q
+
+from vigil.identity.prepare import _forename_keys, clean_name, clean_text
+from vigil.records import normalise
+from vigil.records.models import Location, PersonMention, RecordObject
+from vigil.web.disclosure import Viewer
+from vigil.web.people.summaries import (
+    PersonSummary,
+    chunks,
+    da_annotations,
+    mention_visible,
+    summarise,
+    visible_mentions,
+)
+
+MAX_RESULTS = 50            # persons shown
+MAX_CANDIDATES = 2000       # persons considered before refining; beyond it, ask for more
+MAX_SURNAMES = 200          # distinct spellings looked up for one surname
+INDEX_TTL = 300.0
+
+
+@dataclass
+class Criteria:
+    forename: str = ""
+    surname: str = ""
+    date_of_birth: dt.date | None = None
+    age: int | None = None
+    place: str = ""          # an address or a postcode
+    vehicle: str = ""
+    phone: str = ""
+
+    def as_log(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+@dataclass
+class SearchResult:
+    people: list[PersonSummary] = field(default_factory=list)
+    total: int = 0
+    too_many: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.people)
+
+
+# ---- the surname index -------------------------------------------------------------------
+
+
+@dataclass
+class _NameIndex:
+    built_at: float
+    max_pk: int | None
+    by_clean: dict[str, list[str]]          # clean surname -> spellings held
+    by_metaphone: dict[str, list[str]]      # metaphone -> clean surnames
+    by_soundex: dict[str, list[str]]
+    by_part: dict[str, list[str]]           # a part of a double-barrelled name -> clean surnames
+
+
+_index: _NameIndex | None = None
+_lock = threading.Lock()
+
+
+def _build_index(max_pk: int | None) -> _NameIndex:
+    by_clean: dict[str, list[str]] = defaultdict(list)
+    for surname in PersonMention.objects.exclude(surname="").values_list(
+            "surname", flat=True).distinct():
+        if key := clean_name(surname):
+            by_clean[key].append(surname)
+    by_meta: dict[str, list[str]] = defaultdict(list)
+    by_sdx: dict[str, list[str]] = defaultdict(list)
+    by_part: dict[str, list[str]] = defaultdict(list)
+    for key, spellings in by_clean.items():
+        by_meta[jellyfish.metaphone(key)].append(key)
+        by_sdx[jellyfish.soundex(key)].append(key)
+        for spelling in spellings:
+            parts = (clean_text(spelling) or "").split(" ")
+            if len(parts) > 1:
+                for part in parts:
+                    by_part[part].append(key)
+    return _NameIndex(time.monotonic(), max_pk, dict(by_clean), dict(by_meta), dict(by_sdx),
+                      dict(by_part))
+
+
+def name_index() -> _NameIndex:
+    global _index
+    max_pk = PersonMention.objects.aggregate(m=Max("pk"))["m"]
+    with _lock:
+        if (_index is None or _index.max_pk != max_pk
+                or time.monotonic() - _index.built_at > INDEX_TTL):
+            _index = _build_index(max_pk)
+        return _index
+
+
+def reset_name_index() -> None:
+    global _index
+    with _lock:
+        _index = None
+
+
+def _typo_limit(name: str) -> int:
+    return 0 if len(name) < 4 else 1 if len(name) < 8 else 2
+
+
+def surname_spellings(surname: str) -> list[str]:
+    """Every spelling held that this surname may be, closest first."""
+    query = clean_name(surname)
+    if not query:
+        return []
+    index = name_index()
+    scores: dict[str, float] = {}
+    if query in index.by_clean:
+        scores[query] = 2.0
+    for key in index.by_part.get(query, ()):
+        scores.setdefault(key, 1.5)
+    for key in index.by_metaphone.get(jellyfish.metaphone(query), ()):
+        scores.setdefault(key, 1.0 + jellyfish.jaro_winkler_similarity(query, key) / 10)
+    for key in index.by_soundex.get(jellyfish.soundex(query), ()):
+        similarity = jellyfish.jaro_winkler_similarity(query, key)
+        if similarity >= 0.8:
+            scores.setdefault(key, similarity)
+    limit = _typo_limit(query)
+    if limit:
+        for key in index.by_clean:
+            if key not in scores and abs(len(key) - len(query)) <= limit and \
+                    jellyfish.damerau_levenshtein_distance(query, key) <= limit:
+                scores[key] = 0.5 + jellyfish.jaro_winkler_similarity(query, key) / 10
+    best = sorted(scores, key=lambda k: -scores[k])[:MAX_SURNAMES]
+    return [spelling for key in best for spelling in index.by_clean.get(key, ())]
+
+
+def forename_matches(query: str, forename: str) -> bool:
+    q, f = clean_name(query), clean_name(forename)
+    if not q:
+        return True
+    if not f:
+        return False
+    if len(q) == 1:
+        return f.startswith(q)
+    if q == f or f in _forename_keys(q) or q in _forename_keys(f):
+        return True
+    if jellyfish.metaphone(q) == jellyfish.metaphone(f):
+        return True
+    return jellyfish.damerau_levenshtein_distance(q, f) <= _typo_limit(q)
+
+
+def _dob_matches(wanted: dt.date, dob: dt.date | None) -> bool:
+    if dob is None:
+        return False
+    if dob == wanted:
+        return True
+    # Day and month swapped, a common error in source systems.
+    return dob.year == wanted.year and dob.month == wanted.day and dob.day == wanted.month
+
+
+# ---- candidates by each criterion --------------------------------------------------------
+
+_ROW = ("pk", "role", "forename", "link__person_id", "record__record_type")
+
+
+def _persons(viewer: Viewer, q: Q, refine_forename: str = "") -> set[int]:
+    """Persons with a visible mention matching ``q`` (and the forename, if given)."""
+    annotations = da_annotations() if viewer.partner else {}
+    qs = visible_mentions(viewer, PersonMention.objects.filter(q, link__isnull=False))
+    found: set[int] = set()
+    for row in qs.annotate(**annotations).values(*_ROW, *annotations):
+        if refine_forename and not forename_matches(refine_forename, row["forename"]):
+            continue
+        if mention_visible(viewer, row):
+            found.add(row["link__person_id"])
+    return found
+
+
+def _by_place(viewer: Viewer, place: str) -> set[int]:
+    code = normalise.postcode(place)
+    compact = place.replace(" ", "")
+    if code and 5 <= len(compact) <= 7 and any(c.isdigit() for c in compact):
+        return _persons(viewer, Q(postcode=code))
+    locations = list(Location.objects.filter(address__icontains=place.strip())
+                     .values_list("pk", flat=True)[:500])
+    return _persons(viewer, Q(location_id__in=locations)) if locations else set()
+
+
+def _by_object(viewer: Viewer, object_type: str, value: str) -> set[int]:
+    identifier = normalise.identifier(value) or ""
+    records = list(RecordObject.objects.filter(object_type=object_type, identifier=identifier)
+                   .values_list("record_id", flat=True)[:500])
+    q = Q(record_id__in=records)
+    if object_type == "phone" and (digits := normalise.phone(value)):
+        q |= Q(phone=digits)
+    return _persons(viewer, q)
+
+
+def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> SearchResult:
+    """Persons matching every criterion given (on any of their mentions the viewer may see)."""
+    today = today or dt.date.today()
+    sets: list[set[int]] = []
+    if criteria.surname:
+        spellings = surname_spellings(criteria.surname)
+        found: set[int] = set()
+        for chunk in chunks(spellings):
+            found |= _persons(viewer, Q(surname__in=chunk), criteria.forename)
+        sets.append(found)
+    if criteria.place:
+        sets.append(_by_place(viewer, criteria.place))
+    if criteria.vehicle:
+        sets.append(_by_object(viewer, "vehicle", criteria.vehicle))
+    if criteria.phone:
+        sets.append(_by_object(viewer, "phone", criteria.phone))
+    forename_applied = bool(criteria.surname)
+    if not sets and criteria.date_of_birth:
+        forename_applied = True
+        wanted = criteria.date_of_birth
+        q = Q(date_of_birth=wanted)
+        if wanted.day <= 12 and wanted.day != wanted.month:
+            q |= Q(date_of_birth=wanted.replace(month=wanted.day, day=wanted.month))
+        sets.append(_persons(viewer, q, criteria.forename))
+    if not sets:
+        return SearchResult()
+    candidates = set.intersection(*sets)
+    if len(candidates) > MAX_CANDIDATES:
+        return SearchResult(total=len(candidates), too_many=True)
+    summaries = summarise(candidates, viewer, with_alerts=False, today=today)
+    people = list(summaries.values())
+    if criteria.forename and not forename_applied:
+        people = [p for p in people if any(forename_matches(criteria.forename, n.split(" ")[0])
+                                           for n in p.names)]
+    if criteria.date_of_birth:
+        wanted = criteria.date_of_birth
+        people = [p for p in people if p.date_of_birth and _dob_matches(wanted, p.date_of_birth)]
+    if criteria.age is not None:
+        age = criteria.age
+        people = [p for p in people if p.age is not None and abs(p.age - age) <= 1]
+    query_name = clean_name(criteria.surname) or ""
+
+    def rank(p: PersonSummary) -> tuple[Any, ...]:
+        exact = any(clean_name(n.split(" ")[-1]) == query_name for n in p.names)
+        return (not exact, p.best_name.split(" ")[-1].lower(), p.best_name.lower(), p.person_id)
+
+    people.sort(key=rank)
+    shown = people[:MAX_RESULTS]
+    result = SearchResult(people=shown, total=len(people))
+    if shown:
+        full = summarise([p.pk for p in shown], viewer, with_alerts=True, today=today)
+        result.people = [full.get(p.pk, p) for p in shown]
+    return result

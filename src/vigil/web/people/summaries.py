@@ -1,0 +1,180 @@
+"""Set-based helpers the people pages share: one row per person, built in a fixed number of
+queries whatever the number of persons (no N+1), never loading record payloads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.fields.json import KT
+
+from vigil.alerts.models import Alert
+from vigil.records.models import PersonMention
+from vigil.web.disclosure import DA_CANDIDATE_TYPES, Viewer
+
+LIVE = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
+CHUNK = 500
+
+
+def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    items = list(values)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def da_annotations(prefix: str = "record__") -> dict[str, Any]:
+    """The few payload fields that tell whether a record is a domestic abuse incident, read by
+    the database (so a whole payload is never loaded to decide it)."""
+    return {
+        "da_category": KT(f"{prefix}payload__category"),
+        "da_offence_group": KT(f"{prefix}payload__offence_group"),
+        "da_concern_type": KT(f"{prefix}payload__concern_type"),
+        "da_flags": KT(f"{prefix}payload__flags"),
+    }
+
+
+def da_of(row: Any) -> dict[str, Any]:
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
+    return {"category": get("da_category"), "offence_group": get("da_offence_group"),
+            "concern_type": get("da_concern_type"), "flags": get("da_flags")}
+
+
+def visible_mentions(viewer: Viewer, qs: QuerySet[PersonMention] | None = None,
+                     ) -> QuerySet[PersonMention]:
+    """Mentions this viewer may learn anything from (before the per-record DA test)."""
+    qs = PersonMention.objects.all() if qs is None else qs
+    excluded = viewer.excluded_types()
+    if excluded:
+        qs = qs.exclude(record__record_type__in=sorted(excluded))
+    types = viewer.retrievable_types()
+    if types is not None:
+        qs = qs.filter(record__record_type__in=sorted(types)).exclude(
+            role__in=["suspect", "offender"])
+    return qs
+
+
+def mention_visible(viewer: Viewer, row: dict[str, Any]) -> bool:
+    """The per-row test a query cannot do cheaply: partners and DA incidents."""
+    if not viewer.partner:
+        return True
+    da = da_of(row) if row["record__record_type"] in DA_CANDIDATE_TYPES else None
+    return viewer.visibility(row["record__record_type"], row["role"], da) != "hidden"
+
+
+def age_on(dob: dt.date | None, estimate: int | None, estimated_on: dt.date | None,
+           today: dt.date) -> int | None:
+    if dob is not None:
+        return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    if estimate is not None and estimated_on is not None:
+        return estimate + (today - estimated_on).days // 365
+    return None
+
+
+def full_name(forename: str, middle: str, surname: str) -> str:
+    return " ".join(part for part in (forename, middle, surname) if part)
+
+
+@dataclass
+class PersonSummary:
+    pk: int
+    person_id: str
+    best_name: str = ""
+    names: list[str] = field(default_factory=list)
+    date_of_birth: dt.date | None = None
+    age: int | None = None
+    address: str = ""
+    postcode: str = ""
+    location_id: int | None = None
+    address_seen: dt.datetime | None = None
+    flags: set[str] = field(default_factory=set)
+    open_alerts: int | None = None
+    mentions: int = 0
+
+    @property
+    def flag_text(self) -> str:
+        return ", ".join(sorted(f.replace("_", " ") for f in self.flags))
+
+    @property
+    def is_child(self) -> bool:
+        return self.age is not None and self.age < 18
+
+
+SUMMARY_FIELDS = ("pk", "mention_id", "role", "forename", "middle_names", "surname", "date_of_birth",
+                  "age_estimate", "occurred_at", "address", "postcode", "location_id", "flags",
+                  "link__person_id", "link__person__person_id", "record__record_type",
+                  "record__source_system", "record__source_id")
+
+
+def summarise(person_pks: Iterable[int], viewer: Viewer, *, with_alerts: bool = True,
+              today: dt.date | None = None) -> dict[int, PersonSummary]:
+    """One summary per person (by ``Person`` pk) from the mentions this viewer may see:
+    most used name, most used date of birth, age today, latest address, flags, open alerts.
+    Two queries per 500 persons for the mentions, one or two for alerts."""
+    today = today or dt.date.today()
+    pks = sorted(set(person_pks))
+    rows_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    annotations = da_annotations() if viewer.partner else {}
+    fields = SUMMARY_FIELDS + tuple(annotations)
+    for chunk in chunks(pks):
+        qs = visible_mentions(viewer, PersonMention.objects.filter(link__person_id__in=chunk))
+        for row in qs.annotate(**annotations).values(*fields):
+            if mention_visible(viewer, row):
+                rows_by[row["link__person_id"]].append(row)
+    out: dict[int, PersonSummary] = {}
+    for pk, rows in rows_by.items():
+        rows.sort(key=lambda r: (r["occurred_at"], r["pk"]))
+        summary = PersonSummary(pk=pk, person_id=rows[0]["link__person__person_id"],
+                                mentions=len(rows))
+        names = Counter(n for r in rows if (n := full_name(r["forename"], r["middle_names"],
+                                                           r["surname"])))
+        summary.names = [n for n, _ in names.most_common()]
+        summary.best_name = summary.names[0] if summary.names else "(no name recorded)"
+        dobs = Counter(r["date_of_birth"] for r in rows if r["date_of_birth"])
+        if dobs:
+            summary.date_of_birth = dobs.most_common(1)[0][0]
+            summary.age = age_on(summary.date_of_birth, None, None, today)
+        else:
+            estimated = [r for r in rows if r["age_estimate"] is not None]
+            if estimated:
+                last = estimated[-1]
+                summary.age = age_on(None, last["age_estimate"], last["occurred_at"].date(), today)
+        located = [r for r in rows if r["address"] or r["postcode"]]
+        if located:
+            last = located[-1]
+            summary.address, summary.postcode = last["address"], last["postcode"]
+            summary.location_id, summary.address_seen = last["location_id"], last["occurred_at"]
+        summary.flags = {f for r in rows for f in r["flags"].split()}
+        out[pk] = summary
+    if with_alerts and not viewer.partner and out:
+        count_alerts(out, rows_by)
+    return out
+
+
+def count_alerts(out: dict[int, PersonSummary], rows_by: dict[int, list[dict[str, Any]]]) -> None:
+    """Open alerts per person: alerts about the person, and alerts about a record that name one
+    of the person's mentions (as ``identity.profile`` collects them). Two queries per 500."""
+    by_person_id = {s.person_id: s for s in out.values()}
+    for s in out.values():
+        s.open_alerts = 0
+    for chunk in chunks(by_person_id):
+        for person_id in Alert.objects.filter(
+                person_id__in=chunk, status__in=LIVE).values_list("person_id", flat=True):
+            summary = by_person_id[person_id]
+            summary.open_alerts = (summary.open_alerts or 0) + 1
+    owner: dict[tuple[str, str, str], int] = {}
+    for pk, rows in rows_by.items():
+        for r in rows:
+            owner[(r["record__source_system"], r["record__source_id"], r["mention_id"])] = pk
+    source_ids = sorted({k[1] for k in owner})
+    for chunk in chunks(source_ids):
+        for mentions in Alert.objects.filter(
+                subject_kind="record", status__in=LIVE, record_source_id__in=chunk,
+        ).values_list("mentions", flat=True):
+            for pk in {owner[key] for m in mentions if (key := tuple(m)) in owner}:
+                summary = out[pk]
+                summary.open_alerts = (summary.open_alerts or 0) + 1
