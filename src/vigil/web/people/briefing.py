@@ -7,14 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from vigil.alerts.models import Alert
 from vigil.records import normalise
 from vigil.records.models import Location, PersonMention, Record
 from vigil.web.disclosure import Viewer, is_domestic_abuse
 from vigil.web.people.person import residents
-from vigil.web.people.summaries import LIVE, PersonSummary, da_annotations, da_of, summarise
+from vigil.web.people.summaries import (
+    LIVE,
+    PersonSummary,
+    da_annotations,
+    da_of,
+    payload_text,
+    summarise,
+)
 
 MAX_LOCATIONS = 50
 
@@ -71,8 +78,8 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
 
     # Domestic abuse at the address: calls, crimes and concerns recorded here.
     da_rows = (Record.objects.filter(location=location, record_type__in=["call", "crime", "concern"])
-               .annotate(**da_annotations(prefix=""), risk_level=KT("payload__risk_assessment__level"),
-                         risk_tool=KT("payload__risk_assessment__tool"))
+               .annotate(**da_annotations(prefix=""), risk_level=KeyTextTransform("level", KeyTransform("risk_assessment", "payload")),
+                         risk_tool=KeyTextTransform("tool", KeyTransform("risk_assessment", "payload")))
                .order_by("-occurred_at")
                .values("pk", "record_type", "occurred_at", "summary", "da_category",
                        "da_offence_group", "da_concern_type", "da_flags", "risk_level",
@@ -87,8 +94,8 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
         rso_q |= Q(link__person_id__in=persons_here)
     offenders = list(
         PersonMention.objects.filter(rso_q, record__record_type="rso", role="offender")
-        .annotate(risk_level=KT("record__payload__risk_level"),
-                  management=KT("record__payload__management"))
+        .annotate(risk_level=payload_text("risk_level"),
+                  management=payload_text("management"))
         .values("pk", "forename", "surname", "location_id", "address", "occurred_at",
                 "record_id", "risk_level", "management", "link__person__person_id")
         .order_by("-occurred_at"))
@@ -106,8 +113,8 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
     protection = list(
         PersonMention.objects.filter(link__person_id__in=child_pks,
                                      record__record_type__in=["police_protection", "cp_plan"])
-        .annotate(started=KT("record__payload__started_at"), ended=KT("record__payload__ended_at"),
-                  category=KT("record__payload__category"))
+        .annotate(started=payload_text("started_at"), ended=payload_text("ended_at"),
+                  category=payload_text("category"))
         .values("record_id", "record__record_type", "record__occurred_at", "started", "ended",
                 "category", "forename", "surname", "link__person__person_id")
         .order_by("-record__occurred_at")) if child_pks else []

@@ -7,8 +7,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models.fields.json import KT
-
 from vigil.alerts.models import Alert
 from vigil.identity.models import MentionLink, Person
 from vigil.identity.profile import live_alerts
@@ -24,6 +22,7 @@ from vigil.web.people.summaries import (
     da_annotations,
     da_of,
     full_name,
+    payload_text,
     summarise,
 )
 
@@ -91,7 +90,7 @@ _MENTION_FIELDS = ("pk", "mention_id", "role", "forename", "middle_names", "surn
 def person_page(person: Person, viewer: Viewer, record_type: str = "",
                 today: dt.date | None = None) -> PersonPage:
     annotations: dict[str, Any] = dict(da_annotations()) if viewer.partner else {}
-    annotations["plan_ended"] = KT("record__payload__ended_at")
+    annotations["plan_ended"] = payload_text("ended_at")
     rows = list(PersonMention.objects.filter(link__person=person)
                 .annotate(**annotations)
                 .values(*_MENTION_FIELDS, *annotations).order_by("occurred_at", "pk"))

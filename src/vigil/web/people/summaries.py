@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 
 from vigil.alerts.models import Alert
 from vigil.records.models import PersonMention
@@ -27,14 +27,19 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
+def payload_text(key: str, prefix: str = "record__") -> KeyTextTransform:
+    """One payload field as text, read by the database (``KT`` cannot cross a relation)."""
+    return KeyTextTransform(key, f"{prefix}payload")
+
+
 def da_annotations(prefix: str = "record__") -> dict[str, Any]:
     """The few payload fields that tell whether a record is a domestic abuse incident, read by
     the database (so a whole payload is never loaded to decide it)."""
     return {
-        "da_category": KT(f"{prefix}payload__category"),
-        "da_offence_group": KT(f"{prefix}payload__offence_group"),
-        "da_concern_type": KT(f"{prefix}payload__concern_type"),
-        "da_flags": KT(f"{prefix}payload__flags"),
+        "da_category": payload_text("category", prefix),
+        "da_offence_group": payload_text("offence_group", prefix),
+        "da_concern_type": payload_text("concern_type", prefix),
+        "da_flags": payload_text("flags", prefix),
     }
 
 

@@ -1,0 +1,275 @@
+"""Search, person, record and address pages: what they show, to whom, and what they log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.web.people.conftest import add_alert
+from vigil.audit.models import AuditEntry
+from vigil.identity.models import Person, ReviewPair
+from vigil.records.models import Location, PersonMention, Record
+
+Clients = Callable[[str], Client]
+
+pytestmark = pytest.mark.django_db
+
+
+def rec(source_id: str) -> int:
+    return Record.objects.get(source_id=source_id).pk
+
+
+def search(client: Client, **data: Any) -> str:
+    response = client.post("/search/", data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# ---- search ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [
+    {"surname": "Stoan"},                                 # misspelt, sounds the same
+    {"surname": "Stone", "forename": "Bill"},             # nickname of William
+    {"surname": "Ston", "forename": "Wiliam"},            # typing errors
+    {"place": "ls1 1aa"},                                 # postcode, written any way
+    {"place": "High Street"},                             # part of an address
+    {"phone": "+44 7700 900123"},                         # phone, international form
+    {"vehicle": "ab12cde"},                               # vehicle registration
+    {"dob_day": "3", "dob_month": "5", "dob_year": "2012"},
+    {"dob_day": "5", "dob_month": "3", "dob_year": "2012"},  # day and month swapped
+    {"surname": "Stone", "age": "8"},                     # age is computed today (± 1)
+])
+def test_search_finds_the_child(force: dict[str, Person], client_for: Clients,
+                                data: dict[str, str]) -> None:
+    client = client_for("investigator")
+    if "age" in data:
+        import datetime as dt
+
+        from vigil.web.people.summaries import age_on
+        data = {**data, "age": str(age_on(dt.date(2012, 5, 3), None, None, dt.date.today()))}
+    page = search(client, **data)
+    assert "/people/P-william/" in page
+    assert page.count("/people/P-william/") == 1  # one row per person, not per mention
+    entry = AuditEntry.objects.filter(action="search").last()
+    assert entry is not None and entry.detail["criteria"]
+    assert "P-william" in entry.detail["shown"]
+
+
+def test_search_results_are_persons_with_age_address_and_alerts(
+        force: dict[str, Person], client_for: Clients) -> None:
+    page = search(client_for("investigator"), surname="Stone")
+    assert "William Stone" in page and "Karen Stone" in page
+    assert "1 High Street, Leeds" in page
+    assert "2 open" in page  # William's two open alerts
+    assert "Amy Smith" not in page
+
+
+def test_search_is_posted_never_in_the_url(force: dict[str, Person], client_for: Clients) -> None:
+    client = client_for("investigator")
+    page = client.get("/search/?surname=Stone").content.decode()
+    assert "/people/P-william/" not in page  # a GET shows only the form
+    assert not AuditEntry.objects.filter(action="search").exists()
+
+
+def test_search_needs_a_criterion(force: dict[str, Person], client_for: Clients) -> None:
+    page = search(client_for("investigator"), forename="William")
+    assert "There is a problem" in page
+
+
+def test_search_does_not_match_on_intelligence_without_entitlement(
+        force: dict[str, Person], client_for: Clients) -> None:
+    assert "P-ivan" not in search(client_for("call_handler"), surname="Secretman")
+    assert "P-ivan" in search(client_for("investigator"), surname="Secretman")
+
+
+# ---- the person page ---------------------------------------------------------------------
+
+
+def test_person_page_flags_identity_household_alerts_chronology(
+        force: dict[str, Person], client_for: Clients) -> None:
+    page = client_for("investigator").get("/people/P-william/").content.decode()
+    assert "Looked after child" in page
+    assert "On a child protection plan" in page
+    assert "Registered sex offender in the household" in page
+    assert "Billy Stone" in page and "William Stone" in page          # names recorded
+    assert "/people/P-karen/" in page and "/people/P-derek/" in page   # household
+    assert "Missing three times in 90 days" in page                   # alert explanation
+    assert "INTEL-CONTENT-SECRET" in page                              # investigators see it
+    order = [page.index(f"/records/{rec(s)}/") for s in
+             ("CALL-1", "CRIME-DA", "PPN-1", "MIS-1", "REF-1", "CPP-1", "INT-1", "CUS-1")]
+    assert order == sorted(order), "chronology runs oldest to newest"
+    entry = AuditEntry.objects.filter(action="person.view").last()
+    assert entry is not None and entry.target == "P-william"
+
+
+def test_chronology_filters_by_type(force: dict[str, Person], client_for: Clients) -> None:
+    page = client_for("investigator").get("/people/P-william/?type=crime").content.decode()
+    assert "DA-CRIME-SUMMARY" in page and "ROBBERY-SUMMARY" in page
+    assert "Neighbour reports shouting" not in page
+
+
+def test_call_handler_sees_that_intelligence_exists_not_its_content(
+        force: dict[str, Person], client_for: Clients) -> None:
+    client = client_for("call_handler")
+    page = client.get("/people/P-william/").content.decode()
+    assert "Restricted record" in page
+    assert "INTEL-CONTENT-SECRET" not in page
+    assert f"/records/{rec('INT-1')}/" not in page
+    assert "Secretman" not in page                                     # not an associate
+    assert "INTEL-BASED-EXPLANATION" not in page                       # alert withheld
+    assert "Missing three times in 90 days" in page
+    assert client.get(f"/records/{rec('INT-1')}/").status_code == 403
+    assert client.get(f"/records/{rec('CRIME-DA')}/").status_code == 200
+
+
+def test_record_page_shows_fields_in_words_and_logs(force: dict[str, Person],
+                                                    client_for: Clients) -> None:
+    page = client_for("response_officer").get(f"/records/{rec('REF-1')}/").content.decode()
+    assert "section 47 enquiry" in page and "1 May 2020" in page
+    entry = AuditEntry.objects.filter(action="record.view").last()
+    assert entry is not None and entry.target == f"record:{rec('REF-1')}"
+
+
+def test_not_the_same_person_review(force: dict[str, Person], client_for: Clients) -> None:
+    billy = PersonMention.objects.get(forename="Billy")
+    denied = client_for("response_officer").post("/people/P-william/review/",
+                                                 {"mention": billy.pk, "reason": "different DOB"})
+    assert denied.status_code == 403
+    response = client_for("mash").post("/people/P-william/review/",
+                                       {"mention": billy.pk, "reason": "a different boy"})
+    assert response.status_code == 302
+    pair = ReviewPair.objects.get()
+    assert billy.pk in (pair.mention_a_id, pair.mention_b_id)
+    assert pair.status == ReviewPair.Status.PENDING
+    assert AuditEntry.objects.filter(action="identity.review_requested", target="P-william").exists()
+
+
+# ---- partners ----------------------------------------------------------------------------
+
+ALL = ["CALL-1", "CRIME-DA", "PPN-1", "MIS-1", "REF-1", "CPP-1", "INT-1", "CRIME-SUS", "CUS-1",
+       "CRIME-ROB", "RSO-1"]
+ALLOWED = {
+    "partner_csc": {"CALL-1", "CRIME-DA", "PPN-1", "MIS-1", "REF-1", "CPP-1", "CUS-1"},
+    "partner_health": {"PPN-1", "MIS-1"},
+    "partner_education": {"CALL-1", "CRIME-DA", "PPN-1", "MIS-1"},
+}
+
+
+def give_purpose(client: Client, person_id: str = "P-william") -> None:
+    response = client.post(f"/people/{person_id}/", {"purpose": "s47_enquiry",
+                                                     "detail": "Case 12345: section 47 enquiry"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_partner_sees_only_its_agreement(force: dict[str, Person], client_for: Clients,
+                                         role: str) -> None:
+    client = client_for(role)
+    first = client.get("/people/P-william/").content.decode()
+    assert "Why you need this information" in first and "William" not in first
+    assert client.get(f"/records/{rec('MIS-1')}/").status_code == 403  # no purpose yet
+    give_purpose(client)
+    assert AuditEntry.objects.filter(action="person.disclosure_purpose",
+                                     reason__contains="Case 12345").exists()
+    page = client.get("/people/P-william/").content.decode()
+    for source_id in ALL:
+        expected = 200 if source_id in ALLOWED[role] else 403
+        assert client.get(f"/records/{rec(source_id)}/").status_code == expected, source_id
+        assert (f"/records/{rec(source_id)}/" in page) == (source_id in ALLOWED[role]), source_id
+    for secret in ("INTEL-CONTENT-SECRET", "DA-CRIME-SUMMARY", "SUSPECT-CRIME-SUMMARY",
+                   "ROBBERY-SUMMARY", "Neighbour reports shouting", "Karen", "Derek", "Secretman",
+                   "Restricted record", "Missing three times", "Secret Flat",
+                   "CUSTODY-OFFENCE-TEXT", "07700"):
+        assert secret not in page, secret
+    view = AuditEntry.objects.filter(action="person.view").last()
+    assert view is not None and "Case 12345" in view.reason
+    record_view = AuditEntry.objects.filter(action="record.view").last()
+    assert record_view is not None and "Case 12345" in record_view.reason
+
+
+def test_partner_record_page_is_minimised(force: dict[str, Person], client_for: Clients) -> None:
+    client = client_for("partner_csc")
+    give_purpose(client)
+    page = client.get(f"/records/{rec('CRIME-DA')}/").content.decode()
+    assert "Domestic abuse incident" in page
+    assert "DA-CRIME-SUMMARY" not in page and "Assault" not in page
+    custody = client.get(f"/records/{rec('CUS-1')}/").content.decode()
+    assert "CUSTODY-OFFENCE-TEXT" not in custody and "Grounds" in custody
+
+
+def test_partner_search_shows_no_alerts_and_no_suspect_only_people(
+        force: dict[str, Person], client_for: Clients) -> None:
+    page = search(client_for("partner_education"), surname="Stone")
+    assert "/people/P-william/" in page and "Open alerts" not in page
+    assert "/people/P-derek/" not in search(client_for("partner_csc"), surname="Hale")
+
+
+def test_partners_have_no_address_briefing(force: dict[str, Person], client_for: Clients) -> None:
+    loc = Location.objects.get(postcode="LS1 1AA")
+    assert client_for("partner_csc").get(f"/addresses/{loc.pk}/").status_code == 403
+
+
+# ---- address briefing --------------------------------------------------------------------
+
+
+def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None:
+    client = client_for("response_officer")
+    found = client.post("/addresses/", {"place": "LS1 1AA"}).content.decode()
+    loc = Location.objects.get(postcode="LS1 1AA", address__startswith="1 High")
+    assert f"/addresses/{loc.pk}/" in found
+    assert AuditEntry.objects.filter(action="address.search").exists()
+    page = client.get(f"/addresses/{loc.pk}/").content.decode()
+    assert "William Stone" in page and "Karen Stone" in page and "Child" in page
+    assert "Derek Hale" in page and "Lives here" in page
+    assert "HIGH (DASH" in page                          # latest risk assessment
+    assert page.count("/records/") >= 4                  # 3 DA incidents and the plan
+    assert "Still in place" in page                      # the child protection plan
+    assert "REPEAT_MISSING" in page
+    assert AuditEntry.objects.filter(action="address.view", target=f"location:{loc.pk}").exists()
+
+
+# ---- no N+1 ------------------------------------------------------------------------------
+
+
+def _count(client: Client, url: str, method: str = "get", **data: Any) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, data)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_records(build_force: Callable[..., dict[str, Person]],
+                                               client_for: Clients) -> None:
+    build_force(extra_calls=120, extra_associates=40)
+    add_alert("P-william")
+    client = client_for("investigator")
+    loc = Location.objects.get(postcode="LS1 1AA", address__startswith="1 High")
+    counts = {
+        "person": _count(client, "/people/P-william/"),
+        "record": _count(client, f"/records/{rec('CRIME-DA')}/"),
+        "search": _count(client, "/search/", "post", surname="Stone"),
+        "address": _count(client, f"/addresses/{loc.pk}/"),
+        "associate-search": _count(client, "/search/", "post", place="LS2 2BB"),
+    }
+    assert counts["person"] <= 25, counts
+    assert counts["record"] <= 15, counts
+    assert counts["search"] <= 20, counts
+    assert counts["address"] <= 22, counts
+    assert counts["associate-search"] <= 20, counts
+
+
+def test_person_page_query_budget(build_force: Callable[..., dict[str, Person]], client_for: Clients,
+                                  django_assert_max_num_queries: Any) -> None:
+    build_force(extra_calls=200, extra_associates=60)
+    client = client_for("supervisor")
+    with django_assert_max_num_queries(25):
+        assert client.get("/people/P-william/").status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.post("/search/", {"place": "LS2 2BB"}).status_code == 200
