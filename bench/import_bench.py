@@ -30,7 +30,9 @@ def run_import(files: list[Path], url: str, data: Path) -> tuple[dict[str, objec
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run([str(VIGIL), "import", *map(str, files), "--json", "--no-assess"],
-                          env=env, capture_output=True, check=True)
+                          env=env, capture_output=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"vigil import exited {proc.returncode}: {proc.stderr.decode()[-3000:]}")
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

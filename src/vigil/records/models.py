@@ -67,7 +67,9 @@ class Record(models.Model):
     premises_type = models.CharField(max_length=32, blank=True)
     summary = models.TextField(blank=True)
     payload = models.JSONField()
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
+    # Not indexed: nothing looks records up by batch often enough to pay for it on every insert.
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records",
+                              db_index=False)
 
     class Meta:
         constraints = [
@@ -100,7 +102,9 @@ class RecordVersion(models.Model):
 class PersonMention(models.Model):
     """One person as named in one record, with the fields identity resolution compares."""
 
-    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="mentions")
+    # The (record, mention_id) constraint's index serves look-ups by record.
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="mentions",
+                               db_index=False)
     mention_id = models.CharField(max_length=100)
     role = models.CharField(max_length=32)
     occurred_at = models.DateTimeField(help_text="the record's, so a timeline needs no join")
