@@ -24,6 +24,8 @@ from vigil.web.people.summaries import (
 )
 
 MAX_LOCATIONS = 50
+_DA_FIELDS = ("pk", "record_type", "occurred_at", "summary", "da_category", "da_offence_group",
+              "da_concern_type", "da_flags", "risk_level", "risk_tool")
 
 
 def find_locations(place: str) -> list[dict[str, Any]]:
@@ -81,9 +83,7 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
                .annotate(**da_annotations(prefix=""), risk_level=KeyTextTransform("level", KeyTransform("risk_assessment", "payload")),
                          risk_tool=KeyTextTransform("tool", KeyTransform("risk_assessment", "payload")))
                .order_by("-occurred_at")
-               .values("pk", "record_type", "occurred_at", "summary", "da_category",
-                       "da_offence_group", "da_concern_type", "da_flags", "risk_level",
-                       "risk_tool"))
+               .values(*_DA_FIELDS))
     incidents = [r for r in da_rows if is_domestic_abuse(r["record_type"], **da_of(r))]
     latest_risk = next((r for r in incidents if r["risk_level"]), None)
 

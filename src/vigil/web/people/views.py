@@ -165,9 +165,10 @@ def request_review(request: HttpRequest, person_id: str) -> HttpResponse:
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     rec = get_object_or_404(Record.objects.select_related("location"), pk=pk)
     viewer = viewer_for(request.user)
-    rows = list(PersonMention.objects.filter(record=rec).order_by("pk").values(
+    rows: list[dict[str, Any]] = [dict(r) for r in PersonMention.objects.filter(
+        record=rec).order_by("pk").values(
         "pk", "mention_id", "role", "forename", "middle_names", "surname", "date_of_birth",
-        "age_estimate", "address", "postcode", "link__person__person_id"))
+        "age_estimate", "address", "postcode", "link__person__person_id")]
     for r in rows:
         r["role_label"] = r["role"].replace("_", " ")
     da = da_fields_of(rec.payload) if rec.record_type in DA_CANDIDATE_TYPES else None
