@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 from vigil.accounts.models import Role
 
@@ -76,7 +76,7 @@ def can_see_person(user: Any) -> bool:
     return C.VIEW_PERSON in caps or C.VIEW_PERSON_MINIMISED in caps
 
 
-F = TypeVar("F", bound=Callable[..., HttpResponse])
+F = TypeVar("F", bound=Callable[..., HttpResponseBase])
 
 
 def requires(*needed: Capability, any_of: bool = False) -> Callable[[F], F]:
@@ -84,7 +84,7 @@ def requires(*needed: Capability, any_of: bool = False) -> Callable[[F], F]:
 
     def decorate(view: F) -> F:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             held = capabilities(request.user)
             ok = any(c in held for c in needed) if any_of else all(c in held for c in needed)
             if not ok:
@@ -92,6 +92,7 @@ def requires(*needed: Capability, any_of: bool = False) -> Callable[[F], F]:
             return view(request, *args, **kwargs)
 
         guarded.required_capabilities = needed  # type: ignore[attr-defined]
+        guarded.required_any_of = any_of  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate

@@ -72,7 +72,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if confirmed_device(user) or second_factor_required(user):
             request.session.cycle_key()
             request.session[PENDING] = {"user": user.pk, "at": time.time(), "next": next_url,
-                                        "backend": user.backend}
+                                        "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1])}
             if confirmed_device(user):
                 return redirect("accounts:second-factor")
             return redirect("accounts:second-factor-enrol")
@@ -88,7 +88,7 @@ def _pending_user(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     if time.time() - float(pending.get("at", 0)) > settings.VIGIL_SECOND_FACTOR_SECONDS:
         del request.session[PENDING]
         return None
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
     return (user, pending) if user else None
 
 
