@@ -58,8 +58,8 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     filters = AlertFilters.from_query(request.GET)
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-    page = page_of(request, filters.ordered(matching).select_related("assigned_to"), PER_PAGE)
-    page.paginator.__dict__["count"] = totals["total"]  # counted above; no second COUNT
+    page = page_of(request, filters.ordered(matching).select_related("assigned_to"), PER_PAGE,
+                   count=totals["total"])
     for alert in page.object_list:
         _decorate(alert, now)
     codes = list(Alert.objects.filter(live_q()).values("code").annotate(n=Count("id")).order_by("code"))

@@ -21,8 +21,13 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page_of(request: HttpRequest, items: Any, per_page: int, param: str = "page") -> Page:
-    return Paginator(items, per_page).get_page(request.GET.get(param))
+def page_of(request: HttpRequest, items: Any, per_page: int, param: str = "page",
+            count: int | None = None) -> Page:
+    """One page of ``items``; pass ``count`` when it is already known, to save a COUNT query."""
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached property
+    return paginator.get_page(request.GET.get(param))
 
 
 def query_without(request: HttpRequest, *names: str) -> str:
