@@ -123,7 +123,7 @@ def scale(n: int, new: int) -> None:
         result.clusters, {k: truth[k] for k in existing["mention_key"]}
     )
     print(f"full link of {n} mentions: {full:.1f}s, peak RSS {peak_rss_mb():.0f} MB, "
-          f"{result.pairs_scored} pairs scored, {len(set(result.clusters.values()))} persons, "
+          f"{result.pairs_scored} pairs scored at p >= review_lower, {len(set(result.clusters.values()))} persons, "
           f"precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}")
 
     existing["person_id"] = existing["mention_key"].map(result.clusters)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tests.identity.conftest import mention
-from vigil.identity import IdentityModel, link
+from vigil.identity import IdentityModel, link, train
 
 HOME = {"address": "14 Alder Road, Birmingham", "postcode": "B12 9QD"}
 
@@ -128,3 +129,8 @@ def test_nickname_and_age_estimate(model: IdentityModel) -> None:
     ]
     result = link(pd.DataFrame(rows), model)
     assert result.clusters["a"] == result.clusters["b"] == result.clusters["c"]
+
+
+def test_train_refuses_too_little_data() -> None:
+    with pytest.raises(ValueError, match="too few"):
+        train(pd.DataFrame([mention("a", forename="Amy")]))

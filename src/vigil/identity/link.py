@@ -69,6 +69,7 @@ class LinkResult:
     """Pairs with ``review_lower <= p < review_upper``, strongest first."""
     refused: list[RefusedLink] = field(default_factory=list)
     pairs_scored: int = 0
+    """How many blocked pairs scored at or above ``review_lower`` (the rest are discarded)."""
 
     def members(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -350,12 +351,12 @@ class PersonIndex:
         self._con.execute(f"DROP TABLE {table}")
 
         new_keys = set(prepared["mention_key"])
-        # predict_between puts the new side on the left, but do not rely on it.
+        # Put the new mention on the left: for a dedupe model Splink orders each pair by id, so
+        # the new side may come out on either.
         swap = ~cross["mention_key_l"].isin(new_keys)
         if swap.any():
-            for left, right in (("mention_key", "mention_key"), ("record_key", "record_key"),
-                                ("pnc", "pnc"), ("nhs", "nhs")):
-                l_col, r_col = f"{left}_l", f"{right}_r"
+            for name in ("mention_key", "record_key", "pnc", "nhs"):
+                l_col, r_col = f"{name}_l", f"{name}_r"
                 cross.loc[swap, [l_col, r_col]] = cross.loc[swap, [r_col, l_col]].to_numpy()
         cross["person_id"] = self._person.reindex(cross["mention_key_r"]).to_numpy()
 

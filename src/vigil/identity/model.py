@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+logger = logging.getLogger(__name__)
+
 MODEL_FORMAT_VERSION = 1
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 
@@ -24,6 +26,9 @@ DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 # mentions a force holds, so it is fixed rather than learnt from whatever data trained the
 # model: about 1 in 100,000 fits a force-sized data set, and keeps namesakes apart.
 DEFAULT_PRIOR = 1e-5
+
+# Below this, estimates from a force's own data are noise: keep the shipped model instead.
+MIN_TRAINING_MENTIONS = 2_000
 
 # With more mentions, two random ones are less likely to be one person: about (k - 1) / N for
 # N mentions of people mentioned k times each. Linking uses min(model prior, this / N), so a
@@ -331,6 +336,11 @@ def train(
     from vigil.identity.link import quiet_connection, register_prepared
     from vigil.identity.prepare import prepare
 
+    if len(df) < MIN_TRAINING_MENTIONS:
+        raise ValueError(
+            f"{len(df)} mentions are too few to train on (at least "
+            f"{MIN_TRAINING_MENTIONS:,}); keep the default model"
+        )
     prepared = prepare(df)
     con = quiet_connection()
     register_prepared(con, "training", prepared)
@@ -351,9 +361,14 @@ def train(
     for rule in EM_BLOCKING_RULES:
         if rule.startswith("l.pnc") and prepared["pnc"].notna().sum() < 50:
             continue
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=proportion
-        )
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=proportion
+            )
+        except Exception as error:  # one pass failing must not lose the others
+            # A pass can fail on data that gives it too few pairs (e.g. no date of birth
+            # anywhere); the other passes still estimate what they can.
+            logger.warning("EM pass %r skipped: %s", rule, error)
     settings = _fill_untrained_levels(linker.misc.save_model_to_json())
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
