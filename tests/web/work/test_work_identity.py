@@ -68,7 +68,11 @@ def test_decide_same_relinks_reassesses_and_undo(as_role: Any, pair: ReviewPair,
 
     calls: list[Any] = []
     real = engine.assess
-    monkeypatch.setattr(engine, "assess", lambda now, persons=None: calls.append(now) or real(now, persons))
+    def counted(now: Any, persons: Any = None) -> Any:
+        calls.append(now)
+        return real(now, persons)
+
+    monkeypatch.setattr(engine, "assess", counted)
     client, user = as_role("mash")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("web:identity-decide", args=[pair.pk]),
