@@ -16,6 +16,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts.models import User
@@ -39,6 +41,11 @@ SEVERITY_COLOURS = {"critical": "red", "high": "orange", "medium": "yellow", "lo
 STATUS_COLOURS = {"open": "blue", "acknowledged": "purple", "closed": "grey", "resolved": "green"}
 
 
+def breakable(code: str) -> str:
+    """A rule code that may wrap after its underscores in a narrow column."""
+    return mark_safe("_<wbr>".join(escape(part) for part in code.split("_")))  # noqa: S308 (escaped)
+
+
 def is_overdue(alert: Alert, now: dt.datetime) -> bool:
     return bool(alert.due_at and alert.due_at < now and alert.status in actions.LIVE)
 
@@ -47,6 +54,7 @@ def _decorate(alert: Alert, now: dt.datetime) -> Alert:
     alert.overdue = is_overdue(alert, now)  # type: ignore[attr-defined]
     alert.severity_colour = SEVERITY_COLOURS.get(alert.severity, "grey")  # type: ignore[attr-defined]
     alert.status_colour = STATUS_COLOURS.get(alert.status, "grey")  # type: ignore[attr-defined]
+    alert.code_display = breakable(alert.code)  # type: ignore[attr-defined]
     alert.person_url = optional_url("web:person", alert.person_id) if alert.person_id else None  # type: ignore[attr-defined]
     return alert
 
@@ -219,7 +227,7 @@ def _respond(request: HttpRequest, alert: Alert, *, done: str = "",
     """After an action: htmx gets the lifecycle panel; a plain form post a page or a redirect."""
     if is_htmx(request):
         context = _lifecycle_context(request, alert, errors, values)
-        context["done"] = done
+        context.update(done=done, panel_summary=True)
         response = render(request, "web/work/_alert_lifecycle.html", context)
         response["Vary"] = "HX-Request"
         return response
