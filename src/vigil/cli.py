@@ -162,7 +162,11 @@ def cmd_link(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.identity.store import relink_all, train_force_model
 
-    model = train_force_model(actor=_actor()) if args.train else None
+    try:
+        model = train_force_model(actor=_actor()) if args.train else None
+    except ValueError as exc:
+        print(f"vigil link --train: {exc}; the model in use is unchanged", file=sys.stderr)
+        return EXIT_USAGE
     summary = relink_all(actor=_actor(), model=model)
     _reassess()
     if args.json:
@@ -189,7 +193,7 @@ def _mention_pair(args: argparse.Namespace) -> tuple[Any, Any]:
 def cmd_explain(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.identity.actions import DecisionError
-    from vigil.identity.link import explain_pair
+    from vigil.identity.linker import explain_pair
     from vigil.identity.store import mention_frame, model_in_use
 
     try:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from tests.identity.conftest import mention
 from vigil.identity import prepare
-from vigil.identity.prepare import canonical_forename
+from vigil.identity.frames import canonical_forename
 
 
 def test_derived_columns() -> None:

@@ -1,7 +1,7 @@
 """The linkage model: Splink 5 settings for police person data, thresholds, load/save, training.
 
 The comparisons are written as Splink settings dictionaries with DuckDB SQL conditions over the
-columns :func:`vigil.identity.prepare.prepare` derives, so the model file is plain JSON and the
+columns :func:`vigil.identity.frames.prepare` derives, so the model file is plain JSON and the
 exact rule of every level is visible in it.
 """
 
@@ -333,8 +333,8 @@ def train(
     """
     from splink import DuckDBAPI, Linker
 
-    from vigil.identity.link import quiet_connection, register_prepared
-    from vigil.identity.prepare import prepare
+    from vigil.identity.frames import prepare
+    from vigil.identity.linker import quiet_connection, register_prepared
 
     if len(df) < MIN_TRAINING_MENTIONS:
         raise ValueError(

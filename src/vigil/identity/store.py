@@ -73,7 +73,7 @@ def _iso_date(value: Any) -> str | None:
 
 def mention_frame(pks: Iterable[int] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """The linker's input frame for some or all mentions, and mention key -> mention pk."""
-    from vigil.identity.prepare import INPUT_COLUMNS, mention_key, record_key
+    from vigil.identity.frames import INPUT_COLUMNS, mention_key, record_key
 
     rows: list[dict[str, Any]] = []
     pk_of: dict[str, int] = {}
@@ -106,7 +106,7 @@ def mention_frame(pks: Iterable[int] | None = None) -> tuple[pd.DataFrame, dict[
 
 
 def _key_of_pk() -> dict[int, str]:
-    from vigil.identity.prepare import mention_key
+    from vigil.identity.frames import mention_key
 
     m, r = PersonMention._meta.db_table, Record._meta.db_table
     with connection.cursor() as cursor:
@@ -146,7 +146,7 @@ def person_map() -> dict[MentionKey, str]:
 
 
 def _previous_ids() -> dict[str, str]:
-    from vigil.identity.prepare import mention_key
+    from vigil.identity.frames import mention_key
 
     return {mention_key(s, i, mid): pid for s, i, mid, pid in _linked()}
 
@@ -203,7 +203,7 @@ def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
 def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
     """Link every mention afresh, keeping person ids where persons survive."""
     from vigil.identity.cluster import assign_stable_ids
-    from vigil.identity.link import link
+    from vigil.identity.linker import link
 
     model = model or model_in_use()
     frame, pk_of = mention_frame()
@@ -223,7 +223,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
 
 def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
     """Link the mentions an import added (and any never linked) to the persons held."""
-    from vigil.identity.link import link_incremental
+    from vigil.identity.linker import link_incremental
 
     unlinked = set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
     todo = set(mention_pks) | unlinked

@@ -21,7 +21,7 @@ from typing import Any
 import jellyfish
 from django.db.models import Max, Q
 
-from vigil.identity.prepare import _forename_keys, clean_name, clean_text
+from vigil.identity.frames import _forename_keys, clean_name, clean_text
 from vigil.records import normalise
 from vigil.records.models import Location, PersonMention, RecordObject
 from vigil.web.disclosure import Viewer

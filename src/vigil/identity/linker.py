@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 
 from vigil.identity.cluster import ConstrainedUnionFind, cluster_id_for
+from vigil.identity.frames import MODEL_COLUMNS, as_frame, prepare
 from vigil.identity.model import IdentityModel, Thresholds
-from vigil.identity.prepare import MODEL_COLUMNS, as_frame, prepare
 
 logger = logging.getLogger(__name__)
 
