@@ -22,6 +22,7 @@ parameter, hence the file-wide ``noqa: S608``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -30,9 +31,9 @@ from django.db import connection
 
 from vigil.identity.models import MentionLink, Person
 from vigil.records.contract import RecordBase, parse_record_json
-from vigil.records.models import PersonMention, Record, RecordLink, RecordObject
+from vigil.records.models import Location, PersonMention, Record, RecordLink, RecordObject
 from vigil.rules import MentionKey, RecordKey
-from vigil.rules.definitions import NON_ASSOCIATING_ROLES
+from vigil.rules.definitions import DWELLING, MATTER_CHILD_ROLES, NON_ASSOCIATING_ROLES
 from vigil.rules.model import unresolved_person_id
 
 _CHUNK = 900  # parameters per IN (...): under SQLite's limit
@@ -41,7 +42,14 @@ _CHUNK = 900  # parameters per IN (...): under SQLite's limit
 _DA_TYPES = frozenset({"call", "crime", "concern"})
 # Roles that may make someone an EXPLOITATION_NETWORK adult (suspect, offender; intelligence
 # subject or associate). The record type and age are not checked here: a superset is harmless.
-_NETWORK_ADULT_ROLES = frozenset({"suspect", "offender", "subject", "associate"})
+_NETWORK_ADULT_ROLES = frozenset({"suspect", "offender"})
+_INTELLIGENCE_ADULT_ROLES = frozenset({"subject", "associate"})
+# Record types that can be a sexual or exploitation matter (ALERTS.md).
+_MATTER_TYPES = frozenset({"intelligence", "crime", "investigation", "missing"})
+# An address stops linking people at its first record as other premises than a dwelling, and a
+# DA incident there exposes no one after it; mentions there later than this margin past that
+# moment can matter to no rule (the exposure rule looks to the end of the incident's day).
+_MARGIN = dt.timedelta(days=2)
 
 
 class Row(NamedTuple):
@@ -51,6 +59,7 @@ class Row(NamedTuple):
     record: int
     role: str
     location: int | None
+    at: dt.datetime
     person: int
 
 
@@ -70,7 +79,8 @@ _P = Person._meta.db_table
 _R = Record._meta.db_table
 _O = RecordObject._meta.db_table
 _K = RecordLink._meta.db_table
-_ROW = f"SELECT m.id, m.record_id, m.role, m.location_id, l.person_id FROM {_M} m "
+_LOC = Location._meta.db_table
+_ROW = f"SELECT m.id, m.record_id, m.role, m.location_id, m.occurred_at, l.person_id FROM {_M} m "
 
 
 @dataclass
@@ -81,10 +91,15 @@ class Neighbourhood:
     _by_record: dict[int, list[Row]] = field(default_factory=dict)
     _by_person: dict[int, list[Row]] = field(default_factory=dict)
     _by_place: dict[int, list[Row]] = field(default_factory=dict)
-    _place_records: dict[int, list[int]] = field(default_factory=dict)
+    _place_records: dict[int, list[tuple[int, dt.datetime]]] = field(default_factory=dict)
     _linked: dict[int, set[int]] = field(default_factory=dict)
     _sharing: dict[int, set[int]] = field(default_factory=dict)
     _record_info: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    _not_dwelling: dict[int, list[tuple[dt.datetime, int]]] = field(default_factory=dict)
+    # Records whose arrival is being assessed: an address's "not a dwelling since" is taken
+    # without them, so that associations they end are still found (a superset either way).
+    exclude: frozenset[int] = frozenset()
+    _place: dict[int, bool] = field(default_factory=dict)
 
     # --- raw look-ups ------------------------------------------------------------------------
 
@@ -96,8 +111,8 @@ class Neighbourhood:
 
     @staticmethod
     def _row(raw: tuple[Any, ...]) -> Row:
-        pk, record, role, location, person = raw
-        return Row(pk, record, role, location, person if person is not None else -pk)
+        pk, record, role, location, at, person = raw
+        return Row(pk, record, role, location, at, person if person is not None else -pk)
 
     def rows_on(self, records: Iterable[int]) -> list[Row]:
         """Every mention on the records."""
@@ -146,15 +161,57 @@ class Neighbourhood:
         return [row for p in set(places) for row in self._by_place[p]]
 
     def records_at(self, places: Iterable[int]) -> set[int]:
-        """Records whose own location is one of these places."""
+        """Records located at these places that rules read about the place: the possible DA
+        incidents while it was still a private dwelling, and the first record showing it is not
+        one (when it stopped linking people)."""
         wanted = [p for p in set(places) if p not in self._place_records]
         for chunk in _chunks(wanted):
             for p in chunk:
                 self._place_records[p] = []
-            sql = f"SELECT id, location_id FROM {_R} WHERE location_id IN ({_marks(chunk)})"
-            for record, place in self._rows(sql, chunk):
-                self._place_records[place].append(record)
-        return {r for p in set(places) for r in self._place_records[p]}
+            types = ", ".join(f"'{t}'" for t in sorted(_DA_TYPES))
+            sql = (f"SELECT id, location_id, occurred_at FROM {_R} WHERE location_id IN "
+                   f"({_marks(chunk)}) AND record_type IN ({types})")
+            for record, place, at in self._rows(sql, chunk):
+                self._place_records[place].append((record, at))
+        found: set[int] = set()
+        for place in set(places):
+            since = self.since(place)
+            found |= {r for r, at in self._place_records[place] if since is None or at < since + _MARGIN}
+            found |= {r for _, r in self._not_dwelling[place][:1]}
+        return found
+
+    def since(self, place: int) -> dt.datetime | None:
+        """When a record (other than the excluded) first showed the place is not a dwelling."""
+        if place not in self._not_dwelling:
+            self.not_dwelling([place])
+        for at, record in self._not_dwelling[place]:
+            if record not in self.exclude:
+                return at
+        return None
+
+    def not_dwelling(self, places: Iterable[int]) -> None:
+        wanted = [p for p in set(places) if p not in self._not_dwelling]
+        for chunk in _chunks(wanted):
+            for p in chunk:
+                self._not_dwelling[p] = []
+            sql = (f"SELECT location_id, occurred_at, id FROM {_R} WHERE location_id IN "
+                   f"({_marks(chunk)}) AND premises_type NOT IN ('', '{DWELLING}')")
+            for place, at, record in self._rows(sql, chunk):
+                self._not_dwelling[place].append((at, record))
+        for p in wanted:
+            self._not_dwelling[p].sort()
+
+    def residents(self, places: Iterable[int]) -> set[int]:
+        """People recorded as living at these places while they could link or be exposed."""
+        places = set(places)
+        self.not_dwelling(places)
+        found = set()
+        for row in self.rows_at(places):
+            assert row.location is not None
+            since = self.since(row.location)
+            if since is None or row.at < since + _MARGIN:
+                found.add(row.person)
+        return found
 
     def info(self, records: Iterable[int]) -> dict[int, tuple[str, int | None]]:
         """Record -> (record type, location)."""
@@ -217,7 +274,20 @@ class Neighbourhood:
 
     def places_of(self, persons: Iterable[int]) -> set[int]:
         """Every address any of the persons was ever recorded at."""
-        return {row.location for row in self.rows_of(persons) if row.location is not None}
+        return self.places({row.location for row in self.rows_of(persons) if row.location is not None})
+
+    def places(self, locations: Iterable[int]) -> set[int]:
+        """The locations that are addresses to the rules: a postcode and a first line (the
+        store also keeps locations with only one of them, which match nothing in the rules)."""
+        wanted = [p for p in set(locations) if p not in self._place]
+        for chunk in _chunks(wanted):
+            for p in chunk:
+                self._place[p] = False
+            sql = (f"SELECT id FROM {_LOC} WHERE id IN ({_marks(chunk)}) "
+                   f"AND key NOT LIKE '|%%' AND key NOT LIKE '%%|'")
+            for (place,) in self._rows(sql, chunk):
+                self._place[place] = True
+        return {p for p in set(locations) if self._place[p]}
 
     def candidates(self, persons: Iterable[int]) -> set[int]:
         """A superset of everyone associated with, or named on a record with, the persons:
@@ -226,7 +296,7 @@ class Neighbourhood:
         people = set(persons)
         records = self.timeline(people)
         found = self.persons_on(records | self.sharing_objects(records))
-        found |= {row.person for row in self.rows_at(self.places_of(people))}
+        found |= self.residents(self.places_of(people))
         return found
 
     def neighbours(self, persons: Iterable[int]) -> set[int]:
@@ -235,8 +305,40 @@ class Neighbourhood:
         own = {row.record for row in self.rows_of(people) if row.role not in NON_ASSOCIATING_ROLES}
         found = self.persons_on(own, associating=True)
         found |= self.persons_on(self.sharing_objects(own), associating=True)
-        found |= {row.person for row in self.rows_at(self.places_of(people))}
+        found |= self.residents(self.places_of(people))
         return found
+
+    def matter_candidates(self, persons: Iterable[int]) -> set[int]:
+        """Those ever named in a role that can make a child part of a sexual or exploitation
+        matter, on a record of a type that can be one."""
+        rows = [r for r in self.rows_of(persons) if r.role in MATTER_CHILD_ROLES]
+        info = self.info(r.record for r in rows)
+        return {r.person for r in rows if info.get(r.record, ("", None))[0] in _MATTER_TYPES}
+
+    def network_adult_candidates(self, persons: Iterable[int]) -> set[int]:
+        """Those ever named as suspect or offender, or as subject or associate of intelligence."""
+        rows = self.rows_of(persons)
+        info = self.info(r.record for r in rows if r.role in _INTELLIGENCE_ADULT_ROLES)
+        return {r.person for r in rows if r.role in _NETWORK_ADULT_ROLES or (
+            r.role in _INTELLIGENCE_ADULT_ROLES and info.get(r.record, ("", None))[0] == "intelligence")}
+
+    def offender_candidates(self, persons: Iterable[int]) -> set[int]:
+        """Those named as offender or subject of an rso record (registered sex offenders)."""
+        rows = [r for r in self.rows_of(persons) if r.role in ("offender", "subject")]
+        info = self.info(r.record for r in rows)
+        return {r.person for r in rows if info.get(r.record, ("", None))[0] == "rso"}
+
+    def association_readers(self, persons: Iterable[int]) -> set[int]:
+        """Those whose findings can read an associate's facts: ever a missing person, suspect,
+        offender or detainee (MISSING_EXPLOITATION_RISK, CHILD_SUSPECT_EXPLOITED), a possible
+        child in a sexual or exploitation matter or network adult (EXPLOITATION_NETWORK), or a
+        registered sex offender (RSO_CHILD_CONTACT)."""
+        people = set(persons)
+        found = {r.person for r in self.rows_of(people)
+                 if r.role in ("missing_person", "suspect", "offender", "detainee")}
+        rest = people - found
+        return (found | self.matter_candidates(rest) | self.network_adult_candidates(rest)
+                | self.offender_candidates(rest))
 
     def exposed_to_victims_incidents(self, persons: Iterable[int]) -> set[int]:
         """Everyone named on, or recorded at the place of, a possible DA incident in which one
@@ -244,26 +346,35 @@ class Neighbourhood:
         victim_records = {row.record for row in self.rows_of(persons) if row.role == "victim"}
         info = self.info(victim_records)
         incidents = self.link_closure(r for r, (kind, _) in info.items() if kind in _DA_TYPES)
-        places = {place for _, place in self.info(incidents).values() if place is not None}
-        return self.persons_on(incidents) | {row.person for row in self.rows_at(places)}
+        places = self.places(place for _, place in self.info(incidents).values() if place is not None)
+        return self.persons_on(incidents) | self.residents(places)
 
     # --- the two sets -------------------------------------------------------------------------
 
     def affected(self, touched: Iterable[int]) -> set[int]:
         """Everyone whose findings a change to the ``touched`` records may change."""
         touched = set(touched)
+        self.exclude = frozenset(touched)
         named = self.persons_on(touched)
         incident = self.link_closure(touched)
         places = {place for _, place in self.info(incident).values() if place is not None}
         places |= {row.location for row in self.rows_on(incident) if row.location is not None}
-        places |= self.places_of(named)
-        at_places = {row.person for row in self.rows_at(places)}
+        places = self.places(places) | self.places_of(named)
+        at_places = self.residents(places)
         sharing = self.persons_on(self.sharing_objects(touched))
         # People whose own facts changed, or who are at either end of an association that
-        # appeared, changed or disappeared: their network, two hops out.
+        # appeared, changed or disappeared (the seeds). One hop out, those whose findings read
+        # their associates' facts: signals (a missing child, a child suspect), a sex offender's
+        # contacts, network adults and the children in networks. Two hops out, through a
+        # network adult, the other children of that network.
         seeds = named | at_places | sharing
-        first = self.neighbours(seeds) - seeds
-        second = self.neighbours(first) - seeds - first
+        around = self.neighbours(seeds) - seeds
+        first = self.association_readers(around)
+        offenders = self.offender_candidates(seeds)
+        if offenders:
+            first |= self.neighbours(offenders) - seeds
+        adults = self.network_adult_candidates(seeds | first)
+        second = self.matter_candidates(self.neighbours(adults)) if adults else set()
         affected = seeds | first | second
         # Facts that reach no further: incidents (exposure), co-naming (sex-offender contact,
         # suspects at a child's address), a victim's other incidents (MARAC).
@@ -284,18 +395,30 @@ class Neighbourhood:
         # MARACs decide MARAC_CRITERIA_MET_NOT_REFERRED for the children exposed.
         victims = {row.person for row in self.rows_on(records) if row.role == "victim"}
         records |= self.link_closure(self.timeline(victims))
-        around = self.candidates(scope)
+        # Everyone named with them (their ages decide which records name a child; a suspect's
+        # address, an offender's registration). For those whose findings read associations,
+        # everyone who may be associated with them, whose timelines decide the association and
+        # what it brings; for the others, only the registered sex offenders among those.
+        readers = self.association_readers(scope)
+        around = self.persons_on(own) | self.candidates(readers)
+        others = scope - readers
+        if others:
+            around |= self.offender_candidates(self.candidates(others))
         records |= self.timeline(around)
         records |= self.sharing_objects(own)
-        # Network adults among the neighbours: their own associations decide a child's
-        # EXPLOITATION_NETWORK finding, so their neighbourhood comes too.
-        adults = {row.person for row in self.rows_of(around - scope)
-                  if row.role in _NETWORK_ADULT_ROLES}
-        if adults:
-            adult_records = self.timeline(adults)
-            records |= self.records_at(self.places_of(adults))
-            records |= self.sharing_objects(adult_records)
-            records |= self.timeline(self.candidates(adults))
+        # A child's EXPLOITATION_NETWORK finding counts each adult's other children: for the
+        # possible network adults around possible matter children, their associations with
+        # other possible matter children (both timelines, and whether the address was a
+        # dwelling) come too.
+        children = self.matter_candidates(scope)
+        if children:
+            adults = self.network_adult_candidates(self.candidates(children) - scope)
+            if adults:
+                places = self.places_of(adults)
+                self.not_dwelling(places)
+                records |= {r for p in places for _, r in self._not_dwelling[p][:1]}
+                records |= self.timeline(adults)
+                records |= self.timeline(self.matter_candidates(self.candidates(adults)))
         return records
 
     # --- loading --------------------------------------------------------------------------------

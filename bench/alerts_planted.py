@@ -1,0 +1,135 @@
+"""Planted alerts of a synthetic force: recall per code, and what fires beyond the planted ones.
+
+    .venv/bin/python bench/alerts_planted.py --people 10000 [--seed 1]
+        [--database postgresql://postgres@127.0.0.1:5432/postgres]   (default: a scratch SQLite)
+
+Generates a force (`vigil.synth`), imports it, links it, assesses it at the truth's as_of and
+prints, per code: planted expectations, how many were found (recall), how many alerts fired in
+all and how many of those no planted expectation accounts for (for a reviewer to judge noise:
+the synthetic force's background is random, so some of these are real situations it made by
+chance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database", help="a PostgreSQL server URL (a scratch database is made)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vigil-planted-") as tmp:
+        work = Path(tmp)
+        os.environ["VIGIL_DATA_DIR"] = str(work / "data")
+        scratch = None
+        if args.database:
+            import psycopg
+
+            scratch = f"vigil_planted_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(args.database, autocommit=True) as con:
+                con.execute(f'CREATE DATABASE "{scratch}"')
+            os.environ["VIGIL_DATABASE_URL"] = args.database.rsplit("/", 1)[0] + "/" + scratch
+        try:
+            return run(args, work)
+        finally:
+            if scratch and args.database:
+                from django.db import connections
+
+                connections.close_all()
+                import psycopg
+
+                with psycopg.connect(args.database, autocommit=True) as con:
+                    con.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+
+
+def run(args: argparse.Namespace, work: Path) -> int:
+    import datetime as dt
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from vigil.alerts.engine import assess
+    from vigil.identity.store import relink_all
+    from vigil.records.importer import import_files
+    from vigil.synth.generate import generate
+
+    force = work / "force"
+    started = time.perf_counter()
+    summary = generate(force, people=args.people, seed=args.seed)
+    print(f"generated {args.people:,} people, {summary['records']:,} records in "
+          f"{time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    import_files(sorted((force / "records").glob("*.ndjson")), started_by="bench")
+    print(f"imported in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    linked = relink_all(actor="bench")
+    print(f"linked {linked.mentions:,} mentions into {linked.persons:,} persons in "
+          f"{time.perf_counter() - started:.1f} s")
+    as_of = dt.datetime.fromisoformat(summary["as_of"])
+    started = time.perf_counter()
+    findings, _ = assess(as_of)
+    print(f"assessed at {as_of.isoformat()} in {time.perf_counter() - started:.1f} s: "
+          f"{len(findings):,} alerts\n")
+
+    truth = [orjson.loads(line) for line in (force / "truth" / "alerts.ndjson").read_bytes().splitlines()
+             if line.strip()]
+    # Each finding by the subjects an expectation can name: a mention of the person, or a record.
+    by_mention: dict[tuple[str, tuple[str, str, str]], int] = {}
+    by_record: dict[tuple[str, tuple[str, str]], int] = {}
+    for index, finding in enumerate(findings):
+        if finding.subject_kind == "record" and finding.record is not None:
+            by_record[(finding.code, tuple(finding.record))] = index  # type: ignore[index]
+        for mention in finding.mentions:
+            by_mention[(finding.code, tuple(mention))] = index  # type: ignore[index]
+    planted: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    explained: set[int] = set()
+    missed: list[dict[str, object]] = []
+    for expectation in truth:
+        code = expectation["code"]
+        planted[code] += 1
+        if "record" in expectation:
+            hit = by_record.get((code, tuple(expectation["record"])))
+        else:
+            hit = by_mention.get((code, tuple(expectation["mention"])))
+        if hit is None:
+            missed.append(expectation)
+        else:
+            found[code] += 1
+            explained.add(hit)
+    fired = Counter(f.code for f in findings)
+    beyond = Counter(f.code for i, f in enumerate(findings) if i not in explained)
+    print(f"{'code':34} {'planted':>8} {'found':>6} {'recall':>7} {'alerts':>7} {'beyond':>7}")
+    for code in sorted(set(planted) | set(fired)):
+        recall = f"{found[code] / planted[code]:.0%}" if planted[code] else "-"
+        print(f"{code:34} {planted[code]:>8} {found[code]:>6} {recall:>7} {fired[code]:>7} "
+              f"{beyond[code]:>7}")
+    total = sum(planted.values())
+    print(f"{'all':34} {total:>8} {sum(found.values()):>6} "
+          f"{sum(found.values()) / max(total, 1):>7.0%} {len(findings):>7} {sum(beyond.values()):>7}")
+    for expectation in missed[:20]:
+        print("missed:", orjson.dumps(expectation).decode(), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    raise SystemExit(main())

@@ -1,0 +1,207 @@
+"""Full assessment and one-record imports on a synthetic force held in PostgreSQL.
+
+    .venv/bin/python bench/assess_bench.py --people 100000
+        [--database postgresql://postgres@127.0.0.1:5432/vigil_bench]  (built if empty)
+        [--imports 20] [--cli-imports 3]
+
+Prints: building the store (synth, import, link) when the database is empty; the full
+assessment (`vigil assess`'s work: load and parse every record, build the casebook, evaluate,
+store the alerts) with build and evaluate seconds and peak RSS; then single-record imports,
+each a new record made from one of the force's own (new source id, a day before as_of):
+in-process (import + link_new + incremental assess, each timed) and through the `vigil import`
+command (process start-up included). Other processes share this machine's cores: read the
+figures with the load average printed alongside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+VIGIL = ROOT / ".venv" / "bin" / "vigil"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def figures(name: str, values: list[float]) -> str:
+    return (f"{name}: p50 {statistics.median(values):.2f} s, p95 {p95(values):.2f} s, "
+            f"max {max(values):.2f} s (n={len(values)})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/vigil_bench")
+    parser.add_argument("--force", type=Path, help="the synthetic force folder (made if absent)")
+    parser.add_argument("--imports", type=int, default=20)
+    parser.add_argument("--cli-imports", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="vigil-assess-"))
+    force = args.force or work / "force"
+    env = dict(os.environ, VIGIL_DATABASE_URL=args.database,
+               VIGIL_DATA_DIR=os.environ.get("VIGIL_DATA_DIR", str(work / "data")))
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from vigil.records.models import Record
+
+    if not (force / "truth" / "summary.json").exists():
+        started = time.perf_counter()
+        subprocess.run([str(VIGIL), "synth", "--people", str(args.people), "--seed", str(args.seed),
+                        "--out", str(force)], check=True, env=env, capture_output=True)
+        print(f"synth: {time.perf_counter() - started:.1f} s")
+    if not Record.objects.exists():
+        files = sorted(map(str, (force / "records").glob("*.ndjson")))
+        for step, command in (("import", ["import", *files, "--no-assess", "--json"]),
+                              ("link", ["link"])):
+            started = time.perf_counter()
+            subprocess.run([str(VIGIL), *command], check=True, env=env, capture_output=True)
+            print(f"{step}: {time.perf_counter() - started:.1f} s")
+    summary = orjson.loads((force / "truth" / "summary.json").read_bytes())
+    full_assessment(summary)
+    one_record_imports(args, force, work, env, summary)
+    print(f"load average {os.getloadavg()[0]:.2f}; peak RSS of this process {rss_mb():,.0f} MB")
+    return 0
+
+
+def full_assessment(summary: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from vigil.alerts.actions import sync_findings
+    from vigil.alerts.engine import current_policy, load_records
+    from vigil.identity.store import person_map
+    from vigil.rules import Casebook, evaluate
+
+    as_of = dt.datetime.fromisoformat(summary["as_of"])
+    started = time.perf_counter()
+    records = load_records()
+    identity = person_map()
+    loaded = time.perf_counter()
+    casebook = Casebook(records, identity)
+    built = time.perf_counter()
+    findings = evaluate(casebook, current_policy(), as_of)
+    evaluated = time.perf_counter()
+    outcome = sync_findings(findings, as_of)
+    stored = time.perf_counter()
+    print(f"full assess of {len(records):,} records at {as_of.isoformat()}: "
+          f"load+parse {loaded - started:.1f} s, build {built - loaded:.1f} s, "
+          f"evaluate {evaluated - built:.1f} s, store {stored - evaluated:.1f} s "
+          f"(raised {outcome.raised:,}, unchanged {outcome.unchanged:,}), "
+          f"total {stored - started:.1f} s; {len(findings):,} alerts; peak RSS {rss_mb():,.0f} MB")
+    del casebook, records, identity
+
+
+def _new_records(force: Path, count: int, summary: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    kinds = {"call", "crime", "concern", "missing", "intelligence", "referral"}
+    pool: list[dict[str, Any]] = []
+    for path in sorted((force / "records").glob("*.ndjson")):
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle):
+                if number % 50 == 0 and line.strip():
+                    record = orjson.loads(line)
+                    if record["record_type"] in kinds and record.get("people"):
+                        pool.append(record)
+    rng = random.Random(seed)
+    chosen = rng.sample(pool, count)
+    when = (dt.datetime.fromisoformat(summary["as_of"]) - dt.timedelta(days=1)).isoformat()
+    made = []
+    for index, record in enumerate(chosen):
+        record = dict(record, source_id=f"BENCH-{seed}-{index}-{record['source_id']}",
+                      occurred_at=when)
+        for name in ("grade_history",):
+            if record.get(name):
+                record[name] = [dict(g, at=when) for g in record[name][:1]]
+        made.append(record)
+    return made
+
+
+def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: dict[str, str],
+                       summary: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from vigil.alerts.engine import assess_touched
+    from vigil.identity.store import link_new
+    from vigil.records.importer import import_files
+    from vigil.records.models import PersonMention
+
+    as_of = dt.datetime.fromisoformat(summary["as_of"])
+    made = _new_records(force, args.imports + args.cli_imports, summary, seed=int(time.time()))
+    totals, steps = [], {"import": [], "link": [], "assess": [], "neighbourhood": [], "load": [],
+                         "evaluate": []}
+    sizes = []
+    for index, record in enumerate(made[: args.imports]):
+        path = work / f"one-{index}.ndjson"
+        path.write_bytes(orjson.dumps(record) + b"\n")
+        started = time.perf_counter()
+        imported = import_files([path], started_by="bench")
+        after_import = time.perf_counter()
+        touched = PersonMention.objects.filter(record_id__in=imported.touched_record_ids)
+        link = link_new(touched.values_list("pk", flat=True), actor="bench")
+        after_link = time.perf_counter()
+        outcome = assess_touched(imported.touched_record_ids, as_of)
+        done = time.perf_counter()
+        assert link.mode == "incremental", link.mode
+        totals.append(done - started)
+        steps["import"].append(after_import - started)
+        steps["link"].append(after_link - after_import)
+        steps["assess"].append(done - after_link)
+        for name in ("neighbourhood", "load", "evaluate"):
+            steps[name].append(outcome.seconds[name])
+        sizes.append((outcome.affected, outcome.records))
+    print(f"\none-record imports in process ({record_kinds(made[: args.imports])}):")
+    print("  " + figures("import + link + incremental assess", totals))
+    for name, values in steps.items():
+        print("    " + figures(name, values))
+    affected = sorted(a for a, _ in sizes)
+    records = sorted(r for _, r in sizes)
+    print(f"    affected people: median {statistics.median(affected):.0f}, max {max(affected)}; "
+          f"records loaded: median {statistics.median(records):.0f}, max {max(records)}")
+    wall = []
+    for index, record in enumerate(made[args.imports :]):
+        path = work / f"cli-{index}.ndjson"
+        path.write_bytes(orjson.dumps(record) + b"\n")
+        started = time.perf_counter()
+        subprocess.run([str(VIGIL), "import", str(path), "--json"], check=True, env=env,
+                       capture_output=True)
+        wall.append(time.perf_counter() - started)
+    if wall:
+        print("  " + figures("`vigil import` one record (process start-up included, as_of now)", wall))
+
+
+def record_kinds(records: list[dict[str, Any]]) -> str:
+    from collections import Counter
+
+    return ", ".join(f"{n} {k}" for k, n in sorted(Counter(r["record_type"] for r in records).items()))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    raise SystemExit(main())
