@@ -13,9 +13,7 @@ pytestmark = pytest.mark.browser
 
 
 def _search_button(page: Any) -> Any:
-    # .first: while the htmx search nests a whole page in #results (see the xfail test below)
-    # there are two.
-    return page.get_by_role("button", name="Search").first
+    return page.get_by_role("button", name="Search")
 
 
 def _results_table(page: Any) -> Any:
@@ -203,10 +201,6 @@ def test_partner_sees_only_its_agreement(new_page: Any, server: Server) -> None:
     assert response.status == 403
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the people search view reads request.htmx, but django-htmx's HtmxMiddleware is not in "
-    "MIDDLEWARE, so an htmx search gets the whole page (header, form, footer, duplicate ids) "
-    "swapped into #results; remove this mark when it is fixed"))
 def test_htmx_search_swaps_in_only_the_results(new_page: Any, server: Server) -> None:
     s = server.scenario
     page = new_page()
