@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import random
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ import pytest
 from tests.conftest import write_ndjson
 from vigil.alerts.engine import assess, assess_touched
 from vigil.alerts.models import Alert
+from vigil.alerts.neighbourhood import Neighbourhood
+from vigil.identity.models import Person
 from vigil.identity.store import link_new, relink_all
-from vigil.records.importer import import_files
 from vigil.records.contract import parse_record_json
-from vigil.records.models import PersonMention
+from vigil.records.importer import import_files
+from vigil.records.models import PersonMention, Record
 from vigil.rules import Casebook, MentionKey, RecordKey, evaluate
 from vigil.synth.generate import generate
 
@@ -103,11 +106,41 @@ def test_incremental_import_equals_full_assessment_on_a_synthetic_force(tmp_path
         outcome = import_one(write_ndjson(tmp_path / f"one-{number}.ndjson", [record]), as_of)
         assert outcome.affected >= 1
         incremental = snapshot()
-        _, full = assess(as_of)
+        full_findings, full = assess(as_of)
         # The full assessment finds nothing left to change: every stored alert already agrees.
         assert (full.raised, full.reopened, full.resolved, full.updated) == (0, 0, 0, 0), record
         assert snapshot() == incremental
     assert snapshot() != before  # the held-out records did change something
+    # Re-assessing around records that did not change changes nothing: each affected person's
+    # findings from the partial casebook are exactly what the full one gave. Start from a record
+    # naming the subject of each alert that rests on records not naming them (the support must
+    # reach those), and from some records at random.
+    starts = []
+    for alert in Alert.objects.filter(code__in=REACHING, subject_kind="person").order_by("alert_id"):
+        system, source_id, _ = alert.mentions[0]
+        starts.append([Record.objects.get(source_system=system, source_id=source_id).pk])
+    ids = sorted(Record.objects.values_list("pk", flat=True))
+    starts += [random.Random(n).sample(ids, 3) for n in range(10)]
+    for touched in starts:
+        outcome = assess_touched(touched, as_of)
+        assert (outcome.sync.raised, outcome.sync.reopened, outcome.sync.resolved,
+                outcome.sync.updated) == (0, 0, 0, 0), touched
+    assert len(starts) > 30
+    assert snapshot() == incremental
+    # The support of one person alone gives that person exactly the full evaluation's findings.
+    full_by_person: dict[str, set[bytes]] = {}
+    for finding in full_findings:
+        if finding.person_id is not None:
+            full_by_person.setdefault(finding.person_id, set()).add(orjson.dumps(finding.as_json()))
+    reaching = sorted({f.person_id for f in full_findings if f.code in REACHING and f.person_id})
+    people = dict(Person.objects.values_list("person_id", "pk"))
+    chosen = reaching + random.Random(5).sample(sorted(people), 40)
+    for person in chosen:
+        hood = Neighbourhood()
+        records, identity = hood.load(hood.support({people[person]}))
+        alone = evaluate(Casebook(records, identity), None, as_of, persons=[person])
+        mine = {orjson.dumps(f.as_json()) for f in alone if f.person_id == person}
+        assert mine == full_by_person.get(person, set()), person
 
 
 # --- focused cases ---------------------------------------------------------------------------
