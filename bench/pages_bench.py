@@ -86,6 +86,7 @@ class Page:
     role: str
     requests: Callable[[], Iterator[tuple[str, str, dict[str, Any]]]]  # (method, path, data)
     setup: Callable[[Any], None] | None = None  # e.g. a partner's purpose, before timing
+    expect: bytes = b""  # text every answer must hold (a purpose page is a 200 too)
     times_ms: list[float] = field(default_factory=list)
     queries: int | None = None
     bad: list[str] = field(default_factory=list)
@@ -157,11 +158,13 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
              posts("/search/", [{"surname": s} for _, s in names])),
         Page("search: postcode (POST)", "response_officer",
              posts("/search/", [{"place": p} for p in postcodes])),
-        Page("person (half busiest)", "investigator", gets([f"/people/{p}/" for p in person_ids])),
+        Page("person (half busiest)", "investigator", gets([f"/people/{p}/" for p in person_ids]),
+             expect=b'id="chronology"'),
         Page("person, filtered chronology", "investigator",
              gets([f"/people/{p}/?type=call" for p in person_ids])),
         Page("person (partner, education)", "partner_education",
-             gets([f"/people/{p}/" for p in partner_people]), setup=give_purposes),
+             gets([f"/people/{p}/" for p in partner_people]), setup=give_purposes,
+             expect=b"Shared under the Education agreement"),
         Page("search: name (partner, education)", "partner_education",
              posts("/search/", name_forms)),
         Page("record", "investigator", gets([f"/records/{r}/" for r in records])),
@@ -215,6 +218,8 @@ def run(pages: list[Page], requests: int) -> None:
             elapsed = (time.perf_counter() - started) * 1000
             if response.status_code != 200:
                 page.bad.append(f"{method.upper()} {path} -> {response.status_code}")
+            elif page.expect and page.expect not in response.content:
+                page.bad.append(f"{method.upper()} {path}: no {page.expect.decode()!r}")
             if i:  # the first is a warm-up
                 page.times_ms.append(elapsed)
         p50, p95 = percentiles(page.times_ms)
