@@ -6,6 +6,7 @@ offers (a few per kind of page), so pages added by anyone are checked as soon as
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import subprocess
@@ -17,7 +18,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from vigil.accounts.models import Role
 from vigil.records.models import PersonMention
@@ -40,6 +41,9 @@ INLINE = [
     (re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I), "an inline event handler"),
     (re.compile(r"""(?:href|src|action)\s*=\s*["']\s*javascript:""", re.I), "a javascript: URL"),
 ]
+GET_FORM = re.compile(r"<form(?![^>]*method=[\"']post)[^>]*>(.*?)</form>", re.I | re.S)
+PERSONAL_FIELDS = re.compile(
+    r"""name=["'](?:q|name|forename|surname|dob[a-z_]*|date_of_birth|postcode|place|phone|address)["']""")
 PER_KIND = 4      # pages crawled per URL pattern
 MAX_PAGES = 120   # per role
 
@@ -69,7 +73,11 @@ def check_headers(url: str, response: object) -> list[str]:
 
 
 def check_inline(url: str, text: str) -> list[str]:
-    return [f"{url}: {what}" for pattern, what in INLINE if pattern.search(text)]
+    problems = [f"{url}: {what}" for pattern, what in INLINE if pattern.search(text)]
+    for form in GET_FORM.findall(text):
+        if PERSONAL_FIELDS.search(form):
+            problems.append(f"{url}: a GET form asks for personal data (it would go in the URL)")
+    return problems
 
 
 def personal_values() -> set[str]:
@@ -98,10 +106,28 @@ def personal_data_in(url: str, values: set[str]) -> set[str]:
     return {v for v in values if v in words or (any(c.isdigit() for c in v) and v in squashed)}
 
 
+def _searched(client: Client) -> list[str]:
+    """Links from searching (POST) by the commonest surnames and postcodes of the force."""
+    links: list[str] = []
+    surnames = Counter(PersonMention.objects.values_list("surname", flat=True)).most_common(3)
+    postcodes = Counter(PersonMention.objects.exclude(postcode="").values_list(
+        "postcode", flat=True)).most_common(2)
+    for name, data in [("web:search", {"surname": s}) for s, _ in surnames] + \
+                      [("web:address-search", {"place": p}) for p, _ in postcodes]:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        response = client.post(url, data)
+        if response.status_code == 200:
+            links += [html.unescape(x) for x in LINK.findall(response.content.decode())]
+    return links
+
+
 def crawl(client: Client, starts: list[str]) -> dict[str, object]:
     seen: dict[str, object] = {}
     per_kind: Counter[str] = Counter()
-    queue = list(starts)
+    queue = list(starts) + [x for x in _searched(client) if x.startswith("/") and not x.startswith("/static/")]
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
         if url in seen:
@@ -154,6 +180,14 @@ def test_every_page_is_safe(role: str, small_force: object,
             problems.append(f"personal data {sorted(found)} in the URL {link}")
     print(f"{role}: crawled {len(pages)} pages, checked {len(all_links)} URLs")
     assert len(pages) >= 3
+    kinds = set()
+    for url in pages:
+        with contextlib.suppress(Resolver404):
+            kinds.add(resolve(urlsplit(url).path).view_name)
+    if role == Role.SUPERVISOR:
+        built = {r.name for r in walk()}
+        missing = {"web:person", "web:record", "web:address", "web:alert"} & built - kinds
+        assert not missing, f"the crawl never reached {missing}: follow more links"
     assert not problems, "\n  ".join([f"{len(problems)} problems:", *problems])
 
 
