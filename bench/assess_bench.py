@@ -154,7 +154,8 @@ def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: d
 
     as_of = dt.datetime.fromisoformat(summary["as_of"])
     made = _new_records(force, args.imports + args.cli_imports, summary, seed=int(time.time()))
-    totals, steps = [], {"import": [], "link": [], "assess": [], "neighbourhood": [], "load": [],
+    totals: list[float] = []
+    steps: dict[str, list[float]] = {"import": [], "link": [], "assess": [], "neighbourhood": [], "load": [],
                          "evaluate": []}
     sizes = []
     for index, record in enumerate(made[: args.imports]):

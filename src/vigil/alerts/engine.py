@@ -17,7 +17,7 @@ from django.db import connection
 
 from vigil.alerts.actions import SyncOutcome, alert_id_for, subject_key, sync_findings
 from vigil.alerts.models import Alert
-from vigil.alerts.neighbourhood import Neighbourhood
+from vigil.alerts.neighbourhood import Neighbourhood, ensure_statistics
 from vigil.identity.store import person_map
 from vigil.records.contract import RecordBase, parse_record_json
 from vigil.records.models import Record
@@ -141,6 +141,7 @@ def assess_touched(record_ids: Iterable[int], as_of: dt.datetime) -> Incremental
     """
     started = time.perf_counter()
     outcome = IncrementalOutcome()
+    ensure_statistics()
     hood = Neighbourhood()
     affected = hood.affected(record_ids)
     outcome.affected = len(affected)
