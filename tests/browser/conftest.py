@@ -120,8 +120,10 @@ def _locked(path: Path) -> Iterator[None]:
 def _vigil_env(data: Path) -> dict[str, str]:
     env = dict(os.environ, VIGIL_DATA_DIR=str(data),
                VIGIL_DATABASE_URL=f"sqlite:///{data / 'vigil.sqlite3'}")
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("VIGIL_DEBUG", None)
+    # Settings that would change what a plain-HTTP sign-in on 127.0.0.1 needs are not inherited.
+    for name in ("DJANGO_SETTINGS_MODULE", "VIGIL_DEBUG", "VIGIL_HTTPS",
+                 "VIGIL_TOTP_REQUIRED_ROLES", "VIGIL_ALLOWED_HOSTS", "VIGIL_PROXY_COUNT"):
+        env.pop(name, None)
     return env
 
 
