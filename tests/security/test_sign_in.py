@@ -254,3 +254,13 @@ def test_session_cookie_settings() -> None:
     assert settings.SESSION_COOKIE_HTTPONLY
     assert settings.SESSION_COOKIE_AGE <= 1800
     assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+@override_settings(VIGIL_TOTP_REQUIRED_ROLES=frozenset({Role.AUDITOR}))
+def test_session_without_second_factor_ends_when_role_needs_one(
+        signed_in: Callable[[str], Client]) -> None:
+    client = signed_in(Role.AUDITOR)  # signed in with no code, as before the setting
+    response = client.get(reverse("accounts:account"))
+    assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
+    out = AuditEntry.objects.filter(action="sign-out").last()
+    assert out is not None and out.detail["reason"] == "second factor required"

@@ -47,8 +47,14 @@ class SignInRequiredMiddleware:
         if request.user.is_authenticated:
             started = request.session.get(SIGNED_IN_AT)
             limit = settings.VIGIL_SESSION_ABSOLUTE_SECONDS
+            reason = ""
             if not isinstance(started, int | float) or time.time() - started > limit:
-                request.vigil_sign_out_reason = "session limit reached"  # type: ignore[attr-defined]
+                reason = "session limit reached"
+            elif (getattr(request.user, "role", "") in settings.VIGIL_TOTP_REQUIRED_ROLES
+                  and not request.user.is_verified()):  # type: ignore[attr-defined]
+                reason = "second factor required"  # e.g. the role was made to need one
+            if reason:
+                request.vigil_sign_out_reason = reason  # type: ignore[attr-defined]
                 logout(request)
                 return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
         elif request.path not in self._open_paths() and not request.path.startswith(OPEN_PREFIXES):
