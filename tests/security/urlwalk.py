@@ -57,7 +57,10 @@ class Route:
             name = match["name"]
             if name in values:
                 return values[name]
-            return sample_value(name, match["conv"] or "str", self.converters.get(name))
+            if name in ("pk", "id"):  # named by the path before it: /records/<int:pk>/
+                before = self.template[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+                name = before.removesuffix("s")
+            return sample_value(name, match["conv"] or "str", self.converters.get(match["name"]))
 
         return PARAM.sub(fill, self.template)
 
