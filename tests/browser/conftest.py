@@ -224,11 +224,13 @@ def _scenario(database: Path) -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """This worker's `vigil serve`, on its own copy of the shared demo database."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
+    # Not xdist's worker_id fixture, which is missing when the suite runs with -p no:xdist.
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     base = tmp_path_factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent
     demo = _build_demo(shared)

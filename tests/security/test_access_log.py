@@ -128,6 +128,19 @@ def test_page_about_people_without_a_log_entry_fails_loudly(signed_in: Callable[
     assert client.get("/people/test-empty-search/").status_code == 200
 
 
+def test_every_staff_area_about_people_is_watched() -> None:
+    """Each area of pages that show or change personal data is under the access-log check
+    (one's own account is not about anyone else)."""
+    from vigil.audit.access import LOGGED_PREFIXES
+
+    from .urlwalk import STAFF_PREFIXES, walk
+
+    unwatched = sorted({r.template for r in walk() if r.template.startswith(STAFF_PREFIXES)
+                        and not r.template.startswith(("/accounts/", *LOGGED_PREFIXES))})
+    assert not unwatched, f"staff pages the access-log check does not watch: {unwatched}"
+    assert set(STAFF_PREFIXES) - {"/accounts/"} <= set(LOGGED_PREFIXES)
+
+
 @override_settings(ROOT_URLCONF="tests.security.urls_for_tests")
 def test_unlogged_page_is_refused_in_service(signed_in: Callable[[str], Client]) -> None:
     client = signed_in(Role.INVESTIGATOR)

@@ -17,7 +17,7 @@ WHAT: dict[Capability, str] = {
     Capability.VIEW_PERSON_MINIMISED: "open a person's minimised page (agreement fields, after giving a purpose)",
     Capability.VIEW_INTELLIGENCE: "see intelligence records",
     Capability.ADDRESS_BRIEFING: "read address briefings",
-    Capability.VIEW_ALERTS: "see alerts and their explanations",
+    Capability.VIEW_ALERTS: "work the alert queues and open an alert's page (evidence, history)",
     Capability.ACT_ON_ALERTS: "acknowledge and close alerts",
     Capability.ASSIGN_ALERTS: "assign alerts",
     Capability.SUPERVISE: "see the supervisor's view",

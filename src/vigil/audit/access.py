@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 
@@ -16,19 +17,34 @@ from vigil.audit import log
 from vigil.audit.models import AuditEntry
 
 
+def via(request: HttpRequest) -> str:
+    """The page of Vigil the request came from (its path: ids only, never a query string),
+    so a reviewer sees the context of a look-up: from a search, an alert, an address briefing.
+    Empty when the browser sent no same-origin Referer."""
+    referer = request.headers.get("Referer", "")
+    if not referer:
+        return ""
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.get_host():
+        return ""
+    return parts.path[:200]
+
+
 def log_access(request: HttpRequest, action: str, target: str = "", *, reason: str = "",
                detail: dict[str, Any] | None = None) -> AuditEntry:
     user = request.user
     actor = user.get_username() if user.is_authenticated else "anonymous"
     role = getattr(user, "role", "")
-    return log.record(actor, action, target, reason=reason,
-                      detail={"role": role, "method": request.method, **(detail or {})})
+    context: dict[str, Any] = {"role": role, "method": request.method}
+    if came_from := via(request):
+        context["via"] = came_from
+    return log.record(actor, action, target, reason=reason, detail={**context, **(detail or {})})
 
 
 # Pages under these paths show or change personal data: a successful response from one that
 # wrote nothing to the access log is refused (AccessLogRequiredMiddleware), in tests and live.
-LOGGED_PREFIXES = ("/people/", "/records/", "/addresses/", "/alerts/", "/supervisor/",
-                   "/imports/", "/audit/")
+LOGGED_PREFIXES = ("/search/", "/people/", "/records/", "/addresses/", "/alerts/",
+                   "/supervisor/", "/imports/", "/identity/", "/audit/")
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 

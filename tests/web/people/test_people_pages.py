@@ -98,12 +98,25 @@ def test_person_page_flags_identity_household_alerts_chronology(
     assert "Billy Stone" in page and "William Stone" in page          # names recorded
     assert "/people/P-karen/" in page and "/people/P-derek/" in page   # household
     assert "Missing three times in 90 days" in page                   # alert explanation
+    assert 'href="/alerts/A-REPEAT_MISSING-P-william/"' in page         # opens the alert
     assert "INTEL-CONTENT-SECRET" in page                              # investigators see it
     order = [page.index(f"/records/{rec(s)}/") for s in
              ("CALL-1", "CRIME-DA", "PPN-1", "MIS-1", "REF-1", "CPP-1", "INT-1", "CUS-1")]
     assert order == sorted(order), "chronology runs oldest to newest"
     entry = AuditEntry.objects.filter(action="person.view").last()
     assert entry is not None and entry.target == "P-william"
+
+
+def test_a_look_up_logs_the_page_it_came_from(force: dict[str, Person],
+                                              client_for: Clients) -> None:
+    client = client_for("investigator")
+    client.get("/people/P-william/",
+               HTTP_REFERER="http://testserver/alerts/A-REPEAT_MISSING-P-william/?sort=due")
+    entry = AuditEntry.objects.filter(action="person.view").last()
+    assert entry is not None and entry.detail["via"] == "/alerts/A-REPEAT_MISSING-P-william/"
+    client.get("/people/P-william/", HTTP_REFERER="https://elsewhere.example/search/?q=Stone")
+    entry = AuditEntry.objects.filter(action="person.view").last()
+    assert entry is not None and "via" not in entry.detail   # another site's page is not ours
 
 
 def test_chronology_filters_by_type(force: dict[str, Person], client_for: Clients) -> None:
@@ -122,6 +135,10 @@ def test_call_handler_sees_that_intelligence_exists_not_its_content(
     assert "Secretman" not in page                                     # not an associate
     assert "INTEL-BASED-EXPLANATION" not in page                       # alert withheld
     assert "Missing three times in 90 days" in page
+    # The alert is shown where it is about the child, but a call handler may not open the
+    # alert's page, so it is not a link that would only answer 403.
+    assert "REPEAT_MISSING" in page and "/alerts/" not in page
+    assert client.get("/alerts/A-REPEAT_MISSING-P-william/").status_code == 403
     assert client.get(f"/records/{rec('INT-1')}/").status_code == 403
     assert client.get(f"/records/{rec('CRIME-DA')}/").status_code == 200
 
@@ -229,7 +246,10 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     assert page.count("/records/") >= 4                  # 3 DA incidents and the plan
     assert "Still in place" in page                      # the child protection plan
     assert "REPEAT_MISSING" in page
+    assert "/alerts/" not in page                        # a response officer cannot open it
     assert AuditEntry.objects.filter(action="address.view", target=f"location:{loc.pk}").exists()
+    supervisor = client_for("supervisor").get(f"/addresses/{loc.pk}/").content.decode()
+    assert 'href="/alerts/A-REPEAT_MISSING-P-william/"' in supervisor
 
 
 # ---- no N+1 ------------------------------------------------------------------------------

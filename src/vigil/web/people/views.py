@@ -39,7 +39,11 @@ def _nothing_disclosed(request: HttpRequest) -> None:
     request.vigil_nothing_disclosed = True  # type: ignore[attr-defined]
 
 
-def _alert_url(alert: Any) -> str | None:
+def _alert_url(request: HttpRequest, alert: Any) -> str | None:
+    """The alert's page, for roles that may open it (others see the alert where it is shown,
+    with no link that would only answer 403)."""
+    if not can(request.user, C.VIEW_ALERTS):
+        return None
     for arg in (alert.alert_id, alert.pk):
         try:
             return reverse("web:alert", args=[arg])
@@ -116,7 +120,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
                        **({"agreement": viewer.agreement.name} if viewer.agreement else {})})
     return render(request, "web/people/person.html", {
         "page": page, "viewer": viewer, "record_type": record_type, "purpose": reason,
-        "alerts": [(a, _alert_url(a.alert)) for a in page.alerts],
+        "alerts": [(a, _alert_url(request, a.alert)) for a in page.alerts],
         "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
         "review_form": ReviewRequestForm(),
     })
@@ -240,5 +244,5 @@ def address(request: HttpRequest, location_id: int) -> HttpResponse:
         "residents": [r.summary.person_id for r in brief.residents]})
     for resident in brief.residents:
         for alert in resident.alerts:
-            alert.url = _alert_url(alert)  # type: ignore[attr-defined]
+            alert.url = _alert_url(request, alert)  # type: ignore[attr-defined]
     return render(request, "web/people/address.html", {"brief": brief})
