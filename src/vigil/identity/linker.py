@@ -6,15 +6,18 @@ SQL here is assembled from this module's own table and column names, never from 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from vigil.identity import frames
 from vigil.identity.cluster import ConstrainedUnionFind, cluster_id_for
 from vigil.identity.frames import MODEL_COLUMNS, as_frame, prepare
 from vigil.identity.model import IdentityModel, Thresholds
@@ -94,13 +97,16 @@ def quiet_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def register_prepared(con: duckdb.DuckDBPyConnection, name: str, prepared: pd.DataFrame) -> None:
+def register_prepared(
+    con: duckdb.DuckDBPyConnection, name: str, prepared: pd.DataFrame, extra: Sequence[str] = ()
+) -> None:
     """Create a DuckDB table with explicit column types (pandas' object columns that happen to
-    be all-null or all-empty-list would otherwise get the wrong type)."""
-    view = f"{name}__pandas"
+    be all-null or all-empty-list would otherwise get the wrong type). ``extra`` columns are
+    kept as text."""
+    view = name.replace(".", "_") + "__pandas"
     con.register(view, prepared)
     exprs = []
-    for column in MODEL_COLUMNS:
+    for column in (*MODEL_COLUMNS, *extra):
         if column in _VARCHAR_LISTS:
             sql_type = "VARCHAR[]"
         elif column in _BIGINTS:
@@ -112,6 +118,19 @@ def register_prepared(con: duckdb.DuckDBPyConnection, name: str, prepared: pd.Da
         exprs.append(f'CAST("{column}" AS {sql_type}) AS "{column}"')
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {', '.join(exprs)} FROM {view}")  # noqa: S608
     con.unregister(view)
+
+
+def _index_format() -> str:
+    """What a kept :class:`PersonIndex` file must have been written by: its table layout and
+    the code that prepares mentions (a change to either makes old files unusable)."""
+    source = Path(frames.__file__).read_bytes()
+    digest = hashlib.sha256(source + "|".join(MODEL_COLUMNS).encode()).hexdigest()[:16]
+    return f"person-index-1-{digest}"
+
+
+INDEX_FORMAT = _index_format()
+# Columns a person index keeps beside the prepared mention: its person, the caller's own id.
+_KEPT = ("person_id", "ref")
 
 
 # Term frequencies are only meaningful over a population: in a handful of records every
@@ -289,40 +308,162 @@ class IncrementalResult:
 class PersonIndex:
     """Existing, already-linked mentions held in DuckDB for fast incremental matching.
 
-    Build once (the expensive part: preparing and loading the existing mentions, computing
-    term frequencies), then call :meth:`match` for each batch of new mentions.
+    Build once (the expensive part: preparing and loading the existing mentions), then call
+    :meth:`match` for each batch of new mentions. With ``path`` the index is kept in a DuckDB
+    file so a later process can :meth:`open` it instead of building it again (the database
+    layer uses this so that an import of a few records does not re-read every mention held);
+    :meth:`add` appends the mentions a batch linked. The file also holds a ``token`` naming the
+    state of the store it reflects, for the caller to tell a current index from a stale one.
     """
 
-    def __init__(self, existing: pd.DataFrame, model: IdentityModel) -> None:
+    def __init__(
+        self, existing: pd.DataFrame, model: IdentityModel, path: str | Path | None = None,
+        token: str = "",
+    ) -> None:
         if "person_id" not in existing.columns:
             raise ValueError("existing mentions need a person_id column")
-        self.model = model
         # Mentions without a person yet are not 'existing persons'; link them as new ones.
         existing = existing[existing["person_id"].notna()].reset_index(drop=True)
-        prepared = ensure_prepared(existing)
-        self._person = pd.Series(
-            existing["person_id"].astype(str).to_numpy(), index=prepared["mention_key"].to_numpy()
-        )
-        self._constraints = pd.DataFrame({
-            "person_id": self._person.to_numpy(),
-            "record_key": prepared["record_key"].to_numpy(),
-            "pnc": prepared["pnc"].to_numpy(),
-            "nhs": prepared["nhs"].to_numpy(),
-        })
+        prepared = ensure_prepared(existing).copy()
+        prepared["person_id"] = existing["person_id"].astype(str).to_numpy()
+        # The caller's own id for each mention (the database layer's primary key), opaque here.
+        prepared["ref"] = (existing["ref"].astype(str).to_numpy() if "ref" in existing.columns
+                           else None)
         self._con = quiet_connection()
-        register_prepared(self._con, "existing", prepared)
+        if path is not None:
+            target = Path(path)
+            partial = target.with_name(target.name + ".partial")
+            partial.unlink(missing_ok=True)
+            self._con.execute("ATTACH ? AS store", [str(partial)])
+            self._write_store(prepared, token)
+            self._con.execute("DETACH store")
+            # Readers only ever see a whole index: the file is renamed into place when written.
+            partial.replace(target)
+            self._con.execute("ATTACH ? AS store", [str(target)])
+        else:
+            self._con.execute("ATTACH ':memory:' AS store")
+            self._write_store(prepared, token)
+        self._start(model)
+
+    @classmethod
+    def open(cls, path: str | Path, model: IdentityModel) -> PersonIndex:
+        """An index kept by an earlier process (``OSError`` or ``duckdb.Error`` if unusable)."""
+        if not Path(path).is_file():
+            raise FileNotFoundError(path)
+        index = cls.__new__(cls)
+        index._con = quiet_connection()
+        try:
+            index._con.execute("ATTACH ? AS store", [str(path)])
+            if index._meta("format") != INDEX_FORMAT:
+                raise OSError(f"{path}: not a person index of this version of Vigil")
+            index._start(model)
+        except BaseException:
+            index._con.close()
+            raise
+        return index
+
+    def _write_store(self, prepared: pd.DataFrame, token: str) -> None:
+        register_prepared(self._con, "store.existing", prepared, extra=_KEPT)
+        self._con.execute("CREATE TABLE store.meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+        self._con.execute("INSERT INTO store.meta VALUES ('format', ?), ('token', ?)",
+                          [INDEX_FORMAT, token])
+
+    def _start(self, model: IdentityModel) -> None:
+        self.model = model
+        # Splink's working tables go to the in-memory catalogue; the file holds only mentions.
+        self._con.execute("CREATE OR REPLACE VIEW existing AS SELECT * FROM store.existing")
         self._linker, self._db_api, self._existing_sdf = _new_linker(model, self._con, "existing")
         self._batches = 0
+
+    def _meta(self, name: str) -> str | None:
+        rows = self._con.execute("SELECT value FROM store.meta WHERE name = ?", [name]).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    @property
+    def token(self) -> str:
+        return self._meta("token") or ""
+
+    def __len__(self) -> int:
+        return _count(self._con, "store.existing")
 
     def close(self) -> None:
         self._con.close()
 
-    def _person_node(self, key: str) -> str | None:
-        pid = self._person.get(key)
-        return None if pid is None else "person:" + str(pid)
+    def discard(self, keys: Iterable[str]) -> None:
+        """Forget mentions (e.g. ones about to be matched afresh: not against themselves)."""
+        gone = pd.DataFrame({"mention_key": sorted(set(keys))})
+        if gone.empty:
+            return
+        self._con.register("gone_keys", gone)
+        try:
+            self._con.execute(
+                "DELETE FROM store.existing WHERE mention_key IN (SELECT mention_key FROM gone_keys)"
+            )
+        finally:
+            self._con.unregister("gone_keys")
+
+    def add(
+        self, new: pd.DataFrame, assignments: Mapping[str, str], token: str = "",
+        refs: Mapping[str, str] | None = None,
+    ) -> None:
+        """Hold new mentions under the persons a :meth:`match` gave them, and a new token."""
+        keep = new[new["mention_key"].isin(list(assignments))]
+        prepared = ensure_prepared(as_frame(keep)).copy()
+        prepared["person_id"] = prepared["mention_key"].map(assignments).astype(str)
+        prepared["ref"] = prepared["mention_key"].map(refs) if refs is not None else None
+        self._batches += 1
+        table = f"added_{self._batches}"
+        register_prepared(self._con, table, prepared, extra=_KEPT)
+        columns = ", ".join(f'"{c}"' for c in (*MODEL_COLUMNS, *_KEPT))
+        self._con.execute("BEGIN")
+        try:
+            self._con.execute(
+                f"DELETE FROM store.existing WHERE mention_key IN (SELECT mention_key FROM {table})"  # noqa: S608
+            )
+            self._con.execute(
+                f"INSERT INTO store.existing ({columns}) SELECT {columns} FROM {table}"  # noqa: S608
+            )
+            self._con.execute("UPDATE store.meta SET value = ? WHERE name = 'token'", [token])
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        finally:
+            self._con.execute(f"DROP TABLE {table}")
+
+    def _column_of(self, keys: Iterable[str], column: str) -> dict[str, str]:
+        wanted = pd.DataFrame({"mention_key": sorted(set(keys))})
+        if wanted.empty:
+            return {}
+        self._con.register("wanted_keys", wanted)
+        try:
+            rows = self._con.execute(
+                f"SELECT e.mention_key, e.{column} FROM store.existing e "  # noqa: S608
+                "JOIN wanted_keys w USING (mention_key)"
+            ).fetchall()
+        finally:
+            self._con.unregister("wanted_keys")
+        return {str(k): str(v) for k, v in rows if v is not None}
+
+    def _person_of(self, keys: Iterable[str]) -> dict[str, str]:
+        return self._column_of(keys, "person_id")
+
+    def refs_of(self, keys: Iterable[str]) -> dict[str, str]:
+        """The caller's ids (``ref`` column) of held mentions."""
+        return self._column_of(keys, "ref")
 
     def _person_constraints(self, person_ids: set[str]) -> dict[str, pd.DataFrame]:
-        rows = self._constraints[self._constraints["person_id"].isin(person_ids)]
+        if not person_ids:
+            return {}
+        wanted = pd.DataFrame({"person_id": sorted(person_ids)})
+        self._con.register("wanted_persons", wanted)
+        try:
+            rows = self._con.execute(
+                "SELECT e.person_id, e.record_key, e.pnc, e.nhs FROM store.existing e "
+                "JOIN wanted_persons w USING (person_id)"
+            ).df()
+        finally:
+            self._con.unregister("wanted_persons")
         return {str(pid): group for pid, group in rows.groupby("person_id")}
 
     def match(
@@ -358,7 +499,9 @@ class PersonIndex:
             for name in ("mention_key", "record_key", "pnc", "nhs"):
                 l_col, r_col = f"{name}_l", f"{name}_r"
                 cross.loc[swap, [l_col, r_col]] = cross.loc[swap, [r_col, l_col]].to_numpy()
-        cross["person_id"] = self._person.reindex(cross["mention_key_r"]).to_numpy()
+        decision_keys = {k for pair in cannot_link for k in pair[:2]} - new_keys
+        person_of = self._person_of([*cross["mention_key_r"].tolist(), *decision_keys])
+        cross["person_id"] = cross["mention_key_r"].map(person_of)
 
         uf = ConstrainedUnionFind()
         for key, record, pnc, nhs in zip(
@@ -375,8 +518,8 @@ class PersonIndex:
             )
         for a, b in _pairs(cannot_link):
             # A decision may name existing mentions: it then binds their person's node.
-            node_a = a if a in uf else self._person_node(a)
-            node_b = b if b in uf else self._person_node(b)
+            node_a = a if a in uf else ("person:" + person_of[a] if a in person_of else None)
+            node_b = b if b in uf else ("person:" + person_of[b] if b in person_of else None)
             if node_a is not None and node_b is not None and node_a in uf and node_b in uf:
                 uf.forbid(node_a, node_b)
 

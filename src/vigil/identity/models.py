@@ -79,3 +79,17 @@ class LinkDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision}: {self.mention_a_id} / {self.mention_b_id}"
+
+
+class IdentityState(models.Model):
+    """Which state of the links a kept person index reflects (one row).
+
+    ``store_id`` names this database's index file; ``token`` changes in every transaction that
+    writes links, so an index file written for another token is stale and is built again.
+    """
+
+    store_id = models.CharField(max_length=32)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"identity state {self.store_id}/{self.token}"

@@ -9,6 +9,8 @@ review queue. Each run is one transaction with its audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +21,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vigil.audit import log
-from vigil.identity.models import LinkDecision, MentionLink, Person, ReviewPair
+from vigil.identity.models import IdentityState, LinkDecision, MentionLink, Person, ReviewPair
 from vigil.paths import data_dir
 from vigil.records.models import PersonMention, Record
 from vigil.rules.model import MentionKey
+
+logger = logging.getLogger(__name__)
 
 # Above this share of new mentions, a full relink is cheaper than matching one by one.
 FULL_RELINK_SHARE = 0.3
@@ -53,13 +57,16 @@ def model_in_use() -> Any:
     return load_model(path if path.exists() else None)
 
 
-def _mention_sql(where: str = "") -> str:
+def _mention_sql(where: str = "", with_person: bool = False) -> str:
     m, r = PersonMention._meta.db_table, Record._meta.db_table
+    links, persons = MentionLink._meta.db_table, Person._meta.db_table
+    person = (f", p.person_id FROM {m} m JOIN {r} r ON r.id = m.record_id "
+              f"JOIN {links} l ON l.mention_id = m.id JOIN {persons} p ON p.id = l.person_id"
+              if with_person else f", NULL FROM {m} m JOIN {r} r ON r.id = m.record_id")
     return (
         f"SELECT m.id, r.source_system, r.source_id, m.mention_id, m.forename, m.middle_names, "
         f"m.surname, m.aliases, m.date_of_birth, m.age_estimate, m.occurred_at, m.gender, "
-        f"m.address, m.postcode, m.phone, m.pnc, m.nhs FROM {m} m JOIN {r} r ON r.id = m.record_id "
-        f"{where} ORDER BY m.id"
+        f"m.address, m.postcode, m.phone, m.pnc, m.nhs{person} {where} ORDER BY m.id"
     )
 
 
@@ -71,8 +78,13 @@ def _iso_date(value: Any) -> str | None:
     return str(value)[:10]
 
 
-def mention_frame(pks: Iterable[int] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The linker's input frame for some or all mentions, and mention key -> mention pk."""
+def mention_frame(
+    pks: Iterable[int] | None = None, with_person: bool = False
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The linker's input frame for some or all mentions, and mention key -> mention pk.
+
+    ``with_person``: only linked mentions, with their ``person_id`` column.
+    """
     from vigil.identity.frames import INPUT_COLUMNS, mention_key, record_key
 
     rows: list[dict[str, Any]] = []
@@ -83,13 +95,14 @@ def mention_frame(pks: Iterable[int] | None = None) -> tuple[pd.DataFrame, dict[
     with connection.cursor() as cursor:
         for chunk in chunks:
             if chunk is None:
-                cursor.execute(_mention_sql())
+                cursor.execute(_mention_sql(with_person=with_person))
             elif chunk:
-                cursor.execute(_mention_sql(f"WHERE m.id IN ({', '.join(['%s'] * len(chunk))})"), chunk)
+                where = f"WHERE m.id IN ({', '.join(['%s'] * len(chunk))})"
+                cursor.execute(_mention_sql(where, with_person), chunk)
             else:
                 continue
             for (pk, system, source_id, mention_id, forename, middle, surname, aliases, dob, age,
-                 occurred, gender, address, postcode, phone, pnc, nhs) in cursor.fetchall():
+                 occurred, gender, address, postcode, phone, pnc, nhs, person) in cursor.fetchall():
                 key = mention_key(system, source_id, mention_id)
                 pk_of[key] = pk
                 rows.append({
@@ -101,18 +114,19 @@ def mention_frame(pks: Iterable[int] | None = None) -> tuple[pd.DataFrame, dict[
                     "occurred_on": _iso_date(occurred), "gender": gender or None,
                     "address": address or None, "postcode": postcode or None,
                     "phone": phone or None, "pnc": pnc or None, "nhs": nhs or None,
+                    "person_id": person,
                 })
-    return pd.DataFrame(rows, columns=list(INPUT_COLUMNS)), pk_of
+    columns = [*INPUT_COLUMNS, "person_id"] if with_person else list(INPUT_COLUMNS)
+    return pd.DataFrame(rows, columns=columns), pk_of
 
 
-def _key_of_pk() -> dict[int, str]:
+def _key_of_pk(pks: Iterable[int]) -> dict[int, str]:
     from vigil.identity.frames import mention_key
 
-    m, r = PersonMention._meta.db_table, Record._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT m.id, r.source_system, r.source_id, m.mention_id FROM {m} m "
-                       f"JOIN {r} r ON r.id = m.record_id")
-        return {pk: mention_key(s, i, mid) for pk, s, i, mid in cursor.fetchall()}
+    wanted = sorted(set(pks))
+    rows = PersonMention.objects.filter(pk__in=wanted).values_list(
+        "pk", "record__source_system", "record__source_id", "mention_id")
+    return {pk: mention_key(s, i, mid) for pk, s, i, mid in rows}
 
 
 def decided_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -121,7 +135,7 @@ def decided_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
                 .values_list("mention_a_id", "mention_b_id", "decision"))
     if not live:
         return [], []
-    keys = _key_of_pk()
+    keys = _key_of_pk([pk for a, b, _ in live for pk in (a, b)])
     must = [(keys[a], keys[b]) for a, b, d in live if d == LinkDecision.Decision.SAME]
     cannot = [(keys[a], keys[b]) for a, b, d in live if d == LinkDecision.Decision.DIFFERENT]
     return must, cannot
@@ -200,9 +214,41 @@ def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
     return len(new)
 
 
+def _new_token() -> tuple[str, str]:
+    """Mark a change of links (caller holds the transaction): (store id, new token)."""
+    token = uuid.uuid4().hex
+    state = IdentityState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        state = IdentityState.objects.create(pk=1, store_id=uuid.uuid4().hex, token=token)
+    else:
+        state.token = token
+        state.save(update_fields=["token"])
+    return state.store_id, token
+
+
+def index_path(store_id: str) -> Path:
+    """The kept person index of the store named ``store_id`` (a cache: the database is the
+    truth, and an index whose token is not the database's is built again)."""
+    return data_dir() / f"person-index-{store_id}.duckdb"
+
+
+def _keep_index(frame: pd.DataFrame, ids: dict[str, str], pk_of: dict[str, int], model: Any,
+                state: tuple[str, str]) -> None:
+    """Write the person index after a full relink, so the next import need not build it."""
+    from vigil.identity.linker import PersonIndex
+
+    held = frame.assign(person_id=frame["mention_key"].map(ids),
+                        ref=frame["mention_key"].map(pk_of).astype(str))
+    try:
+        PersonIndex(held, model, path=index_path(state[0]), token=state[1]).close()
+    except Exception:  # a cache: failing to keep it only costs the next import time
+        logger.warning("could not keep the person index", exc_info=True)
+
+
 def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
     """Link every mention afresh, keeping person ids where persons survive."""
     from vigil.identity.cluster import assign_stable_ids
+    from vigil.identity.frames import prepare
     from vigil.identity.linker import link
 
     model = model or model_in_use()
@@ -210,6 +256,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
     summary = LinkSummary(mentions=len(frame), mode="full")
     if frame.empty:
         return summary
+    frame = prepare(frame)
     must, cannot = decided_pairs()
     result = link(frame, model, must_link=must, cannot_link=cannot)
     with transaction.atomic():
@@ -218,13 +265,45 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
         summary.persons = len(set(ids.values()))
         summary.review_pairs = _store_review(result.review, pk_of)
         log.record(actor, "identity.relink", "all", detail=summary.as_json())
+        state = _new_token()
+    _keep_index(frame, ids, pk_of, model, state)
     return summary
 
 
-def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
-    """Link the mentions an import added (and any never linked) to the persons held."""
-    from vigil.identity.linker import link_incremental
+def _open_index(model: Any) -> Any:
+    """The kept person index if it reflects the links held now, else one built from them."""
+    import duckdb
 
+    from vigil.identity.linker import PersonIndex
+
+    state = IdentityState.objects.filter(pk=1).first()
+    if state is not None:
+        try:
+            index = PersonIndex.open(index_path(state.store_id), model)
+        except (OSError, duckdb.Error) as error:
+            logger.info("person index not usable (%s): building it", error)
+        else:
+            if index.token == state.token:
+                return index
+            index.close()
+    existing, pk_of = mention_frame(with_person=True)
+    existing["ref"] = existing["mention_key"].map(pk_of).astype(str)
+    if state is None:
+        return PersonIndex(existing, model)
+    try:
+        return PersonIndex(existing, model, path=index_path(state.store_id), token=state.token)
+    except (OSError, duckdb.Error):
+        # E.g. another import holds the file: match in memory this time.
+        logger.warning("could not keep the person index", exc_info=True)
+        return PersonIndex(existing, model)
+
+
+def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
+    """Link the mentions an import added (and any never linked) to the persons held.
+
+    The persons held are read from the kept person index when it is current (an import of a
+    few records then reads only those records' mentions), otherwise from every linked mention.
+    """
     unlinked = set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
     todo = set(mention_pks) | unlinked
     if not todo:
@@ -234,19 +313,30 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
         return relink_all(actor=actor, model=model)
     model = model or model_in_use()
     new_frame, new_pk = mention_frame(todo)
-    linked_pks = set(MentionLink.objects.values_list("mention_id", flat=True)) - todo
-    existing, old_pk = mention_frame(linked_pks)
-    previous = _previous_ids()
-    existing["person_id"] = existing["mention_key"].map(previous)
     _, cannot = decided_pairs()
-    result = link_incremental(new_frame, existing, model, cannot_link=cannot)
-    pk_of = {**old_pk, **new_pk}
-    with transaction.atomic():
-        summary = LinkSummary(mentions=len(new_frame), mode="incremental")
-        summary.changed = _store_links(result.assignments, pk_of, str(model.version))
-        summary.persons = len(set(result.assignments.values()))
-        summary.review_pairs = _store_review(result.review, pk_of)
-        log.record(actor, "identity.link", f"mentions:{len(new_frame)}", detail=summary.as_json())
+    index = _open_index(model)
+    try:
+        # Mentions linked before (never-linked ones are not held) are matched afresh, not
+        # against themselves.
+        index.discard(new_pk)
+        result = index.match(new_frame, cannot_link=cannot)
+        reviewed = {k for pair in result.review for k in (pair.mention_key_a, pair.mention_key_b)}
+        held_pk = {k: int(v) for k, v in index.refs_of(reviewed - set(new_pk)).items()}
+        pk_of = {**held_pk, **new_pk}
+        with transaction.atomic():
+            summary = LinkSummary(mentions=len(new_frame), mode="incremental")
+            summary.changed = _store_links(result.assignments, pk_of, str(model.version))
+            summary.persons = len(set(result.assignments.values()))
+            summary.review_pairs = _store_review(result.review, pk_of)
+            log.record(actor, "identity.link", f"mentions:{len(new_frame)}", detail=summary.as_json())
+            _, token = _new_token()
+        try:
+            index.add(new_frame, result.assignments, token=token,
+                      refs={k: str(v) for k, v in new_pk.items()})
+        except Exception:  # the token stays old, so the next import builds the index again
+            logger.warning("could not update the person index", exc_info=True)
+    finally:
+        index.close()
     return summary
 
 

@@ -1,0 +1,140 @@
+"""The kept person index: an import links against it instead of re-reading every mention held,
+and a stale, missing or broken index is built again from the database (the truth)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLES, call, write_ndjson
+from vigil.identity import store
+from vigil.identity.linker import PersonIndex
+from vigil.identity.models import IdentityState, MentionLink
+from vigil.identity.store import index_path, link_new, person_map, relink_all
+from vigil.records.importer import import_files
+from vigil.records.models import PersonMention
+from vigil.rules import MentionKey
+
+pytestmark = pytest.mark.django_db
+
+KAYLEIGH = {"mention_id": "x", "role": "child_present", "forename": "Kayleigh",
+            "surname": "Collins", "date_of_birth": "2008-05-06",
+            "address": "14 Alder Road, Birmingham", "postcode": "B12 9QD"}
+
+
+@pytest.fixture
+def collins() -> None:
+    import_files([EXAMPLES / "cumulative_domestic_abuse" / "records.ndjson"])
+    relink_all(actor="test")
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Records each time link_new reads every linked mention to build the index."""
+    seen: list[bool] = []
+    real = store.mention_frame
+
+    def spy(pks: Any = None, with_person: bool = False) -> Any:
+        if with_person:
+            seen.append(True)
+        return real(pks, with_person=with_person)
+
+    monkeypatch.setattr(store, "mention_frame", spy)
+    return seen
+
+
+def import_one(tmp_path: Path, source_id: str, person: dict[str, Any]) -> None:
+    summary = import_files([write_ndjson(tmp_path / f"{source_id}.ndjson",
+                                         [call(source_id, people=[person])])])
+    mentions = PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
+    link_new(mentions.values_list("pk", flat=True), actor="test")
+
+
+def pid(source_id: str, mention_id: str, system: str = "storm") -> str:
+    return person_map()[MentionKey(system, source_id, mention_id)]
+
+
+def kept_index() -> PersonIndex:
+    from vigil.identity.store import model_in_use
+
+    state = IdentityState.objects.get(pk=1)
+    return PersonIndex.open(index_path(state.store_id), model_in_use())
+
+
+def test_a_relink_keeps_the_index_and_an_import_links_against_it(
+    collins: None, tmp_path: Path, builds: list[bool]
+) -> None:
+    index = kept_index()
+    try:
+        assert index.token == IdentityState.objects.get(pk=1).token
+        assert len(index) == MentionLink.objects.count()
+    finally:
+        index.close()
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    assert builds == []
+    assert pid("C-NEW", "x") == pid("CAD-1001", "k")
+    # The index now holds the new mention too, under the token of the links just written.
+    index = kept_index()
+    try:
+        assert index.token == IdentityState.objects.get(pk=1).token
+        assert len(index) == MentionLink.objects.count()
+        assert index.refs_of(["storm|C-NEW|x"]) == {
+            "storm|C-NEW|x": str(PersonMention.objects.get(record__source_id="C-NEW").pk)}
+    finally:
+        index.close()
+    # A second import uses the updated index and finds the mention the first one added.
+    import_one(tmp_path, "C-NEW2", {**KAYLEIGH, "mention_id": "y", "forename": "Kayley"})
+    assert builds == []
+    assert pid("C-NEW2", "y") == pid("C-NEW", "x")
+
+
+def test_a_stale_index_is_built_again(collins: None, tmp_path: Path, builds: list[bool]) -> None:
+    # Another writer changed the links (a new token) without updating this index.
+    state = IdentityState.objects.get(pk=1)
+    state.token = "changed-elsewhere"
+    state.save()
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    assert builds == [True]
+    assert pid("C-NEW", "x") == pid("CAD-1001", "k")
+    import_one(tmp_path, "C-NEW2", {**KAYLEIGH, "mention_id": "y"})
+    assert builds == [True]  # rebuilt once, then kept
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage"])
+def test_a_missing_or_broken_index_is_built_again(
+    collins: None, tmp_path: Path, builds: list[bool], damage: str
+) -> None:
+    path = index_path(IdentityState.objects.get(pk=1).store_id)
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(b"not a duckdb file at all" * 100)
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    assert builds == [True]
+    assert pid("C-NEW", "x") == pid("CAD-1001", "k")
+
+
+def test_an_index_written_for_a_rolled_back_change_is_not_trusted(
+    collins: None, tmp_path: Path, builds: list[bool]
+) -> None:
+    from django.db import transaction
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        import_one(tmp_path, "C-GONE", {**KAYLEIGH, "mention_id": "z", "forename": "Tia"})
+        raise Abort
+    assert builds == []
+    # The index learnt of C-GONE under a token the database never kept: rebuilt, and the
+    # rolled-back mention is nobody.
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    assert builds == [True]
+    index = kept_index()
+    try:
+        assert index.refs_of(["storm|C-GONE|z"]) == {}
+        assert len(index) == MentionLink.objects.count()
+    finally:
+        index.close()
