@@ -214,6 +214,11 @@ def test_password_change(make_user: Callable[..., User]) -> None:
     user = make_user(Role.INVESTIGATOR, "ivy")
     client = Client()
     client.force_login(user)
+    # Every page leads to one's own account, where the password is changed.
+    home = client.get("/").content.decode()
+    assert f'href="{reverse("accounts:account")}"' in home
+    assert f'href="{reverse("accounts:password-change")}"' in \
+        client.get(reverse("accounts:account")).content.decode()
     new = "a much longer new passphrase 42"
     weak = client.post(reverse("accounts:password-change"), {
         "old_password": PASSWORD, "new_password1": "password", "new_password2": "password"})

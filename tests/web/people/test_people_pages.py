@@ -222,6 +222,9 @@ def test_partner_search_shows_no_alerts_and_no_suspect_only_people(
         force: dict[str, Person], client_for: Clients) -> None:
     page = search(client_for("partner_education"), surname="Stone")
     assert "/people/P-william/" in page and "Open alerts" not in page
+    # No address either: no agreement shares one (the partner's person page shows none).
+    assert "High Street" not in page and "LS1 1AA" not in page and "Latest address" not in page
+    assert "High Street" in search(client_for("call_handler"), surname="Stone")
     assert "/people/P-derek/" not in search(client_for("partner_csc"), surname="Hale")
 
 
