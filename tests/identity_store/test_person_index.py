@@ -37,7 +37,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     real = store.mention_frame
 
     def spy(pks: Any = None, with_person: bool = False) -> Any:
-        if with_person:
+        if with_person and pks is None:
             seen.append(True)
         return real(pks, with_person=with_person)
 
@@ -138,3 +138,33 @@ def test_an_index_written_for_a_rolled_back_change_is_not_trusted(
         assert len(index) == MentionLink.objects.count()
     finally:
         index.close()
+
+
+def test_a_decision_relinks_only_its_persons_and_keeps_the_index_current(
+    collins: None, tmp_path: Path, builds: list[bool]
+) -> None:
+    from vigil.identity.actions import decide, find_mention, undo
+
+    others = {k: v for k, v in person_map().items() if k.mention_id not in {"k"}}
+    stamps = dict(MentionLink.objects.values_list("mention_id", "linked_at"))
+    a, b = find_mention("storm", "CAD-1001", "k"), find_mention("niche", "PPN-2001", "k")
+    made, summary = decide(a, b, "different", actor="sup1", reason="Different schools")
+    assert summary.mode == "local"
+    assert pid("CAD-1001", "k") != pid("PPN-2001", "k", system="niche")
+    # Nobody else's link was rewritten.
+    after = person_map()
+    assert {k: after[k] for k in others} == others
+    moved = {m for m, at in MentionLink.objects.values_list("mention_id", "linked_at")
+             if stamps[m] != at}
+    kayleighs = set(PersonMention.objects.filter(forename__startswith="Kayle")
+                    .values_list("pk", flat=True))
+    assert moved <= kayleighs
+    # The kept index followed: the next import needs no rebuild and honours the decision.
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    assert builds == []
+    # A full relink agrees with what the decision did locally.
+    local = person_map()
+    relink_all(actor="test")
+    assert person_map() == local
+    undo(made, actor="sup2", reason="wrong pair")
+    assert pid("CAD-1001", "k") == pid("PPN-2001", "k", system="niche")

@@ -1,7 +1,7 @@
 """A person's decisions about identity: link two mentions, keep them apart, or undo either.
 
-Each decision is recorded with who, when and why, applies at once (the store relinks), and
-binds every later run until undone. Undoing keeps the decision's row.
+Each decision is recorded with who, when and why, applies at once (the persons of the two
+mentions are relinked), and binds every later run until undone. Undoing keeps the decision's row.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from vigil.audit import log
 from vigil.identity.models import LinkDecision, ReviewPair
-from vigil.identity.store import LinkSummary, relink_all
+from vigil.identity.store import LinkSummary, relink_around
 from vigil.records.models import PersonMention
 
 
@@ -49,7 +49,7 @@ def decide(a: PersonMention, b: PersonMention, decision: str, *, actor: str,
             status=ReviewPair.Status.DECIDED)
         log.record(actor, "identity.decide", f"mentions:{first.pk},{second.pk}", reason=made.reason,
                    detail={"decision": decision})
-    return made, relink_all(actor=actor)
+    return made, relink_around([first.pk, second.pk], actor=actor)
 
 
 def undo(decision: LinkDecision, *, actor: str, reason: str) -> LinkSummary:
@@ -61,4 +61,4 @@ def undo(decision: LinkDecision, *, actor: str, reason: str) -> LinkSummary:
         decision.undone_by = actor
         decision.save()
         log.record(actor, "identity.undo", f"decision:{decision.pk}", reason=reason)
-    return relink_all(actor=actor)
+    return relink_around([decision.mention_a_id, decision.mention_b_id], actor=actor)

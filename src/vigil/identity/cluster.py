@@ -128,7 +128,8 @@ def cluster_id_for(members: Iterable[str]) -> str:
 
 
 def assign_stable_ids(
-    previous: Mapping[str, str], clusters: Mapping[str, Hashable]
+    previous: Mapping[str, str], clusters: Mapping[str, Hashable],
+    reserved: Iterable[str] = (),
 ) -> dict[str, str]:
     """Person ids for a fresh clustering that keep old ids where a person survives.
 
@@ -137,7 +138,8 @@ def assign_stable_ids(
     most mentions, provided that overlap is at least half of the old person's mentions still
     present (the person 'mostly survives'); each old id goes to one cluster at most, largest
     overlaps first. Other clusters get new ids (:func:`cluster_id_for`, never an old id).
-    Deterministic: ties break on the ids' text.
+    Deterministic: ties break on the ids' text. ``reserved`` ids (other persons', when only
+    some mentions are relinked) are never given out either.
     """
     members: dict[Hashable, list[str]] = defaultdict(list)
     for key, label in clusters.items():
@@ -163,7 +165,7 @@ def assign_stable_ids(
             continue
         chosen[label] = pid
         used.add(pid)
-    taken = set(previous.values())
+    taken = set(previous.values()) | set(reserved)
     result: dict[str, str] = {}
     for label, keys in sorted(members.items(), key=lambda item: min(item[1])):
         kept = chosen.get(label)

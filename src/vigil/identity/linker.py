@@ -211,8 +211,12 @@ def link(
     must_link: Iterable[Sequence[str]] = (),
     cannot_link: Iterable[Sequence[str]] = (),
     thresholds: Thresholds | None = None,
+    population: int | None = None,
 ) -> LinkResult:
     """Deduplicate every mention in ``df`` into clusters (one a person).
+
+    ``population``: how many mentions the store holds when ``df`` is only some of them (a
+    decision relinking two persons), so the prior is the store's, not that of a handful.
 
     ``must_link`` / ``cannot_link`` are pairs of mention keys a person decided; they win over
     the model. A must-link that breaks a hard constraint (same record, different PNC / NHS, a
@@ -232,7 +236,8 @@ def link(
         con = quiet_connection()
         try:
             register_prepared(con, "mentions", prepared)
-            linker, _db_api, _sdf = _new_linker(model, con, "mentions")
+            unseen = max(0, (population or 0) - len(prepared))
+            linker, _db_api, _sdf = _new_linker(model, con, "mentions", extra_mentions=unseen)
             predictions = linker.inference.predict(
                 threshold_match_probability=th.review_lower, warning_mode="never"
             )

@@ -270,6 +270,74 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
     return summary
 
 
+def relink_around(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
+    """Relink only the persons these mentions belong to (and the mentions themselves).
+
+    What a decision about two mentions needs: their persons are clustered afresh under every
+    decision in force, with the store's prior, and keep their ids where they survive; nobody
+    else's links move (a full ``vigil link`` reconsiders everyone). The kept person index is
+    brought up to date when it was current.
+    """
+    from vigil.identity.cluster import assign_stable_ids
+    from vigil.identity.linker import link
+
+    model = model or model_in_use()
+    named = set(mention_pks)
+    persons = MentionLink.objects.filter(mention_id__in=sorted(named)).values("person_id")
+    members = named | set(MentionLink.objects.filter(person_id__in=persons)
+                          .values_list("mention_id", flat=True))
+    frame, pk_of = mention_frame(members)
+    summary = LinkSummary(mentions=len(frame), mode="local")
+    if frame.empty:
+        return summary
+    must, cannot = decided_pairs()
+    result = link(frame, model, must_link=must, cannot_link=cannot,
+                  population=MentionLink.objects.count())
+    with transaction.atomic():
+        previous_frame, _ = mention_frame(members, with_person=True)
+        previous = dict(zip(previous_frame["mention_key"], previous_frame["person_id"], strict=True))
+        ids = assign_stable_ids(previous, result.clusters)
+        fresh = set(ids.values()) - set(previous.values())
+        clash = set(Person.objects.filter(person_id__in=sorted(fresh))
+                    .values_list("person_id", flat=True))
+        if clash:  # another person already has an id this relink would make
+            ids = assign_stable_ids(previous, result.clusters, reserved=clash)
+        summary.changed = _store_links(ids, pk_of, str(model.version))
+        summary.persons = len(set(ids.values()))
+        summary.review_pairs = _store_review(result.review, pk_of)
+        log.record(actor, "identity.relink", f"mentions:{','.join(map(str, sorted(named)))}",
+                   detail=summary.as_json())
+        state = IdentityState.objects.filter(pk=1).first()
+        before = state.token if state is not None else None
+        _, token = _new_token()
+    _update_index(before, token, frame, ids, pk_of, model)
+    return summary
+
+
+def _update_index(before: str | None, token: str, frame: pd.DataFrame, ids: dict[str, str],
+                  pk_of: dict[str, int], model: Any) -> None:
+    """Carry a change of these mentions' persons into the kept index, if it was current."""
+    import duckdb
+
+    from vigil.identity.linker import PersonIndex
+
+    state = IdentityState.objects.filter(pk=1).first()
+    if before is None or state is None:
+        return
+    try:
+        index = PersonIndex.open(index_path(state.store_id), model)
+    except (OSError, duckdb.Error):
+        return
+    try:
+        if index.token == before:
+            index.discard(ids)
+            index.add(frame, ids, token=token, refs={k: str(v) for k, v in pk_of.items()})
+    except Exception:  # the token stays old, so the next import builds the index again
+        logger.warning("could not update the person index", exc_info=True)
+    finally:
+        index.close()
+
+
 def _open_index(model: Any) -> Any:
     """The kept person index if it reflects the links held now, else one built from them."""
     import duckdb
