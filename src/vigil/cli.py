@@ -29,8 +29,15 @@ def _setup_django(migrate: bool = True) -> None:
     django.setup()
     if migrate:
         from django.core.management import call_command
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
 
-        call_command("migrate", verbosity=0, interactive=False)
+        # Every command migrates what it needs, but a store already up to date skips the
+        # migrate command's post-migrate work (content types, permissions): a one-record
+        # import should not pay for it.
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            call_command("migrate", verbosity=0, interactive=False)
 
 
 def _print_json(value: Any) -> None:
