@@ -36,6 +36,25 @@ class Capability(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
 
 
+# What each capability lets a person do, in words (the account page; docs/security.md's table).
+DESCRIPTIONS: dict[Capability, str] = {
+    Capability.SEARCH_PEOPLE: "search people",
+    Capability.VIEW_PERSON: "open a person's full page and chronology",
+    Capability.VIEW_PERSON_MINIMISED: "open a person's minimised page (agreement fields, after giving a purpose)",
+    Capability.VIEW_INTELLIGENCE: "see intelligence records",
+    Capability.ADDRESS_BRIEFING: "read address briefings",
+    Capability.VIEW_ALERTS: "work the alert queues and open an alert's page (evidence, history)",
+    Capability.ACT_ON_ALERTS: "acknowledge and close alerts",
+    Capability.ASSIGN_ALERTS: "assign alerts",
+    Capability.SUPERVISE: "see the supervisor's view",
+    Capability.REQUEST_IDENTITY_REVIEW: "ask for a \"not the same person\" review",
+    Capability.DECIDE_IDENTITY: "decide identity reviews",
+    Capability.VIEW_IMPORTS: "see import batches and quarantine",
+    Capability.DOWNLOAD_QUARANTINE: "download quarantined records",
+    Capability.VIEW_AUDIT_LOG: "read the access log",
+    Capability.MANAGE_ACCOUNTS: "manage accounts (add, change role or team, stop signing in, set a password, lift a lockout)",
+}
+
 C = Capability
 _POLICE_READ = {C.SEARCH_PEOPLE, C.VIEW_PERSON, C.ADDRESS_BRIEFING}
 

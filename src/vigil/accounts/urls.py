@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vigil.accounts import views
+from vigil.accounts import manage, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("password/", views.password_change, name="password-change"),
     path("second-factor/", views.enrol, name="enrol"),
     path("second-factor/remove/", views.remove_second_factor, name="remove-second-factor"),
+    path("users/", manage.accounts, name="users"),
+    path("users/<int:pk>/", manage.account, name="user"),
+    path("users/<int:pk>/password/", manage.account_password, name="user-password"),
+    path("users/<int:pk>/unlock/", manage.account_unlock, name="user-unlock"),
 ]

@@ -33,7 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from vigil.accounts.forms import CodeForm
 from vigil.accounts.lockout import locked_out
 from vigil.accounts.models import User
-from vigil.accounts.permissions import any_signed_in, capabilities
+from vigil.accounts.permissions import DESCRIPTIONS, Capability, any_signed_in, capabilities
 from vigil.audit import log
 
 PENDING = "vigil_pending_sign_in"
@@ -208,7 +208,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {
         "device": confirmed_device(user),
         "required": second_factor_required(user),
-        "capabilities": sorted(c.value.replace("_", " ") for c in capabilities(user)),
+        "capabilities": [DESCRIPTIONS[c] for c in Capability if c in capabilities(user)],
     })
 
 

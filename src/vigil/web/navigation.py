@@ -18,6 +18,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Identity review", "web:identity-reviews", (Capability.DECIDE_IDENTITY,)),
     ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),
     ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
+    ("Accounts", "accounts:users", (Capability.MANAGE_ACCOUNTS,)),
 ]
 
 

@@ -1,0 +1,163 @@
+"""Administrators manage accounts in the web app: add, change role or team, stop signing in,
+set a new password, lift a lockout. Each change is in the access log; no one else may."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from vigil.accounts.models import Role, User
+from vigil.audit.models import AuditEntry
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+USERS = "/accounts/users/"
+NEW_PASSWORD = "another long passphrase 99"
+
+
+def _admin(make_user: Callable[..., User]) -> tuple[Client, User]:
+    admin = make_user(Role.ADMIN, "ada")
+    client = Client()
+    client.force_login(admin)
+    return client, admin
+
+
+def _last(action: str) -> AuditEntry:
+    entry = AuditEntry.objects.filter(action=action).order_by("id").last()
+    assert entry is not None, f"no {action} entry"
+    return entry
+
+
+def test_admin_lists_and_adds_an_account(make_user: Callable[..., User]) -> None:
+    client, _ = _admin(make_user)
+    make_user(Role.MASH, "mo")
+    page = client.get(USERS).content.decode()
+    assert "mo" in page and "MASH / central referral unit" in page and "Add an account" in page
+    assert _last("accounts.view").actor == "ada"
+    assert f'href="{USERS}"' in client.get("/").content.decode()  # in the navigation
+
+    response = client.post(USERS, {"username": "nia", "role": Role.INVESTIGATOR, "team": "CAIT",
+                                   "password": NEW_PASSWORD})
+    nia = User.objects.get(username="nia")
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:user", args=[nia.pk])
+    assert nia.role == Role.INVESTIGATOR and nia.team == "CAIT" and nia.is_active
+    assert nia.password.startswith("argon2$") and nia.check_password(NEW_PASSWORD)
+    created = _last("account.create")
+    assert created.actor == "ada" and created.target == f"user:{nia.pk}"
+    assert created.detail == {"username": "nia", "role": "investigator", "team": "CAIT"}
+    assert NEW_PASSWORD not in str(list(AuditEntry.objects.values_list("detail", flat=True)))
+    assert Client().post("/accounts/sign-in/", {"username": "nia",
+                                                "password": NEW_PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"username": "mo", "role": "mash", "password": NEW_PASSWORD}, "already exists"),
+    ({"username": "pat", "role": "mash", "password": "password"}, "too common"),
+    ({"username": "pat", "role": "sheriff", "password": NEW_PASSWORD}, "Select a valid choice"),
+    ({"username": "p a t", "role": "mash", "password": NEW_PASSWORD}, "only letters"),
+    ({}, "Enter a username"),
+])
+def test_adding_refuses_what_is_wrong(make_user: Callable[..., User], data: dict[str, str],
+                                      error: str) -> None:
+    client, _ = _admin(make_user)
+    make_user(Role.MASH, "mo")
+    before = User.objects.count()
+    response = client.post(USERS, data)
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode() and error in response.content.decode()
+    assert User.objects.count() == before
+
+
+def test_change_role_team_and_stop_signing_in(make_user: Callable[..., User]) -> None:
+    client, _ = _admin(make_user)
+    ivy = make_user(Role.CALL_HANDLER, "ivy")
+    ivy_client = Client()
+    ivy_client.force_login(ivy)
+    assert ivy_client.get("/alerts/").status_code == 403
+    url = reverse("accounts:user", args=[ivy.pk])
+    assert "ivy" in client.get(url).content.decode()
+    assert _last("account.view").target == f"user:{ivy.pk}"
+
+    # An empty form changes nothing (it must say whether the account may sign in).
+    assert client.post(url, {}).status_code == 400
+    ivy.refresh_from_db()
+    assert ivy.role == Role.CALL_HANDLER and ivy.is_active
+
+    assert client.post(url, {"role": Role.INVESTIGATOR, "team": "CAIT", "status": "active"}
+                       ).status_code == 302
+    ivy.refresh_from_db()
+    assert (ivy.role, ivy.team, ivy.is_active) == (Role.INVESTIGATOR, "CAIT", True)
+    assert ivy_client.get("/alerts/").status_code == 200  # the new role, at the next request
+    assert _last("account.change").detail == {
+        "changes": {"role": ["call_handler", "investigator"], "team": ["", "CAIT"]}}
+
+    assert client.post(url, {"role": Role.INVESTIGATOR, "team": "CAIT", "status": "inactive"}
+                       ).status_code == 302
+    ivy.refresh_from_db()
+    assert not ivy.is_active
+    assert _last("account.change").detail == {"changes": {"is_active": [True, False]}}
+    # Her session ends, and her password no longer signs in.
+    assert ivy_client.get("/alerts/").status_code == 302
+    assert Client().post("/accounts/sign-in/", {"username": "ivy", "password": PASSWORD}
+                         ).status_code == 200
+
+
+def test_admin_cannot_demote_or_stop_themselves(make_user: Callable[..., User]) -> None:
+    client, admin = _admin(make_user)
+    url = reverse("accounts:user", args=[admin.pk])
+    for data in ({"role": Role.AUDITOR, "status": "active"},
+                 {"role": Role.ADMIN, "status": "inactive"}):
+        response = client.post(url, data)
+        assert response.status_code == 400 and "another administrator" in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.role == Role.ADMIN and admin.is_active
+    # Their own team they may change.
+    assert client.post(url, {"role": Role.ADMIN, "team": "IT", "status": "active"}).status_code == 302
+
+
+def test_set_a_new_password(make_user: Callable[..., User]) -> None:
+    client, _ = _admin(make_user)
+    ivy = make_user(Role.MASH, "ivy")
+    url = reverse("accounts:user-password", args=[ivy.pk])
+    assert client.post(url, {"password": "short"}).status_code == 400
+    assert client.post(url, {"password": NEW_PASSWORD}).status_code == 302
+    ivy.refresh_from_db()
+    assert ivy.check_password(NEW_PASSWORD) and not ivy.check_password(PASSWORD)
+    entry = _last("account.set_password")
+    assert entry.actor == "ada" and entry.target == f"user:{ivy.pk}"
+
+
+def test_unlock_a_locked_out_account(make_user: Callable[..., User]) -> None:
+    client, _ = _admin(make_user)
+    ivy = make_user(Role.MASH, "ivy")
+    other = Client()
+    for _ in range(5):
+        other.post("/accounts/sign-in/", {"username": "ivy", "password": "wrong password here"})
+    assert other.post("/accounts/sign-in/", {"username": "ivy", "password": PASSWORD}).status_code == 429
+    page = client.get(reverse("accounts:user", args=[ivy.pk])).content.decode()
+    assert "Locked out" in page and "sign in again" in page
+    assert "Locked out" in client.get(USERS).content.decode()
+    assert client.post(reverse("accounts:user-unlock", args=[ivy.pk])).status_code == 302
+    assert _last("account.unlock").detail["attempts_cleared"] >= 1
+    assert other.post("/accounts/sign-in/", {"username": "ivy", "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMIN])
+def test_only_administrators_manage_accounts(role: str, make_user: Callable[..., User]) -> None:
+    target = make_user(Role.MASH, "target")
+    client = Client()
+    client.force_login(make_user(role))
+    assert client.get(USERS).status_code == 403
+    assert client.post(USERS, {"username": "x", "role": "admin", "password": NEW_PASSWORD}
+                       ).status_code == 403
+    assert client.post(reverse("accounts:user", args=[target.pk]),
+                       {"role": "admin", "status": "active"}).status_code == 403
+    assert client.post(reverse("accounts:user-password", args=[target.pk]),
+                       {"password": NEW_PASSWORD}).status_code == 403
+    assert not User.objects.filter(username="x").exists()
+    target.refresh_from_db()
+    assert target.role == Role.MASH and target.check_password(PASSWORD)
