@@ -68,6 +68,33 @@ def test_search_results_are_persons_with_age_address_and_alerts(
     assert "Amy Smith" not in page
 
 
+def test_many_matches_are_ranked_by_the_names_matched(
+        force: dict[str, Person], client_for: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond a page of results, people are ranked by the names they matched on and only those
+    shown are summarised; what is shown is the same as when every match is summarised."""
+    from vigil.web.people import search as search_module
+
+    client = client_for("investigator")
+    full = search(client, surname="Stone")
+    monkeypatch.setattr(search_module, "MAX_RESULTS", 1)
+    page = search(client, surname="Stoan")
+    assert "The closest 1 of 2 people" in page
+    assert "/people/P-karen/" in page and "/people/P-william/" not in page  # Karen before William
+    assert "Karen Stone" in full and full.index("/people/P-karen/") < full.index("/people/P-william/")
+    page = search(client, surname="Stone", forename="Bill")
+    assert "/people/P-william/" in page and "2 open" in page and "1 person matches" in page
+
+
+def test_search_by_surname_and_date_of_birth(force: dict[str, Person], client_for: Clients) -> None:
+    client = client_for("investigator")
+    page = search(client, surname="Stone", dob_day="5", dob_month="3", dob_year="2012")
+    assert "/people/P-william/" in page and "/people/P-karen/" not in page
+    page = search(client, surname="Stone", dob_day="11", dob_month="2", dob_year="1985")
+    assert "/people/P-karen/" in page and "/people/P-william/" not in page
+    assert "No one matches" in search(client, surname="Stone", dob_day="1", dob_month="1",
+                                      dob_year="2000")
+
+
 def test_search_is_posted_never_in_the_url(force: dict[str, Person], client_for: Clients) -> None:
     client = client_for("investigator")
     page = client.get("/search/?surname=Stone").content.decode()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from vigil.web.people.summaries import (
     PersonSummary,
     chunks,
     da_annotations,
+    full_name,
     mention_visible,
     summarise,
     visible_mentions,
@@ -177,72 +178,103 @@ def _dob_matches(wanted: dt.date, dob: dt.date | None) -> bool:
 
 # ---- candidates by each criterion --------------------------------------------------------
 
-_ROW = ("pk", "role", "forename", "link__person_id", "record__record_type")
+_ROW = ("forename", "middle_names", "surname", "link__person_id")
+_PARTNER_ROW = (*_ROW, "role", "record__record_type")  # what mention_visible needs
+
+# The names each candidate was matched by (person pk -> name -> mentions), for ranking.
+Matched = dict[int, Counter[str]]
 
 
-def _persons(viewer: Viewer, q: Q, refine_forename: str = "") -> set[int]:
-    """Persons with a visible mention matching ``q`` (and the forename, if given)."""
+def _persons(viewer: Viewer, q: Q, refine_forename: str = "", matched: Matched | None = None,
+             ) -> set[int]:
+    """Persons with a visible mention matching ``q`` (and the forename, if given). The names of
+    the matching mentions are counted into ``matched``."""
     annotations = da_annotations() if viewer.partner else {}
     qs = visible_mentions(viewer, PersonMention.objects.filter(q, link__isnull=False))
     found: set[int] = set()
-    for row in qs.annotate(**annotations).values(*_ROW, *annotations):
-        if refine_forename and not forename_matches(refine_forename, row["forename"]):
-            continue
+    forename_ok: dict[str, bool] = {}  # a few hundred distinct forenames among thousands of rows
+    fields = (*_PARTNER_ROW, *annotations) if viewer.partner else _ROW
+    for row in qs.annotate(**annotations).values(*fields):
+        if refine_forename:
+            ok = forename_ok.get(row["forename"])
+            if ok is None:
+                ok = forename_ok[row["forename"]] = forename_matches(refine_forename,
+                                                                     row["forename"])
+            if not ok:
+                continue
         if mention_visible(viewer, row):
-            found.add(row["link__person_id"])
+            pk = row["link__person_id"]
+            found.add(pk)
+            if matched is not None and (name := full_name(row["forename"], row["middle_names"],
+                                                          row["surname"])):
+                matched.setdefault(pk, Counter())[name] += 1
     return found
 
 
-def _by_place(viewer: Viewer, place: str) -> set[int]:
+def _by_place(viewer: Viewer, place: str, matched: Matched) -> set[int]:
     code = normalise.postcode(place)
     compact = place.replace(" ", "")
     if code and 5 <= len(compact) <= 7 and any(c.isdigit() for c in compact):
-        return _persons(viewer, Q(postcode=code))
+        return _persons(viewer, Q(postcode=code), matched=matched)
     locations = list(Location.objects.filter(address__icontains=place.strip())
                      .values_list("pk", flat=True)[:500])
-    return _persons(viewer, Q(location_id__in=locations)) if locations else set()
+    return _persons(viewer, Q(location_id__in=locations), matched=matched) if locations else set()
 
 
-def _by_object(viewer: Viewer, object_type: str, value: str) -> set[int]:
+def _by_object(viewer: Viewer, object_type: str, value: str, matched: Matched) -> set[int]:
     identifier = normalise.identifier(value) or ""
     records = list(RecordObject.objects.filter(object_type=object_type, identifier=identifier)
                    .values_list("record_id", flat=True)[:500])
     q = Q(record_id__in=records)
     if object_type == "phone" and (digits := normalise.phone(value)):
         q |= Q(phone=digits)
-    return _persons(viewer, q)
+    return _persons(viewer, q, matched=matched)
 
 
 def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> SearchResult:
     """Persons matching every criterion given (on any of their mentions the viewer may see)."""
     today = today or dt.date.today()
     sets: list[set[int]] = []
+    matched: Matched = {}
     if criteria.surname:
         spellings = surname_spellings(criteria.surname)
         found: set[int] = set()
         for chunk in chunks(spellings):
-            found |= _persons(viewer, Q(surname__in=chunk), criteria.forename)
+            found |= _persons(viewer, Q(surname__in=chunk), criteria.forename, matched)
         sets.append(found)
     if criteria.place:
-        sets.append(_by_place(viewer, criteria.place))
+        sets.append(_by_place(viewer, criteria.place, matched))
     if criteria.vehicle:
-        sets.append(_by_object(viewer, "vehicle", criteria.vehicle))
+        sets.append(_by_object(viewer, "vehicle", criteria.vehicle, matched))
     if criteria.phone:
-        sets.append(_by_object(viewer, "phone", criteria.phone))
+        sets.append(_by_object(viewer, "phone", criteria.phone, matched))
     forename_applied = bool(criteria.surname)
-    if not sets and criteria.date_of_birth:
-        forename_applied = True
-        wanted = criteria.date_of_birth
+    wanted = criteria.date_of_birth
+    if wanted:
         q = Q(date_of_birth=wanted)
         if wanted.day <= 12 and wanted.day != wanted.month:
             q |= Q(date_of_birth=wanted.replace(month=wanted.day, day=wanted.month))
-        sets.append(_persons(viewer, q, criteria.forename))
+        if not sets:
+            forename_applied = True
+            sets.append(_persons(viewer, q, criteria.forename, matched))
+        else:
+            # Only persons with some mention of that date can have it as their date of birth
+            # (checked on their summary below): fewer persons to summarise, the same results.
+            sets.append(_persons(viewer, q))
     if not sets:
         return SearchResult()
     candidates = set.intersection(*sets)
     if len(candidates) > MAX_CANDIDATES:
         return SearchResult(total=len(candidates), too_many=True)
-    summaries = summarise(candidates, viewer, with_alerts=False, today=today)
+    query_name = clean_name(criteria.surname) or ""
+    needs_summaries = bool(wanted or criteria.age is not None
+                           or (criteria.forename and not forename_applied))
+    if len(candidates) > MAX_RESULTS and not needs_summaries:
+        # Many people match, and nothing left to check needs their whole summary: rank them by
+        # the names they were matched by and summarise only those shown.
+        return _ranked_by_match(candidates, matched, query_name, viewer, today)
+    few = len(candidates) <= MAX_RESULTS  # then their summaries are the ones shown
+    summaries = summarise(candidates, viewer, with_alerts=few, today=today)
     people = list(summaries.values())
     if criteria.forename and not forename_applied:
         people = [p for p in people if any(forename_matches(criteria.forename, n.split(" ")[0])
@@ -253,16 +285,32 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
     if criteria.age is not None:
         age = criteria.age
         people = [p for p in people if p.age is not None and abs(p.age - age) <= 1]
-    query_name = clean_name(criteria.surname) or ""
 
     def rank(p: PersonSummary) -> tuple[Any, ...]:
-        exact = any(clean_name(n.split(" ")[-1]) == query_name for n in p.names)
-        return (not exact, p.best_name.split(" ")[-1].lower(), p.best_name.lower(), p.person_id)
+        return _rank(p.names, p.best_name, query_name, p.person_id)
 
     people.sort(key=rank)
     shown = people[:MAX_RESULTS]
     result = SearchResult(people=shown, total=len(people))
-    if shown:
+    if shown and not few:
         full = summarise([p.pk for p in shown], viewer, with_alerts=True, today=today)
         result.people = [full.get(p.pk, p) for p in shown]
     return result
+
+
+def _rank(names: Any, best_name: str, query_name: str, tie: Any) -> tuple[Any, ...]:
+    """Exact spellings of the surname first, then by surname and name."""
+    exact = any(clean_name(n.split(" ")[-1]) == query_name for n in names)
+    return (not exact, best_name.split(" ")[-1].lower(), best_name.lower(), tie)
+
+
+def _ranked_by_match(candidates: set[int], matched: Matched, query_name: str, viewer: Viewer,
+                     today: dt.date) -> SearchResult:
+    def rank(pk: int) -> tuple[Any, ...]:
+        names = matched.get(pk) or Counter()
+        best = names.most_common(1)[0][0] if names else ""
+        return _rank(names, best, query_name, pk)
+
+    shown = sorted(candidates, key=rank)[:MAX_RESULTS]
+    full = summarise(shown, viewer, with_alerts=True, today=today)
+    return SearchResult(people=[full[pk] for pk in shown if pk in full], total=len(candidates))
