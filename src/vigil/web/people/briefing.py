@@ -67,13 +67,15 @@ class Briefing:
 
 def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -> Briefing:
     here = residents(location.pk, viewer)
-    summaries = summarise(here, viewer, today=today)
+    # Open alerts are listed per current resident below, so no per-person alert counts here.
+    summaries = summarise(here, viewer, with_alerts=False, today=today)
     people = [Resident(summaries[pk], info["last_here"], info["current"])
               for pk, info in here.items() if pk in summaries]
     people.sort(key=lambda r: (r.summary.age is None, r.summary.age or 0, r.summary.best_name))
     by_person_id = {r.summary.person_id: r for r in people if r.current}
     for alert in Alert.objects.filter(person_id__in=sorted(by_person_id), status__in=LIVE
-                                      ).order_by("-raised_at"):
+                                      ).only("pk", "alert_id", "code", "severity", "person_id",
+                                             "status", "raised_at").order_by("-raised_at"):
         by_person_id[alert.person_id].alerts.append(alert)
     premises = sorted(set(Record.objects.filter(location=location).exclude(premises_type="")
                           .values_list("premises_type", flat=True).distinct()))

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
 
 from vigil.alerts.models import Alert
 from vigil.identity.models import MentionLink, Person
@@ -56,6 +60,20 @@ class Entry:
     summary: str = ""
     roles: list[str] = field(default_factory=list)
 
+    # Written here, not by template tags: a long chronology is hundreds of entries.
+    @property
+    def url(self) -> str:
+        return record_url(self.pk)
+
+    @property
+    def when(self) -> str:
+        local = timezone.localtime(self.occurred_at)
+        return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+    @property
+    def when_iso(self) -> str:
+        return timezone.localtime(self.occurred_at).isoformat()
+
 
 @dataclass
 class AlertView:
@@ -85,6 +103,21 @@ _MENTION_FIELDS = ("pk", "mention_id", "role", "forename", "middle_names", "surn
                    "date_of_birth", "aliases", "flags", "occurred_at", "address", "postcode",
                    "location_id", "record_id", "record__record_type", "record__source_system",
                    "record__source_id", "record__summary", "record__occurred_at")
+
+
+@cache
+def _record_url_pattern() -> str:
+    return reverse("web:record", args=[999999999]).replace("999999999", "{}")
+
+
+def record_url(pk: int) -> str:
+    """The record page's URL (one reverse() per process, not one per row)."""
+    return _record_url_pattern().format(int(pk))
+
+
+def short_date(day: dt.date) -> str:
+    """As the template filter date:"j M Y" writes it (e.g. 3 May 2012)."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def person_page(person: Person, viewer: Viewer, record_type: str = "",
@@ -136,6 +169,9 @@ def person_page(person: Person, viewer: Viewer, record_type: str = "",
         mentions=[{"pk": r["pk"], "name": full_name(r["forename"], r["middle_names"], r["surname"]),
                    "date_of_birth": r["date_of_birth"], "role": r["role"].replace("_", " "),
                    "occurred_at": r["occurred_at"], "record_id": r["record_id"],
+                   "url": record_url(r["record_id"]),
+                   "on": short_date(timezone.localtime(r["occurred_at"])),
+                   "born": short_date(r["date_of_birth"]) if r["date_of_birth"] else "",
                    "kind": kind_label(viewer.kind(r["record__record_type"], None))}
                   for r in visible],
         flags=[], chronology=chronology, type_counts=type_counts, household=[],

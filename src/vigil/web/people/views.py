@@ -122,6 +122,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
         "page": page, "viewer": viewer, "record_type": record_type, "purpose": reason,
         "alerts": [(a, _alert_url(request, a.alert)) for a in page.alerts],
         "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
+        "review_url": reverse("web:person-review", args=[person_id]),
         "review_form": ReviewRequestForm(),
     })
 
