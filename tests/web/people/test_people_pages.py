@@ -227,8 +227,11 @@ def test_partner_sees_only_its_agreement(force: dict[str, Person], client_for: C
     for secret in ("INTEL-CONTENT-SECRET", "DA-CRIME-SUMMARY", "SUSPECT-CRIME-SUMMARY",
                    "ROBBERY-SUMMARY", "Neighbour reports shouting", "Karen", "Derek", "Secretman",
                    "Restricted record", "Missing three times", "Secret Flat",
-                   "CUSTODY-OFFENCE-TEXT", "07700"):
+                   "CUSTODY-OFFENCE-TEXT", "07700", "Looked after child",
+                   "Registered sex offender"):
         assert secret not in page, secret
+    # A plan in place is shown to those whose agreement covers plans, as a flag at the top.
+    assert ("On a child protection plan" in page) == (role == "partner_csc")
     view = AuditEntry.objects.filter(action="person.view").last()
     assert view is not None and "Case 12345" in view.reason
     record_view = AuditEntry.objects.filter(action="record.view").last()
@@ -264,6 +267,20 @@ def test_partners_have_no_address_briefing(force: dict[str, Person], client_for:
 
 
 def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from vigil.alerts.models import Alert
+
+    now = timezone.now()
+    # An alert about a record that names the child (not about the child as a person): the
+    # briefing lists it with the child's, as the child's own page does.
+    Alert.objects.create(
+        alert_id="A-DA-RECORD", code="DA_NO_REFERRAL", severity="medium", subject_kind="record",
+        subject_key="record:test/CRIME-DA", record_system="test", record_source_id="CRIME-DA",
+        raised_at=now - dt.timedelta(days=1), explanation="x", evidence=[["test", "CRIME-DA"]],
+        mentions=[["test", "CRIME-DA", "c"]], evidence_hash="x", evaluated_at=now)
     client = client_for("response_officer")
     found = client.post("/addresses/", {"place": "LS1 1AA"}).content.decode()
     loc = Location.objects.get(postcode="LS1 1AA", address__startswith="1 High")
@@ -275,7 +292,7 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     assert "HIGH (DASH" in page                          # latest risk assessment
     assert page.count("/records/") >= 4                  # 3 DA incidents and the plan
     assert "Still in place" in page                      # the child protection plan
-    assert "REPEAT_MISSING" in page
+    assert "REPEAT_MISSING" in page and "DA_NO_REFERRAL" in page
     assert "/alerts/" not in page                        # a response officer cannot open it
     assert AuditEntry.objects.filter(action="address.view", target=f"location:{loc.pk}").exists()
     supervisor = client_for("supervisor").get(f"/addresses/{loc.pk}/").content.decode()

@@ -17,6 +17,7 @@ from vigil.web.people.person import residents
 from vigil.web.people.summaries import (
     LIVE,
     PersonSummary,
+    chunks,
     da_annotations,
     da_of,
     payload_text,
@@ -39,6 +40,36 @@ def find_locations(place: str) -> list[dict[str, Any]]:
         qs = Location.objects.filter(address__icontains=place.strip())
     return list(qs.annotate(people=Count("residents")).order_by("address")
                 .values("pk", "address", "postcode", "people")[:MAX_LOCATIONS])
+
+
+_ALERT_FIELDS = ("pk", "alert_id", "code", "severity", "person_id", "status", "raised_at")
+
+
+def _resident_alerts(current: dict[int, Resident], viewer: Viewer) -> None:
+    """Each current resident's open alerts, as their page shows them: alerts about the person,
+    and alerts about a record that names them (not a record the viewer may not see). Three
+    queries per 500 residents, newest first."""
+    by_person_id = {r.summary.person_id: r for r in current.values()}
+    for chunk in chunks(sorted(by_person_id)):
+        for alert in Alert.objects.filter(person_id__in=chunk, status__in=LIVE).only(*_ALERT_FIELDS):
+            by_person_id[alert.person_id].alerts.append(alert)
+    keys: dict[tuple[str, str, str], int] = {}
+    excluded = sorted(viewer.excluded_types())
+    for chunk in chunks(sorted(current)):
+        mentions = PersonMention.objects.filter(link__person_id__in=chunk)
+        if excluded:
+            mentions = mentions.exclude(record__record_type__in=excluded)
+        for system, source_id, mention_id, pk in mentions.values_list(
+                "record__source_system", "record__source_id", "mention_id", "link__person_id"):
+            keys[(system, source_id, mention_id)] = pk
+    for chunk in chunks(sorted({k[1] for k in keys})):
+        for alert in Alert.objects.filter(subject_kind="record", status__in=LIVE,
+                                          record_source_id__in=chunk
+                                          ).only(*_ALERT_FIELDS, "record_system", "mentions"):
+            for pk in {keys[k] for m in alert.mentions if (k := tuple(m)) in keys}:
+                current[pk].alerts.append(alert)
+    for resident in current.values():
+        resident.alerts.sort(key=lambda a: a.raised_at, reverse=True)
 
 
 @dataclass
@@ -72,11 +103,7 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
     people = [Resident(summaries[pk], info["last_here"], info["current"])
               for pk, info in here.items() if pk in summaries]
     people.sort(key=lambda r: (r.summary.age is None, r.summary.age or 0, r.summary.best_name))
-    by_person_id = {r.summary.person_id: r for r in people if r.current}
-    for alert in Alert.objects.filter(person_id__in=sorted(by_person_id), status__in=LIVE
-                                      ).only("pk", "alert_id", "code", "severity", "person_id",
-                                             "status", "raised_at").order_by("-raised_at"):
-        by_person_id[alert.person_id].alerts.append(alert)
+    _resident_alerts({r.summary.pk: r for r in people if r.current}, viewer)
     premises = sorted(set(Record.objects.filter(location=location).exclude(premises_type="")
                           .values_list("premises_type", flat=True).distinct()))
 

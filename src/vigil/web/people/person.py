@@ -176,7 +176,9 @@ def person_page(person: Person, viewer: Viewer, record_type: str = "",
                   for r in visible],
         flags=[], chronology=chronology, type_counts=type_counts, household=[],
         household_address="", household_note="", associates=[], alerts=[])
-    flags = {f for r in visible for f in r["flags"].split()}
+    # A source's flags on a mention (looked after, RSO, exploitation risk) are not a field any
+    # partner's agreement lists; a plan in place is, for those who may see plans.
+    flags = set() if viewer.partner else {f for r in visible for f in r["flags"].split()}
     if any(r["record__record_type"] == "cp_plan" and not r["plan_ended"] for r in visible):
         flags.add("child_protection_plan")
     if not viewer.partner:
