@@ -147,8 +147,19 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _new_linker(
-    model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str, extra_mentions: int = 0
+    model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str, extra_mentions: int = 0,
+    others_only: bool = False,
 ) -> Any:
+    """A Splink linker over ``table`` with term frequencies counted in it.
+
+    ``others_only``: both sides of every pair are in ``table`` (a full link), so the frequency
+    that weighs an agreement on a value is that among the *other* mentions, (count - 1) /
+    (n - 1): a value held by just the two mentions compared was seen once besides the one
+    holding it, not twice. Splink's plain count / n counts each mention as a holder of its own
+    value, which doubles the frequency of the rarest values (a bit off every agreement on
+    them); on small data where most values are rare (an address per household) that turns an
+    exact agreement into less evidence than the level's average. Scoring new mentions against
+    a table they are not in already counts only others."""
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
@@ -157,12 +168,16 @@ def _new_linker(
     settings = model.splink_settings(n_mentions=population + extra_mentions)
     linker = Linker(sdf, settings, log_level=logging.ERROR)
     use_tf = population >= MIN_TF_POPULATION
+    tf = (
+        "CAST(greatest(count(*) - 1, 1) AS DOUBLE) / greatest(sum(count(*)) OVER () - 1, 1)"
+        if others_only else "CAST(count(*) AS DOUBLE) / sum(count(*)) OVER ()"
+    )
     for column in TF_COLUMNS:
         tf_table = f"{table}__tf_{column}"
         con.execute(
             f"""
             CREATE OR REPLACE TABLE {tf_table} AS
-            SELECT {column}, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER () AS tf_{column}
+            SELECT {column}, {tf} AS tf_{column}
             FROM {table}
             WHERE {column} IS NOT NULL AND {"true" if use_tf else "false"}
             GROUP BY {column}
@@ -237,7 +252,9 @@ def link(
         try:
             register_prepared(con, "mentions", prepared)
             unseen = max(0, (population or 0) - len(prepared))
-            linker, _db_api, _sdf = _new_linker(model, con, "mentions", extra_mentions=unseen)
+            linker, _db_api, _sdf = _new_linker(
+                model, con, "mentions", extra_mentions=unseen, others_only=True
+            )
             predictions = linker.inference.predict(
                 threshold_match_probability=th.review_lower, warning_mode="never"
             )

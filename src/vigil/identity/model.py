@@ -74,6 +74,40 @@ _SWAPPED_NAMES = _lvl(
 )
 
 
+def _similar_address(jaro_winkler: float, edit_share: float) -> str:
+    """Addresses alike by Jaro-Winkler, or differing in at most ``edit_share`` of their
+    characters, or one holding every word of the other (at least three words).
+
+    Jaro-Winkler rewards a shared beginning, so a mistyped house number ('10 Temperley Street'
+    for '20 Temperley Street') or a word split in two scores low on it; the edit share catches
+    those. Containment catches an address written without a part ('108 Baker Rise, Dudley' for
+    'Flat 3, 108 Baker Rise, Dudley'), which neither measure does; three words at least, so a
+    bare town name is not 'contained' in every address there."""
+    words_l, words_r = "string_split(address_l, ' ')", "string_split(address_r, ' ')"
+    return (
+        f"(jaro_winkler_similarity(address_l, address_r) >= {jaro_winkler}"
+        f" OR levenshtein(address_l, address_r)"
+        f" <= {edit_share} * greatest(length(address_l), length(address_r))"
+        f" OR (least(len({words_l}), len({words_r})) >= 3"
+        f" AND (list_has_all({words_l}, {words_r}) OR list_has_all({words_r}, {words_l}))))"
+    )
+
+
+# Dates of birth compared as digits: a keying slip that swaps two digits across the separator
+# ('1942-07-04' keyed as '1940-27-04') is one transposition of 'YYYYMMDD', two edits of the
+# ISO text.
+_DOB_DIGITS_L = "replace(dob_l, '-', '')"
+_DOB_DIGITS_R = "replace(dob_r, '-', '')"
+
+
+_HALF_SWAP = (
+    "jaro_winkler_similarity(forename_l, surname_r) >= 0.92"
+    " OR jaro_winkler_similarity(surname_l, forename_r) >= 0.92"
+)
+# m = u: a Bayes factor of exactly 1 (the value itself is immaterial).
+_NEUTRAL = 0.001
+
+
 def _cmp(name: str, description: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "output_column_name": name,
@@ -102,11 +136,7 @@ def comparisons() -> list[dict[str, Any]]:
             _SWAPPED_NAMES,
             # Half a swap: one side's forename is the other's surname ('Capurso Ruby' and
             # 'Harrison Capurso'), from systems that confuse the order of names.
-            _lvl(
-                "jaro_winkler_similarity(forename_l, surname_r) >= 0.92"
-                " OR jaro_winkler_similarity(surname_l, forename_r) >= 0.92",
-                "forename is the other's surname",
-            ),
+            _lvl(_HALF_SWAP, "forename is the other's surname"),
             _lvl(
                 "forename_metaphone_l = forename_metaphone_r"
                 " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.85",
@@ -132,6 +162,12 @@ def comparisons() -> list[dict[str, Any]]:
             ),
             _lvl("list_has_any(surname_keys_l, surname_keys_r)",
                  "part of a double-barrelled or alias surname"),
+            # Half a swap ('Capurso Ruby' for 'Harrison Capurso') is weighed once, by the
+            # forename comparison; the surname it displaced is no evidence either way. Fixed at
+            # a Bayes factor of 1 so training cannot count the same fact twice.
+            _lvl(_HALF_SWAP, "forename is the other's surname (weighed under forename)",
+                 m_probability=_NEUTRAL, u_probability=_NEUTRAL,
+                 fix_m_probability=True, fix_u_probability=True),
             _ELSE,
         ]),
         _cmp("date_of_birth", "date of birth, or the birth range an age estimate implies", [
@@ -141,9 +177,9 @@ def comparisons() -> list[dict[str, Any]]:
             ),
             _lvl("dob_l = dob_r", "exact"),
             _lvl("dob_swapped_l = dob_r", "day and month swapped"),
-            _lvl("damerau_levenshtein(dob_l, dob_r) <= 1", "one typo"),
+            _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 1", "one typo"),
             _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
-            _lvl("damerau_levenshtein(dob_l, dob_r) <= 2", "two typos"),
+            _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 2", "two typos"),
             _lvl(
                 "(dob_days_l IS NULL OR dob_days_r IS NULL)"
                 " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
@@ -165,13 +201,11 @@ def comparisons() -> list[dict[str, Any]]:
             _lvl("address_l = address_r", "same address",
                  tf_adjustment_column="address", tf_adjustment_weight=1.0),
             _lvl(
-                "postcode_l = postcode_r"
-                " AND jaro_winkler_similarity(address_l, address_r) >= 0.88",
+                "postcode_l = postcode_r AND " + _similar_address(0.88, 0.15),
                 "same postcode, similar address",
             ),
             _lvl("postcode_l = postcode_r", "same postcode"),
-            _lvl("jaro_winkler_similarity(address_l, address_r) >= 0.92",
-                 "similar address"),
+            _lvl(_similar_address(0.92, 0.1), "similar address"),
             _lvl("postcode_sector_l = postcode_sector_r", "same postcode sector"),
             _lvl("damerau_levenshtein(postcode_l, postcode_r) <= 1", "postcode with one typo"),
             _ELSE,
@@ -217,7 +251,12 @@ def blocking_rules() -> list[str]:
         " AND l.postcode_sector = r.postcode_sector",
         named + "l.address = r.address",
         named + "l.dob = r.dob AND l.postcode = r.postcode",
+        # Swapped names, whole or half. A dedupe only pairs l < r, so each one-sided rule
+        # comes in both directions.
         named + "l.dob = r.dob AND l.forename = r.surname",
+        named + "l.dob = r.dob AND l.surname = r.forename",
+        named + "l.postcode = r.postcode AND l.forename = r.surname",
+        named + "l.postcode = r.postcode AND l.surname = r.forename",
         named + "l.forename = r.forename AND l.surname = r.surname",
     ]
 
@@ -347,15 +386,6 @@ def train(
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register("training")
     linker = Linker(sdf, base_settings(prior or DEFAULT_PRIOR), log_level=logging.ERROR)
-    if prior is None:
-        linker.training.estimate_probability_two_random_records_match(
-            [
-                "l.forename = r.forename AND l.surname = r.surname AND l.dob = r.dob",
-                "l.pnc = r.pnc",
-                "l.nhs = r.nhs",
-            ],
-            recall=0.7,
-        )
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     proportion = 1.0 if len(prepared) <= 200_000 else 200_000 / len(prepared)
     for rule in EM_BLOCKING_RULES:
@@ -369,12 +399,47 @@ def train(
             # A pass can fail on data that gives it too few pairs (e.g. no date of birth
             # anywhere); the other passes still estimate what they can.
             logger.warning("EM pass %r skipped: %s", rule, error)
+    if prior is None:
+        _estimate_prior(linker, prepared)
     settings = _fill_untrained_levels(linker.misc.save_model_to_json())
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     settings.pop("linker_uid", None)
     return IdentityModel(
         settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on
+    )
+
+
+# The deterministic rule the prior is estimated from, and the comparisons (with their exact
+# level's label) whose agreement it requires.
+_PRIOR_RULE = "l.forename = r.forename AND l.surname = r.surname AND l.dob = r.dob"
+_PRIOR_RULE_PARTS = (("forename", "forename"), ("surname", "surname"),
+                     ("date_of_birth", "dob"))
+
+
+def _estimate_prior(linker: Any, prepared: pd.DataFrame) -> None:
+    """Estimate the prior from how many pairs agree exactly on forename, surname and date of
+    birth, divided by the share of true matches that do (the rule's recall).
+
+    Splink asks for that recall as a guess; here it comes from the trained model instead: the
+    product, over the three fields, of the exact level's m probability and the chance that both
+    sides have the field at all (m is conditional on neither side missing). On noisy data (FEBRL
+    has fewer than half its true pairs agreeing on all three) a fixed guess of, say, 0.7
+    understates the prior by a third."""
+    trained = linker.misc.save_model_to_json()
+    by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
+    recall = 1.0
+    for comparison, column in _PRIOR_RULE_PARTS:
+        levels = [lvl for lvl in by_name[comparison]["comparison_levels"]
+                  if not lvl.get("is_null_level")]
+        m_exact = float(levels[0].get("m_probability") or 0.0)
+        present = float(prepared[column].notna().mean())
+        recall *= m_exact * present * present
+    if not 0.0 < recall <= 1.0:
+        logger.warning("prior not estimated: rule recall %.3g from the trained model", recall)
+        return
+    linker.training.estimate_probability_two_random_records_match(
+        [_PRIOR_RULE], recall=recall
     )
 
 

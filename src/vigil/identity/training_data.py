@@ -2,7 +2,8 @@
 
 Households (parents and siblings sharing surname and address), mentioned together in records;
 each mention garbled the way police records are: typos, nicknames, day and month swapped, a
-missing date of birth with an officer's age estimate, a house move, a missing postcode. Common
+missing date of birth with an officer's age estimate, a house move, a missing postcode, a
+woman recorded under her previous surname. Common
 names make namesakes; some households have twins. Identifiers (PNC, NHS, phone) are sparse.
 
 Not the project's synthetic force (``vigil.synth``): this only needs what identity compares,
@@ -28,6 +29,9 @@ TOWNS = (
     ("Dudley", "DY"), ("Worcester", "WR"), ("Solihull", "B9"), ("West Bromwich", "B7"),
 )
 _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+# Partnered women with a previous surname, and the share of their mentions that use it.
+PREVIOUS_SURNAME_SHARE = 0.35
+PREVIOUS_SURNAME_USED = 0.3
 
 # The long tail: real surnames and street names are far more varied than any short list (the
 # commonest 200 surnames cover about a quarter of people in England). Without a tail, blocks
@@ -52,6 +56,9 @@ class _Person:
     phone: str | None
     pnc: str | None
     nhs: str | None
+    # A surname used before (a maiden name): records made before or after a marriage, or by
+    # systems that never heard of it, still carry it.
+    prev_surname: str | None = None
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -136,6 +143,8 @@ class _Maker:
         if rng.random() < 0.7:
             father_dob = mother_dob - dt.timedelta(days=rng.randint(-1500, 3000))
             people.append(self.person(surname, father_dob, "male", address, postcode))
+            if rng.random() < PREVIOUS_SURNAME_SHARE:
+                people[0].prev_surname = self.surname()
         n_children = rng.choices([0, 1, 2, 3, 4], [0.1, 0.3, 0.3, 0.2, 0.1])[0]
         first_born = mother_dob.year + rng.randint(17, 30)
         used: set[str] = set()
@@ -177,6 +186,8 @@ class _Maker:
             surname = None
         elif roll < 0.11:
             surname = f"{p.surname}-{self.surname()}"  # a double-barrelled name in one system
+        if p.prev_surname and surname == p.surname and rng.random() < PREVIOUS_SURNAME_USED:
+            surname = p.prev_surname
         if forename and surname and rng.random() < 0.015:
             forename, surname = surname, forename  # written the wrong way round
         aliases: list[str] | None = None

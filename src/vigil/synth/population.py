@@ -305,13 +305,25 @@ class Population:
         for _ in range(pick(rng, (1, 1, 2, 2, 2, 3, 3, 4))):
             if age < youngest_allowed:
                 break
-            hh.children.append(self.child(hh, surname, age, age + 0.2))
+            hh.children.append(self._own_forename(hh, self.child(hh, surname, age, age + 0.2)))
             age -= 1.2 + rng.random() * 3.5
         # Twins sharing surname, address, parents and date of birth are the hardest false
         # match for identity resolution: make some.
         if hh.children and rng.random() < 0.04:
             twin = hh.children[0]
-            hh.children.append(self.person(hh, surname, pick(rng, "FM"), twin.dob, child=True))
+            hh.children.append(self._own_forename(
+                hh, self.person(hh, surname, pick(rng, "FM"), twin.dob, child=True)))
+
+    def _own_forename(self, hh: Household, child: Person) -> Person:
+        """Parents do not give two of their children one forename: a draw that repeats a
+        sibling's is drawn again. (Twins with one name, surname, address and date of birth
+        would be two people nobody could tell apart from their records.)"""
+        taken = {c.forename for c in hh.children}
+        for _ in range(20):
+            if child.forename not in taken:
+                break
+            child.forename = self._forename("F" if child.gender == "female" else "M", True)
+        return child
 
     def _in_care(self) -> Household:
         home = self.care_homes[int(self.rng.random() * len(self.care_homes))]
