@@ -50,6 +50,11 @@ class WriteOutcome:
     touched: set[int] = field(default_factory=set)
 
 
+def _chunk_size() -> int:
+    """Values per look-up: SQLite binds each one; PostgreSQL takes one array of any length."""
+    return IN_CHUNK if connection.vendor != "postgresql" else 20_000
+
+
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -95,17 +100,46 @@ def _insert_many(cursor: Any, model: type[Any], columns: Sequence[str], rows: Se
 
 
 def _with_location(row: list[Any], index: int, locations: dict[str, int]) -> list[Any]:
+    """The row with its location key replaced by the location's id (in place: rows are ours)."""
     key = row[index]
-    located = list(row)
-    located[index] = locations.get(key) if key else None
-    return located
+    if key is None or isinstance(key, int):
+        return row
+    row[index] = locations.get(key)
+    return row
+
+
+def _any(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column IN (...)`` as SQL and parameters: one array parameter on PostgreSQL.
+
+    PostgreSQL's client-side binding would otherwise send (and the server parse and plan) a
+    statement with hundreds of literals for every look-up.
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 class BatchWriter:
     """Writes prepared records and quarantined lines for one import batch."""
 
+    # Locations are never deleted, so their ids can be remembered between batches; bounded, so
+    # memory stays flat whatever the force's size.
+    LOCATION_CACHE = 200_000
+
     def __init__(self, batch: ImportBatch) -> None:
         self.batch = batch
+        self._location_ids: dict[str, int] = {}
+        self._uncommitted_locations: dict[str, int] = {}
+
+    def committed(self) -> None:
+        """The caller's transaction committed: what it wrote may now be remembered."""
+        if len(self._location_ids) + len(self._uncommitted_locations) > self.LOCATION_CACHE:
+            self._location_ids.clear()
+        self._location_ids.update(self._uncommitted_locations)
+        self._uncommitted_locations.clear()
+
+    def rolled_back(self) -> None:
+        self._uncommitted_locations.clear()
 
     # --- records -----------------------------------------------------------------------
 
@@ -177,12 +211,12 @@ class BatchWriter:
             by_system.setdefault(system, []).append(source_id)
         with connection.cursor() as cursor:
             for system, ids in sorted(by_system.items()):
-                for chunk in _chunks(sorted(ids)):
-                    marks = ", ".join(["%s"] * len(chunk))
+                for chunk in _chunks(sorted(ids), _chunk_size()):
+                    where, params = _any("source_id", chunk)
                     # The identity index leads with source_system: name it so the index is used.
                     cursor.execute(
                         f"SELECT id, source_id, version, content_hash FROM {Record._meta.db_table} "
-                        f"WHERE source_system = %s AND source_id IN ({marks})", [system, *chunk],
+                        f"WHERE source_system = %s AND {where}", [system, *params],
                     )
                     for record_id, source_id, version, digest in cursor.fetchall():
                         held[(system, source_id)] = (record_id, version, digest)
@@ -190,24 +224,28 @@ class BatchWriter:
 
     def _locations(self, items: Sequence[PreparedRecord]) -> dict[str, int]:
         """Upsert every place the batch names; return their ids by key."""
+        known = self._location_ids
+        found: dict[str, int] = {}
         wanted: dict[str, tuple[str, str]] = {}
         for item in items:
             for key, value in item.places.items():
-                wanted.setdefault(key, value)
+                if key in known:
+                    found[key] = known[key]
+                else:
+                    wanted.setdefault(key, value)
         if not wanted:
-            return {}
+            return found
         keys = sorted(wanted)
-        found: dict[str, int] = {}
         with connection.cursor() as cursor:
             _insert_many(cursor, Location, ["key", "postcode", "address"],
                          [(k, *wanted[k]) for k in keys], conflict="ON CONFLICT (key) DO NOTHING")
-            for chunk in _chunks(keys):
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT id, key FROM {Location._meta.db_table} WHERE key IN ({marks})",
-                    list(chunk),
-                )
-                found.update((key, pk) for pk, key in cursor.fetchall())
+            for chunk in _chunks(keys, _chunk_size()):
+                where, params = _any("key", chunk)
+                cursor.execute(f"SELECT id, key FROM {Location._meta.db_table} WHERE {where}",
+                               params)
+                for pk, key in cursor.fetchall():
+                    found[key] = pk
+                    self._uncommitted_locations[key] = pk
         return found
 
     def _insert_records(self, items: Sequence[PreparedRecord], locations: dict[str, int]) -> dict[tuple[str, str], int]:
@@ -302,12 +340,18 @@ class BatchWriter:
 
     def _resolve_quarantine(self, keys: Sequence[tuple[str, str]]) -> None:
         """A record fixed at source and re-imported clears its quarantined line."""
+        # Usually nothing waits in quarantine: one indexed probe saves the look-ups.
+        if not keys or not QuarantinedRecord.objects.filter(resolved_by_batch__isnull=True).exists():
+            return
         wanted = set(keys)
         ids = sorted({source_id for _, source_id in keys})
-        for chunk in _chunks(ids):
-            open_entries = QuarantinedRecord.objects.filter(
-                source_id__in=chunk, resolved_by_batch__isnull=True
-            ).values_list("pk", "source_system", "source_id")
-            resolved = [pk for pk, system, sid in open_entries if (system, sid) in wanted]
-            if resolved:
-                QuarantinedRecord.objects.filter(pk__in=resolved).update(resolved_by_batch=self.batch)
+        table = QuarantinedRecord._meta.db_table
+        resolved: list[int] = []
+        with connection.cursor() as cursor:
+            for chunk in _chunks(ids, _chunk_size()):
+                where, params = _any("source_id", chunk)
+                cursor.execute(f"SELECT id, source_system, source_id FROM {table} "
+                               f"WHERE {where} AND resolved_by_batch_id IS NULL", params)
+                resolved += [pk for pk, system, sid in cursor.fetchall() if (system, sid) in wanted]
+        for chunk in _chunks(resolved):
+            QuarantinedRecord.objects.filter(pk__in=chunk).update(resolved_by_batch=self.batch)
