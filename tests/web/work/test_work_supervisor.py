@@ -54,6 +54,8 @@ def force(make_alerts: Callable[..., list[Alert]], make_user: Callable[..., Any]
         record("referral", "REF-3", [person("s", "subject", "Ida", "Stone", CHILD)], to_agency="childrens_social_care",
                decision_at="2026-01-06T10:00:00+00:00", decision="section_17"),
         record("referral", "REF-4", [person("s", "subject", "Jo", "Stone", CHILD)], to_agency="school"),
+        record("referral", "REF-5", [person("s", "subject", "Kit", "Stone", CHILD)], to_agency="mash",
+               decision_at=None),  # a decision field present but empty: still waiting
     ])
     assert summary.quarantined == 0
     return {"alerts": alerts, "amy": amy, "ben": ben}
@@ -90,7 +92,7 @@ def test_every_figure_matches_the_list_it_links_to(as_role: Any, force: dict[str
     assert by_url[f"{queue}?code=INVESTIGATION_DRIFT&code=INVESTIGATION_AGED&code=SUPERVISION_OVERDUE"
                   "&code=ALLOCATION_PROBLEM"] == 5
     assert by_url[reverse("web:custody-now")] == 2
-    assert by_url[reverse("web:referrals-waiting")] == 2
+    assert by_url[reverse("web:referrals-waiting")] == 3
     assert by_url[f"{queue}?assignee={force['amy'].pk}"] == 2
     assert by_url[f"{queue}?assignee=none"] == 4
     assert by_url[f"{queue}?team=CAIT+South"] == 1
@@ -104,5 +106,5 @@ def test_custody_and_referral_lists_name_the_children(as_role: Any, force: dict[
     for name in ("Cal", "Dan", "Eve", "Fay"):
         assert f"{name} Stone" not in custody
     referrals = client.get(reverse("web:referrals-waiting")).content.decode()
-    assert "Gus Stone" in referrals and "Hal Stone" in referrals
+    assert "Gus Stone" in referrals and "Hal Stone" in referrals and "Kit Stone" in referrals
     assert "Ida Stone" not in referrals and "Jo Stone" not in referrals

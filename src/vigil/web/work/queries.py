@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -183,10 +185,33 @@ def adult_birthday_cutoff(now: dt.datetime) -> dt.date:
         return today.replace(year=today.year - 18, day=28)
 
 
+class PayloadText(Func):
+    """A top-level payload field as text, read once; JSON null and a missing key are both SQL
+    NULL. (A key lookup such as ``payload__decision_at=None`` reads the field three times per
+    row on SQLite, on every referral ever made.)"""
+
+    output_field = CharField()
+
+    def __init__(self, key: str) -> None:
+        if not key.isidentifier():
+            raise ValueError(key)
+        self.key = key
+        super().__init__(F("payload"))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template=f"JSON_EXTRACT(%(expressions)s, '$.{self.key}')")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template=f"(%(expressions)s ->> '{self.key}')")
+
+
 def referrals_waiting() -> QuerySet[Record]:
     """Referrals to children's social care or the MASH with no decision recorded."""
-    return (Record.objects.filter(record_type="referral", payload__to_agency__in=REFERRAL_AGENCIES)
-            .filter(Q(payload__decision_at__isnull=True) | Q(payload__decision_at=None)))
+    # Each field read once as text (->>): JSON null and a missing key are both SQL NULL. The
+    # key lookups (payload__decision_at=None) read each field three times, on every referral.
+    return (Record.objects.filter(record_type="referral")
+            .alias(to_agency=PayloadText("to_agency"), decision_at=PayloadText("decision_at"))
+            .filter(to_agency__in=REFERRAL_AGENCIES, decision_at__isnull=True))
 
 
 def count_by(alerts: QuerySet[Alert], *fields: str) -> list[dict[str, Any]]:
