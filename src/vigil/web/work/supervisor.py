@@ -144,7 +144,7 @@ def referrals_waiting(request: HttpRequest) -> HttpResponse:
     by_id = Record.objects.in_bulk(list(page.object_list))
     records = [by_id[i] for i in page.object_list if i in by_id]
     people = _people_on(records, None)
-    rows = [{"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
+    rows: list[dict[str, Any]] = [{"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
             for r in records]
     for row in rows:
         payload = row["record"].payload
