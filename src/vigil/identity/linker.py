@@ -327,6 +327,13 @@ class IncrementalResult:
     refused: list[RefusedLink] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Held:
+    records: list[str]
+    pncs: list[str]
+    nhss: list[str]
+
+
 class PersonIndex:
     """Existing, already-linked mentions held in DuckDB for fast incremental matching.
 
@@ -474,19 +481,22 @@ class PersonIndex:
         """The caller's ids (``ref`` column) of held mentions."""
         return self._column_of(keys, "ref")
 
-    def _person_constraints(self, person_ids: set[str]) -> dict[str, pd.DataFrame]:
+    def _person_constraints(self, person_ids: set[str]) -> dict[str, _Held]:
+        """Each person's records, PNC and NHS numbers (what the hard rules compare)."""
         if not person_ids:
             return {}
         wanted = pd.DataFrame({"person_id": sorted(person_ids)})
         self._con.register("wanted_persons", wanted)
         try:
             rows = self._con.execute(
-                "SELECT e.person_id, e.record_key, e.pnc, e.nhs FROM store.existing e "
-                "JOIN wanted_persons w USING (person_id)"
-            ).df()
+                "SELECT e.person_id, list(e.record_key), list(e.pnc), list(e.nhs) "
+                "FROM store.existing e JOIN wanted_persons w USING (person_id) "
+                "GROUP BY e.person_id"
+            ).fetchall()
         finally:
             self._con.unregister("wanted_persons")
-        return {str(pid): group for pid, group in rows.groupby("person_id")}
+        # DuckDB's list() leaves NULLs out, so only numbers and record keys held remain.
+        return {str(pid): _Held(records, pncs, nhss) for pid, records, pncs, nhss in rows}
 
     def match(
         self,
@@ -533,11 +543,9 @@ class PersonIndex:
             uf.add(key, record=record, pnc=pnc, nhs=nhs)
         touched = set(cross.loc[cross["match_probability"] >= th.link, "person_id"].dropna())
         persons = self._person_constraints({str(p) for p in touched})
-        for pid, rows in persons.items():
-            uf.add(
-                "person:" + pid, records=rows["record_key"].dropna(), pncs=rows["pnc"].dropna(),
-                nhss=rows["nhs"].dropna(), members=[],
-            )
+        for pid, held in persons.items():
+            uf.add("person:" + pid, records=held.records, pncs=held.pncs, nhss=held.nhss,
+                   members=[])
         for a, b in _pairs(cannot_link):
             # A decision may name existing mentions: it then binds their person's node.
             node_a = a if a in uf else ("person:" + person_of[a] if a in person_of else None)

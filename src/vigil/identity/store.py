@@ -198,12 +198,18 @@ def _store_links(assignments: dict[str, str], pk_of: dict[str, int], model_versi
 def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
     """Queue uncertain pairs a person has not yet decided; a pair already queued stays put."""
     now = timezone.now()
+    pairs = list(pairs)
+    ordered = [tuple(sorted((pk_of[p.mention_key_a], pk_of[p.mention_key_b]))) for p in pairs]
     decided = {tuple(sorted(p)) for p in LinkDecision.objects.filter(undone_at__isnull=True)
                .values_list("mention_a_id", "mention_b_id")}
-    queued = {tuple(sorted(p)) for p in ReviewPair.objects.values_list("mention_a_id", "mention_b_id")}
+    # Only the queue rows these pairs could repeat (the queue grows with the store).
+    firsts = sorted({a for a, _ in ordered})
+    queued: set[tuple[int, ...]] = set()
+    for chunk in (firsts[i:i + 900] for i in range(0, len(firsts), 900)):
+        queued.update(tuple(sorted(p)) for p in ReviewPair.objects.filter(mention_a_id__in=chunk)
+                      .values_list("mention_a_id", "mention_b_id"))
     new = []
-    for pair in pairs:
-        a, b = sorted((pk_of[pair.mention_key_a], pk_of[pair.mention_key_b]))
+    for pair, (a, b) in zip(pairs, ordered, strict=True):
         if (a, b) in decided or (a, b) in queued:
             continue
         queued.add((a, b))
