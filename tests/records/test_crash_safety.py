@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import time
@@ -60,13 +61,32 @@ def big_file(path: Path) -> Path:
     return write_ndjson(path, lines)
 
 
+def children_of(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["one process", "worker processes"])
 def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
-    tmp_path: Path, new_database: Callable[[], str]
+    tmp_path: Path, new_database: Callable[[], str], workers: bool
 ) -> None:
     scratch_database_url = new_database()
     data = big_file(tmp_path / "force.ndjson")
     env = vigil_env(scratch_database_url, tmp_path)
     env["VIGIL_IMPORT_BATCH_SIZE"] = "100"
+    # The file is below the size at which workers start unless told otherwise.
+    env["VIGIL_IMPORT_POOL_BYTES"] = "0" if workers else str(1 << 40)
     subprocess.run([str(VIGIL), "quarantine", "list", "--json"], env=env, check=True,
                    capture_output=True)  # creates the schema before timing the kill
 
@@ -74,14 +94,25 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     held = 0
+    helpers: set[int] = set()
     while time.monotonic() < deadline:
+        helpers |= children_of(proc.pid)
         held = query(scratch_database_url, "SELECT count(*) FROM records_record")[0][0]
         if held >= 500:
             break
         time.sleep(0.01)
+    helpers |= children_of(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert 0 < held < RECORDS, "the kill must land part-way through the import"
+    if workers:
+        assert len(helpers) >= 2, "the import was to run with worker processes"
+    # Workers whose importer was killed do not linger (they would hold memory, and on SQLite
+    # nothing else, since only the importer writes).
+    linger = time.monotonic() + 30
+    while any(alive(pid) for pid in helpers) and time.monotonic() < linger:
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if alive(pid)], "worker processes outlived the import"
     partial = query(scratch_database_url, "SELECT count(*) FROM records_record")[0][0]
     assert partial < RECORDS
 
@@ -95,6 +126,7 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     clean_url = new_database()
     clean_env = vigil_env(clean_url, tmp_path / "clean")
     clean_env["VIGIL_IMPORT_BATCH_SIZE"] = "100"
+    clean_env["VIGIL_IMPORT_POOL_BYTES"] = str(1 << 40)
     subprocess.run([str(VIGIL), "import", str(data), "--json", "--no-assess"], env=clean_env,
                    capture_output=True, check=True)
     recovered, reference = state(scratch_database_url), state(clean_url)

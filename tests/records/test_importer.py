@@ -323,3 +323,103 @@ def test_worker_processes_prepare_lines_in_order(tmp_path: Path, monkeypatch: py
         126, 120, 1, 5)
     assert [e["line"] for e in summary.errors] == [5, 31, 57, 83, 109]
     assert Record.objects.get(source_id="C-5").summary == "later"
+
+
+def store_state() -> dict[str, list[tuple[object, ...]]]:
+    """Everything the store holds about records, as comparable rows."""
+    return {
+        "records": sorted(Record.objects.values_list(
+            "source_system", "source_id", "version", "content_hash", "summary", "batch_id")),
+        "mentions": sorted(PersonMention.objects.values_list(
+            "pk", "record__source_id", "mention_id", "forename", "surname", "date_of_birth")),
+        "versions": sorted(RecordVersion.objects.values_list(
+            "record__source_id", "version", "content_hash", "payload__summary")),
+        "objects": sorted(RecordObject.objects.values_list("record__source_id", "identifier")),
+        "links": sorted(RecordLink.objects.values_list("record__source_id", "target_id")),
+        "locations": sorted(Location.objects.values_list("pk", "key")),
+    }
+
+
+def test_malformed_inputs_of_every_kind_get_exact_errors_and_nothing_held_is_lost(
+    tmp_path: Path,
+) -> None:
+    """Issue 2's list: not NDJSON at all, truncated last line, empty file, wrong encoding,
+    unknown record type, missing required field; each with its own exact message."""
+    held_file = write_ndjson(tmp_path / "held.ndjson", [
+        call("C-1", version=1, summary="first",
+             objects=[{"object_type": "phone", "identifier": "07700 900001"}],
+             links=[{"source_system": "niche", "source_id": "CR-1", "relation": "about"}]),
+        call("C-1", version=2, summary="second"),
+        call("C-2", summary="held"),
+    ])
+    first = import_files([held_file])
+    assert (first.imported, first.replaced, first.quarantined) == (1 + 1, 1, 0)
+    before = store_state()
+    assert len(before["versions"]) == 1
+
+    def write(name: str, content: bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(content)
+        return path
+
+    pretty = write("pretty.ndjson", orjson.dumps([call("C-9")], option=orjson.OPT_INDENT_2))
+    csv = write("export.ndjson", b"record_type,source_system,source_id\ncall,storm,C-9\n")
+    utf16 = write("utf16.ndjson", (orjson.dumps(call("C-9")).decode() + "\n").encode("utf-16"))
+    empty = write("empty.ndjson", b"")
+    blank = write("blank.ndjson", b"\n  \n\n")
+    latin1_line = orjson.dumps(call("C-1", version=3, summary="caf\u00e9")).replace(
+        "caf\u00e9".encode(), b"caf\xe9")
+    unknown_type = orjson.dumps(call("C-1", version=4, record_type="burglary"))
+    no_people = orjson.dumps({k: v for k, v in call("C-2", summary="changed").items()
+                              if k != "people"})
+    no_mention_role = orjson.dumps(call("C-3", people=[{"mention_id": "p", "forename": "Al"}]))
+    truncated = b'{"record_type": "call", "source_sys'
+    lines = write("lines.ndjson", b"\n".join([
+        orjson.dumps(call("C-4", summary="a valid new record")),
+        latin1_line, unknown_type, no_people, no_mention_role, truncated]))
+
+    summary = import_files([pretty, csv, utf16, empty, blank, lines])
+
+    def refused(path: Path, message: str) -> dict[str, object]:
+        return {"file": str(path), "line": None, "source_id": None, "reasons": [message]}
+
+    not_ndjson = "not NDJSON: expected one JSON object per line, but the file is "
+    assert summary.errors == [
+        refused(pretty, not_ndjson + "a JSON document spread over several lines (a "
+                "pretty-printed object or array) (line 1 starts '[')"),
+        refused(csv, not_ndjson + "not JSON (line 1 starts 'record_type,source_system,source_id')"),
+        refused(utf16, "wrong encoding: the file looks like UTF-16 or UTF-32 (it holds NUL "
+                "bytes); NDJSON must be UTF-8"),
+        refused(empty, "file is empty: it holds no records"),
+        refused(blank, "file is empty: it holds no records"),
+        {"file": str(lines), "line": 2, "source_id": None, "reasons": [
+            f"not valid UTF-8: byte 0xe9 at column {latin1_line.index(b'caf') + 4}; NDJSON must "
+            "be UTF-8 (was the file saved as Latin-1 or Windows-1252?)"]},
+        {"file": str(lines), "line": 3, "source_id": "C-1", "reasons": [
+            "record_type: 'burglary' is not a known record type (expected one of call, crime, "
+            "concern, missing, custody, police_protection, referral, strategy_discussion, "
+            "investigation, intelligence, rso, marac, cp_plan)"]},
+        {"file": str(lines), "line": 4, "source_id": "C-2", "reasons": [
+            "people: required field missing"]},
+        {"file": str(lines), "line": 5, "source_id": "C-3", "reasons": [
+            "people[0].role: required field missing"]},
+        {"file": str(lines), "line": 6, "source_id": None, "reasons": [
+            "truncated: the last line ends without a newline and is not complete JSON "
+            "(unexpected end of data: line 1 column 36 (char 35)); was the file cut off?"]},
+    ]
+    # Files that cannot be read at all are refused whole (exit status 2 at the command line).
+    assert [u.split(": ", 1)[0] for u in summary.unreadable] == [str(pretty), str(csv), str(utf16)]
+    assert (summary.received, summary.imported, summary.quarantined) == (6, 1, 5)
+
+    # Nothing held is lost or changed: bad versions of C-1 and C-2 left them as they were.
+    after = store_state()
+    assert {k: [row for row in v if "C-4" not in row] for k, v in after.items()} == before
+    assert Record.objects.get(source_id="C-1").summary == "second"
+    assert Record.objects.get(source_id="C-2").summary == "held"
+    # And every bad line is kept whole, byte for byte, where it was found.
+    kept = {q.line: q for q in QuarantinedRecord.objects.filter(file=str(lines.resolve()))}
+    assert sorted(kept) == [2, 3, 4, 5, 6]
+    assert kept[2].raw == latin1_line.decode("utf-8", errors="backslashreplace")
+    assert [kept[n].raw.encode() for n in (3, 4, 5, 6)] == [unknown_type, no_people,
+                                                              no_mention_role, truncated]
+    assert all(q.resolved_by_batch_id is None for q in kept.values())

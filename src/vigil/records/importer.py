@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vigil.records.models import ImportBatch
-from vigil.records.prepare import PreparedRecord, QuarantineEntry, prepare_lines
+from vigil.records.prepare import PreparedRecord, QuarantineEntry, end_with, prepare_lines
 from vigil.records.store import BatchWriter
 
 Prepared = PreparedRecord | QuarantineEntry
@@ -34,7 +34,8 @@ BATCH_SIZE = int(os.environ.get("VIGIL_IMPORT_BATCH_SIZE", "5000"))
 SQLITE_CACHE_KIB = 131072  # the importer's page cache: index pages stay in memory between batches
 CHUNK_LINES = 500
 WORKERS = min(2, os.cpu_count() or 1)
-POOL_THRESHOLD_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
+# Below this many bytes, starting workers costs more than it saves.
+POOL_THRESHOLD_BYTES = int(os.environ.get("VIGIL_IMPORT_POOL_BYTES", str(4 * 1024 * 1024)))
 SNIFF_BYTES = 65536
 SNIFF_LINES = 5
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -189,7 +190,8 @@ def _pool_for(paths: Sequence[Path]) -> ProcessPoolExecutor | None:
     if size < POOL_THRESHOLD_BYTES or WORKERS < 2:
         return None
     # Spawned, not forked: a forked child would share the parent's database sockets.
-    return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=end_with, initargs=(os.getpid(),))
 
 
 def import_files(

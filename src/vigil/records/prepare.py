@@ -7,8 +7,14 @@ it returns is plain data that pickles cheaply.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import hashlib
+import os
+import signal
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +26,7 @@ from vigil.records.contract import parse_record_json
 from vigil.records.reasons import reasons_from
 
 UTC = dt.UTC
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(slots=True)
@@ -156,3 +163,23 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
 def prepare_lines(name: str, lines: list[tuple[int, bytes, bool]], vendor: str) -> list[PreparedRecord | QuarantineEntry]:
     """A chunk of lines, for a worker process."""
     return [prepare_line(name, number, text, ended, vendor) for number, text, ended in lines]
+
+
+def end_with(parent: int) -> None:
+    """Pool initializer: a worker ends with its importer, even one killed by SIGKILL.
+
+    A killed importer cannot shut its pool down, and its workers would otherwise wait for work
+    for ever. Linux signals a child when its parent dies (``PR_SET_PDEATHSIG``); elsewhere, and
+    as a back-up, a thread notices the worker has been handed to another parent.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="vigil-end-with-importer", daemon=True).start()
