@@ -340,3 +340,23 @@ def test_person_page_query_budget(build_force: Callable[..., dict[str, Person]],
         assert client.get("/people/P-william/").status_code == 200
     with django_assert_max_num_queries(20):
         assert client.post("/search/", {"place": "LS2 2BB"}).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["partner_csc", "partner_health", "partner_education"])
+def test_partner_filter_in_sql_matches_the_rule(force: dict[str, Person], role: str) -> None:
+    """The SQL narrowing to an agreement's kinds (agreement_q) drops no mention the per-record
+    rule (Viewer.visibility) would show: the same mentions either way."""
+    from vigil.accounts.models import User
+    from vigil.web.disclosure import viewer_for
+    from vigil.web.people.summaries import da_annotations, mention_visible, visible_mentions
+
+    viewer = viewer_for(User(username="x", role=role))
+    annotations = da_annotations()
+    fields = ("pk", "role", "record__record_type", *annotations)
+
+    def shown(by_type: bool) -> set[int]:
+        qs = visible_mentions(viewer, PersonMention.objects.all(), by_type=by_type)
+        return {r["pk"] for r in qs.annotate(**annotations).values(*fields) if mention_visible(viewer, r)}
+
+    narrowed, every = shown(True), shown(False)
+    assert narrowed == every and every

@@ -78,6 +78,9 @@ class _NameIndex:
     by_metaphone: dict[str, list[str]]      # metaphone -> clean surnames
     by_soundex: dict[str, list[str]]
     by_part: dict[str, list[str]]           # a part of a double-barrelled name -> clean surnames
+    forenames: dict[str, list[str]] = field(default_factory=dict)       # clean -> spellings held
+    forename_sounds: dict[str, list[str]] = field(default_factory=dict)  # metaphone -> clean
+    forename_formal: dict[str, list[str]] = field(default_factory=dict)  # a key -> clean names
 
 
 _index: _NameIndex | None = None
@@ -101,8 +104,19 @@ def _build_index(max_pk: int | None) -> _NameIndex:
             if len(parts) > 1:
                 for part in parts:
                     by_part[part].append(key)
+    forenames: dict[str, list[str]] = defaultdict(list)
+    for forename in PersonMention.objects.exclude(forename="").values_list(
+            "forename", flat=True).distinct():
+        if key := clean_name(forename):
+            forenames[key].append(forename)
+    sounds: dict[str, list[str]] = defaultdict(list)
+    formal: dict[str, list[str]] = defaultdict(list)
+    for key in forenames:
+        sounds[jellyfish.metaphone(key)].append(key)
+        for other in _forename_keys(key):
+            formal[other].append(key)
     return _NameIndex(time.monotonic(), max_pk, dict(by_clean), dict(by_meta), dict(by_sdx),
-                      dict(by_part))
+                      dict(by_part), dict(forenames), dict(sounds), dict(formal))
 
 
 def name_index() -> _NameIndex:
@@ -150,6 +164,25 @@ def surname_spellings(surname: str) -> list[str]:
                 scores[key] = 0.5 + jellyfish.jaro_winkler_similarity(query, key) / 10
     best = sorted(scores, key=lambda k: -scores[k])[:MAX_SURNAMES]
     return [spelling for key in best for spelling in index.by_clean.get(key, ())]
+
+
+def forename_spellings(query: str) -> list[str] | None:
+    """Every forename held that ``forename_matches`` would accept for this query, found
+    through the index (the same tests, not a scan of every mention); None for an initial."""
+    q = clean_name(query)
+    if not q or len(q) == 1:
+        return None
+    index = name_index()
+    held = index.forenames
+    keys = {q} & held.keys()
+    keys.update(k for k in _forename_keys(q) if k in held)
+    keys.update(index.forename_formal.get(q, ()))
+    keys.update(index.forename_sounds.get(jellyfish.metaphone(q), ()))
+    limit = _typo_limit(q)
+    if limit:
+        keys.update(k for k in held if abs(len(k) - len(q)) <= limit
+                    and jellyfish.damerau_levenshtein_distance(q, k) <= limit)
+    return sorted(spelling for k in keys for spelling in held[k])
 
 
 def forename_matches(query: str, forename: str) -> bool:
@@ -236,11 +269,17 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
     today = today or dt.date.today()
     sets: list[set[int]] = []
     matched: Matched = {}
+    # The forenames a first name may be, so the database narrows by them too (the per-row
+    # check in _persons stays, and decides).
+    forenames = forename_spellings(criteria.forename) if criteria.forename else None
+    by_forename = Q(forename__in=forenames) if forenames is not None and len(forenames) <= 900 \
+        else Q()
     if criteria.surname:
         spellings = surname_spellings(criteria.surname)
         found: set[int] = set()
         for chunk in chunks(spellings):
-            found |= _persons(viewer, Q(surname__in=chunk), criteria.forename, matched)
+            found |= _persons(viewer, Q(surname__in=chunk) & by_forename, criteria.forename,
+                              matched)
         sets.append(found)
     if criteria.place:
         sets.append(_by_place(viewer, criteria.place, matched))
@@ -256,7 +295,7 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
             q |= Q(date_of_birth=wanted.replace(month=wanted.day, day=wanted.month))
         if not sets:
             forename_applied = True
-            sets.append(_persons(viewer, q, criteria.forename, matched))
+            sets.append(_persons(viewer, q & by_forename, criteria.forename, matched))
         else:
             # Only persons with some mention of that date can have it as their date of birth
             # (checked on their summary below): fewer persons to summarise, the same results.
