@@ -5,7 +5,7 @@
         [--batch 1000] [--batches 3] [--force DIR]
 
 Builds the store when the database is empty (`vigil synth`, `vigil import --no-assess`, then
-`vigil link`, timed with its peak RSS). Then imports --batches batches of --batch new records,
+`vigil link`, timed with its peak RSS; that includes the re-assessment `vigil link` ends with). Then imports --batches batches of --batch new records,
 each made from one of the force's own (new source id), and times `link_new` on each: the
 identity step of `vigil import`, matching the new mentions against every person held. The first
 batch after a fresh data folder builds the person index from the database; the rest reuse the
@@ -39,6 +39,9 @@ def main() -> int:
     parser.add_argument("--force", type=Path, help="the synthetic force folder (made if absent)")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=3)
+    parser.add_argument("--relink", action="store_true",
+                        help="then relink everything in process (vigil link without its "
+                             "re-assessment), printing each step's seconds")
     args = parser.parse_args()
     force = args.force or Path(tempfile.mkdtemp(prefix="vigil-link-")) / "force"
     data = Path(os.environ.get("VIGIL_DATA_DIR") or force.parent / "data")
@@ -106,6 +109,16 @@ def main() -> int:
         print(f"  batch {number + 1}: import {after_import - started:.2f} s, link_new "
               f"{done - after_import:.2f} s ({linked.mode}, {linked.mentions:,} mentions, "
               f"{linked.review_pairs} to review), load average {os.getloadavg()[0]:.2f}")
+    if args.relink:
+        from vigil.identity.store import relink_all
+
+        started, cpu = time.perf_counter(), time.process_time()
+        summary = relink_all(actor="bench")
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
+        print(f"relink of {summary.mentions:,} mentions in process: "
+              f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
+              f"({steps}); {summary.persons:,} persons, {summary.changed:,} links changed; "
+              f"load average {os.getloadavg()[0]:.2f}")
     print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
     return 0
 
