@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jellyfish
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 
 from vigil.identity.frames import _forename_keys, clean_name, clean_text
 from vigil.records import normalise
@@ -226,8 +226,13 @@ def _persons(viewer: Viewer, q: Q, refine_forename: str = "", matched: Matched |
     qs = visible_mentions(viewer, PersonMention.objects.filter(q, link__isnull=False))
     found: set[int] = set()
     forename_ok: dict[str, bool] = {}  # a few hundred distinct forenames among thousands of rows
-    fields = (*_PARTNER_ROW, *annotations) if viewer.partner else _ROW
-    for row in qs.annotate(**annotations).values(*fields):
+    if viewer.partner:
+        rows: Any = qs.annotate(**annotations).values(*_PARTNER_ROW, *annotations)
+    else:
+        # Police roles need no per-record check: one row per person and name as written, with
+        # how many mentions, counted by the database (a common surname is 10,000 mentions).
+        rows = qs.values(*_ROW).annotate(n=Count("pk")).order_by()
+    for row in rows:
         if refine_forename:
             ok = forename_ok.get(row["forename"])
             if ok is None:
@@ -240,7 +245,7 @@ def _persons(viewer: Viewer, q: Q, refine_forename: str = "", matched: Matched |
             found.add(pk)
             if matched is not None and (name := full_name(row["forename"], row["middle_names"],
                                                           row["surname"])):
-                matched.setdefault(pk, Counter())[name] += 1
+                matched.setdefault(pk, Counter())[name] += row.get("n", 1)
     return found
 
 
