@@ -110,3 +110,48 @@ def test_serve_redirects_signed_out_requests_to_sign_in(env: dict[str, str]) -> 
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_synth_as_cli_md_says(tmp_path: Path) -> None:
+    """`vigil synth --people N [--seed S] [--start DATE] [--days D] --out DIR` (no database)."""
+    env = vigil_env("sqlite:///" + str(tmp_path / "unused.sqlite3"), tmp_path)
+
+    def synth(out: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return vigil(env, "synth", "--people", "400", *extra, "--out", str(tmp_path / out))
+
+    first = synth("a", "--seed", "5", "--start", "2014-02-01", "--days", "300")
+    assert first.returncode == 0, first.stderr
+    again = synth("b", "--seed", "5", "--start", "2014-02-01", "--days", "300")
+    other = synth("c", "--seed", "6", "--start", "2014-02-01", "--days", "300")
+    assert again.returncode == other.returncode == 0
+
+    def contents(out: str) -> dict[str, bytes]:
+        root = tmp_path / out
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file()}
+
+    written = contents("a")
+    assert {"truth/persons.csv", "truth/alerts.ndjson", "truth/summary.json"} <= set(written)
+    records = [orjson.loads(line) for name, data in written.items() if name.startswith("records/")
+               for line in data.splitlines()]
+    assert records and all("2014-02-01" <= r["occurred_at"][:10] <= "2014-11-28" for r in records)
+    assert orjson.loads(written["truth/summary.json"])["as_of"].startswith("2014-11-28T12:00")
+    assert contents("b") == written, "the same seed and arguments give the same force"
+    assert contents("c")["truth/persons.csv"] != written["truth/persons.csv"]
+    # What it writes, vigil import takes whole.
+    imported = vigil(vigil_env(env["VIGIL_DATABASE_URL"], tmp_path), "import",
+                     *sorted(str(p) for p in (tmp_path / "a" / "records").glob("*.ndjson")),
+                     "--json", "--no-assess")
+    summary = orjson.loads(imported.stdout)
+    assert (summary["received"], summary["imported"], summary["quarantined"]) == (
+        len(records), len(records), 0)
+
+
+def test_synth_refuses_nonsense_with_a_message(tmp_path: Path) -> None:
+    env = vigil_env("sqlite:///" + str(tmp_path / "unused.sqlite3"), tmp_path)
+    for args, message in [(["--people", "0"], "people and days must be at least 1"),
+                          (["--people", "10", "--days", "0"], "people and days must be at least 1"),
+                          (["--people", "10", "--start", "2014-13-01"], "is not a date")]:
+        result = vigil(env, "synth", *args, "--out", str(tmp_path / "x"))
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr

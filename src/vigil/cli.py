@@ -303,7 +303,12 @@ def cmd_assess(args: argparse.Namespace) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.alerts.engine import alerts_json, findings_at
+    from vigil.rules import ALERT_CODES
 
+    if args.code is not None and args.code not in ALERT_CODES:
+        # A misspelt code would otherwise list nothing, which reads as "no alerts".
+        print(f"vigil alerts: --code {args.code!r} is not an alert code of ALERTS.md", file=sys.stderr)
+        return EXIT_USAGE
     as_of = args.as_of or _now()
     findings = findings_at(as_of)
     if args.code:
@@ -356,8 +361,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
         if show:
             print(f"\r{people:,} of {args.people:,} people", end="", file=sys.stderr)
 
-    summary = generate(out, people=args.people, seed=args.seed, start=args.start, days=args.days,
-                       progress=progress)
+    try:
+        summary = generate(out, people=args.people, seed=args.seed, start=args.start,
+                           days=args.days, progress=progress)
+    except ValueError as exc:
+        print(f"vigil synth: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if show:
         print(file=sys.stderr)
     if args.json:
