@@ -31,9 +31,13 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", help="a PostgreSQL server URL (a scratch database is made)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the force and the store in DIR (and the scratch database), "
+                             "to look into misses afterwards")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vigil-planted-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         os.environ["VIGIL_DATA_DIR"] = str(work / "data")
         scratch = None
         if args.database:
@@ -46,7 +50,9 @@ def main() -> int:
         try:
             return run(args, work)
         finally:
-            if scratch and args.database:
+            if scratch and args.keep:
+                print(f"kept {work} and database {os.environ['VIGIL_DATABASE_URL']}")
+            elif scratch and args.database:
                 from django.db import connections
 
                 connections.close_all()
@@ -125,6 +131,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
     total = sum(planted.values())
     print(f"{'all':34} {total:>8} {sum(found.values()):>6} "
           f"{sum(found.values()) / max(total, 1):>7.0%} {len(findings):>7} {sum(beyond.values()):>7}")
+    if args.keep:
+        (work / "missed.ndjson").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in missed))
     for expectation in missed[:20]:
         print("missed:", orjson.dumps(expectation).decode(), file=sys.stderr)
     return 0

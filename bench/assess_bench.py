@@ -55,7 +55,15 @@ def main() -> int:
     parser.add_argument("--force", type=Path, help="the synthetic force folder (made if absent)")
     parser.add_argument("--imports", type=int, default=20)
     parser.add_argument("--cli-imports", type=int, default=3)
+    parser.add_argument("--truth-identity", action="store_true",
+                        help="link each mention to the generator's true person instead of running "
+                             "identity resolution (PostgreSQL; when linking the store would take "
+                             "too long: what is measured here is the assessment)")
+    parser.add_argument("--chunk", type=int, help="persons per chunk (VIGIL_ASSESS_CHUNK)")
+    parser.add_argument("--no-full", action="store_true", help="skip the full assessment")
     args = parser.parse_args()
+    if args.chunk is not None:
+        os.environ["VIGIL_ASSESS_CHUNK"] = str(args.chunk)
     work = Path(tempfile.mkdtemp(prefix="vigil-assess-"))
     force = args.force or work / "force"
     env = dict(os.environ, VIGIL_DATABASE_URL=args.database,
@@ -78,43 +86,83 @@ def main() -> int:
         print(f"synth: {time.perf_counter() - started:.1f} s")
     if not Record.objects.exists():
         files = sorted(map(str, (force / "records").glob("*.ndjson")))
-        for step, command in (("import", ["import", *files, "--no-assess", "--json"]),
-                              ("link", ["link"])):
-            started = time.perf_counter()
-            subprocess.run([str(VIGIL), *command], check=True, env=env, capture_output=True)
-            print(f"{step}: {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        subprocess.run([str(VIGIL), "import", *files, "--no-assess", "--json"], check=True, env=env,
+                       capture_output=True)
+        print(f"import: {time.perf_counter() - started:.1f} s")
+    from vigil.identity.models import MentionLink
+
+    if not MentionLink.objects.exists():
+        started = time.perf_counter()
+        if args.truth_identity:
+            link_to_truth(force)
+        else:
+            # Not `vigil link`, which assesses everyone afterwards (measured below instead).
+            from vigil.identity.store import relink_all
+
+            relink_all(actor="bench")
+        print(f"link{' (true identity)' if args.truth_identity else ''}: "
+              f"{time.perf_counter() - started:.1f} s")
     summary = orjson.loads((force / "truth" / "summary.json").read_bytes())
-    full_assessment(summary)
-    one_record_imports(args, force, work, env, summary)
+    if not args.no_full:
+        full_assessment(summary)
+    if args.imports or args.cli_imports:
+        one_record_imports(args, force, work, env, summary)
     print(f"load average {os.getloadavg()[0]:.2f}; peak RSS of this process {rss_mb():,.0f} MB")
     return 0
 
 
+def link_to_truth(force: Path) -> None:
+    """Link every mention to its true person (truth/persons.csv), in bulk, on PostgreSQL."""
+    from django.db import connection, transaction
+
+    from vigil.identity.models import MentionLink, Person
+    from vigil.records.models import PersonMention, Record
+
+    assert connection.vendor == "postgresql", "--truth-identity needs PostgreSQL"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE truth (source_system text, source_id text, "
+                       "mention_id text, person text) ON COMMIT DROP")
+        with (force / "truth" / "persons.csv").open("rb") as handle, \
+                cursor.copy("COPY truth FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while block := handle.read(1 << 20):
+                copy.write(block)
+        cursor.execute(f"INSERT INTO {Person._meta.db_table} (person_id, created_at) "
+                       "SELECT DISTINCT person, now() FROM truth")
+        cursor.execute(
+            f"INSERT INTO {MentionLink._meta.db_table} (mention_id, person_id, linked_at, model_version) "
+            f"SELECT m.id, p.id, now(), 'truth' FROM truth t "
+            f"JOIN {Record._meta.db_table} r ON r.source_system = t.source_system AND r.source_id = t.source_id "
+            f"JOIN {PersonMention._meta.db_table} m ON m.record_id = r.id AND m.mention_id = t.mention_id "
+            f"JOIN {Person._meta.db_table} p ON p.person_id = t.person")
+        for table in (Person._meta.db_table, MentionLink._meta.db_table):
+            cursor.execute(f'ANALYZE "{table}"')
+
+
 def full_assessment(summary: dict[str, Any]) -> None:
+    """`vigil assess`'s work (streamed in chunks of persons above VIGIL_ASSESS_CHUNK)."""
     import datetime as dt
 
     from vigil.alerts.actions import sync_findings
-    from vigil.alerts.engine import current_policy, load_records
-    from vigil.identity.store import person_map
-    from vigil.rules import Casebook, evaluate
+    from vigil.alerts.engine import FullEvaluation, chunk_persons, evaluate_everyone
 
     as_of = dt.datetime.fromisoformat(summary["as_of"])
+    print(f"load average {os.getloadavg()[0]:.2f} before the full assessment")
     started = time.perf_counter()
-    records = load_records()
-    identity = person_map()
-    loaded = time.perf_counter()
-    casebook = Casebook(records, identity)
-    built = time.perf_counter()
-    findings = evaluate(casebook, current_policy(), as_of)
+    cpu = time.process_time()
+    stats = FullEvaluation()
+    findings = evaluate_everyone(as_of, stats=stats)
     evaluated = time.perf_counter()
     outcome = sync_findings(findings, as_of)
     stored = time.perf_counter()
-    print(f"full assess of {len(records):,} records at {as_of.isoformat()}: "
-          f"load+parse {loaded - started:.1f} s, build {built - loaded:.1f} s, "
-          f"evaluate {evaluated - built:.1f} s, store {stored - evaluated:.1f} s "
-          f"(raised {outcome.raised:,}, unchanged {outcome.unchanged:,}), "
-          f"total {stored - started:.1f} s; {len(findings):,} alerts; peak RSS {rss_mb():,.0f} MB")
-    del casebook, records, identity
+    seconds = ", ".join(f"{name} {value:.1f} s" for name, value in stats.seconds.items())
+    print(f"full assess of {stats.persons:,} persons at {as_of.isoformat()} in {stats.chunks} "
+          f"chunk(s) of up to {chunk_persons():,} persons ({stats.records_loaded:,} records loaded, "
+          f"at most {stats.largest_chunk_records:,} at once): {seconds}, "
+          f"store {stored - evaluated:.1f} s (raised {outcome.raised:,}, unchanged {outcome.unchanged:,}), "
+          f"total {stored - started:.1f} s (this process's CPU {time.process_time() - cpu:.1f} s); "
+          f"{len(findings):,} alerts; peak RSS {rss_mb():,.0f} MB; "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 def _new_records(force: Path, count: int, summary: dict[str, Any], seed: int) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -102,3 +103,33 @@ def test_scoped_evaluation_only_resolves_alerts_in_scope() -> None:
     sync_findings([finding("M-1", person="P1"), finding("M-2", person="P2")], T0)
     sync_findings([], T0 + DAY, in_scope={"person:P2"})
     assert dict(Alert.objects.values_list("person_id", "status")) == {"P1": "open", "P2": "resolved"}
+
+
+def test_closed_alert_does_not_reopen_when_its_evidence_only_shrinks() -> None:
+    # An episode leaving the 90-day window is no new evidence: the person who closed the alert
+    # has seen every record it still rests on.
+    sync_findings([finding("M-1", "M-2", "M-3", "M-4")], T0)
+    alert = only()
+    acknowledge(alert, actor="sup1")
+    close(alert, actor="sup1", rationale="Reviewed with the missing person coordinator")
+    outcome = sync_findings([finding("M-2", "M-3", "M-4")], T0 + 30 * DAY)
+    assert (outcome.reopened, only().status) == (0, "closed")
+    # Still none after another evaluation on the old records only.
+    assert sync_findings([finding("M-1", "M-3", "M-4")], T0 + 31 * DAY).reopened == 0
+    # A record it never rested on is new evidence, even with others gone.
+    outcome = sync_findings([finding("M-3", "M-4", "M-5")], T0 + 40 * DAY)
+    assert (outcome.reopened, only().status) == (1, "open")
+    assert only().evidence == [["compact", "M-3"], ["compact", "M-4"], ["compact", "M-5"]]
+    assert actions() == ["raised", "acknowledged", "closed", "reopened"]
+
+
+def test_re_evaluation_moves_evaluated_at_and_keeps_what_changed_without_new_evidence() -> None:
+    sync_findings([finding("M-1", "M-2", "M-3")], T0)
+    assert sync_findings([finding("M-1", "M-2", "M-3")], T0 + DAY).unchanged == 1
+    assert only().evaluated_at == T0 + DAY
+    # Same evidence, different wording (a policy's threshold changed, say): stored, no event.
+    changed = dataclasses.replace(finding("M-1", "M-2", "M-3"), explanation="Missing 3 times (2)")
+    assert sync_findings([changed], T0 + 2 * DAY).unchanged == 1
+    alert = only()
+    assert (alert.explanation, alert.evaluated_at) == ("Missing 3 times (2)", T0 + 2 * DAY)
+    assert actions() == ["raised"]

@@ -59,6 +59,17 @@ def _fields(finding: Finding) -> dict[str, object]:
     }
 
 
+def _new_evidence(alert: Alert, finding: Finding) -> bool:
+    """Whether a closed alert's finding now rests on a record it did not rest on when closed.
+
+    A closed alert keeps the evidence it had when it was closed (the engine does not refresh a
+    closed alert). Evidence that only shrinks, say an episode leaving a 90-day window, is no
+    new evidence: the person who closed it has seen every record it still rests on.
+    """
+    at_close = {tuple(k) for k in alert.evidence}
+    return any(tuple(k) not in at_close for k in finding.evidence)
+
+
 @dataclass
 class SyncOutcome:
     raised: int = 0
@@ -86,6 +97,7 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
         held = {(a.code, a.subject_key): a for a in stored}
         events: list[AlertEvent] = []
         new_alerts: list[Alert] = []
+        seen_again: list[int] = []
         for (code, key), finding in sorted(by_key.items()):
             fields = _fields(finding)
             alert = held.get((code, key))
@@ -101,7 +113,7 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
                 continue
             changed = alert.evidence_hash != fields["evidence_hash"]
             if alert.status == Alert.Status.RESOLVED or (
-                alert.status == Alert.Status.CLOSED and fields["evidence_hash"] != alert.closed_evidence_hash
+                alert.status == Alert.Status.CLOSED and _new_evidence(alert, finding)
             ):
                 why = ("the condition holds again" if alert.status == Alert.Status.RESOLVED
                        else "it fires again on new evidence after it was closed")
@@ -118,11 +130,20 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
+                if alert.status == Alert.Status.CLOSED or all(
+                    getattr(alert, name) == value for name, value in fields.items()
+                ):
+                    # Nothing but the moment of evaluation changes: one UPDATE for them all
+                    # below (a full assessment finds most alerts as they were).
+                    seen_again.append(alert.pk)
+                    continue
             if alert.status != Alert.Status.CLOSED:
                 for name, value in fields.items():
                     setattr(alert, name, value)
             alert.evaluated_at = as_of
             alert.save()
+        for start in range(0, len(seen_again), 900):
+            Alert.objects.filter(pk__in=seen_again[start : start + 900]).update(evaluated_at=as_of)
         for (code, key), alert in held.items():
             if (code, key) in by_key or alert.status not in (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED):
                 continue
