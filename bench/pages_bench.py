@@ -182,6 +182,7 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("imports", "supervisor", gets(["/imports/"])),
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
         Page("access log", "auditor", gets(["/audit/"])),
+        Page("accounts", "admin", gets(["/accounts/users/"]), expect=b"Add an account"),
     ]
     return pages
 
