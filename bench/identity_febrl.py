@@ -101,7 +101,7 @@ def run_febrl(name: str, rows: pd.DataFrame) -> float:
     print(f"{name}: precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f} at link "
           f"threshold {model.thresholds.link} (train {trained:.1f}s, total {total:.1f}s, "
           f"review pairs {len(result.review)}; {load_average()})")
-    for link_at in (0.5, 0.8, 0.9, 0.99):
+    for link_at in (0.5, 0.8, 0.9, 0.95, 0.99):
         th = Thresholds(link=link_at, review_lower=min(0.5, link_at),
                         review_upper=max(0.995, link_at))
         p, r, f = score(link(rows, model, thresholds=th).clusters, truth)
