@@ -290,6 +290,7 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     assert "William Stone" in page and "Karen Stone" in page and "Child" in page
     assert "Derek Hale" in page and "Lives here" in page
     assert "HIGH (DASH" in page                          # latest risk assessment
+    assert "recorded as private dwelling" in page        # in words
     assert page.count("/records/") >= 4                  # 3 DA incidents and the plan
     assert "Still in place" in page                      # the child protection plan
     assert "REPEAT_MISSING" in page and "DA_NO_REFERRAL" in page

@@ -104,8 +104,9 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
               for pk, info in here.items() if pk in summaries]
     people.sort(key=lambda r: (r.summary.age is None, r.summary.age or 0, r.summary.best_name))
     _resident_alerts({r.summary.pk: r for r in people if r.current}, viewer)
-    premises = sorted(set(Record.objects.filter(location=location).exclude(premises_type="")
-                          .values_list("premises_type", flat=True).distinct()))
+    premises = sorted({p.replace("_", " ") for p in Record.objects.filter(location=location)
+                       .exclude(premises_type="").values_list("premises_type", flat=True)
+                       .distinct()})
 
     # Domestic abuse at the address: calls, crimes and concerns recorded here.
     da_rows = (Record.objects.filter(location=location, record_type__in=["call", "crime", "concern"])
