@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -68,18 +67,23 @@ def load() -> str:
 def run_import(files: list[Path], url: str, data: Path,
                server: ServerCpu | None = None) -> tuple[dict[str, object], float, float, float]:
     env = dict(os.environ, VIGIL_DATABASE_URL=url, VIGIL_DATA_DIR=str(data))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     if server:
         server.start()
-    proc = subprocess.run([str(VIGIL), "import", *map(str, files), "--json", "--no-assess"],
-                          env=env, capture_output=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"vigil import exited {proc.returncode}: {proc.stderr.decode()[-3000:]}")
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return orjson.loads(proc.stdout), wall, cpu, after.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([str(VIGIL), "import", *map(str, files), "--json", "--no-assess"],
+                                env=env, stdout=out, stderr=err)
+        # wait4 gives this run's own usage: its CPU, and the peak RSS of the importer or of
+        # its largest worker (ru_maxrss, KiB), not the largest of every run so far.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"vigil import exited {proc.returncode}: {err.read().decode()[-3000:]}")
+        summary = orjson.loads(out.read())
+    return summary, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> int:
