@@ -148,7 +148,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def _new_linker(
     model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str, extra_mentions: int = 0,
-    others_only: bool = False,
+    others_only: bool = False, validate: bool = True,
 ) -> Any:
     """A Splink linker over ``table`` with term frequencies counted in it.
 
@@ -166,7 +166,9 @@ def _new_linker(
     sdf = db_api.register(table)
     population = _count(con, table)
     settings = model.splink_settings(n_mentions=population + extra_mentions)
-    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    # The settings are the model's own, validated when it was trained and at every full link;
+    # checking them again costs half a second of each import.
+    linker = Linker(sdf, settings, log_level=logging.ERROR, validate_settings=validate)
     use_tf = population >= MIN_TF_POPULATION
     tf = (
         "CAST(greatest(count(*) - 1, 1) AS DOUBLE) / greatest(sum(count(*)) OVER () - 1, 1)"
@@ -401,7 +403,8 @@ class PersonIndex:
         self.model = model
         # Splink's working tables go to the in-memory catalogue; the file holds only mentions.
         self._con.execute("CREATE OR REPLACE VIEW existing AS SELECT * FROM store.existing")
-        self._linker, self._db_api, self._existing_sdf = _new_linker(model, self._con, "existing")
+        self._linker, self._db_api, self._existing_sdf = _new_linker(
+            model, self._con, "existing", validate=False)
         self._batches = 0
 
     def _meta(self, name: str) -> str | None:
