@@ -168,3 +168,16 @@ def test_a_decision_relinks_only_its_persons_and_keeps_the_index_current(
     assert person_map() == local
     undo(made, actor="sup2", reason="wrong pair")
     assert pid("CAD-1001", "k") == pid("PPN-2001", "k", system="niche")
+
+
+def test_mentions_never_linked_are_linked_by_the_next_import(
+    collins: None, tmp_path: Path, builds: list[bool]
+) -> None:
+    # As `vigil import --no-assess` leaves them: imported, not linked.
+    import_files([write_ndjson(tmp_path / "quiet.ndjson",
+                               [call("C-QUIET", people=[{**KAYLEIGH, "mention_id": "q"}])])])
+    assert not MentionLink.objects.filter(mention__record__source_id="C-QUIET").exists()
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    assert pid("C-QUIET", "q") == pid("C-NEW", "x") == pid("CAD-1001", "k")
+    assert MentionLink.objects.count() == PersonMention.objects.count()
+    assert builds == []

@@ -399,11 +399,17 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
     The persons held are read from the kept person index when it is current (an import of a
     few records then reads only those records' mentions), otherwise from every linked mention.
     """
-    unlinked = set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
-    todo = set(mention_pks) | unlinked
+    todo = set(mention_pks)
+    held = MentionLink.objects.count()
+    # Mentions never linked (e.g. imported with --no-assess) are linked now too. Two counts
+    # tell whether any exist beyond these; looking for them joins every mention to its link.
+    ordered = sorted(todo)
+    linked_here = sum(MentionLink.objects.filter(mention_id__in=ordered[i:i + 900]).count()
+                      for i in range(0, len(ordered), 900))
+    if PersonMention.objects.count() - held > len(todo) - linked_here:
+        todo |= set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
     if not todo:
         return LinkSummary(mode="none")
-    held = MentionLink.objects.count()
     if held == 0 or len(todo) > FULL_RELINK_SHARE * (held + len(todo)):
         return relink_all(actor=actor, model=model)
     model = model or model_in_use()
