@@ -159,7 +159,8 @@ def full_assessment(summary: dict[str, Any]) -> None:
     print(f"full assess of {stats.persons:,} persons at {as_of.isoformat()} in {stats.chunks} "
           f"chunk(s) of up to {chunk_persons():,} persons ({stats.records_loaded:,} records loaded, "
           f"at most {stats.largest_chunk_records:,} at once): {seconds}, "
-          f"store {stored - evaluated:.1f} s (raised {outcome.raised:,}, unchanged {outcome.unchanged:,}), "
+          f"store {stored - evaluated:.1f} s (raised {outcome.raised:,}, updated {outcome.updated:,}, "
+          f"resolved {outcome.resolved:,}, unchanged {outcome.unchanged:,}), "
           f"total {stored - started:.1f} s (this process's CPU {time.process_time() - cpu:.1f} s); "
           f"{len(findings):,} alerts; peak RSS {rss_mb():,.0f} MB; "
           f"load average {os.getloadavg()[0]:.2f}")

@@ -197,6 +197,43 @@ def test_exploitation_network_needs_two_children_in_the_window() -> None:
     assert two.subjects("2015-02-15 12:00", "EXPLOITATION_NETWORK") == set()  # first aged out
 
 
+def test_exploitation_network_one_finding_for_a_child_of_one_network_and_adult_of_another() -> None:
+    # Finn, 17 when named with Eve, is one of her two children; at 18 he is the adult
+    # associated with two more. One alert about him, saying both.
+    case = Case()
+    finn = {"date_of_birth": "1996-04-01"}
+    case.add("intelligence", "INT-0", "2014-02-01 10:00", [("amy", "subject"), ("eve", "associate")],
+             topics=["cse"])
+    case.add("intelligence", "INT-1", "2014-03-01 10:00",
+             [("finn", "subject", finn), ("eve", "associate")], topics=["cse"])
+    for index, child in enumerate(("kim", "lee")):
+        case.add("intelligence", f"INT-{index + 2}", f"2014-05-0{index + 1} 10:00",
+                 [(child, "subject", {"forename": child.title(), "date_of_birth": "2001-06-01"}),
+                  ("finn", "associate", finn)], topics=["cse"])
+    found = case.findings("2014-06-01 12:00", "EXPLOITATION_NETWORK")
+    assert sorted(str(f.subject) for f in found) == ["amy", "eve", "finn", "kim", "lee"]
+    finding = case.one("2014-06-01 12:00", "EXPLOITATION_NETWORK", "finn")
+    assert finding.explanation.startswith("Associated in the last 365 days with 2 children")
+    assert "Part of a possible exploitation network: associated in the last 365 days with Eve Hill" \
+        in finding.explanation
+    assert {k.source_id for k in finding.evidence} == {"INT-0", "INT-1", "INT-2", "INT-3"}
+
+
+def test_rso_child_contact_one_finding_for_a_young_offender_in_contact_with_another() -> None:
+    case = Case()
+    young = {"date_of_birth": "1997-01-01"}  # 17: a registered offender and still a child
+    case.add("rso", "RSO-1", "2013-06-01 10:00", [("finn", "offender", young)], management="active")
+    case.add("rso", "RSO-2", "2013-01-01 10:00", [("eve", "offender")], management="active")
+    case.add("call", "CALL-1", "2014-04-01 10:00", [("finn", "suspect", young), ("amy", "victim")])
+    case.add("call", "CALL-2", "2014-05-01 10:00", [("eve", "suspect"), ("finn", "victim", young)])
+    found = case.findings("2014-06-01 12:00", "RSO_CHILD_CONTACT")
+    assert sorted(str(f.subject) for f in found) == ["amy", "eve", "finn"]
+    finding = case.one("2014-06-01 12:00", "RSO_CHILD_CONTACT", "finn")
+    assert finding.explanation.startswith("Registered sex offender in contact with 1 child")
+    assert "Named with or associated with a registered sex offender" in finding.explanation
+    assert {k.source_id for k in finding.evidence} == {"RSO-1", "RSO-2", "CALL-1", "CALL-2"}
+
+
 def test_rso_child_contact_fires_for_offender_and_child() -> None:
     case = Case()
     case.add("rso", "RSO-1", "2013-01-01 10:00", [("eve", "offender")], management="active")

@@ -217,6 +217,9 @@ def exploitation_network(view: View) -> Iterator[Finding]:
     children = _matter_children(view)
     # child -> (adult, how many children, the adult's evidence, when the network was first seen)
     networks: dict[str, list[tuple[str, int, list[RecordKey], dt.datetime]]] = defaultdict(list)
+    # One finding per person: someone can be a network's adult and, from when they were a
+    # child, one of another network's children (a 17-year-old groomed, at 18 grooming others).
+    parts: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]] = defaultdict(list)
     for adult in sorted(_network_adults(view)):
         linked = sorted(
             (other, events)
@@ -235,14 +238,12 @@ def exploitation_network(view: View) -> Iterator[Finding]:
             items.append(f"{view.name_of(other)} ({children[other][0][2]})")
         raised = sorted(moments)[threshold - 1]
         if view.in_scope(adult):
-            yield view.person_finding(
-                code,
-                adult,
+            parts[adult].append((
                 f"Associated in the last {days} days with {len(linked)} children named in sexual "
                 f"or exploitation matters (threshold {threshold}): {listing(items)}.",
                 evidence,
                 raised,
-            )
+            ))
         for other, _ in linked:
             networks[other].append((adult, len(linked), evidence, raised))
     for child, adults in sorted(networks.items()):
@@ -250,14 +251,27 @@ def exploitation_network(view: View) -> Iterator[Finding]:
             continue
         # The child's finding rests on the whole network: every adult's links to every child.
         names = listing(f"{view.name_of(a)} ({count} children)" for a, count, _, _ in adults)
-        yield view.person_finding(
-            code,
-            child,
+        parts[child].append((
             f"Part of a possible exploitation network: associated in the last {days} days with "
             f"{names}, each an adult associated with {threshold} or more children named in sexual "
             f"or exploitation matters (threshold {threshold}).",
             [k for _, _, keys, _ in adults for k in keys],
             min(at for _, _, _, at in adults),
+        ))
+    yield from _one_per_person(view, code, parts)
+
+
+def _one_per_person(
+    view: View, code: str, parts: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]]
+) -> Iterator[Finding]:
+    """A finding per person from the sentences (each with its evidence and moment) about them."""
+    for person, rows in sorted(parts.items()):
+        yield view.person_finding(
+            code,
+            person,
+            " ".join(text for text, _, _ in rows),
+            [k for _, keys, _ in rows for k in keys],
+            min(at for _, _, at in rows),
         )
 
 
@@ -277,6 +291,8 @@ def rso_child_contact(view: View) -> Iterator[Finding]:
     days = view.policy.int(code, "window_days")
     since = view.days_ago(days)
     by_child: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]] = defaultdict(list)
+    # One finding per person: a registered offender may also be a child in contact with another.
+    parts: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]] = defaultdict(list)
     for offender, rso_key in sorted(_offenders(view).items()):
         contacts = _child_contacts(view, offender, since)
         if not contacts:
@@ -287,28 +303,25 @@ def rso_child_contact(view: View) -> Iterator[Finding]:
             f"{view.name_of(c)} ({in_words(at)})" for c, (_, at) in sorted(contacts.items())
         )
         if view.in_scope(offender):
-            yield view.person_finding(
-                code,
-                offender,
+            parts[offender].append((
                 f"Registered sex offender in contact with {len(contacts)} "
                 f"{'child' if len(contacts) == 1 else 'children'} in the last {days} days: {items}.",
                 evidence,
                 max(registered, min(at for _, at in contacts.values())),
-            )
+            ))
         for child, (keys, at) in contacts.items():
             by_child[child].append((offender, [rso_key, *keys], max(at, registered)))
     for child, offenders in sorted(by_child.items()):
         if not view.in_scope(child):
             continue
         names = listing(f"{view.name_of(o)} ({in_words(at)})" for o, _, at in offenders)
-        yield view.person_finding(
-            code,
-            child,
+        parts[child].append((
             f"Named with or associated with a registered sex offender in the last {days} days: "
             f"{names}.",
             [k for _, keys, _ in offenders for k in keys],
             min(at for _, _, at in offenders),
-        )
+        ))
+    yield from _one_per_person(view, code, parts)
 
 
 def _child_contacts(
