@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from vigil.identity import IdentityModel, PersonIndex, link, link_incremental
 from vigil.identity.training_data import make_mentions
@@ -80,3 +81,32 @@ def test_existing_without_person_id_is_ignored(model: IdentityModel) -> None:
                          "surname": "Stone", "date_of_birth": "2009-04-01"}])
     result = link_incremental(new, existing, model, cannot_link=[("e1", "e2")])
     assert result.assignments == {"n1": "P-amy"}
+
+
+def test_small_batches_narrowed_to_candidates_score_as_the_whole_index(
+    model: IdentityModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vigil.identity import linker
+    from vigil.identity.frames import prepare
+    from vigil.identity.linker import candidate_filter
+    from vigil.identity.model import blocking_rules
+
+    frame = make_mentions(700, seed=11)
+    existing, new = frame.iloc[:660].copy(), frame.iloc[660:].copy()
+    existing["person_id"] = existing["mention_key"].map(link(existing, model).clusters)
+    assert len(new) <= linker.SMALL_BATCH
+    index = PersonIndex(existing, model)
+    try:
+        narrowed = index.match(new)
+        monkeypatch.setattr(linker, "SMALL_BATCH", 0)
+        whole = index.match(new)
+    finally:
+        index.close()
+    assert narrowed.assignments == whole.assignments
+    assert narrowed.review == whole.review
+    assert narrowed.bridged_persons == whole.bridged_persons
+    assert any(a in set(existing["person_id"]) for a in narrowed.assignments.values())
+    assert candidate_filter(blocking_rules(), prepare(new)) is not None
+    # Rules it cannot bound turn narrowing off rather than lose pairs.
+    assert candidate_filter([*blocking_rules(), "l.dob = r.dob OR l.pnc = r.pnc"], new) is None
+    assert candidate_filter(["levenshtein(l.surname, r.surname) < 2"], new) is None

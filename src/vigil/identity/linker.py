@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 from vigil.identity import frames
 from vigil.identity.cluster import ConstrainedUnionFind, cluster_id_for
 from vigil.identity.frames import MODEL_COLUMNS, as_frame, prepare
-from vigil.identity.model import IdentityModel, Thresholds
+from vigil.identity.model import IdentityModel, Thresholds, blocking_rules
 
 logger = logging.getLogger(__name__)
 
@@ -329,6 +330,62 @@ class IncrementalResult:
     refused: list[RefusedLink] = field(default_factory=list)
 
 
+_EQUALITY = re.compile(r"^l\.(\w+) = r\.(\w+)$")
+_NAME_TERM = re.compile(r"^[lr]\.has_name$")
+
+
+def candidate_filter(rules: Sequence[str], new: pd.DataFrame) -> tuple[str, list[Any]] | None:
+    """A WHERE clause (with its parameters) over held mentions ``e`` keeping every one that any
+    blocking rule could pair with a row of ``new``: per rule, each of its equalities holds for
+    some new row (a superset of the rule's own join, which needs them all on one row), in
+    either orientation, as Splink may put a held mention on either side. The new rows' values go
+    in as parameters: constant lists DuckDB checks while scanning. None when a rule is not a
+    conjunction of ``l.x = r.y`` equalities (and ``has_name`` tests), which this cannot bound."""
+    alternatives: dict[str, list[Any]] = {}
+    for rule in rules:
+        if re.search(r"\bor\b", rule, flags=re.IGNORECASE):
+            return None
+        equalities, named = [], False
+        for term in (t.strip() for t in re.split(r"\bAND\b", rule)):
+            match = _EQUALITY.match(term)
+            if match:
+                equalities.append(match.groups())
+            elif _NAME_TERM.match(term):
+                named = True
+            else:
+                return None
+        if not equalities:
+            return None
+        for held, other in ((1, 0), (0, 1)):
+            terms, params = ["e.has_name"] if named else [], []
+            for pair in equalities:
+                if pair[other] not in new.columns:
+                    return None
+                values = sorted({str(v) for v in new[pair[other]] if not _missing(v)})
+                if not values:
+                    break  # no new row has this value: the rule pairs nobody this way
+                # Column names matched \w+ in this package's own rules; values are parameters.
+                terms.append(f"e.{pair[held]} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+            else:
+                alternatives.setdefault("(" + " AND ".join(terms) + ")", params)
+    if not alternatives:
+        return "false", []
+    ordered = sorted(alternatives)
+    return " OR ".join(ordered), [p for clause in ordered for p in alternatives[clause]]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+# Up to this many new mentions, :meth:`PersonIndex.match` first narrows the held mentions to
+# the candidates their blocking keys allow (one scan) and scores against those: Splink's own
+# pipeline reads and joins every held mention once per rule, which at a million mentions cost a
+# second for one record. Larger batches reach most held mentions anyway.
+SMALL_BATCH = 64
+
+
 @dataclass(frozen=True)
 class _Held:
     records: list[str]
@@ -513,18 +570,34 @@ class PersonIndex:
         table = f"new_batch_{self._batches}"
         register_prepared(self._con, table, prepared)
         new_sdf = self._db_api.register(table)
+        held_sdf, narrowed = self._existing_sdf, None
+        where = candidate_filter(blocking_rules(), prepared) if len(prepared) <= SMALL_BATCH else None
+        if where is not None:
+            narrowed = f"candidates_{self._batches}"
+            self._con.execute(
+                f"CREATE TABLE {narrowed} AS SELECT * FROM store.existing e WHERE {where[0]}",  # noqa: S608
+                where[1],
+            )
+            held_sdf = self._db_api.register(narrowed)
         between = self._linker.inference.predict_between(
-            new_sdf, self._existing_sdf,
+            new_sdf, held_sdf,
             threshold_match_probability=th.review_lower, warning_mode="never",
         )
-        within = self._linker.inference.predict_within(
-            new_sdf, threshold_match_probability=th.review_lower, warning_mode="never"
-        )
         cross = _edges_frame(self._con, between.physical_name, th.review_lower)
-        inner = _edges_frame(self._con, within.physical_name, th.review_lower)
-        for sdf in (between, within):
+        scored = [between]
+        if prepared["record_key"].nunique(dropna=False) > 1:
+            within = self._linker.inference.predict_within(
+                new_sdf, threshold_match_probability=th.review_lower, warning_mode="never"
+            )
+            inner = _edges_frame(self._con, within.physical_name, th.review_lower)
+            scored.append(within)
+        else:  # mentions of one record are different people: nothing to score among them
+            inner = cross.iloc[0:0]
+        for sdf in scored:
             sdf.drop_table_from_database_and_remove_from_cache()
         self._con.execute(f"DROP TABLE {table}")
+        if narrowed is not None:
+            self._con.execute(f"DROP TABLE {narrowed}")
 
         new_keys = set(prepared["mention_key"])
         # Put the new mention on the left: for a dedupe model Splink orders each pair by id, so
