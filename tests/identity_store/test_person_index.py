@@ -181,3 +181,14 @@ def test_mentions_never_linked_are_linked_by_the_next_import(
     assert pid("C-QUIET", "q") == pid("C-NEW", "x") == pid("CAD-1001", "k")
     assert MentionLink.objects.count() == PersonMention.objects.count()
     assert builds == []
+
+
+def test_links_made_before_the_index_was_kept_get_one(
+    collins: None, tmp_path: Path, builds: list[bool]
+) -> None:
+    index_path(IdentityState.objects.get(pk=1).store_id).unlink()
+    IdentityState.objects.all().delete()  # as a store linked by an earlier version holds it
+    import_one(tmp_path, "C-NEW", KAYLEIGH)
+    import_one(tmp_path, "C-NEW2", {**KAYLEIGH, "mention_id": "y"})
+    assert builds == [True]  # built once, kept, reused
+    assert pid("C-NEW2", "y") == pid("C-NEW", "x") == pid("CAD-1001", "k")

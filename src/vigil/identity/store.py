@@ -383,8 +383,10 @@ def _open_index(model: Any) -> Any:
             index.close()
     existing, pk_of = mention_frame(with_person=True)
     existing["ref"] = existing["mention_key"].map(pk_of).astype(str)
-    if state is None:
-        return PersonIndex(existing, model)
+    if state is None:  # links made before the index was kept: name the store now
+        with transaction.atomic():
+            _new_token()
+        state = IdentityState.objects.get(pk=1)
     try:
         return PersonIndex(existing, model, path=index_path(state.store_id), token=state.token)
     except (OSError, duckdb.Error):
