@@ -70,3 +70,13 @@ def test_swapped_names_with_a_mistyped_date_are_paired_and_linked(model: Identit
     ]
     result = link(rows, model)
     assert result.clusters["a"] == result.clusters["b"]
+
+
+def test_aliases_under_one_surname_are_not_one_alias(model: IdentityModel) -> None:
+    # 'Rena Kaur' and 'Cassie Kaur' share a surname, not a name: two women.
+    irene = mention("a", forename="Irene", surname="Kaur", aliases=["Rena Kaur"])
+    carol = mention("b", forename="Carol", surname="Kaur", aliases=["Cassie Kaur"])
+    assert _levels(model, irene, carol)["forename"][0] == "all other"
+    # An alias forename still answers to the forename it stands for.
+    also = mention("c", forename="Rena", surname="Kaur")
+    assert _levels(model, irene, also)["forename"][0] == "nickname or alias"

@@ -276,9 +276,15 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
         alias_surnames: list[str] = []
         for alias in _aliases(aliases.iloc[i]):
             words = [w for w in (clean_text(alias) or "").split(" ") if w]
-            tokens.extend(words)
+            # 'Rena Kaur': the forename words are alias tokens (compared with forenames), the
+            # last word is an alias surname (compared with surnames). Were the surname a token
+            # too, any two women with aliases under one common surname would count as sharing
+            # an alias.
             if len(words) > 1:
+                tokens.extend(words[:-1])
                 alias_surnames.append(words[-1])
+            else:
+                tokens.extend(words)
         keys = set(name_keys[i]) | set(tokens)
         for token in tokens:
             keys.update(_nicknamer().canonicals_of(token))
