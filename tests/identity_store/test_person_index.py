@@ -192,3 +192,30 @@ def test_links_made_before_the_index_was_kept_get_one(
     import_one(tmp_path, "C-NEW2", {**KAYLEIGH, "mention_id": "y"})
     assert builds == [True]  # built once, kept, reused
     assert pid("C-NEW2", "y") == pid("C-NEW", "x") == pid("CAD-1001", "k")
+
+
+def test_a_replaced_record_makes_the_index_stale_and_may_drop_linked_people(
+    collins: None, tmp_path: Path, builds: list[bool]
+) -> None:
+    two = [KAYLEIGH, {"mention_id": "w", "role": "witness", "forename": "Tom", "surname": "Hale",
+                      "date_of_birth": "1980-01-02", "postcode": "B12 9QD"}]
+    import_one(tmp_path, "C-NEW", KAYLEIGH)  # builds == [] so far: the kept index is current
+    import_files([write_ndjson(tmp_path / "v1.ndjson", [call("C-TWO", people=two)])])
+    link_new(PersonMention.objects.filter(record__source_id="C-TWO").values_list("pk", flat=True),
+             actor="test")
+    assert builds == []
+    # A new version, imported without linking (vigil import --no-assess): the child's name is
+    # corrected in place and the witness is no longer named.
+    token = IdentityState.objects.get(pk=1).token
+    renamed = {**KAYLEIGH, "forename": "Kayleigh-Ann"}
+    import_files([write_ndjson(tmp_path / "v2.ndjson", [call("C-TWO", people=[renamed],
+                                                             category="other")])])
+    assert IdentityState.objects.get(pk=1).token != token
+    assert not PersonMention.objects.filter(record__source_id="C-TWO", mention_id="w").exists()
+    import_one(tmp_path, "C-LATER", {**KAYLEIGH, "mention_id": "z"})
+    assert builds == [True]  # rebuilt from the store, with the corrected name
+    index = kept_index()
+    try:
+        assert len(index) == MentionLink.objects.count() == PersonMention.objects.count()
+    finally:
+        index.close()

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import math
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -418,20 +419,29 @@ class PersonIndex:
         prepared["ref"] = (existing["ref"].astype(str).to_numpy() if "ref" in existing.columns
                            else None)
         self._con = quiet_connection()
-        if path is not None:
-            target = Path(path)
-            partial = target.with_name(target.name + ".partial")
-            partial.unlink(missing_ok=True)
-            self._con.execute("ATTACH ? AS store", [str(partial)])
-            self._write_store(prepared, token)
-            self._con.execute("DETACH store")
-            # Readers only ever see a whole index: the file is renamed into place when written.
-            partial.replace(target)
-            self._con.execute("ATTACH ? AS store", [str(target)])
-        else:
-            self._con.execute("ATTACH ':memory:' AS store")
-            self._write_store(prepared, token)
-        self._start(model)
+        try:
+            if path is not None:
+                target = Path(path)
+                partial = target.with_name(f"{target.name}.{uuid.uuid4().hex[:8]}.partial")
+                try:
+                    self._con.execute("ATTACH ? AS store", [str(partial)])
+                    self._write_store(prepared, token)
+                    self._con.execute("DETACH store")  # checkpointed: no write-ahead log left
+                    # Readers only ever see a whole index: renamed into place when written, and
+                    # the old file's write-ahead log must not be replayed onto the new one.
+                    Path(f"{target}.wal").unlink(missing_ok=True)
+                    partial.replace(target)
+                finally:
+                    partial.unlink(missing_ok=True)
+                    Path(f"{partial}.wal").unlink(missing_ok=True)
+                self._con.execute("ATTACH ? AS store", [str(target)])
+            else:
+                self._con.execute("ATTACH ':memory:' AS store")
+                self._write_store(prepared, token)
+            self._start(model)
+        except BaseException:
+            self._con.close()
+            raise
 
     @classmethod
     def open(cls, path: str | Path, model: IdentityModel) -> PersonIndex:
@@ -485,9 +495,17 @@ class PersonIndex:
             return
         self._con.register("gone_keys", gone)
         try:
+            # The token goes with them: until add() names the links written, this file is not
+            # the store (a failure in between leaves it to be built again).
+            self._con.execute("BEGIN")
             self._con.execute(
                 "DELETE FROM store.existing WHERE mention_key IN (SELECT mention_key FROM gone_keys)"
             )
+            self._con.execute("UPDATE store.meta SET value = '' WHERE name = 'token'")
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
         finally:
             self._con.unregister("gone_keys")
 
@@ -549,14 +567,16 @@ class PersonIndex:
         self._con.register("wanted_persons", wanted)
         try:
             rows = self._con.execute(
-                "SELECT e.person_id, list(e.record_key), list(e.pnc), list(e.nhs) "
+                "SELECT e.person_id, list(e.record_key) FILTER (WHERE e.record_key IS NOT NULL), "
+                "list(e.pnc) FILTER (WHERE e.pnc IS NOT NULL), "
+                "list(e.nhs) FILTER (WHERE e.nhs IS NOT NULL) "
                 "FROM store.existing e JOIN wanted_persons w USING (person_id) "
                 "GROUP BY e.person_id"
             ).fetchall()
         finally:
             self._con.unregister("wanted_persons")
-        # DuckDB's list() leaves NULLs out, so only numbers and record keys held remain.
-        return {str(pid): _Held(records, pncs, nhss) for pid, records, pncs, nhss in rows}
+        return {str(pid): _Held(records or [], pncs or [], nhss or [])
+                for pid, records, pncs, nhss in rows}
 
     def match(
         self,
@@ -585,7 +605,8 @@ class PersonIndex:
         )
         cross = _edges_frame(self._con, between.physical_name, th.review_lower)
         scored = [between]
-        if prepared["record_key"].nunique(dropna=False) > 1:
+        one_record = prepared["record_key"].notna().all() and prepared["record_key"].nunique() == 1
+        if not one_record:
             within = self._linker.inference.predict_within(
                 new_sdf, threshold_match_probability=th.review_lower, warning_mode="never"
             )

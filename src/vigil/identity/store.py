@@ -9,10 +9,12 @@ review queue. Each run is one transaction with its audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,16 +235,29 @@ def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
     return len(new)
 
 
+def _state() -> IdentityState:
+    """This store's identity state, made on first use (two processes at once get one row)."""
+    state, _ = IdentityState.objects.get_or_create(
+        pk=1, defaults={"store_id": uuid.uuid4().hex, "token": uuid.uuid4().hex})
+    return state
+
+
 def _new_token() -> tuple[str, str]:
-    """Mark a change of links (caller holds the transaction): (store id, new token)."""
-    token = uuid.uuid4().hex
-    state = IdentityState.objects.select_for_update().filter(pk=1).first()
-    if state is None:
-        state = IdentityState.objects.create(pk=1, store_id=uuid.uuid4().hex, token=token)
-    else:
-        state.token = token
-        state.save(update_fields=["token"])
-    return state.store_id, token
+    """Mark a change of links (caller holds the transaction): (token before, new token).
+
+    A kept index may take the new token only if what it holds reflects the token before
+    (compare-and-swap): otherwise another writer's change is missing from it.
+    """
+    _state()
+    state = IdentityState.objects.select_for_update().get(pk=1)
+    previous, state.token = state.token, uuid.uuid4().hex
+    state.save(update_fields=["token"])
+    return previous, state.token
+
+
+def forget_index() -> None:
+    """Mentions changed under the index (a record replaced in place): no kept index is current."""
+    IdentityState.objects.filter(pk=1).update(token=uuid.uuid4().hex)
 
 
 def index_path(store_id: str) -> Path:
@@ -251,15 +266,29 @@ def index_path(store_id: str) -> Path:
     return data_dir() / f"person-index-{store_id}.duckdb"
 
 
+@contextmanager
+def _index_lock(store_id: str) -> Iterator[None]:
+    """One process at a time opens, matches against and writes the kept index (DuckDB lets one
+    process write a file; waiting beats building a second copy)."""
+    path = data_dir() / f"person-index-{store_id}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _keep_index(frame: pd.DataFrame, ids: dict[str, str], pk_of: dict[str, int], model: Any,
-                state: tuple[str, str]) -> None:
+                store_id: str, token: str) -> None:
     """Write the person index after a full relink, so the next import need not build it."""
     from vigil.identity.linker import PersonIndex
 
     held = frame.assign(person_id=frame["mention_key"].map(ids),
                         ref=frame["mention_key"].map(pk_of).astype(str))
     try:
-        PersonIndex(held, model, path=index_path(state[0]), token=state[1]).close()
+        with _index_lock(store_id):
+            PersonIndex(held, model, path=index_path(store_id), token=token).close()
     except Exception:  # a cache: failing to keep it only costs the next import time
         logger.warning("could not keep the person index", exc_info=True)
 
@@ -272,6 +301,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
 
     model = model or model_in_use()
     started = time.perf_counter()
+    base = _state()  # read before the mentions: the index written last must reflect this token
     frame, pk_of = mention_frame()
     summary = LinkSummary(mentions=len(frame), mode="full")
     if frame.empty:
@@ -290,9 +320,10 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
         step = summary.timed("store_links", step)
         summary.review_pairs = _store_review(result.review, pk_of)
         log.record(actor, "identity.relink", "all", detail=summary.as_json())
-        state = _new_token()
+        previous, token = _new_token()
     step = summary.timed("store_review", step)
-    _keep_index(frame, ids, pk_of, model, state)
+    if previous == base.token:  # else another writer's links are not in this frame
+        _keep_index(frame, ids, pk_of, model, base.store_id, token)
     summary.timed("keep_index", step)
     return summary
 
@@ -309,6 +340,7 @@ def relink_around(mention_pks: Iterable[int], *, actor: str, model: Any = None) 
     from vigil.identity.linker import link
 
     model = model or model_in_use()
+    base = _state()
     named = set(mention_pks)
     persons = MentionLink.objects.filter(mention_id__in=sorted(named)).values("person_id")
     members = named | set(MentionLink.objects.filter(person_id__in=persons)
@@ -322,77 +354,73 @@ def relink_around(mention_pks: Iterable[int], *, actor: str, model: Any = None) 
                   population=MentionLink.objects.count())
     with transaction.atomic():
         previous_frame, _ = mention_frame(members, with_person=True)
-        previous = dict(zip(previous_frame["mention_key"], previous_frame["person_id"], strict=True))
-        ids = assign_stable_ids(previous, result.clusters)
-        fresh = set(ids.values()) - set(previous.values())
-        clash = set(Person.objects.filter(person_id__in=sorted(fresh))
-                    .values_list("person_id", flat=True))
-        if clash:  # another person already has an id this relink would make
-            ids = assign_stable_ids(previous, result.clusters, reserved=clash)
+        held_ids = dict(zip(previous_frame["mention_key"], previous_frame["person_id"],
+                            strict=True))
+        reserved: set[str] = set()
+        while True:  # until no id this relink makes is another person's already
+            ids = assign_stable_ids(held_ids, result.clusters, reserved=reserved)
+            fresh = set(ids.values()) - set(held_ids.values())
+            clash = set(Person.objects.filter(person_id__in=sorted(fresh))
+                        .values_list("person_id", flat=True))
+            if not clash:
+                break
+            reserved |= clash
         summary.changed = _store_links(ids, pk_of, str(model.version))
         summary.persons = len(set(ids.values()))
         summary.review_pairs = _store_review(result.review, pk_of)
         log.record(actor, "identity.relink", f"mentions:{','.join(map(str, sorted(named)))}",
                    detail=summary.as_json())
-        state = IdentityState.objects.filter(pk=1).first()
-        before = state.token if state is not None else None
-        _, token = _new_token()
-    _update_index(before, token, frame, ids, pk_of, model)
+        previous, token = _new_token()
+    if previous == base.token:
+        _update_index(base.store_id, previous, token, frame, ids, pk_of, model)
     return summary
 
 
-def _update_index(before: str | None, token: str, frame: pd.DataFrame, ids: dict[str, str],
-                  pk_of: dict[str, int], model: Any) -> None:
+def _update_index(store_id: str, before: str, token: str, frame: pd.DataFrame,
+                  ids: dict[str, str], pk_of: dict[str, int], model: Any) -> None:
     """Carry a change of these mentions' persons into the kept index, if it was current."""
     import duckdb
 
     from vigil.identity.linker import PersonIndex
 
-    state = IdentityState.objects.filter(pk=1).first()
-    if before is None or state is None:
-        return
-    try:
-        index = PersonIndex.open(index_path(state.store_id), model)
-    except (OSError, duckdb.Error):
-        return
-    try:
-        if index.token == before:
-            index.discard(ids)
-            index.add(frame, ids, token=token, refs={k: str(v) for k, v in pk_of.items()})
-    except Exception:  # the token stays old, so the next import builds the index again
-        logger.warning("could not update the person index", exc_info=True)
-    finally:
-        index.close()
+    with _index_lock(store_id):
+        try:
+            index = PersonIndex.open(index_path(store_id), model)
+        except (OSError, duckdb.Error):
+            return
+        try:
+            if index.token == before:
+                index.discard(ids)
+                index.add(frame, ids, token=token, refs={k: str(v) for k, v in pk_of.items()})
+        except Exception:  # the file's token is blank or old: the next import rebuilds it
+            logger.warning("could not update the person index", exc_info=True)
+        finally:
+            index.close()
 
 
-def _open_index(model: Any) -> Any:
-    """The kept person index if it reflects the links held now, else one built from them."""
+def _open_index(model: Any, store_id: str) -> tuple[Any, str]:
+    """The kept person index and the token its contents reflect: the file when it is current,
+    else one built from the links held now. The caller holds the index lock."""
     import duckdb
 
     from vigil.identity.linker import PersonIndex
 
-    state = IdentityState.objects.filter(pk=1).first()
-    if state is not None:
-        try:
-            index = PersonIndex.open(index_path(state.store_id), model)
-        except (OSError, duckdb.Error) as error:
-            logger.info("person index not usable (%s): building it", error)
-        else:
-            if index.token == state.token:
-                return index
-            index.close()
+    base = IdentityState.objects.get(pk=1).token  # read before any mention
+    try:
+        index = PersonIndex.open(index_path(store_id), model)
+    except (OSError, duckdb.Error) as error:
+        logger.info("person index not usable (%s): building it", error)
+    else:
+        if index.token == base:
+            return index, base
+        index.close()
     existing, pk_of = mention_frame(with_person=True)
     existing["ref"] = existing["mention_key"].map(pk_of).astype(str)
-    if state is None:  # links made before the index was kept: name the store now
-        with transaction.atomic():
-            _new_token()
-        state = IdentityState.objects.get(pk=1)
     try:
-        return PersonIndex(existing, model, path=index_path(state.store_id), token=state.token)
+        return PersonIndex(existing, model, path=index_path(store_id), token=base), base
     except (OSError, duckdb.Error):
-        # E.g. another import holds the file: match in memory this time.
-        logger.warning("could not keep the person index", exc_info=True)
-        return PersonIndex(existing, model)
+        logger.warning("could not keep the person index: matching in memory", exc_info=True)
+        return PersonIndex(existing, model), base
 
 
 def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
@@ -417,29 +445,33 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
     model = model or model_in_use()
     new_frame, new_pk = mention_frame(todo)
     _, cannot = decided_pairs()
-    index = _open_index(model)
-    try:
-        # Mentions linked before (never-linked ones are not held) are matched afresh, not
-        # against themselves.
-        index.discard(new_pk)
-        result = index.match(new_frame, cannot_link=cannot)
-        reviewed = {k for pair in result.review for k in (pair.mention_key_a, pair.mention_key_b)}
-        held_pk = {k: int(v) for k, v in index.refs_of(reviewed - set(new_pk)).items()}
-        pk_of = {**held_pk, **new_pk}
-        with transaction.atomic():
-            summary = LinkSummary(mentions=len(new_frame), mode="incremental")
-            summary.changed = _store_links(result.assignments, pk_of, str(model.version))
-            summary.persons = len(set(result.assignments.values()))
-            summary.review_pairs = _store_review(result.review, pk_of)
-            log.record(actor, "identity.link", f"mentions:{len(new_frame)}", detail=summary.as_json())
-            _, token = _new_token()
+    store_id = _state().store_id
+    with _index_lock(store_id):
+        index, base = _open_index(model, store_id)
         try:
-            index.add(new_frame, result.assignments, token=token,
-                      refs={k: str(v) for k, v in new_pk.items()})
-        except Exception:  # the token stays old, so the next import builds the index again
-            logger.warning("could not update the person index", exc_info=True)
-    finally:
-        index.close()
+            # Mentions linked before (a replaced record's) are matched afresh, not against
+            # themselves; discarding blanks the file's token until the links are written.
+            index.discard(new_pk)
+            result = index.match(new_frame, cannot_link=cannot)
+            reviewed = {k for p in result.review for k in (p.mention_key_a, p.mention_key_b)}
+            held_pk = {k: int(v) for k, v in index.refs_of(reviewed - set(new_pk)).items()}
+            pk_of = {**held_pk, **new_pk}
+            with transaction.atomic():
+                summary = LinkSummary(mentions=len(new_frame), mode="incremental")
+                summary.changed = _store_links(result.assignments, pk_of, str(model.version))
+                summary.persons = len(set(result.assignments.values()))
+                summary.review_pairs = _store_review(result.review, pk_of)
+                log.record(actor, "identity.link", f"mentions:{len(new_frame)}",
+                           detail=summary.as_json())
+                previous, token = _new_token()
+            if previous == base:  # else a writer without the lock changed links meanwhile
+                try:
+                    index.add(new_frame, result.assignments, token=token,
+                              refs={k: str(v) for k, v in new_pk.items()})
+                except Exception:  # the file's token stays blank: the next import rebuilds
+                    logger.warning("could not update the person index", exc_info=True)
+        finally:
+            index.close()
     return summary
 
 

@@ -35,6 +35,7 @@ from vigil.records.prepare import (
     PreparedRecord,
     QuarantineEntry,
 )
+from vigil.records.signals import mentions_replaced
 
 # SQLite allows 32766 bound parameters per statement; stay well clear.
 IN_CHUNK = 900
@@ -299,6 +300,7 @@ class BatchWriter:
             PersonMention.objects.filter(record_id=record_id).values_list("mention_id", "pk"))
         incoming = {m[0]: _with_location(m, MENTION_LOCATION, locations) for m in item.mentions}
         gone = [pk for mention_id, pk in existing.items() if mention_id not in incoming]
+        mentions_replaced.send(sender=type(self), record_id=record_id, gone=gone)
         if gone:
             PersonMention.objects.filter(pk__in=gone).delete()
         table = PersonMention._meta.db_table
