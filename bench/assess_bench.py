@@ -77,19 +77,9 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from vigil.records.models import Record
+    from benchstore import ensure_imported
 
-    if not (force / "truth" / "summary.json").exists():
-        started = time.perf_counter()
-        subprocess.run([str(VIGIL), "synth", "--people", str(args.people), "--seed", str(args.seed),
-                        "--out", str(force)], check=True, env=env, capture_output=True)
-        print(f"synth: {time.perf_counter() - started:.1f} s")
-    if not Record.objects.exists():
-        files = sorted(map(str, (force / "records").glob("*.ndjson")))
-        started = time.perf_counter()
-        subprocess.run([str(VIGIL), "import", *files, "--no-assess", "--json"], check=True, env=env,
-                       capture_output=True)
-        print(f"import: {time.perf_counter() - started:.1f} s")
+    ensure_imported(force, args.people, args.seed, env)
     from vigil.identity.models import MentionLink
 
     if not MentionLink.objects.exists():

@@ -62,20 +62,11 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    from benchstore import ensure_imported
     from vigil.identity.models import MentionLink
-    from vigil.records.models import PersonMention, Record
+    from vigil.records.models import PersonMention
 
-    if not (force / "truth" / "summary.json").exists():
-        started = time.perf_counter()
-        subprocess.run([str(VIGIL), "synth", "--people", str(args.people), "--seed", str(args.seed),
-                        "--out", str(force)], check=True, env=env, capture_output=True)
-        print(f"synth: {time.perf_counter() - started:.1f} s")
-    if not Record.objects.exists():
-        files = sorted(map(str, (force / "records").glob("*.ndjson")))
-        started = time.perf_counter()
-        subprocess.run([str(VIGIL), "import", *files, "--no-assess", "--json"], check=True, env=env,
-                       capture_output=True)
-        print(f"import: {time.perf_counter() - started:.1f} s")
+    ensure_imported(force, args.people, args.seed, env)
     if not MentionLink.objects.exists():
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
@@ -85,11 +76,9 @@ def main() -> int:
               f"{time.perf_counter() - started:.1f} s, peak RSS {peak:,.0f} MB, "
               f"load average {os.getloadavg()[0]:.2f}")
 
+    from assess_bench import _new_records
     from vigil.identity.store import link_new
     from vigil.records.importer import import_files
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from assess_bench import _new_records
 
     summary = orjson.loads((force / "truth" / "summary.json").read_bytes())
     made = _new_records(force, args.batch * args.batches, summary, seed=int(time.time()))
