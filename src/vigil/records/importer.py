@@ -11,6 +11,8 @@ wrong encoding, not line-delimited JSON) is refused whole with a message saying 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -25,7 +27,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vigil.records.models import ImportBatch
-from vigil.records.prepare import PreparedRecord, QuarantineEntry, end_with, prepare_lines
+from vigil.records.prepare import (
+    IMPORT_GC_THRESHOLD,
+    PreparedRecord,
+    QuarantineEntry,
+    prepare_lines,
+    start_worker,
+)
 from vigil.records.store import BatchWriter
 
 Prepared = PreparedRecord | QuarantineEntry
@@ -191,7 +199,18 @@ def _pool_for(paths: Sequence[Path]) -> ProcessPoolExecutor | None:
         return None
     # Spawned, not forked: a forked child would share the parent's database sockets.
     return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=end_with, initargs=(os.getpid(),))
+                               initializer=start_worker, initargs=(os.getpid(),))
+
+
+@contextlib.contextmanager
+def _import_pace_gc() -> Iterator[None]:
+    """The collector at the import's pace for its duration (prepare.IMPORT_GC_THRESHOLD)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*IMPORT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def import_files(
@@ -202,6 +221,18 @@ def import_files(
     batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
     """Import NDJSON files; return what CLI.md's summary reports (and what was touched)."""
+    with _import_pace_gc():
+        return _import_files(paths, started_by=started_by, progress=progress,
+                             batch_size=batch_size)
+
+
+def _import_files(
+    paths: Sequence[Path],
+    *,
+    started_by: str | None,
+    progress: Progress | None,
+    batch_size: int,
+) -> ImportSummary:
     summary = ImportSummary(files=len(paths))
     batch = ImportBatch.objects.create(
         started_at=timezone.now(), started_by=started_by or f"cli:{_os_user()}",

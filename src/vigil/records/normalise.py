@@ -10,6 +10,9 @@ from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
+_SPACE = re.compile(r"\s+")
+_NON_DIGIT = re.compile(r"\D")
+_SEPARATORS = re.compile(r"[\s\-/]+")
 
 
 @lru_cache(maxsize=65536)
@@ -17,7 +20,7 @@ def postcode(value: str | None) -> str | None:
     """``b12 9qd`` and ``B129QD`` are one postcode: upper case, one space before the inward code."""
     if not value:
         return None
-    compact = re.sub(r"\s+", "", value).upper()
+    compact = _SPACE.sub("", value).upper()
     if not compact:
         return None
     match = _POSTCODE.match(compact)
@@ -47,7 +50,7 @@ def phone(value: str | None) -> str | None:
     """Digits only, with a UK international prefix written the national way (+44 7… = 07…)."""
     if not value:
         return None
-    digits = re.sub(r"\D", "", value)
+    digits = _NON_DIGIT.sub("", value)
     if digits.startswith("44") and len(digits) > 10:
         digits = "0" + digits[2:]
     return digits or None
@@ -57,5 +60,5 @@ def identifier(value: str | None) -> str | None:
     """Registrations, PNC ids and handles: upper case with spaces and separators removed."""
     if not value:
         return None
-    cleaned = re.sub(r"[\s\-/]+", "", value).upper()
+    cleaned = _SEPARATORS.sub("", value).upper()
     return cleaned or None

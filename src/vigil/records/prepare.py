@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import gc
 import hashlib
 import os
 import signal
@@ -27,6 +28,11 @@ from vigil.records.reasons import reasons_from
 
 UTC = dt.UTC
 PR_SET_PDEATHSIG = 1
+# Collector thresholds while importing. Preparing and writing allocate many small containers
+# that live for a batch; at the default (700 allocations) the collector runs thousands of
+# times a batch and rescans everything older each time, a fifth of the importer's CPU. Rows
+# hold no cycles, so collecting less often only lets rare cyclic garbage wait a little longer.
+IMPORT_GC_THRESHOLD = (50_000, 20, 20)
 
 
 @dataclass(slots=True)
@@ -57,6 +63,12 @@ class PreparedRecord:
     objects: list[list[Any]] = field(default_factory=list)
     links: list[list[Any]] = field(default_factory=list)
     places: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from a tuple: a slotted dataclass otherwise pickles through its Python-level
+        # __getstate__/__setstate__, paid per record on the way from a worker to the writer.
+        return (PreparedRecord, (self.file, self.line, self.key, self.version, self.content_hash,
+                                 self.record, self.mentions, self.objects, self.links, self.places))
 
 
 # Column order of the rows above; the store fills in ids where keys stand.
@@ -142,16 +154,21 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
     row[2] = digest
     mentions = []
     for mention in record.people:
-        ids = {k.lower(): v for k, v in mention.identifiers.items() if v}
+        if mention.identifiers:
+            ids = {k.lower(): v for k, v in mention.identifiers.items() if v}
+            pnc = normalise.identifier(ids.get("pnc")) or ""
+            nhs = normalise.identifier(ids.get("nhs")) or ""
+        else:
+            pnc = nhs = ""
         dob = mention.date_of_birth
         mentions.append([
             mention.mention_id, mention.role, occurred, mention.forename or "",
             mention.middle_names or "", mention.surname or "",
             dob.isoformat() if dob else None, mention.age_estimate, mention.gender or "",
             normalise.postcode(mention.postcode) or "", place(mention.address, mention.postcode),
-            (mention.address or "")[:500], "\n".join(a for a in mention.aliases if a.strip()),
-            normalise.phone(mention.phone) or "", normalise.identifier(ids.get("pnc")) or "",
-            normalise.identifier(ids.get("nhs")) or "", " ".join(mention.flags),
+            (mention.address or "")[:500],
+            "\n".join(a for a in mention.aliases if a.strip()) if mention.aliases else "",
+            normalise.phone(mention.phone) or "", pnc, nhs, " ".join(mention.flags),
         ])
     objects = [[o.object_type, normalise.identifier(o.identifier) or o.identifier,
                 o.description or ""] for o in record.objects]
@@ -163,6 +180,12 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
 def prepare_lines(name: str, lines: list[tuple[int, bytes, bool]], vendor: str) -> list[PreparedRecord | QuarantineEntry]:
     """A chunk of lines, for a worker process."""
     return [prepare_line(name, number, text, ended, vendor) for number, text, ended in lines]
+
+
+def start_worker(parent: int) -> None:
+    """Pool initializer: end with the importer, and collect garbage at the import's pace."""
+    end_with(parent)
+    gc.set_threshold(*IMPORT_GC_THRESHOLD)
 
 
 def end_with(parent: int) -> None:

@@ -100,6 +100,23 @@ def _insert_many(cursor: Any, model: type[Any], columns: Sequence[str], rows: Se
                        rows)
 
 
+def _upsert_locations_pg(keys: Sequence[str], wanted: dict[str, tuple[str, str]]) -> None:
+    """New locations in one statement of three arrays, in key order (as one row each would be).
+
+    Row by row, each location cost the server a statement of its own, a tenth of its CPU per
+    record on a first import.
+    """
+    import psycopg
+
+    with psycopg.Cursor(connection.connection) as pg:
+        pg.execute(
+            f"INSERT INTO {Location._meta.db_table} (key, postcode, address) "
+            "SELECT k, p, a FROM unnest(%s::text[], %s::text[], %s::text[]) "
+            "WITH ORDINALITY AS n (k, p, a, i) ORDER BY i ON CONFLICT (key) DO NOTHING",
+            [list(keys), [wanted[k][0] for k in keys], [wanted[k][1] for k in keys]],
+        )
+
+
 def _with_location(row: list[Any], index: int, locations: dict[str, int]) -> list[Any]:
     """The row with its location key replaced by the location's id (in place: rows are ours)."""
     key = row[index]
@@ -238,8 +255,12 @@ class BatchWriter:
             return found
         keys = sorted(wanted)
         with connection.cursor() as cursor:
-            _insert_many(cursor, Location, ["key", "postcode", "address"],
-                         [(k, *wanted[k]) for k in keys], conflict="ON CONFLICT (key) DO NOTHING")
+            if connection.vendor == "postgresql":
+                _upsert_locations_pg(keys, wanted)
+            else:
+                _insert_many(cursor, Location, ["key", "postcode", "address"],
+                             [(k, *wanted[k]) for k in keys],
+                             conflict="ON CONFLICT (key) DO NOTHING")
             for chunk in _chunks(keys, _chunk_size()):
                 where, params = _any("key", chunk)
                 cursor.execute(f"SELECT id, key FROM {Location._meta.db_table} WHERE {where}",
