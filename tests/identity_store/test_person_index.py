@@ -219,3 +219,25 @@ def test_a_replaced_record_makes_the_index_stale_and_may_drop_linked_people(
         assert len(index) == MentionLink.objects.count() == PersonMention.objects.count()
     finally:
         index.close()
+
+
+def test_a_decision_naming_a_mention_a_new_version_drops_lapses(collins: None, tmp_path: Path) -> None:
+    from vigil.audit.models import AuditEntry
+    from vigil.identity.actions import decide, find_mention
+    from vigil.identity.models import LinkDecision
+
+    two = [KAYLEIGH, {"mention_id": "w", "role": "witness", "forename": "Kayley",
+                      "surname": "Collins", "date_of_birth": "2008-05-06", "postcode": "B12 9QD"}]
+    import_files([write_ndjson(tmp_path / "v1.ndjson", [call("C-TWO", people=two)])])
+    link_new(PersonMention.objects.filter(record__source_id="C-TWO").values_list("pk", flat=True),
+             actor="test")
+    made, _ = decide(find_mention("storm", "C-TWO", "w"), find_mention("storm", "CAD-1001", "k"),
+                     "different", actor="sup1", reason="the witness is her cousin")
+    import_files([write_ndjson(tmp_path / "v2.ndjson", [call("C-TWO", people=[KAYLEIGH],
+                                                             category="other")])])
+    made.refresh_from_db()
+    assert made.undone_at is not None and made.undone_by == "vigil (record replaced)"
+    assert None in (made.mention_a_id, made.mention_b_id)
+    assert LinkDecision.objects.filter(pk=made.pk).exists()  # kept, as every decision is
+    assert AuditEntry.objects.filter(action="identity.decision_lapsed",
+                                     target=f"decision:{made.pk}").exists()

@@ -61,4 +61,5 @@ def undo(decision: LinkDecision, *, actor: str, reason: str) -> LinkSummary:
         decision.undone_by = actor
         decision.save()
         log.record(actor, "identity.undo", f"decision:{decision.pk}", reason=reason)
-    return relink_around([decision.mention_a_id, decision.mention_b_id], actor=actor)
+    named = [pk for pk in (decision.mention_a_id, decision.mention_b_id) if pk is not None]
+    return relink_around(named, actor=actor)

@@ -68,8 +68,12 @@ class LinkDecision(models.Model):
         SAME = "same", "Same person (must link)"
         DIFFERENT = "different", "Different people (cannot link)"
 
-    mention_a = models.ForeignKey(PersonMention, on_delete=models.PROTECT, related_name="+")
-    mention_b = models.ForeignKey(PersonMention, on_delete=models.PROTECT, related_name="+")
+    # A decision outlives a mention a new version of its record no longer names: it lapses
+    # (undone, by Vigil, saying why) and keeps its row, with that side empty.
+    mention_a = models.ForeignKey(PersonMention, on_delete=models.SET_NULL, null=True,
+                                  related_name="+")
+    mention_b = models.ForeignKey(PersonMention, on_delete=models.SET_NULL, null=True,
+                                  related_name="+")
     decision = models.CharField(max_length=16, choices=Decision.choices)
     decided_by = models.CharField(max_length=150)
     decided_at = models.DateTimeField()

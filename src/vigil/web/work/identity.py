@@ -57,7 +57,9 @@ def _context(request: HttpRequest, errors: dict[str, Any] | None = None) -> dict
     pairs = [by_id[i] for i in ids if i in by_id]
     decisions = list(LinkDecision.objects.filter(undone_at__isnull=True).select_related(*RELATED)
                      .order_by("-decided_at", "-id")[:DECISIONS_SHOWN])
-    person_of = _persons([m for p in pairs + decisions for m in (p.mention_a, p.mention_b)])
+    # Live decisions name both mentions (one that lapsed with a mention is undone).
+    person_of = _persons([m for p in pairs + decisions for m in (p.mention_a, p.mention_b)
+                          if m is not None])
     errors = errors or {}
 
     def item(key: str, obj: Any, **more: Any) -> dict[str, Any]:
