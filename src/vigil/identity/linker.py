@@ -123,16 +123,20 @@ def register_prepared(
 
 
 def _index_format() -> str:
-    """What a kept :class:`PersonIndex` file must have been written by: its table layout and
-    the code that prepares mentions (a change to either makes old files unusable)."""
+    """What a kept :class:`PersonIndex` file must have been written by: its table layout, the
+    code that prepares mentions and the packages it derives names and sounds with (a change to
+    any makes old files unusable)."""
+    from importlib.metadata import version
+
     source = Path(frames.__file__).read_bytes()
-    digest = hashlib.sha256(source + "|".join(MODEL_COLUMNS).encode()).hexdigest()[:16]
+    parts = [*MODEL_COLUMNS, *_KEPT, version("jellyfish"), version("nicknames")]
+    digest = hashlib.sha256(source + "|".join(parts).encode()).hexdigest()[:16]
     return f"person-index-1-{digest}"
 
 
-INDEX_FORMAT = _index_format()
 # Columns a person index keeps beside the prepared mention: its person, the caller's own id.
 _KEPT = ("person_id", "ref")
+INDEX_FORMAT = _index_format()
 
 
 # Term frequencies are only meaningful over a population: in a handful of records every
