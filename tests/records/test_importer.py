@@ -423,3 +423,23 @@ def test_malformed_inputs_of_every_kind_get_exact_errors_and_nothing_held_is_los
     assert [kept[n].raw.encode() for n in (3, 4, 5, 6)] == [unknown_type, no_people,
                                                               no_mention_role, truncated]
     assert all(q.resolved_by_batch_id is None for q in kept.values())
+
+
+def test_collector_pace_is_the_imports_only_while_importing(tmp_path: Path) -> None:
+    import gc
+
+    from vigil.records.prepare import IMPORT_GC_THRESHOLD
+
+    path = write_ndjson(tmp_path / "a.ndjson", [call("C-1"), b"{broken"])
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+    import_files([path], progress=lambda done, summary: during.append(gc.get_threshold()))
+    assert during and set(during) == {IMPORT_GC_THRESHOLD}
+    assert gc.get_threshold() == before
+
+    def interrupted(done: int, summary: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_files([path], progress=interrupted)
+    assert gc.get_threshold() == before

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -202,15 +203,31 @@ def _pool_for(paths: Sequence[Path]) -> ProcessPoolExecutor | None:
                                initializer=start_worker, initargs=(os.getpid(),))
 
 
+_gc_lock = threading.Lock()
+_gc_imports = 0
+_gc_before: tuple[int, ...] = ()
+
+
 @contextlib.contextmanager
 def _import_pace_gc() -> Iterator[None]:
-    """The collector at the import's pace for its duration (prepare.IMPORT_GC_THRESHOLD)."""
-    before = gc.get_threshold()
-    gc.set_threshold(*IMPORT_GC_THRESHOLD)
+    """The collector at the import's pace for its duration (prepare.IMPORT_GC_THRESHOLD).
+
+    The thresholds are the process's: with imports in several threads, the last to end puts
+    back what the first found.
+    """
+    global _gc_imports, _gc_before
+    with _gc_lock:
+        if _gc_imports == 0:
+            _gc_before = gc.get_threshold()
+            gc.set_threshold(*IMPORT_GC_THRESHOLD)
+        _gc_imports += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _gc_lock:
+            _gc_imports -= 1
+            if _gc_imports == 0:
+                gc.set_threshold(*_gc_before)
 
 
 def import_files(
