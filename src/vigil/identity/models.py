@@ -97,3 +97,15 @@ class IdentityState(models.Model):
 
     def __str__(self) -> str:
         return f"identity state {self.store_id}/{self.token}"
+
+
+class ChangedMention(models.Model):
+    """A mention a record's new version changed in place (or dropped: no ``mention_pk``) since
+    the kept person index last saw it. The next ``link_new`` discards it from the index and
+    links the ones still held afresh, so the index never matches against old values."""
+
+    mention_key = models.TextField()
+    mention_pk = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"changed {self.mention_key}"

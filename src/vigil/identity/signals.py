@@ -9,8 +9,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from vigil.audit import log
-from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
-from vigil.identity.store import forget_index
+from vigil.identity.models import ChangedMention, LinkDecision, MentionLink, ReviewPair
+from vigil.records.models import PersonMention
 from vigil.records.signals import mentions_replaced
 
 LAPSED_BY = "vigil (record replaced)"
@@ -19,9 +19,18 @@ LAPSED_BY = "vigil (record replaced)"
 @receiver(mentions_replaced)
 def on_mentions_replaced(sender: Any, record_id: int, gone: list[int], **kwargs: Any) -> None:
     """A replaced version changes mentions in place: the kept index holds their old values, so
-    it is no longer current; mentions the new version drops lose their link and any pending
-    review (their person keeps every other mention), and decisions naming them lapse."""
-    forget_index()
+    they are marked for the next link to discard and link afresh; mentions the new version
+    drops lose their link and any pending review (their person keeps every other mention), and
+    decisions naming them lapse."""
+    from vigil.identity.frames import mention_key  # here: pandas loads only when needed
+
+    mentions = list(PersonMention.objects.filter(record_id=record_id)
+                    .values_list("pk", "record__source_system", "record__source_id", "mention_id"))
+    dropped = set(gone)
+    ChangedMention.objects.bulk_create([
+        ChangedMention(mention_key=mention_key(system, source_id, mention_id),
+                       mention_pk=None if pk in dropped else pk)
+        for pk, system, source_id, mention_id in mentions])
     if not gone:
         return
     MentionLink.objects.filter(mention_id__in=gone).delete()

@@ -24,7 +24,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vigil.audit import log
-from vigil.identity.models import IdentityState, LinkDecision, MentionLink, Person, ReviewPair
+from vigil.identity.models import (
+    ChangedMention,
+    IdentityState,
+    LinkDecision,
+    MentionLink,
+    Person,
+    ReviewPair,
+)
 from vigil.paths import data_dir
 from vigil.records.models import PersonMention, Record
 from vigil.rules.model import MentionKey
@@ -255,11 +262,6 @@ def _new_token() -> tuple[str, str]:
     return previous, state.token
 
 
-def forget_index() -> None:
-    """Mentions changed under the index (a record replaced in place): no kept index is current."""
-    IdentityState.objects.filter(pk=1).update(token=uuid.uuid4().hex)
-
-
 def index_path(store_id: str) -> Path:
     """The kept person index of the store named ``store_id`` (a cache: the database is the
     truth, and an index whose token is not the database's is built again)."""
@@ -302,6 +304,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
     model = model or model_in_use()
     started = time.perf_counter()
     base = _state()  # read before the mentions: the index written last must reflect this token
+    changed = list(ChangedMention.objects.values_list("pk", flat=True))
     frame, pk_of = mention_frame()
     summary = LinkSummary(mentions=len(frame), mode="full")
     if frame.empty:
@@ -320,6 +323,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
         step = summary.timed("store_links", step)
         summary.review_pairs = _store_review(result.review, pk_of)
         log.record(actor, "identity.relink", "all", detail=summary.as_json())
+        ChangedMention.objects.filter(pk__in=changed).delete()  # the new index reads them all
         previous, token = _new_token()
     step = summary.timed("store_review", step)
     if previous == base.token:  # else another writer's links are not in this frame
@@ -430,6 +434,11 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
     few records then reads only those records' mentions), otherwise from every linked mention.
     """
     todo = set(mention_pks)
+    # Mentions a replaced version changed are linked afresh; the ones it dropped only leave the
+    # index. Read before the counts, so those rows are the ones this run clears.
+    changed = list(ChangedMention.objects.values_list("pk", "mention_key", "mention_pk"))
+    todo |= set(PersonMention.objects.filter(
+        pk__in=[pk for _, _, pk in changed if pk is not None]).values_list("pk", flat=True))
     held = MentionLink.objects.count()
     # Mentions never linked (e.g. imported with --no-assess) are linked now too. Two counts
     # tell whether any exist beyond these; looking for them joins every mention to its link.
@@ -438,7 +447,7 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
                       for i in range(0, len(ordered), 900))
     if PersonMention.objects.count() - held > len(todo) - linked_here:
         todo |= set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
-    if not todo:
+    if not todo:  # dropped mentions alone wait for the next run to leave the index
         return LinkSummary(mode="none")
     if held == 0 or len(todo) > FULL_RELINK_SHARE * (held + len(todo)):
         return relink_all(actor=actor, model=model)
@@ -451,7 +460,7 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
         try:
             # Mentions linked before (a replaced record's) are matched afresh, not against
             # themselves; discarding blanks the file's token until the links are written.
-            index.discard(new_pk)
+            index.discard([*new_pk, *(key for _, key, _ in changed)])
             result = index.match(new_frame, cannot_link=cannot)
             reviewed = {k for p in result.review for k in (p.mention_key_a, p.mention_key_b)}
             held_pk = {k: int(v) for k, v in index.refs_of(reviewed - set(new_pk)).items()}
@@ -463,6 +472,7 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
                 summary.review_pairs = _store_review(result.review, pk_of)
                 log.record(actor, "identity.link", f"mentions:{len(new_frame)}",
                            detail=summary.as_json())
+                ChangedMention.objects.filter(pk__in=[pk for pk, _, _ in changed]).delete()
                 previous, token = _new_token()
             if previous == base:  # else a writer without the lock changed links meanwhile
                 try:
