@@ -47,7 +47,8 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _EPOCH = dt.date(1970, 1, 1)
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NaN, a blank string: what RECORDS.md counts as absent."""
     if value is None:
         return True
     if isinstance(value, float) and value != value:  # NaN from pandas
@@ -62,7 +63,7 @@ def _missing(value: Any) -> bool:
 
 def clean_text(value: Any) -> str | None:
     """Lower-case, punctuation to spaces, single spaces; empty means missing (RECORDS.md)."""
-    if _missing(value):
+    if is_missing(value):
         return None
     text = _SPACES.sub(" ", _NON_ALNUM.sub(" ", str(value).lower().replace("'", ""))).strip()
     return text or None
@@ -78,7 +79,7 @@ def clean_name(value: Any) -> str | None:
 
 
 def clean_postcode(value: Any) -> str | None:
-    if _missing(value):
+    if is_missing(value):
         return None
     text = re.sub(r"[^A-Z0-9]", "", str(value).upper())
     return text or None
@@ -92,7 +93,7 @@ def postcode_sector(postcode: str | None) -> str | None:
 
 
 def clean_phone(value: Any) -> str | None:
-    if _missing(value):
+    if is_missing(value):
         return None
     digits = re.sub(r"\D", "", str(value))
     if digits.startswith("44") and len(digits) > 10:
@@ -102,7 +103,7 @@ def clean_phone(value: Any) -> str | None:
 
 def clean_identifier(value: Any) -> str | None:
     """PNC / NHS numbers: upper case, separators removed ('14/123456 A' -> '14123456A')."""
-    if _missing(value):
+    if is_missing(value):
         return None
     text = re.sub(r"[^A-Z0-9]", "", str(value).upper())
     return text or None
@@ -138,7 +139,7 @@ def _forename_keys(name: str) -> tuple[str, ...]:
 def _parse_date(value: Any) -> tuple[str | None, dt.date | None]:
     """(ISO text if it has the shape, date if it is a real date). A mistyped date of birth that
     is not a calendar date (FEBRL has them) is still useful for the one-typo level."""
-    if _missing(value):
+    if is_missing(value):
         return None, None
     if isinstance(value, dt.datetime):
         value = value.date()
@@ -202,7 +203,7 @@ def _dob_parts(value: Any) -> tuple[str | None, str | None, str | None, int | No
 
 def _birth_range(age_raw: Any, occurred_raw: Any) -> tuple[int | None, int | None]:
     """Birth-date range (day numbers) an age estimate on a date implies, with slack."""
-    age = None if _missing(age_raw) else int(age_raw)
+    age = None if is_missing(age_raw) else int(age_raw)
     _, occurred = _parse_date(occurred_raw)
     if age is None or occurred is None or age < 0:
         return None, None
@@ -307,7 +308,7 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     birth_hi: list[int | None] = list(dob_days)
     ages, occurred = col("age_estimate").tolist(), col("occurred_on").tolist()
     for i, days in enumerate(dob_days):
-        if days is None and not _missing(ages[i]):
+        if days is None and not is_missing(ages[i]):
             birth_lo[i], birth_hi[i] = _birth_range(ages[i], occurred[i])
     out["dob_days"] = pd.array(dob_days, dtype="Int64")
     out["birth_lo"] = pd.array(birth_lo, dtype="Int64")

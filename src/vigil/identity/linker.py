@@ -366,7 +366,7 @@ def candidate_filter(rules: Sequence[str], new: pd.DataFrame) -> tuple[str, list
             for pair in equalities:
                 if pair[other] not in new.columns:
                     return None
-                values = sorted({str(v) for v in new[pair[other]] if not _missing(v)})
+                values = sorted({str(v) for v in new[pair[other]] if not frames.is_missing(v)})
                 if not values:
                     break  # no new row has this value: the rule pairs nobody this way
                 # Column names matched \w+ in this package's own rules; values are parameters.
@@ -378,10 +378,6 @@ def candidate_filter(rules: Sequence[str], new: pd.DataFrame) -> tuple[str, list
         return "false", []
     ordered = sorted(alternatives)
     return " OR ".join(ordered), [p for clause in ordered for p in alternatives[clause]]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
 
 
 # Up to this many new mentions, :meth:`PersonIndex.match` first narrows the held mentions to
