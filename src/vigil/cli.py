@@ -35,6 +35,11 @@ def _setup_django(migrate: bool = True) -> None:
         # Every command migrates what it needs, but a store already up to date skips the
         # migrate command's post-migrate work (content types, permissions): a one-record
         # import should not pay for it.
+        from vigil.records import bulkload
+
+        # A bulk load killed part-way left its indexes unbuilt: build them before anything
+        # (a migration included) relies on them.
+        bulkload.restore()
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             call_command("migrate", verbosity=0, interactive=False)

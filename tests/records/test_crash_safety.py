@@ -39,8 +39,25 @@ STATE_QUERIES = {
 }
 
 
+SCHEMA_QUERIES = {
+    "sqlite": {
+        "indexes": "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
+        "deferred": "SELECT name FROM records_deferredindex",
+    },
+    "postgresql": {
+        "indexes": "SELECT indexname, indexdef FROM pg_indexes "
+                   "WHERE schemaname = current_schema() ORDER BY indexname",
+        "foreign keys": "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE contype = 'f' ORDER BY conname",
+        "deferred": "SELECT name FROM records_deferredindex",
+    },
+}
+
+
 def state(url: str) -> dict[str, list[tuple[object, ...]]]:
-    return {name: query(url, sql) for name, sql in STATE_QUERIES.items()}
+    """The rows held, and the schema: a killed bulk load must leave no index unbuilt."""
+    schema = SCHEMA_QUERIES["sqlite" if url.startswith("sqlite") else "postgresql"]
+    return {name: query(url, sql) for name, sql in {**STATE_QUERIES, **schema}.items()}
 
 
 def big_file(path: Path) -> Path:
@@ -77,14 +94,17 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize("workers", [False, True], ids=["one process", "worker processes"])
+@pytest.mark.parametrize(("workers", "bulk"), [(False, False), (True, False), (True, True)],
+                         ids=["one process", "worker processes", "bulk load"])
 def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
-    tmp_path: Path, new_database: Callable[[], str], workers: bool
+    tmp_path: Path, new_database: Callable[[], str], workers: bool, bulk: bool
 ) -> None:
     scratch_database_url = new_database()
     data = big_file(tmp_path / "force.ndjson")
     env = vigil_env(scratch_database_url, tmp_path)
     env["VIGIL_IMPORT_BATCH_SIZE"] = "100"
+    # The file is too small to count as a bulk load (records.bulkload) unless told otherwise.
+    env["VIGIL_BULK_LOAD_MIN_RECORDS"] = "0" if bulk else str(1 << 40)
     # The file is below the size at which workers start unless told otherwise.
     env["VIGIL_IMPORT_POOL_BYTES"] = "0" if workers else str(1 << 40)
     subprocess.run([str(VIGIL), "quarantine", "list", "--json"], env=env, check=True,
@@ -115,6 +135,11 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     assert not [pid for pid in helpers if alive(pid)], "worker processes outlived the import"
     partial = query(scratch_database_url, "SELECT count(*) FROM records_record")[0][0]
     assert partial < RECORDS
+    deferred = query(scratch_database_url, "SELECT count(*) FROM records_deferredindex")[0][0]
+    if bulk:
+        assert deferred > 0, "the kill was to land while the bulk load's indexes were dropped"
+    else:
+        assert deferred == 0
 
     again = subprocess.run([str(VIGIL), "import", str(data), "--json", "--no-assess"], env=env,
                            capture_output=True, check=True)
@@ -127,6 +152,7 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     clean_env = vigil_env(clean_url, tmp_path / "clean")
     clean_env["VIGIL_IMPORT_BATCH_SIZE"] = "100"
     clean_env["VIGIL_IMPORT_POOL_BYTES"] = str(1 << 40)
+    clean_env["VIGIL_BULK_LOAD_MIN_RECORDS"] = str(1 << 40)
     subprocess.run([str(VIGIL), "import", str(data), "--json", "--no-assess"], env=clean_env,
                    capture_output=True, check=True)
     recovered, reference = state(scratch_database_url), state(clean_url)

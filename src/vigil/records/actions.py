@@ -19,5 +19,6 @@ def import_and_log(paths: Sequence[Path], *, actor: str, progress: Progress | No
     log.record(actor, "records.import", f"batch:{summary.batch_id}", detail={
         "files": [str(p) for p in paths], **{k: v for k, v in summary.as_contract().items()
                                               if k != "errors"},
+        "deferred_indexes": summary.deferred_indexes,
     })
     return summary

@@ -27,6 +27,7 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from vigil.records import bulkload
 from vigil.records.models import ImportBatch
 from vigil.records.prepare import (
     IMPORT_GC_THRESHOLD,
@@ -73,6 +74,8 @@ class ImportSummary:
     unreadable: list[str] = field(default_factory=list)
     touched_record_ids: set[int] = field(default_factory=set)
     batch_id: int | None = None
+    # Secondary indexes and foreign keys built once at the end (records.bulkload); 0: none.
+    deferred_indexes: int = 0
 
     def as_contract(self) -> dict[str, Any]:
         return {
@@ -195,8 +198,7 @@ def _prepared(path: Path, pool: ProcessPoolExecutor | None, vendor: str) -> Iter
 
 
 def _pool_for(paths: Sequence[Path]) -> ProcessPoolExecutor | None:
-    size = sum(p.stat().st_size for p in paths if p.is_file())
-    if size < POOL_THRESHOLD_BYTES or WORKERS < 2:
+    if _total_bytes(paths) < POOL_THRESHOLD_BYTES or WORKERS < 2:
         return None
     # Spawned, not forked: a forked child would share the parent's database sockets.
     return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
@@ -265,43 +267,9 @@ def _import_files(
             cache_before = int(cursor.fetchone()[0])
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     pool = _pool_for(paths)
-    bytes_before = 0
     try:
-        for path in paths:
-            try:
-                check_readable(path)
-            except FileUnreadable as exc:
-                summary.unreadable.append(str(exc))
-                summary.errors.append({"file": str(path), "line": None, "source_id": None,
-                                       "reasons": [exc.message]})
-                continue
-            received_before = summary.received
-            pending: list[Prepared] = []
-            keys: set[tuple[str, str]] = set()
-            done = 0
-            for items, done in _prepared(path, pool, vendor):
-                for item in items:
-                    summary.received += 1
-                    if isinstance(item, PreparedRecord):
-                        # A second version of one record in a batch must follow the first.
-                        if item.key in keys:
-                            _flush(writer, pending, summary)
-                            pending, keys = [], set()
-                        keys.add(item.key)
-                    pending.append(item)
-                    if len(pending) >= batch_size:
-                        _flush(writer, pending, summary)
-                        pending, keys = [], set()
-                if progress:
-                    progress(bytes_before + done, summary)
-            _flush(writer, pending, summary)
-            writer.file_reread(path)
-            bytes_before += done
-            if progress:
-                progress(bytes_before, summary)
-            if summary.received == received_before:
-                summary.errors.append({"file": str(path), "line": None, "source_id": None,
-                                       "reasons": ["file is empty: it holds no records"]})
+        with bulkload.deferred(batch, _total_bytes(paths)) as summary.deferred_indexes:
+            _import_each(paths, writer, pool, vendor, summary, progress, batch_size)
         batch.status = ImportBatch.Status.COMPLETED
     except BaseException as exc:
         batch.status = ImportBatch.Status.FAILED
@@ -318,6 +286,51 @@ def _import_files(
             setattr(batch, name, getattr(summary, name))
         batch.save()
     return summary
+
+
+def _total_bytes(paths: Sequence[Path]) -> int:
+    return sum(p.stat().st_size for p in paths if p.is_file())
+
+
+def _import_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolExecutor | None,
+                 vendor: str, summary: ImportSummary, progress: Progress | None,
+                 batch_size: int) -> None:
+    bytes_before = 0
+    for path in paths:
+        try:
+            check_readable(path)
+        except FileUnreadable as exc:
+            summary.unreadable.append(str(exc))
+            summary.errors.append({"file": str(path), "line": None, "source_id": None,
+                                   "reasons": [exc.message]})
+            continue
+        received_before = summary.received
+        pending: list[Prepared] = []
+        keys: set[tuple[str, str]] = set()
+        done = 0
+        for items, done in _prepared(path, pool, vendor):
+            for item in items:
+                summary.received += 1
+                if isinstance(item, PreparedRecord):
+                    # A second version of one record in a batch must follow the first.
+                    if item.key in keys:
+                        _flush(writer, pending, summary)
+                        pending, keys = [], set()
+                    keys.add(item.key)
+                pending.append(item)
+                if len(pending) >= batch_size:
+                    _flush(writer, pending, summary)
+                    pending, keys = [], set()
+            if progress:
+                progress(bytes_before + done, summary)
+        _flush(writer, pending, summary)
+        writer.file_reread(path)
+        bytes_before += done
+        if progress:
+            progress(bytes_before, summary)
+        if summary.received == received_before:
+            summary.errors.append({"file": str(path), "line": None, "source_id": None,
+                                   "reasons": ["file is empty: it holds no records"]})
 
 
 def _flush(writer: BatchWriter, items: list[Prepared], summary: ImportSummary) -> None:

@@ -170,6 +170,28 @@ class RecordLink(models.Model):
         return f"{self.relation} {self.target_system}/{self.target_id}"
 
 
+class DeferredIndex(models.Model):
+    """An index or foreign key a bulk load dropped, with the statement that puts it back.
+
+    Written in the transaction that drops it and deleted in the one that restores it, so a
+    killed load leaves the list for the next command (``vigil.records.bulkload``).
+    """
+
+    class Kind(models.TextChoices):
+        INDEX = "index"
+        FOREIGN_KEY = "foreign_key"
+
+    name = models.CharField(max_length=200, unique=True)
+    table = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    statement = models.TextField()
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+",
+                              help_text="the import that dropped it")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} on {self.table}"
+
+
 class QuarantinedRecord(models.Model):
     """A line that broke the contract, kept whole with every reason, until fixed at source."""
 

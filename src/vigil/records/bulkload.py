@@ -1,0 +1,173 @@
+"""Bulk loads: a large import into a small store builds its secondary indexes once, at the end.
+
+Kept up row by row, the record and mention tables' secondary indexes cost a first import of a
+force more than everything else the database does (each new row lands at a random place in
+each of them); built once from the loaded rows, by sorting, they cost a fraction of that. On
+PostgreSQL the same holds for the foreign keys of those tables: checked row by row at each
+commit, or once, by one join, when added back. This is what ``pg_restore`` does.
+
+So an import that will at least double the store (``worth_deferring``) first drops those
+indexes and foreign keys, writing the statement that puts each back into ``DeferredIndex`` in
+the same transaction, and puts them back when it ends, however it ends. A killed import leaves
+the rows behind, and the next ``vigil`` command (``restore``, called before anything else
+touches the store) puts the indexes back first, so nothing is ever left without them for
+longer than a load. Unique indexes are never dropped: the importer's own look-ups and
+``ON CONFLICT`` clauses need them while it loads.
+
+Only the importer drops; restoring is idempotent and serialised (PostgreSQL: an advisory lock;
+SQLite: its single writer), so two commands restoring at once cannot trip over each other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DatabaseError, connection, transaction
+
+from vigil.records.models import (
+    DeferredIndex,
+    ImportBatch,
+    PersonMention,
+    Record,
+    RecordLink,
+    RecordObject,
+)
+
+TABLES = [m._meta.db_table for m in (Record, PersonMention, RecordObject, RecordLink)]
+# An import is a bulk load when its files could hold at least as many records as the store
+# does (and a good many): records run to about 1 KB each, so 2 KB a record errs on the side of
+# keeping the indexes.
+BYTES_PER_RECORD = 2048
+MIN_RECORDS = int(os.environ.get("VIGIL_BULK_LOAD_MIN_RECORDS", "10000"))
+# pg_advisory_xact_lock key: "vigil" bulk load.
+LOCK_KEY = 0x76696769
+
+
+def worth_deferring(file_bytes: int) -> bool:
+    """Whether an import of this many bytes would at least double the records held."""
+    incoming = file_bytes // BYTES_PER_RECORD
+    if incoming < max(MIN_RECORDS, 1):
+        return False
+    # The highest id, not a count: one index probe whatever the store's size.
+    held = Record.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return incoming >= held
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _secondary_indexes() -> list[tuple[str, str, str]]:
+    """(name, table, CREATE statement) of every non-unique index on the bulk tables."""
+    marks = ", ".join(["%s"] * len(TABLES))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexname, i.tablename, i.indexdef FROM pg_indexes i "
+                "JOIN pg_class c ON c.relname = i.indexname "
+                "JOIN pg_index x ON x.indexrelid = c.oid "
+                f"WHERE i.schemaname = current_schema() AND i.tablename IN ({marks}) "
+                "AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.indexname", TABLES)
+        else:
+            # Unique constraints' indexes have no SQL of their own (sqlite_autoindex_*).
+            cursor.execute(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+                f"AND sql IS NOT NULL AND tbl_name IN ({marks}) "
+                "AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name", TABLES)
+        return [(name, table, sql) for name, table, sql in cursor.fetchall()]
+
+
+def _foreign_keys() -> list[tuple[str, str, str]]:
+    """(name, table, ADD CONSTRAINT statement) of the bulk tables' own foreign keys.
+
+    PostgreSQL only: SQLite cannot drop a constraint without rebuilding the table, and checks
+    a deferred key by a cheap counter anyway.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    marks = ", ".join(["%s"] * len(TABLES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid "
+            f"WHERE c.contype = 'f' AND t.relname IN ({marks}) "
+            "AND t.relnamespace = current_schema()::regnamespace ORDER BY c.conname", TABLES)
+        return [(name, table, f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                for name, table, definition in cursor.fetchall()]
+
+
+def begin(batch: ImportBatch) -> int:
+    """Drop the bulk tables' secondary indexes and foreign keys; say how many were dropped."""
+    with transaction.atomic():
+        _lock()
+        dropped = 0
+        for kind, found in ((DeferredIndex.Kind.INDEX, _secondary_indexes()),
+                            (DeferredIndex.Kind.FOREIGN_KEY, _foreign_keys())):
+            for name, table, statement in found:
+                DeferredIndex.objects.create(name=name, table=table, kind=kind,
+                                             statement=statement, batch=batch)
+                with connection.cursor() as cursor:
+                    if kind == DeferredIndex.Kind.INDEX:
+                        cursor.execute(f'DROP INDEX "{name}"')
+                    else:
+                        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                dropped += 1
+    return dropped
+
+
+def _exists(item: DeferredIndex) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if item.kind == DeferredIndex.Kind.FOREIGN_KEY:
+                cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [item.name])
+            else:
+                cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [item.name])
+        else:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s",
+                           [item.name])
+        return cursor.fetchone() is not None
+
+
+def restore() -> int:
+    """Put back every index and foreign key a bulk load dropped; say how many were missing.
+
+    All in one transaction, so a restore cut short leaves the list to the next one. Indexes
+    first: each foreign key is then checked, in one query, against indexed tables.
+    """
+    try:
+        if not DeferredIndex.objects.exists():
+            return 0
+    except DatabaseError:
+        return 0  # not migrated yet: nothing can have been deferred
+    restored = 0
+    with transaction.atomic():
+        _lock()
+        pending = sorted(DeferredIndex.objects.all(),
+                         key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name))
+        for item in pending:
+            if not _exists(item):
+                with connection.cursor() as cursor:
+                    cursor.execute(item.statement)
+                restored += 1
+        DeferredIndex.objects.filter(pk__in=[d.pk for d in pending]).delete()
+        if connection.vendor == "postgresql" and restored:
+            with connection.cursor() as cursor:
+                # Freshly built indexes and a table that grew from nothing: plans need numbers.
+                for table in TABLES:
+                    cursor.execute(f'ANALYZE "{table}"')
+    return restored
+
+
+@contextmanager
+def deferred(batch: ImportBatch, file_bytes: int) -> Iterator[int]:
+    """Within the block, the bulk tables carry no secondary indexes if the load is worth it."""
+    dropped = begin(batch) if worth_deferring(file_bytes) else 0
+    try:
+        yield dropped
+    finally:
+        if dropped:
+            restore()

@@ -1,0 +1,133 @@
+"""A bulk load drops the bulk tables' secondary indexes (and PostgreSQL foreign keys) and builds
+them again once at the end, however the import ends; a killed one is mended by the next command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.conftest import call, write_ndjson
+from vigil.records import bulkload
+from vigil.records.importer import import_files
+from vigil.records.models import DeferredIndex, ImportBatch, Record
+from vigil.records.store import BatchWriter
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def schema() -> set[tuple[str, str]]:
+    """Every index and foreign key of the database, by name and definition."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes "
+                           "WHERE schemaname = current_schema()")
+            found = set(cursor.fetchall())
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE contype = 'f'")
+            return found | set(cursor.fetchall())
+        cursor.execute("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'")
+        return set(cursor.fetchall())
+
+
+def force(path: Path, count: int) -> Path:
+    return write_ndjson(path, [call(f"C-{i}", summary=f"call {i}") for i in range(count)])
+
+
+@pytest.fixture
+def always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any import counts as a bulk load unless the store holds more records than it brings."""
+    monkeypatch.setattr(bulkload, "MIN_RECORDS", 1)
+    monkeypatch.setattr(bulkload, "BYTES_PER_RECORD", 1)
+
+
+def test_a_bulk_load_writes_without_secondary_indexes_and_builds_them_at_the_end(
+    tmp_path: Path, always_bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = schema()
+    during: list[set[tuple[str, str]]] = []
+    write = BatchWriter.write
+
+    def spy(self: BatchWriter, items: Any) -> Any:
+        during.append(schema())
+        return write(self, items)
+
+    monkeypatch.setattr(BatchWriter, "write", spy)
+    summary = import_files([force(tmp_path / "f.ndjson", 50)], batch_size=20)
+
+    assert summary.imported == 50 and Record.objects.count() == 50
+    assert summary.deferred_indexes > 0
+    dropped = before - during[0]
+    assert len(dropped) == summary.deferred_indexes
+    names = {name for name, _ in dropped}
+    assert "records_personmention_surname_a44d4dba" in names
+    assert "record_identity" not in names, "unique indexes serve the load and stay"
+    assert schema() == before
+    assert not DeferredIndex.objects.exists()
+
+
+def test_an_import_into_a_store_larger_than_it_keeps_its_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Records here run to some 400 bytes: at 100 bytes a record, a file of n records counts
+    # as 4n coming in.
+    monkeypatch.setattr(bulkload, "MIN_RECORDS", 1)
+    monkeypatch.setattr(bulkload, "BYTES_PER_RECORD", 100)
+    assert import_files([force(tmp_path / "first.ndjson", 30)]).deferred_indexes > 0
+    before = schema()
+    summary = import_files([write_ndjson(tmp_path / "small.ndjson", [call("NEW-1")])])
+    assert summary.imported == 1
+    assert summary.deferred_indexes == 0
+    assert schema() == before
+
+
+def test_a_failed_bulk_load_builds_its_indexes_before_it_fails(
+    tmp_path: Path, always_bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = schema()
+
+    def broken(self: BatchWriter, items: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(BatchWriter, "write", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_files([force(tmp_path / "f.ndjson", 5)])
+    assert schema() == before
+    assert not DeferredIndex.objects.exists()
+
+
+def test_a_killed_bulk_load_is_mended_by_the_next_restore() -> None:
+    before = schema()
+    batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test")
+    dropped = bulkload.begin(batch)  # and then the importer was killed
+    assert dropped == DeferredIndex.objects.count() > 0
+    assert len(before - schema()) == dropped
+
+    # Another command got there first with one of them: restoring skips what exists.
+    first = DeferredIndex.objects.filter(kind=DeferredIndex.Kind.INDEX).order_by("name").first()
+    assert first is not None
+    with connection.cursor() as cursor:
+        cursor.execute(first.statement)
+    assert bulkload.restore() == dropped - 1
+    assert schema() == before
+    assert not DeferredIndex.objects.exists()
+    assert bulkload.restore() == 0
+
+
+def test_every_command_restores_before_it_starts(tmp_path: Path) -> None:
+    """The CLI's set-up calls restore: a killed load's indexes are back before any work."""
+    from vigil import cli
+
+    before = schema()
+    batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test")
+    bulkload.begin(batch)
+    cli._setup_django()
+    assert schema() == before
+
+
+def test_small_imports_are_not_bulk_loads() -> None:
+    assert not bulkload.worth_deferring(bulkload.BYTES_PER_RECORD * (bulkload.MIN_RECORDS - 1))
+    assert bulkload.worth_deferring(bulkload.BYTES_PER_RECORD * bulkload.MIN_RECORDS)
