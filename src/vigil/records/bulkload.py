@@ -144,6 +144,10 @@ def restore() -> int:
     except DatabaseError:
         return 0  # not migrated yet: nothing can have been deferred
     restored = 0
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            # Sort each new index on the machine's other core too (the import is done with it).
+            cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 4)}")
     with transaction.atomic():
         _lock()
         pending = sorted(DeferredIndex.objects.all(),

@@ -41,7 +41,10 @@ from vigil.records.store import BatchWriter
 Prepared = PreparedRecord | QuarantineEntry
 
 BATCH_SIZE = int(os.environ.get("VIGIL_IMPORT_BATCH_SIZE", "5000"))
-SQLITE_CACHE_KIB = 131072  # the importer's page cache: index pages stay in memory between batches
+IMPORT_PRAGMAS = {
+    # The importer's page cache (KiB when negative): index pages stay in memory between batches.
+    "cache_size": -131072,
+}
 CHUNK_LINES = 500
 WORKERS = min(2, os.cpu_count() or 1)
 # Below this many bytes, starting workers costs more than it saves.
@@ -260,12 +263,7 @@ def _import_files(
     summary.batch_id = batch.pk
     writer = BatchWriter(batch)
     vendor = connection.vendor
-    cache_before = None
-    if vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size")
-            cache_before = int(cursor.fetchone()[0])
-            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    pragmas_before = _set_sqlite_pragmas(IMPORT_PRAGMAS) if vendor == "sqlite" else {}
     pool = _pool_for(paths)
     try:
         with bulkload.deferred(batch, _total_bytes(paths)) as summary.deferred_indexes:
@@ -278,14 +276,24 @@ def _import_files(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if cache_before is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {cache_before}")
+        if pragmas_before:
+            _set_sqlite_pragmas(pragmas_before)
         batch.finished_at = timezone.now()
         for name in ("received", "imported", "unchanged", "replaced", "quarantined"):
             setattr(batch, name, getattr(summary, name))
         batch.save()
     return summary
+
+
+def _set_sqlite_pragmas(values: dict[str, int]) -> dict[str, int]:
+    """Set connection pragmas; return what they were."""
+    before: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for name, value in values.items():
+            cursor.execute(f"PRAGMA {name}")
+            before[name] = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    return before
 
 
 def _total_bytes(paths: Sequence[Path]) -> int:
