@@ -307,7 +307,7 @@ def test_worker_processes_prepare_lines_in_order(tmp_path: Path, monkeypatch: py
     from vigil.records import importer
 
     monkeypatch.setattr(importer, "POOL_THRESHOLD_BYTES", 0)
-    monkeypatch.setattr(importer, "CHUNK_LINES", 7)
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 3000)  # some 7 records a block
     if importer.WORKERS < 2:
         monkeypatch.setattr(importer, "WORKERS", 2)
     lines: list[object] = []
@@ -443,3 +443,26 @@ def test_collector_pace_is_the_imports_only_while_importing(tmp_path: Path) -> N
     with pytest.raises(KeyboardInterrupt):
         import_files([path], progress=interrupted)
     assert gc.get_threshold() == before
+
+
+def test_blocks_split_into_numbered_lines_as_a_file_read_line_by_line() -> None:
+    from vigil.records.prepare import block_lines
+
+    data = b'\xef\xbb\xbf{"a": 1}\r\n\n   \n{"b": 2}\r\r\n{"c": 3}'
+    assert block_lines(data, 1) == [(1, b'{"a": 1}', True), (4, b'{"b": 2}', True),
+                                    (5, b'{"c": 3}', False)]
+    # A later block keeps its line numbers and any byte order mark (only the file's first
+    # line may open with one).
+    assert block_lines(b'\xef\xbb\xbf{"d": 4}\n', 40) == [(40, b'\xef\xbb\xbf{"d": 4}', True)]
+
+
+def test_a_file_read_in_many_blocks_imports_as_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigil.records import importer
+
+    lines: list[object] = [call(f"C-{i}") for i in range(40)]
+    lines[17] = b"{broken"
+    path = write_ndjson(tmp_path / "a.ndjson", lines)
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 1)  # every line a block of its own
+    summary = import_files([path])
+    assert (summary.received, summary.imported, summary.quarantined) == (40, 39, 1)
+    assert [e["line"] for e in summary.errors] == [18]

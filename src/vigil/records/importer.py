@@ -31,9 +31,10 @@ from vigil.records import bulkload
 from vigil.records.models import ImportBatch
 from vigil.records.prepare import (
     IMPORT_GC_THRESHOLD,
+    UTF8_BOM,
     PreparedRecord,
     QuarantineEntry,
-    prepare_lines,
+    prepare_block,
     start_worker,
 )
 from vigil.records.store import BatchWriter
@@ -45,13 +46,13 @@ IMPORT_PRAGMAS = {
     # The importer's page cache (KiB when negative): index pages stay in memory between batches.
     "cache_size": -131072,
 }
-CHUNK_LINES = 500
+# Bytes of whole lines handed to a worker at a time (some 500 records of a synthetic force).
+CHUNK_BYTES = int(os.environ.get("VIGIL_IMPORT_CHUNK_BYTES", str(512 * 1024)))
 WORKERS = min(2, os.cpu_count() or 1)
 # Below this many bytes, starting workers costs more than it saves.
 POOL_THRESHOLD_BYTES = int(os.environ.get("VIGIL_IMPORT_POOL_BYTES", str(4 * 1024 * 1024)))
 SNIFF_BYTES = 65536
 SNIFF_LINES = 5
-UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class FileUnreadable(Exception):
@@ -148,17 +149,6 @@ def check_readable(path: Path) -> None:
     )
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, content, ended with a newline) for every line of a file."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            ended = raw.endswith(b"\n")
-            text = raw.rstrip(b"\r\n")
-            if number == 1:
-                text = text.removeprefix(UTF8_BOM)
-            yield number, text, ended
-
-
 def _os_user() -> str:
     try:
         return os.getlogin()
@@ -166,31 +156,33 @@ def _os_user() -> str:
         return str(os.getuid())
 
 
-def _line_chunks(path: Path, size: int) -> Iterator[tuple[list[tuple[int, bytes, bool]], int, bool]]:
-    """Non-blank lines in chunks: (lines, bytes read so far, whether any line was seen)."""
-    chunk: list[tuple[int, bytes, bool]] = []
-    done = 0
-    for number, text, ended in _lines(path):
-        done += len(text) + (1 if ended else 0)
-        if not text.strip():
-            continue
-        chunk.append((number, text, ended))
-        if len(chunk) >= size:
-            yield chunk, done, True
-            chunk = []
-    yield chunk, done, False
+def _blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """A file in blocks of whole lines: (bytes, number of the block's first line, bytes read).
+
+    Read here in large reads and split into lines by the process that prepares them: handing
+    workers one block is one copy, where lines one by one cost the importer a pickled object
+    each way.
+    """
+    with path.open("rb") as handle:
+        first, done = 1, 0
+        while data := handle.read(CHUNK_BYTES):
+            if not data.endswith(b"\n"):
+                data += handle.readline()
+            done += len(data)
+            yield data, first, done
+            first += data.count(b"\n")
 
 
 def _prepared(path: Path, pool: ProcessPoolExecutor | None, vendor: str) -> Iterator[tuple[list[Prepared], int]]:
-    """Prepared lines of a file in order; with a pool, several chunks are prepared at once."""
+    """Prepared lines of a file in order; with a pool, several blocks are prepared at once."""
     name = str(path)
     if pool is None:
-        for chunk, done, _ in _line_chunks(path, CHUNK_LINES):
-            yield prepare_lines(name, chunk, vendor), done
+        for data, first, done in _blocks(path):
+            yield prepare_block(name, data, first, vendor), done
         return
     in_flight: deque[tuple[Future[list[Prepared]], int]] = deque()
-    for chunk, done, _ in _line_chunks(path, CHUNK_LINES):
-        in_flight.append((pool.submit(prepare_lines, name, chunk, vendor), done))
+    for data, first, done in _blocks(path):
+        in_flight.append((pool.submit(prepare_block, name, data, first, vendor), done))
         # A bounded window keeps memory flat whatever the file's size.
         while len(in_flight) > 2 * WORKERS:
             future, upto = in_flight.popleft()

@@ -27,6 +27,7 @@ from vigil.records.contract import parse_record_json
 from vigil.records.reasons import reasons_from
 
 UTC = dt.UTC
+UTF8_BOM = b"\xef\xbb\xbf"
 PR_SET_PDEATHSIG = 1
 # Collector thresholds while importing. Preparing and writing allocate many small containers
 # that live for a batch; at the default (700 allocations) the collector runs thousands of
@@ -177,9 +178,32 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
                           objects, links, places)
 
 
-def prepare_lines(name: str, lines: list[tuple[int, bytes, bool]], vendor: str) -> list[PreparedRecord | QuarantineEntry]:
-    """A chunk of lines, for a worker process."""
-    return [prepare_line(name, number, text, ended, vendor) for number, text, ended in lines]
+def block_lines(data: bytes, first: int) -> list[tuple[int, bytes, bool]]:
+    """The non-blank lines of a block of whole lines: (number, content, ended with a newline).
+
+    Lines end at a newline only (as a file read in binary splits them), a carriage return
+    before it is dropped, and so is a byte order mark opening the file.
+    """
+    parts = data.split(b"\n")
+    ended_block = parts[-1] == b""
+    if ended_block:
+        parts.pop()
+    final = len(parts) - 1
+    found = []
+    for index, raw in enumerate(parts):
+        text = raw.rstrip(b"\r")
+        number = first + index
+        if number == 1:
+            text = text.removeprefix(UTF8_BOM)
+        if text.strip():
+            found.append((number, text, index < final or ended_block))
+    return found
+
+
+def prepare_block(name: str, data: bytes, first: int, vendor: str) -> list[PreparedRecord | QuarantineEntry]:
+    """A block of lines, for a worker process (or the importer itself, for a small file)."""
+    return [prepare_line(name, number, text, ended, vendor)
+            for number, text, ended in block_lines(data, first)]
 
 
 def start_worker(parent: int) -> None:
