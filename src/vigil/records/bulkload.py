@@ -150,6 +150,10 @@ def restore() -> int:
             cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 4)}")
     with transaction.atomic():
         _lock()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Each index sorted in memory rather than in runs spilled to disk.
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         pending = sorted(DeferredIndex.objects.all(),
                          key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name))
         for item in pending:
