@@ -466,3 +466,76 @@ def test_a_file_read_in_many_blocks_imports_as_in_one(tmp_path: Path, monkeypatc
     summary = import_files([path])
     assert (summary.received, summary.imported, summary.quarantined) == (40, 39, 1)
     assert [e["line"] for e in summary.errors] == [18]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_thread_of_its_own_writes_the_batches_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    from vigil.records import importer
+    from vigil.records.store import BatchWriter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes inline (its work holds the interpreter lock)")
+    monkeypatch.setattr(importer, "POOL_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 2000)
+    if importer.WORKERS < 2:
+        monkeypatch.setattr(importer, "WORKERS", 2)
+    writers: set[str] = set()
+    write = BatchWriter.write
+
+    def spy(self: BatchWriter, items: object) -> object:
+        writers.add(threading.current_thread().name)
+        return write(self, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BatchWriter, "write", spy)
+    first = [call(f"C-{i}", version=1) for i in range(60)]
+    first[9] = b"{broken"  # type: ignore[call-overload]
+    first.append(call("C-3", version=2, summary="later"))
+    empty = tmp_path / "b.ndjson"
+    empty.write_bytes(b"")
+    second = write_ndjson(tmp_path / "c.ndjson", [b"{also broken", call("D-1")])
+    summary = import_files([write_ndjson(tmp_path / "a.ndjson", first), empty, second],
+                           batch_size=7)
+    assert writers == {"vigil-import-writer"}
+    assert (summary.received, summary.imported, summary.replaced, summary.quarantined) == (
+        63, 60, 1, 2)
+    assert [(Path(e["file"]).name, e["line"]) for e in summary.errors] == [
+        ("a.ndjson", 10), ("b.ndjson", None), ("c.ndjson", 1)]
+    assert Record.objects.get(source_id="C-3").summary == "later"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_writer_thread_stops_the_import_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    from vigil.records import importer
+    from vigil.records.store import BatchWriter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes inline")
+    monkeypatch.setattr(importer, "POOL_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 2000)
+    if importer.WORKERS < 2:
+        monkeypatch.setattr(importer, "WORKERS", 2)
+    calls: list[int] = []
+    write = BatchWriter.write
+
+    def fail_third(self: BatchWriter, items: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return write(self, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BatchWriter, "write", fail_third)
+    path = write_ndjson(tmp_path / "a.ndjson", [call(f"C-{i}") for i in range(100)])
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_files([path], batch_size=10)
+    assert Record.objects.count() == 20, "the batches before the failure stay, whole"
+    assert len(calls) == 3, "nothing is written after the failure"

@@ -12,9 +12,11 @@ wrong encoding, not line-delimited JSON) is refused whole with a message saying 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -292,17 +294,95 @@ def _total_bytes(paths: Sequence[Path]) -> int:
     return sum(p.stat().st_size for p in paths if p.is_file())
 
 
+class _OrderedWriter:
+    """Runs the import's writes in the order given: here, or in a thread of their own.
+
+    On PostgreSQL the database works in a process of its own, so while it stores one batch
+    this process can already gather the next; written inline, each waits for the other. The
+    thread has its own connection and takes one batch at a time, in order, so every batch is
+    still one transaction and a killed import still leaves whole batches. SQLite does its work
+    inside this process, holding the interpreter lock between rows, so it writes inline.
+    """
+
+    def __init__(self, threaded: bool) -> None:
+        self.error: BaseException | None = None
+        self.abandoned = False
+        self.queue: queue.Queue[Callable[[], None] | None] | None = None
+        if threaded:
+            self.queue = queue.Queue(maxsize=1)
+            self.thread = threading.Thread(target=self._run, name="vigil-import-writer",
+                                           daemon=True)
+            self.thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self.queue is None:
+            job()
+            return
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.queue.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        assert self.queue is not None
+        try:
+            while (job := self.queue.get()) is not None:
+                # After a failure the rest is drained unrun, so submit() never blocks for ever.
+                if self.error is None and not self.abandoned:
+                    try:
+                        job()
+                    except BaseException as exc:
+                        self.error = exc
+        finally:
+            connection.close()
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait for what was submitted (or, abandoning, only for the batch being written)."""
+        if self.queue is None:
+            return
+        self.abandoned = self.abandoned or abandon
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and not abandon:
+            raise self.error
+
+
 def _import_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolExecutor | None,
                  vendor: str, summary: ImportSummary, progress: Progress | None,
                  batch_size: int) -> None:
+    threaded = vendor == "postgresql" and pool is not None and not connection.in_atomic_block
+    ordered = _OrderedWriter(threaded)
+    try:
+        _read_each(paths, writer, pool, vendor, summary, progress, batch_size, ordered)
+    except BaseException:
+        ordered.close(abandon=True)
+        raise
+    ordered.close()
+
+
+def _read_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolExecutor | None,
+               vendor: str, summary: ImportSummary, progress: Progress | None,
+               batch_size: int, ordered: _OrderedWriter) -> None:
+    def flush(items: list[Prepared]) -> None:
+        if items:
+            ordered.submit(lambda: _flush(writer, items, summary))
+
+    def error(path: Path, reason: str) -> None:
+        # Through the writer, so that errors are listed in the order of the files and lines.
+        ordered.submit(lambda: summary.errors.append(
+            {"file": str(path), "line": None, "source_id": None, "reasons": [reason]}))
+
     bytes_before = 0
     for path in paths:
         try:
             check_readable(path)
         except FileUnreadable as exc:
             summary.unreadable.append(str(exc))
-            summary.errors.append({"file": str(path), "line": None, "source_id": None,
-                                   "reasons": [exc.message]})
+            error(path, exc.message)
             continue
         received_before = summary.received
         pending: list[Prepared] = []
@@ -314,23 +394,22 @@ def _import_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolEx
                 if isinstance(item, PreparedRecord):
                     # A second version of one record in a batch must follow the first.
                     if item.key in keys:
-                        _flush(writer, pending, summary)
+                        flush(pending)
                         pending, keys = [], set()
                     keys.add(item.key)
                 pending.append(item)
                 if len(pending) >= batch_size:
-                    _flush(writer, pending, summary)
+                    flush(pending)
                     pending, keys = [], set()
             if progress:
                 progress(bytes_before + done, summary)
-        _flush(writer, pending, summary)
-        writer.file_reread(path)
+        flush(pending)
+        ordered.submit(functools.partial(writer.file_reread, path))
         bytes_before += done
         if progress:
             progress(bytes_before, summary)
         if summary.received == received_before:
-            summary.errors.append({"file": str(path), "line": None, "source_id": None,
-                                   "reasons": ["file is empty: it holds no records"]})
+            error(path, "file is empty: it holds no records")
 
 
 def _flush(writer: BatchWriter, items: list[Prepared], summary: ImportSummary) -> None:
