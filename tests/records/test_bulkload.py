@@ -131,3 +131,13 @@ def test_every_command_restores_before_it_starts(tmp_path: Path) -> None:
 def test_small_imports_are_not_bulk_loads() -> None:
     assert not bulkload.worth_deferring(bulkload.BYTES_PER_RECORD * (bulkload.MIN_RECORDS - 1))
     assert bulkload.worth_deferring(bulkload.BYTES_PER_RECORD * bulkload.MIN_RECORDS)
+
+
+def test_restore_refuses_a_statement_no_bulk_load_wrote() -> None:
+    batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test")
+    DeferredIndex.objects.create(name="x", table="records_record", kind=DeferredIndex.Kind.INDEX,
+                                 statement="DROP TABLE records_record", batch=batch)
+    with pytest.raises(ValueError, match="refusing to run it"):
+        bulkload.restore()
+    assert Record.objects.count() == 0  # the table is still there to count
+    DeferredIndex.objects.all().delete()

@@ -132,6 +132,20 @@ def _exists(item: DeferredIndex) -> bool:
         return cursor.fetchone() is not None
 
 
+def _check_statement(item: DeferredIndex) -> None:
+    """Only what ``begin`` writes is run: an index or foreign key on one of the bulk tables.
+
+    The statements come from a table; anyone able to write it could already change the
+    database, but a row that is not one of ours is refused rather than run.
+    """
+    statement = item.statement.lstrip()
+    expected = ("CREATE INDEX ",) if item.kind == DeferredIndex.Kind.INDEX else (
+        f'ALTER TABLE "{item.table}" ADD CONSTRAINT "{item.name}" FOREIGN KEY ',)
+    if item.table not in TABLES or not statement.startswith(expected) or ";" in statement:
+        raise ValueError(f"records_deferredindex row {item.pk} ({item.name}) is not an index "
+                         f"or foreign key a bulk load dropped; refusing to run it")
+
+
 def restore() -> int:
     """Put back every index and foreign key a bulk load dropped; say how many were missing.
 
@@ -157,6 +171,7 @@ def restore() -> int:
         pending = sorted(DeferredIndex.objects.all(),
                          key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name))
         for item in pending:
+            _check_statement(item)
             if not _exists(item):
                 with connection.cursor() as cursor:
                     cursor.execute(item.statement)
