@@ -39,7 +39,7 @@ def _setup_django(migrate: bool = True) -> None:
 
         # A bulk load killed part-way left its indexes unbuilt: build them before anything
         # (a migration included) relies on them.
-        bulkload.restore()
+        bulkload.restore_abandoned()
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             call_command("migrate", verbosity=0, interactive=False)

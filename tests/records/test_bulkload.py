@@ -37,6 +37,13 @@ def force(path: Path, count: int) -> Path:
     return write_ndjson(path, [call(f"C-{i}", summary=f"call {i}") for i in range(count)])
 
 
+def release_load_lock() -> None:
+    """What a killed importer's session ending does for it on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_all()")
+
+
 @pytest.fixture
 def always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any import counts as a bulk load unless the store holds more records than it brings."""
@@ -115,6 +122,48 @@ def test_a_killed_bulk_load_is_mended_by_the_next_restore() -> None:
     assert schema() == before
     assert not DeferredIndex.objects.exists()
     assert bulkload.restore() == 0
+    release_load_lock()
+
+
+def test_a_command_starting_during_a_bulk_load_leaves_its_indexes_alone() -> None:
+    import os
+    import threading
+
+    from django.db import connections
+
+    batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test",
+                                       pid=os.getpid())
+    dropped = bulkload.begin(batch)  # this process is the importer, still loading
+    assert dropped > 0
+    seen: list[int] = []
+
+    def another_command() -> None:  # its own connection, as another process would have
+        try:
+            seen.append(bulkload.restore_abandoned())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=another_command)
+    thread.start()
+    thread.join()
+    assert seen == [0]
+    assert DeferredIndex.objects.count() == dropped
+    if connection.vendor == "postgresql":
+        # A second import meanwhile is no bulk load: it finds the lock taken.
+        other: list[int] = []
+
+        def second_import() -> None:
+            try:
+                other.append(bulkload.begin(batch))
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=second_import)
+        thread.start()
+        thread.join()
+        assert other == [0]
+    assert bulkload.finish() == dropped
+    assert not DeferredIndex.objects.exists()
 
 
 def test_every_command_restores_before_it_starts(tmp_path: Path) -> None:
@@ -126,6 +175,7 @@ def test_every_command_restores_before_it_starts(tmp_path: Path) -> None:
     bulkload.begin(batch)
     cli._setup_django()
     assert schema() == before
+    release_load_lock()
 
 
 def test_small_imports_are_not_bulk_loads() -> None:

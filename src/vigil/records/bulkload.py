@@ -9,13 +9,15 @@ commit, or once, by one join, when added back. This is what ``pg_restore`` does.
 So an import that will at least double the store (``worth_deferring``) first drops those
 indexes and foreign keys, writing the statement that puts each back into ``DeferredIndex`` in
 the same transaction, and puts them back when it ends, however it ends. A killed import leaves
-the rows behind, and the next ``vigil`` command (``restore``, called before anything else
-touches the store) puts the indexes back first, so nothing is ever left without them for
-longer than a load. Unique indexes are never dropped: the importer's own look-ups and
+the rows behind, and the next ``vigil`` command (``restore_abandoned``, called before
+anything else touches the store) puts the indexes back first, so nothing is ever left without
+them for longer than a load. Unique indexes are never dropped: the importer's own look-ups and
 ``ON CONFLICT`` clauses need them while it loads.
 
-Only the importer drops; restoring is idempotent and serialised (PostgreSQL: an advisory lock;
-SQLite: its single writer), so two commands restoring at once cannot trip over each other.
+Only the importer drops, and only one bulk load runs at a time; a command starting while one
+runs leaves it alone (on PostgreSQL building its indexes then could deadlock with its writes).
+Restoring is idempotent and serialised (PostgreSQL: an advisory lock; SQLite: its single
+writer), so two commands restoring at once cannot trip over each other.
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ TABLES = [m._meta.db_table for m in (Record, PersonMention, RecordObject, Record
 # keeping the indexes.
 BYTES_PER_RECORD = 2048
 MIN_RECORDS = int(os.environ.get("VIGIL_BULK_LOAD_MIN_RECORDS", "10000"))
-# pg_advisory_xact_lock key: "vigil" bulk load.
+# PostgreSQL advisory locks: LOCK_KEY (per transaction) serialises dropping and restoring;
+# LOAD_KEY (per session) is held by the import whose bulk load is under way, so a command
+# starting meanwhile leaves its indexes alone, and is freed by the server if that import dies.
 LOCK_KEY = 0x76696769
+LOAD_KEY = LOCK_KEY + 1
 
 
 def worth_deferring(file_bytes: int) -> bool:
@@ -100,8 +105,47 @@ def _foreign_keys() -> list[tuple[str, str, str]]:
                 for name, table, definition in cursor.fetchall()]
 
 
+def _try_load_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOAD_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _unlock_load() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [LOAD_KEY])
+
+
 def begin(batch: ImportBatch) -> int:
-    """Drop the bulk tables' secondary indexes and foreign keys; say how many were dropped."""
+    """Drop the bulk tables' secondary indexes and foreign keys; say how many were dropped.
+
+    On PostgreSQL the caller then holds the bulk-load lock until ``finish``; if another
+    import holds it, this one drops nothing and writes into the indexes as they stand.
+    """
+    postgresql = connection.vendor == "postgresql"
+    if postgresql and not _try_load_lock():
+        return 0
+    try:
+        dropped = _drop(batch)
+    except BaseException:
+        if postgresql:
+            _unlock_load()
+        raise
+    if postgresql and not dropped:
+        _unlock_load()
+    return dropped
+
+
+def finish() -> int:
+    """The bulk load is over: build what it dropped and free the lock ``begin`` took."""
+    try:
+        return restore()
+    finally:
+        if connection.vendor == "postgresql":
+            _unlock_load()
+
+
+def _drop(batch: ImportBatch) -> int:
     with transaction.atomic():
         _lock()
         dropped = 0
@@ -157,11 +201,24 @@ def restore() -> int:
             return 0
     except DatabaseError:
         return 0  # not migrated yet: nothing can have been deferred
-    restored = 0
+    threads_before = None
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             # Sort each new index on the machine's other core too (the import is done with it).
+            cursor.execute("PRAGMA threads")
+            threads_before = int(cursor.fetchone()[0])
             cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 4)}")
+    try:
+        restored = _build()
+    finally:
+        if threads_before is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA threads = {threads_before}")
+    return restored
+
+
+def _build() -> int:
+    restored = 0
     with transaction.atomic():
         _lock()
         if connection.vendor == "postgresql":
@@ -185,6 +242,43 @@ def restore() -> int:
     return restored
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def restore_abandoned() -> int:
+    """At a command's start: build what a killed bulk load left, unless one is still running.
+
+    PostgreSQL: a running bulk load holds LOAD_KEY (the server frees it when its importer
+    dies). SQLite, on one machine: a load is running while its batch is marked running and its
+    importer's process is alive.
+    """
+    try:
+        if not DeferredIndex.objects.exists():
+            return 0
+    except DatabaseError:
+        return 0  # not migrated yet: nothing can have been deferred
+    if connection.vendor == "postgresql":
+        if not _try_load_lock():
+            return 0
+        try:
+            return restore()
+        finally:
+            _unlock_load()
+    loading = ImportBatch.objects.filter(
+        status=ImportBatch.Status.RUNNING, pid__isnull=False,
+        pk__in=DeferredIndex.objects.values("batch"))
+    if any(pid is not None and _alive(pid) for pid in loading.values_list("pid", flat=True)):
+        return 0
+    return restore()
+
+
 @contextmanager
 def deferred(batch: ImportBatch, file_bytes: int) -> Iterator[int]:
     """Within the block, the bulk tables carry no secondary indexes if the load is worth it."""
@@ -193,4 +287,4 @@ def deferred(batch: ImportBatch, file_bytes: int) -> Iterator[int]:
         yield dropped
     finally:
         if dropped:
-            restore()
+            finish()
