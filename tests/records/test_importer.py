@@ -468,16 +468,12 @@ def test_a_file_read_in_many_blocks_imports_as_in_one(tmp_path: Path, monkeypatc
     assert [e["line"] for e in summary.errors] == [18]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_thread_of_its_own_writes_the_batches_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import threading
-
+@pytest.fixture
+def writer_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files imported as large ones are on PostgreSQL: workers, and a writer thread."""
     from django.db import connection
 
     from vigil.records import importer
-    from vigil.records.store import BatchWriter
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite writes inline (its work holds the interpreter lock)")
@@ -485,6 +481,16 @@ def test_on_postgresql_a_thread_of_its_own_writes_the_batches_in_order(
     monkeypatch.setattr(importer, "CHUNK_BYTES", 2000)
     if importer.WORKERS < 2:
         monkeypatch.setattr(importer, "WORKERS", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_thread_of_its_own_writes_the_batches_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_thread: None
+) -> None:
+    import threading
+
+    from vigil.records.store import BatchWriter
+
     writers: set[str] = set()
     write = BatchWriter.write
 
@@ -511,19 +517,10 @@ def test_on_postgresql_a_thread_of_its_own_writes_the_batches_in_order(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_writer_thread_stops_the_import_with_its_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_thread: None
 ) -> None:
-    from django.db import connection
-
-    from vigil.records import importer
     from vigil.records.store import BatchWriter
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite writes inline")
-    monkeypatch.setattr(importer, "POOL_THRESHOLD_BYTES", 0)
-    monkeypatch.setattr(importer, "CHUNK_BYTES", 2000)
-    if importer.WORKERS < 2:
-        monkeypatch.setattr(importer, "WORKERS", 2)
     calls: list[int] = []
     write = BatchWriter.write
 

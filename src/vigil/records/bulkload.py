@@ -242,16 +242,6 @@ def _build() -> int:
     return restored
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def restore_abandoned() -> int:
     """At a command's start: build what a killed bulk load left, unless one is still running.
 
@@ -271,10 +261,8 @@ def restore_abandoned() -> int:
             return restore()
         finally:
             _unlock_load()
-    loading = ImportBatch.objects.filter(
-        status=ImportBatch.Status.RUNNING, pid__isnull=False,
-        pk__in=DeferredIndex.objects.values("batch"))
-    if any(pid is not None and _alive(pid) for pid in loading.values_list("pid", flat=True)):
+    loading = ImportBatch.objects.filter(pk__in=DeferredIndex.objects.values("batch"))
+    if any(batch.is_running() for batch in loading):
         return 0
     return restore()
 

@@ -44,10 +44,7 @@ from vigil.records.store import BatchWriter
 Prepared = PreparedRecord | QuarantineEntry
 
 BATCH_SIZE = int(os.environ.get("VIGIL_IMPORT_BATCH_SIZE", "5000"))
-IMPORT_PRAGMAS = {
-    # The importer's page cache (KiB when negative): index pages stay in memory between batches.
-    "cache_size": -131072,
-}
+SQLITE_CACHE_KIB = 131072  # the importer's page cache: index pages stay in memory between batches
 # Bytes of whole lines handed to a worker at a time (some 500 records of a synthetic force).
 CHUNK_BYTES = int(os.environ.get("VIGIL_IMPORT_CHUNK_BYTES", str(512 * 1024)))
 WORKERS = min(2, os.cpu_count() or 1)
@@ -257,7 +254,7 @@ def _import_files(
     summary.batch_id = batch.pk
     writer = BatchWriter(batch)
     vendor = connection.vendor
-    pragmas_before = _set_sqlite_pragmas(IMPORT_PRAGMAS) if vendor == "sqlite" else {}
+    cache_before = _sqlite_cache_size(-SQLITE_CACHE_KIB) if vendor == "sqlite" else None
     pool = _pool_for(paths)
     try:
         with bulkload.deferred(batch, _total_bytes(paths)) as summary.deferred_indexes:
@@ -270,8 +267,8 @@ def _import_files(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if pragmas_before:
-            _set_sqlite_pragmas(pragmas_before)
+        if cache_before is not None:
+            _sqlite_cache_size(cache_before)
         batch.finished_at = timezone.now()
         for name in ("received", "imported", "unchanged", "replaced", "quarantined"):
             setattr(batch, name, getattr(summary, name))
@@ -279,14 +276,12 @@ def _import_files(
     return summary
 
 
-def _set_sqlite_pragmas(values: dict[str, int]) -> dict[str, int]:
-    """Set connection pragmas; return what they were."""
-    before: dict[str, int] = {}
+def _sqlite_cache_size(size: int) -> int:
+    """Set the connection's page cache (KiB when negative); return what it was."""
     with connection.cursor() as cursor:
-        for name, value in values.items():
-            cursor.execute(f"PRAGMA {name}")
-            before[name] = int(cursor.fetchone()[0])
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {int(size)}")
     return before
 
 

@@ -9,9 +9,23 @@ as received, fields beyond the contract included.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.db import models
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether a process still runs on this machine (where imports are run)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ImportBatch(models.Model):
@@ -40,6 +54,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.status})"
+
+    def is_running(self) -> bool:
+        """Marked running and its importer still alive: not a run that was killed."""
+        return self.status == self.Status.RUNNING and process_alive(self.pid)
 
 
 class Location(models.Model):

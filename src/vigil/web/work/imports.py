@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,21 +21,8 @@ QUARANTINE_PER_PAGE = 50
 CSV_COLUMNS = ["file", "line", "source_system", "source_id", "reasons", "first_batch", "last_batch", "raw"]
 
 
-def process_alive(pid: int | None) -> bool:
-    """Whether an importer's process still runs (on this machine, where imports are run)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def shown_status(batch: ImportBatch) -> str:
-    if batch.status == ImportBatch.Status.RUNNING and not process_alive(batch.pid):
+    if batch.status == ImportBatch.Status.RUNNING and not batch.is_running():
         return "interrupted"
     return batch.status
 
