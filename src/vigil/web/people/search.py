@@ -87,12 +87,18 @@ _index: _NameIndex | None = None
 _lock = threading.Lock()
 
 
+def _spellings_held(name_field: str) -> dict[str, list[str]]:
+    """Every distinct spelling of a mention's name field held, by its clean form."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for spelling in PersonMention.objects.exclude(**{name_field: ""}).values_list(
+            name_field, flat=True).distinct():
+        if key := clean_name(spelling):
+            found[key].append(spelling)
+    return found
+
+
 def _build_index(max_pk: int | None) -> _NameIndex:
-    by_clean: dict[str, list[str]] = defaultdict(list)
-    for surname in PersonMention.objects.exclude(surname="").values_list(
-            "surname", flat=True).distinct():
-        if key := clean_name(surname):
-            by_clean[key].append(surname)
+    by_clean = _spellings_held("surname")
     by_meta: dict[str, list[str]] = defaultdict(list)
     by_sdx: dict[str, list[str]] = defaultdict(list)
     by_part: dict[str, list[str]] = defaultdict(list)
@@ -104,11 +110,7 @@ def _build_index(max_pk: int | None) -> _NameIndex:
             if len(parts) > 1:
                 for part in parts:
                     by_part[part].append(key)
-    forenames: dict[str, list[str]] = defaultdict(list)
-    for forename in PersonMention.objects.exclude(forename="").values_list(
-            "forename", flat=True).distinct():
-        if key := clean_name(forename):
-            forenames[key].append(forename)
+    forenames = _spellings_held("forename")
     sounds: dict[str, list[str]] = defaultdict(list)
     formal: dict[str, list[str]] = defaultdict(list)
     for key in forenames:
