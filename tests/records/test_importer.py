@@ -536,3 +536,18 @@ def test_a_failing_writer_thread_stops_the_import_with_its_error(
         import_files([path], batch_size=10)
     assert Record.objects.count() == 20, "the batches before the failure stay, whole"
     assert len(calls) == 3, "nothing is written after the failure"
+
+
+def test_times_are_stored_for_sqlite_as_naive_utc_text() -> None:
+    import datetime as dt
+
+    from vigil.records.prepare import when
+
+    bst = dt.timezone(dt.timedelta(hours=1))
+    assert when(dt.datetime(2024, 7, 1, 9, 30, tzinfo=dt.UTC), "sqlite") == "2024-07-01 09:30:00"
+    assert when(dt.datetime(2024, 7, 1, 9, 30, tzinfo=bst), "sqlite") == "2024-07-01 08:30:00"
+    assert when(dt.datetime(2024, 7, 1, 0, 15, 0, 250000, tzinfo=bst), "sqlite") == (
+        "2024-06-30 23:15:00.250000")
+    aware = dt.datetime(2024, 7, 1, 9, 30, tzinfo=bst)
+    assert when(aware, "postgresql") is aware
+    assert when(None, "sqlite") is None

@@ -92,6 +92,11 @@ def when(value: dt.datetime | None, vendor: str) -> Any:
     if value is None:
         return None
     if vendor == "sqlite":
+        # Most times arrive in UTC: their own text without the offset, at a third of the cost
+        # of converting (pydantic's time zones answer each offset query through Python).
+        text = value.isoformat(" ")
+        if text.endswith("+00:00"):
+            return text[:-6]
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     return value
 
