@@ -3,6 +3,7 @@ them again once at the end, however the import ends; a killed one is mended by t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,28 @@ def test_restore_refuses_a_statement_no_bulk_load_wrote() -> None:
         bulkload.restore()
     assert Record.objects.count() == 0  # the table is still there to count
     DeferredIndex.objects.all().delete()
+
+
+def test_sqlite_sorts_the_new_indexes_in_parallel_runs_and_puts_its_settings_back(
+    tmp_path: Path, always_bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's sorter settings")
+
+    def pragma(name: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name}")
+            return int(cursor.fetchone()[0])
+
+    seen: list[tuple[int, int]] = []
+    build = bulkload._build
+
+    def spy() -> int:
+        seen.append((pragma("threads"), pragma("cache_size")))
+        return build()
+
+    monkeypatch.setattr(bulkload, "_build", spy)
+    threads, cache = pragma("threads"), pragma("cache_size")
+    import_files([force(tmp_path / "f.ndjson", 30)])
+    assert seen == [(min(os.cpu_count() or 1, 4), -bulkload.SORT_CACHE_KIB)]
+    assert (pragma("threads"), pragma("cache_size")) == (threads, cache)

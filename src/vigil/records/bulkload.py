@@ -201,20 +201,39 @@ def restore() -> int:
             return 0
     except DatabaseError:
         return 0  # not migrated yet: nothing can have been deferred
-    threads_before = None
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            # Sort each new index on the machine's other core too (the import is done with it).
-            cursor.execute("PRAGMA threads")
-            threads_before = int(cursor.fetchone()[0])
-            cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 4)}")
+    with _sqlite_sorting():
+        return _build()
+
+
+# The page cache while SQLite builds indexes after a bulk load: see _sqlite_sorting.
+SORT_CACHE_KIB = 2048
+
+
+@contextmanager
+def _sqlite_sorting() -> Iterator[None]:
+    """SQLite: each new index sorted on the machine's other core too (the import is done with it).
+
+    SQLite's sorter hands sorted runs to helper threads (``PRAGMA threads``) only when the keys
+    outgrow its memory, the page cache: with the importer's 128 MiB every index was sorted in
+    one run on one core. With a small cache it sorts in runs, in parallel: 3.2-3.7 s against
+    4.1-4.6 s for the thirteen indexes at 100,000 people. Both settings are put back after.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    pragmas = {"threads": min(os.cpu_count() or 1, 4), "cache_size": -SORT_CACHE_KIB}
+    with connection.cursor() as cursor:
+        before = {}
+        for name, value in pragmas.items():
+            cursor.execute(f"PRAGMA {name}")
+            before[name] = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
     try:
-        restored = _build()
+        yield
     finally:
-        if threads_before is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA threads = {threads_before}")
-    return restored
+        with connection.cursor() as cursor:
+            for name, value in before.items():
+                cursor.execute(f"PRAGMA {name} = {value}")
 
 
 def _build() -> int:
