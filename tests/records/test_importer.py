@@ -538,7 +538,7 @@ def test_a_failing_writer_thread_stops_the_import_with_its_error(
     assert len(calls) == 3, "nothing is written after the failure"
 
 
-def test_times_are_stored_for_sqlite_as_naive_utc_text() -> None:
+def test_times_are_stored_as_text_each_backend_reads_as_it_is() -> None:
     import datetime as dt
 
     from vigil.records.prepare import when
@@ -548,6 +548,32 @@ def test_times_are_stored_for_sqlite_as_naive_utc_text() -> None:
     assert when(dt.datetime(2024, 7, 1, 9, 30, tzinfo=bst), "sqlite") == "2024-07-01 08:30:00"
     assert when(dt.datetime(2024, 7, 1, 0, 15, 0, 250000, tzinfo=bst), "sqlite") == (
         "2024-06-30 23:15:00.250000")
-    aware = dt.datetime(2024, 7, 1, 9, 30, tzinfo=bst)
-    assert when(aware, "postgresql") is aware
-    assert when(None, "sqlite") is None
+    assert when(dt.datetime(2024, 7, 1, 9, 30, tzinfo=bst), "postgresql") == (
+        "2024-07-01 09:30:00+01:00")
+    assert when(None, "sqlite") is None and when(None, "postgresql") is None
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_times_keep_their_instant_in_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: bool
+) -> None:
+    import datetime as dt
+
+    from vigil.records import importer
+
+    if pooled:  # prepared by workers, as a large file is
+        monkeypatch.setattr(importer, "POOL_THRESHOLD_BYTES", 0)
+        if importer.WORKERS < 2:
+            monkeypatch.setattr(importer, "WORKERS", 2)
+    people = [{"mention_id": "c1", "role": "child_present", "forename": "Amy"}]
+    import_files([write_ndjson(tmp_path / "a.ndjson", [
+        call("T-1", occurred_at="2024-07-01T09:30:00+01:00", people=people,
+             recorded_at="2024-07-01T10:00:00.250000Z"),
+        call("T-2", occurred_at="2024-01-05T23:15:00-05:00", people=people),
+    ])])
+    held = {r.source_id: r for r in Record.objects.all()}
+    assert held["T-1"].occurred_at == dt.datetime(2024, 7, 1, 8, 30, tzinfo=dt.UTC)
+    assert held["T-1"].recorded_at == dt.datetime(2024, 7, 1, 10, 0, 0, 250000, tzinfo=dt.UTC)
+    assert held["T-2"].occurred_at == dt.datetime(2024, 1, 6, 4, 15, tzinfo=dt.UTC)
+    mention = PersonMention.objects.get(record=held["T-1"])
+    assert mention.occurred_at == held["T-1"].occurred_at

@@ -87,18 +87,23 @@ def content_hash(obj: Any) -> str:
     return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def when(value: dt.datetime | None, vendor: str) -> Any:
-    """A date-time as the backend stores it (Django's SQLite adapter keeps naive UTC text)."""
+def when(value: dt.datetime | None, vendor: str) -> str | None:
+    """A date-time as text the backend stores as it is.
+
+    SQLite: naive UTC, as Django's SQLite adapter keeps it. PostgreSQL: ISO 8601 with its
+    offset, which the server reads into ``timestamptz``; a datetime would carry pydantic's time
+    zone object to the writer, costing a pickle, an unpickle and a Python call per offset.
+    """
     if value is None:
         return None
-    if vendor == "sqlite":
-        # Most times arrive in UTC: their own text without the offset, at a third of the cost
-        # of converting (pydantic's time zones answer each offset query through Python).
-        text = value.isoformat(" ")
-        if text.endswith("+00:00"):
-            return text[:-6]
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    return value
+    text = value.isoformat(" ")
+    if vendor != "sqlite":
+        return text
+    # Most times arrive in UTC: their own text without the offset, at a third of the cost of
+    # converting (pydantic's time zones answer each offset query through Python).
+    if text.endswith("+00:00"):
+        return text[:-6]
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
 def _identity_of(obj: Any) -> tuple[str | None, str | None]:
