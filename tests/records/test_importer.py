@@ -135,6 +135,11 @@ BAD_LINES = [
      ["occurred_at: '2014-03-01' is a date without a time; a date-time is required"]),
     (call("B-5", occurred_at="2014-03-01T10:00:00"),
      ["occurred_at: '2014-03-01T10:00:00' has no UTC offset; occurred_at needs one"]),
+    (call("B-5b", occurred_at="2014-03-01T10:00:00+19:00", recorded_at="2014-03-01T10:00:00-13:00"),
+     ["occurred_at: '2014-03-01T10:00:00+19:00' has a UTC offset no time zone uses "
+      "(they run from -12:00 to +14:00)",
+      "recorded_at: '2014-03-01T10:00:00-13:00' has a UTC offset no time zone uses "
+      "(they run from -12:00 to +14:00)"]),
     (call("B-6", people=[{"mention_id": "p", "role": "bystander", "spoken_to": "yes"}]),
      ["people[0].role: 'bystander' is not allowed (expected 'victim', 'suspect', 'offender', "
       "'witness', 'reporting_person', 'child_present', 'subject', 'missing_person', "
@@ -570,10 +575,14 @@ def test_times_keep_their_instant_in_the_store(
         call("T-1", occurred_at="2024-07-01T09:30:00+01:00", people=people,
              recorded_at="2024-07-01T10:00:00.250000Z"),
         call("T-2", occurred_at="2024-01-05T23:15:00-05:00", people=people),
+        call("T-3", occurred_at="2024-02-29T23:59:59Z", people=people,
+             recorded_at="2024-03-01T00:00:01+00:00"),
     ])])
     held = {r.source_id: r for r in Record.objects.all()}
     assert held["T-1"].occurred_at == dt.datetime(2024, 7, 1, 8, 30, tzinfo=dt.UTC)
     assert held["T-1"].recorded_at == dt.datetime(2024, 7, 1, 10, 0, 0, 250000, tzinfo=dt.UTC)
     assert held["T-2"].occurred_at == dt.datetime(2024, 1, 6, 4, 15, tzinfo=dt.UTC)
+    assert held["T-3"].occurred_at == dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=dt.UTC)
+    assert held["T-3"].recorded_at == dt.datetime(2024, 3, 1, 0, 0, 1, tzinfo=dt.UTC)
     mention = PersonMention.objects.get(record=held["T-1"])
     assert mention.occurred_at == held["T-1"].occurred_at

@@ -35,12 +35,26 @@ def _assume_london(value: dt.datetime) -> dt.datetime:
     # time, which in England and Wales is Europe/London.
     if value.tzinfo is None:
         return value.replace(tzinfo=LONDON)
-    return value
+    return _real_offset(value)
 
 
 def _require_offset(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError(f"'{value.isoformat()}' has no UTC offset; occurred_at needs one")
+    return _real_offset(value)
+
+
+# Every time zone in use lies between UTC-12:00 and UTC+14:00. ISO 8601 allows up to 23:59,
+# which PostgreSQL refuses beyond 15:59: without this a record could pass and then fail its
+# whole batch there.
+_EARLIEST_OFFSET, _LATEST_OFFSET = dt.timedelta(hours=-12), dt.timedelta(hours=14)
+
+
+def _real_offset(value: dt.datetime) -> dt.datetime:
+    offset = value.utcoffset()
+    if offset is not None and not _EARLIEST_OFFSET <= offset <= _LATEST_OFFSET:
+        raise ValueError(f"'{value.isoformat()}' has a UTC offset no time zone uses "
+                         "(they run from -12:00 to +14:00)")
     return value
 
 
