@@ -2,7 +2,7 @@
 
 A checkpoint copies committed pages from the WAL into the database file and syncs both. SQLite
 runs one in the committing connection every 1,000 pages by default, so a long import stopped
-to wait for a disk sync every few batches (some fifth of a first import's time on this
+to wait for a disk sync every few batches (about a tenth of a first import's time on this
 machine). Another connection may checkpoint at the same time as the writer: a PASSIVE
 checkpoint copies what is committed and never blocks it. So for the import the writer's own
 checkpoints are turned off and a thread does them, with the same syncs, so durability is
@@ -49,8 +49,7 @@ def checkpointed_aside(writer: sqlite3.Connection, path: str,
 
 def _checkpoint_until(path: str, stop: threading.Event, interval: float) -> None:
     try:
-        reader = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                 check_same_thread=False)
+        reader = sqlite3.connect(path, timeout=30, isolation_level=None)
     except sqlite3.Error:
         return
     try:
