@@ -4,6 +4,7 @@ them again once at the end, however the import ends; a killed one is mended by t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,33 +137,27 @@ def test_a_command_starting_during_a_bulk_load_leaves_its_indexes_alone() -> Non
                                        pid=os.getpid())
     dropped = bulkload.begin(batch)  # this process is the importer, still loading
     assert dropped > 0
-    seen: list[int] = []
 
-    def another_command() -> None:  # its own connection, as another process would have
-        try:
-            seen.append(bulkload.restore_abandoned())
-        finally:
-            connections.close_all()
+    def elsewhere(call: Callable[[], int]) -> int:
+        """``call`` on a connection of its own, as another process would have."""
+        result: list[int] = []
 
-    thread = threading.Thread(target=another_command)
-    thread.start()
-    thread.join()
-    assert seen == [0]
-    assert DeferredIndex.objects.count() == dropped
-    if connection.vendor == "postgresql":
-        # A second import meanwhile is no bulk load: it finds the lock taken.
-        other: list[int] = []
-
-        def second_import() -> None:
+        def run() -> None:
             try:
-                other.append(bulkload.begin(batch))
+                result.append(call())
             finally:
                 connections.close_all()
 
-        thread = threading.Thread(target=second_import)
+        thread = threading.Thread(target=run)
         thread.start()
         thread.join()
-        assert other == [0]
+        return result[0]
+
+    assert elsewhere(bulkload.restore_abandoned) == 0
+    assert DeferredIndex.objects.count() == dropped
+    if connection.vendor == "postgresql":
+        # A second import meanwhile is no bulk load: it finds the lock taken.
+        assert elsewhere(lambda: bulkload.begin(batch)) == 0
     assert bulkload.finish() == dropped
     assert not DeferredIndex.objects.exists()
 

@@ -36,6 +36,7 @@ from vigil.records.models import (
     RecordLink,
     RecordObject,
 )
+from vigil.records.sqlite import set_pragma
 
 TABLES = [m._meta.db_table for m in (Record, PersonMention, RecordObject, RecordLink)]
 # An import is a bulk load when its files could hold at least as many records as the store
@@ -163,17 +164,22 @@ def _drop(batch: ImportBatch) -> int:
     return dropped
 
 
-def _exists(item: DeferredIndex) -> bool:
+def _present() -> set[tuple[str, str]]:
+    """(kind, name) of every index and foreign key the bulk tables have now: one query."""
+    marks = ", ".join(["%s"] * len(TABLES))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            if item.kind == DeferredIndex.Kind.FOREIGN_KEY:
-                cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [item.name])
-            else:
-                cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [item.name])
+            cursor.execute(
+                "SELECT %s, indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                f"AND tablename IN ({marks}) "
+                "UNION ALL SELECT %s, c.conname FROM pg_constraint c "
+                "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' "
+                f"AND t.relnamespace = current_schema()::regnamespace AND t.relname IN ({marks})",
+                [DeferredIndex.Kind.INDEX, *TABLES, DeferredIndex.Kind.FOREIGN_KEY, *TABLES])
         else:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s",
-                           [item.name])
-        return cursor.fetchone() is not None
+            cursor.execute(f"SELECT %s, name FROM sqlite_master WHERE type = 'index' "
+                           f"AND tbl_name IN ({marks})", [DeferredIndex.Kind.INDEX, *TABLES])
+        return {(kind, name) for kind, name in cursor.fetchall()}
 
 
 def _check_statement(item: DeferredIndex) -> None:
@@ -190,17 +196,21 @@ def _check_statement(item: DeferredIndex) -> None:
                          f"or foreign key a bulk load dropped; refusing to run it")
 
 
+def _anything_deferred() -> bool:
+    try:
+        return DeferredIndex.objects.exists()
+    except DatabaseError:
+        return False  # not migrated yet: nothing can have been deferred
+
+
 def restore() -> int:
     """Put back every index and foreign key a bulk load dropped; say how many were missing.
 
     All in one transaction, so a restore cut short leaves the list to the next one. Indexes
     first: each foreign key is then checked, in one query, against indexed tables.
     """
-    try:
-        if not DeferredIndex.objects.exists():
-            return 0
-    except DatabaseError:
-        return 0  # not migrated yet: nothing can have been deferred
+    if not _anything_deferred():
+        return 0
     with _sqlite_sorting():
         return _build()
 
@@ -221,19 +231,13 @@ def _sqlite_sorting() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    pragmas = {"threads": min(os.cpu_count() or 1, 4), "cache_size": -SORT_CACHE_KIB}
-    with connection.cursor() as cursor:
-        before = {}
-        for name, value in pragmas.items():
-            cursor.execute(f"PRAGMA {name}")
-            before[name] = int(cursor.fetchone()[0])
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    threads = set_pragma("threads", min(os.cpu_count() or 1, 4))
+    cache = set_pragma("cache_size", -SORT_CACHE_KIB)
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            for name, value in before.items():
-                cursor.execute(f"PRAGMA {name} = {value}")
+        set_pragma("cache_size", cache)
+        set_pragma("threads", threads)
 
 
 def _build() -> int:
@@ -246,9 +250,10 @@ def _build() -> int:
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         pending = sorted(DeferredIndex.objects.all(),
                          key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name))
+        present = _present()
         for item in pending:
             _check_statement(item)
-            if not _exists(item):
+            if (item.kind, item.name) not in present:
                 with connection.cursor() as cursor:
                     cursor.execute(item.statement)
                 restored += 1
@@ -268,11 +273,8 @@ def restore_abandoned() -> int:
     dies). SQLite, on one machine: a load is running while its batch is marked running and its
     importer's process is alive.
     """
-    try:
-        if not DeferredIndex.objects.exists():
-            return 0
-    except DatabaseError:
-        return 0  # not migrated yet: nothing can have been deferred
+    if not _anything_deferred():
+        return 0
     if connection.vendor == "postgresql":
         if not _try_load_lock():
             return 0

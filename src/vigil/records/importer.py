@@ -39,6 +39,7 @@ from vigil.records.prepare import (
     prepare_block,
     start_worker,
 )
+from vigil.records.sqlite import set_pragma
 from vigil.records.store import BatchWriter
 
 Prepared = PreparedRecord | QuarantineEntry
@@ -259,7 +260,7 @@ def _import_files(
     summary.batch_id = batch.pk
     writer = BatchWriter(batch)
     vendor = connection.vendor
-    cache_before = _sqlite_cache_size(-SQLITE_CACHE_KIB) if vendor == "sqlite" else None
+    cache_before = set_pragma("cache_size", -SQLITE_CACHE_KIB) if vendor == "sqlite" else None
     pool = _pool_for(paths)
     try:
         with _checkpoints_aside(vendor), \
@@ -274,7 +275,7 @@ def _import_files(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         if cache_before is not None:
-            _sqlite_cache_size(cache_before)
+            set_pragma("cache_size", cache_before)
         batch.finished_at = timezone.now()
         for name in ("received", "imported", "unchanged", "replaced", "quarantined"):
             setattr(batch, name, getattr(summary, name))
@@ -289,15 +290,6 @@ def _checkpoints_aside(vendor: str) -> contextlib.AbstractContextManager[None]:
     connection.ensure_connection()
     return walcheckpoint.checkpointed_aside(connection.connection,
                                             str(connection.settings_dict["NAME"]))
-
-
-def _sqlite_cache_size(size: int) -> int:
-    """Set the connection's page cache (KiB when negative); return what it was."""
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = {int(size)}")
-    return before
 
 
 def _total_bytes(paths: Sequence[Path]) -> int:
