@@ -399,3 +399,17 @@ def test_missing_values_an_empty_string_is_missing_in_every_field() -> None:
     identity = {MentionKey("sys", "CAD-1", "c"): "amy", MentionKey("sys", "PP-1", "c"): "amy"}
     codes = {f.code for f in evaluate(Casebook(records, identity), None, t("2014-06-01 12:00"))}
     assert {"CHILD_NOT_SEEN_OR_HEARD", "ATTENDANCE_DELAYED", "POLICE_PROTECTION_UNRESOLVED"} <= codes
+
+
+# --- Shared address -------------------------------------------------------------------------------
+
+def test_shared_address_people_recorded_as_living_there_unless_typed_otherwise() -> None:
+    home = {"address": "4 Mill Lane, Town", "postcode": "TN4 4MM"}
+    case = Case()
+    case.add("concern", "C-1", "2014-05-01 10:00", [("amy", "subject", home)], concern_type="other")
+    case.add("crime", "CR-1", "2014-05-02 10:00", [("eve", "victim", home)], offence_group="other")
+    assert "eve" in dict(case.book().associations("amy", t("2014-05-03 10:00")))
+    # A record located there as a care home: the address links no one from then on.
+    case.add("missing", "MIS-9", "2014-05-04 10:00", [("finn", "missing_person")],
+             location=home | {"premises_type": "care_home"})
+    assert dict(case.book().associations("amy", t("2014-06-01 10:00"))) == {}
