@@ -90,3 +90,36 @@ def test_unknown_fields_are_kept_as_extra() -> None:
     record = parse_record(call(force="WM", people=[{"mention_id": "a", "role": "victim", "nickname": "Bo"}]))
     assert record.extra == {"force": "WM"}
     assert record.people[0].extra == {"nickname": "Bo"}
+
+
+def _amendment(**overrides: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "record_type": "police_protection", "source_system": "vigil", "source_id": "VGL-1",
+        "occurred_at": "2025-03-07T23:30:00+00:00", "people": [],
+        "links": [{"source_system": "niche", "source_id": "PP-1", "relation": "amends"}],
+        "local_authority_informed_at": "2025-03-07T23:05:00+00:00",
+    }
+    record.update(overrides)
+    return record
+
+
+def test_an_amendment_written_in_vigil_is_a_valid_record() -> None:
+    record = parse_record(_amendment())
+    assert [link.relation for link in record.links] == ["amends"]
+
+
+@pytest.mark.parametrize(("overrides", "reason"), [
+    ({"source_system": "niche"}, "only records written in Vigil (source_system 'vigil') amend"),
+    ({"links": [{"source_system": "niche", "source_id": "PP-1", "relation": "amends"},
+                {"source_system": "niche", "source_id": "PP-2", "relation": "amends"}]},
+     "names more than one record with 'amends'"),
+    ({"links": [{"source_system": "vigil", "source_id": "VGL-0", "relation": "amends"}]},
+     "a record written in Vigil; those change by a new version"),
+])
+def test_amendments_breaking_records_md_are_refused_with_their_reason(
+        overrides: dict[str, object], reason: str) -> None:
+    from vigil.records.reasons import reasons_from
+
+    with pytest.raises(ValidationError) as caught:
+        parse_record(_amendment(**overrides))
+    assert any(reason in r for r in reasons_from(caught.value))

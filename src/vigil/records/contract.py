@@ -144,7 +144,31 @@ class Mention(ContractModel):
 class RecordLink(ContractModel):
     source_system: str
     source_id: str
-    relation: Literal["follows_from", "part_of", "about"]
+    relation: Literal["follows_from", "part_of", "about", "amends"]
+
+
+# RECORDS.md v1.1 'Records written in Vigil': only Vigil amends, one record at a time, and never
+# a record written in Vigil (those change by a new version).
+VIGIL_SYSTEM = "vigil"
+AMENDS = "amends"
+
+
+def amendment_problem(source_system: str, links: list[RecordLink]) -> str | None:
+    """Why a record's ``amends`` links break the contract, or None (the checks needing no store)."""
+    amends = [(i, k) for i, k in enumerate(links) if k.relation == AMENDS]
+    if not amends:
+        return None
+    if source_system != VIGIL_SYSTEM:
+        return (f"links[{amends[0][0]}].relation: 'amends' on a record of source system "
+                f"{source_system!r}; only records written in Vigil (source_system 'vigil') amend")
+    if len(amends) > 1:
+        return (f"links[{amends[1][0]}].relation: an amendment names more than one record with "
+                f"'amends' ({len(amends)}); it completes exactly one")
+    index, link = amends[0]
+    if link.source_system == VIGIL_SYSTEM:
+        return (f"links[{index}]: amends {link.source_system}/{link.source_id}, a record written "
+                "in Vigil; those change by a new version, not an amendment")
+    return None
 
 
 class RecordBase(ContractModel):
@@ -173,6 +197,12 @@ class RecordBase(ContractModel):
                     f"people[{seen[mention.mention_id]}]; mention ids are unique within a record"
                 )
             seen[mention.mention_id] = index
+        return self
+
+    @model_validator(mode="after")
+    def _amends_rules(self) -> RecordBase:
+        if self.links and (problem := amendment_problem(self.source_system, self.links)):
+            raise ValueError(problem)
         return self
 
     @property
