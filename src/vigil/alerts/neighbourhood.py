@@ -428,11 +428,17 @@ class Neighbourhood:
     # --- loading --------------------------------------------------------------------------------
 
     def load(self, records: Iterable[int]) -> tuple[list[RecordBase], dict[MentionKey, str]]:
-        """The records as the rules see them, and who each of their mentions is."""
+        """The records as the rules see them, and who each of their mentions is.
+
+        The amendments of every record loaded come too: the rules read each record as its
+        effective record (RECORDS.md v1.1 'Records written in Vigil').
+        """
         parsed: list[RecordBase] = []
         identity: dict[MentionKey, str] = {}
         column = "r.payload::text" if connection.vendor == "postgresql" else "r.payload"
-        for chunk in _chunks(records):
+        wanted = set(records)
+        wanted |= self.amendments_of(wanted)
+        for chunk in _chunks(wanted):
             marks = _marks(chunk)
             for (text,) in self._rows(f"SELECT {column} FROM {_R} r WHERE r.id IN ({marks})", chunk):
                 parsed.append(parse_record_json(text))
@@ -442,6 +448,16 @@ class Neighbourhood:
             for system, source_id, mention_id, person in self._rows(sql, chunk):
                 identity[MentionKey(system, source_id, mention_id)] = person
         return parsed, identity
+
+    def amendments_of(self, records: Iterable[int]) -> set[int]:
+        """The records that amend one of these (links with relation 'amends' naming them)."""
+        found: set[int] = set()
+        for chunk in _chunks(records):
+            sql = (f"SELECT k.record_id FROM {_R} r JOIN {_K} k ON k.target_system = "
+                   f"r.source_system AND k.target_id = r.source_id "
+                   f"WHERE r.id IN ({_marks(chunk)}) AND k.relation = 'amends'")
+            found |= {pk for (pk,) in self._rows(sql, chunk)}
+        return found
 
     def person_ids(self, persons: Iterable[int]) -> set[str]:
         """The rules' person ids of these persons."""
