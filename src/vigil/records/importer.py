@@ -428,6 +428,7 @@ def _flush(writer: BatchWriter, items: list[Prepared], summary: ImportSummary) -
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             outcome = writer.write(valid)
+            bad += outcome.refused  # amendments of a record of another type (RECORDS.md v1.1)
             writer.quarantine(bad)
     except BaseException:
         writer.rolled_back()

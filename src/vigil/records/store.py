@@ -37,6 +37,10 @@ from vigil.records.prepare import (
 )
 from vigil.records.signals import mentions_replaced
 
+AMENDS = "amends"
+# Where quarantine lists a held amendment refused when its target arrived: no file holds it.
+HELD_AMENDMENT_FILE = "(held in the store: an amendment waiting for its target)"
+
 # SQLite allows 32766 bound parameters per statement; stay well clear.
 IN_CHUNK = 900
 
@@ -49,6 +53,8 @@ class WriteOutcome:
     unchanged: int = 0
     replaced: int = 0
     touched: set[int] = field(default_factory=set)
+    # Valid records the store refuses (an amendment of a record of another type): to quarantine.
+    refused: list[QuarantineEntry] = field(default_factory=list)
 
 
 def _chunk_size() -> int:
@@ -189,6 +195,7 @@ class BatchWriter:
         outcome = WriteOutcome()
         if not items:
             return outcome
+        items, outcome.refused = self._amendments_checked(items)
         held = self._held({item.key for item in items})
         new: list[PreparedRecord] = []
         replacing: list[tuple[PreparedRecord, Held]] = []
@@ -219,7 +226,75 @@ class BatchWriter:
             outcome.replaced += 1
             outcome.touched.add(record_id)
         self._resolve_quarantine([item.key for item in new] + [item.key for item, _ in replacing])
+        self._quarantine_mismatched_amendments(new + [item for item, _ in replacing])
         return outcome
+
+    # --- amendments (RECORDS.md v1.1 'Records written in Vigil') ---------------------------
+
+    def _amendments_checked(self, items: Sequence[PreparedRecord]) -> tuple[list[PreparedRecord], list[QuarantineEntry]]:
+        """The items the store takes, and the amendments it refuses: those naming a record held
+        (or arriving in this batch) with another record_type."""
+        targets = {(i, tuple(link[:2])) for i, item in enumerate(items) for link in item.links
+                   if link[2] == AMENDS}
+        if not targets:
+            return list(items), []
+        types = self._held_types({key for _, key in targets})
+        types.update({item.key: item.record[0] for item in items})
+        refused: dict[int, QuarantineEntry] = {}
+        for index, key in sorted(targets):
+            item, held_type = items[index], types.get(key)
+            if held_type is not None and held_type != item.record[0]:
+                link = next(n for n, k in enumerate(item.links) if tuple(k[:2]) == key)
+                refused[index] = QuarantineEntry(
+                    item.file, item.line, str(item.record[-1]).encode(),
+                    [f"links[{link}]: amends {key[0]}/{key[1]}, a {held_type} record; an "
+                     f"amendment completes a record of its own record_type ({item.record[0]})"],
+                    *item.key)
+        return [item for i, item in enumerate(items) if i not in refused], list(refused.values())
+
+    @staticmethod
+    def _held_types(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        found: dict[tuple[str, str], str] = {}
+        for system, source_id in sorted(keys):
+            row = Record.objects.filter(source_system=system, source_id=source_id) \
+                .values_list("record_type", flat=True).first()
+            if row is not None:
+                found[(system, source_id)] = row
+        return found
+
+    def _quarantine_mismatched_amendments(self, items: Sequence[PreparedRecord]) -> None:
+        """A waiting amendment whose target arrives with another record_type is not applied,
+        and quarantine lists it with that reason (it stays held, as received)."""
+        by_key = {item.key: item.record[0] for item in items}
+        if not by_key or not RecordLink.objects.filter(relation=AMENDS).exists():
+            return
+        table, links = Record._meta.db_table, RecordLink._meta.db_table
+        found: list[tuple[str, str, str, str, Any, str, str]] = []
+        with connection.cursor() as cursor:
+            for system, source_id in sorted(by_key):
+                cursor.execute(
+                    f"SELECT r.source_system, r.source_id, r.record_type, r.payload, "
+                    f"k.target_system, k.target_id FROM {links} k JOIN {table} r "
+                    f"ON r.id = k.record_id WHERE k.relation = %s AND k.target_system = %s "
+                    f"AND k.target_id = %s", [AMENDS, system, source_id])
+                for a_system, a_id, a_type, payload, t_system, t_id in cursor.fetchall():
+                    target_type = by_key[(t_system, t_id)]
+                    if a_type != target_type:
+                        found.append((a_system, a_id, a_type, payload, t_system, t_id, target_type))
+        for a_system, a_id, a_type, payload, t_system, t_id, target_type in found:
+            raw = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+            digest = hashlib.sha256(raw.encode()).hexdigest()
+            reason = (f"links: amends {t_system}/{t_id}, which arrived as a {target_type} record; "
+                      f"an amendment completes a record of its own record_type ({a_type}), so "
+                      "this one is not applied")
+            QuarantinedRecord.objects.update_or_create(
+                file=HELD_AMENDMENT_FILE, line=0, raw_hash=digest,
+                defaults={"source_system": a_system, "source_id": a_id[:200], "raw": raw,
+                          "reasons": [reason], "last_batch": self.batch,
+                          "resolved_by_batch": None},
+                create_defaults={"source_system": a_system, "source_id": a_id[:200], "raw": raw,
+                                 "reasons": [reason], "first_batch": self.batch,
+                                 "last_batch": self.batch})
 
     @staticmethod
     def _replaces(item: PreparedRecord, current: Held) -> bool:
