@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from vigil.records.contract import AMENDS, VIGIL_SYSTEM
 from vigil.records.models import (
     ImportBatch,
     Location,
@@ -37,7 +38,6 @@ from vigil.records.prepare import (
 )
 from vigil.records.signals import mentions_replaced
 
-AMENDS = "amends"
 # Where quarantine lists a held amendment refused when its target arrived: no file holds it.
 HELD_AMENDMENT_FILE = "(held in the store: an amendment waiting for its target)"
 
@@ -255,31 +255,38 @@ class BatchWriter:
     @staticmethod
     def _held_types(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
         found: dict[tuple[str, str], str] = {}
-        for system, source_id in sorted(keys):
-            row = Record.objects.filter(source_system=system, source_id=source_id) \
-                .values_list("record_type", flat=True).first()
-            if row is not None:
-                found[(system, source_id)] = row
+        ids = sorted({source_id for _, source_id in keys})
+        with connection.cursor() as cursor:
+            for chunk in _chunks(ids, _chunk_size()):
+                where, params = _any("source_id", chunk)
+                cursor.execute(f"SELECT source_system, source_id, record_type FROM "
+                               f"{Record._meta.db_table} WHERE {where}", params)
+                for system, source_id, record_type in cursor.fetchall():
+                    if (system, source_id) in keys:
+                        found[(system, source_id)] = record_type
         return found
 
     def _quarantine_mismatched_amendments(self, items: Sequence[PreparedRecord]) -> None:
         """A waiting amendment whose target arrives with another record_type is not applied,
         and quarantine lists it with that reason (it stays held, as received)."""
-        by_key = {item.key: item.record[0] for item in items}
-        if not by_key or not RecordLink.objects.filter(relation=AMENDS).exists():
+        by_key = {item.key: item.record[0] for item in items
+                  if item.key[0] != VIGIL_SYSTEM}  # only other systems' records are amended
+        if not by_key:
             return
         table, links = Record._meta.db_table, RecordLink._meta.db_table
         found: list[tuple[str, str, str, str, Any, str, str]] = []
+        ids = sorted({source_id for _, source_id in by_key})
         with connection.cursor() as cursor:
-            for system, source_id in sorted(by_key):
+            # By target id (indexed), one query a chunk: usually nothing is found.
+            for chunk in _chunks(ids, _chunk_size()):
+                where, params = _any("k.target_id", chunk)
                 cursor.execute(
                     f"SELECT r.source_system, r.source_id, r.record_type, r.payload, "
                     f"k.target_system, k.target_id FROM {links} k JOIN {table} r "
-                    f"ON r.id = k.record_id WHERE k.relation = %s AND k.target_system = %s "
-                    f"AND k.target_id = %s", [AMENDS, system, source_id])
+                    f"ON r.id = k.record_id WHERE {where} AND k.relation = %s", [*params, AMENDS])
                 for a_system, a_id, a_type, payload, t_system, t_id in cursor.fetchall():
-                    target_type = by_key[(t_system, t_id)]
-                    if a_type != target_type:
+                    target_type = by_key.get((t_system, t_id))
+                    if target_type is not None and a_type != target_type:
                         found.append((a_system, a_id, a_type, payload, t_system, t_id, target_type))
         for a_system, a_id, a_type, payload, t_system, t_id, target_type in found:
             raw = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
