@@ -111,3 +111,29 @@ def test_split_amendments_sets_them_apart_by_target() -> None:
     own, amendments = split_amendments([source, written, amendment])
     assert own == [source, written]
     assert amendments == {RecordKey("niche", "PP-1"): [amendment]}
+
+
+def test_rules_read_the_effective_record_as_of_the_amendments_own_occurred_at() -> None:
+    from tests.rules.builders import Case, t
+    from vigil.rules import evaluate
+
+    case = Case()
+    target = case.add("police_protection", "PP-1", "2014-06-01 10:00", [("amy", "subject")],
+                      started_at="2014-06-01 10:00", designated_officer="PS 1")
+    # Written in Vigil on 3 June: the times it records are earlier, but it counts from then.
+    late = case.add("police_protection", "VGL-1", "2014-06-03 09:00", [], system="vigil",
+                    links=[{"source_system": "sys", "source_id": "PP-1", "relation": "amends"}],
+                    local_authority_informed_at="2014-06-01 11:00",
+                    ended_at="2014-06-02 10:00", protective_plan="Home with father")
+    book = case.book()
+    assert set(book.records) == {target}  # an amendment is no record of its own for the rules
+    before = evaluate(book, None, t("2014-06-02 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"])
+    assert [f.evidence for f in before] == [(target,)]
+    assert "not recorded as informed" in before[0].explanation
+    assert evaluate(book, None, t("2014-06-05 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"]) == []
+    # Where the values it supplied decide an alert, the amendment is evidence too.
+    case.records[0] = case.records[0].model_copy(update={"local_authority_informed_at": t("2014-06-01 15:00")})
+    after = evaluate(case.book(), None, t("2014-06-05 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"])
+    assert [f.evidence for f in after] == [(target, late)]
+    # An arriving amendment affects the people of the record it amends.
+    assert book.affected_persons([late]) >= {"amy"}
