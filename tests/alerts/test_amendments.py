@@ -168,3 +168,26 @@ def test_list_entries_are_appended_without_duplicates(tmp_path: Path) -> None:
     assert [r.isoformat() for r in held[0].reviews] == [  # type: ignore[attr-defined]
         "2025-03-08T04:00:00+00:00", "2025-03-08T13:00:00+00:00"]
     assert all(r.source_system != "vigil" for r in book.records.values())
+
+
+def test_an_arriving_amendment_affects_the_people_of_the_record_it_amends(tmp_path: Path) -> None:
+    from vigil.alerts.neighbourhood import Neighbourhood
+    from vigil.identity.store import relink_all
+    from vigil.records.models import PersonMention, Record
+
+    import_files([write_ndjson(tmp_path / "n.ndjson", [protection("PP-1", "Maisie")])],
+                 started_by="test")
+    relink_all(actor="test")
+    summary = import_files([write_ndjson(tmp_path / "v.ndjson",
+                                         [amendment("VGL-1", "PP-1", **COMPLETE)])],
+                           started_by="test")
+    target = Record.objects.get(source_id="PP-1")
+    mention = PersonMention.objects.get(record=target)
+    hood = Neighbourhood()
+    affected = hood.affected(summary.touched_record_ids)
+    assert hood.person_ids(affected) >= hood.person_ids(hood.persons_on([target.pk]))
+    assert mention.pk and hood.persons_on([target.pk]) <= affected
+    assert hood.support(affected) >= {target.pk, *summary.touched_record_ids}
+    # Whatever the support, the loader brings each record's amendments with it.
+    records, _ = hood.load([target.pk])
+    assert {r.source_id for r in records} == {"PP-1", "VGL-1"}
