@@ -81,7 +81,7 @@ def test_links_join_records_into_one_incident_transitively_and_as_of() -> None:
     case.add("crime", "B", "2014-01-01 11:00", [], offence_group="domestic_abuse",
              links=[{"source_system": "sys", "source_id": "A", "relation": "follows_from"}])
     case.add("concern", "C", "2014-01-03 11:00", [], concern_type="domestic_abuse_noncrime",
-             links=[{"source_system": "sys", "source_id": "B", "relation": "about"}])
+             links=[{"source_system": "sys", "source_id": "B", "relation": "part_of"}])
     from vigil.rules.policy import DEFAULT_POLICY
     from vigil.rules.view import View
 

@@ -20,7 +20,7 @@ def test_aa_delay() -> None:
     finding = case.one("2014-03-10 12:00", "CUSTODY_AA_DELAY", CUS)
     assert finding.explanation == (
         "Appropriate adult for a child whose detention was authorised 6 March 2014 at 14:20 "
-        "arrived 6 March 2014 at 16:21, 2.0 hours after (threshold 2 hours)."
+        "arrived 6 March 2014 at 16:21, 2.0 hours after, 1 minute late (threshold 2 hours)."
     )
     waiting = Case()
     custody(waiting)

@@ -22,7 +22,8 @@ def household_da(case: Case, dates: list[str], *, link_last: bool = False) -> No
     if link_last:
         case.add("concern", "DA-LINKED", dates[-1], [("cara", "victim")], location=HOME,
                  concern_type="domestic_abuse_noncrime",
-                 links=[{"source_system": "sys", "source_id": f"DA-{len(dates) - 1}", "relation": "about"}])
+                 links=[{"source_system": "sys", "source_id": f"DA-{len(dates) - 1}",
+                         "relation": "follows_from"}])
 
 
 def test_cumulative_fires_at_three_incidents_in_365_days() -> None:
@@ -76,7 +77,7 @@ def test_da_risk_underestimated_fires_on_standard_assessment_with_cumulative_ris
              concern_type="domestic_abuse_noncrime",
              risk_assessment={"tool": "DASH", "level": "standard", "yes_count": 5,
                               "assessed_at": iso("2014-05-01 22:00")},
-             links=[{"source_system": "sys", "source_id": "DA-2", "relation": "about"}])
+             links=[{"source_system": "sys", "source_id": "DA-2", "relation": "part_of"}])
     finding = case.one("2014-06-01 12:00", "DA_RISK_UNDERESTIMATED", "amy")
     assert finding.explanation.startswith(
         "The latest domestic abuse risk assessment of the child's household is standard "

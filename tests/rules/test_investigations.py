@@ -71,7 +71,7 @@ def test_allocation_problems() -> None:
     finding = late.one("2014-04-01 10:00", "ALLOCATION_PROBLEM", INV)
     assert finding.explanation == (
         "Open investigation opened 1 March 2014 has an allocation problem: not allocated within "
-        "24 hours of opening (first allocated 3 March 2014 at 10:00)."
+        "24 hours of opening (first allocated 3 March 2014 at 10:00, 1 day late)."
     )
     bounced = Case()
     investigation(bounced, allocations=[{"at": iso(f"2014-03-0{d} 10:00"), "team": f"T{d}", "specialist": True}

@@ -73,7 +73,7 @@ def test_attendance_delayed_counts_from_the_first_grade() -> None:
     finding = case.one("2014-06-01 12:00", "ATTENDANCE_DELAYED", ("sys", "CAD-9"))
     assert finding.explanation == (
         "Call naming a child first graded emergency on 1 May 2014 at 21:00 was not attended "
-        "within 60 minutes (threshold 60 minutes for emergency): attended at 1 May 2014 at 22:01."
+        "within 60 minutes (threshold 60 minutes for emergency): attended at 1 May 2014 at 22:01, 1 minute late."
     )
     assert finding.raised_at == t("2014-05-01 21:00")
 
@@ -100,8 +100,8 @@ def test_police_protection_unresolved() -> None:
     finding = case.one("2014-06-01 12:00", "POLICE_PROTECTION_UNRESOLVED", "amy")
     assert finding.explanation == (
         "Police protection (s46) not properly resolved: local authority not informed within 2 "
-        "hours of police protection starting 1 May 2014 at 11:00 (informed 1 May 2014 at 14:00); "
-        "police protection from 1 May 2014 at 11:00 not ended within 72 hours (no end recorded)."
+        "hours of police protection starting 1 May 2014 at 11:00 (informed 1 May 2014 at 14:00, "
+        "1 hour late); police protection from 1 May 2014 at 11:00 not ended within 72 hours (no end recorded)."
     )
     ended = Case()
     protection(ended, local_authority_informed_at=iso("2014-05-01 11:00"),

@@ -22,6 +22,7 @@ from vigil.rules.clock import add_years, age_on, collector_paused, london_date, 
 from vigil.rules.definitions import (
     ADULT_AGE,
     DWELLING,
+    INCIDENT_RELATIONS,
     NON_ASSOCIATING_ROLES,
     address_key,
     is_da_record,
@@ -299,18 +300,36 @@ class Casebook:
     def _index_links(self) -> None:
         # A link exists from the moment both records exist: before that, one of them is unseen.
         edges: list[tuple[dt.datetime, RecordKey, RecordKey]] = []
+        da_edges: list[tuple[dt.datetime, RecordKey, RecordKey]] = []
         for key, record in self.records.items():
             for link in record.links:
                 other = RecordKey(link.source_system, link.source_id)
                 if other in self.records and other != key:
                     at = max(self.time_of[key], self.time_of[other])
                     edges.append((at, key, other))
+                    # ALERTS.md 'DA incident' (v1.1): only follows_from/part_of between two DA
+                    # records joins incidents; 'about' links and links through other records
+                    # (a MARAC or referral about several incidents) never do.
+                    if (
+                        link.relation in INCIDENT_RELATIONS
+                        and key in self.da_records
+                        and other in self.da_records
+                    ):
+                        da_edges.append((at, key, other))
         edges.sort()
+        da_edges.sort()
         self.link_edges = edges
         self._link_times = [at for at, _, _ in edges]
+        self.da_link_edges = da_edges
+        self._da_link_times = [at for at, _, _ in da_edges]
 
     def links_upto(self, as_of: dt.datetime) -> list[tuple[dt.datetime, RecordKey, RecordKey]]:
+        """Every link between held records visible as of the moment (records about one incident)."""
         return self.link_edges[: bisect_right(self._link_times, as_of)]
+
+    def da_links_upto(self, as_of: dt.datetime) -> list[tuple[dt.datetime, RecordKey, RecordKey]]:
+        """The links that join DA records into one DA incident, visible as of the moment."""
+        return self.da_link_edges[: bisect_right(self._da_link_times, as_of)]
 
     # --- association graph ('Linked (association), one hop') ----------------------------------
 

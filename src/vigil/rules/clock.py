@@ -47,17 +47,47 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    """The same London wall-clock time ``months`` later (clamped to the month's last day)."""
-    local = moment.astimezone(LONDON)
-    index = local.month - 1 + months
-    year, month = local.year + index // 12, index % 12 + 1
-    day = local.day
-    while True:
-        try:
-            return local.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
+def birthday(birth: dt.date, years: int) -> dt.date:
+    """The day a person born on ``birth`` turns ``years`` old (ALERTS.md 'Units', v1.1): someone
+    born on 29 February has the birthday on 1 March in a year that is not a leap year."""
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:
+        return dt.date(birth.year + years, 3, 1)
+
+
+# ALERTS.md 'Units' (v1.1): N weeks are 7N days, 12 months 365 days, 2 years 730 days, each that
+# many 24-hour periods. A month is then 365/12 days and a year 365 days.
+DAYS_IN_YEAR = 365
+
+
+def months_span(months: int) -> dt.timedelta:
+    """N months as 24-hour periods: 12 months are exactly 365 days."""
+    return dt.timedelta(days=DAYS_IN_YEAR) * months / 12
+
+
+def years_span(years: int) -> dt.timedelta:
+    """N years as 24-hour periods: 2 years are 730 days."""
+    return dt.timedelta(days=DAYS_IN_YEAR * years)
+
+
+def lateness(done: dt.datetime, deadline: dt.datetime) -> str:
+    """How late a duty was done, in words: '2 days 3 hours late', '45 minutes late'
+    (ALERTS.md 'Deadlines', v1.1: the explanation says how late it was done)."""
+    minutes = max(int((done - deadline) / dt.timedelta(minutes=1)), 1)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+
+    def unit(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    if days:
+        parts = [unit(days, "day")] + ([unit(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [unit(hours, "hour")] + ([unit(minutes, "minute")] if minutes else [])
+    else:
+        parts = [unit(minutes, "minute")]
+    return f"{' '.join(parts)} late"
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

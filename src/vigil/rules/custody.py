@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from vigil.records.contract import Custody
-from vigil.rules.clock import first_overnight_moment, time_in_words
+from vigil.rules.clock import first_overnight_moment, lateness, time_in_words
 from vigil.rules.model import Finding
 from vigil.rules.registry import rule
 from vigil.rules.view import View
@@ -63,7 +63,10 @@ def custody_aa_delay(view: View) -> Iterator[Finding]:
         if came is not None:
             if came <= deadline:
                 continue
-            state = f"arrived {time_in_words(came)}, {(came - authorised) / dt.timedelta(hours=1):.1f} hours after"
+            state = (
+                f"arrived {time_in_words(came)}, {(came - authorised) / dt.timedelta(hours=1):.1f} "
+                f"hours after, {lateness(came, deadline)}"
+            )
         elif view.as_of > deadline and custody_end(view, record) > deadline:
             state = "had not arrived"
         else:

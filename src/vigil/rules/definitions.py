@@ -23,6 +23,15 @@ ADULT_AGE = 18
 # 'Linked (association)': these roles name people who are not part of what happened.
 NON_ASSOCIATING_ROLES = frozenset({"reporting_person", "professional", "witness"})
 
+# 'Named in a matter' (v1.1): these roles name people who gain no exploitation signal from a
+# sexual or exploitation matter (the mother who reports her daughter's exploitation).
+NOT_NAMED_IN_MATTER_ROLES = frozenset(
+    {"reporting_person", "witness", "professional", "parent_carer", "household_member"}
+)
+
+# 'DA incident' (v1.1): the link relations that join two DA records into one incident.
+INCIDENT_RELATIONS = frozenset({"follows_from", "part_of"})
+
 EXPLOITATION_TOPICS = frozenset({"cse", "cce", "county_lines", "online", "trafficking"})
 SEXUAL_OR_EXPLOITATION_GROUPS = frozenset({"sexual", "online_sexual", "exploitation"})
 SEXUAL_OR_EXPLOITATION_FLAGS = frozenset(

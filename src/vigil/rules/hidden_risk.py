@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from vigil.records.contract import RECORD_TYPES, CpPlan, RecordBase
-from vigil.rules.clock import add_years, in_words, start_of_day
+from vigil.rules.clock import birthday, in_words, start_of_day, years_span
 from vigil.rules.definitions import (
     EXPLOITATION_RISK_FLAGS,
     FLAG_WORDS,
@@ -358,10 +358,10 @@ def transition_to_adulthood(view: View) -> Iterator[Finding]:
         birth = view.book.usual_birth_date(person, view.as_of)
         if birth is None:
             continue
-        turned = start_of_day(add_years(birth, 18))
+        turned = start_of_day(birthday(birth, 18))  # 29 February: 1 March in other years
         if not since < turned <= view.as_of:
             continue
-        start = start_of_day(add_years(birth, 18 - years))
+        start = turned - years_span(years)  # 2 years are 730 days (v1.1)
         reasons, evidence = [], []
         for row in view.book.appearances(person, turned, start - dt.timedelta(microseconds=1)):
             if row.at >= turned:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from vigil.records.contract import Intelligence, Investigation
-from vigil.rules.clock import in_words, time_in_words
+from vigil.rules.clock import in_words, lateness, time_in_words
 from vigil.rules.model import Finding
 from vigil.rules.registry import rule
 from vigil.rules.view import View, listing, plural
@@ -110,7 +110,12 @@ def allocation_problem(view: View) -> Iterator[Finding]:
         problems: list[tuple[dt.datetime, str]] = []
         deadline = opened + dt.timedelta(hours=hours)
         if view.as_of > deadline and (not allocations or allocations[0].at > deadline):
-            state = f"first allocated {time_in_words(allocations[0].at)}" if allocations else "never allocated"
+            state = (
+                f"first allocated {time_in_words(allocations[0].at)}, "
+                f"{lateness(allocations[0].at, deadline)}"
+                if allocations
+                else "never allocated"
+            )
             problems.append((deadline, f"not allocated within {hours} hours of opening ({state})"))
         if len(allocations) >= most:
             problems.append(
@@ -176,7 +181,11 @@ def charging_delay(view: View) -> Iterator[Finding]:
             deadline = submission.submitted_at + dt.timedelta(days=days)
             decided = view.seen(submission.decision_at)
             if view.as_of > deadline and (decided is None or decided > deadline):
-                state = f"decided {in_words(decided)}" if decided else "no decision yet"
+                state = (
+                    f"decided {in_words(decided)}, {lateness(decided, deadline)}"
+                    if decided
+                    else "no decision yet"
+                )
                 late.append((deadline, f"submitted {in_words(submission.submitted_at)}, {state}"))
         if late:
             late.sort()
@@ -204,7 +213,11 @@ def intelligence_not_actioned(view: View) -> Iterator[Finding]:
             continue
         if not view.children_on(record):
             continue
-        state = f"followed up {in_words(followed)}" if followed else "no follow-up recorded"
+        state = (
+            f"followed up {in_words(followed)}, {lateness(followed, deadline)}"
+            if followed
+            else "no follow-up recorded"
+        )
         yield view.record_finding(
             code,
             record,

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from vigil.records.contract import RsoRecord
-from vigil.rules.clock import add_months, in_words
+from vigil.rules.clock import in_words, months_span
 from vigil.rules.model import Finding
 from vigil.rules.registry import rule
 from vigil.rules.view import View
@@ -31,7 +31,7 @@ def rso_arms_overdue(view: View) -> Iterator[Finding]:
         latest = records[-1]
         assessed = view.seen(latest.arms_assessed_at)
         if assessed is not None:
-            due = add_months(assessed, months)
+            due = assessed + months_span(months)  # 12 months are 365 days (v1.1)
             if view.as_of <= due:
                 continue
             text = f"last ARMS assessment {in_words(assessed)} is more than {months} months old"

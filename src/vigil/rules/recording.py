@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from vigil.records.contract import Call, PoliceProtection, RecordBase
-from vigil.rules.clock import in_words, time_in_words
+from vigil.rules.clock import in_words, lateness, time_in_words
 from vigil.rules.definitions import describe
 from vigil.rules.model import Finding, RecordKey
 from vigil.rules.registry import rule
@@ -105,7 +105,9 @@ def attendance_delayed(view: View) -> Iterator[Finding]:
         if view.as_of <= deadline or (attended is not None and attended <= deadline):
             continue
         outcome = (
-            f"attended at {time_in_words(attended)}" if attended else "no attendance recorded"
+            f"attended at {time_in_words(attended)}, {lateness(attended, deadline)}"
+            if attended
+            else "no attendance recorded"
         )
         yield view.record_finding(
             code,
@@ -124,7 +126,7 @@ def _protection_problems(view: View, record: PoliceProtection) -> list[tuple[dt.
     limit = started + dt.timedelta(hours=view.policy.int(code, "max_hours"))
     ended = view.seen(record.ended_at)
     if view.as_of > limit and (ended is None or ended > limit):
-        state = f"ended {time_in_words(ended)}" if ended else "no end recorded"
+        state = f"ended {time_in_words(ended)}, {lateness(ended, limit)}" if ended else "no end recorded"
         problems.append(
             (limit, f"police protection from {time_in_words(started)} not ended within "
              f"{view.policy.int(code, 'max_hours')} hours ({state})")
@@ -132,7 +134,11 @@ def _protection_problems(view: View, record: PoliceProtection) -> list[tuple[dt.
     inform = started + dt.timedelta(hours=view.policy.int(code, "inform_la_hours"))
     informed = view.seen(record.local_authority_informed_at)
     if view.as_of > inform and (informed is None or informed > inform):
-        state = f"informed {time_in_words(informed)}" if informed else "not recorded as informed"
+        state = (
+            f"informed {time_in_words(informed)}, {lateness(informed, inform)}"
+            if informed
+            else "not recorded as informed"
+        )
         problems.append(
             (inform, f"local authority not informed within {view.policy.int(code, 'inform_la_hours')} "
              f"hours of police protection starting {time_in_words(started)} ({state})")

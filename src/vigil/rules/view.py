@@ -16,18 +16,49 @@ from functools import cached_property
 from vigil.records.contract import Concern, Crime, RecordBase
 from vigil.rules.casebook import Casebook, Named
 from vigil.rules.clock import in_words, london_date
-from vigil.rules.definitions import EXPLOITATION_RISK_FLAGS, FLAG_WORDS, describe, with_article
+from vigil.rules.definitions import (
+    EXPLOITATION_RISK_FLAGS,
+    FLAG_WORDS,
+    NOT_NAMED_IN_MATTER_ROLES,
+    describe,
+    with_article,
+)
 from vigil.rules.model import Finding, MentionKey, RecordKey
 from vigil.rules.policy import Policy
 
 
+def _union(edges: Iterable[tuple[dt.datetime, RecordKey, RecordKey]]) -> dict[RecordKey, RecordKey]:
+    """Union-find over links: each linked record -> the smallest key of its group."""
+    parent: dict[RecordKey, RecordKey] = {}
+
+    def find(key: RecordKey) -> RecordKey:
+        root = key
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while key != root:
+            parent[key], key = root, parent[key]
+        return root
+
+    for _, a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            # The smaller key is the root so that an incident's name never depends on order.
+            parent[max(ra, rb)] = min(ra, rb)
+            parent.setdefault(min(ra, rb), min(ra, rb))
+    return {key: find(key) for key in parent}
+
+
 @dataclass(frozen=True)
 class DaIncident:
-    """One DA incident: its records joined by links, counted once."""
+    """One DA incident: its DA records, joined by follows_from/part_of links, counted once."""
 
     root: RecordKey
-    records: tuple[RecordBase, ...]  # every visible record of the incident, oldest first
-    da_records: tuple[RecordBase, ...]  # those that make it a DA incident, oldest first
+    da_records: tuple[RecordBase, ...]  # the incident's DA records, oldest first
+
+    @property
+    def records(self) -> tuple[RecordBase, ...]:
+        """The records a child is named on to be exposed, and that carry its assessments."""
+        return self.da_records
 
     @property
     def at(self) -> dt.datetime:
@@ -123,24 +154,9 @@ class View:
 
     @cached_property
     def _incident_root(self) -> dict[RecordKey, RecordKey]:
-        # Union-find over the links visible now: a link carried by a later record joins nothing.
-        parent: dict[RecordKey, RecordKey] = {}
-
-        def find(key: RecordKey) -> RecordKey:
-            root = key
-            while parent.get(root, root) != root:
-                root = parent[root]
-            while key != root:
-                parent[key], key = root, parent[key]
-            return root
-
-        for _, a, b in self.book.links_upto(self.as_of):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                # The smaller key is the root so that an incident's name never depends on order.
-                parent[max(ra, rb)] = min(ra, rb)
-                parent.setdefault(min(ra, rb), min(ra, rb))
-        return {key: find(key) for key in parent}
+        # Records about one incident: every link visible now, either way and transitively (a
+        # link carried by a later record joins nothing yet).
+        return _union(self.book.links_upto(self.as_of))
 
     @cached_property
     def _incident_members(self) -> dict[RecordKey, list[RecordKey]]:
@@ -157,19 +173,25 @@ class View:
         return self._incident_members.get(self.incident_of(key), [key])
 
     @cached_property
+    def _da_incident_root(self) -> dict[RecordKey, RecordKey]:
+        # ALERTS.md 'DA incident' (v1.1): DA records joined by follows_from/part_of links between
+        # DA records, directly or through other DA records. A MARAC, referral or strategy
+        # discussion about several incidents, or an 'about' link, joins none of them.
+        return _union(self.book.da_links_upto(self.as_of))
+
+    @cached_property
     def da_incidents(self) -> dict[RecordKey, DaIncident]:
         grouped: dict[RecordKey, list[RecordBase]] = defaultdict(list)
+        roots = self._da_incident_root
         for record_type in ("call", "crime", "concern"):
             for record in self.records(record_type):
                 key = self.book.key_of(record)
                 if key in self.book.da_records:
-                    grouped[self.incident_of(key)].append(record)
+                    grouped[roots.get(key, key)].append(record)
         incidents = {}
         for root, da_records in grouped.items():
-            members = [self.book.records[k] for k in self.incident_records(root)]
-            order = sorted(members, key=lambda r: (r.occurred_at, r.source_system, r.source_id))
-            da_order = sorted(da_records, key=lambda r: (r.occurred_at, r.source_system, r.source_id))
-            incidents[root] = DaIncident(root, tuple(order), tuple(da_order))
+            order = sorted(da_records, key=lambda r: (r.occurred_at, r.source_system, r.source_id))
+            incidents[root] = DaIncident(root, tuple(order))
         return incidents
 
     @cached_property
@@ -240,7 +262,9 @@ class View:
     # --- exploitation signals ----------------------------------------------------------------------
 
     def own_signal(self, person: str) -> Signal | None:
-        """A cse_risk/cce_risk flag, or being named in a sexual or exploitation matter."""
+        """A cse_risk/cce_risk flag, or being named in a sexual or exploitation matter (in any
+        role but reporting person, witness, professional, parent or carer and household member:
+        ALERTS.md 'Named in a matter', v1.1)."""
         if person not in self._own_signals:
             evidence: list[RecordKey] = []
             reasons: list[str] = []
@@ -249,7 +273,7 @@ class View:
                 key = row.key.record
                 flags = EXPLOITATION_RISK_FLAGS.intersection(row.mention.flags)
                 why = [f"flagged {FLAG_WORDS[f]}" for f in sorted(flags)]
-                if key in self.book.matters:
+                if key in self.book.matters and row.mention.role not in NOT_NAMED_IN_MATTER_ROLES:
                     why.append(f"named ({row.mention.role.replace('_', ' ')}) in {with_article(describe(row.record))}")
                 if why:
                     first = first or row.at

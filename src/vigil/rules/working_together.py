@@ -19,7 +19,13 @@ from vigil.records.contract import (
     Referral,
     StrategyDiscussion,
 )
-from vigil.rules.clock import end_of_working_day_after, in_words, london_date, time_in_words
+from vigil.rules.clock import (
+    end_of_working_day_after,
+    in_words,
+    lateness,
+    london_date,
+    time_in_words,
+)
 from vigil.rules.definitions import describe
 from vigil.rules.model import Finding, RecordKey
 from vigil.rules.registry import rule
@@ -44,7 +50,11 @@ def referral_no_decision(view: View) -> Iterator[Finding]:
         decided = view.seen(record.decision_at)
         if view.as_of < deadline or (decided is not None and decided < deadline):
             continue
-        state = f"decided {time_in_words(decided)}" if decided else "no decision recorded"
+        state = (
+            f"decided {time_in_words(decided)}, {lateness(decided, deadline)}"
+            if decided
+            else "no decision recorded"
+        )
         agency = "children's social care" if record.to_agency == "childrens_social_care" else "the MASH"
         yield view.record_finding(
             code,
@@ -73,9 +83,13 @@ class _StrategyIndex:
 
     def held(
         self, child: str, about: RecordKey, start: dt.datetime, deadline: dt.datetime
-    ) -> bool:
+    ) -> tuple[bool, tuple[dt.datetime, RecordKey] | None]:
+        """Whether a discussion naming the child or linked to ``about`` was held from ``start``
+        to ``deadline``; if not, when the first one after the deadline was held (if any)."""
         rows = self.by_person.get(child, []) + self.by_incident.get(self.view.incident_of(about), [])
-        return any(start <= at <= deadline for at, _ in rows)
+        if any(start <= at <= deadline for at, _ in rows):
+            return True, None
+        return False, min((row for row in rows if row[0] > deadline), default=None)
 
 
 def _strategy_triggers(view: View) -> Iterator[tuple[str, RecordBase, dt.datetime, str]]:
@@ -120,7 +134,7 @@ def no_strategy_discussion(view: View) -> Iterator[Finding]:
     code = "NO_STRATEGY_DISCUSSION"
     days = view.policy.int(code, "days")
     index = _StrategyIndex(view)
-    missed: dict[str, list[tuple[dt.datetime, RecordKey, str]]] = defaultdict(list)
+    missed: dict[str, list[tuple[dt.datetime, list[RecordKey], str]]] = defaultdict(list)
     for child, record, at, why in _strategy_triggers(view):
         if not view.in_scope(child):
             continue
@@ -128,8 +142,16 @@ def no_strategy_discussion(view: View) -> Iterator[Finding]:
         if view.as_of <= deadline:
             continue
         key = view.book.key_of(record)
-        if not index.held(child, key, record.occurred_at, deadline):
-            missed[child].append((deadline, key, why))
+        # ALERTS.md 'Anchors' (v1.1): the days run from the referral's decision (or the crime),
+        # and a discussion counts when held from that moment to the deadline.
+        in_time, late = index.held(child, key, at, deadline)
+        if in_time:
+            continue
+        evidence = [key]
+        if late is not None:
+            why += f" (strategy discussion held {time_in_words(late[0])}, {lateness(late[0], deadline)})"
+            evidence.append(late[1])
+        missed[child].append((deadline, evidence, why))
     for child, rows in sorted(missed.items()):
         rows.sort()
         yield view.person_finding(
@@ -137,7 +159,7 @@ def no_strategy_discussion(view: View) -> Iterator[Finding]:
             child,
             f"No strategy discussion about the child within {days} days (threshold {days}) of: "
             f"{listing(why for _, _, why in rows)}.",
-            [k for _, k, _ in rows],
+            [k for _, keys, _ in rows for k in keys],
             rows[0][0],
         )
 
@@ -193,7 +215,7 @@ def _return_rule(view: View, code: str, field: str, what: str) -> Iterator[Findi
         done = view.seen(getattr(record, field))
         if view.as_of <= deadline or (done is not None and done <= deadline):
             continue
-        state = f"recorded {time_in_words(done)}" if done else "none recorded"
+        state = f"recorded {time_in_words(done)}, {lateness(done, deadline)}" if done else "none recorded"
         for named in view.children_on(record):
             if named.mention.role == "missing_person" and view.in_scope(named.person):
                 late[named.person].append(
@@ -314,13 +336,16 @@ def _marac_triggers(view: View) -> dict[str, list[_MaracTrigger]]:
     return triggers
 
 
-def _marac_moments(view: View) -> dict[str, list[dt.datetime]]:
-    moments: dict[str, list[dt.datetime]] = defaultdict(list)
+def _marac_moments(view: View) -> dict[str, list[tuple[dt.datetime, RecordKey]]]:
+    """Person -> when each MARAC naming them was referred (ALERTS.md 'Anchors', v1.1: its
+    referred_at or, without it, its occurred_at)."""
+    moments: dict[str, list[tuple[dt.datetime, RecordKey]]] = defaultdict(list)
     for record in view.records("marac"):
         assert isinstance(record, Marac)
-        at = min(view.seen(record.referred_at) or record.occurred_at, record.occurred_at)
-        for person in view.book.persons_on(view.book.key_of(record)):
-            moments[person].append(at)
+        at = view.seen(record.referred_at) or record.occurred_at
+        key = view.book.key_of(record)
+        for person in view.book.persons_on(key):
+            moments[person].append((at, key))
     return moments
 
 
@@ -336,10 +361,17 @@ def marac_criteria_met_not_referred(view: View) -> Iterator[Finding]:
             deadline = trigger.at + span
             if view.as_of <= deadline:
                 continue
-            if any(trigger.at - span <= at <= deadline for at in maracs.get(victim, [])):
+            # A MARAC counts when referred from the assessment (or third incident) to 14 days
+            # after it; one referred later leaves the finding, saying how late.
+            referred = maracs.get(victim, [])
+            if any(trigger.at <= at <= deadline for at, _ in referred):
                 continue
             keys = [k for incident in trigger.incidents for k in incident.keys]
             why = f"{view.name_of(victim)} {trigger.why}"
+            late = min((row for row in referred if row[0] > deadline), default=None)
+            if late is not None:
+                why += f" (MARAC referral {time_in_words(late[0])}, {lateness(late[0], deadline)})"
+                keys.append(late[1])
             subjects[victim].append((deadline, keys, why))
             for incident in trigger.incidents:
                 for child in exposed_to(view, incident.root):

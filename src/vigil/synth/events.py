@@ -292,7 +292,9 @@ class Background:
             if suspect is not None:
                 parties.append((suspect, "suspect"))
             parties += [(c, "household_member") for c in kids]
-            self.marac(follow, parties, ppn)
+            # Referred once the risk is assessed: ALERTS.md v1.1 counts a MARAC from the
+            # assessment's assessed_at to 14 days after it, not before.
+            self.marac(max(follow, assessed), parties, ppn)
 
     def child_concern(self, hh: Household) -> None:
         rng = self.rng
