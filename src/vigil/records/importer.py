@@ -104,6 +104,19 @@ def _looks_like_record_line(text: bytes) -> bool:
         return False
 
 
+def looks_wide(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 or UTF-32 rather than UTF-8.
+
+    By its byte order mark, or by the pattern such text leaves: the high bytes of the
+    characters JSON is made of are NUL, so every other byte (or three in four) is. A stray NUL
+    byte in UTF-8 text is not that pattern: its line is quarantined, the rest imported.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    even, odd = head[0::2], head[1::2]
+    return len(head) >= 4 and max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.5
+
+
 def check_readable(path: Path) -> None:
     """Refuse, with a specific message, a file that is not NDJSON at all."""
     if not path.exists():
@@ -115,7 +128,7 @@ def check_readable(path: Path) -> None:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
         raise FileUnreadable(path, f"cannot be read: {exc.strerror}") from None
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    if looks_wide(head):
         raise FileUnreadable(
             path, "wrong encoding: the file looks like UTF-16 or UTF-32 (it holds NUL bytes); "
             "NDJSON must be UTF-8",
