@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
@@ -66,9 +67,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     progress, finish = _import_progress(paths, enabled=sys.stderr.isatty() and not args.json)
     try:
-        summary = import_and_log(paths, actor=_actor(), progress=progress)
-    finally:
-        finish()
+        try:
+            summary = import_and_log(paths, actor=_actor(), progress=progress)
+        finally:
+            finish()
+    except Exception as exc:  # one line on standard error, never a traceback quoting a record
+        print(f"vigil import: {_import_failure(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     if not args.no_assess and summary.touched_record_ids:
         from vigil.alerts.engine import assess, assess_touched
         from vigil.identity.store import link_new
@@ -86,11 +91,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.as_contract())
         # The summary holds these too; standard error is where a script's log picks them up.
-        for problem in summary.unreadable:
+        for problem in summary.unreadable_brief:
             print(f"vigil import: {problem}", file=sys.stderr)
     else:
         _print_import_summary(summary)
     return EXIT_USAGE if summary.unreadable else EXIT_OK
+
+
+def _import_failure(exc: BaseException) -> str:
+    """What stopped an import, in one line: the kind of failure and where, never the values."""
+    from vigil.records.importer import describe_failure, failure_of
+
+    failure = failure_of(exc)
+    if failure is None:
+        return f"failed before it began: {describe_failure(exc, None)}"
+    batch, message = failure
+    return (f"failed: {message}; import batch {batch} is marked failed (the batches before "
+            "it are kept: import the same files again to carry on)")
 
 
 def _import_progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], None]]:
