@@ -36,14 +36,17 @@ def _setup_django(migrate: bool = True) -> None:
         # Every command migrates what it needs, but a store already up to date skips the
         # migrate command's post-migrate work (content types, permissions): a one-record
         # import should not pay for it.
-        from vigil.records import bulkload
+        from vigil.records import bulkload, locks
 
-        # A bulk load killed part-way left its indexes unbuilt: build them before anything
-        # (a migration included) relies on them.
-        bulkload.restore_abandoned()
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-            call_command("migrate", verbosity=0, interactive=False)
+        # One command migrates at a time; another started with it waits, then finds nothing
+        # left to do (two creating the tables at once, one died).
+        with locks.exclusive(locks.MIGRATING):
+            # A bulk load killed part-way left its indexes unbuilt: build them before
+            # anything (a migration included) relies on them.
+            bulkload.restore_abandoned()
+            executor = MigrationExecutor(connection)
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                call_command("migrate", verbosity=0, interactive=False)
 
 
 def _print_json(value: Any) -> None:
@@ -62,6 +65,14 @@ def _actor() -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _setup_django()
+    from vigil.records import locks
+
+    # The whole command, linking and assessing included: a second import waits for it.
+    with locks.exclusive(locks.IMPORTING):
+        return _import(args)
+
+
+def _import(args: argparse.Namespace) -> int:
     from vigil.records.actions import import_and_log
 
     paths = [Path(p) for p in args.paths]

@@ -29,7 +29,7 @@ import orjson
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from vigil.records import bulkload, walcheckpoint
+from vigil.records import bulkload, locks, walcheckpoint
 from vigil.records.models import ImportBatch
 from vigil.records.prepare import (
     IMPORT_GC_THRESHOLD,
@@ -257,8 +257,11 @@ def import_files(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
-    """Import NDJSON files; return what CLI.md's summary reports (and what was touched)."""
-    with _import_pace_gc():
+    """Import NDJSON files; return what CLI.md's summary reports (and what was touched).
+
+    One import at a time per store: a second waits for the first (``locks.IMPORTING``).
+    """
+    with locks.exclusive(locks.IMPORTING), _import_pace_gc():
         return _import_files(paths, started_by=started_by, progress=progress,
                              batch_size=batch_size)
 
