@@ -158,6 +158,16 @@ def test_a_raw_nul_byte_early_in_a_file_is_not_taken_for_utf16(tmp_path: Path) -
     assert summary.errors[0]["reasons"][0].startswith("holds a NUL byte at column 40,")
 
 
+def test_a_run_of_nul_bytes_in_a_small_file_is_quarantined_not_taken_for_utf16(
+    tmp_path: Path,
+) -> None:
+    """A block of zeros, as a crash can leave in a file, is not the pattern UTF-16 leaves."""
+    path = write_ndjson(tmp_path / "zeros.ndjson", [call("C-1"), b"\x00" * 4096, call("C-2")])
+    summary = import_files([path])
+    assert summary.unreadable == []
+    assert (summary.imported, summary.quarantined) == (2, 1)
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
 def test_utf16_and_utf32_are_still_refused_whole_with_or_without_a_byte_order_mark(
     tmp_path: Path, encoding: str,

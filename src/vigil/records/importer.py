@@ -114,13 +114,17 @@ def looks_wide(head: bytes) -> bool:
     """Whether a file's first bytes are UTF-16 or UTF-32 rather than UTF-8.
 
     By its byte order mark, or by the pattern such text leaves: the high bytes of the
-    characters JSON is made of are NUL, so every other byte (or three in four) is. A stray NUL
-    byte in UTF-8 text is not that pattern: its line is quarantined, the rest imported.
+    characters JSON is made of are NUL, so the bytes at odd offsets (or at even ones) are
+    nearly all NUL and the others far fewer (UTF-32: all against half). A stray NUL byte in
+    UTF-8 text is not that pattern, nor is a run of them (a disk block of zeros): such lines
+    are quarantined, the rest imported.
     """
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         return True
+    if len(head) < 4:
+        return False
     even, odd = head[0::2], head[1::2]
-    return len(head) >= 4 and max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.5
+    return abs(even.count(0) / len(even) - odd.count(0) / len(odd)) > 0.4
 
 
 def check_readable(path: Path) -> None:
