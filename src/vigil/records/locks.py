@@ -61,6 +61,13 @@ def exclusive(lock: tuple[str, int]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _acquired(name: str, key: int) -> Iterator[None]:
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Inside a caller's transaction (a test, a web request) everything commits at its end:
+        # the lock is held until then and freed with it, even if the transaction fails.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        yield
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [key])
