@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
@@ -35,14 +36,17 @@ def _setup_django(migrate: bool = True) -> None:
         # Every command migrates what it needs, but a store already up to date skips the
         # migrate command's post-migrate work (content types, permissions): a one-record
         # import should not pay for it.
-        from vigil.records import bulkload
+        from vigil.records import bulkload, locks
 
-        # A bulk load killed part-way left its indexes unbuilt: build them before anything
-        # (a migration included) relies on them.
-        bulkload.restore_abandoned()
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-            call_command("migrate", verbosity=0, interactive=False)
+        # One command migrates at a time; another started with it waits, then finds nothing
+        # left to do (two creating the tables at once, one died).
+        with locks.exclusive(locks.MIGRATING):
+            # A bulk load killed part-way left its indexes unbuilt: build them before
+            # anything (a migration included) relies on them.
+            bulkload.restore_abandoned()
+            executor = MigrationExecutor(connection)
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                call_command("migrate", verbosity=0, interactive=False)
 
 
 def _print_json(value: Any) -> None:
@@ -61,14 +65,26 @@ def _actor() -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _setup_django()
+    from vigil.records import locks
+
+    # The whole command, linking and assessing included: a second import waits for it.
+    with locks.exclusive(locks.IMPORTING):
+        return _import(args)
+
+
+def _import(args: argparse.Namespace) -> int:
     from vigil.records.actions import import_and_log
 
     paths = [Path(p) for p in args.paths]
     progress, finish = _import_progress(paths, enabled=sys.stderr.isatty() and not args.json)
     try:
-        summary = import_and_log(paths, actor=_actor(), progress=progress)
-    finally:
-        finish()
+        try:
+            summary = import_and_log(paths, actor=_actor(), progress=progress)
+        finally:
+            finish()
+    except Exception as exc:  # one line on standard error, never a traceback quoting a record
+        print(f"vigil import: {_import_failure(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     if not args.no_assess and summary.touched_record_ids:
         from vigil.alerts.engine import assess, assess_touched
         from vigil.identity.store import link_new
@@ -86,11 +102,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.as_contract())
         # The summary holds these too; standard error is where a script's log picks them up.
-        for problem in summary.unreadable:
+        for problem in summary.unreadable_brief:
             print(f"vigil import: {problem}", file=sys.stderr)
     else:
         _print_import_summary(summary)
     return EXIT_USAGE if summary.unreadable else EXIT_OK
+
+
+def _import_failure(exc: BaseException) -> str:
+    """What stopped an import, in one line: the kind of failure and where, never the values."""
+    from vigil.records.importer import describe_failure, failure_of
+
+    failure = failure_of(exc)
+    if failure is None:
+        return f"failed before it began: {describe_failure(exc, None)}"
+    batch, message = failure
+    return (f"failed: {message}; import batch {batch} is marked failed (the batches before "
+            "it are kept: import the same files again to carry on)")
 
 
 def _import_progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], None]]:

@@ -14,8 +14,9 @@ anything else touches the store) puts the indexes back first, so nothing is ever
 them for longer than a load. Unique indexes are never dropped: the importer's own look-ups and
 ``ON CONFLICT`` clauses need them while it loads.
 
-Only the importer drops, and only one bulk load runs at a time; a command starting while one
-runs leaves it alone (on PostgreSQL building its indexes then could deadlock with its writes).
+Only the importer drops, and only one bulk load runs at a time (imports themselves run one at
+a time, ``records.locks``); a command starting while one runs leaves it alone (on PostgreSQL
+building its indexes then could deadlock with its writes).
 Restoring is idempotent and serialised (PostgreSQL: an advisory lock; SQLite: its single
 writer), so two commands restoring at once cannot trip over each other.
 """
