@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.rules.builders import HOME, Case, t
-from vigil.rules import Casebook, MentionKey, unresolved_person_id
 from vigil.records.normalise import location_key
+from vigil.rules import Casebook, MentionKey, unresolved_person_id
 from vigil.rules.definitions import address_key
 
 

@@ -74,7 +74,7 @@ def location_key(address: str | None, code: str | None) -> str | None:
 LOCATION_KEY_MAX = 300  # records.Location.key's column
 _WORDS = re.compile(r"[a-z0-9]+")
 _PARTS = re.compile(r"[,;\n]")
-_APOSTROPHES = re.compile(r"['’`]")
+_APOSTROPHES = re.compile("['\u2019`]")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?$")
 _POSTCODE_OUTWARD = re.compile(r"^[a-z]{1,2}[0-9][0-9a-z]?$")
 _POSTCODE_INWARD = re.compile(r"^[0-9][a-z]{2}$")
