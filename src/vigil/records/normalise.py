@@ -73,6 +73,7 @@ def location_key(address: str | None, code: str | None) -> str | None:
 
 LOCATION_KEY_MAX = 300  # records.Location.key's column
 _WORDS = re.compile(r"[a-z0-9]+")
+_LETTER = re.compile(r"[a-z]")
 _PARTS = re.compile(r"[,;\n]")
 _APOSTROPHES = re.compile("['\u2019`]")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?$")
@@ -99,6 +100,8 @@ _STREET_TYPES = frozenset({
     "square", "gardens", "grove", "terrace", "walk", "parade", "boulevard", "way", "rise",
     "mews", "row", "approach", "croft", "wharf", "quay", "highway",
 })
+_EXPANDED = frozenset(_ABBREVIATIONS) | {"st", "saint"}
+_FLAT_OR_NUMBER = _FLAT_WORDS | _NUMBER_WORDS
 _DIRECTIONS = frozenset({"north", "south", "east", "west", "upper", "lower"})
 _COUNTRIES = frozenset({"uk", "u k", "gb", "united kingdom", "great britain", "england",
                         "wales", "scotland", "northern ireland"})
@@ -115,12 +118,15 @@ _COUNTIES = frozenset({
 
 def _fold(value: str) -> str:
     """Lower case without accents ('Zoë Court' is 'zoe court') or apostrophes ('Mary's')."""
-    text = unicodedata.normalize("NFKD", value)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _APOSTROPHES.sub("", text.lower())
+    if not value.isascii():
+        value = "".join(c for c in unicodedata.normalize("NFKD", value)
+                        if not unicodedata.combining(c))
+    return _APOSTROPHES.sub("", value.lower())
 
 
 def _expand(words: list[str]) -> list[str]:
+    if _EXPANDED.isdisjoint(words):
+        return words
     out: list[str] = []
     for i, word in enumerate(words):
         if word in ("st", "saint"):
@@ -135,6 +141,8 @@ def _expand(words: list[str]) -> list[str]:
 
 def _take_flats(words: list[str], flats: list[str]) -> list[str]:
     """Move 'Flat 4', 'Apt. 4', 'Flat No 4' into ``flats``; 'No 12' becomes '12'."""
+    if _FLAT_OR_NUMBER.isdisjoint(words):
+        return words
     out: list[str] = []
     i = 0
     while i < len(words):
@@ -166,7 +174,7 @@ def _without_postcode(words: list[str]) -> list[str]:
 
 def _is_numbered(words: list[str]) -> bool:
     """'12 Elm Road', '12a Elm Road': a house number followed by a name."""
-    return any(_HOUSE_NUMBER.match(w) and any(c.isalpha() for c in words[i + 1])
+    return any(w[0].isdigit() and _HOUSE_NUMBER.match(w) and _LETTER.search(words[i + 1])
                for i, w in enumerate(words[:-1]))
 
 
@@ -218,7 +226,8 @@ def _parse(value: str | None) -> tuple[str, str | None, bool] | None:
     line = " ".join(flats + dwelling)
     if not line:
         return None
-    named = any(any(c.isalpha() for c in w) for w in dwelling)
+    named = _LETTER.search(line) is not None if not flats else any(
+        _LETTER.search(w) for w in dwelling)
     return line, (rest[-1] if rest else None), named
 
 
