@@ -56,7 +56,7 @@ def test_import_puts_each_dwelling_in_its_own_location(tmp_path: Path) -> None:
 def test_stores_keyed_the_old_way_are_corrected(tmp_path: Path) -> None:
     """A store imported before: every postcode-less 'Flat 4' was the one location '|flat 4'."""
     load(tmp_path)
-    old = Location.objects.create(key="|flat 4", address=HENRY)
+    old = Location.objects.create(key="|flat 4", address=GARNER)  # first written at Garner St
     for forename in ("Amy", "Karl", "Bea"):
         mention = PersonMention.objects.get(forename=forename)
         Record.objects.filter(pk=mention.record_id).update(location=old)
@@ -69,6 +69,7 @@ def test_stores_keyed_the_old_way_are_corrected(tmp_path: Path) -> None:
     assert located("Amy") != located("Karl") and located("Amy") == located("Bea")
     assert located("Amy").pk == old.pk            # renamed: its page and audit targets carry on
     assert located("Amy").key == location_key(HENRY, None)
+    assert located("Amy").address == HENRY and located("Karl").address == GARNER
     assert located("Karl").key == location_key(GARNER, None)
     assert located("Dan") == located("Eve") == dan  # unchanged keys stay where they were
     for record in Record.objects.select_related("location"):

@@ -40,7 +40,12 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) 
     Returns counts: ``mentions_moved``, ``records_moved``, ``locations_created``,
     ``locations_renamed``, ``locations_deleted``.
     """
-    existing: dict[str, int] = dict(location_model.objects.values_list("key", "pk"))
+    written: dict[int, tuple[str, str]] = {}
+    existing: dict[str, int] = {}
+    for key, pk, address, code in location_model.objects.values_list("key", "pk", "address",
+                                                                      "postcode"):
+        existing[key] = pk
+        written[pk] = (address, code)
     first_written: dict[str, tuple[str, str]] = {}
     # (model, pk, old location id, new key) for every reference whose key is known.
     moves: list[tuple[Any, int, int | None, str | None]] = []
@@ -81,6 +86,13 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) 
                 obsolete.discard(old)
                 renamed += 1
                 break
+    # A location shows its address as first written; after the move that must be an address
+    # of this dwelling (the old 'flat 4' may have been first written at Garner Street).
+    for key, pk in target.items():
+        address, code = written[pk]
+        if normalise.location_key(address or None, code or None) != key:
+            postcode, address = first_written[key]
+            location_model.objects.filter(pk=pk).update(postcode=postcode, address=address)
     created = [key for key in sorted(wanted) if key not in target]
     location_model.objects.bulk_create(
         [location_model(key=key, postcode=first_written[key][0], address=first_written[key][1])
