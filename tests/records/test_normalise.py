@@ -92,6 +92,7 @@ def test_what_does_not_identify_a_dwelling_gives_no_key() -> None:
     assert location_key("Flat 4, Coventry", None) is None    # no street or building
     assert location_key("12, Coventry", None) is None
     assert location_key(None, "CV1 1AA") is None             # a postcode alone
+    assert location_key("Flat 4", "CV1 1AA") is None         # which building's flat 4?
     assert location_key("", None) is None
     assert location_key(", ,", "CV1 1AA") is None
 

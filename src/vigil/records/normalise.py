@@ -48,9 +48,9 @@ def location_key(address: str | None, code: str | None) -> str | None:
 
     With a postcode in the national format the key is ``"B12 9QD|flat 4 1 henry avenue"``.
     Without one (missing, or not a postcode, such as ``N/A``) the town must say where the street
-    is: ``"|flat 4 1 henry avenue, coventry"``; an address without a postcode that names no town,
-    or names no street or building (``Flat 4, Coventry``), identifies no dwelling and gives no
-    key, so it places nobody with anybody. A postcode alone gives no key either.
+    is: ``"|flat 4 1 henry avenue, coventry"``. An address without a postcode that names no
+    town, or names no street or building (``Flat 4, Coventry``), identifies no dwelling and gives
+    no key, so it places nobody with anybody; so do a postcode alone and a flat alone.
     """
     parsed = _parse(address)
     if parsed is None:
@@ -223,11 +223,10 @@ def _parse(value: str | None) -> tuple[str, str | None, bool] | None:
             dwelling = dwelling[: len(dwelling) - len(parts[street]) + end]
             rest = [" ".join(parts[street][end:])]
     rest = [r for r in rest if r not in _COUNTIES and not r.endswith("shire")] or rest
-    line = " ".join(flats + dwelling)
-    if not line:
+    if not dwelling:  # a flat of no known building ('Flat 4'), or nothing at all
         return None
-    named = _LETTER.search(line) is not None if not flats else any(
-        _LETTER.search(w) for w in dwelling)
+    line = " ".join(flats + dwelling)
+    named = _LETTER.search(" ".join(dwelling)) is not None
     return line, (rest[-1] if rest else None), named
 
 
