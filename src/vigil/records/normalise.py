@@ -10,7 +10,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
 _SPACE = re.compile(r"\s+")
 _NON_DIGIT = re.compile(r"\D")
