@@ -21,7 +21,7 @@ from django.urls.converters import IntConverter, UUIDConverter
 OPEN_NAMES = {"accounts:sign-in", "accounts:second-factor", "accounts:second-factor-enrol"}
 # Views with no capability of their own, for every signed-in account (each one listed here on
 # purpose; anything else without a declared requirement fails the matrix).
-ANY_SIGNED_IN_NAMES = {"web:home", "accounts:sign-out"}
+ANY_SIGNED_IN_NAMES = {"accounts:sign-out"}
 # URL prefixes of the staff areas: every view there must declare what it requires.
 STAFF_PREFIXES = ("/people/", "/records/", "/addresses/", "/alerts/", "/supervisor/", "/imports/",
                   "/audit/", "/identity/", "/search/", "/accounts/")

@@ -19,6 +19,8 @@ from vigil.accounts.models import Role
 
 
 class Capability(StrEnum):
+    HOME = "home"                                  # the home page (every role)
+    RECORD_COUNTS = "record_counts"                # how many records of each type (police roles)
     SEARCH_PEOPLE = "search_people"
     VIEW_PERSON = "view_person"                    # a person's full page and chronology
     VIEW_PERSON_MINIMISED = "view_person_minimised"  # partners: only what their agreement allows
@@ -38,6 +40,8 @@ class Capability(StrEnum):
 
 # What each capability lets a person do, in words (the account page; docs/security.md's table).
 DESCRIPTIONS: dict[Capability, str] = {
+    Capability.HOME: "see the home page",
+    Capability.RECORD_COUNTS: "see how many records of each type are held (of the types the role may see)",
     Capability.SEARCH_PEOPLE: "search people",
     Capability.VIEW_PERSON: "open a person's full page and chronology",
     Capability.VIEW_PERSON_MINIMISED: "open a person's minimised page (agreement fields, after giving a purpose)",
@@ -56,7 +60,9 @@ DESCRIPTIONS: dict[Capability, str] = {
 }
 
 C = Capability
-_POLICE_READ = {C.SEARCH_PEOPLE, C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+_POLICE_READ = {C.HOME, C.RECORD_COUNTS, C.SEARCH_PEOPLE, C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+# Partners see only what their agreement names, so no counts of what the force holds.
+_PARTNER = {C.HOME, C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CALL_HANDLER: frozenset(_POLICE_READ),
@@ -69,13 +75,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SUPERVISOR: frozenset(_POLICE_READ | {
         C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.ASSIGN_ALERTS, C.SUPERVISE,
         C.REQUEST_IDENTITY_REVIEW, C.DECIDE_IDENTITY, C.VIEW_IMPORTS}),
-    Role.PARTNER_CSC: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
-    Role.PARTNER_HEALTH: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
-    Role.PARTNER_EDUCATION: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
+    Role.PARTNER_CSC: frozenset(_PARTNER),
+    Role.PARTNER_HEALTH: frozenset(_PARTNER),
+    Role.PARTNER_EDUCATION: frozenset(_PARTNER),
     # Inspectors and auditors read everything and change nothing.
     Role.AUDITOR: frozenset(_POLICE_READ | {
         C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.SUPERVISE, C.VIEW_IMPORTS, C.VIEW_AUDIT_LOG}),
-    Role.ADMIN: frozenset({C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG,
+    # The administrator manages accounts and imports and sees no one's records, nor their counts.
+    Role.ADMIN: frozenset({C.HOME, C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG,
                            C.MANAGE_ACCOUNTS}),
 }
 
