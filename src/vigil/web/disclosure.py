@@ -68,12 +68,26 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
+# Every purpose a partner may give for looking at a person (the DPA 2018 s62 justification);
+# each agreement names the ones it covers, and a partner is offered only those.
+PURPOSES: dict[str, str] = {
+    "s47_enquiry": "Child protection enquiry (Children Act 1989 section 47)",
+    "child_in_need": "Child in need assessment (section 17)",
+    "strategy_discussion": "Preparing for a strategy discussion or conference",
+    "missing_return": "A missing episode or return interview",
+    "school_safeguarding": "School safeguarding (including Operation Encompass)",
+    "health_safeguarding": "Health safeguarding assessment",
+}
+
+
 @dataclass(frozen=True)
 class Agreement:
-    """One partner's information-sharing agreement: record kinds and the fields of each."""
+    """One partner's information-sharing agreement: record kinds and the fields of each, and
+    the purposes it covers."""
 
     name: str
     fields: dict[str, tuple[str, ...]]  # kind (a record type or DA_INCIDENT) -> payload fields
+    purposes: tuple[str, ...] = ()      # keys of PURPOSES
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -103,15 +117,15 @@ AGREEMENTS: dict[str, Agreement] = {
         "custody": ("grounds", "arrived_at", "released_at", "accommodation_requested_at",
                     "accommodation_outcome", "referral_to_csc_at"),
         DA_INCIDENT: (),
-    }),
+    }, purposes=("s47_enquiry", "child_in_need", "strategy_discussion", "missing_return")),
     Role.PARTNER_HEALTH: Agreement("Health", {
         "missing": _MISSING_DATES,
         "concern": ("concern_type",),
-    }),
+    }, purposes=("health_safeguarding", "strategy_discussion", "missing_return")),
     Role.PARTNER_EDUCATION: Agreement("Education", {
         DA_INCIDENT: (),
         "missing": _MISSING_DATES,
-    }),
+    }, purposes=("school_safeguarding", "missing_return")),
 }
 
 

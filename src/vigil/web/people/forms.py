@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from vigil.web.disclosure import PURPOSES, Agreement
 from vigil.web.people.search import Criteria
 
 
@@ -48,21 +49,11 @@ class SearchForm(forms.Form):
                         phone=d.get("phone") or "")
 
 
-PURPOSES = [
-    ("s47_enquiry", "Child protection enquiry (Children Act 1989 section 47)"),
-    ("child_in_need", "Child in need assessment (section 17)"),
-    ("strategy_discussion", "Preparing for a strategy discussion or conference"),
-    ("missing_return", "A missing episode or return interview"),
-    ("school_safeguarding", "School safeguarding (including Operation Encompass)"),
-    ("health_safeguarding", "Health safeguarding assessment"),
-    ("other", "Another safeguarding purpose"),
-]
-
-
 class PurposeForm(forms.Form):
-    """A partner's reason for seeing a person's record: the DPA 2018 s62 justification."""
+    """A partner's reason for seeing a person's record: the DPA 2018 s62 justification. Only the
+    purposes its agreement covers are offered (``vigil.web.disclosure.AGREEMENTS``)."""
 
-    purpose = forms.ChoiceField(choices=PURPOSES, widget=forms.RadioSelect,
+    purpose = forms.ChoiceField(widget=forms.RadioSelect,
                                 label="Why do you need to see this person's information?")
     detail = forms.CharField(min_length=10, max_length=500, widget=forms.Textarea,
                              label="Your case or reference, and what you need it for",
@@ -70,9 +61,18 @@ class PurposeForm(forms.Form):
                                  "required": "Give your case reference and what you need it for",
                                  "min_length": "Give your case reference and what you need it for"})
 
+    def __init__(self, agreement: Agreement, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        field = self.fields["purpose"]
+        field.choices = [(key, PURPOSES[key]) for key in agreement.purposes]  # type: ignore[attr-defined]
+        field.error_messages["required"] = "Choose why you need to see this person's information"
+        field.error_messages["invalid_choice"] = (
+            f"That purpose is not in the {agreement.name} agreement: choose one of the purposes "
+            "listed")
+
     def reason(self) -> str:
-        labels = dict(PURPOSES)
-        return f"{labels[self.cleaned_data['purpose']]}: {self.cleaned_data['detail']}"
+        return f"{PURPOSES[self.cleaned_data['purpose']]}: {self.cleaned_data['detail']}"
 
 
 class ReviewRequestForm(forms.Form):

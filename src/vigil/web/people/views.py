@@ -93,15 +93,16 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
     subject = get_object_or_404(Person, person_id=person_id)
     viewer = viewer_for(request.user)
     reason = ""
-    if viewer.partner:
+    if viewer.agreement is not None:
         if request.method == "POST":
-            form = PurposeForm(request.POST)
+            form = PurposeForm(viewer.agreement, request.POST)
             if form.is_valid():
                 purposes = dict(request.session.get(PURPOSES_KEY) or {})
                 purposes[person_id] = form.reason()
                 request.session[PURPOSES_KEY] = purposes
                 log_access(request, "person.disclosure_purpose", person_id, reason=form.reason(),
-                           detail={"agreement": viewer.agreement.name if viewer.agreement else ""})
+                           detail={"agreement": viewer.agreement.name,
+                                   "purpose": form.cleaned_data["purpose"]})
                 return redirect("web:person", person_id=person_id)
             _nothing_disclosed(request)
             return render(request, "web/people/purpose.html", {"form": form, "person_id": person_id},
@@ -110,7 +111,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
         if not reason:
             _nothing_disclosed(request)
             return render(request, "web/people/purpose.html",
-                          {"form": PurposeForm(), "person_id": person_id})
+                          {"form": PurposeForm(viewer.agreement), "person_id": person_id})
     elif request.method == "POST":
         raise PermissionDenied
     record_type = request.GET.get("type", "")[:40]
