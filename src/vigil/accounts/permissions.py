@@ -21,7 +21,8 @@ from vigil.accounts.models import Role
 class Capability(StrEnum):
     HOME = "home"                                  # the home page (every role)
     RECORD_COUNTS = "record_counts"                # how many records of each type (police roles)
-    SEARCH_PEOPLE = "search_people"
+    SEARCH_PEOPLE = "search_people"                # by name and date of birth
+    SEARCH_BY_PLACE_OR_CONTACT = "search_by_place_or_contact"  # address, postcode, phone, vehicle, age
     VIEW_PERSON = "view_person"                    # a person's full page and chronology
     VIEW_PERSON_MINIMISED = "view_person_minimised"  # partners: only what their agreement allows
     VIEW_INTELLIGENCE = "view_intelligence"        # intelligence records and their content
@@ -42,7 +43,8 @@ class Capability(StrEnum):
 DESCRIPTIONS: dict[Capability, str] = {
     Capability.HOME: "see the home page",
     Capability.RECORD_COUNTS: "see how many records of each type are held (of the types the role may see)",
-    Capability.SEARCH_PEOPLE: "search people",
+    Capability.SEARCH_PEOPLE: "search people by name and date of birth",
+    Capability.SEARCH_BY_PLACE_OR_CONTACT: "search people by address, postcode, phone number, vehicle or age",
     Capability.VIEW_PERSON: "open a person's full page and chronology",
     Capability.VIEW_PERSON_MINIMISED: "open a person's minimised page (agreement fields, after giving a purpose)",
     Capability.VIEW_INTELLIGENCE: "see intelligence records",
@@ -60,8 +62,10 @@ DESCRIPTIONS: dict[Capability, str] = {
 }
 
 C = Capability
-_POLICE_READ = {C.HOME, C.RECORD_COUNTS, C.SEARCH_PEOPLE, C.VIEW_PERSON, C.ADDRESS_BRIEFING}
-# Partners see only what their agreement names, so no counts of what the force holds.
+_POLICE_READ = {C.HOME, C.RECORD_COUNTS, C.SEARCH_PEOPLE, C.SEARCH_BY_PLACE_OR_CONTACT,
+                C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+# Partners see only what their agreement names, so no counts of what the force holds; they
+# search by name and date of birth only, never by where or how someone may be reached.
 _PARTNER = {C.HOME, C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -87,6 +91,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
+# Each search criterion (a field of the search form) and the capability it needs.
+SEARCH_CRITERIA: dict[str, Capability] = {
+    "forename": C.SEARCH_PEOPLE, "surname": C.SEARCH_PEOPLE,
+    "dob_day": C.SEARCH_PEOPLE, "dob_month": C.SEARCH_PEOPLE, "dob_year": C.SEARCH_PEOPLE,
+    "age": C.SEARCH_BY_PLACE_OR_CONTACT, "place": C.SEARCH_BY_PLACE_OR_CONTACT,
+    "vehicle": C.SEARCH_BY_PLACE_OR_CONTACT, "phone": C.SEARCH_BY_PLACE_OR_CONTACT,
+}
+
+
 def capabilities(user: Any) -> frozenset[Capability]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
@@ -95,6 +108,12 @@ def capabilities(user: Any) -> frozenset[Capability]:
 
 def can(user: Any, capability: Capability) -> bool:
     return capability in capabilities(user)
+
+
+def search_criteria(user: Any) -> frozenset[str]:
+    """The search form's fields this user may search by."""
+    held = capabilities(user)
+    return frozenset(name for name, needed in SEARCH_CRITERIA.items() if needed in held)
 
 
 def can_see_person(user: Any) -> bool:

@@ -7,11 +7,18 @@ from typing import Any
 
 from django import forms
 
+from vigil.accounts.permissions import SEARCH_CRITERIA, search_criteria
 from vigil.web.disclosure import PURPOSES, Agreement
 from vigil.web.people.search import Criteria
 
+REFUSED_WORDS = {"place": "address or postcode", "vehicle": "vehicle", "phone": "phone number",
+                 "age": "age"}
+
 
 class SearchForm(forms.Form):
+    """The search form, with only the criteria the user's role may search by
+    (``vigil.accounts.permissions.SEARCH_CRITERIA``): partners get name and date of birth."""
+
     forename = forms.CharField(required=False, max_length=100, label="First name")
     surname = forms.CharField(required=False, max_length=100, label="Last name")
     dob_day = forms.IntegerField(required=False, min_value=1, max_value=31, label="Day")
@@ -22,8 +29,24 @@ class SearchForm(forms.Form):
     vehicle = forms.CharField(required=False, max_length=20, label="Vehicle registration")
     phone = forms.CharField(required=False, max_length=30, label="Phone number")
 
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = search_criteria(user)
+        for name in [n for n in self.fields if n not in allowed]:
+            del self.fields[name]
+        self.wide = "place" in self.fields
+
+    def refused(self) -> list[str]:
+        """Criteria in the submitted data that this form (this role) does not take."""
+        return sorted(name for name in SEARCH_CRITERIA
+                      if name not in self.fields and str(self.data.get(name, "")).strip())
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if refused := self.refused():
+            raise forms.ValidationError(
+                "You may search by name and date of birth only (not by "
+                + ", ".join(REFUSED_WORDS.get(n, n) for n in refused) + ")")
         parts = [data.get("dob_day"), data.get("dob_month"), data.get("dob_year")]
         data["date_of_birth"] = None
         if any(p is not None for p in parts):
@@ -36,6 +59,9 @@ class SearchForm(forms.Form):
                     self.add_error("dob_day", "Date of birth must be a real date")
         searchable = any(data.get(k) for k in ("surname", "place", "vehicle", "phone"))
         if not searchable and not data.get("date_of_birth") and not self.errors:
+            if not self.wide:
+                raise forms.ValidationError(
+                    "Enter a last name or a date of birth (a first name narrows a search)")
             raise forms.ValidationError(
                 "Enter a last name, a date of birth, an address or postcode, a vehicle "
                 "registration or a phone number (a first name or an age narrows a search)")

@@ -64,9 +64,15 @@ def _purpose(request: HttpRequest, person_id: str) -> str | None:
 def search(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     context: dict[str, Any] = {"viewer": viewer}
+    status = 200
     if request.method == "POST":
-        form = SearchForm(request.POST)
-        if form.is_valid():
+        form = SearchForm(request.user, request.POST)
+        if refused := form.refused():
+            # A criterion this role may not search by (a partner's address, phone or vehicle):
+            # refused on the server whatever the page offered, and the attempt logged.
+            status = 400
+            log_access(request, "search.refused", "people", detail={"refused": refused})
+        elif form.is_valid():
             criteria = form.criteria()
             result = run_search(criteria, viewer)
             log_access(request, "search", "people", detail={
@@ -76,12 +82,12 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             _nothing_disclosed(request)
     else:
-        form = SearchForm()
+        form = SearchForm(request.user)
         _nothing_disclosed(request)
     context["form"] = form
     template = "web/people/_results.html" if getattr(request, "htmx", False) else \
         "web/people/search.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 # ---- a person ------------------------------------------------------------------------------
