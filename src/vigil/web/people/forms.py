@@ -101,8 +101,15 @@ class PurposeForm(forms.Form):
         return f"{PURPOSES[self.cleaned_data['purpose']]}: {self.cleaned_data['detail']}"
 
 
+class RecordTypeFilter(forms.Form):
+    """A person's page narrowed to one record type (``?type=``)."""
+
+    type = forms.RegexField(required=False, regex=r"\A[a-z_]{1,40}\Z", error_messages={
+        "invalid": "Choose a record type from the list"})
+
+
 class ReviewRequestForm(forms.Form):
-    mention = forms.IntegerField(widget=forms.HiddenInput)
+    mention = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(min_length=5, max_length=500, widget=forms.Textarea,
                              label="Why is this not the same person?",
                              error_messages={"required": "Say why this is not the same person"})

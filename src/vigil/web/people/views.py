@@ -26,10 +26,17 @@ from vigil.web.disclosure import (
     viewer_for,
 )
 from vigil.web.people.briefing import briefing, find_locations
-from vigil.web.people.forms import AddressSearchForm, PurposeForm, ReviewRequestForm, SearchForm
+from vigil.web.people.forms import (
+    AddressSearchForm,
+    PurposeForm,
+    RecordTypeFilter,
+    ReviewRequestForm,
+    SearchForm,
+)
 from vigil.web.people.person import person_page
 from vigil.web.people.search import search as run_search
 from vigil.web.people.words import describe, phrase
+from vigil.web.work.common import bad_request
 
 PURPOSES_KEY = "vigil_disclosure_purposes"
 C = Capability
@@ -98,6 +105,10 @@ def search(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, person_id: str) -> HttpResponse:
     subject = get_object_or_404(Person, person_id=person_id)
     viewer = viewer_for(request.user)
+    narrowed = RecordTypeFilter(request.GET)
+    if not narrowed.is_valid():
+        return bad_request(request, narrowed, "This list of records cannot be shown",
+                           back=reverse("web:person", args=[person_id]))
     reason = ""
     if viewer.agreement is not None:
         if request.method == "POST":
@@ -120,7 +131,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
                           {"form": PurposeForm(viewer.agreement), "person_id": person_id})
     elif request.method == "POST":
         raise PermissionDenied
-    record_type = request.GET.get("type", "")[:40]
+    record_type = narrowed.cleaned_data["type"]
     page = person_page(subject, viewer, record_type=record_type)
     log_access(request, "person.view", person_id, reason=reason,
                detail={"type_filter": record_type, "records_shown": len(page.chronology),
