@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vigil.web.middleware.SignInRequiredMiddleware",
     "vigil.web.middleware.AccessLogRequiredMiddleware",
+    "vigil.web.middleware.ViaLinksMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
