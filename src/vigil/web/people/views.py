@@ -59,6 +59,12 @@ def _alert_url(request: HttpRequest, alert: Any) -> str | None:
     return None
 
 
+def day_of(instant: Any) -> str:
+    """The date alone, where an agreement shares no time of day (e.g. 3 May 2012)."""
+    local = timezone.localtime(instant)
+    return f"{local.day} {local:%B %Y}"
+
+
 def _purpose(request: HttpRequest, person_id: str) -> str | None:
     return (request.session.get(PURPOSES_KEY) or {}).get(person_id)
 
@@ -192,9 +198,10 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         record=rec).order_by("pk").values(
         "pk", "mention_id", "role", "forename", "middle_names", "surname", "date_of_birth",
         "age_estimate", "address", "postcode", "link__person__person_id")]
-    for r in rows:
-        r["role_label"] = r["role"].replace("_", " ")
     da = da_fields_of(rec.payload) if rec.record_type in DA_CANDIDATE_TYPES else None
+    for r in rows:
+        r["role_label"] = (r["role"].replace("_", " ") if viewer.shows_role(rec.record_type, da)
+                           else "Not shared")
     reason = ""
     people = rows
     if viewer.partner:
@@ -222,7 +229,8 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         "kind": kind_label(viewer.kind(rec.record_type, da)),
         "fields": describe(payload), "objects": objects,
         "summary": "" if viewer.partner else rec.summary,
-        "occurred": phrase(rec.payload.get("occurred_at")),
+        "occurred": phrase(rec.payload.get("occurred_at")) if viewer.shows_time(rec.record_type, da)
+        else day_of(rec.occurred_at),
         "location": None if viewer.partner else rec.location,
         "premises": rec.premises_type.replace("_", " "),
     })
