@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vigil.web.middleware.SignInRequiredMiddleware",
     "vigil.web.middleware.AccessLogRequiredMiddleware",
+    "vigil.web.middleware.ViaLinksMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -129,6 +130,10 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("VIGIL_LOCKOUT_MINUT
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "vigil.accounts.lockout.locked_out"
+# Password spraying: one client address is also locked after this many failures across any
+# usernames within the cool-off (vigil.accounts.lockout.AddressThrottleHandler).
+AXES_HANDLER = "vigil.accounts.lockout.AddressThrottleHandler"
+VIGIL_ADDRESS_LOCKOUT_FAILURES = int(os.environ.get("VIGIL_ADDRESS_LOCKOUT_FAILURES", "20"))
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # Axes would otherwise log usernames and addresses to the console
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "code"]
