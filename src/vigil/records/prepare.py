@@ -149,7 +149,6 @@ def _too_long(path: str, value: str | None, limit: int) -> str | None:
 
 # Columns that hold normalised values (records.models), which the contract's own limits on
 # what was sent cannot always bound.
-LOCATION_KEY_LIMIT = 300
 POSTCODE_LIMIT = 16
 IDENTIFIER_LIMIT = 32  # pnc, nhs
 OBJECT_IDENTIFIER_LIMIT = 200
@@ -204,8 +203,8 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
         return value
 
     def place(path: str, address: str | None, postcode: str | None) -> str | None:
-        key = check(f"{path}address", normalise.location_key(address, postcode),
-                    LOCATION_KEY_LIMIT)
+        # normalise caps the key at its column (a digest stands for the rest).
+        key = normalise.location_key(address, postcode)
         if key and key not in places:
             code = check(f"{path}postcode", normalise.postcode(postcode), POSTCODE_LIMIT)
             places[key] = (code or "", (address or "")[:500])
