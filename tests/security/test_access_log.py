@@ -32,6 +32,12 @@ from vigil.web.middleware import UnloggedAccess
 pytestmark = pytest.mark.django_db
 
 
+# Tampering needs the owner's connection, which sees only committed rows.
+TAMPER = pytest.mark.django_db(transaction=True, databases="__all__")
+# The triggers' message, or on PostgreSQL with two roles the grants' refusal, which comes first.
+REFUSED = r"append-only|permission denied for table audit_auditentry"
+
+
 def _entries(n: int = 3) -> list[AuditEntry]:
     return [log.record("cli:test", "view", f"person:{i}", detail={"i": i}) for i in range(n)]
 
@@ -50,7 +56,7 @@ def test_triggers_are_installed() -> None:
 ])
 def test_changing_or_removing_an_entry_is_refused(change: Callable[[], Any]) -> None:
     _entries()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
         change()
     assert list(log.verify_chain()) == []
 
@@ -61,8 +67,24 @@ def test_changing_or_removing_an_entry_is_refused(change: Callable[[], Any]) -> 
 ])
 def test_raw_sql_tampering_is_refused(sql: str) -> None:
     _entries()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic(), \
             connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert AuditEntry.objects.count() == 3
+
+
+@TAMPER
+@pytest.mark.parametrize("sql", [
+    "UPDATE audit_auditentry SET reason = 'nothing to see'",
+    "DELETE FROM audit_auditentry",
+])
+def test_the_triggers_refuse_even_the_owner(sql: str) -> None:
+    """The application's role is refused by its grants first (PostgreSQL with two roles); the
+    triggers stand behind them for anyone else, the owner included, until dropped."""
+    _entries()
+    owner = _owner()
+    with pytest.raises(DatabaseError, match="append-only"), \
+            transaction.atomic(using=owner.alias), owner.cursor() as cursor:
         cursor.execute(sql)
     assert AuditEntry.objects.count() == 3
 
@@ -70,7 +92,7 @@ def test_raw_sql_tampering_is_refused(sql: str) -> None:
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_truncate_is_refused_on_postgresql() -> None:
     _entries()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute("TRUNCATE audit_auditentry")
 
@@ -118,9 +140,6 @@ def _rechain(cursor: Any, sign: Callable[[bytes], str], key_id: str) -> None:
         previous = digest
 
 
-TAMPER = pytest.mark.django_db(transaction=True, databases="__all__")
-
-
 @TAMPER
 def test_verify_finds_an_entry_altered_behind_the_triggers() -> None:
     entries = _entries(4)
@@ -134,6 +153,33 @@ def test_verify_finds_an_entry_removed_behind_the_triggers() -> None:
     entries = _entries(4)
     breaks = _drop_triggers_and(f"DELETE FROM audit_auditentry WHERE id = {entries[2].pk}")
     assert len(breaks) == 1 and breaks[0].startswith(f"entry {entries[3].pk}: does not follow")
+
+
+@TAMPER
+def test_verify_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                        own_checkpoints: Path) -> None:
+    monkeypatch.setattr(cli, "_setup_django", lambda migrate=True: None)
+    entries = _entries(3)
+    assert cli.main(["audit-log", "verify"]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert cli.main(["audit-log", "verify", "--json"]) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    # A checkpoint after the first entry was committed, and one by the verify before.
+    assert report == {"intact": True, "entries": 3, "breaks": [], "key_id": keys.current().key_id,
+                      "unkeyed_entries": 0, "checkpoints_checked": 2,
+                      "checkpoint_file": str(own_checkpoints), "other_stores_in_checkpoint_file": 0}
+    assert cli.main(["audit-log", "checkpoint"]) == 0
+    assert "3 entries up to entry" in capsys.readouterr().out
+
+    with _triggers_dropped() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET actor = 'x' WHERE id IN (%s, %s)",
+                       [entries[0].pk, entries[2].pk])
+    assert cli.main(["audit-log", "verify", "--json"]) == 1
+    report = orjson.loads(capsys.readouterr().out)
+    assert report["intact"] is False and len(report["breaks"]) == 2
+    assert cli.main(["audit-log", "verify"]) == 1
+    out = capsys.readouterr()
+    assert "NOT intact" in out.err and len(out.out.strip().splitlines()) == 2
 
 
 # --- the key ----------------------------------------------------------------------------------
@@ -194,8 +240,8 @@ def test_a_chain_changed_and_recomputed_without_the_key_is_reported(forgery: str
     found = log.verify()
     assert not found.intact and found.entries == 4
     if forgery == "plain sha-256":
-        assert found.breaks == ["entries up to %d: none is keyed (written without the key, or "
-                                "never sealed by migration audit/0003)" % entries[4].pk]
+        assert found.breaks == [f"entries up to {entries[4].pk}: none is keyed (written without "
+                                "the key, or never sealed by migration audit/0003)"]
     else:
         assert len(found.breaks) == 4
         assert all("does not match its keyed hash" in b for b in found.breaks)
@@ -343,7 +389,7 @@ def test_the_application_role_cannot_lift_or_get_round_the_log_protection(sql: s
         cursor.execute("SELECT current_user, tableowner FROM pg_tables WHERE tablename = 'audit_auditentry'")
         user, owner = cursor.fetchone()
     assert user == settings.VIGIL_DATABASE_APP_USER and user != owner
-    with pytest.raises(DatabaseError, match="must be owner|permission denied"), \
+    with pytest.raises(DatabaseError, match=r"must be owner|permission denied"), \
             transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert AuditEntry.objects.count() == 3 and append_only.is_enabled(connection)
@@ -362,6 +408,7 @@ def test_the_application_role_owns_nothing_and_may_do_its_work() -> None:
     assert log.verify().intact
 
 
+@pytest.mark.django_db(databases="__all__")
 def test_grant_refuses_an_application_role_that_owns_the_tables() -> None:
     if connection.vendor != "postgresql":
         dbroles.grant(connection, "anyone")  # SQLite has no roles: nothing to do
@@ -369,7 +416,7 @@ def test_grant_refuses_an_application_role_that_owns_the_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_auditentry'")
         owner = cursor.fetchone()[0]
-    with pytest.raises(RuntimeError, match="owns the tables|superuser"):
+    with pytest.raises(RuntimeError, match=r"owns the tables|superuser"):
         dbroles.grant(connections[dbroles.owner_alias()], owner)
 
 
