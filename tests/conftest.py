@@ -85,7 +85,7 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
     aliases, serialized = _get_databases_for_setup(request.session.items)
     with django_db_blocker.unblock(), _as_owner(connection):
         config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                 aliases=aliases, serialized_aliases=serialized,
+                                 aliases=aliases, serialized_aliases=serialized,  # type: ignore[arg-type]
                                  keepdb=django_db_keepdb and not django_db_createdb)
     yield
     if not django_db_keepdb:

@@ -513,3 +513,14 @@ def test_console_log_keeps_no_request_data_or_exception_text() -> None:
     assert record.request is None
     assert "Stone" not in text and "2009-04-01" not in text
     assert "ValueError: (message withheld)" in text and "Internal Server Error: /people/1/" in text
+
+
+@TAMPER
+def test_a_checkpoint_that_cannot_be_written_does_not_fail_the_entry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("VIGIL_AUDIT_CHECKPOINT_FILE", str(tmp_path / "missing-dir" / "x" / "f"))
+    (tmp_path / "missing-dir").write_text("a file where a folder should be")
+    with caplog.at_level(logging.ERROR, logger="vigil.audit.checkpoint"):
+        _entries(1)
+    assert AuditEntry.objects.count() == 1 and log.verify().intact
+    assert "checkpoint not written" in caplog.text

@@ -103,7 +103,11 @@ def written(entry_id: int) -> None:
     _state["pending"] = True
     last = _state["last_id"]
     if last is None or entry_id - last >= EVERY or time.monotonic() - _state["at"] >= SECONDS:
-        write()
+        try:
+            write()
+        except OSError as exc:
+            # The entry is committed and chained; a checkpoint missed is retried at the next.
+            logger.error("audit-log checkpoint not written to %s: %s", path(), exc.strerror)
 
 
 def write_if_pending() -> None:
