@@ -419,7 +419,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
+    from django.db import connection
+
+    from vigil.audit import dbroles
     from vigil.web.server import serve
+
+    if connection.vendor == "postgresql" and not dbroles.app_user():
+        print("vigil serve: warning: VIGIL_DATABASE_OWNER_URL is not set, so the web application "
+              "works as the tables' owner and could lift the access log's protection; see "
+              "docs/operations.md 'Database roles'", file=sys.stderr)
 
     serve(args.host, args.port, workers=args.workers)
     return EXIT_OK
