@@ -30,12 +30,13 @@ def _setup_django(migrate: bool = True) -> None:
     django.setup()
     if migrate:
         from django.core.management import call_command
-        from django.db import connection
+        from django.db import connections
         from django.db.migrations.executor import MigrationExecutor
 
         # Every command migrates what it needs, but a store already up to date skips the
         # migrate command's post-migrate work (content types, permissions): a one-record
         # import should not pay for it.
+        from vigil.audit.dbroles import owner_alias
         from vigil.records import bulkload, locks
 
         # One command migrates at a time; another started with it waits, then finds nothing
@@ -44,9 +45,12 @@ def _setup_django(migrate: bool = True) -> None:
             # A bulk load killed part-way left its indexes unbuilt: build them before
             # anything (a migration included) relies on them.
             bulkload.restore_abandoned()
-            executor = MigrationExecutor(connection)
+            # Migrations run as the tables' owner (VIGIL_DATABASE_OWNER_URL, when set: the
+            # application's own role may not change the schema; docs/operations.md).
+            owner = owner_alias()
+            executor = MigrationExecutor(connections[owner])
             if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-                call_command("migrate", verbosity=0, interactive=False)
+                call_command("migrate", database=owner, verbosity=0, interactive=False)
 
 
 def _print_json(value: Any) -> None:
@@ -443,7 +447,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
+    from django.db import connection
+
+    from vigil.audit import dbroles
     from vigil.web.server import serve
+
+    if connection.vendor == "postgresql" and not dbroles.app_user():
+        print("vigil serve: warning: VIGIL_DATABASE_OWNER_URL is not set, so the web application "
+              "works as the tables' owner and could lift the access log's protection; see "
+              "docs/operations.md 'Database roles'", file=sys.stderr)
 
     serve(args.host, args.port, workers=args.workers)
     return EXIT_OK
@@ -459,20 +471,71 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_audit_log_verify(args: argparse.Namespace) -> int:
     _setup_django()
-    from vigil.audit.log import verify_chain
-    from vigil.audit.models import AuditEntry
+    from vigil.audit.keys import AuditKeyError
+    from vigil.audit.log import verify
 
-    breaks = list(verify_chain())
-    entries = AuditEntry.objects.count()
+    try:
+        found = verify(checkpoint_file=Path(args.checkpoints) if args.checkpoints else None)
+    except AuditKeyError as exc:
+        print(f"vigil audit-log verify: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
-        _print_json({"intact": not breaks, "entries": entries, "breaks": breaks})
-    elif breaks:
-        print(f"The audit log is NOT intact: {len(breaks)} break(s) in {entries} entries", file=sys.stderr)
-        for line in breaks:
+        _print_json(found.as_json())
+    elif found.breaks:
+        print(f"The audit log is NOT intact: {len(found.breaks)} break(s) in {found.entries} "
+              "entries", file=sys.stderr)
+        for line in found.breaks:
             print(line)
     else:
-        print(f"The audit log is intact: {entries} entries, every hash chained")
-    return EXIT_OK if not breaks else 1
+        print(f"The audit log is intact: {found.entries} entries, every hash chained under key "
+              f"{found.key_id}; {found.checkpoints} signed checkpoint(s) in "
+              f"{found.checkpoint_file} match it")
+        if found.unkeyed:
+            print(f"  {found.unkeyed} entries are from before the chain was keyed (plain SHA-256), "
+                  "sealed by the keyed entries after them")
+    if found.other_stores and not args.json:
+        print(f"Note: {found.checkpoint_file} also holds checkpoints of {found.other_stores} other "
+              "store(s). With one database per data folder, that means this log is not the one "
+              "they were written for (replaced, or rewritten from its first entry).",
+              file=sys.stderr)
+    if not found.breaks and found.entries:
+        from vigil.audit import checkpoints
+
+        checkpoints.write()  # verified up to here
+    return EXIT_OK if not found.breaks else 1
+
+
+def cmd_audit_log_checkpoint(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.audit import checkpoints
+
+    point = checkpoints.write()
+    if point is None:
+        print("The audit log is empty: no checkpoint written")
+    else:
+        print(f"Checkpoint written to {checkpoints.path()}: {point.entries} entries up to entry "
+              f"{point.last_id}, head {point.head[:16]}…")
+    return EXIT_OK
+
+
+def cmd_db_grant(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.db import connections
+
+    from vigil.audit import dbroles
+
+    user = dbroles.app_user()
+    if not user:
+        print("vigil db grant: set VIGIL_DATABASE_OWNER_URL (the tables' owner) and "
+              "VIGIL_DATABASE_URL (the application's role) on PostgreSQL", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        dbroles.grant(connections[dbroles.owner_alias()], user)
+    except RuntimeError as exc:
+        print(f"vigil db grant: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Granted {user} what the application needs (the access log: read and add only)")
+    return EXIT_OK
 
 
 # --- argument parsing -------------------------------------------------------------------------
@@ -575,11 +638,21 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--json", action="store_true")
     u.set_defaults(func=cmd_user_add)
 
-    p = sub.add_parser("audit-log", help="the hash-chained access and change log")
+    p = sub.add_parser("audit-log", help="the keyed hash-chained access and change log")
     asub = p.add_subparsers(dest="audit_command", required=True)
-    a = asub.add_parser("verify", help="check every entry's hash chain; exit 1 listing each break")
+    a = asub.add_parser("verify", help="check the keyed chain and the signed checkpoints; exit 1 "
+                       "listing each break")
     a.add_argument("--json", action="store_true")
+    a.add_argument("--checkpoints", metavar="FILE",
+                   help="the signed checkpoints to check against (default: the data folder's)")
     a.set_defaults(func=cmd_audit_log_verify)
+    a = asub.add_parser("checkpoint", help="write a signed checkpoint of the log now")
+    a.set_defaults(func=cmd_audit_log_checkpoint)
+
+    p = sub.add_parser("db", help="the database")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    d = dsub.add_parser("grant", help="as the tables' owner, grant the application's role")
+    d.set_defaults(func=cmd_db_grant)
 
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--host", default="127.0.0.1")
@@ -600,6 +673,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
+    if "django" in sys.modules:
+        from django.apps import apps
+
+        if apps.ready:
+            from vigil.audit import checkpoints
+
+            checkpoints.write_if_pending()  # what this command wrote, signed outside the table
     return result
 
 
