@@ -19,7 +19,7 @@ def _stats(table: str) -> tuple[int, object]:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT n_mod_since_analyze, last_analyze FROM pg_stat_user_tables "
                        "WHERE relname = %s", [table])
-        return cursor.fetchone()  # type: ignore[return-value]
+        return cursor.fetchone()
 
 
 @pytest.mark.django_db(transaction=True)
