@@ -196,10 +196,27 @@ def _reassess() -> None:
     assess(_now())
 
 
+def _add_mention_pair(parser: argparse.ArgumentParser) -> None:
+    """Two mentions, each as SYSTEM SOURCE_ID MENTION_ID: six positionals, one metavar each
+    (argparse's help cannot print a tuple metavar for a positional: it crashed)."""
+    for side in ("first", "second"):
+        for part, metavar in (("system", "SYSTEM"), ("source_id", "SOURCE_ID"),
+                              ("mention_id", "MENTION_ID")):
+            parser.add_argument(f"{side}_{part}", metavar=metavar,
+                                help=f"the {side} mention's {part.replace('_', ' ')}")
+
+
+def _pair_args(args: argparse.Namespace) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    first, second = ((getattr(args, f"{side}_system"), getattr(args, f"{side}_source_id"),
+                      getattr(args, f"{side}_mention_id")) for side in ("first", "second"))
+    return first, second
+
+
 def _mention_pair(args: argparse.Namespace) -> tuple[Any, Any]:
     from vigil.identity.actions import find_mention
 
-    return find_mention(*args.first), find_mention(*args.second)
+    first, second = _pair_args(args)
+    return find_mention(*first), find_mention(*second)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -215,7 +232,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     frame, _ = mention_frame([a.pk, b.pk])
     rows = {row["mention_key"]: row for row in frame.to_dict("records")}
-    key_a, key_b = ("|".join(args.first), "|".join(args.second))
+    key_a, key_b = ("|".join(side) for side in _pair_args(args))
     why = explain_pair(rows[key_a], rows[key_b], model_in_use())
     result = {"probability": why.probability, "total_weight": why.total_weight,
               "prior_weight": why.prior_weight,
@@ -501,8 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_person)
 
     p = sub.add_parser("explain", help="why two mentions are (or are not) one person: match weights")
-    p.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
-    p.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    _add_mention_pair(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
@@ -512,8 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_review_list)
     r = rsub.add_parser("decide", help="record that two mentions are, or are not, one person")
-    r.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
-    r.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    _add_mention_pair(r)
     r.add_argument("--decision", required=True, choices=["same", "different"])
     r.add_argument("--reason", required=True)
     r.set_defaults(func=cmd_review_decide)
