@@ -189,6 +189,24 @@ def cmd_link(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_persons(args: argparse.Namespace) -> int:
+    """CLI.md v1.1 `vigil persons`: one JSON object a line, every mention in exactly one."""
+    _setup_django()
+    from vigil.identity.store import persons
+
+    def write(out: Any) -> None:
+        for person in persons():
+            out.write(orjson.dumps(person) + b"\n")
+
+    if args.out:
+        with Path(args.out).open("wb") as handle:
+            write(handle)
+    else:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
 def _reassess() -> None:
     """Who is who changed, so what the rules find may have too."""
     from vigil.alerts.engine import assess
@@ -494,9 +512,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("link", help="re-run identity resolution over every mention")
     p.add_argument("--train", action="store_true",
-                   help="first re-estimate the model on this force's own mentions")
+                   help="first re-estimate the model, match prior included, on this store's own "
+                        "mentions and keep it in this store")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("persons", help="every person identity resolution holds, with every "
+                                       "mention, one JSON object a line")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=cmd_persons)
 
     p = sub.add_parser("assess", help="re-evaluate every rule for everyone and store the alerts")
     p.add_argument("--as-of", type=_datetime_arg, metavar="DATETIME")

@@ -22,7 +22,7 @@ import pandas as pd
 from vigil.identity import frames
 from vigil.identity.cluster import ConstrainedUnionFind, cluster_id_for
 from vigil.identity.frames import MODEL_COLUMNS, as_frame, prepare
-from vigil.identity.model import IdentityModel, Thresholds, blocking_rules
+from vigil.identity.model import IdentityModel, Thresholds, blocking_rules, family_pair_sql
 
 logger = logging.getLogger(__name__)
 
@@ -197,16 +197,29 @@ def _new_linker(
     return linker, db_api, sdf
 
 
-def _edges_frame(con: duckdb.DuckDBPyConnection, physical: str, floor: float) -> pd.DataFrame:
+def _edges_frame(
+    con: duckdb.DuckDBPyConnection, physical: str, thresholds: Thresholds
+) -> pd.DataFrame:
+    """Scored pairs at or above the review floor that the hard rules allow, strongest first.
+
+    A family pair (:func:`vigil.identity.model.family_pair_sql`: twins) scores at most just
+    below the review ceiling, so it is reviewed whether or not it links."""
+    ceiling = math.nextafter(thresholds.review_upper, 0.0)
+    ceiling_weight = math.log2(ceiling / (1.0 - ceiling))
+    family = family_pair_sql()
     return con.execute(
         f"""
-        SELECT mention_key_l, mention_key_r, match_probability, match_weight,
+        SELECT mention_key_l, mention_key_r,
+               CASE WHEN {family} THEN least(match_probability, $ceiling)
+                    ELSE match_probability END AS match_probability,
+               CASE WHEN {family} THEN least(match_weight, $ceiling_weight)
+                    ELSE match_weight END AS match_weight,
                record_key_l, record_key_r, pnc_l, pnc_r, nhs_l, nhs_r
         FROM {physical}
-        WHERE match_probability >= ? AND {_EDGE_FILTER}
-        ORDER BY match_probability DESC, mention_key_l, mention_key_r
+        WHERE match_probability >= $floor AND {_EDGE_FILTER}
+        ORDER BY 3 DESC, mention_key_l, mention_key_r
         """,  # noqa: S608
-        [floor],
+        {"floor": thresholds.review_lower, "ceiling": ceiling, "ceiling_weight": ceiling_weight},
     ).df()
 
 
@@ -267,7 +280,7 @@ def link(
                 threshold_match_probability=th.review_lower, warning_mode="never"
             )
             scored = _count(con, predictions.physical_name)
-            edges = _edges_frame(con, predictions.physical_name, th.review_lower)
+            edges = _edges_frame(con, predictions.physical_name, th)
         finally:
             con.close()
 
@@ -603,14 +616,14 @@ class PersonIndex:
             new_sdf, held_sdf,
             threshold_match_probability=th.review_lower, warning_mode="never",
         )
-        cross = _edges_frame(self._con, between.physical_name, th.review_lower)
+        cross = _edges_frame(self._con, between.physical_name, th)
         scored = [between]
         one_record = prepared["record_key"].notna().all() and prepared["record_key"].nunique() == 1
         if not one_record:
             within = self._linker.inference.predict_within(
                 new_sdf, threshold_match_probability=th.review_lower, warning_mode="never"
             )
-            inner = _edges_frame(self._con, within.physical_name, th.review_lower)
+            inner = _edges_frame(self._con, within.physical_name, th)
             scored.append(within)
         else:  # mentions of one record are different people: nothing to score among them
             inner = cross.iloc[0:0]

@@ -103,6 +103,17 @@ _DOB_DIGITS_L = "replace(dob_l, '-', '')"
 _DOB_DIGITS_R = "replace(dob_r, '-', '')"
 
 
+# A generation apart: dates of birth this far apart that no typo explains (the levels before
+# this one catch a digit, two adjacent digits swapped, day and month swapped) are a parent and
+# child, not one person: a father and son with one name at one address used to be merged,
+# their names and home outweighing the dates. Its own level, so training learns how rare it is
+# among true matches (never, where dates are keyed by hand; often in FEBRL, which replaces whole
+# dates), and it may weigh more against a match than wholly different dates (see
+# :func:`_clamp_between_top_and_else`).
+GENERATION_YEARS = 14
+GENERATION_LABEL = "a generation apart"
+_GENERATION_DAYS = round(GENERATION_YEARS * 365.25)
+
 # Forenames are gendered: 'Frank' and 'Frances', 'Jamie' and 'Janice', 'Paul' and 'Paula' are
 # alike in spelling but, between a man and a woman, the names of a couple or of a brother and
 # sister, not one person's name mistyped. A near-miss forename counts only when the genders do
@@ -193,6 +204,7 @@ def comparisons() -> list[dict[str, Any]]:
             _lvl("dob_swapped_l = dob_r", "day and month swapped"),
             _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 1", "one typo"),
             _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
+            _lvl(f"abs(dob_days_l - dob_days_r) >= {_GENERATION_DAYS}", GENERATION_LABEL),
             _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 2", "two typos"),
             _lvl(
                 "(dob_days_l IS NULL OR dob_days_r IS NULL)"
@@ -243,6 +255,33 @@ def comparisons() -> list[dict[str, Any]]:
     ]
 
 
+# Columns every scored pair carries out of Splink: the hard rules' and :func:`family_pair_sql`'s.
+RETAINED_COLUMNS: tuple[str, ...] = (
+    "record_key", "pnc", "nhs", "has_name", "forename", "surname", "dob", "name_keys",
+    "alias_tokens", "gender", "first_middle", "forename_metaphone",
+)
+
+
+def family_pair_sql() -> str:
+    """Twins: one surname, one date of birth, both forenames given and unalike by every test
+    of the forename comparison (not a nickname, typo, swap, sound-alike or middle name).
+
+    Fellegi-Sunter multiplies the evidence of fields as if they were independent; between
+    members of one family they are not (a surname, a home and, for twins, a date of birth go
+    together), so 'Jack' and 'Oliver Walsh' born the same day at one address scored 0.9999 and
+    merged with nobody asked. Such a pair never scores above the review ceiling: if it links,
+    it is linked *and* shown to a reviewer. (Not kept apart outright: data that replaces whole
+    forenames, as FEBRL does, has many true pairs like this.)"""
+    forename = comparisons()[0]
+    agreeing = [lvl["sql_condition"] for lvl in forename["comparison_levels"]
+                if not lvl.get("is_null_level") and lvl["sql_condition"] != "ELSE"]
+    return (
+        "forename_l IS NOT NULL AND forename_r IS NOT NULL"
+        " AND surname_l = surname_r AND dob_l = dob_r"
+        " AND NOT coalesce(" + " OR ".join(f"({c})" for c in agreeing) + ", false)"
+    )
+
+
 def blocking_rules() -> list[str]:
     """Candidate pairs: each rule is an equi-join, so each stays small at a million mentions.
 
@@ -285,7 +324,7 @@ def base_settings(prior: float = DEFAULT_PRIOR) -> dict[str, Any]:
         "blocking_rules_to_generate_predictions": blocking_rules(),
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
-        "additional_columns_to_retain": ["record_key", "pnc", "nhs", "has_name"],
+        "additional_columns_to_retain": list(RETAINED_COLUMNS),
         "em_convergence": 0.0001,
         "max_iterations": 25,
     }
@@ -318,6 +357,7 @@ class IdentityModel:
         settings = copy.deepcopy(self.settings)
         settings.pop("linker_uid", None)
         settings["blocking_rules_to_generate_predictions"] = blocking_rules()
+        settings["additional_columns_to_retain"] = list(RETAINED_COLUMNS)
         if n_mentions is not None:
             settings["probability_two_random_records_match"] = self.prior_for(n_mentions)
         if link_type is not None:
@@ -515,7 +555,9 @@ def _clamp_between_top_and_else(levels: list[dict[str, Any]], factors: list[floa
         bf = factors[i]
         if bf is None:
             continue
-        clamped = min(max(bf, bottom), top)
+        # Dates a generation apart are stronger evidence against than dates merely unalike.
+        floor = 0.0 if levels[i].get("label_for_charts") == GENERATION_LABEL else bottom
+        clamped = min(max(bf, floor), top)
         if clamped != bf:
             _set_bf(levels[i], clamped)
             factors[i] = clamped
