@@ -240,22 +240,19 @@ def _mention_pair(args: argparse.Namespace) -> tuple[Any, Any]:
 def cmd_explain(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.identity.actions import DecisionError
-    from vigil.identity.linker import explain_pair
-    from vigil.identity.store import mention_frame, model_in_use
+    from vigil.identity.store import explain
 
     try:
         a, b = _mention_pair(args)
     except DecisionError as exc:
         print(f"vigil explain: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    frame, _ = mention_frame([a.pk, b.pk])
-    rows = {row["mention_key"]: row for row in frame.to_dict("records")}
-    key_a, key_b = ("|".join(side) for side in _pair_args(args))
-    why = explain_pair(rows[key_a], rows[key_b], model_in_use())
+    why = explain(a, b)
     result = {"probability": why.probability, "total_weight": why.total_weight,
               "prior_weight": why.prior_weight,
               "terms": [{"comparison": c, "level": level, "match_weight": w}
-                        for c, level, w in why.terms]}
+                        for c, level, w in why.terms],
+              "capped": why.capped or None}
     if args.json:
         _print_json(result)
         return EXIT_OK
@@ -263,6 +260,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
           f"prior {why.prior_weight:+.2f})")
     for c, level, w in why.terms:
         print(f"  {c:24s} {level:40s} {w:+7.2f}")
+    if why.capped:
+        print(f"  Probability held at {why.probability:.4f}: {why.capped}")
     return EXIT_OK
 
 

@@ -338,6 +338,17 @@ class IdentityModel:
     thresholds: Thresholds = field(default_factory=Thresholds)
     version: int = MODEL_FORMAT_VERSION
     trained_on: str = ""
+    term_frequencies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Name frequencies among the mentions the model was trained on, per column:
+    ``{"values": {name: share}, "other": share of any name not listed}``. A store too small to
+    count its own (:data:`vigil.identity.linker.MIN_TF_POPULATION`) weighs names by these."""
+
+    def frequency(self, column: str, value: str | None) -> float | None:
+        """The trained share of mentions holding ``value`` in ``column`` (None: no table)."""
+        table = self.term_frequencies.get(column)
+        if not table or value is None:
+            return None
+        return float(table["values"].get(value, table["other"]))
 
     def prior_for(self, n_mentions: int) -> float:
         """The prior to link ``n_mentions`` with (see :data:`MATCHES_PER_MENTION`)."""
@@ -370,6 +381,7 @@ class IdentityModel:
             "trained_on": self.trained_on,
             "thresholds": asdict(self.thresholds),
             "splink_settings": self.settings,
+            "term_frequencies": self.term_frequencies,
         }
 
     @classmethod
@@ -384,6 +396,7 @@ class IdentityModel:
             thresholds=Thresholds(**data.get("thresholds", {})),
             version=version,
             trained_on=str(data.get("trained_on", "")),
+            term_frequencies=dict(data.get("term_frequencies") or {}),
         )
 
     def save(self, path: str | Path) -> None:
@@ -455,13 +468,34 @@ def train(
             logger.warning("EM pass %r skipped: %s", rule, error)
     if prior is None:
         _estimate_prior(linker, prepared)
-    settings = _fill_untrained_levels(linker.misc.save_model_to_json())
+    settings = _fill_untrained_levels(linker.misc.save_model_to_json(), len(prepared))
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     settings.pop("linker_uid", None)
     return IdentityModel(
-        settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on
+        settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on,
+        term_frequencies={c: name_frequencies(prepared[c]) for c in NAME_TF_COLUMNS},
     )
+
+
+# Name columns whose frequencies a model carries for stores too small to count their own.
+NAME_TF_COLUMNS = ("forename", "surname")
+# How many of the commonest names a model lists; every other name counts as 'other'.
+LISTED_NAMES = 400
+
+
+def name_frequencies(values: pd.Series) -> dict[str, Any]:
+    """The share of mentions holding each of the commonest values, and the average share of
+    the rest ('other'): a rare or mistyped name in a small store then weighs as a rare one."""
+    counts = values.dropna().value_counts()
+    total = int(counts.sum())
+    if total == 0:
+        return {"values": {}, "other": 1.0}
+    listed = counts.iloc[:LISTED_NAMES]
+    rest = counts.iloc[LISTED_NAMES:]
+    other = (float(rest.sum()) / len(rest) if len(rest) else float(listed.min())) / total
+    return {"values": {str(k): round(int(v) / total, 8) for k, v in listed.items()},
+            "other": round(other, 10)}
 
 
 # The deterministic rule the prior is estimated from, and the comparisons (with their exact
@@ -504,7 +538,7 @@ def _bf(level: dict[str, Any]) -> float | None:
     return float(m) / float(u)
 
 
-def _fill_untrained_levels(settings: dict[str, Any]) -> dict[str, Any]:
+def _fill_untrained_levels(settings: dict[str, Any], n_mentions: int = 0) -> dict[str, Any]:
     """Give every level that training could not estimate (never observed in the training data)
     an explicit, conservative Bayes factor: the geometric mean of its trained neighbours above
     and below. Splink would otherwise fall back on generic default m values, whose weights
@@ -516,6 +550,14 @@ def _fill_untrained_levels(settings: dict[str, Any]) -> dict[str, Any]:
         for i, level in enumerate(levels):
             if factors[i] is not None:
                 continue
+            if level.get("label_for_charts") == GENERATION_LABEL and n_mentions:
+                # Never seen among true matches (dates keyed by hand are not a generation out):
+                # at most one in the mentions trained on, against how often random pairs are.
+                u = float(level.get("u_probability") or 0.0)
+                if u > 0:
+                    level["m_probability"] = min(1.0 / n_mentions, u)
+                    factors[i] = level["m_probability"] / u
+                    continue
             above = next((f for f in reversed(factors[:i]) if f is not None), None)
             below = next((f for f in factors[i + 1:] if f is not None), None)
             if above is not None and below is not None:

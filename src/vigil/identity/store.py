@@ -476,6 +476,34 @@ def _open_index(model: Any, store_id: str) -> tuple[Any, str]:
         return PersonIndex(existing, model), base
 
 
+def explain(first: Any, second: Any, model: Any = None) -> Any:
+    """``vigil explain``: two mentions (``PersonMention``), weighed as a link of this store
+    weighs them: its prior for as many mentions as it holds, and its name frequencies (its own
+    once it holds :data:`~vigil.identity.linker.MIN_TF_POPULATION` mentions, counted in the
+    kept person index; the model's table before that)."""
+    from vigil.identity.frames import mention_key
+    from vigil.identity.linker import MIN_TF_POPULATION, TF_COLUMNS, ensure_prepared, explain_pair
+
+    model = model or model_in_use()
+    frame, _ = mention_frame([first.pk, second.pk])
+    rows = {row["mention_key"]: row for row in frame.to_dict("records")}
+    keys = [mention_key(m.record.source_system, m.record.source_id, m.mention_id)
+            for m in (first, second)]
+    held = PersonMention.objects.count()
+    frequencies = None
+    if held >= MIN_TF_POPULATION:
+        prepared = ensure_prepared(frame)
+        store_id = _state().store_id
+        with _index_lock(store_id):
+            index, _ = _open_index(model, store_id)
+            try:
+                frequencies = {c: index.frequencies(c, prepared[c].tolist()) for c in TF_COLUMNS}
+            finally:
+                index.close()
+    return explain_pair(rows[keys[0]], rows[keys[1]], model, n_mentions=held,
+                        frequencies=frequencies)
+
+
 def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
     """Link the mentions an import added (and any never linked) to the persons held.
 
