@@ -203,23 +203,19 @@ def _new_linker(
 def _model_tf_table(
     con: duckdb.DuckDBPyConnection, model: IdentityModel, column: str, table: str, tf_table: str
 ) -> None:
-    """Frequencies of ``table``'s values from the model's own name table (a store too small to
-    count its own): a listed name its share, any other the share of an unlisted one."""
-    listed = model.term_frequencies[column]
-    frame = pd.DataFrame({"value": list(listed["values"]),
-                          "share": [float(v) for v in listed["values"].values()]})
+    """Frequencies from the model's own name table for a store too small to count its own:
+    the names it shows as common, with their shares; no other name is adjusted
+    (:meth:`~vigil.identity.model.IdentityModel.common_names`)."""
+    common = model.common_names(column)
+    frame = pd.DataFrame({column: list(common), f"tf_{column}": list(common.values())},
+                         columns=[column, f"tf_{column}"])
     view = f"{tf_table}__listed"
     con.register(view, frame)
     try:
         con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {tf_table} AS
-            SELECT v.{column}, coalesce(l.share, ?) AS tf_{column}
-            FROM (SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL
-                  UNION SELECT value FROM {view}) v
-            LEFT JOIN {view} l ON l.value = v.{column}
-            """,  # noqa: S608
-            [float(listed["other"])],
+            f"CREATE OR REPLACE TABLE {tf_table} AS "  # noqa: S608
+            f"SELECT CAST({column} AS VARCHAR) AS {column}, "
+            f"CAST(tf_{column} AS DOUBLE) AS tf_{column} FROM {view}"
         )
     finally:
         con.unregister(view)
@@ -881,7 +877,7 @@ def explain_pair(
         if tf_bits:
             column = name if name in TF_COLUMNS else "address"
             values = sorted({str(v) for v in prepared[column].tolist() if v is not None})
-            adjustments.append((name, f"term frequency of {' / '.join(values)}", tf_bits))
+            adjustments.append((f"{name}: term frequency", ' / '.join(values), tf_bits))
     terms.extend(adjustments)
     prior = float(settings["probability_two_random_records_match"])
     prior_weight = math.log2(prior / (1 - prior))

@@ -114,6 +114,17 @@ GENERATION_YEARS = 14
 GENERATION_LABEL = "a generation apart"
 _GENERATION_DAYS = round(GENERATION_YEARS * 365.25)
 
+# After the typo levels (two typos included): 14 years or more apart, and not one typo apart
+# once either side's day and month are swapped (a slip in the decade on one record and day and
+# month swapped on another).
+_GENERATION_APART = (
+    f"abs(dob_days_l - dob_days_r) >= {_GENERATION_DAYS}"
+    f" AND NOT coalesce(damerau_levenshtein(replace(dob_swapped_l, '-', ''), {_DOB_DIGITS_R})"
+    " <= 1, false)"
+    f" AND NOT coalesce(damerau_levenshtein({_DOB_DIGITS_L}, replace(dob_swapped_r, '-', ''))"
+    " <= 1, false)"
+)
+
 # Forenames are gendered: 'Frank' and 'Frances', 'Jamie' and 'Janice', 'Paul' and 'Paula' are
 # alike in spelling but, between a man and a woman, the names of a couple or of a brother and
 # sister, not one person's name mistyped. A near-miss forename counts only when the genders do
@@ -204,8 +215,8 @@ def comparisons() -> list[dict[str, Any]]:
             _lvl("dob_swapped_l = dob_r", "day and month swapped"),
             _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 1", "one typo"),
             _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
-            _lvl(f"abs(dob_days_l - dob_days_r) >= {_GENERATION_DAYS}", GENERATION_LABEL),
             _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 2", "two typos"),
+            _lvl(_GENERATION_APART, GENERATION_LABEL),
             _lvl(
                 "(dob_days_l IS NULL OR dob_days_r IS NULL)"
                 " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
@@ -343,12 +354,30 @@ class IdentityModel:
     ``{"values": {name: share}, "other": share of any name not listed}``. A store too small to
     count its own (:data:`vigil.identity.linker.MIN_TF_POPULATION`) weighs names by these."""
 
-    def frequency(self, column: str, value: str | None) -> float | None:
-        """The trained share of mentions holding ``value`` in ``column`` (None: no table)."""
+    def common_names(self, column: str) -> dict[str, float]:
+        """The names the model's table shows as commoner than the average agreement (the u of
+        the comparison's exact level), with their shares: what a small store weighs names by.
+
+        Only these: the table is borrowed, and a name it does not list (or lists as rare) may
+        well be common in the store; so the table only ever discounts an agreement, never adds
+        to one ('Mark', absent from the training names, would otherwise count as very rare)."""
         table = self.term_frequencies.get(column)
-        if not table or value is None:
+        if not table:
+            return {}
+        average = None
+        for comparison in self.settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                if level.get("tf_adjustment_column") == column:
+                    average = level.get("u_probability")
+        if not average:
+            return {}
+        return {str(k): float(v) for k, v in table["values"].items() if float(v) > average}
+
+    def frequency(self, column: str, value: str | None) -> float | None:
+        """A small store's share for ``value`` (None: no adjustment): see :meth:`common_names`."""
+        if value is None:
             return None
-        return float(table["values"].get(value, table["other"]))
+        return self.common_names(column).get(value)
 
     def prior_for(self, n_mentions: int) -> float:
         """The prior to link ``n_mentions`` with (see :data:`MATCHES_PER_MENTION`)."""
@@ -468,7 +497,10 @@ def train(
             logger.warning("EM pass %r skipped: %s", rule, error)
     if prior is None:
         _estimate_prior(linker, prepared)
-    settings = _fill_untrained_levels(linker.misc.save_model_to_json(), len(prepared))
+    settings = linker.misc.save_model_to_json()
+    if TRUTH_COLUMN in df.columns:
+        set_generation_m_from_truth(settings, prepared, df[TRUTH_COLUMN])
+    settings = _fill_untrained_levels(settings, len(prepared))
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     settings.pop("linker_uid", None)
@@ -476,6 +508,60 @@ def train(
         settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on,
         term_frequencies={c: name_frequencies(prepared[c]) for c in NAME_TF_COLUMNS},
     )
+
+
+# A column of the training frame naming each mention's true person (the synthetic training
+# data has it; a force's own data does not).
+TRUTH_COLUMN = "true_person"
+
+
+def set_generation_m_from_truth(
+    settings: dict[str, Any], prepared: pd.DataFrame, truth: pd.Series
+) -> float:
+    """Estimate the 'a generation apart' level's m from labelled pairs instead of EM.
+
+    EM is unsupervised: a father and son with one name at one address agree on everything but
+    the date, so it counts some of them as one person, and learnt a weight for the level hardly
+    below 'all other' (the very merge the level is for). Where the truth is known, m is the
+    share of true pairs (both dates given) whose dates are a generation apart, and at least one
+    in that many pairs when none is (hand-keyed dates never are). Returns the m set."""
+    import itertools
+
+    days = prepared["dob_days"].tolist()
+    dobs = prepared["dob"].tolist()
+    swapped = prepared["dob_swapped"].tolist()
+    groups: dict[Any, list[int]] = {}
+    for i, person in enumerate(truth.tolist()):
+        if days[i] is not None and not pd.isna(days[i]):
+            groups.setdefault(person, []).append(i)
+    pairs = apart = 0
+    for members in groups.values():
+        for i, j in itertools.combinations(members, 2):
+            pairs += 1
+            if _generation_apart(dobs[i], dobs[j], swapped[i], swapped[j], days[i], days[j]):
+                apart += 1
+    if pairs == 0:
+        return float("nan")
+    m = max(apart, 1) / pairs
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == GENERATION_LABEL:
+                level["m_probability"] = m
+    return m
+
+
+def _generation_apart(dob_a: str, dob_b: str, swapped_a: str | None, swapped_b: str | None,
+                      days_a: int, days_b: int) -> bool:
+    """:data:`_GENERATION_APART` (and no level before it) in Python, for labelled pairs."""
+    import jellyfish
+
+    def dl(x: str | None, y: str | None) -> int:
+        if x is None or y is None:
+            return 99
+        return int(jellyfish.damerau_levenshtein_distance(x.replace("-", ""), y.replace("-", "")))
+
+    return (abs(int(days_a) - int(days_b)) >= _GENERATION_DAYS and dl(dob_a, dob_b) > 2
+            and dl(swapped_a, dob_b) > 1 and dl(dob_a, swapped_b) > 1)
 
 
 # Name columns whose frequencies a model carries for stores too small to count their own.
