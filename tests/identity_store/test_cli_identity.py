@@ -140,6 +140,21 @@ def test_the_hard_pairs_through_import_link_and_persons(
         queued = {(tuple(p["a"]), tuple(p["b"])) for p in review}
         twins = (("storm", "TWIN-A", "p"), ("storm", "TWIN-B", "p"))
         assert twins in queued or twins[::-1] in queued, f"twins not for review after {step}"
+    explained = vigil(env, "explain", "storm", "TWIN-A", "p", "storm", "TWIN-B", "p", "--json")
+    assert explained.returncode == 0, explained.stderr
+    why = orjson.loads(explained.stdout)
+    assert why["capped"] and why["probability"] < 0.995
+    levels = {t["comparison"]: t["level"] for t in why["terms"]}
+    assert levels["forename"] == "all other" and levels["date_of_birth"] == "exact"
+    review = {(tuple(p["a"]), tuple(p["b"])): p["match_probability"] for p in
+              orjson.loads(vigil(env, "review", "list", "--json").stdout)}
+    twins = (("storm", "TWIN-A", "p"), ("storm", "TWIN-B", "p"))
+    assert why["probability"] == pytest.approx(review.get(twins, review.get(twins[::-1])))
+    father = orjson.loads(vigil(env, "explain", "storm", "PAIR-0-A", "p", "storm", "PAIR-0-B",
+                                "p", "--json").stdout)
+    assert {t["comparison"]: t["level"] for t in father["terms"]}["date_of_birth"] == (
+        "a generation apart")
+    assert father["probability"] < 0.5
     stdout = vigil(env, "persons")
     assert stdout.returncode == 0
     assert len(stdout.stdout.splitlines()) == len(set(person_of.values()))
