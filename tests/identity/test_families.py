@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -11,7 +13,7 @@ from vigil.identity import IdentityModel, explain_pair, link
 HOME = {"address": "12 Park Road, Walsall", "postcode": "WS1 2AB"}
 
 
-def _pair(first: dict, second: dict) -> tuple[dict, dict]:  # type: ignore[type-arg]
+def _pair(first: dict[str, Any], second: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return (mention("a", **{**HOME, **first}), mention("b", **{**HOME, **second}))
 
 
