@@ -221,6 +221,24 @@ def cmd_link(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_persons(args: argparse.Namespace) -> int:
+    """CLI.md v1.1 `vigil persons`: one JSON object a line, every mention in exactly one."""
+    _setup_django()
+    from vigil.identity.store import persons
+
+    def write(out: Any) -> None:
+        for person in persons():
+            out.write(orjson.dumps(person) + b"\n")
+
+    if args.out:
+        with Path(args.out).open("wb") as handle:
+            write(handle)
+    else:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
 def _reassess() -> None:
     """Who is who changed, so what the rules find may have too."""
     from vigil.alerts.engine import assess
@@ -228,31 +246,45 @@ def _reassess() -> None:
     assess(_now())
 
 
+def _add_mention_pair(parser: argparse.ArgumentParser) -> None:
+    """Two mentions, each as SYSTEM SOURCE_ID MENTION_ID: six positionals, one metavar each
+    (argparse's help cannot print a tuple metavar for a positional: it crashed)."""
+    for side in ("first", "second"):
+        for part, metavar in (("system", "SYSTEM"), ("source_id", "SOURCE_ID"),
+                              ("mention_id", "MENTION_ID")):
+            parser.add_argument(f"{side}_{part}", metavar=metavar,
+                                help=f"the {side} mention's {part.replace('_', ' ')}")
+
+
+def _pair_args(args: argparse.Namespace) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    first, second = ((getattr(args, f"{side}_system"), getattr(args, f"{side}_source_id"),
+                      getattr(args, f"{side}_mention_id")) for side in ("first", "second"))
+    return first, second
+
+
 def _mention_pair(args: argparse.Namespace) -> tuple[Any, Any]:
     from vigil.identity.actions import find_mention
 
-    return find_mention(*args.first), find_mention(*args.second)
+    first, second = _pair_args(args)
+    return find_mention(*first), find_mention(*second)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.identity.actions import DecisionError
-    from vigil.identity.linker import explain_pair
-    from vigil.identity.store import mention_frame, model_in_use
+    from vigil.identity.store import explain
 
     try:
         a, b = _mention_pair(args)
     except DecisionError as exc:
         print(f"vigil explain: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    frame, _ = mention_frame([a.pk, b.pk])
-    rows = {row["mention_key"]: row for row in frame.to_dict("records")}
-    key_a, key_b = ("|".join(args.first), "|".join(args.second))
-    why = explain_pair(rows[key_a], rows[key_b], model_in_use())
+    why = explain(a, b)
     result = {"probability": why.probability, "total_weight": why.total_weight,
               "prior_weight": why.prior_weight,
               "terms": [{"comparison": c, "level": level, "match_weight": w}
-                        for c, level, w in why.terms]}
+                        for c, level, w in why.terms],
+              "capped": why.capped or None}
     if args.json:
         _print_json(result)
         return EXIT_OK
@@ -260,6 +292,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
           f"prior {why.prior_weight:+.2f})")
     for c, level, w in why.terms:
         print(f"  {c:24s} {level:40s} {w:+7.2f}")
+    if why.capped:
+        print(f"  Probability held at {why.probability:.4f}: {why.capped}")
     return EXIT_OK
 
 
@@ -568,9 +602,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("link", help="re-run identity resolution over every mention")
     p.add_argument("--train", action="store_true",
-                   help="first re-estimate the model on this force's own mentions")
+                   help="first re-estimate the model, match prior included, on this store's own "
+                        "mentions and keep it in this store")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("persons", help="every person identity resolution holds, with every "
+                                       "mention, one JSON object a line")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=cmd_persons)
 
     p = sub.add_parser("assess", help="re-evaluate every rule for everyone and store the alerts")
     p.add_argument("--as-of", type=_datetime_arg, metavar="DATETIME")
@@ -592,8 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_person)
 
     p = sub.add_parser("explain", help="why two mentions are (or are not) one person: match weights")
-    p.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
-    p.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    _add_mention_pair(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
@@ -603,8 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_review_list)
     r = rsub.add_parser("decide", help="record that two mentions are, or are not, one person")
-    r.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
-    r.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    _add_mention_pair(r)
     r.add_argument("--decision", required=True, choices=["same", "different"])
     r.add_argument("--reason", required=True)
     r.set_defaults(func=cmd_review_decide)
