@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
@@ -29,20 +30,27 @@ def _setup_django(migrate: bool = True) -> None:
     django.setup()
     if migrate:
         from django.core.management import call_command
-        from django.db import connection
+        from django.db import connections
         from django.db.migrations.executor import MigrationExecutor
 
         # Every command migrates what it needs, but a store already up to date skips the
         # migrate command's post-migrate work (content types, permissions): a one-record
         # import should not pay for it.
-        from vigil.records import bulkload
+        from vigil.audit.dbroles import owner_alias
+        from vigil.records import bulkload, locks
 
-        # A bulk load killed part-way left its indexes unbuilt: build them before anything
-        # (a migration included) relies on them.
-        bulkload.restore_abandoned()
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-            call_command("migrate", verbosity=0, interactive=False)
+        # One command migrates at a time; another started with it waits, then finds nothing
+        # left to do (two creating the tables at once, one died).
+        with locks.exclusive(locks.MIGRATING):
+            # A bulk load killed part-way left its indexes unbuilt: build them before
+            # anything (a migration included) relies on them.
+            bulkload.restore_abandoned()
+            # Migrations run as the tables' owner (VIGIL_DATABASE_OWNER_URL, when set: the
+            # application's own role may not change the schema; docs/operations.md).
+            owner = owner_alias()
+            executor = MigrationExecutor(connections[owner])
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                call_command("migrate", database=owner, verbosity=0, interactive=False)
 
 
 def _print_json(value: Any) -> None:
@@ -61,14 +69,26 @@ def _actor() -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _setup_django()
+    from vigil.records import locks
+
+    # The whole command, linking and assessing included: a second import waits for it.
+    with locks.exclusive(locks.IMPORTING):
+        return _import(args)
+
+
+def _import(args: argparse.Namespace) -> int:
     from vigil.records.actions import import_and_log
 
     paths = [Path(p) for p in args.paths]
     progress, finish = _import_progress(paths, enabled=sys.stderr.isatty() and not args.json)
     try:
-        summary = import_and_log(paths, actor=_actor(), progress=progress)
-    finally:
-        finish()
+        try:
+            summary = import_and_log(paths, actor=_actor(), progress=progress)
+        finally:
+            finish()
+    except Exception as exc:  # one line on standard error, never a traceback quoting a record
+        print(f"vigil import: {_import_failure(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     if not args.no_assess and summary.touched_record_ids:
         from vigil.alerts.engine import assess, assess_touched
         from vigil.identity.store import link_new
@@ -86,11 +106,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.as_contract())
         # The summary holds these too; standard error is where a script's log picks them up.
-        for problem in summary.unreadable:
+        for problem in summary.unreadable_brief:
             print(f"vigil import: {problem}", file=sys.stderr)
     else:
         _print_import_summary(summary)
     return EXIT_USAGE if summary.unreadable else EXIT_OK
+
+
+def _import_failure(exc: BaseException) -> str:
+    """What stopped an import, in one line: the kind of failure and where, never the values."""
+    from vigil.records.importer import describe_failure, failure_of
+
+    failure = failure_of(exc)
+    if failure is None:
+        return f"failed before it began: {describe_failure(exc, None)}"
+    batch, message = failure
+    return (f"failed: {message}; import batch {batch} is marked failed (the batches before "
+            "it are kept: import the same files again to carry on)")
 
 
 def _import_progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], None]]:
@@ -189,6 +221,24 @@ def cmd_link(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_persons(args: argparse.Namespace) -> int:
+    """CLI.md v1.1 `vigil persons`: one JSON object a line, every mention in exactly one."""
+    _setup_django()
+    from vigil.identity.store import persons
+
+    def write(out: Any) -> None:
+        for person in persons():
+            out.write(orjson.dumps(person) + b"\n")
+
+    if args.out:
+        with Path(args.out).open("wb") as handle:
+            write(handle)
+    else:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
 def _reassess() -> None:
     """Who is who changed, so what the rules find may have too."""
     from vigil.alerts.engine import assess
@@ -196,31 +246,45 @@ def _reassess() -> None:
     assess(_now())
 
 
+def _add_mention_pair(parser: argparse.ArgumentParser) -> None:
+    """Two mentions, each as SYSTEM SOURCE_ID MENTION_ID: six positionals, one metavar each
+    (argparse's help cannot print a tuple metavar for a positional: it crashed)."""
+    for side in ("first", "second"):
+        for part, metavar in (("system", "SYSTEM"), ("source_id", "SOURCE_ID"),
+                              ("mention_id", "MENTION_ID")):
+            parser.add_argument(f"{side}_{part}", metavar=metavar,
+                                help=f"the {side} mention's {part.replace('_', ' ')}")
+
+
+def _pair_args(args: argparse.Namespace) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    first, second = ((getattr(args, f"{side}_system"), getattr(args, f"{side}_source_id"),
+                      getattr(args, f"{side}_mention_id")) for side in ("first", "second"))
+    return first, second
+
+
 def _mention_pair(args: argparse.Namespace) -> tuple[Any, Any]:
     from vigil.identity.actions import find_mention
 
-    return find_mention(*args.first), find_mention(*args.second)
+    first, second = _pair_args(args)
+    return find_mention(*first), find_mention(*second)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.identity.actions import DecisionError
-    from vigil.identity.linker import explain_pair
-    from vigil.identity.store import mention_frame, model_in_use
+    from vigil.identity.store import explain
 
     try:
         a, b = _mention_pair(args)
     except DecisionError as exc:
         print(f"vigil explain: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    frame, _ = mention_frame([a.pk, b.pk])
-    rows = {row["mention_key"]: row for row in frame.to_dict("records")}
-    key_a, key_b = ("|".join(args.first), "|".join(args.second))
-    why = explain_pair(rows[key_a], rows[key_b], model_in_use())
+    why = explain(a, b)
     result = {"probability": why.probability, "total_weight": why.total_weight,
               "prior_weight": why.prior_weight,
               "terms": [{"comparison": c, "level": level, "match_weight": w}
-                        for c, level, w in why.terms]}
+                        for c, level, w in why.terms],
+              "capped": why.capped or None}
     if args.json:
         _print_json(result)
         return EXIT_OK
@@ -228,6 +292,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
           f"prior {why.prior_weight:+.2f})")
     for c, level, w in why.terms:
         print(f"  {c:24s} {level:40s} {w:+7.2f}")
+    if why.capped:
+        print(f"  Probability held at {why.probability:.4f}: {why.capped}")
     return EXIT_OK
 
 
@@ -415,7 +481,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
+    from django.db import connection
+
+    from vigil.audit import dbroles
     from vigil.web.server import serve
+
+    if connection.vendor == "postgresql" and not dbroles.app_user():
+        print("vigil serve: warning: VIGIL_DATABASE_OWNER_URL is not set, so the web application "
+              "works as the tables' owner and could lift the access log's protection; see "
+              "docs/operations.md 'Database roles'", file=sys.stderr)
 
     serve(args.host, args.port, workers=args.workers)
     return EXIT_OK
@@ -431,20 +505,71 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_audit_log_verify(args: argparse.Namespace) -> int:
     _setup_django()
-    from vigil.audit.log import verify_chain
-    from vigil.audit.models import AuditEntry
+    from vigil.audit.keys import AuditKeyError
+    from vigil.audit.log import verify
 
-    breaks = list(verify_chain())
-    entries = AuditEntry.objects.count()
+    try:
+        found = verify(checkpoint_file=Path(args.checkpoints) if args.checkpoints else None)
+    except AuditKeyError as exc:
+        print(f"vigil audit-log verify: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
-        _print_json({"intact": not breaks, "entries": entries, "breaks": breaks})
-    elif breaks:
-        print(f"The audit log is NOT intact: {len(breaks)} break(s) in {entries} entries", file=sys.stderr)
-        for line in breaks:
+        _print_json(found.as_json())
+    elif found.breaks:
+        print(f"The audit log is NOT intact: {len(found.breaks)} break(s) in {found.entries} "
+              "entries", file=sys.stderr)
+        for line in found.breaks:
             print(line)
     else:
-        print(f"The audit log is intact: {entries} entries, every hash chained")
-    return EXIT_OK if not breaks else 1
+        print(f"The audit log is intact: {found.entries} entries, every hash chained under key "
+              f"{found.key_id}; {found.checkpoints} signed checkpoint(s) in "
+              f"{found.checkpoint_file} match it")
+        if found.unkeyed:
+            print(f"  {found.unkeyed} entries are from before the chain was keyed (plain SHA-256), "
+                  "sealed by the keyed entries after them")
+    if found.other_stores and not args.json:
+        print(f"Note: {found.checkpoint_file} also holds checkpoints of {found.other_stores} other "
+              "store(s). With one database per data folder, that means this log is not the one "
+              "they were written for (replaced, or rewritten from its first entry).",
+              file=sys.stderr)
+    if not found.breaks and found.entries:
+        from vigil.audit import checkpoints
+
+        checkpoints.write()  # verified up to here
+    return EXIT_OK if not found.breaks else 1
+
+
+def cmd_audit_log_checkpoint(args: argparse.Namespace) -> int:
+    _setup_django()
+    from vigil.audit import checkpoints
+
+    point = checkpoints.write()
+    if point is None:
+        print("The audit log is empty: no checkpoint written")
+    else:
+        print(f"Checkpoint written to {checkpoints.path()}: {point.entries} entries up to entry "
+              f"{point.last_id}, head {point.head[:16]}…")
+    return EXIT_OK
+
+
+def cmd_db_grant(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.db import connections
+
+    from vigil.audit import dbroles
+
+    user = dbroles.app_user()
+    if not user:
+        print("vigil db grant: set VIGIL_DATABASE_OWNER_URL (the tables' owner) and "
+              "VIGIL_DATABASE_URL (the application's role) on PostgreSQL", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        dbroles.grant(connections[dbroles.owner_alias()], user)
+    except RuntimeError as exc:
+        print(f"vigil db grant: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Granted {user} what the application needs (the access log: read and add only)")
+    return EXIT_OK
 
 
 # --- argument parsing -------------------------------------------------------------------------
@@ -477,9 +602,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("link", help="re-run identity resolution over every mention")
     p.add_argument("--train", action="store_true",
-                   help="first re-estimate the model on this force's own mentions")
+                   help="first re-estimate the model, match prior included, on this store's own "
+                        "mentions and keep it in this store")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("persons", help="every person identity resolution holds, with every "
+                                       "mention, one JSON object a line")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=cmd_persons)
 
     p = sub.add_parser("assess", help="re-evaluate every rule for everyone and store the alerts")
     p.add_argument("--as-of", type=_datetime_arg, metavar="DATETIME")
@@ -501,8 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_person)
 
     p = sub.add_parser("explain", help="why two mentions are (or are not) one person: match weights")
-    p.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
-    p.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    _add_mention_pair(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
@@ -512,8 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_review_list)
     r = rsub.add_parser("decide", help="record that two mentions are, or are not, one person")
-    r.add_argument("first", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
-    r.add_argument("second", nargs=3, metavar=("SYSTEM", "SOURCE_ID", "MENTION_ID"))
+    _add_mention_pair(r)
     r.add_argument("--decision", required=True, choices=["same", "different"])
     r.add_argument("--reason", required=True)
     r.set_defaults(func=cmd_review_decide)
@@ -547,11 +676,21 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--json", action="store_true")
     u.set_defaults(func=cmd_user_add)
 
-    p = sub.add_parser("audit-log", help="the hash-chained access and change log")
+    p = sub.add_parser("audit-log", help="the keyed hash-chained access and change log")
     asub = p.add_subparsers(dest="audit_command", required=True)
-    a = asub.add_parser("verify", help="check every entry's hash chain; exit 1 listing each break")
+    a = asub.add_parser("verify", help="check the keyed chain and the signed checkpoints; exit 1 "
+                       "listing each break")
     a.add_argument("--json", action="store_true")
+    a.add_argument("--checkpoints", metavar="FILE",
+                   help="the signed checkpoints to check against (default: the data folder's)")
     a.set_defaults(func=cmd_audit_log_verify)
+    a = asub.add_parser("checkpoint", help="write a signed checkpoint of the log now")
+    a.set_defaults(func=cmd_audit_log_checkpoint)
+
+    p = sub.add_parser("db", help="the database")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    d = dsub.add_parser("grant", help="as the tables' owner, grant the application's role")
+    d.set_defaults(func=cmd_db_grant)
 
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--host", default="127.0.0.1")
@@ -572,6 +711,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
+    if "django" in sys.modules:
+        from django.apps import apps
+
+        if apps.ready:
+            from vigil.audit import checkpoints
+
+            checkpoints.write_if_pending()  # what this command wrote, signed outside the table
     return result
 
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from vigil.paths import data_dir
 
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vigil.web.middleware.SignInRequiredMiddleware",
     "vigil.web.middleware.AccessLogRequiredMiddleware",
+    "vigil.web.middleware.ViaLinksMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -77,8 +79,8 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict[str, object]:
-    url = os.environ.get("VIGIL_DATABASE_URL") or f"sqlite:///{data_dir() / 'vigil.sqlite3'}"
+def _database(url: str) -> dict[str, object]:
+    url = url or f"sqlite:///{data_dir() / 'vigil.sqlite3'}"
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web app read while an import writes; IMMEDIATE avoids lock upgrades
@@ -91,7 +93,21 @@ def _database() -> dict[str, object]:
     return config
 
 
-DATABASES = {"default": _database()}
+DATABASES = {"default": _database(os.environ.get("VIGIL_DATABASE_URL") or "")}
+# PostgreSQL with two roles (docs/operations.md "Database roles"): VIGIL_DATABASE_URL is the
+# application's role, which owns nothing; VIGIL_DATABASE_OWNER_URL names the same database as
+# the role that owns the tables, for migrations and bulk-load index work (vigil.audit.dbroles).
+VIGIL_DATABASE_APP_USER = ""
+if os.environ.get("VIGIL_DATABASE_OWNER_URL") and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    _owner = _database(os.environ["VIGIL_DATABASE_OWNER_URL"])
+    _same = ("ENGINE", "NAME", "HOST", "PORT")
+    if any(_owner.get(k) != DATABASES["default"].get(k) for k in _same):
+        raise ImproperlyConfigured(
+            "VIGIL_DATABASE_OWNER_URL must name the same server and database as VIGIL_DATABASE_URL")
+    if _owner.get("USER") != DATABASES["default"].get("USER"):
+        _owner["TEST"] = {"MIRROR": "default"}  # tests: the same test database, as the owner
+        DATABASES["owner"] = _owner
+        VIGIL_DATABASE_APP_USER = str(DATABASES["default"].get("USER") or "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -129,6 +145,10 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("VIGIL_LOCKOUT_MINUT
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "vigil.accounts.lockout.locked_out"
+# Password spraying: one client address is also locked after this many failures across any
+# usernames within the cool-off (vigil.accounts.lockout.AddressThrottleHandler).
+AXES_HANDLER = "vigil.accounts.lockout.AddressThrottleHandler"
+VIGIL_ADDRESS_LOCKOUT_FAILURES = int(os.environ.get("VIGIL_ADDRESS_LOCKOUT_FAILURES", "20"))
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # Axes would otherwise log usernames and addresses to the console
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "code"]
@@ -210,6 +230,11 @@ LOGGING = {
         "django.server": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
         "django.security": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
         "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # Signed access-log checkpoints (vigil.audit.checkpoints), for a log shipped elsewhere.
+        "vigil.audit.checkpoint": {
+            "handlers": ["console"], "propagate": False,
+            "level": "INFO" if os.environ.get("VIGIL_AUDIT_CHECKPOINT_LOG") == "1" else "WARNING",
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("VIGIL_LOG_LEVEL", "WARNING")},
 }

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from tests.identity.conftest import mention
-from vigil.identity import prepare
+from vigil.identity import IdentityModel, prepare
 from vigil.identity.frames import canonical_forename
 
 
@@ -35,3 +35,34 @@ def test_derived_columns() -> None:
 def test_nicknames() -> None:
     assert canonical_forename("bill") == canonical_forename("william")
     assert canonical_forename("kayley") == "kayley"
+
+
+def test_diacritics_are_transliterated_not_dropped() -> None:
+    """'Zoë' used to become 'zo' and 'José' 'jos': they matched their plain spellings only
+    through the one-typo level."""
+    frame = prepare(pd.DataFrame([
+        mention("a", forename="Zoë", surname="Brontë", aliases=["Łucja Nowak"]),
+        mention("b", forename="José", middle_names="Renée", surname="Łukasiewicz-Søndergård"),
+        mention("c", forename="Æsa", surname="O\u2019Brien-Straße"),
+    ])).set_index("mention_key")
+    assert (frame.loc["a", "forename"], frame.loc["a", "surname"]) == ("zoe", "bronte")
+    assert "lucja" in frame.loc["a", "alias_tokens"]
+    assert "nowak" in frame.loc["a", "surname_keys"]
+    assert frame.loc["b", "forename"] == "jose"
+    assert frame.loc["b", "first_middle"] == "renee"
+    assert frame.loc["b", "surname"] == "lukasiewiczsondergard"
+    assert {"lukasiewicz", "sondergard"} <= set(frame.loc["b", "surname_keys"])
+    assert frame.loc["c", "forename"] == "aesa"
+    assert frame.loc["c", "surname"] == "obrienstrasse"
+
+
+def test_accented_and_plain_spellings_agree_exactly(model: IdentityModel) -> None:
+    from vigil.identity import explain_pair
+
+    for accented, plain in (("Zoë", "Zoe"), ("José", "Jose"), ("Łukasz", "Lukasz")):
+        why = explain_pair(
+            mention("a", forename=accented, surname="Walsh", date_of_birth="2008-05-06"),
+            mention("b", forename=plain, surname="Walsh", date_of_birth="2008-05-06"),
+            model,
+        )
+        assert {c: level for c, level, _ in why.terms}["forename"] == "exact", accented

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from tests.conftest import call, write_ndjson
+from vigil.audit.dbroles import owner_alias
 from vigil.records import bulkload
 from vigil.records.importer import import_files
 from vigil.records.models import DeferredIndex, ImportBatch, Record
 from vigil.records.store import BatchWriter
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")  # bulk work: owner
 
 
 def schema() -> set[tuple[str, str]]:
@@ -39,10 +40,15 @@ def force(path: Path, count: int) -> Path:
     return write_ndjson(path, [call(f"C-{i}", summary=f"call {i}") for i in range(count)])
 
 
+def owner() -> Any:
+    """The connection bulk loads work on: the tables' owner (vigil.audit.dbroles)."""
+    return connections[owner_alias()]
+
+
 def release_load_lock() -> None:
     """What a killed importer's session ending does for it on PostgreSQL."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with owner().cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock_all()")
 
 
@@ -118,7 +124,7 @@ def test_a_killed_bulk_load_is_mended_by_the_next_restore() -> None:
     # Another command got there first with one of them: restoring skips what exists.
     first = DeferredIndex.objects.filter(kind=DeferredIndex.Kind.INDEX).order_by("name").first()
     assert first is not None
-    with connection.cursor() as cursor:
+    with owner().cursor() as cursor:
         cursor.execute(first.statement)
     assert bulkload.restore() == dropped - 1
     assert schema() == before
@@ -130,8 +136,6 @@ def test_a_killed_bulk_load_is_mended_by_the_next_restore() -> None:
 def test_a_command_starting_during_a_bulk_load_leaves_its_indexes_alone() -> None:
     import os
     import threading
-
-    from django.db import connections
 
     batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test",
                                        pid=os.getpid())

@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 from tests.rules.builders import HOME, Case, t
+from vigil.records.normalise import location_key
 from vigil.rules import Casebook, MentionKey, unresolved_person_id
 from vigil.rules.definitions import address_key
 
 
 def test_address_key_normalises_postcode_and_first_line() -> None:
     assert address_key("14 Alder Road, Birmingham", "b12 9qd") == address_key("14  ALDER road", "B129QD")
-    assert address_key("14 Alder Road", None) is None
+    assert address_key("14 Alder Road", None) is None  # no postcode and no town: which Alder Road?
     assert address_key("", "B12 9QD") is None
+
+
+def test_address_key_is_the_stores_location_key() -> None:
+    """ALERTS.md 'Address' in the rules is the store's key, so households, the briefing and
+    the rules group the same addresses (issue 11 item 21)."""
+    for address, code in [("Flat 4, 1 Henry Avenue, Coventry", None),
+                          ("Flat 4, 1 Henry Avenue, Coventry", "CV1 1AA"),
+                          ("Flat 4, 103 Garner Street, Birmingham", None),
+                          ("14 Alder Road", None), ("", "B12 9QD")]:
+        assert address_key(address, code) == location_key(address, code)
+
+
+def test_flats_in_different_towns_without_a_postcode_are_different_homes() -> None:
+    """Before, both were 'flat 4': Karl at Garner Street became Amy's household at Henry
+    Avenue, and the address linked them."""
+    case = Case()
+    henry = {"address": "Flat 4, 1 Henry Avenue, Coventry", "postcode": None}
+    garner = {"address": "Flat 4, 103 Garner Street, Birmingham"}
+    same_flat = {"address": "flat 4, 1 Henry Ave., COVENTRY"}
+    case.add("call", "A", "2014-01-01 10:00", [("amy", "victim", henry)])
+    case.add("call", "B", "2014-01-02 10:00", [("karl", "suspect", garner)])
+    case.add("call", "C", "2014-01-03 10:00", [("bea", "victim", same_flat)])
+    book = case.book()
+    as_of = t("2014-06-01 00:00")
+    assert book.address_on("amy", as_of.date(), as_of) != book.address_on("karl", as_of.date(), as_of)
+    assert {p for p, _ in book.associations("amy", as_of)} == {"bea"}
+    assert dict(book.associations("karl", as_of)) == {}
 
 
 def test_child_by_any_recorded_date_and_by_age_estimate() -> None:
@@ -47,7 +75,9 @@ def test_unmapped_mentions_are_their_own_person() -> None:
 
 def test_care_homes_do_not_link_people_but_homes_do() -> None:
     care_home = {"address": "Meadow House, 2 Station Road", "postcode": "WR1 3AA", "premises_type": "care_home"}
-    home = {"address": "Meadow House", "postcode": "WR1 3AA"}
+    # The children give the care home's address as the record does (a building name alone is
+    # another address: the dwelling key keeps the street).
+    home = {"address": "Meadow House, 2 Station Rd", "postcode": "WR1 3AA"}
     case = Case()
     case.add("missing", "M1", "2014-01-01 10:00", [("amy", "missing_person", home)], location=care_home)
     case.add("missing", "M2", "2014-01-02 10:00", [("finn", "missing_person", home)], location=care_home)
@@ -98,4 +128,4 @@ def test_people_linked_by_a_phone_and_a_home_on_the_same_records() -> None:
     case.add("call", "A", "2014-01-01 10:00", [("cara", "victim")], objects=phone, location=HOME)
     case.add("call", "B", "2014-01-02 10:00", [("dan", "suspect")], objects=phone, location=HOME)
     events = dict(case.book().associations("dan", t("2014-06-01 00:00")))["cara"]
-    assert {e.address for e in events} == {None, "TN11AA|1 elm road"}
+    assert {e.address for e in events} == {None, "TN1 1AA|1 elm road"}

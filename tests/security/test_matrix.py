@@ -121,3 +121,54 @@ def test_permission_matrix(small_force: object, signed_in: Callable[[str], Clien
     print(f"permission matrix: {cells} role x URL x method cells")
     assert cells > 0
     assert not failures, f"{len(failures)} of {cells} cells wrong:\n  " + "\n  ".join(failures)
+
+
+# Search criteria per role (issue 11 item 6): the page offers, and the server accepts, only the
+# criteria the role may search by. Partners search by name and date of birth only, never by
+# address, postcode, phone, vehicle (or age), which would tell them who lives where.
+NAME_AND_BIRTH = {"forename", "surname", "dob_day", "dob_month", "dob_year"}
+SAMPLE_CRITERIA = {"forename": "Anna", "surname": "Smith", "dob_day": "1", "dob_month": "2",
+                   "dob_year": "2010", "age": "12", "place": "B66 2SS", "vehicle": "AB12 CDE",
+                   "phone": "07700 900123"}
+
+
+def test_partners_search_by_name_and_date_of_birth_only() -> None:
+    from vigil.accounts.permissions import SEARCH_CRITERIA
+
+    assert set(SEARCH_CRITERIA) == set(SAMPLE_CRITERIA)
+    for role in ROLES:
+        caps = ROLE_CAPABILITIES[role]
+        allowed = {n for n, needed in SEARCH_CRITERIA.items() if needed in caps}
+        if C.VIEW_PERSON_MINIMISED in caps:
+            assert allowed == NAME_AND_BIRTH, role
+
+
+@pytest.mark.django_db
+def test_search_criteria_matrix(small_force: object, signed_in: Callable[[str], Client]) -> None:
+    from vigil.accounts.permissions import SEARCH_CRITERIA
+    from vigil.audit.models import AuditEntry
+
+    failures: list[str] = []
+    for role in ROLES:
+        caps = ROLE_CAPABILITIES[role]
+        if C.SEARCH_PEOPLE not in caps:
+            continue  # the URL matrix covers the 403
+        client = signed_in(role)
+        form = client.get("/search/").content.decode()
+        for criterion, needed in SEARCH_CRITERIA.items():
+            allowed = needed in caps
+            if (f'name="{criterion}"' in form) != allowed:
+                failures.append(f"{role} {criterion}: offered={not allowed}")
+            data = {"surname": "Smith", criterion: SAMPLE_CRITERIA[criterion]}
+            if criterion.startswith("dob_"):
+                data.update({k: SAMPLE_CRITERIA[k] for k in ("dob_day", "dob_month", "dob_year")})
+            before = AuditEntry.objects.filter(action="search").count()
+            response = client.post("/search/", data)
+            searched = AuditEntry.objects.filter(action="search").count() > before
+            if allowed and (response.status_code != 200 or not searched):
+                failures.append(f"{role} {criterion}: refused ({response.status_code})")
+            if not allowed and (response.status_code != 400 or searched):
+                failures.append(f"{role} {criterion}: answered {response.status_code}, searched={searched}")
+            if not allowed and "You may search by name and date of birth only" not in response.content.decode():
+                failures.append(f"{role} {criterion}: no error message")
+    assert not failures, "\n  ".join(failures)

@@ -102,6 +102,8 @@ def test_lockout_is_configured() -> None:
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 30 * 60
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_HANDLER == "vigil.accounts.lockout.AddressThrottleHandler"
+    assert settings.VIGIL_ADDRESS_LOCKOUT_FAILURES == 20
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
 
 
@@ -269,3 +271,58 @@ def test_session_without_second_factor_ends_when_role_needs_one(
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
     out = AuditEntry.objects.filter(action="sign-out").last()
     assert out is not None and out.detail["reason"] == "second factor required"
+
+
+def test_replacing_the_second_factor_needs_the_current_code(make_user: Callable[..., User]) -> None:
+    """A session left open must not be able to swap the authenticator app (issue 11 item 9)."""
+    user = make_user(Role.INVESTIGATOR, "ivy")
+    client = Client()
+    client.force_login(user)
+    old = _enrol(client, user)
+    # GET then POST with only the new app's code: refused, the confirmed device stays.
+    page = client.get(reverse("accounts:enrol"))
+    assert b"Code from your current authenticator app" in page.content
+    new = TOTPDevice.objects.get(user=user, confirmed=False)
+    refused = client.post(reverse("accounts:enrol"), {"code": _code(new)})
+    assert refused.status_code == 400
+    assert b"current authenticator app" in refused.content
+    assert TOTPDevice.objects.filter(pk=old.pk, confirmed=True).exists()
+    wrong = "000000" if _code(old) != "000000" else "111111"
+    refused = client.post(reverse("accounts:enrol"), {"code": _code(new), "current_code": wrong})
+    assert refused.status_code == 400 and b"is not right" in refused.content
+    assert TOTPDevice.objects.filter(pk=old.pk, confirmed=True).exists()
+    old.refresh_from_db()
+    old.throttling_failure_count = 0  # django-otp slows codes after a wrong one
+    old.throttling_failure_timestamp = None
+    old.save()
+    # With the current app's code too, the new app replaces the old.
+    done = client.post(reverse("accounts:enrol"), {"code": _code(new), "current_code": _code(old, drift=1)})
+    assert done.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [(new.pk, True)]
+    entry = AuditEntry.objects.filter(action="account.second-factor-enrol").last()
+    assert entry is not None and entry.detail == {"replaced": True}
+
+
+@override_settings(VIGIL_ADDRESS_LOCKOUT_FAILURES=4)
+def test_password_spraying_from_one_address_is_throttled(make_user: Callable[..., User]) -> None:
+    """Failures across many usernames from one address lock that address (issue 11 item 12);
+    once locked, no password is checked (no Argon2 hash) and other addresses are unaffected."""
+    from unittest import mock
+
+    from django.contrib.auth.backends import ModelBackend
+
+    make_user(Role.INVESTIGATOR, "ivy")
+    sprayer = Client(REMOTE_ADDR="203.0.113.9")
+    for name in ("ann", "bob", "cat"):
+        assert _post_sign_in(sprayer, name, "Summer2026!!x").status_code == 200
+    fourth = _post_sign_in(sprayer, "dan", "Summer2026!!x")
+    assert fourth.status_code == 429
+    assert b"from this computer or network" in fourth.content
+    with mock.patch.object(ModelBackend, "authenticate", autospec=True,
+                           side_effect=ModelBackend.authenticate) as checked:
+        # Even a right password for a username never tried from there is refused, unchecked.
+        assert _post_sign_in(sprayer, "ivy").status_code == 429
+        assert checked.call_count == 0
+        assert _post_sign_in(Client(REMOTE_ADDR="198.51.100.7"), "ivy").status_code == 302
+        assert checked.call_count == 1
+    assert "sign-in.locked-out" in _actions()

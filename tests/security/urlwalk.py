@@ -17,11 +17,13 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter, UUIDConverter
 
+from vigil.web.converters import BigIntConverter
+
 # Reachable signed out: signing in and its second step.
 OPEN_NAMES = {"accounts:sign-in", "accounts:second-factor", "accounts:second-factor-enrol"}
 # Views with no capability of their own, for every signed-in account (each one listed here on
 # purpose; anything else without a declared requirement fails the matrix).
-ANY_SIGNED_IN_NAMES = {"web:home", "accounts:sign-out"}
+ANY_SIGNED_IN_NAMES = {"accounts:sign-out"}
 # URL prefixes of the staff areas: every view there must declare what it requires.
 STAFF_PREFIXES = ("/people/", "/records/", "/addresses/", "/alerts/", "/supervisor/", "/imports/",
                   "/audit/", "/identity/", "/search/", "/accounts/")
@@ -99,7 +101,7 @@ def sample_value(param: str, conv: str, converter: Any = None) -> str:
         value = model.objects.order_by("pk").values_list(attr, flat=True).first()
         if value is not None:
             return str(value)
-    if conv == "int" or isinstance(converter, IntConverter):
+    if conv in ("int", "key") or isinstance(converter, (IntConverter, BigIntConverter)):
         return "1"
     if conv == "uuid" or isinstance(converter, UUIDConverter):
         return str(uuid.UUID(int=1))

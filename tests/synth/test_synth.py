@@ -17,6 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from vigil.records.contract import RECORD_TYPES, parse_record
+from vigil.records.normalise import location_key
 from vigil.records.reasons import reasons_from
 from vigil.synth import ALERT_CODES, generate
 from vigil.synth import config as synth_config
@@ -125,6 +126,27 @@ def test_locations_and_objects(force: Force) -> None:
 
 
 # --- truth -------------------------------------------------------------------------------------
+
+def test_no_location_holds_addresses_from_two_towns(force: Force) -> None:
+    """Issue 11 item 21: the store's location key (and so the rules' address, households and
+    the address briefing) never puts two towns' addresses in one place. Every synthetic address
+    ends with its town; some are written without their postcode."""
+    towns: dict[str, set[str]] = defaultdict(set)
+    places = [(m.get("address"), m.get("postcode")) for m in force.mentions.values()]
+    places += [(r["location"].get("address"), r["location"].get("postcode"))
+               for r in force.records if r.get("location")]
+    without_postcode = 0
+    for address, code in places:
+        if not address:
+            continue
+        key = location_key(address, code)
+        assert key is not None, address
+        towns[key].add(address.rsplit(",", 1)[-1].strip())
+        without_postcode += not code
+    assert without_postcode > 100  # the case that mixed towns before
+    mixed = {key: found for key, found in towns.items() if len(found) > 1}
+    assert not mixed, sorted(mixed.items())[:5]
+
 
 def test_persons_truth_covers_exactly_every_mention(force: Force) -> None:
     assert force.persons_header == ["source_system", "source_id", "mention_id", "person"]

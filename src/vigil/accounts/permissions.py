@@ -19,7 +19,10 @@ from vigil.accounts.models import Role
 
 
 class Capability(StrEnum):
-    SEARCH_PEOPLE = "search_people"
+    HOME = "home"                                  # the home page (every role)
+    RECORD_COUNTS = "record_counts"                # how many records of each type (police roles)
+    SEARCH_PEOPLE = "search_people"                # by name and date of birth
+    SEARCH_BY_PLACE_OR_CONTACT = "search_by_place_or_contact"  # address, postcode, phone, vehicle, age
     VIEW_PERSON = "view_person"                    # a person's full page and chronology
     VIEW_PERSON_MINIMISED = "view_person_minimised"  # partners: only what their agreement allows
     VIEW_INTELLIGENCE = "view_intelligence"        # intelligence records and their content
@@ -38,7 +41,10 @@ class Capability(StrEnum):
 
 # What each capability lets a person do, in words (the account page; docs/security.md's table).
 DESCRIPTIONS: dict[Capability, str] = {
-    Capability.SEARCH_PEOPLE: "search people",
+    Capability.HOME: "see the home page",
+    Capability.RECORD_COUNTS: "see how many records of each type are held (of the types the role may see)",
+    Capability.SEARCH_PEOPLE: "search people by name and date of birth",
+    Capability.SEARCH_BY_PLACE_OR_CONTACT: "search people by address, postcode, phone number, vehicle or age",
     Capability.VIEW_PERSON: "open a person's full page and chronology",
     Capability.VIEW_PERSON_MINIMISED: "open a person's minimised page (agreement fields, after giving a purpose)",
     Capability.VIEW_INTELLIGENCE: "see intelligence records",
@@ -56,7 +62,11 @@ DESCRIPTIONS: dict[Capability, str] = {
 }
 
 C = Capability
-_POLICE_READ = {C.SEARCH_PEOPLE, C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+_POLICE_READ = {C.HOME, C.RECORD_COUNTS, C.SEARCH_PEOPLE, C.SEARCH_BY_PLACE_OR_CONTACT,
+                C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+# Partners see only what their agreement names, so no counts of what the force holds; they
+# search by name and date of birth only, never by where or how someone may be reached.
+_PARTNER = {C.HOME, C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CALL_HANDLER: frozenset(_POLICE_READ),
@@ -69,14 +79,24 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SUPERVISOR: frozenset(_POLICE_READ | {
         C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.ASSIGN_ALERTS, C.SUPERVISE,
         C.REQUEST_IDENTITY_REVIEW, C.DECIDE_IDENTITY, C.VIEW_IMPORTS}),
-    Role.PARTNER_CSC: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
-    Role.PARTNER_HEALTH: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
-    Role.PARTNER_EDUCATION: frozenset({C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}),
+    Role.PARTNER_CSC: frozenset(_PARTNER),
+    Role.PARTNER_HEALTH: frozenset(_PARTNER),
+    Role.PARTNER_EDUCATION: frozenset(_PARTNER),
     # Inspectors and auditors read everything and change nothing.
     Role.AUDITOR: frozenset(_POLICE_READ | {
         C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.SUPERVISE, C.VIEW_IMPORTS, C.VIEW_AUDIT_LOG}),
-    Role.ADMIN: frozenset({C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG,
+    # The administrator manages accounts and imports and sees no one's records, nor their counts.
+    Role.ADMIN: frozenset({C.HOME, C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG,
                            C.MANAGE_ACCOUNTS}),
+}
+
+
+# Each search criterion (a field of the search form) and the capability it needs.
+SEARCH_CRITERIA: dict[str, Capability] = {
+    "forename": C.SEARCH_PEOPLE, "surname": C.SEARCH_PEOPLE,
+    "dob_day": C.SEARCH_PEOPLE, "dob_month": C.SEARCH_PEOPLE, "dob_year": C.SEARCH_PEOPLE,
+    "age": C.SEARCH_BY_PLACE_OR_CONTACT, "place": C.SEARCH_BY_PLACE_OR_CONTACT,
+    "vehicle": C.SEARCH_BY_PLACE_OR_CONTACT, "phone": C.SEARCH_BY_PLACE_OR_CONTACT,
 }
 
 
@@ -88,6 +108,12 @@ def capabilities(user: Any) -> frozenset[Capability]:
 
 def can(user: Any, capability: Capability) -> bool:
     return capability in capabilities(user)
+
+
+def search_criteria(user: Any) -> frozenset[str]:
+    """The search form's fields this user may search by."""
+    held = capabilities(user)
+    return frozenset(name for name, needed in SEARCH_CRITERIA.items() if needed in held)
 
 
 def can_see_person(user: Any) -> bool:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from vigil.accounts import manage, views
+from vigil.web import converters  # noqa: F401 (registers <key:…>)
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("second-factor/", views.enrol, name="enrol"),
     path("second-factor/remove/", views.remove_second_factor, name="remove-second-factor"),
     path("users/", manage.accounts, name="users"),
-    path("users/<int:pk>/", manage.account, name="user"),
-    path("users/<int:pk>/password/", manage.account_password, name="user-password"),
-    path("users/<int:pk>/unlock/", manage.account_unlock, name="user-unlock"),
+    path("users/<key:pk>/", manage.account, name="user"),
+    path("users/<key:pk>/password/", manage.account_password, name="user-password"),
+    path("users/<key:pk>/unlock/", manage.account_unlock, name="user-unlock"),
 ]

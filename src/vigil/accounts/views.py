@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.accounts.forms import CodeForm
+from vigil.accounts.forms import CodeForm, ReplaceCodeForm
 from vigil.accounts.lockout import locked_out
 from vigil.accounts.models import User
 from vigil.accounts.permissions import DESCRIPTIONS, Capability, any_signed_in, capabilities
@@ -147,32 +147,41 @@ def _enrolment_context(device: TOTPDevice, form: CodeForm) -> dict[str, Any]:
     from base64 import b32encode
 
     secret = b32encode(device.bin_key).decode()
-    return {"form": form, "qr_svg": _qr_svg(device),
+    return {"form": form, "qr_svg": _qr_svg(device), "replacing": isinstance(form, ReplaceCodeForm),
             "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))}
 
 
-def _enrol(request: HttpRequest, user: User) -> tuple[TOTPDevice | None, HttpResponse | None]:
-    """Show the QR code (GET) or confirm a code against the unconfirmed device (POST)."""
+def _enrol(request: HttpRequest, user: User,
+           current: TOTPDevice | None = None) -> tuple[TOTPDevice | None, HttpResponse | None]:
+    """Show the QR code (GET) or confirm a code against the unconfirmed device (POST). When
+    ``current`` (a confirmed device) is given, it is being replaced: its code is needed too."""
+    form_class = ReplaceCodeForm if current is not None else CodeForm
     if request.method == "POST":
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-        form = CodeForm(request.POST)
+        form = form_class(request.POST)
         if device is None:
             return None, redirect(request.path)
+        if (current is not None and form.is_valid()
+                and not current.verify_token(form.cleaned_data["current_code"])):
+            form.add_error("current_code", "The code from your current authenticator app is "
+                                           "not right: enter the code it shows now")
         if form.is_valid() and device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
                 TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                log.record(user.get_username(), "account.second-factor-enrol", f"user:{user.pk}")
+                log.record(user.get_username(), "account.second-factor-enrol", f"user:{user.pk}",
+                           detail={"replaced": current is not None})
             return device, None
         if form.is_valid():
             form.add_error("code", "The code is not right: enter the code your authenticator "
                                    "app shows now")
         return None, render(request, "accounts/enrol.html",
-                            _enrolment_context(device, form) | {"pending": not request.user.is_authenticated})
+                            _enrolment_context(device, form) | {"pending": not request.user.is_authenticated},
+                            status=400)
     device = _fresh_device(user)
     return None, render(request, "accounts/enrol.html",
-                        _enrolment_context(device, CodeForm()) | {"pending": not request.user.is_authenticated})
+                        _enrolment_context(device, form_class()) | {"pending": not request.user.is_authenticated})
 
 
 @sensitive_post_parameters("code")
@@ -220,7 +229,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def enrol(request: HttpRequest) -> HttpResponseBase:
     user = request.user
     assert isinstance(user, User)
-    device, response = _enrol(request, user)
+    device, response = _enrol(request, user, current=confirmed_device(user))
     if device is not None:
         otp_login(request, device)
         messages.success(request, "Your authenticator app is set up. Sign-in will now ask for a code.")

@@ -102,7 +102,6 @@ class Neighbourhood:
     # Records whose arrival is being assessed: an address's "not a dwelling since" is taken
     # without them, so that associations they end are still found (a superset either way).
     exclude: frozenset[int] = frozenset()
-    _place: dict[int, bool] = field(default_factory=dict)
 
     # --- raw look-ups ------------------------------------------------------------------------
 
@@ -281,17 +280,10 @@ class Neighbourhood:
         return self.places({row.location for row in self.rows_of(persons) if row.location is not None})
 
     def places(self, locations: Iterable[int]) -> set[int]:
-        """The locations that are addresses to the rules: a postcode and a first line (the
-        store also keeps locations with only one of them, which match nothing in the rules)."""
-        wanted = [p for p in set(locations) if p not in self._place]
-        for chunk in _chunks(wanted):
-            for p in chunk:
-                self._place[p] = False
-            sql = (f"SELECT id FROM {_LOC} WHERE id IN ({_marks(chunk)}) "
-                   f"AND key NOT LIKE '|%%' AND key NOT LIKE '%%|'")
-            for (place,) in self._rows(sql, chunk):
-                self._place[place] = True
-        return {p for p in set(locations) if self._place[p]}
+        """The locations that are addresses to the rules: every one, since a location's key is
+        the rules' address key (``vigil.records.normalise.location_key``; before, the store also
+        kept postcode-only and postcode-less keys the rules ignored)."""
+        return set(locations)
 
     def candidates(self, persons: Iterable[int]) -> set[int]:
         """A superset of everyone associated with, or named on a record with, the persons:
@@ -500,6 +492,8 @@ def ensure_statistics() -> list[str]:
             [list(_TABLES)],
         )
         stale = sorted(name for (name,) in cursor.fetchall())
-        for name in stale:
-            cursor.execute(f'ANALYZE "{name}"')
+        if stale:
+            # As the tables' owner (alerts migration 0002): the application's role owns none,
+            # and PostgreSQL skips ANALYZE for it with no more than a warning.
+            cursor.execute("SELECT vigil_analyze(%s)", [stale])
     return stale

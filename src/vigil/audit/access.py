@@ -9,25 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 
 from vigil.audit import log
 from vigil.audit.models import AuditEntry
 
+# The session's record of the links the server has put on the pages it showed this user:
+# target path -> the path of the page that linked it (``vigil.web.middleware.ViaLinksMiddleware``).
+VIA_SESSION_KEY = "vigil_via"
+
 
 def via(request: HttpRequest) -> str:
-    """The page of Vigil the request came from (its path: ids only, never a query string),
-    so a reviewer sees the context of a look-up: from a search, an alert, an address briefing.
-    Empty when the browser sent no same-origin Referer."""
-    referer = request.headers.get("Referer", "")
-    if not referer:
+    """The page of Vigil that linked to this one, as the server rendered it (its path: ids only,
+    never a query string), so a reviewer sees the context of a look-up: from a search, an alert,
+    an address briefing. Taken from the links the server itself put on pages it showed this
+    session, never from anything the browser sends (the Referer can claim any page). Empty when
+    no page shown in this session linked here (the address was typed or bookmarked)."""
+    session = getattr(request, "session", None)
+    if session is None:
         return ""
-    parts = urlsplit(referer)
-    if parts.netloc and parts.netloc != request.get_host():
+    links = session.get(VIA_SESSION_KEY)
+    if not isinstance(links, dict):
         return ""
-    return parts.path[:200]
+    found = links.get(request.path, "")
+    return found if isinstance(found, str) else ""
 
 
 def log_access(request: HttpRequest, action: str, target: str = "", *, reason: str = "",

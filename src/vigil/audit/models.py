@@ -1,7 +1,8 @@
 """The append-only log of every access to and change of personal data (DPA 2018 s62).
 
-Each entry carries the hash of the one before it, so removing or altering an entry breaks the
-chain and ``verify_chain`` finds where.
+Each entry carries a keyed hash (HMAC-SHA256, key outside the database) of itself and of the one
+before it, so removing or altering an entry breaks the chain and ``vigil.audit.log.verify`` finds
+where; ``key_id`` names the key (empty: written before the chain was keyed, plain SHA-256).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16, blank=True, default="",
+                              help_text="the audit-log key's id; empty before the chain was keyed")
 
     class Meta:
         ordering = ["id"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -61,11 +62,36 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+# Letters that carry no combining mark to strip (NFKD leaves them whole), written as English
+# keyboards write them.
+_UNDECOMPOSED = str.maketrans({
+    "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th",
+    "\u0131": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ĸ": "k", "ŋ": "ng", "\u017f": "s",
+    # Typographic apostrophes (right single quotation mark, modifier letter apostrophe), as in
+    # O-right-quote-Brien: dropped like the plain one.
+    "\u2019": "'", "\u02bc": "'",
+})
+
+
+def fold_diacritics(text: str) -> str:
+    """Latin letters without their accents, in lower case: 'Zoë' -> 'zoe', 'José' -> 'jose',
+    'Łukasz' -> 'lukasz', 'Søren' -> 'soren', 'Straße' -> 'strasse'. Names are keyed both ways
+    (an officer's keyboard drops the accents a health record keeps), so they are compared
+    without them; before, 'Zoë' lost the letter and became 'zo'."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def clean_text(value: Any) -> str | None:
-    """Lower-case, punctuation to spaces, single spaces; empty means missing (RECORDS.md)."""
+    """Lower-case, accents folded, punctuation to spaces, single spaces; empty means missing
+    (RECORDS.md)."""
     if is_missing(value):
         return None
-    text = _SPACES.sub(" ", _NON_ALNUM.sub(" ", str(value).lower().replace("'", ""))).strip()
+    text = fold_diacritics(str(value)).replace("'", "")
+    text = _SPACES.sub(" ", _NON_ALNUM.sub(" ", text)).strip()
     return text or None
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from vigil.identity import frames
 from vigil.identity.cluster import ConstrainedUnionFind, cluster_id_for
 from vigil.identity.frames import MODEL_COLUMNS, as_frame, prepare
-from vigil.identity.model import IdentityModel, Thresholds, blocking_rules
+from vigil.identity.model import IdentityModel, Thresholds, blocking_rules, family_pair_sql
 
 logger = logging.getLogger(__name__)
 
@@ -182,31 +182,68 @@ def _new_linker(
     )
     for column in TF_COLUMNS:
         tf_table = f"{table}__tf_{column}"
-        con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {tf_table} AS
-            SELECT {column}, {tf} AS tf_{column}
-            FROM {table}
-            WHERE {column} IS NOT NULL AND {"true" if use_tf else "false"}
-            GROUP BY {column}
-            """  # noqa: S608
-        )
+        if not use_tf and column in model.term_frequencies:
+            _model_tf_table(con, model, column, table, tf_table)
+        else:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TABLE {tf_table} AS
+                SELECT {column}, {tf} AS tf_{column}
+                FROM {table}
+                WHERE {column} IS NOT NULL AND {"true" if use_tf else "false"}
+                GROUP BY {column}
+                """  # noqa: S608
+            )
         linker.table_management.register_term_frequency_lookup(
             db_api.register(tf_table), column
         )
     return linker, db_api, sdf
 
 
-def _edges_frame(con: duckdb.DuckDBPyConnection, physical: str, floor: float) -> pd.DataFrame:
+def _model_tf_table(
+    con: duckdb.DuckDBPyConnection, model: IdentityModel, column: str, table: str, tf_table: str
+) -> None:
+    """Frequencies from the model's own name table for a store too small to count its own:
+    the names it shows as common, with their shares; no other name is adjusted
+    (:meth:`~vigil.identity.model.IdentityModel.common_names`)."""
+    common = model.common_names(column)
+    frame = pd.DataFrame({column: list(common), f"tf_{column}": list(common.values())},
+                         columns=[column, f"tf_{column}"])
+    view = f"{tf_table}__listed"
+    con.register(view, frame)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {tf_table} AS "  # noqa: S608
+            f"SELECT CAST({column} AS VARCHAR) AS {column}, "
+            f"CAST(tf_{column} AS DOUBLE) AS tf_{column} FROM {view}"
+        )
+    finally:
+        con.unregister(view)
+
+
+def _edges_frame(
+    con: duckdb.DuckDBPyConnection, physical: str, thresholds: Thresholds
+) -> pd.DataFrame:
+    """Scored pairs at or above the review floor that the hard rules allow, strongest first.
+
+    A family pair (:func:`vigil.identity.model.family_pair_sql`: twins) scores at most just
+    below the review ceiling, so it is reviewed whether or not it links."""
+    ceiling = math.nextafter(thresholds.review_upper, 0.0)
+    ceiling_weight = math.log2(ceiling / (1.0 - ceiling))
+    family = family_pair_sql()
     return con.execute(
         f"""
-        SELECT mention_key_l, mention_key_r, match_probability, match_weight,
+        SELECT mention_key_l, mention_key_r,
+               CASE WHEN {family} THEN least(match_probability, $ceiling)
+                    ELSE match_probability END AS match_probability,
+               CASE WHEN {family} THEN least(match_weight, $ceiling_weight)
+                    ELSE match_weight END AS match_weight,
                record_key_l, record_key_r, pnc_l, pnc_r, nhs_l, nhs_r
         FROM {physical}
-        WHERE match_probability >= ? AND {_EDGE_FILTER}
-        ORDER BY match_probability DESC, mention_key_l, mention_key_r
+        WHERE match_probability >= $floor AND {_EDGE_FILTER}
+        ORDER BY 3 DESC, mention_key_l, mention_key_r
         """,  # noqa: S608
-        [floor],
+        {"floor": thresholds.review_lower, "ceiling": ceiling, "ceiling_weight": ceiling_weight},
     ).df()
 
 
@@ -267,7 +304,7 @@ def link(
                 threshold_match_probability=th.review_lower, warning_mode="never"
             )
             scored = _count(con, predictions.physical_name)
-            edges = _edges_frame(con, predictions.physical_name, th.review_lower)
+            edges = _edges_frame(con, predictions.physical_name, th)
         finally:
             con.close()
 
@@ -538,6 +575,21 @@ class PersonIndex:
         finally:
             self._con.execute(f"DROP TABLE {table}")
 
+    def frequencies(self, column: str, values: Iterable[str]) -> dict[str, float]:
+        """Each value's share among the *other* held mentions, as a full link counts it
+        ((count - 1) / (n - 1)): what an explanation of a linked pair must use."""
+        if column not in TF_COLUMNS:
+            raise ValueError(f"no term frequencies for {column}")
+        wanted = sorted({v for v in values if v is not None})
+        total = len(self)
+        out: dict[str, float] = {}
+        for value in wanted:
+            rows = self._con.execute(
+                f"SELECT count(*) FROM store.existing WHERE {column} = ?", [value]  # noqa: S608
+            ).fetchall()
+            out[value] = max(int(rows[0][0]) - 1, 1) / max(total - 1, 1)
+        return out
+
     def _column_of(self, keys: Iterable[str], column: str) -> dict[str, str]:
         wanted = pd.DataFrame({"mention_key": sorted(set(keys))})
         if wanted.empty:
@@ -603,14 +655,14 @@ class PersonIndex:
             new_sdf, held_sdf,
             threshold_match_probability=th.review_lower, warning_mode="never",
         )
-        cross = _edges_frame(self._con, between.physical_name, th.review_lower)
+        cross = _edges_frame(self._con, between.physical_name, th)
         scored = [between]
         one_record = prepared["record_key"].notna().all() and prepared["record_key"].nunique() == 1
         if not one_record:
             within = self._linker.inference.predict_within(
                 new_sdf, threshold_match_probability=th.review_lower, warning_mode="never"
             )
-            inner = _edges_frame(self._con, within.physical_name, th.review_lower)
+            inner = _edges_frame(self._con, within.physical_name, th)
             scored.append(within)
         else:  # mentions of one record are different people: nothing to score among them
             inner = cross.iloc[0:0]
@@ -740,18 +792,14 @@ def link_incremental(
 @dataclass(frozen=True)
 class Explanation:
     terms: list[tuple[str, str, float]]
-    """(comparison, level label, match weight in bits) for each comparison."""
+    """(comparison, level label, match weight in bits) for each comparison, then one
+    (comparison, 'term frequency of ...', bits) for each frequency adjustment the pair got."""
     prior_weight: float
     total_weight: float
     probability: float
-
-
-def _strip_tf(settings: dict[str, Any]) -> dict[str, Any]:
-    for comparison in settings["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            level.pop("tf_adjustment_column", None)
-            level.pop("tf_adjustment_weight", None)
-    return settings
+    capped: str = ""
+    """Why the probability is lower than the weights give (a family pair: see
+    :func:`vigil.identity.model.family_pair_sql`), or empty."""
 
 
 def explain_pair(
@@ -759,26 +807,54 @@ def explain_pair(
     row_b: Mapping[str, Any],
     model: IdentityModel,
     n_mentions: int | None = None,
+    frequencies: Mapping[str, Mapping[str, float]] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Explanation:
-    """Why the model thinks two mentions are (or are not) one person.
+    """Why the model thinks two mentions are (or are not) one person: the probability a link
+    over ``n_mentions`` gives the pair, term by term.
 
-    Weights are the model's log2 Bayes factors per comparison. Term-frequency adjustments are
-    left out here (two rows carry no population to count name frequencies in), so an exact
-    match on a rare surname weighs a little less than in :func:`link`.
-    """
+    ``frequencies``: for each term-frequency column, the share of the store's mentions holding
+    each of the two values, as the link counts them. Without it, a store of fewer than
+    :data:`MIN_TF_POPULATION` mentions (or no count given) uses the model's own name table, as
+    the link does; a larger store's frequencies must be given, or names get no adjustment."""
     from splink import DuckDBAPI, Linker
 
+    from vigil.identity.model import family_pair_sql
+
+    th = thresholds or model.thresholds
     frame = pd.DataFrame([dict(row_a), dict(row_b)])
     if "mention_key" not in frame.columns or frame["mention_key"].isna().any():
         frame["mention_key"] = ["a", "b"]
-    prepared = ensure_prepared(frame)
+    prepared = ensure_prepared(frame).copy()
+    small = n_mentions is None or n_mentions < MIN_TF_POPULATION
+    for column in TF_COLUMNS:
+        given = (frequencies or {}).get(column)
+        shares: list[float | None] = []
+        for value in prepared[column].tolist():
+            share = None if value is None else (given or {}).get(value)
+            if share is None and given is None and small:
+                share = model.frequency(column, value)
+            shares.append(share)
+        prepared[f"tf_{column}"] = pd.array(shares, dtype="Float64")
+    tf_columns = [f"tf_{c}" for c in TF_COLUMNS]
     con = quiet_connection()
     try:
         register_prepared(con, "pair", prepared)
-        register_prepared(con, "pair_a", prepared.iloc[[0]])
-        register_prepared(con, "pair_b", prepared.iloc[[1]])
+        for name, rows in (("pair_a", prepared.iloc[[0]]), ("pair_b", prepared.iloc[[1]])):
+            register_prepared(con, f"{name}_base", rows)
+            con.register(f"{name}_tf", rows[["mention_key", *tf_columns]])
+            con.execute(
+                f"CREATE TABLE {name} AS SELECT b.*, "  # noqa: S608
+                + ", ".join(f"CAST(t.{c} AS DOUBLE) AS {c}" for c in tf_columns)
+                + f" FROM {name}_base b JOIN {name}_tf t USING (mention_key)"
+            )
+        family = bool(con.execute(
+            "SELECT " + family_pair_sql() + " FROM (SELECT "  # noqa: S608
+            + ", ".join(f"a.{c} AS {c}_l, b.{c} AS {c}_r" for c in MODEL_COLUMNS)
+            + " FROM pair_a a, pair_b b)"
+        ).fetchall()[0][0])
         db_api = DuckDBAPI(connection=con)
-        settings = _strip_tf(model.splink_settings(n_mentions=n_mentions))
+        settings = model.splink_settings(n_mentions=n_mentions)
         linker = Linker(db_api.register("pair"), settings, log_level=logging.ERROR)
         left, right = db_api.register("pair_a"), db_api.register("pair_b")
         result = linker.inference.score_pair(left, right).as_pandas_dataframe()
@@ -786,19 +862,37 @@ def explain_pair(
         con.close()
     row = result.iloc[0]
     terms: list[tuple[str, str, float]] = []
+    adjustments: list[tuple[str, str, float]] = []
     labels = {
         c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]
     }
     for name, levels in labels.items():
         gamma = int(row[f"gamma_{name}"])
-        weight = float(row[f"mw_{name}"])
-        terms.append((name, _label_for_gamma(levels, gamma), weight))
+        weight = float(row[f"mw_{name}"])  # the level's own weight; the adjustment apart
+        tf_bits = 0.0
+        if f"mw_tf_adj_{name}" in row.index and not pd.isna(row[f"mw_tf_adj_{name}"]):
+            tf_bits = float(row[f"mw_tf_adj_{name}"])
+        level = _label_for_gamma(levels, gamma)
+        terms.append((name, level, weight))
+        if tf_bits:
+            column = name if name in TF_COLUMNS else "address"
+            values = sorted({str(v) for v in prepared[column].tolist() if v is not None})
+            adjustments.append((f"{name}: term frequency", ' / '.join(values), tf_bits))
+    terms.extend(adjustments)
     prior = float(settings["probability_two_random_records_match"])
     prior_weight = math.log2(prior / (1 - prior))
     total = prior_weight + sum(t[2] for t in terms)
+    if abs(total - float(row["match_weight"])) > 1e-6:  # Splink's own sum: nothing left out
+        logger.warning("explanation total %s differs from Splink's %s", total, row["match_weight"])
     probability = 1.0 / (1.0 + 2.0 ** (-total))
+    capped = ""
+    ceiling = math.nextafter(th.review_upper, 0.0)
+    if family and probability > ceiling:
+        probability = ceiling
+        capped = ("one surname and date of birth, unalike forenames (twins?): held below the "
+                  "review ceiling, so a person reviews it")
     return Explanation(terms=terms, prior_weight=prior_weight, total_weight=total,
-                       probability=probability)
+                       probability=probability, capped=capped)
 
 
 def _label_for_gamma(levels: list[dict[str, Any]], gamma: int) -> str:

@@ -103,6 +103,28 @@ _DOB_DIGITS_L = "replace(dob_l, '-', '')"
 _DOB_DIGITS_R = "replace(dob_r, '-', '')"
 
 
+# A generation apart: dates of birth this far apart that no typo explains (the levels before
+# this one catch a digit, two adjacent digits swapped, day and month swapped) are a parent and
+# child, not one person: a father and son with one name at one address used to be merged,
+# their names and home outweighing the dates. Its own level, so training learns how rare it is
+# among true matches (never, where dates are keyed by hand; often in FEBRL, which replaces whole
+# dates), and it may weigh more against a match than wholly different dates (see
+# :func:`_clamp_between_top_and_else`).
+GENERATION_YEARS = 14
+GENERATION_LABEL = "a generation apart"
+_GENERATION_DAYS = round(GENERATION_YEARS * 365.25)
+
+# After the typo levels (two typos included): 14 years or more apart, and not one typo apart
+# once either side's day and month are swapped (a slip in the decade on one record and day and
+# month swapped on another).
+_GENERATION_APART = (
+    f"abs(dob_days_l - dob_days_r) >= {_GENERATION_DAYS}"
+    f" AND NOT coalesce(damerau_levenshtein(replace(dob_swapped_l, '-', ''), {_DOB_DIGITS_R})"
+    " <= 1, false)"
+    f" AND NOT coalesce(damerau_levenshtein({_DOB_DIGITS_L}, replace(dob_swapped_r, '-', ''))"
+    " <= 1, false)"
+)
+
 # Forenames are gendered: 'Frank' and 'Frances', 'Jamie' and 'Janice', 'Paul' and 'Paula' are
 # alike in spelling but, between a man and a woman, the names of a couple or of a brother and
 # sister, not one person's name mistyped. A near-miss forename counts only when the genders do
@@ -194,6 +216,7 @@ def comparisons() -> list[dict[str, Any]]:
             _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 1", "one typo"),
             _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
             _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 2", "two typos"),
+            _lvl(_GENERATION_APART, GENERATION_LABEL),
             _lvl(
                 "(dob_days_l IS NULL OR dob_days_r IS NULL)"
                 " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
@@ -243,6 +266,33 @@ def comparisons() -> list[dict[str, Any]]:
     ]
 
 
+# Columns every scored pair carries out of Splink: the hard rules' and :func:`family_pair_sql`'s.
+RETAINED_COLUMNS: tuple[str, ...] = (
+    "record_key", "pnc", "nhs", "has_name", "forename", "surname", "dob", "name_keys",
+    "alias_tokens", "gender", "first_middle", "forename_metaphone",
+)
+
+
+def family_pair_sql() -> str:
+    """Twins: one surname, one date of birth, both forenames given and unalike by every test
+    of the forename comparison (not a nickname, typo, swap, sound-alike or middle name).
+
+    Fellegi-Sunter multiplies the evidence of fields as if they were independent; between
+    members of one family they are not (a surname, a home and, for twins, a date of birth go
+    together), so 'Jack' and 'Oliver Walsh' born the same day at one address scored 0.9999 and
+    merged with nobody asked. Such a pair never scores above the review ceiling: if it links,
+    it is linked *and* shown to a reviewer. (Not kept apart outright: data that replaces whole
+    forenames, as FEBRL does, has many true pairs like this.)"""
+    forename = comparisons()[0]
+    agreeing = [lvl["sql_condition"] for lvl in forename["comparison_levels"]
+                if not lvl.get("is_null_level") and lvl["sql_condition"] != "ELSE"]
+    return (
+        "forename_l IS NOT NULL AND forename_r IS NOT NULL"
+        " AND surname_l = surname_r AND dob_l = dob_r"
+        " AND NOT coalesce(" + " OR ".join(f"({c})" for c in agreeing) + ", false)"
+    )
+
+
 def blocking_rules() -> list[str]:
     """Candidate pairs: each rule is an equi-join, so each stays small at a million mentions.
 
@@ -285,7 +335,7 @@ def base_settings(prior: float = DEFAULT_PRIOR) -> dict[str, Any]:
         "blocking_rules_to_generate_predictions": blocking_rules(),
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
-        "additional_columns_to_retain": ["record_key", "pnc", "nhs", "has_name"],
+        "additional_columns_to_retain": list(RETAINED_COLUMNS),
         "em_convergence": 0.0001,
         "max_iterations": 25,
     }
@@ -299,6 +349,35 @@ class IdentityModel:
     thresholds: Thresholds = field(default_factory=Thresholds)
     version: int = MODEL_FORMAT_VERSION
     trained_on: str = ""
+    term_frequencies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Name frequencies among the mentions the model was trained on, per column:
+    ``{"values": {name: share}, "other": share of any name not listed}``. A store too small to
+    count its own (:data:`vigil.identity.linker.MIN_TF_POPULATION`) weighs names by these."""
+
+    def common_names(self, column: str) -> dict[str, float]:
+        """The names the model's table shows as commoner than the average agreement (the u of
+        the comparison's exact level), with their shares: what a small store weighs names by.
+
+        Only these: the table is borrowed, and a name it does not list (or lists as rare) may
+        well be common in the store; so the table only ever discounts an agreement, never adds
+        to one ('Mark', absent from the training names, would otherwise count as very rare)."""
+        table = self.term_frequencies.get(column)
+        if not table:
+            return {}
+        average = None
+        for comparison in self.settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                if level.get("tf_adjustment_column") == column:
+                    average = level.get("u_probability")
+        if not average:
+            return {}
+        return {str(k): float(v) for k, v in table["values"].items() if float(v) > average}
+
+    def frequency(self, column: str, value: str | None) -> float | None:
+        """A small store's share for ``value`` (None: no adjustment): see :meth:`common_names`."""
+        if value is None:
+            return None
+        return self.common_names(column).get(value)
 
     def prior_for(self, n_mentions: int) -> float:
         """The prior to link ``n_mentions`` with (see :data:`MATCHES_PER_MENTION`)."""
@@ -318,6 +397,7 @@ class IdentityModel:
         settings = copy.deepcopy(self.settings)
         settings.pop("linker_uid", None)
         settings["blocking_rules_to_generate_predictions"] = blocking_rules()
+        settings["additional_columns_to_retain"] = list(RETAINED_COLUMNS)
         if n_mentions is not None:
             settings["probability_two_random_records_match"] = self.prior_for(n_mentions)
         if link_type is not None:
@@ -330,6 +410,7 @@ class IdentityModel:
             "trained_on": self.trained_on,
             "thresholds": asdict(self.thresholds),
             "splink_settings": self.settings,
+            "term_frequencies": self.term_frequencies,
         }
 
     @classmethod
@@ -344,6 +425,7 @@ class IdentityModel:
             thresholds=Thresholds(**data.get("thresholds", {})),
             version=version,
             trained_on=str(data.get("trained_on", "")),
+            term_frequencies=dict(data.get("term_frequencies") or {}),
         )
 
     def save(self, path: str | Path) -> None:
@@ -415,13 +497,91 @@ def train(
             logger.warning("EM pass %r skipped: %s", rule, error)
     if prior is None:
         _estimate_prior(linker, prepared)
-    settings = _fill_untrained_levels(linker.misc.save_model_to_json())
+    settings = linker.misc.save_model_to_json()
+    if TRUTH_COLUMN in df.columns:
+        set_generation_m_from_truth(settings, prepared, df[TRUTH_COLUMN])
+    settings = _fill_untrained_levels(settings, len(prepared))
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     settings.pop("linker_uid", None)
     return IdentityModel(
-        settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on
+        settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on,
+        term_frequencies={c: name_frequencies(prepared[c]) for c in NAME_TF_COLUMNS},
     )
+
+
+# A column of the training frame naming each mention's true person (the synthetic training
+# data has it; a force's own data does not).
+TRUTH_COLUMN = "true_person"
+
+
+def set_generation_m_from_truth(
+    settings: dict[str, Any], prepared: pd.DataFrame, truth: pd.Series
+) -> float:
+    """Estimate the 'a generation apart' level's m from labelled pairs instead of EM.
+
+    EM is unsupervised: a father and son with one name at one address agree on everything but
+    the date, so it counts some of them as one person, and learnt a weight for the level hardly
+    below 'all other' (the very merge the level is for). Where the truth is known, m is the
+    share of true pairs (both dates given) whose dates are a generation apart, and at least one
+    in that many pairs when none is (hand-keyed dates never are). Returns the m set."""
+    import itertools
+
+    days = prepared["dob_days"].tolist()
+    dobs = prepared["dob"].tolist()
+    swapped = prepared["dob_swapped"].tolist()
+    groups: dict[Any, list[int]] = {}
+    for i, person in enumerate(truth.tolist()):
+        if days[i] is not None and not pd.isna(days[i]):
+            groups.setdefault(person, []).append(i)
+    pairs = apart = 0
+    for members in groups.values():
+        for i, j in itertools.combinations(members, 2):
+            pairs += 1
+            if _generation_apart(dobs[i], dobs[j], swapped[i], swapped[j], days[i], days[j]):
+                apart += 1
+    if pairs == 0:
+        return float("nan")
+    m = max(apart, 1) / pairs
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == GENERATION_LABEL:
+                level["m_probability"] = m
+    return m
+
+
+def _generation_apart(dob_a: str, dob_b: str, swapped_a: str | None, swapped_b: str | None,
+                      days_a: int, days_b: int) -> bool:
+    """:data:`_GENERATION_APART` (and no level before it) in Python, for labelled pairs."""
+    import jellyfish
+
+    def dl(x: str | None, y: str | None) -> int:
+        if x is None or y is None:
+            return 99
+        return int(jellyfish.damerau_levenshtein_distance(x.replace("-", ""), y.replace("-", "")))
+
+    return (abs(int(days_a) - int(days_b)) >= _GENERATION_DAYS and dl(dob_a, dob_b) > 2
+            and dl(swapped_a, dob_b) > 1 and dl(dob_a, swapped_b) > 1)
+
+
+# Name columns whose frequencies a model carries for stores too small to count their own.
+NAME_TF_COLUMNS = ("forename", "surname")
+# How many of the commonest names a model lists; every other name counts as 'other'.
+LISTED_NAMES = 400
+
+
+def name_frequencies(values: pd.Series) -> dict[str, Any]:
+    """The share of mentions holding each of the commonest values, and the average share of
+    the rest ('other'): a rare or mistyped name in a small store then weighs as a rare one."""
+    counts = values.dropna().value_counts()
+    total = int(counts.sum())
+    if total == 0:
+        return {"values": {}, "other": 1.0}
+    listed = counts.iloc[:LISTED_NAMES]
+    rest = counts.iloc[LISTED_NAMES:]
+    other = (float(rest.sum()) / len(rest) if len(rest) else float(listed.min())) / total
+    return {"values": {str(k): round(int(v) / total, 8) for k, v in listed.items()},
+            "other": round(other, 10)}
 
 
 # The deterministic rule the prior is estimated from, and the comparisons (with their exact
@@ -464,7 +624,7 @@ def _bf(level: dict[str, Any]) -> float | None:
     return float(m) / float(u)
 
 
-def _fill_untrained_levels(settings: dict[str, Any]) -> dict[str, Any]:
+def _fill_untrained_levels(settings: dict[str, Any], n_mentions: int = 0) -> dict[str, Any]:
     """Give every level that training could not estimate (never observed in the training data)
     an explicit, conservative Bayes factor: the geometric mean of its trained neighbours above
     and below. Splink would otherwise fall back on generic default m values, whose weights
@@ -476,6 +636,14 @@ def _fill_untrained_levels(settings: dict[str, Any]) -> dict[str, Any]:
         for i, level in enumerate(levels):
             if factors[i] is not None:
                 continue
+            if level.get("label_for_charts") == GENERATION_LABEL and n_mentions:
+                # Never seen among true matches (dates keyed by hand are not a generation out):
+                # at most one in the mentions trained on, against how often random pairs are.
+                u = float(level.get("u_probability") or 0.0)
+                if u > 0:
+                    level["m_probability"] = min(1.0 / n_mentions, u)
+                    factors[i] = level["m_probability"] / u
+                    continue
             above = next((f for f in reversed(factors[:i]) if f is not None), None)
             below = next((f for f in factors[i + 1:] if f is not None), None)
             if above is not None and below is not None:
@@ -515,7 +683,9 @@ def _clamp_between_top_and_else(levels: list[dict[str, Any]], factors: list[floa
         bf = factors[i]
         if bf is None:
             continue
-        clamped = min(max(bf, bottom), top)
+        # Dates a generation apart are stronger evidence against than dates merely unalike.
+        floor = 0.0 if levels[i].get("label_for_charts") == GENERATION_LABEL else bottom
+        clamped = min(max(bf, floor), top)
         if clamped != bf:
             _set_bf(levels[i], clamped)
             factors[i] = clamped

@@ -94,6 +94,11 @@ class IdentityState(models.Model):
 
     store_id = models.CharField(max_length=32)
     token = models.CharField(max_length=32)
+    # The model `vigil link --train` estimated on this store's own mentions (the model file's
+    # JSON); empty, the shipped default applies. Kept here, not in the data folder, so that no
+    # other database sharing the folder ever links with it.
+    trained_model = models.JSONField(null=True, blank=True)
+    trained_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"identity state {self.store_id}/{self.token}"

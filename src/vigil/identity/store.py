@@ -63,16 +63,15 @@ class LinkSummary:
         return now
 
 
-def trained_model_path() -> Path:
-    """Where ``vigil link --train`` keeps a force's own model (the shipped default otherwise)."""
-    return data_dir() / "identity_model.json"
-
-
 def model_in_use() -> Any:
-    from vigil.identity.model import load_model
+    """This store's own model if ``vigil link --train`` made one, else the shipped default.
 
-    path = trained_model_path()
-    return load_model(path if path.exists() else None)
+    The trained model is kept in the store (``IdentityState.trained_model``): a model file in
+    the data folder, which every database sharing the folder read, is no longer consulted."""
+    from vigil.identity.model import IdentityModel, load_model
+
+    trained = IdentityState.objects.filter(pk=1).values_list("trained_model", flat=True).first()
+    return IdentityModel.from_json(trained) if trained else load_model()
 
 
 def _mention_sql(where: str = "", with_person: bool = False) -> str:
@@ -268,6 +267,54 @@ def index_path(store_id: str) -> Path:
     return data_dir() / f"person-index-{store_id}.duckdb"
 
 
+# Person-index files of other stores kept in the data folder: the most recently used this many,
+# and any used within the hour (a store linking right now). Older ones are deleted whenever a
+# store writes its own index: a test run or a demo makes a database, and so a file, each time,
+# and the databases go while their files stayed (hundreds of megabytes). An index deleted while
+# its store still exists is only a cache: that store's next import builds it again.
+KEEP_OTHER_INDEXES = 4
+INDEX_IDLE_SECONDS = 3600
+
+
+def prune_indexes(store_id: str, *, now: float | None = None) -> list[Path]:
+    """Delete other stores' idle person-index files (and their lock and write-ahead files)
+    beyond :data:`KEEP_OTHER_INDEXES`; returns the index files deleted. A file whose lock is
+    held (in use) is left alone."""
+    folder = data_dir()
+    now = time.time() if now is None else now
+    mine = index_path(store_id).name
+    others: list[tuple[float, Path]] = []
+    for path in folder.glob("person-index-*.duckdb"):
+        if path.name == mine:
+            continue
+        try:
+            others.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    others.sort(reverse=True)
+    deleted: list[Path] = []
+    for rank, (mtime, path) in enumerate(others):
+        if rank < KEEP_OTHER_INDEXES or now - mtime < INDEX_IDLE_SECONDS:
+            continue
+        lock = path.with_suffix(".lock")
+        try:
+            with lock.open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                for stale in (path, Path(f"{path}.wal"), lock):
+                    stale.unlink(missing_ok=True)
+        except OSError:  # in use by a process linking that store now: keep it
+            continue
+        deleted.append(path)
+    for lock in folder.glob("person-index-*.lock"):  # locks whose index is long gone
+        try:
+            if (not lock.with_suffix(".duckdb").exists()
+                    and now - lock.stat().st_mtime >= INDEX_IDLE_SECONDS):
+                lock.unlink(missing_ok=True)
+        except OSError:
+            continue
+    return deleted
+
+
 @contextmanager
 def _index_lock(store_id: str) -> Iterator[None]:
     """One process at a time opens, matches against and writes the kept index (DuckDB lets one
@@ -293,6 +340,7 @@ def _keep_index(frame: pd.DataFrame, ids: dict[str, str], pk_of: dict[str, int],
             PersonIndex(held, model, path=index_path(store_id), token=token).close()
     except Exception:  # a cache: failing to keep it only costs the next import time
         logger.warning("could not keep the person index", exc_info=True)
+    prune_indexes(store_id)
 
 
 def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
@@ -420,11 +468,40 @@ def _open_index(model: Any, store_id: str) -> tuple[Any, str]:
         index.close()
     existing, pk_of = mention_frame(with_person=True)
     existing["ref"] = existing["mention_key"].map(pk_of).astype(str)
+    prune_indexes(store_id)
     try:
         return PersonIndex(existing, model, path=index_path(store_id), token=base), base
     except (OSError, duckdb.Error):
         logger.warning("could not keep the person index: matching in memory", exc_info=True)
         return PersonIndex(existing, model), base
+
+
+def explain(first: Any, second: Any, model: Any = None) -> Any:
+    """``vigil explain``: two mentions (``PersonMention``), weighed as a link of this store
+    weighs them: its prior for as many mentions as it holds, and its name frequencies (its own
+    once it holds :data:`~vigil.identity.linker.MIN_TF_POPULATION` mentions, counted in the
+    kept person index; the model's table before that)."""
+    from vigil.identity.frames import mention_key
+    from vigil.identity.linker import MIN_TF_POPULATION, TF_COLUMNS, ensure_prepared, explain_pair
+
+    model = model or model_in_use()
+    frame, _ = mention_frame([first.pk, second.pk])
+    rows = {row["mention_key"]: row for row in frame.to_dict("records")}
+    keys = [mention_key(m.record.source_system, m.record.source_id, m.mention_id)
+            for m in (first, second)]
+    held = PersonMention.objects.count()
+    frequencies = None
+    if held >= MIN_TF_POPULATION:
+        prepared = ensure_prepared(frame)
+        store_id = _state().store_id
+        with _index_lock(store_id):
+            index, _ = _open_index(model, store_id)
+            try:
+                frequencies = {c: index.frequencies(c, prepared[c].tolist()) for c in TF_COLUMNS}
+            finally:
+                index.close()
+    return explain_pair(rows[keys[0]], rows[keys[1]], model, n_mentions=held,
+                        frequencies=frequencies)
 
 
 def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
@@ -486,14 +563,57 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
 
 
 def train_force_model(*, actor: str) -> Any:
-    """``vigil link --train``: re-estimate the model on this force's mentions and keep it."""
+    """``vigil link --train``: re-estimate the model on this store's mentions and keep it in
+    this store (no other database sees it).
+
+    The prior is estimated from the data too, as ``bench/identity_febrl.py`` does
+    (:func:`vigil.identity.model.train` with ``prior=None``): a store's mentions are the whole
+    population the link runs over, and linking still takes the smaller of that estimate and
+    :data:`~vigil.identity.model.MATCHES_PER_MENTION` / N."""
     from vigil.identity.model import train
 
     frame, _ = mention_frame()
     if len(frame) < 2:
         raise ValueError("too few mentions to train on")
-    model = train(frame, trained_on=f"force data, {len(frame):,} mentions, "
-                                    f"{timezone.now():%Y-%m-%d}")
-    model.save(trained_model_path())
-    log.record(actor, "identity.train", str(trained_model_path()), detail={"mentions": len(frame)})
+    model = train(frame, prior=None, trained_on=f"this store's data, {len(frame):,} mentions, "
+                                                f"{timezone.now():%Y-%m-%d}")
+    keep_trained_model(model, actor=actor, mentions=len(frame))
     return model
+
+
+def keep_trained_model(model: Any, *, actor: str, mentions: int) -> None:
+    """Make ``model`` this store's own (with its audit entry, in one transaction)."""
+    _state()
+    with transaction.atomic():
+        state = IdentityState.objects.select_for_update().get(pk=1)
+        state.trained_model = model.to_json()
+        state.trained_at = timezone.now()
+        state.save(update_fields=["trained_model", "trained_at"])
+        log.record(actor, "identity.train", "model", detail={
+            "mentions": mentions,
+            "prior": model.settings["probability_two_random_records_match"]})
+
+
+def persons() -> Iterator[dict[str, Any]]:
+    """Every person with every mention (CLI.md ``vigil persons``): each mention held exactly
+    once; a mention linked to no one (imported with ``--no-assess``, not yet linked) is a
+    person of its own, under the id a link would give it."""
+    from vigil.identity.cluster import cluster_id_for
+    from vigil.identity.frames import mention_key
+
+    m, r = PersonMention._meta.db_table, Record._meta.db_table
+    links, people = MentionLink._meta.db_table, Person._meta.db_table
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.person_id, r.source_system, r.source_id, m.mention_id FROM {m} m "
+            f"JOIN {r} r ON r.id = m.record_id LEFT JOIN {links} l ON l.mention_id = m.id "
+            f"LEFT JOIN {people} p ON p.id = l.person_id"
+        )
+        for person_id, system, source_id, mention_id in cursor.fetchall():
+            pid = person_id or cluster_id_for([mention_key(system, source_id, mention_id)])
+            groups.setdefault(pid, []).append((system, source_id, mention_id))
+    for pid in sorted(groups):
+        yield {"person_id": pid, "mentions": [
+            {"source_system": s, "source_id": i, "mention_id": mid}
+            for s, i, mid in sorted(groups[pid])]}

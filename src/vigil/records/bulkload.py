@@ -14,8 +14,9 @@ anything else touches the store) puts the indexes back first, so nothing is ever
 them for longer than a load. Unique indexes are never dropped: the importer's own look-ups and
 ``ON CONFLICT`` clauses need them while it loads.
 
-Only the importer drops, and only one bulk load runs at a time; a command starting while one
-runs leaves it alone (on PostgreSQL building its indexes then could deadlock with its writes).
+Only the importer drops, and only one bulk load runs at a time (imports themselves run one at
+a time, ``records.locks``); a command starting while one runs leaves it alone (on PostgreSQL
+building its indexes then could deadlock with its writes).
 Restoring is idempotent and serialised (PostgreSQL: an advisory lock; SQLite: its single
 writer), so two commands restoring at once cannot trip over each other.
 """
@@ -25,9 +26,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
+from vigil.audit.dbroles import owner_alias
 from vigil.records.models import (
     DeferredIndex,
     ImportBatch,
@@ -51,6 +54,12 @@ LOCK_KEY = 0x76696769
 LOAD_KEY = LOCK_KEY + 1
 
 
+def _owner() -> Any:
+    """The connection that drops and builds: the tables' owner (``VIGIL_DATABASE_OWNER_URL``
+    on PostgreSQL, vigil.audit.dbroles), since the application's role may not change them."""
+    return connections[owner_alias()]
+
+
 def worth_deferring(file_bytes: int) -> bool:
     """Whether an import of this many bytes would at least double the records held."""
     incoming = file_bytes // BYTES_PER_RECORD
@@ -63,14 +72,14 @@ def worth_deferring(file_bytes: int) -> bool:
 
 def _lock() -> None:
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with _owner().cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
 def _secondary_indexes() -> list[tuple[str, str, str]]:
     """(name, table, CREATE statement) of every non-unique index on the bulk tables."""
     marks = ", ".join(["%s"] * len(TABLES))
-    with connection.cursor() as cursor:
+    with _owner().cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT i.indexname, i.tablename, i.indexdef FROM pg_indexes i "
@@ -96,7 +105,7 @@ def _foreign_keys() -> list[tuple[str, str, str]]:
     if connection.vendor != "postgresql":
         return []
     marks = ", ".join(["%s"] * len(TABLES))
-    with connection.cursor() as cursor:
+    with _owner().cursor() as cursor:
         cursor.execute(
             "SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
             "JOIN pg_class t ON t.oid = c.conrelid "
@@ -107,13 +116,13 @@ def _foreign_keys() -> list[tuple[str, str, str]]:
 
 
 def _try_load_lock() -> bool:
-    with connection.cursor() as cursor:
+    with _owner().cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOAD_KEY])
         return bool(cursor.fetchone()[0])
 
 
 def _unlock_load() -> None:
-    with connection.cursor() as cursor:
+    with _owner().cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [LOAD_KEY])
 
 
@@ -147,15 +156,15 @@ def finish() -> int:
 
 
 def _drop(batch: ImportBatch) -> int:
-    with transaction.atomic():
+    with transaction.atomic(using=owner_alias()):
         _lock()
         dropped = 0
         for kind, found in ((DeferredIndex.Kind.INDEX, _secondary_indexes()),
                             (DeferredIndex.Kind.FOREIGN_KEY, _foreign_keys())):
             for name, table, statement in found:
-                DeferredIndex.objects.create(name=name, table=table, kind=kind,
-                                             statement=statement, batch=batch)
-                with connection.cursor() as cursor:
+                DeferredIndex.objects.using(owner_alias()).create(
+                    name=name, table=table, kind=kind, statement=statement, batch_id=batch.pk)
+                with _owner().cursor() as cursor:
                     if kind == DeferredIndex.Kind.INDEX:
                         cursor.execute(f'DROP INDEX "{name}"')
                     else:
@@ -167,7 +176,7 @@ def _drop(batch: ImportBatch) -> int:
 def _present() -> set[tuple[str, str]]:
     """(kind, name) of every index and foreign key the bulk tables have now: one query."""
     marks = ", ".join(["%s"] * len(TABLES))
-    with connection.cursor() as cursor:
+    with _owner().cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT %s, indexname FROM pg_indexes WHERE schemaname = current_schema() "
@@ -198,7 +207,7 @@ def _check_statement(item: DeferredIndex) -> None:
 
 def _anything_deferred() -> bool:
     try:
-        return DeferredIndex.objects.exists()
+        return DeferredIndex.objects.using(owner_alias()).exists()
     except DatabaseError:
         return False  # not migrated yet: nothing can have been deferred
 
@@ -242,24 +251,24 @@ def _sqlite_sorting() -> Iterator[None]:
 
 def _build() -> int:
     restored = 0
-    with transaction.atomic():
+    with transaction.atomic(using=owner_alias()):
         _lock()
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+            with _owner().cursor() as cursor:
                 # Each index sorted in memory rather than in runs spilled to disk.
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        pending = sorted(DeferredIndex.objects.all(),
+        pending = sorted(DeferredIndex.objects.using(owner_alias()).all(),
                          key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name))
         present = _present()
         for item in pending:
             _check_statement(item)
             if (item.kind, item.name) not in present:
-                with connection.cursor() as cursor:
+                with _owner().cursor() as cursor:
                     cursor.execute(item.statement)
                 restored += 1
-        DeferredIndex.objects.filter(pk__in=[d.pk for d in pending]).delete()
+        DeferredIndex.objects.using(owner_alias()).filter(pk__in=[d.pk for d in pending]).delete()
         if connection.vendor == "postgresql" and restored:
-            with connection.cursor() as cursor:
+            with _owner().cursor() as cursor:
                 # Freshly built indexes and a table that grew from nothing: plans need numbers.
                 for table in TABLES:
                     cursor.execute(f'ANALYZE "{table}"')
@@ -282,7 +291,7 @@ def restore_abandoned() -> int:
             return restore()
         finally:
             _unlock_load()
-    loading = ImportBatch.objects.filter(pk__in=DeferredIndex.objects.values("batch"))
+    loading = ImportBatch.objects.filter(pk__in=list(DeferredIndex.objects.values_list("batch", flat=True)))
     if any(batch.is_running() for batch in loading):
         return 0
     return restore()

@@ -24,6 +24,7 @@ from pydantic import (
     Strict,
     StrictBool,
     StrictInt,
+    StringConstraints,
     TypeAdapter,
     model_validator,
 )
@@ -55,6 +56,14 @@ def _real_offset(value: dt.datetime) -> dt.datetime:
     if offset is not None and not _EARLIEST_OFFSET <= offset <= _LATEST_OFFSET:
         raise ValueError(f"'{value.isoformat()}' has a UTC offset no time zone uses "
                          "(they run from -12:00 to +14:00)")
+    # The store keeps instants in UTC: a time in year 1 or 9999 may fall outside the years a
+    # date-time can hold (0001 to 9999) once converted (0001-01-01T00:30:00+01:00 does).
+    if value.year in (1, 9999):
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError(f"'{value.isoformat()}' is outside the times the store can hold "
+                             "(0001-01-01 to 9999-12-31, in UTC)") from None
     return value
 
 
@@ -65,6 +74,23 @@ Instant = Annotated[dt.datetime, Strict(), AfterValidator(_assume_london)]
 OccurredAt = Annotated[dt.datetime, Strict(), AfterValidator(_require_offset)]
 BirthDate = Annotated[dt.date | None, Strict()]
 Text = str | None
+
+
+# The limits of the store's columns (records.models), so that a record too long for one is
+# quarantined with a reason naming the field and the limit, and no database is the first to
+# refuse it. Checked in pydantic's compiled core. A NUL character, which no text column of
+# PostgreSQL can hold, is looked for in the whole line by the importer (prepare.nul_reasons).
+SourceSystem = Annotated[str, StringConstraints(max_length=64)]
+SourceId = Annotated[str, StringConstraints(max_length=200)]
+MentionId = Annotated[str, StringConstraints(max_length=100)]
+Name = Annotated[str, StringConstraints(max_length=200)] | None
+Address = Annotated[str, StringConstraints(max_length=500)] | None
+Postcode = Annotated[str, StringConstraints(max_length=16)] | None
+Phone = Annotated[str, StringConstraints(max_length=32)] | None
+ObjectIdentifier = Annotated[str, StringConstraints(max_length=200)]
+# Versions are stored as 32-bit integers, as PostgreSQL's and SQLite's ``integer`` hold them.
+MAX_VERSION = 2**31 - 1
+Version = Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]
 
 RecordType = Literal[
     "call", "crime", "concern", "missing", "custody", "police_protection", "referral",
@@ -107,8 +133,8 @@ class ContractModel(BaseModel):
 
 
 class Location(ContractModel):
-    address: Text = None
-    postcode: Text = None
+    address: Address = None
+    postcode: Postcode = None
     premises_type: PremisesType | None = None
     lat: float | None = None
     lon: float | None = None
@@ -116,23 +142,23 @@ class Location(ContractModel):
 
 class SourceObject(ContractModel):
     object_type: Literal["vehicle", "phone", "device", "online_account"]
-    identifier: str
+    identifier: ObjectIdentifier
     description: Text = None
 
 
 class Mention(ContractModel):
-    mention_id: str
+    mention_id: MentionId
     role: Role
-    forename: Text = None
-    middle_names: Text = None
-    surname: Text = None
+    forename: Name = None
+    middle_names: Name = None
+    surname: Name = None
     aliases: list[str] = Field(default_factory=list)
     date_of_birth: BirthDate = None
     age_estimate: StrictInt | None = Field(default=None, ge=0, le=120)
     gender: Literal["female", "male", "other", "unknown"] | None = None
-    address: Text = None
-    postcode: Text = None
-    phone: Text = None
+    address: Address = None
+    postcode: Postcode = None
+    phone: Phone = None
     identifiers: dict[str, str | None] = Field(default_factory=dict)
     flags: list[PersonFlag] = Field(default_factory=list)
     spoken_to: StrictBool | None = None
@@ -142,8 +168,8 @@ class Mention(ContractModel):
 
 
 class RecordLink(ContractModel):
-    source_system: str
-    source_id: str
+    source_system: SourceSystem
+    source_id: SourceId
     relation: Literal["follows_from", "part_of", "about", "amends"]
 
 
@@ -173,9 +199,9 @@ def amendment_problem(source_system: str, links: list[RecordLink]) -> str | None
 
 class RecordBase(ContractModel):
     record_type: RecordType
-    source_system: str
-    source_id: str
-    version: StrictInt | None = None
+    source_system: SourceSystem
+    source_id: SourceId
+    version: Version | None = None
     occurred_at: OccurredAt
     recorded_at: Instant | None = None
     location: Location | None = None

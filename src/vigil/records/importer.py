@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from django.db import connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from vigil.records import bulkload, walcheckpoint
+from vigil.records import bulkload, locks, walcheckpoint
 from vigil.records.models import ImportBatch
 from vigil.records.prepare import (
     IMPORT_GC_THRESHOLD,
@@ -63,10 +63,13 @@ SNIFF_LINES = 5
 class FileUnreadable(Exception):
     """A file that cannot be read as NDJSON at all; nothing from it is imported."""
 
-    def __init__(self, path: Path, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+    def __init__(self, path: Path, message: str, preview: str = "") -> None:
+        super().__init__(f"{path}: {message}{preview}")
         self.path = path
-        self.message = message
+        self.message = message + preview
+        # Without the preview of the file's first line: for standard error, which is kept in
+        # logs that must not hold record contents.
+        self.brief = f"{path}: {message}"
 
 
 @dataclass
@@ -81,8 +84,11 @@ class ImportSummary:
     quarantined: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    unreadable_brief: list[str] = field(default_factory=list)  # the same, quoting no content
     touched_record_ids: set[int] = field(default_factory=set)
     batch_id: int | None = None
+    # (file, first line, last line) of the batch being written, to say where a failure struck.
+    writing: tuple[str, int, int] | None = None
     # Secondary indexes and foreign keys built once at the end (records.bulkload); 0: none.
     deferred_indexes: int = 0
 
@@ -104,6 +110,23 @@ def _looks_like_record_line(text: bytes) -> bool:
         return False
 
 
+def looks_wide(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 or UTF-32 rather than UTF-8.
+
+    By its byte order mark, or by the pattern such text leaves: the high bytes of the
+    characters JSON is made of are NUL, so the bytes at odd offsets (or at even ones) are
+    nearly all NUL and the others far fewer (UTF-32: all against half). A stray NUL byte in
+    UTF-8 text is not that pattern, nor is a run of them (a disk block of zeros): such lines
+    are quarantined, the rest imported.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return abs(even.count(0) / len(even) - odd.count(0) / len(odd)) > 0.4
+
+
 def check_readable(path: Path) -> None:
     """Refuse, with a specific message, a file that is not NDJSON at all."""
     if not path.exists():
@@ -115,7 +138,7 @@ def check_readable(path: Path) -> None:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
         raise FileUnreadable(path, f"cannot be read: {exc.strerror}") from None
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    if looks_wide(head):
         raise FileUnreadable(
             path, "wrong encoding: the file looks like UTF-16 or UTF-32 (it holds NUL bytes); "
             "NDJSON must be UTF-8",
@@ -148,9 +171,8 @@ def check_readable(path: Path) -> None:
         kind = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
         what = f"a JSON {kind.get(type(parsed), 'value')}, not one object per line"
     raise FileUnreadable(
-        path,
-        f"not NDJSON: expected one JSON object per line, but the file is {what} "
-        f"(line 1 starts {preview!r})",
+        path, f"not NDJSON: expected one JSON object per line, but the file is {what}",
+        f" (line 1 starts {preview!r})",
     )
 
 
@@ -239,8 +261,11 @@ def import_files(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
-    """Import NDJSON files; return what CLI.md's summary reports (and what was touched)."""
-    with _import_pace_gc():
+    """Import NDJSON files; return what CLI.md's summary reports (and what was touched).
+
+    One import at a time per store: a second waits for the first (``locks.IMPORTING``).
+    """
+    with locks.exclusive(locks.IMPORTING), _import_pace_gc():
         return _import_files(paths, started_by=started_by, progress=progress,
                              batch_size=batch_size)
 
@@ -269,18 +294,74 @@ def _import_files(
         batch.status = ImportBatch.Status.COMPLETED
     except BaseException as exc:
         batch.status = ImportBatch.Status.FAILED
-        batch.error = repr(exc)[:2000]
+        batch.error = describe_failure(exc, summary.writing)
+        # For the command line's one-line message: the batch and what befell it, no values.
+        exc.add_note(f"{FAILURE_NOTE}{batch.pk}: {batch.error}")
         raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if cache_before is not None:
-            set_pragma("cache_size", cache_before)
         batch.finished_at = timezone.now()
         for name in ("received", "imported", "unchanged", "replaced", "quarantined"):
             setattr(batch, name, getattr(summary, name))
-        batch.save()
+        _save_outcome(batch, cache_before)
     return summary
+
+
+FAILURE_NOTE = "vigil import batch "
+
+
+def failure_of(exc: BaseException) -> tuple[int, str] | None:
+    """The batch an import failure marked failed, and why (as ``ImportBatch.error`` says)."""
+    for note in getattr(exc, "__notes__", ()):
+        if note.startswith(FAILURE_NOTE):
+            batch, _, message = note.removeprefix(FAILURE_NOTE).partition(": ")
+            return int(batch), message
+    return None
+
+
+def describe_failure(exc: BaseException, writing: tuple[str, int, int] | None) -> str:
+    """Why an import stopped, for ``ImportBatch.error`` (shown on /imports/) and standard error.
+
+    Only the kind of failure and where: never the database's own message, which can quote the
+    values of a record (a refused row's key, a value that would not convert).
+    """
+    where = f" while writing {writing[0]} lines {writing[1]}-{writing[2]}" if writing else ""
+    cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ else exc
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
+    if isinstance(exc, KeyboardInterrupt):
+        what = "interrupted"
+    elif isinstance(exc, OperationalError) and (code is None or code[:2] in ("08", "57")):
+        what = "the connection to the database was lost" + (f" ({code})" if code else "")
+    elif isinstance(exc, DatabaseError):
+        what = f"the database refused a batch ({type(cause).__name__}" + (
+            f", {code})" if code else ")")
+    elif isinstance(exc, OSError) and exc.strerror:
+        what = f"{type(exc).__name__}: {exc.strerror}"
+    else:
+        what = f"an internal error ({type(exc).__name__})"
+    return what + where
+
+
+def _save_outcome(batch: ImportBatch, cache_before: int | None) -> None:
+    """Record how the import ended, even after its database connection was cut off.
+
+    A connection ended from outside (``pg_terminate_backend``, a restarted server) cannot save
+    anything: a new one marks the batch, and builds what its bulk load dropped if no other
+    load runs (the dead session's lock is gone with it).
+    """
+    try:
+        if cache_before is not None:
+            set_pragma("cache_size", cache_before)
+        batch.save()
+        return
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+    connection.close()
+    batch.save()
+    with contextlib.suppress(DatabaseError):
+        bulkload.restore_abandoned()
 
 
 def _checkpoints_aside(vendor: str) -> contextlib.AbstractContextManager[None]:
@@ -384,6 +465,7 @@ def _read_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolExec
             check_readable(path)
         except FileUnreadable as exc:
             summary.unreadable.append(str(exc))
+            summary.unreadable_brief.append(exc.brief)
             error(path, exc.message)
             continue
         received_before = summary.received
@@ -419,6 +501,7 @@ def _flush(writer: BatchWriter, items: list[Prepared], summary: ImportSummary) -
         return
     valid = [i for i in items if isinstance(i, PreparedRecord)]
     bad = [i for i in items if isinstance(i, QuarantineEntry)]
+    summary.writing = (items[0].file, items[0].line, items[-1].line)
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -440,3 +523,4 @@ def _flush(writer: BatchWriter, items: list[Prepared], summary: ImportSummary) -
     summary.touched_record_ids |= outcome.touched
     summary.quarantined += len(bad)
     summary.errors.extend(entry.error() for entry in bad)
+    summary.writing = None

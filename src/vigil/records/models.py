@@ -61,7 +61,7 @@ class ImportBatch(models.Model):
 
 
 class Location(models.Model):
-    """A place, identified as ALERTS.md matches addresses: normalised postcode + first line."""
+    """A dwelling or other place, keyed as ALERTS.md matches addresses (normalise.location_key)."""
 
     key = models.CharField(max_length=300, unique=True)
     postcode = models.CharField(max_length=16, blank=True, db_index=True)

@@ -101,18 +101,67 @@ def when(value: dt.datetime | None, vendor: str) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
+def _fits(value: object, limit: int) -> str | None:
+    """A quarantined line's identity as its row can hold it: none if it cannot (too long, NUL)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value and len(value) <= limit and "\x00" not in value:
+        return value
+    return None
+
+
 def _identity_of(obj: Any) -> tuple[str | None, str | None]:
     if not isinstance(obj, dict):
         return None, None
-    system, source_id = obj.get("source_system"), obj.get("source_id")
-    return (
-        system if isinstance(system, str) and system else None,
-        str(source_id) if isinstance(source_id, str | int) and source_id != "" else None,
-    )
+    return _fits(obj.get("source_system"), 64), _fits(obj.get("source_id"), 200)
+
+
+def nul_reasons(value: Any, path: str = "") -> list[str]:
+    """Where a decoded line holds a NUL character: no text column of PostgreSQL can hold one.
+
+    The importer looks only in lines whose text holds the escape ``\\u0000``, so the walk
+    costs nothing for the rest.
+    """
+    found: list[str] = []
+    where = path or "the record"
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append(f"{where}: holds a NUL character (\\u0000), which no text may hold")
+    elif isinstance(value, dict):
+        if any("\x00" in key for key in value):
+            found.append(f"{where}: a field name holds a NUL character (\\u0000), which no "
+                         "text may hold")
+        for key, item in value.items():
+            if "\x00" not in key:
+                found += nul_reasons(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += nul_reasons(item, f"{path}[{index}]")
+    return found
+
+
+def _too_long(path: str, value: str | None, limit: int) -> str | None:
+    """A normalised value longer than its column: upper-casing can lengthen text (ß is SS)."""
+    if value is not None and len(value) > limit:
+        return f"{path}: too long ({len(value)} characters once normalised; the limit is {limit})"
+    return None
+
+
+# Columns that hold normalised values (records.models), which the contract's own limits on
+# what was sent cannot always bound.
+POSTCODE_LIMIT = 16
+IDENTIFIER_LIMIT = 32  # pnc, nhs
+OBJECT_IDENTIFIER_LIMIT = 200
 
 
 def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) -> PreparedRecord | QuarantineEntry:
     """Validate one line into rows, or say every reason it cannot be a record."""
+    if b"\x00" in text:
+        column = text.index(b"\x00") + 1
+        return QuarantineEntry(name, number, text, [
+            f"holds a NUL byte at column {column}, which no line of NDJSON "
+            "may hold (kept here with each NUL byte written as \\x00)"
+        ])
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -136,34 +185,49 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
         return QuarantineEntry(name, number, text, [
             f"each line must be one JSON object; this line is a JSON {kind}"
         ])
+    # JSON writes a NUL character only as this escape: most lines need no walk.
+    nul = nul_reasons(obj) if b"\\u0000" in text else []
     try:
         record = parse_record_json(text)
     except ValidationError as exc:
-        return QuarantineEntry(name, number, text, reasons_from(exc), system, source_id)
+        return QuarantineEntry(name, number, text, nul + reasons_from(exc), system, source_id)
+    if nul:
+        return QuarantineEntry(name, number, text, nul, system, source_id)
 
     places: dict[str, tuple[str, str]] = {}
+    too_long: list[str] = []
 
-    def place(address: str | None, postcode: str | None) -> str | None:
+    def check(path: str, value: str | None, limit: int) -> str | None:
+        if (reason := _too_long(path, value, limit)) is not None:
+            too_long.append(reason)
+        return value
+
+    def place(path: str, address: str | None, postcode: str | None) -> str | None:
+        # normalise caps the key at its column (a digest stands for the rest).
         key = normalise.location_key(address, postcode)
         if key and key not in places:
-            places[key] = (normalise.postcode(postcode) or "", (address or "")[:500])
+            code = check(f"{path}postcode", normalise.postcode(postcode), POSTCODE_LIMIT)
+            places[key] = (code or "", (address or "")[:500])
         return key
 
     occurred = when(record.occurred_at, vendor)
     loc = record.location
     row = [record.record_type, record.version, "", occurred, when(record.recorded_at, vendor),
-           place(loc.address, loc.postcode) if loc else None,
+           place("location.", loc.address, loc.postcode) if loc else None,
            (loc.premises_type or "") if loc else "", record.summary or "",
            # The record exactly as received, blank values and unknown fields included.
            decoded]
     digest = content_hash(obj)
     row[2] = digest
     mentions = []
-    for mention in record.people:
+    for index, mention in enumerate(record.people):
+        at = f"people[{index}]."
         if mention.identifiers:
             ids = {k.lower(): v for k, v in mention.identifiers.items() if v}
-            pnc = normalise.identifier(ids.get("pnc")) or ""
-            nhs = normalise.identifier(ids.get("nhs")) or ""
+            pnc = check(f"{at}identifiers.pnc", normalise.identifier(ids.get("pnc")),
+                        IDENTIFIER_LIMIT) or ""
+            nhs = check(f"{at}identifiers.nhs", normalise.identifier(ids.get("nhs")),
+                        IDENTIFIER_LIMIT) or ""
         else:
             pnc = nhs = ""
         dob = mention.date_of_birth
@@ -171,13 +235,21 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
             mention.mention_id, mention.role, occurred, mention.forename or "",
             mention.middle_names or "", mention.surname or "",
             dob.isoformat() if dob else None, mention.age_estimate, mention.gender or "",
-            normalise.postcode(mention.postcode) or "", place(mention.address, mention.postcode),
+            check(f"{at}postcode", normalise.postcode(mention.postcode), POSTCODE_LIMIT) or "",
+            place(at, mention.address, mention.postcode),
             (mention.address or "")[:500],
             "\n".join(a for a in mention.aliases if a.strip()) if mention.aliases else "",
-            normalise.phone(mention.phone) or "", pnc, nhs, " ".join(mention.flags),
+            normalise.phone(mention.phone) or "", pnc, nhs,
+            # A flag named twice is held once: the ten flags fit the column, repeats need not.
+            " ".join(dict.fromkeys(mention.flags)),
         ])
-    objects = [[o.object_type, normalise.identifier(o.identifier) or o.identifier,
-                o.description or ""] for o in record.objects]
+    objects = [[o.object_type,
+                check(f"objects[{index}].identifier", normalise.identifier(o.identifier),
+                      OBJECT_IDENTIFIER_LIMIT) or o.identifier,
+                o.description or ""] for index, o in enumerate(record.objects)]
+    if too_long:
+        return QuarantineEntry(name, number, text, list(dict.fromkeys(too_long)), system,
+                               source_id)
     links = [[k.source_system, k.source_id, k.relation] for k in record.links]
     return PreparedRecord(name, number, record.key, record.version, digest, row, mentions,
                           objects, links, places)

@@ -71,6 +71,9 @@ def _reason(error: Any) -> str:
         return f"{path}: {_shown(value)} is not true, false or null"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"{path}: {_shown(value)} is not a whole number"
+    if kind == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length")
+        return f"{path}: too long ({len(value)} characters; the limit is {limit})"
     if kind in ("string_type",):
         return f"{path}: {_shown(value)} is not a string"
     if kind in ("float_type", "float_parsing"):

@@ -455,7 +455,10 @@ class BatchWriter:
             entry_file = str(Path(entry.file).resolve())
             rows[(entry_file, entry.line, digest)] = [
                 digest, entry_file[:1000], entry.line, entry.source_system or "",
-                (entry.source_id or "")[:200], entry.raw.decode("utf-8", errors="backslashreplace"),
+                (entry.source_id or "")[:200],
+                # No text column of PostgreSQL holds a NUL: kept written as \x00 (its reason
+                # says so), as bytes that are not UTF-8 are kept written as \xNN.
+                entry.raw.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00"),
                 orjson.dumps(entry.reasons).decode(), self.batch.pk, self.batch.pk]
         with connection.cursor() as cursor:
             _insert_many(cursor, QuarantinedRecord, columns, list(rows.values()), ["reasons"],

@@ -6,8 +6,7 @@ Record-level predicates live here; person-level ones that depend on the moment o
 
 from __future__ import annotations
 
-import re
-
+from vigil.records import normalise
 from vigil.records.contract import (
     Call,
     Concern,
@@ -52,19 +51,11 @@ MATTER_CHILD_ROLES = frozenset({"victim", "missing_person", "subject", "associat
 # A private dwelling links the people who live there; other premises do not.
 DWELLING = "private_dwelling"
 
-_NOT_WORDS = re.compile(r"[^a-z0-9 ]+")
-_SPACES = re.compile(r"\s+")
-
 
 def address_key(address: str | None, postcode: str | None) -> str | None:
-    """ALERTS.md 'Address': normalised postcode plus the first line of the address."""
-    if not address or not postcode:
-        return None
-    code = _SPACES.sub("", postcode).upper()
-    first_line = _SPACES.sub(" ", _NOT_WORDS.sub(" ", address.split(",")[0].lower())).strip()
-    if not code or not first_line:
-        return None
-    return f"{code}|{first_line}"
+    """ALERTS.md 'Address': the store's location key (:func:`vigil.records.normalise.location_key`),
+    so the rules, households and the address briefing group addresses alike."""
+    return normalise.location_key(address, postcode)
 
 
 def is_da_record(record: RecordBase) -> bool:

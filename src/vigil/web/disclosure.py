@@ -18,16 +18,21 @@ free-text summary, never intelligence, never a record on which the person is a s
 offender, never other people's names or identifiers, never alerts, households or associates.
 Partners never learn that a restricted or undisclosed record exists (it is omitted, not marked).
 
-* Children's social care: referrals, strategy discussions, child protection plans, missing
-  episodes, police protection, custody (dates, grounds, accommodation), and domestic abuse
-  incidents (date and type only).
+* Children's social care: referrals, strategy discussions (when, which agencies: not the
+  decisions or actions, which are free text), child protection plans, missing episodes, police
+  protection (not the protective plan's text), custody (dates, grounds, accommodation), and
+  domestic abuse incidents (the date only).
 * Health: missing episodes and non-crime safeguarding concerns (dates and types).
 * Education: domestic abuse incidents (date only: Operation Encompass) and missing episodes.
 
 A "domestic abuse incident" is a call categorised ``domestic``, a crime in the
 ``domestic_abuse`` offence group or flagged ``domestic_abuse``, or a non-crime concern of type
 ``domestic_abuse_noncrime``. Partners see such a record as "Domestic abuse incident", not as the
-call, crime or concern it is.
+call, crime or concern it is, with its date and not the time or the person's role on it.
+
+``AGREEMENTS`` below is the one table of what each partner sees; the pages read it through
+``Viewer`` (``share``, ``fields``, ``shows_time``, ``shows_role``), and
+``tests/web/people/test_partner_disclosure.py`` checks every partner page against it.
 """
 
 from __future__ import annotations
@@ -68,50 +73,86 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
+# Every purpose a partner may give for looking at a person (the DPA 2018 s62 justification);
+# each agreement names the ones it covers, and a partner is offered only those.
+PURPOSES: dict[str, str] = {
+    "s47_enquiry": "Child protection enquiry (Children Act 1989 section 47)",
+    "child_in_need": "Child in need assessment (section 17)",
+    "strategy_discussion": "Preparing for a strategy discussion or conference",
+    "missing_return": "A missing episode or return interview",
+    "school_safeguarding": "School safeguarding (including Operation Encompass)",
+    "health_safeguarding": "Health safeguarding assessment",
+}
+
+
+@dataclass(frozen=True)
+class Share:
+    """What an agreement discloses of one kind of record, beyond its kind (type) and date."""
+
+    fields: tuple[str, ...] = ()  # payload fields shown; never free text (FREE_TEXT)
+    time: bool = True             # the time of day too; False: the date only
+    role: bool = True             # how the record names the person (victim, missing person...)
+
+
+# Payload fields written by people in their own words: no agreement shares them (a partner
+# sees dates and types, never free text). Summaries are never shared either.
+FREE_TEXT = frozenset({"summary", "decisions", "actions", "description", "protective_plan",
+                       "offence", "designated_officer", "note", "notes", "outcome_note"})
+
+
 @dataclass(frozen=True)
 class Agreement:
-    """One partner's information-sharing agreement: record kinds and the fields of each."""
+    """One partner's information-sharing agreement: the kinds of record it shares, what of each
+    (``Share``), and the purposes it covers. The one place a partner's view is decided: the
+    person page (chronology, records linked), the record page and search all read it."""
 
     name: str
-    fields: dict[str, tuple[str, ...]]  # kind (a record type or DA_INCIDENT) -> payload fields
+    shares: dict[str, Share]       # kind (a record type or DA_INCIDENT) -> what is shared
+    purposes: tuple[str, ...] = ()  # keys of PURPOSES
+
+    @property
+    def fields(self) -> dict[str, tuple[str, ...]]:
+        return {kind: share.fields for kind, share in self.shares.items()}
 
     @property
     def kinds(self) -> frozenset[str]:
-        return frozenset(self.fields)
+        return frozenset(self.shares)
 
     @property
     def record_types(self) -> frozenset[str]:
         """Record types that may hold something this agreement discloses."""
-        types = set(self.fields) - {DA_INCIDENT}
-        if DA_INCIDENT in self.fields:
+        types = set(self.shares) - {DA_INCIDENT}
+        if DA_INCIDENT in self.shares:
             types |= DA_CANDIDATE_TYPES
         return frozenset(types)
 
 
 _MISSING_DATES = ("classification", "reported_at", "found_at")
+# A domestic abuse incident: that one happened and when (the date), nothing more.
+_DA_DATE_ONLY = Share((), time=False, role=False)
 
 AGREEMENTS: dict[str, Agreement] = {
     Role.PARTNER_CSC: Agreement("Children's social care", {
-        "referral": ("from_unit", "to_agency", "sent_at", "received_at", "decision_at",
-                     "decision", "feedback_at"),
-        "strategy_discussion": ("held_at", "agencies", "decisions", "actions"),
-        "cp_plan": ("started_at", "ended_at", "category"),
-        "missing": (*_MISSING_DATES, "risk_level", "from_care", "safe_and_well_at",
-                    "return_interview_offered_at", "return_interview_completed_at"),
-        "police_protection": ("started_at", "local_authority_informed_at", "ended_at",
-                              "end_reason", "protective_plan"),
-        "custody": ("grounds", "arrived_at", "released_at", "accommodation_requested_at",
-                    "accommodation_outcome", "referral_to_csc_at"),
-        DA_INCIDENT: (),
-    }),
+        "referral": Share(("from_unit", "to_agency", "sent_at", "received_at", "decision_at",
+                           "decision", "feedback_at")),
+        "strategy_discussion": Share(("held_at", "agencies")),
+        "cp_plan": Share(("started_at", "ended_at", "category")),
+        "missing": Share((*_MISSING_DATES, "risk_level", "from_care", "safe_and_well_at",
+                          "return_interview_offered_at", "return_interview_completed_at")),
+        "police_protection": Share(("started_at", "local_authority_informed_at", "ended_at",
+                                    "end_reason")),
+        "custody": Share(("grounds", "arrived_at", "released_at", "accommodation_requested_at",
+                          "accommodation_outcome", "referral_to_csc_at")),
+        DA_INCIDENT: _DA_DATE_ONLY,
+    }, purposes=("s47_enquiry", "child_in_need", "strategy_discussion", "missing_return")),
     Role.PARTNER_HEALTH: Agreement("Health", {
-        "missing": _MISSING_DATES,
-        "concern": ("concern_type",),
-    }),
+        "missing": Share(_MISSING_DATES),
+        "concern": Share(("concern_type",)),
+    }, purposes=("health_safeguarding", "strategy_discussion", "missing_return")),
     Role.PARTNER_EDUCATION: Agreement("Education", {
-        DA_INCIDENT: (),
-        "missing": _MISSING_DATES,
-    }),
+        DA_INCIDENT: _DA_DATE_ONLY,  # Operation Encompass: the date only
+        "missing": Share(_MISSING_DATES),
+    }, purposes=("school_safeguarding", "missing_return")),
 }
 
 
@@ -182,11 +223,25 @@ class Viewer:
             return "restricted"
         return "full"
 
-    def fields(self, record_type: str, da: dict[str, Any] | None) -> tuple[str, ...] | None:
-        """The payload fields shown (None: all of them)."""
+    def share(self, record_type: str, da: dict[str, Any] | None) -> Share | None:
+        """What of this record a partner's agreement shares (None: a police role, no limit
+        beyond the restricted types; a record no agreement kind covers shares nothing)."""
         if self.agreement is None:
             return None
-        return self.agreement.fields.get(self.kind(record_type, da), ())
+        return self.agreement.shares.get(self.kind(record_type, da), Share(time=False, role=False))
+
+    def fields(self, record_type: str, da: dict[str, Any] | None) -> tuple[str, ...] | None:
+        """The payload fields shown (None: all of them)."""
+        share = self.share(record_type, da)
+        return None if share is None else share.fields
+
+    def shows_time(self, record_type: str, da: dict[str, Any] | None) -> bool:
+        share = self.share(record_type, da)
+        return share is None or share.time
+
+    def shows_role(self, record_type: str, da: dict[str, Any] | None) -> bool:
+        share = self.share(record_type, da)
+        return share is None or share.role
 
 
 def viewer_for(user: Any) -> Viewer:

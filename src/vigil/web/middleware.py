@@ -8,11 +8,14 @@
   is not kept in a shared browser's cache or shown again by the Back button after signing out.
 - ``AccessLogRequiredMiddleware``: a page about people that answers without writing to the
   access log is an error, loudly in tests and refused (500) in service.
+- ``ViaLinksMiddleware``: remembers, in the session, which page linked to each page about people
+  it showed, so the access log's ``via`` comes from the server's own pages, not the Referer.
 (``vigil.audit.redact.NoRequestDataFilter`` keeps request data out of the console log.)
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -23,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from vigil.audit import log
-from vigil.audit.access import LOGGED_PREFIXES
+from vigil.audit.access import LOGGED_PREFIXES, VIA_SESSION_KEY
 
 OPEN_PREFIXES = ("/static/",)
 # Reachable with a password checked but no session yet (second factor, enrolment).
@@ -108,3 +111,34 @@ def _must_log(request: HttpRequest, response: HttpResponse) -> bool:
         return True
     # A change that succeeded (e.g. a redirect after POST) must have been logged too.
     return request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400
+
+
+# Links (and form targets) on a page: same-origin paths only.
+PAGE_LINK = re.compile(r"""(?:href|action|hx-get|hx-post)\s*=\s*["'](/[^"'?#\s]*)""")
+VIA_REMEMBERED = 400  # links remembered per session, the most recently shown kept
+
+
+class ViaLinksMiddleware:
+    """After an HTML page is shown, remember each link on it to a page about people (a path
+    under ``LOGGED_PREFIXES``) with the page that showed it; ``vigil.audit.access.via`` reads it
+    when that link is followed."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (response.status_code in (200, 400) and not response.streaming
+                and response.get("Content-Type", "").startswith("text/html")
+                and request.user.is_authenticated and hasattr(request, "session")):
+            targets = {m for m in PAGE_LINK.findall(response.content.decode("utf-8", "replace"))
+                       if m.startswith(LOGGED_PREFIXES) and m != request.path}
+            if targets:
+                links = request.session.get(VIA_SESSION_KEY)
+                links = dict(links) if isinstance(links, dict) else {}
+                source = request.path[:200]
+                for target in sorted(targets):
+                    links.pop(target, None)
+                    links[target] = source
+                request.session[VIA_SESSION_KEY] = dict(list(links.items())[-VIA_REMEMBERED:])
+        return response

@@ -5,10 +5,21 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from vigil.accounts.permissions import Capability, can, requires
 from vigil.records.models import Record
+from vigil.web.disclosure import viewer_for
 
 
+@requires(Capability.HOME)
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    by_type = Record.objects.values("record_type").annotate(n=Count("id")).order_by("record_type")
-    return render(request, "web/home.html", {"by_type": list(by_type)})
+    """Counts of records by type, for roles that may see them, and of the types they may see
+    (no intelligence count for a role that may not see intelligence)."""
+    by_type: list[dict[str, object]] | None = None
+    if can(request.user, Capability.RECORD_COUNTS):
+        hidden = viewer_for(request.user).excluded_types()
+        by_type = list(Record.objects.exclude(record_type__in=hidden).values("record_type")
+                       .annotate(n=Count("id")).order_by("record_type"))
+    return render(request, "web/home.html", {"by_type": by_type})

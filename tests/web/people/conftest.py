@@ -42,7 +42,22 @@ def record(record_type: str, source_id: str, day: str, people: list[dict[str, An
             "occurred_at": f"{day}T10:00:00+00:00", "people": people, **fields}
 
 
-def force_records(extra_calls: int = 0, extra_associates: int = 0) -> list[dict[str, Any]]:
+def free_text_records() -> list[dict[str, Any]]:
+    """Records whose free text no partner may see (children's social care sees their kinds)."""
+    return [
+        record("strategy_discussion", "STRAT-1", "2020-06-15", [child("subject")],
+               held_at="2020-06-15T14:30:00+00:00", agencies=["police", "csc"],
+               decisions="STRATEGY-DECISION-TEXT",
+               actions=[{"description": "ACTION-DESCRIPTION-TEXT", "owner": "SW1",
+                         "due_at": "2020-06-20T12:00:00+00:00"}]),
+        record("police_protection", "PP-1", "2020-11-01", [child("subject")],
+               started_at="2020-11-01T22:10:00+00:00", ended_at="2020-11-02T09:00:00+00:00",
+               end_reason="returned_home", protective_plan="PROTECTIVE-PLAN-TEXT"),
+    ]
+
+
+def force_records(extra_calls: int = 0, extra_associates: int = 0,
+                  free_text: bool = False) -> list[dict[str, Any]]:
     rows = [
         record("call", "CALL-1", "2020-01-01", [child(), mother()], location=HOME,
                category="domestic", summary="Neighbour reports shouting"),
@@ -81,6 +96,8 @@ def force_records(extra_calls: int = 0, extra_associates: int = 0) -> list[dict[
                  "date_of_birth": "2011-01-01", "postcode": "M1 1AA", "address": "9 Low Road",
                  "test_person": "amy"}], category="other"),
     ]
+    if free_text:
+        rows += free_text_records()
     for i in range(extra_calls):
         people = [child()]
         if i < extra_associates:

@@ -136,14 +136,17 @@ def test_person_page_flags_identity_household_alerts_chronology(
 
 def test_a_look_up_logs_the_page_it_came_from(force: dict[str, Person],
                                               client_for: Clients) -> None:
+    """``via`` is the page of Vigil that linked here, as the server rendered it; the Referer,
+    which the browser may set to anything, is not read (issue 11 item 11)."""
     client = client_for("investigator")
     client.get("/people/P-william/",
                HTTP_REFERER="http://testserver/alerts/A-REPEAT_MISSING-P-william/?sort=due")
     entry = AuditEntry.objects.filter(action="person.view").last()
-    assert entry is not None and entry.detail["via"] == "/alerts/A-REPEAT_MISSING-P-william/"
+    assert entry is not None and "via" not in entry.detail   # only a claim by the browser
+    client.get("/alerts/A-REPEAT_MISSING-P-william/")          # a page that links to William
     client.get("/people/P-william/", HTTP_REFERER="https://elsewhere.example/search/?q=Stone")
     entry = AuditEntry.objects.filter(action="person.view").last()
-    assert entry is not None and "via" not in entry.detail   # another site's page is not ours
+    assert entry is not None and entry.detail["via"] == "/alerts/A-REPEAT_MISSING-P-william/"
 
 
 def test_chronology_filters_by_type(force: dict[str, Person], client_for: Clients) -> None:
@@ -204,9 +207,41 @@ ALLOWED = {
 
 
 def give_purpose(client: Client, person_id: str = "P-william") -> None:
-    response = client.post(f"/people/{person_id}/", {"purpose": "s47_enquiry",
-                                                     "detail": "Case 12345: section 47 enquiry"})
+    from vigil.web.disclosure import agreement_for
+
+    agreement = agreement_for(client.get("/accounts/").wsgi_request.user)
+    assert agreement is not None
+    response = client.post(f"/people/{person_id}/", {"purpose": agreement.purposes[0],
+                                                     "detail": "Case 12345: safeguarding enquiry"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_partner_is_offered_only_its_agreements_purposes(force: dict[str, Person],
+                                                         client_for: Clients, role: str) -> None:
+    """Issue 11 item 8: each agency is offered the purposes its agreement has, and no other is
+    accepted; the error says what is missing."""
+    from django.utils.html import escape
+
+    from vigil.web.disclosure import AGREEMENTS, PURPOSES
+
+    agreement = AGREEMENTS[role]
+    assert agreement.purposes
+    client = client_for(role)
+    page = client.get("/people/P-william/").content.decode()
+    for key, label in PURPOSES.items():
+        assert (f'value="{key}"' in page) == (key in agreement.purposes), (role, key)
+        assert (label in page) == (key in agreement.purposes), (role, key)
+    other = next(k for k in PURPOSES if k not in agreement.purposes)
+    refused = client.post("/people/P-william/", {"purpose": other, "detail": "Case 12345: enquiry"})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert f"That purpose is not in the {escape(agreement.name)} agreement" in text
+    assert "William" not in text
+    empty = client.post("/people/P-william/", {}).content.decode()
+    assert "Choose why you need to see this person&#x27;s information" in empty
+    assert "Give your case reference and what you need it for" in empty
+    assert not AuditEntry.objects.filter(action="person.disclosure_purpose").exists()
 
 
 @pytest.mark.parametrize("role", sorted(ALLOWED))

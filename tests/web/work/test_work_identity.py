@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -107,3 +108,25 @@ def test_decide_different_keeps_them_apart(as_role: Any, pair: ReviewPair,
     assert person_of(pair.mention_a_id) != person_of(pair.mention_b_id)
     again = client.post(reverse("web:identity-decide", args=[pair.pk]), {"decision": "same", "reason": "x"})
     assert again.status_code == 302 and LinkDecision.objects.count() == 1  # already decided
+
+
+def test_a_refused_decision_logs_every_pair_it_shows(as_role: Any,
+                                                     import_records: Callable[..., Any]) -> None:
+    """Issue 11 item 11: the 400 page shows a full page of pairs (20); the log names all 20."""
+    import_records([record("call", f"C-{i}", [person("c", "child_present", f"Amy{i}", "Stone",
+                                                     "2012-04-01")]) for i in range(26)])
+    mentions = sorted(PersonMention.objects.all(), key=lambda m: m.pk)
+    now = timezone.now()
+    pairs = [ReviewPair.objects.create(mention_a=mentions[0], mention_b=m, match_probability=0.6,
+                                       linked_by_model=False, raised_at=now) for m in mentions[1:]]
+    client, user = as_role("supervisor")
+    refused = client.post(reverse("web:identity-decide", args=[pairs[0].pk]),
+                          {"decision": "\x00", "reason": "x"})
+    assert refused.status_code == 400
+    shown = set(map(int, re.findall(r'action="/identity/reviews/(\d+)/decide/"', refused.content.decode())))
+    assert len(shown) == 20
+    entry = AuditEntry.objects.filter(actor=user.username, action="view", target="identity-reviews").last()
+    assert entry is not None and set(entry.detail["pairs"]) == shown
+    assert entry.detail["refused"] == f"pair:{pairs[0].pk}"
+    change = AuditEntry.objects.filter(actor=user.username, action="change").last()
+    assert change is not None and change.detail["refused"] == ["decision"]

@@ -85,3 +85,17 @@ def test_imports_pages_batches_and_quarantine_separately(as_role: Any, imported:
     text = client.get(reverse("web:imports") + "?page=2").content.decode()
     assert "2 of 2" in text
     assert "people[0].date_of_birth" in text
+
+
+@pytest.mark.parametrize("value", ["=1+1", " =1+1", "  @SUM(A1)", "\u00a0+1", "\t-1", " \r=2", "\n=3"])
+def test_quarantine_csv_cell_neutralises_formulas_after_leading_whitespace(value: str) -> None:
+    from vigil.web.work.imports import _cell
+
+    assert _cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["C-1", "a = b", "", "1-2", " plain"])
+def test_quarantine_csv_cell_leaves_other_text(value: str) -> None:
+    from vigil.web.work.imports import _cell
+
+    assert _cell(value) == value

@@ -7,10 +7,18 @@ from typing import Any
 
 from django import forms
 
+from vigil.accounts.permissions import SEARCH_CRITERIA, search_criteria
+from vigil.web.disclosure import PURPOSES, Agreement
 from vigil.web.people.search import Criteria
+
+REFUSED_WORDS = {"place": "address or postcode", "vehicle": "vehicle", "phone": "phone number",
+                 "age": "age"}
 
 
 class SearchForm(forms.Form):
+    """The search form, with only the criteria the user's role may search by
+    (``vigil.accounts.permissions.SEARCH_CRITERIA``): partners get name and date of birth."""
+
     forename = forms.CharField(required=False, max_length=100, label="First name")
     surname = forms.CharField(required=False, max_length=100, label="Last name")
     dob_day = forms.IntegerField(required=False, min_value=1, max_value=31, label="Day")
@@ -21,8 +29,24 @@ class SearchForm(forms.Form):
     vehicle = forms.CharField(required=False, max_length=20, label="Vehicle registration")
     phone = forms.CharField(required=False, max_length=30, label="Phone number")
 
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = search_criteria(user)
+        for name in [n for n in self.fields if n not in allowed]:
+            del self.fields[name]
+        self.wide = "place" in self.fields
+
+    def refused(self) -> list[str]:
+        """Criteria in the submitted data that this form (this role) does not take."""
+        return sorted(name for name in SEARCH_CRITERIA
+                      if name not in self.fields and str(self.data.get(name, "")).strip())
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if refused := self.refused():
+            raise forms.ValidationError(
+                "You may search by name and date of birth only (not by "
+                + ", ".join(REFUSED_WORDS.get(n, n) for n in refused) + ")")
         parts = [data.get("dob_day"), data.get("dob_month"), data.get("dob_year")]
         data["date_of_birth"] = None
         if any(p is not None for p in parts):
@@ -35,6 +59,9 @@ class SearchForm(forms.Form):
                     self.add_error("dob_day", "Date of birth must be a real date")
         searchable = any(data.get(k) for k in ("surname", "place", "vehicle", "phone"))
         if not searchable and not data.get("date_of_birth") and not self.errors:
+            if not self.wide:
+                raise forms.ValidationError(
+                    "Enter a last name or a date of birth (a first name narrows a search)")
             raise forms.ValidationError(
                 "Enter a last name, a date of birth, an address or postcode, a vehicle "
                 "registration or a phone number (a first name or an age narrows a search)")
@@ -48,21 +75,11 @@ class SearchForm(forms.Form):
                         phone=d.get("phone") or "")
 
 
-PURPOSES = [
-    ("s47_enquiry", "Child protection enquiry (Children Act 1989 section 47)"),
-    ("child_in_need", "Child in need assessment (section 17)"),
-    ("strategy_discussion", "Preparing for a strategy discussion or conference"),
-    ("missing_return", "A missing episode or return interview"),
-    ("school_safeguarding", "School safeguarding (including Operation Encompass)"),
-    ("health_safeguarding", "Health safeguarding assessment"),
-    ("other", "Another safeguarding purpose"),
-]
-
-
 class PurposeForm(forms.Form):
-    """A partner's reason for seeing a person's record: the DPA 2018 s62 justification."""
+    """A partner's reason for seeing a person's record: the DPA 2018 s62 justification. Only the
+    purposes its agreement covers are offered (``vigil.web.disclosure.AGREEMENTS``)."""
 
-    purpose = forms.ChoiceField(choices=PURPOSES, widget=forms.RadioSelect,
+    purpose = forms.ChoiceField(widget=forms.RadioSelect,
                                 label="Why do you need to see this person's information?")
     detail = forms.CharField(min_length=10, max_length=500, widget=forms.Textarea,
                              label="Your case or reference, and what you need it for",
@@ -70,13 +87,29 @@ class PurposeForm(forms.Form):
                                  "required": "Give your case reference and what you need it for",
                                  "min_length": "Give your case reference and what you need it for"})
 
+    def __init__(self, agreement: Agreement, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        field = self.fields["purpose"]
+        field.choices = [(key, PURPOSES[key]) for key in agreement.purposes]  # type: ignore[attr-defined]
+        field.error_messages["required"] = "Choose why you need to see this person's information"
+        field.error_messages["invalid_choice"] = (
+            f"That purpose is not in the {agreement.name} agreement: choose one of the purposes "
+            "listed")
+
     def reason(self) -> str:
-        labels = dict(PURPOSES)
-        return f"{labels[self.cleaned_data['purpose']]}: {self.cleaned_data['detail']}"
+        return f"{PURPOSES[self.cleaned_data['purpose']]}: {self.cleaned_data['detail']}"
+
+
+class RecordTypeFilter(forms.Form):
+    """A person's page narrowed to one record type (``?type=``)."""
+
+    type = forms.RegexField(required=False, regex=r"\A[a-z_]{1,40}\Z", error_messages={
+        "invalid": "Choose a record type from the list"})
 
 
 class ReviewRequestForm(forms.Form):
-    mention = forms.IntegerField(widget=forms.HiddenInput)
+    mention = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(min_length=5, max_length=500, widget=forms.Textarea,
                              label="Why is this not the same person?",
                              error_messages={"required": "Say why this is not the same person"})

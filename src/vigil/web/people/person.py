@@ -59,6 +59,7 @@ class Entry:
     source_id: str = ""
     summary: str = ""
     roles: list[str] = field(default_factory=list)
+    time: bool = True         # the time of day may be shown (a partner's agreement may say not)
 
     # Written here, not by template tags: a long chronology is hundreds of entries.
     @property
@@ -68,11 +69,13 @@ class Entry:
     @property
     def when(self) -> str:
         local = timezone.localtime(self.occurred_at)
-        return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+        return f"{local.day} {local:%B %Y} at {local:%H:%M}" if self.time else \
+            f"{local.day} {local:%B %Y}"
 
     @property
     def when_iso(self) -> str:
-        return timezone.localtime(self.occurred_at).isoformat()
+        local = timezone.localtime(self.occurred_at)
+        return local.isoformat() if self.time else local.date().isoformat()
 
 
 @dataclass
@@ -142,13 +145,13 @@ def person_page(person: Person, viewer: Viewer, record_type: str = "",
             kind = viewer.kind(rtype, da)
             entry = entries[row["record_id"]] = Entry(
                 pk=row["record_id"], occurred_at=row["record__occurred_at"], record_type=rtype,
-                kind=kind, visibility=seen,
+                kind=kind, visibility=seen, time=viewer.shows_time(rtype, da),
                 label="Restricted record" if seen == "restricted" else kind_label(kind))
             if seen == "full":
                 entry.source_system = row["record__source_system"]
                 entry.source_id = row["record__source_id"]
                 entry.summary = row["record__summary"]
-        if seen != "restricted":
+        if seen != "restricted" and viewer.shows_role(rtype, da):
             entry.roles.append(row["role"].replace("_", " "))
     chronology = sorted(entries.values(), key=lambda e: (e.occurred_at, e.pk))
     counts = Counter(e.kind if e.visibility != "restricted" else "restricted" for e in chronology)
@@ -166,14 +169,7 @@ def person_page(person: Person, viewer: Viewer, record_type: str = "",
         person=person, summary=summary, names=[n for n, _ in names.most_common()],
         dates_of_birth=sorted({r["date_of_birth"] for r in visible if r["date_of_birth"]}),
         aliases=sorted({a for r in visible for a in r["aliases"].split("\n") if a}),
-        mentions=[{"pk": r["pk"], "name": full_name(r["forename"], r["middle_names"], r["surname"]),
-                   "date_of_birth": r["date_of_birth"], "role": r["role"].replace("_", " "),
-                   "occurred_at": r["occurred_at"], "record_id": r["record_id"],
-                   "url": record_url(r["record_id"]),
-                   "on": short_date(timezone.localtime(r["occurred_at"])),
-                   "born": short_date(r["date_of_birth"]) if r["date_of_birth"] else "",
-                   "kind": kind_label(viewer.kind(r["record__record_type"], None))}
-                  for r in visible],
+        mentions=[_mention_row(r, viewer) for r in visible],
         flags=[], chronology=chronology, type_counts=type_counts, household=[],
         household_address="", household_note="", associates=[], alerts=[])
     # A source's flags on a mention (looked after, RSO, exploitation risk) are not a field any
@@ -188,6 +184,22 @@ def person_page(person: Person, viewer: Viewer, record_type: str = "",
         page.alerts = _alerts(person, rows, viewer)
     page.flags = [(f, FLAG_LABELS[f]) for f in FLAG_LABELS if f in flags]
     return page
+
+
+def _mention_row(r: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """One row of "Records linked to this person", as the viewer's agreement allows: a
+    partner sees a domestic abuse incident as such (as in its chronology), and no role where
+    the agreement shares the date only."""
+    rtype = r["record__record_type"]
+    da = da_of(r) if viewer.partner and rtype in DA_CANDIDATE_TYPES else None
+    return {"pk": r["pk"], "name": full_name(r["forename"], r["middle_names"], r["surname"]),
+            "date_of_birth": r["date_of_birth"],
+            "role": r["role"].replace("_", " ") if viewer.shows_role(rtype, da) else "",
+            "occurred_at": r["occurred_at"], "record_id": r["record_id"],
+            "url": record_url(r["record_id"]),
+            "on": short_date(timezone.localtime(r["occurred_at"])),
+            "born": short_date(r["date_of_birth"]) if r["date_of_birth"] else "",
+            "kind": kind_label(viewer.kind(rtype, da))}
 
 
 def _household_and_associates(page: PersonPage, person: Person, visible: list[dict[str, Any]],

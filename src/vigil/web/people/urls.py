@@ -6,13 +6,14 @@ always POSTed (search forms) so they never reach a URL, a browser history or a s
 
 from django.urls import URLPattern, path
 
+from vigil.web import converters  # noqa: F401 (registers <ref:…> and <key:…>)
 from vigil.web.people import views
 
 urlpatterns: list[URLPattern] = [
     path("search/", views.search, name="search"),
-    path("people/<str:person_id>/", views.person, name="person"),
-    path("people/<str:person_id>/review/", views.request_review, name="person-review"),
-    path("records/<int:pk>/", views.record, name="record"),
+    path("people/<ref:person_id>/", views.person, name="person"),
+    path("people/<ref:person_id>/review/", views.request_review, name="person-review"),
+    path("records/<key:pk>/", views.record, name="record"),
     path("addresses/", views.address_search, name="address-search"),
-    path("addresses/<int:location_id>/", views.address, name="address"),
+    path("addresses/<key:location_id>/", views.address, name="address"),
 ]

@@ -26,10 +26,17 @@ from vigil.web.disclosure import (
     viewer_for,
 )
 from vigil.web.people.briefing import briefing, find_locations
-from vigil.web.people.forms import AddressSearchForm, PurposeForm, ReviewRequestForm, SearchForm
+from vigil.web.people.forms import (
+    AddressSearchForm,
+    PurposeForm,
+    RecordTypeFilter,
+    ReviewRequestForm,
+    SearchForm,
+)
 from vigil.web.people.person import person_page
 from vigil.web.people.search import search as run_search
 from vigil.web.people.words import describe, phrase
+from vigil.web.work.common import bad_request
 
 PURPOSES_KEY = "vigil_disclosure_purposes"
 C = Capability
@@ -52,6 +59,12 @@ def _alert_url(request: HttpRequest, alert: Any) -> str | None:
     return None
 
 
+def day_of(instant: Any) -> str:
+    """The date alone, where an agreement shares no time of day (e.g. 3 May 2012)."""
+    local = timezone.localtime(instant)
+    return f"{local.day} {local:%B %Y}"
+
+
 def _purpose(request: HttpRequest, person_id: str) -> str | None:
     return (request.session.get(PURPOSES_KEY) or {}).get(person_id)
 
@@ -64,9 +77,15 @@ def _purpose(request: HttpRequest, person_id: str) -> str | None:
 def search(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     context: dict[str, Any] = {"viewer": viewer}
+    status = 200
     if request.method == "POST":
-        form = SearchForm(request.POST)
-        if form.is_valid():
+        form = SearchForm(request.user, request.POST)
+        if refused := form.refused():
+            # A criterion this role may not search by (a partner's address, phone or vehicle):
+            # refused on the server whatever the page offered, and the attempt logged.
+            status = 400
+            log_access(request, "search.refused", "people", detail={"refused": refused})
+        elif form.is_valid():
             criteria = form.criteria()
             result = run_search(criteria, viewer)
             log_access(request, "search", "people", detail={
@@ -76,12 +95,12 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             _nothing_disclosed(request)
     else:
-        form = SearchForm()
+        form = SearchForm(request.user)
         _nothing_disclosed(request)
     context["form"] = form
     template = "web/people/_results.html" if getattr(request, "htmx", False) else \
         "web/people/search.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 # ---- a person ------------------------------------------------------------------------------
@@ -92,16 +111,21 @@ def search(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, person_id: str) -> HttpResponse:
     subject = get_object_or_404(Person, person_id=person_id)
     viewer = viewer_for(request.user)
+    narrowed = RecordTypeFilter(request.GET)
+    if not narrowed.is_valid():
+        return bad_request(request, narrowed, "This list of records cannot be shown",
+                           back=reverse("web:person", args=[person_id]))
     reason = ""
-    if viewer.partner:
+    if viewer.agreement is not None:
         if request.method == "POST":
-            form = PurposeForm(request.POST)
+            form = PurposeForm(viewer.agreement, request.POST)
             if form.is_valid():
                 purposes = dict(request.session.get(PURPOSES_KEY) or {})
                 purposes[person_id] = form.reason()
                 request.session[PURPOSES_KEY] = purposes
                 log_access(request, "person.disclosure_purpose", person_id, reason=form.reason(),
-                           detail={"agreement": viewer.agreement.name if viewer.agreement else ""})
+                           detail={"agreement": viewer.agreement.name,
+                                   "purpose": form.cleaned_data["purpose"]})
                 return redirect("web:person", person_id=person_id)
             _nothing_disclosed(request)
             return render(request, "web/people/purpose.html", {"form": form, "person_id": person_id},
@@ -110,10 +134,10 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
         if not reason:
             _nothing_disclosed(request)
             return render(request, "web/people/purpose.html",
-                          {"form": PurposeForm(), "person_id": person_id})
+                          {"form": PurposeForm(viewer.agreement), "person_id": person_id})
     elif request.method == "POST":
         raise PermissionDenied
-    record_type = request.GET.get("type", "")[:40]
+    record_type = narrowed.cleaned_data["type"]
     page = person_page(subject, viewer, record_type=record_type)
     log_access(request, "person.view", person_id, reason=reason,
                detail={"type_filter": record_type, "records_shown": len(page.chronology),
@@ -174,9 +198,10 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         record=rec).order_by("pk").values(
         "pk", "mention_id", "role", "forename", "middle_names", "surname", "date_of_birth",
         "age_estimate", "address", "postcode", "link__person__person_id")]
-    for r in rows:
-        r["role_label"] = r["role"].replace("_", " ")
     da = da_fields_of(rec.payload) if rec.record_type in DA_CANDIDATE_TYPES else None
+    for r in rows:
+        r["role_label"] = (r["role"].replace("_", " ") if viewer.shows_role(rec.record_type, da)
+                           else "Not shared")
     reason = ""
     people = rows
     if viewer.partner:
@@ -204,7 +229,8 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         "kind": kind_label(viewer.kind(rec.record_type, da)),
         "fields": describe(payload), "objects": objects,
         "summary": "" if viewer.partner else rec.summary,
-        "occurred": phrase(rec.payload.get("occurred_at")),
+        "occurred": phrase(rec.payload.get("occurred_at")) if viewer.shows_time(rec.record_type, da)
+        else day_of(rec.occurred_at),
         "location": None if viewer.partner else rec.location,
         "premises": rec.premises_type.replace("_", " "),
     })

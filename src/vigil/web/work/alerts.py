@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -26,12 +27,14 @@ from vigil.alerts import actions
 from vigil.alerts.models import Alert
 from vigil.audit.access import log_access
 from vigil.records.models import PersonMention, Record
-from vigil.web.work.common import is_htmx, optional_url, page_of
+from vigil.web.work.common import bad_request, is_htmx, optional_url, page_of
+from vigil.web.work.forms import AcknowledgeForm, AssignForm, CloseForm, first_error, shown
 from vigil.web.work.queries import (
     AGE_BANDS,
     SEVERITIES,
     STATUSES,
     AlertFilters,
+    BadFilters,
     live_q,
     overdue_q,
 )
@@ -63,7 +66,11 @@ def _decorate(alert: Alert, now: dt.datetime) -> Alert:
 @require_GET
 def alert_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    filters = AlertFilters.from_query(request.GET)
+    try:
+        filters = AlertFilters.from_query(request.GET)
+    except BadFilters as bad:
+        return bad_request(request, bad.form, "The alert queue's filters are not valid",
+                           back=reverse("web:alert-queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
     page = page_of(request, filters.ordered(matching).select_related("assigned_to"), PER_PAGE,
@@ -267,10 +274,22 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
+def _refused(request: HttpRequest, alert_id: str, what: str, form: Any, field: str) -> HttpResponse:
+    """A form that was not valid: logged as a refused change, the error shown by the field."""
+    alert = _get_alert(alert_id)
+    log_access(request, "change", f"alert:{alert.alert_id}",
+               detail={"action": what, "refused": sorted(form.errors), "person_id": alert.person_id})
+    return _respond(request, alert, errors={field: first_error(form, field)},
+                    values={field: shown(form, field)})
+
+
 @requires(Capability.ACT_ON_ALERTS)
 @require_POST
 def alert_acknowledge(request: HttpRequest, alert_id: str) -> HttpResponse:
-    note = request.POST.get("note", "")[:2000]
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, alert_id, "acknowledge", form, "note")
+    note = form.cleaned_data["note"]
     return _act(request, alert_id, "acknowledge", {"note": note},
                 lambda alert: actions.acknowledge(alert, actor=_me(request), note=note),
                 "Alert acknowledged.", "note")
@@ -279,13 +298,10 @@ def alert_acknowledge(request: HttpRequest, alert_id: str) -> HttpResponse:
 @requires(Capability.ACT_ON_ALERTS)
 @require_POST
 def alert_close(request: HttpRequest, alert_id: str) -> HttpResponse:
-    rationale = request.POST.get("rationale", "")[:10000]
-    if not rationale.strip():
-        alert = _get_alert(alert_id)
-        log_access(request, "change", f"alert:{alert.alert_id}",
-                   detail={"action": "close", "refused": "no rationale", "person_id": alert.person_id})
-        return _respond(request, alert, errors={"rationale": "Enter why you are closing this alert."},
-                        values={"rationale": rationale})
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, alert_id, "close", form, "rationale")
+    rationale = form.cleaned_data["rationale"]
     return _act(request, alert_id, "close", {"rationale": rationale},
                 lambda alert: actions.close(alert, actor=_me(request), rationale=rationale),
                 "Alert closed.", "rationale")
@@ -294,13 +310,15 @@ def alert_close(request: HttpRequest, alert_id: str) -> HttpResponse:
 @requires(Capability.ASSIGN_ALERTS)
 @require_POST
 def alert_assign(request: HttpRequest, alert_id: str) -> HttpResponse:
-    chosen = request.POST.get("assignee", "")
+    form = AssignForm(request.POST)
     assignee: User | None = None
-    if chosen and (not chosen.isdigit()
-                   or (assignee := User.objects.filter(pk=int(chosen)).first()) is None):
-        alert = _get_alert(alert_id)
-        return _respond(request, alert, errors={"assignee": "Choose a person from the list."},
-                        values={"assignee": chosen})
+    if form.is_valid() and form.cleaned_data["assignee"]:
+        assignee = User.objects.filter(pk=int(form.cleaned_data["assignee"])).first()
+        if assignee is None:
+            form.add_error("assignee", "Choose a person from the list")
+    if not form.is_valid():
+        return _refused(request, alert_id, "assign", form, "assignee")
+    chosen = form.cleaned_data["assignee"]
     done = f"Alert assigned to {assignee.get_username()}." if assignee else "Alert unassigned."
     return _act(request, alert_id, "assign", {"assignee": chosen},
                 lambda alert: actions.assign(alert, actor=_me(request), assignee=assignee),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 
@@ -36,3 +38,11 @@ def query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def bad_request(request: HttpRequest, form: forms.Form, title: str, back: str = "") -> HttpResponse:
+    """A 400 page listing what was wrong with a form (or a query string read through one), in
+    plain words and never echoing the value sent."""
+    errors = [str(e) for errs in form.errors.values() for e in errs]
+    return render(request, "web/bad_request.html",
+                  {"errors": errors, "title": title, "back": back}, status=400)

@@ -20,6 +20,7 @@ from vigil.identity.actions import DecisionError, decide, undo
 from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
 from vigil.records.models import PersonMention
 from vigil.web.work.common import optional_url, page_of, query_without
+from vigil.web.work.forms import DecideForm, UndoForm, first_error, shown
 from vigil.web.work.tasks import reassess_alerts
 
 PAIRS_PER_PAGE = 20
@@ -89,6 +90,9 @@ def _refuse(request: HttpRequest, key: str, pk: int, field: str, message: str,
     error = {"key": key, "pk": pk, "field": field, "message": message,
              "on_decision": field.startswith("decision"), "on_reason": field.startswith("reason"), **values}
     context = _context(request, error)
+    # The page shown again with the error discloses its pairs as the queue does: log them all.
+    log_access(request, "view", "identity-reviews",
+               detail={"pairs": [p["pair"].pk for p in context["pairs"]], "refused": f"{key}:{pk}"})
     return render(request, "web/work/identity_reviews.html", context, status=400)
 
 
@@ -100,19 +104,22 @@ def _reassess_after_commit() -> None:
 @require_POST
 def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
     pair = get_object_or_404(ReviewPair.objects.select_related(*RELATED), pk=pk)
-    decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "")[:5000]
-    values = {"decision": decision, "reason": reason}
+    form = DecideForm(request.POST)
+    valid = form.is_valid()
+    decision = form.cleaned_data["decision"] if valid else ""
+    values = {"decision": shown(form, "decision"), "reason": shown(form, "reason")}
     log_access(request, "change", f"review:{pair.pk}",
                detail={"action": "identity.decide", "decision": decision,
-                       "mentions": [pair.mention_a_id, pair.mention_b_id]})
+                       "mentions": [pair.mention_a_id, pair.mention_b_id],
+                       **({} if valid else {"refused": sorted(form.errors)})})
     if pair.status != ReviewPair.Status.PENDING:
         messages.info(request, "That pair was already decided.")
         return redirect("web:identity-reviews")
-    if decision not in LinkDecision.Decision.values:
-        return _refuse(request, "pair", pk, f"decision-{pk}-same", "Choose whether these are the same person.", values)
-    if not reason.strip():
-        return _refuse(request, "pair", pk, f"reason-{pk}", "Enter the reason for your decision.", values)
+    if not valid:
+        field = f"decision-{pk}-same" if "decision" in form.errors else f"reason-{pk}"
+        return _refuse(request, "pair", pk, field,
+                       first_error(form, "decision" if "decision" in form.errors else "reason"), values)
+    reason = form.cleaned_data["reason"]
     try:
         decide(pair.mention_a, pair.mention_b, decision, actor=request.user.get_username(), reason=reason)
     except DecisionError as exc:
@@ -126,13 +133,13 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def undo_decision(request: HttpRequest, pk: int) -> HttpResponse:
     made = get_object_or_404(LinkDecision, pk=pk)
-    reason = request.POST.get("reason", "")[:5000]
+    form = UndoForm(request.POST)
     log_access(request, "change", f"decision:{made.pk}", detail={"action": "identity.undo"})
-    if not reason.strip():
-        return _refuse(request, "decision", pk, f"undo-reason-{pk}", "Enter why you are undoing this decision.",
-                       {"reason": reason})
+    if not form.is_valid():
+        return _refuse(request, "decision", pk, f"undo-reason-{pk}", first_error(form, "reason"),
+                       {"reason": shown(form, "reason")})
     try:
-        undo(made, actor=request.user.get_username(), reason=reason.strip())
+        undo(made, actor=request.user.get_username(), reason=form.cleaned_data["reason"])
     except DecisionError as exc:
         messages.info(request, str(exc).capitalize() + ".")
         return redirect("web:identity-reviews")

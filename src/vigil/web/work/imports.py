@@ -59,10 +59,17 @@ class _Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
+    """A CSV cell that a spreadsheet will not run as a formula: one that starts, or starts after
+    spaces or other leading whitespace (which spreadsheets skip), with a formula character gets
+    a leading apostrophe (OWASP's CSV injection advice)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text
 
 
 @requires(Capability.DOWNLOAD_QUARANTINE)

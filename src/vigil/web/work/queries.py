@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import (
     Case,
     CharField,
@@ -78,6 +80,69 @@ def live_q() -> Q:
     return Q(status__in=LIVE)
 
 
+# Integer keys the database can hold (a 19-digit number overflows a 64-bit column).
+MAX_KEY = 2**63 - 1
+RULE_CODE = RegexValidator(r"\A[A-Za-z0-9_]{1,64}\Z", "An alert code is letters, digits and underscores")
+
+
+class CodesField(forms.Field):
+    """Any number of rule codes (``?code=A&code=B``), upper-cased, de-duplicated, at most 40."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        codes = sorted({str(v).strip().upper() for v in values if str(v).strip()})
+        for code in codes:
+            RULE_CODE(code)
+        if len(codes) > 40:
+            raise forms.ValidationError("Choose at most 40 alert codes")
+        return codes
+
+
+def clean_assignee(value: str) -> str:
+    """``none`` or an account's id in ASCII digits that the database can hold."""
+    if value in ("", "none"):
+        return value
+    if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_KEY):
+        raise forms.ValidationError("Choose a person from the list")
+    return str(int(value))
+
+
+class AlertFilterForm(forms.Form):
+    """Every parameter the alert queue reads from its query string."""
+
+    status = forms.ChoiceField(required=False, choices=[("", ""), *STATUSES.items()],
+                               error_messages={"invalid_choice": "Choose a status from the list"})
+    code = CodesField(required=False)
+    severity = forms.MultipleChoiceField(required=False, choices=[(s, s) for s in SEVERITIES],
+                                         error_messages={"invalid_choice": "Choose a severity from the list"})
+    team = forms.CharField(required=False, max_length=100,
+                           error_messages={"max_length": "A team name is at most 100 characters"})
+    assignee = forms.CharField(required=False, max_length=20,
+                               error_messages={"max_length": "Choose a person from the list"})
+    mine = forms.ChoiceField(required=False, choices=[("", ""), ("1", "1")])
+    overdue = forms.ChoiceField(required=False, choices=[("", ""), ("1", "1")])
+    age = forms.ChoiceField(required=False, choices=[("", ""), *((b[0], b[1]) for b in AGE_BANDS)],
+                            error_messages={"invalid_choice": "Choose an age from the list"})
+    sort = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in SORTS)],
+                             error_messages={"invalid_choice": "Choose a column to sort by"})
+    dir = forms.ChoiceField(required=False, choices=[("", ""), ("asc", "asc"), ("desc", "desc")])
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**9,
+                              error_messages={"invalid": "A page is a whole number",
+                                              "min_value": "A page is a whole number",
+                                              "max_value": "A page is a whole number"})
+
+    def clean_assignee(self) -> str:
+        return clean_assignee(self.cleaned_data["assignee"])
+
+
+class BadFilters(ValueError):
+    def __init__(self, form: AlertFilterForm) -> None:
+        super().__init__("invalid alert filters")
+        self.form = form
+
+
 @dataclass
 class AlertFilters:
     """The alert queue's filters, read from (and written back to) the query string."""
@@ -95,21 +160,18 @@ class AlertFilters:
 
     @classmethod
     def from_query(cls, query: QueryDict) -> AlertFilters:
-        status = query.get("status", "live")
-        age = query.get("age", "")
-        assignee = query.get("assignee", "")
-        sort = query.get("sort", "due")
+        """The filters in a query string, read through ``AlertFilterForm``; raises
+        ``BadFilters`` (with the form, for its errors) when any parameter is not valid."""
+        form = AlertFilterForm(query)
+        if not form.is_valid():
+            raise BadFilters(form)
+        d = form.cleaned_data
         return cls(
-            status=status if status in STATUSES else "live",
-            codes=sorted({c.strip().upper() for c in query.getlist("code") if c.strip()})[:40],
-            severities=[s for s in SEVERITIES if s in query.getlist("severity")],
-            team=query.get("team", "").strip()[:100],
-            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
-            mine=query.get("mine") == "1",
-            overdue=query.get("overdue") == "1",
-            age=age if age in {b[0] for b in AGE_BANDS} else "",
-            sort=sort if sort in SORTS else "due",
-            descending=query.get("dir") == "desc",
+            status=d["status"] or "live", codes=d["code"],
+            severities=[s for s in SEVERITIES if s in d["severity"]],
+            team=d["team"], assignee=d["assignee"], mine=d["mine"] == "1",
+            overdue=d["overdue"] == "1", age=d["age"], sort=d["sort"] or "due",
+            descending=d["dir"] == "desc",
         )
 
     def apply(self, alerts: QuerySet[Alert], user: Any, now: dt.datetime) -> QuerySet[Alert]:

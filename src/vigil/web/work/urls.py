@@ -2,20 +2,21 @@
 
 from django.urls import URLPattern, path
 
+from vigil.web import converters  # noqa: F401 (registers <ref:…> and <key:…>)
 from vigil.web.work import alerts, identity, imports, supervisor
 
 urlpatterns: list[URLPattern] = [
     path("alerts/", alerts.alert_queue, name="alert-queue"),
-    path("alerts/<str:alert_id>/", alerts.alert_detail, name="alert"),
-    path("alerts/<str:alert_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"),
-    path("alerts/<str:alert_id>/close/", alerts.alert_close, name="alert-close"),
-    path("alerts/<str:alert_id>/assign/", alerts.alert_assign, name="alert-assign"),
+    path("alerts/<ref:alert_id>/", alerts.alert_detail, name="alert"),
+    path("alerts/<ref:alert_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/<ref:alert_id>/close/", alerts.alert_close, name="alert-close"),
+    path("alerts/<ref:alert_id>/assign/", alerts.alert_assign, name="alert-assign"),
     path("supervisor/", supervisor.overview, name="supervisor"),
     path("supervisor/custody/", supervisor.custody_now, name="custody-now"),
     path("supervisor/referrals/", supervisor.referrals_waiting, name="referrals-waiting"),
     path("imports/", imports.imports, name="imports"),
     path("imports/quarantine.csv", imports.quarantine_download, name="quarantine-download"),
     path("identity/reviews/", identity.reviews, name="identity-reviews"),
-    path("identity/reviews/<int:pk>/decide/", identity.decide_pair, name="identity-decide"),
-    path("identity/decisions/<int:pk>/undo/", identity.undo_decision, name="identity-undo"),
+    path("identity/reviews/<key:pk>/decide/", identity.decide_pair, name="identity-decide"),
+    path("identity/decisions/<key:pk>/undo/", identity.undo_decision, name="identity-undo"),
 ]
