@@ -34,15 +34,19 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
         yield values[start : start + _CHUNK]
 
 
-def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) -> dict[str, int]:
+def rekey_locations(location_model: Any, mention_model: Any, record_model: Any,
+                    using: str = "default") -> dict[str, int]:
     """Move every mention and record to the location its address now keys to.
 
     Returns counts: ``mentions_moved``, ``records_moved``, ``locations_created``,
     ``locations_renamed``, ``locations_deleted``.
     """
+    def objects(model: Any) -> Any:
+        return model._default_manager.db_manager(using)
+
     written: dict[int, tuple[str, str]] = {}
     existing: dict[str, int] = {}
-    for key, pk, address, code in location_model.objects.values_list("key", "pk", "address",
+    for key, pk, address, code in objects(location_model).values_list("key", "pk", "address",
                                                                       "postcode"):
         existing[key] = pk
         written[pk] = (address, code)
@@ -56,11 +60,11 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) 
             first_written[key] = ((normalise.postcode(code) or "")[:16], (address or "")[:500])
         moves.append((model, pk, old, key))
 
-    mentions = (mention_model.objects.filter(Q(location__isnull=False) | ~Q(address=""))
+    mentions = (objects(mention_model).filter(Q(location__isnull=False) | ~Q(address=""))
                 .order_by("pk").values_list("pk", "location_id", "address", "postcode"))
     for pk, old, address, code in mentions.iterator(chunk_size=5000):
         note(mention_model, pk, old, address, code)
-    records = (record_model.objects
+    records = (objects(record_model)
                .annotate(at_address=KeyTextTransform("address", KeyTransform("location", "payload")),
                          at_postcode=KeyTextTransform("postcode", KeyTransform("location", "payload")))
                .filter(Q(location__isnull=False) | Q(at_address__isnull=False))
@@ -81,7 +85,7 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) 
     for old in sorted(heading):
         for key, _ in heading[old].most_common():
             if key not in target:
-                location_model.objects.filter(pk=old).update(key=key)
+                objects(location_model).filter(pk=old).update(key=key)
                 target[key] = old
                 obsolete.discard(old)
                 renamed += 1
@@ -92,14 +96,14 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) 
         address, code = written[pk]
         if normalise.location_key(address or None, code or None) != key:
             postcode, address = first_written[key]
-            location_model.objects.filter(pk=pk).update(postcode=postcode, address=address)
+            objects(location_model).filter(pk=pk).update(postcode=postcode, address=address)
     created = [key for key in sorted(wanted) if key not in target]
-    location_model.objects.bulk_create(
+    objects(location_model).bulk_create(
         [location_model(key=key, postcode=first_written[key][0], address=first_written[key][1])
          for key in created], batch_size=500)
     if created:
         for keys in _key_chunks(created):
-            target.update(location_model.objects.filter(key__in=keys).values_list("key", "pk"))
+            target.update(objects(location_model).filter(key__in=keys).values_list("key", "pk"))
 
     by_target: dict[tuple[Any, int | None], list[int]] = defaultdict(list)
     moved: Counter[str] = Counter()
@@ -110,10 +114,10 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any) 
             moved["mentions_moved" if model is mention_model else "records_moved"] += 1
     for (model, new), pks in by_target.items():
         for chunk in _chunks(pks):
-            model.objects.filter(pk__in=chunk).update(location_id=new)
+            objects(model).filter(pk__in=chunk).update(location_id=new)
     deleted = 0
     for chunk in _chunks(sorted(obsolete)):
-        deleted += location_model.objects.filter(pk__in=chunk, residents__isnull=True,
+        deleted += objects(location_model).filter(pk__in=chunk, residents__isnull=True,
                                                  records__isnull=True).delete()[0]
     return {"mentions_moved": moved["mentions_moved"], "records_moved": moved["records_moved"],
             "locations_created": len(created), "locations_renamed": renamed,
