@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from vigil.records import bulkload, locks, walcheckpoint
@@ -358,7 +358,8 @@ def _save_outcome(batch: ImportBatch, cache_before: int | None) -> None:
     except DatabaseError:
         if connection.in_atomic_block:
             raise
-    connection.close()
+    # Every connection: with two roles the bulk load's own (the owner's) was lost too.
+    connections.close_all()
     batch.save()
     with contextlib.suppress(DatabaseError):
         bulkload.restore_abandoned()
