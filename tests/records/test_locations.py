@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from tests.conftest import write_ndjson
 from vigil.records.importer import import_files
@@ -96,5 +98,6 @@ def test_the_migration_recomputes_the_keys(tmp_path: Path) -> None:
     old = Location.objects.create(key="|flat 4", address=HENRY)
     PersonMention.objects.filter(forename__in=["Amy", "Karl"]).update(location=old)
     migration = importlib.import_module("vigil.records.migrations.0006_dwelling_location_keys")
-    migration.forwards(apps, None)
+    # What the migration is handed of its schema editor: the connection it migrates on.
+    migration.forwards(apps, SimpleNamespace(connection=connection))
     assert located("Amy") != located("Karl")
