@@ -44,7 +44,7 @@ def test_admin_lists_and_adds_an_account(make_user: Callable[..., User]) -> None
                                    "password": NEW_PASSWORD})
     nia = User.objects.get(username="nia")
     assert response.status_code == 302 and response["Location"] == reverse("accounts:user", args=[nia.pk])
-    assert nia.role == Role.INVESTIGATOR and nia.team == "CAIT" and nia.is_active
+    assert nia.role == Role.INVESTIGATOR and nia.team.name == "CAIT" and nia.is_active
     assert nia.password.startswith("argon2$") and nia.check_password(NEW_PASSWORD)
     created = _last("account.create")
     assert created.actor == "ada" and created.target == f"user:{nia.pk}"
@@ -90,7 +90,7 @@ def test_change_role_team_and_stop_signing_in(make_user: Callable[..., User]) ->
     assert client.post(url, {"role": Role.INVESTIGATOR, "team": "CAIT", "status": "active"}
                        ).status_code == 302
     ivy.refresh_from_db()
-    assert (ivy.role, ivy.team, ivy.is_active) == (Role.INVESTIGATOR, "CAIT", True)
+    assert (ivy.role, ivy.team.name, ivy.is_active) == (Role.INVESTIGATOR, "CAIT", True)
     assert ivy_client.get("/alerts/").status_code == 200  # the new role, at the next request
     assert _last("account.change").detail == {
         "changes": {"role": ["call_handler", "investigator"], "team": ["", "CAIT"]}}

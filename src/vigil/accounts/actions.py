@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from vigil.accounts.models import Role, User
+from vigil.accounts.models import Role, Team, User
 from vigil.audit import log
 
 
@@ -15,12 +15,24 @@ class AccountError(ValueError):
     pass
 
 
+def team_named(name: str, *, actor: str) -> Team | None:
+    """The team of that name, made (with its audit entry) if none is held; None for a blank name.
+    Call inside the transaction that gives someone the team."""
+    name = name.strip()
+    if not name:
+        return None
+    team, made = Team.objects.get_or_create(name=name)
+    if made:
+        log.record(actor, "team.create", f"team:{team.pk}", detail={"name": name})
+    return team
+
+
 def add_user(username: str, role: str, password: str | None, *, actor: str, team: str = "") -> User:
     if role not in Role.values:
         raise AccountError(f"unknown role {role!r}; roles are: {', '.join(Role.values)}")
     if User.objects.filter(username=username).exists():
         raise AccountError(f"an account named {username!r} already exists")
-    user = User(username=username, role=role, team=team.strip(), is_staff=role == Role.ADMIN,
+    user = User(username=username, role=role, is_staff=role == Role.ADMIN,
                 is_superuser=role == Role.ADMIN)
     if password is None:
         user.set_unusable_password()
@@ -28,8 +40,9 @@ def add_user(username: str, role: str, password: str | None, *, actor: str, team
         validate_password(password, user)
         user.set_password(password)
     with transaction.atomic():
+        user.team = team_named(team, actor=actor)
         user.save()
-        detail = {"username": username, "role": role, **({"team": user.team} if user.team else {})}
+        detail = {"username": username, "role": role, **({"team": user.team.name} if user.team else {})}
         log.record(actor, "account.create", f"user:{user.pk}", detail=detail)
     return user
 
@@ -49,14 +62,19 @@ def change_user(user: User, *, role: str, team: str, active: bool, actor: str) -
     if role not in Role.values:
         raise AccountError(f"unknown role {role!r}")
     changes: dict[str, Any] = {}
-    for name, value in (("role", role), ("team", team.strip()), ("is_active", active)):
+    for name, value in (("role", role), ("is_active", active)):
         if getattr(user, name) != value:
             changes[name] = [getattr(user, name), value]
             setattr(user, name, value)
+    held = user.team.name if user.team else ""
+    if held != team.strip():
+        changes["team"] = [held, team.strip()]
     if not changes:
         return changes
     user.is_staff = user.is_superuser = user.role == Role.ADMIN
     with transaction.atomic():
+        if "team" in changes:
+            user.team = team_named(team, actor=actor)
         user.save(update_fields=[*changes, "is_staff", "is_superuser"])
         log.record(actor, "account.change", f"user:{user.pk}", detail={"changes": changes})
     return changes

@@ -119,7 +119,7 @@ def _user_context(request: HttpRequest, user: User, change: ChangeForm | None = 
     return {
         "account": user, "own": own,
         "change": change or ChangeForm(initial={
-            "role": user.role, "team": user.team,
+            "role": user.role, "team": user.team.name if user.team else "",
             "status": "active" if user.is_active else "inactive"}),
         "password_form": password or PasswordForm(),
         "locked": bool(_locked_usernames([user.username])),

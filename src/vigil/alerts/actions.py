@@ -234,7 +234,7 @@ def assign(alert: Alert, *, actor: User | str, assignee: User | None) -> Alert:
     with transaction.atomic():
         alert.assigned_to = assignee
         alert.save(update_fields=["assigned_to"])
-        detail = {"to": to, "from": previous, "team": assignee.team if assignee else None}
+        detail = {"to": to, "from": previous, "team": assignee.team.name if assignee and assignee.team else None}
         AlertEvent.objects.create(alert=alert, at=timezone.now(), actor=name,
                                   action="assigned" if assignee else "unassigned", detail=detail)
         log.record(name, "alert.assign", alert.alert_id, detail=detail)

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from vigil.accounts.models import User
+from vigil.accounts.models import Team, User
 from vigil.alerts.actions import sync_findings
 from vigil.alerts.models import Alert
 from vigil.records.importer import import_files
@@ -27,7 +27,8 @@ _serial = itertools.count(1)
 def make_user(db: None) -> Callable[..., User]:
     def make(role: str, team: str = "", username: str = "") -> User:
         name = username or f"{role.replace('_', '-')}-{next(_serial)}"
-        return User.objects.create(username=name, role=role, team=team)
+        return User.objects.create(username=name, role=role,
+                                   team=Team.objects.get_or_create(name=team)[0] if team else None)
     return make
 
 

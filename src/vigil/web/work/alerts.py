@@ -21,7 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from vigil.accounts.models import User
+from vigil.accounts.models import Team, User
 from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability, can, requires
 from vigil.alerts import actions
 from vigil.alerts.models import Alert
@@ -73,7 +73,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
                            back=reverse("web:alert-queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-    page = page_of(request, filters.ordered(matching).select_related("assigned_to"), PER_PAGE,
+    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team"), PER_PAGE,
                    count=totals["total"])
     for alert in page.object_list:
         _decorate(alert, now)
@@ -81,7 +81,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     selected_codes = set(filters.codes)
     known_codes = {c["code"] for c in codes}
     codes += [{"code": c, "n": 0} for c in filters.codes if c not in known_codes]
-    teams = sorted(t for t in User.objects.exclude(team="").values_list("team", flat=True).distinct())
+    teams = list(Team.objects.filter(members__isnull=False).distinct().values_list("name", flat=True))
     assignee_name = ""
     if filters.assignee.isdigit():
         assignee_name = (User.objects.filter(pk=int(filters.assignee))
@@ -178,7 +178,7 @@ def _subject_names(alert: Alert) -> list[str]:
 
 def assignable_users() -> list[User]:
     roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.ACT_ON_ALERTS in caps]
-    return list(User.objects.filter(is_active=True, role__in=roles).order_by("team", "username"))
+    return list(User.objects.filter(is_active=True, role__in=roles).select_related("team").order_by("team__name", "username"))
 
 
 def _lifecycle_context(request: HttpRequest, alert: Alert, errors: dict[str, str] | None = None,

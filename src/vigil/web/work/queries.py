@@ -184,7 +184,7 @@ class AlertFilters:
         if self.severities:
             alerts = alerts.filter(severity__in=self.severities)
         if self.team:
-            alerts = alerts.filter(assigned_to__team=self.team)
+            alerts = alerts.filter(assigned_to__team__name=self.team)
         if self.assignee == "none":
             alerts = alerts.filter(assigned_to__isnull=True)
         elif self.assignee:

@@ -67,18 +67,19 @@ def overview(request: HttpRequest) -> HttpResponse:
     drift_counts = dict(live.filter(code__in=DRIFT_CODES).values_list("code").annotate(n=Count("id")))
     drift = [{"code": c, "n": drift_counts.get(c, 0), "url": _queue(code=c)} for c in DRIFT_CODES]
     workload = [
-        {"username": row["assigned_to__username"], "team": row["assigned_to__team"] or "",
+        {"username": row["assigned_to__full_name"] or row["assigned_to__username"], "team": row["assigned_to__team__name"] or "",
          "n": row["n"], "overdue": row["overdue"],
          "url": _queue(assignee=row["assigned_to"] or "none"),
          "overdue_url": _queue(assignee=row["assigned_to"] or "none", overdue="1")}
-        for row in live.values("assigned_to", "assigned_to__username", "assigned_to__team")
+        for row in live.values("assigned_to", "assigned_to__username", "assigned_to__full_name",
+                           "assigned_to__team__name")
         .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-        .order_by("assigned_to__team", "assigned_to__username")
+        .order_by("assigned_to__team__name", "assigned_to__username")
     ]
     teams = [
-        {"team": row["assigned_to__team"], "n": row["n"], "url": _queue(team=row["assigned_to__team"])}
-        for row in live.filter(assigned_to__isnull=False).exclude(assigned_to__team="")
-        .values("assigned_to__team").annotate(n=Count("id")).order_by("assigned_to__team")
+        {"team": row["assigned_to__team__name"], "n": row["n"], "url": _queue(team=row["assigned_to__team__name"])}
+        for row in live.filter(assigned_to__isnull=False).exclude(assigned_to__team=None)
+        .values("assigned_to__team__name").annotate(n=Count("id")).order_by("assigned_to__team__name")
     ]
     log_access(request, "view", "supervisor")
     return render(request, "web/work/supervisor.html", {
