@@ -30,7 +30,7 @@ def test_via_is_the_page_that_linked_here_never_the_referer(
     other = Person.objects.exclude(person_id=alert.person_id).order_by("pk").first()
     assert other is not None
     client = signed_in(Role.SUPERVISOR)
-    alert_page = reverse("web:alert", args=[alert.alert_id])
+    alert_page = reverse("alerts:alert", args=[alert.alert_id])
     person_page = reverse("web:person", args=[alert.person_id])
 
     # A Referer naming the alert, with no page of Vigil having linked here: no via.

@@ -33,11 +33,11 @@ ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.PARTNER_CSC)
 SKIP = {"accounts:sign-out"}  # ends the session (tested in test_sign_in)
 # Parameters the probe found crashing, pinned here whether or not a page links them now.
 KNOWN: dict[tuple[str, str], set[str]] = {
-    ("web:alert-queue", "get"): {"assignee", "code", "team", "status", "severity", "sort", "age",
+    ("alerts:queue", "get"): {"assignee", "code", "team", "status", "severity", "sort", "age",
                                  "page", "mine", "overdue", "dir"},
-    ("web:alert-assign", "post"): {"assignee"},
-    ("web:alert-close", "post"): {"rationale"},
-    ("web:alert-acknowledge", "post"): {"note"},
+    ("alerts:assign", "post"): {"assignee"},
+    ("alerts:close", "post"): {"rationale"},
+    ("alerts:acknowledge", "post"): {"note"},
     ("web:person", "get"): {"type"},
     ("web:person", "post"): {"purpose", "detail"},
     ("web:identity-decide", "post"): {"decision", "reason"},
@@ -159,11 +159,11 @@ def test_alert_queue_refuses_odd_filters_with_a_message(small_force: object,
     client = signed_in(Role.SUPERVISOR)
     for query in ({"assignee": "²"}, {"assignee": "9" * 19}, {"team": "a\x00b"}, {"code": "\x00"},
                   {"status": "nonsense"}):
-        response = client.get(reverse("web:alert-queue"), query)
+        response = client.get(reverse("alerts:queue"), query)
         assert response.status_code == 400, query
         text = response.content.decode()
         assert "govuk-error-summary" in text and "<title>Error:" in text, query
-    assert client.get(reverse("web:alert-queue"), {"assignee": "none"}).status_code == 200
+    assert client.get(reverse("alerts:queue"), {"assignee": "none"}).status_code == 200
 
 
 def test_person_path_with_a_nul_is_not_found(small_force: object,

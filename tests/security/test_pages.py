@@ -186,7 +186,7 @@ def test_every_page_is_safe(role: str, small_force: object,
             kinds.add(resolve(urlsplit(url).path).view_name)
     if role == Role.SUPERVISOR:
         built = {r.name for r in walk()}
-        missing = {"web:person", "web:record", "web:address", "web:alert"} & built - kinds
+        missing = {"web:person", "web:record", "web:address", "alerts:alert"} & built - kinds
         assert not missing, f"the crawl never reached {missing}: follow more links"
     assert not problems, "\n  ".join([f"{len(problems)} problems:", *problems])
 

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter, UUIDConverter
 
-from vigil.web.converters import BigIntConverter
+from vigil.ui.converters import BigIntConverter
 
 # Reachable signed out: signing in and its second step.
 OPEN_NAMES = {"accounts:sign-in", "accounts:second-factor", "accounts:second-factor-enrol"}
@@ -33,7 +33,7 @@ PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 @dataclass
 class Route:
     template: str                      # e.g. "/alerts/<str:alert_id>/"
-    name: str                          # e.g. "web:alert" ("" when unnamed)
+    name: str                          # e.g. "alerts:alert" ("" when unnamed)
     callback: Callable[..., Any]
     converters: dict[str, Any] = field(default_factory=dict)
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from vigil.accounts import manage, views
-from vigil.web import converters  # noqa: F401 (registers <key:…>)
+from vigil.ui import converters  # noqa: F401 (registers <key:…>)
 
 app_name = "accounts"
 urlpatterns = [

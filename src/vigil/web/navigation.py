@@ -13,7 +13,7 @@ from vigil.accounts.permissions import Capability, capabilities
 AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Search", "web:search", (Capability.SEARCH_PEOPLE,)),
     ("Address briefing", "web:address-search", (Capability.ADDRESS_BRIEFING,)),
-    ("Alerts", "web:alert-queue", (Capability.VIEW_ALERTS,)),
+    ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Supervisor", "web:supervisor", (Capability.SUPERVISE,)),
     ("Identity review", "web:identity-reviews", (Capability.DECIDE_IDENTITY,)),
     ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),

@@ -24,11 +24,11 @@ def pages() -> list[tuple[str, str, set[str]]]:
     view = {"investigator", "mash", "supervisor", "auditor"}
     act = {"investigator", "mash", "supervisor"}
     return [
-        ("get", reverse("web:alert-queue"), view),
-        ("get", reverse("web:alert", args=[ALERT]), view),
-        ("post", reverse("web:alert-acknowledge", args=[ALERT]), act),
-        ("post", reverse("web:alert-close", args=[ALERT]), act),
-        ("post", reverse("web:alert-assign", args=[ALERT]), {"supervisor"}),
+        ("get", reverse("alerts:queue"), view),
+        ("get", reverse("alerts:alert", args=[ALERT]), view),
+        ("post", reverse("alerts:acknowledge", args=[ALERT]), act),
+        ("post", reverse("alerts:close", args=[ALERT]), act),
+        ("post", reverse("alerts:assign", args=[ALERT]), {"supervisor"}),
         ("get", reverse("web:supervisor"), {"supervisor", "auditor"}),
         ("get", reverse("web:custody-now"), {"supervisor", "auditor"}),
         ("get", reverse("web:referrals-waiting"), {"supervisor", "auditor"}),
@@ -70,7 +70,7 @@ def test_role_by_url_by_method(as_role: Any, one_alert: Alert, role: str) -> Non
 def test_no_work_area_in_navigation_for_roles_without_it(as_role: Any, role: str) -> None:
     client, _ = as_role(role)
     text = client.get("/").content.decode()
-    for name in ("web:alert-queue", "web:supervisor", "web:identity-reviews", "web:imports"):
+    for name in ("alerts:queue", "web:supervisor", "web:identity-reviews", "web:imports"):
         assert f'href="{reverse(name)}"' not in text
 
 

@@ -16,7 +16,7 @@ from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-QUEUE = reverse("web:alert-queue")
+QUEUE = reverse("alerts:queue")
 
 
 def ids_on(response: Any) -> set[str]:
@@ -120,7 +120,7 @@ def test_sorting_by_severity_and_due(as_role: Any, queue: dict[str, Any]) -> Non
 def test_alert_page_shows_explanation_evidence_and_history(as_role: Any, queue: dict[str, Any]) -> None:
     client, user = as_role("investigator")
     alert = queue["overdue"]
-    response = client.get(reverse("web:alert", args=[alert.alert_id]))
+    response = client.get(reverse("alerts:alert", args=[alert.alert_id]))
     text = response.content.decode()
     assert response.status_code == 200
     assert "REPEAT_MISSING for P1" in text
@@ -128,20 +128,20 @@ def test_alert_page_shows_explanation_evidence_and_history(as_role: Any, queue: 
     assert "Raised" in text and "Assigned" in text  # history
     assert "Overdue" in text
     assert AuditEntry.objects.filter(actor=user.username, action="view", target=f"alert:{alert.alert_id}").exists()
-    assert client.get(reverse("web:alert", args=["A-00000000000000000000"])).status_code == 404
+    assert client.get(reverse("alerts:alert", args=["A-00000000000000000000"])).status_code == 404
 
 
 def test_acknowledge_then_close_without_and_with_rationale(as_role: Any, queue: dict[str, Any]) -> None:
     client, user = as_role("investigator")
     alert = queue["future"]
-    page = reverse("web:alert", args=[alert.alert_id])
-    response = client.post(reverse("web:alert-acknowledge", args=[alert.alert_id]), {"note": "Looking now"})
+    page = reverse("alerts:alert", args=[alert.alert_id])
+    response = client.post(reverse("alerts:acknowledge", args=[alert.alert_id]), {"note": "Looking now"})
     assert response.status_code == 302 and response["Location"] == page
     alert.refresh_from_db()
     assert (alert.status, alert.acknowledged_by) == ("acknowledged", user)
     assert "Alert acknowledged." in client.get(page).content.decode()
 
-    refused = client.post(reverse("web:alert-close", args=[alert.alert_id]), {"rationale": "   "})
+    refused = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": "   "})
     assert refused.status_code == 400
     text = refused.content.decode()
     assert "govuk-error-summary" in text and 'href="#rationale"' in text
@@ -149,7 +149,7 @@ def test_acknowledge_then_close_without_and_with_rationale(as_role: Any, queue: 
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
 
-    done = client.post(reverse("web:alert-close", args=[alert.alert_id]), {"rationale": "Plan agreed with CSC."})
+    done = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": "Plan agreed with CSC."})
     assert done.status_code == 302
     alert.refresh_from_db()
     assert (alert.status, alert.closed_by, alert.close_rationale) == ("closed", user, "Plan agreed with CSC.")
@@ -157,7 +157,7 @@ def test_acknowledge_then_close_without_and_with_rationale(as_role: Any, queue: 
         ("acknowledged", user.username), ("closed", user.username)]
     actions = set(AuditEntry.objects.filter(actor=user.username).values_list("action", flat=True))
     assert {"alert.acknowledge", "alert.close", "change"} <= actions
-    again = client.post(reverse("web:alert-acknowledge", args=[alert.alert_id]))
+    again = client.post(reverse("alerts:acknowledge", args=[alert.alert_id]))
     assert again.status_code == 400 and "only an open alert can be acknowledged" in again.content.decode().lower()
 
 
@@ -165,14 +165,14 @@ def test_htmx_actions_swap_the_lifecycle_panel(as_role: Any, queue: dict[str, An
     client, _ = as_role("mash")
     alert = queue["none"]
     htmx = {"HTTP_HX_REQUEST": "true"}
-    response = client.post(reverse("web:alert-acknowledge", args=[alert.alert_id]), **htmx)
+    response = client.post(reverse("alerts:acknowledge", args=[alert.alert_id]), **htmx)
     text = response.content.decode()
     assert response.status_code == 200
     assert text.lstrip().startswith('<div id="alert-lifecycle">') and "<html" not in text
     assert "Alert acknowledged." in text and "Close alert" in text
-    refused = client.post(reverse("web:alert-close", args=[alert.alert_id]), {"rationale": ""}, **htmx)
+    refused = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": ""}, **htmx)
     assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
-    closed = client.post(reverse("web:alert-close", args=[alert.alert_id]), {"rationale": "No concern."}, **htmx)
+    closed = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": "No concern."}, **htmx)
     assert "Alert closed." in closed.content.decode()
 
 
@@ -180,9 +180,9 @@ def test_supervisor_assigns_and_investigator_may_not(as_role: Any, queue: dict[s
     boss, boss_user = as_role("supervisor")
     investigator, _ = as_role("investigator")
     alert = queue["none"]
-    url = reverse("web:alert-assign", args=[alert.alert_id])
+    url = reverse("alerts:assign", args=[alert.alert_id])
     assert investigator.post(url, {"assignee": queue["amy"].pk}).status_code == 403
-    assert "Assign to" not in investigator.get(reverse("web:alert", args=[alert.alert_id])).content.decode()
+    assert "Assign to" not in investigator.get(reverse("alerts:alert", args=[alert.alert_id])).content.decode()
     assert boss.post(url, {"assignee": queue["amy"].pk}).status_code == 302
     alert.refresh_from_db()
     assert alert.assigned_to == queue["amy"]
@@ -210,10 +210,10 @@ def test_assign_action_rules(queue: dict[str, Any]) -> None:
 def test_get_is_not_an_action_and_posts_need_csrf(as_role: Any, queue: dict[str, Any]) -> None:
     client, user = as_role("supervisor")
     alert = queue["none"]
-    assert client.get(reverse("web:alert-acknowledge", args=[alert.alert_id])).status_code == 405
+    assert client.get(reverse("alerts:acknowledge", args=[alert.alert_id])).status_code == 405
     from django.test import Client
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
-    assert strict.post(reverse("web:alert-acknowledge", args=[alert.alert_id])).status_code == 403
+    assert strict.post(reverse("alerts:acknowledge", args=[alert.alert_id])).status_code == 403
     alert.refresh_from_db()
     assert alert.status == "open"

@@ -52,8 +52,8 @@ def test_alert_pages_make_a_fixed_number_of_queries(as_role: Any, make_user: Cal
     users = [make_user("investigator", f"Team {i % 3}") for i in range(6)]
     client, _ = as_role("supervisor")
     grow(make_alerts, users, 3, 0)
-    pages = {"alert-queue": reverse("web:alert-queue"), "supervisor": reverse("web:supervisor"),
-             "alert-queue-sorted": reverse("web:alert-queue") + "?sort=assignee&status=all&team=Team+1"}
+    pages = {"alert-queue": reverse("alerts:queue"), "supervisor": reverse("web:supervisor"),
+             "alert-queue-sorted": reverse("alerts:queue") + "?sort=assignee&status=all&team=Team+1"}
     few = {name: queries(client, url) for name, url in pages.items()}
     grow(make_alerts, users, 120, 100)
     many = {name: queries(client, url) for name, url in pages.items()}
@@ -62,7 +62,7 @@ def test_alert_pages_make_a_fixed_number_of_queries(as_role: Any, make_user: Cal
     assert many["supervisor"] <= LIMITS["supervisor"]
     alert = Alert.objects.filter(status="acknowledged").first()
     assert alert is not None
-    assert queries(client, reverse("web:alert", args=[alert.alert_id])) <= LIMITS["alert"]
+    assert queries(client, reverse("alerts:alert", args=[alert.alert_id])) <= LIMITS["alert"]
 
 
 def test_imports_page_queries_do_not_grow(as_role: Any, import_records: Callable[..., Any]) -> None:

@@ -84,7 +84,7 @@ def test_every_figure_matches_the_list_it_links_to(as_role: Any, force: dict[str
     for url, n in found:
         assert listed(client, url) == n, url
     by_url = dict(found)
-    queue = reverse("web:alert-queue")
+    queue = reverse("alerts:queue")
     assert by_url[queue] == 7
     assert by_url[f"{queue}?overdue=1"] == 2
     assert [by_url[f"{queue}?age={band}"] for band in ("0-2", "3-7", "8-28", "over-28")] == [2, 2, 1, 2]

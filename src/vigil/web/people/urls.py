@@ -6,7 +6,7 @@ always POSTed (search forms) so they never reach a URL, a browser history or a s
 
 from django.urls import URLPattern, path
 
-from vigil.web import converters  # noqa: F401 (registers <ref:…> and <key:…>)
+from vigil.ui import converters  # noqa: F401 (registers <ref:…> and <key:…>)
 from vigil.web.people import views
 
 urlpatterns: list[URLPattern] = [

@@ -18,6 +18,7 @@ from vigil.accounts.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.identity.models import Person, ReviewPair
 from vigil.records.models import Location, PersonMention, Record
+from vigil.ui.pages import bad_request
 from vigil.web.disclosure import (
     DA_CANDIDATE_TYPES,
     da_fields_of,
@@ -36,7 +37,6 @@ from vigil.web.people.forms import (
 from vigil.web.people.person import person_page
 from vigil.web.people.search import search as run_search
 from vigil.web.people.words import describe, phrase
-from vigil.web.work.common import bad_request
 
 PURPOSES_KEY = "vigil_disclosure_purposes"
 C = Capability
@@ -53,7 +53,7 @@ def _alert_url(request: HttpRequest, alert: Any) -> str | None:
         return None
     for arg in (alert.alert_id, alert.pk):
         try:
-            return reverse("web:alert", args=[arg])
+            return reverse("alerts:alert", args=[arg])
         except NoReverseMatch:
             continue
     return None

@@ -19,7 +19,7 @@ from vigil.audit.access import log_access
 from vigil.identity.actions import DecisionError, decide, undo
 from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
 from vigil.records.models import PersonMention
-from vigil.web.work.common import optional_url, page_of, query_without
+from vigil.ui.pages import optional_url, page_of, query_without
 from vigil.web.work.forms import DecideForm, UndoForm, first_error, shown
 from vigil.web.work.tasks import reassess_alerts
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from vigil.accounts.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.records.models import ImportBatch, QuarantinedRecord
-from vigil.web.work.common import page_of, query_without
+from vigil.ui.pages import page_of, query_without
 
 BATCHES_PER_PAGE = 25
 QUARANTINE_PER_PAGE = 50

@@ -19,21 +19,13 @@ from django.views.decorators.http import require_GET
 
 from vigil.accounts.permissions import Capability, requires
 from vigil.alerts.models import Alert
+from vigil.alerts.queries import AGE_BANDS, DRIFT_CODES, age_band_q, live_q, overdue_q, queue_query
 from vigil.audit.access import log_access
 from vigil.identity.models import MentionLink
 from vigil.records.models import PersonMention, Record
+from vigil.ui.pages import optional_url, page_of
 from vigil.web.work import queries
-from vigil.web.work.common import optional_url, page_of
-from vigil.web.work.queries import (
-    AGE_BANDS,
-    DRIFT_CODES,
-    adult_birthday_cutoff,
-    age_band_q,
-    children_in_custody,
-    live_q,
-    overdue_q,
-    queue_query,
-)
+from vigil.web.work.queries import adult_birthday_cutoff, children_in_custody
 
 PER_PAGE = 50
 
@@ -51,7 +43,7 @@ def _instant(value: Any) -> dt.datetime | None:
 
 def _queue(**params: Any) -> str:
     query = queue_query(**params)
-    return reverse("web:alert-queue") + (f"?{query}" if query else "")
+    return reverse("alerts:queue") + (f"?{query}" if query else "")
 
 
 @requires(Capability.SUPERVISE)

@@ -24,12 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 from vigil.accounts.models import Team, User
 from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability, can, requires
 from vigil.alerts import actions
+from vigil.alerts.forms import AcknowledgeForm, AssignForm, CloseForm
 from vigil.alerts.models import Alert
-from vigil.audit.access import log_access
-from vigil.records.models import PersonMention, Record
-from vigil.web.work.common import bad_request, is_htmx, optional_url, page_of
-from vigil.web.work.forms import AcknowledgeForm, AssignForm, CloseForm, first_error, shown
-from vigil.web.work.queries import (
+from vigil.alerts.queries import (
     AGE_BANDS,
     SEVERITIES,
     STATUSES,
@@ -38,6 +35,10 @@ from vigil.web.work.queries import (
     live_q,
     overdue_q,
 )
+from vigil.audit.access import log_access
+from vigil.records.models import PersonMention, Record
+from vigil.ui.forms import first_error, shown
+from vigil.ui.pages import bad_request, is_htmx, optional_url, page_of
 
 PER_PAGE = 50
 SEVERITY_COLOURS = {"critical": "red", "high": "orange", "medium": "yellow", "low": "grey"}
@@ -70,7 +71,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
         filters = AlertFilters.from_query(request.GET)
     except BadFilters as bad:
         return bad_request(request, bad.form, "The alert queue's filters are not valid",
-                           back=reverse("web:alert-queue"))
+                           back=reverse("alerts:queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
     page = page_of(request, filters.ordered(matching).select_related("assigned_to__team"), PER_PAGE,
@@ -87,7 +88,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
         assignee_name = (User.objects.filter(pk=int(filters.assignee))
                          .values_list("username", flat=True).first() or "unknown account")
     log_access(request, "view", "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
-    return render(request, "web/work/alert_queue.html", {
+    return render(request, "alerts/alert_queue.html", {
         "page": page, "filters": filters, "totals": totals, "now": now,
         "codes": [dict(c, selected=c["code"] in selected_codes) for c in codes],
         "severities": [{"value": s, "selected": s in filters.severities} for s in SEVERITIES],
@@ -209,7 +210,7 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
     alert = _get_alert(alert_id)
     log_access(request, "view", f"alert:{alert.alert_id}",
                detail={"person_id": alert.person_id, "code": alert.code})
-    return render(request, "web/work/alert.html", _page_context(request, alert))
+    return render(request, "alerts/alert.html", _page_context(request, alert))
 
 
 def _page_context(request: HttpRequest, alert: Alert, **lifecycle: Any) -> dict[str, Any]:
@@ -235,14 +236,14 @@ def _respond(request: HttpRequest, alert: Alert, *, done: str = "",
     if is_htmx(request):
         context = _lifecycle_context(request, alert, errors, values)
         context.update(done=done, panel_summary=True)
-        response = render(request, "web/work/_alert_lifecycle.html", context)
+        response = render(request, "alerts/_alert_lifecycle.html", context)
         response["Vary"] = "HX-Request"
         return response
     if errors:
-        return render(request, "web/work/alert.html",
+        return render(request, "alerts/alert.html",
                       _page_context(request, alert, errors=errors, values=values), status=400)
     messages.success(request, done)
-    return redirect("web:alert", alert_id=alert.alert_id)
+    return redirect("alerts:alert", alert_id=alert.alert_id)
 
 
 def _act(request: HttpRequest, alert_id: str, what: str, fields: dict[str, str],
