@@ -1,4 +1,4 @@
-"""Identity resolution through the store: import, link, relink, decisions, review, profile."""
+"""Identity resolution through the store: import, link, relink, decisions, review."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from tests.conftest import EXAMPLES, call, write_ndjson
 from vigil.identity.models import LinkDecision, MentionLink, Person
-from vigil.identity.profile import MentionNotFound, person_profile
 from vigil.identity.store import link_new, person_map, relink_all
 from vigil.records.importer import import_files
 from vigil.records.models import PersonMention
@@ -68,17 +67,6 @@ def test_new_mentions_join_persons_held(collins: None, tmp_path: Path) -> None:
     link_new(mentions.values_list("pk", flat=True), actor="test")
     assert pid("storm", "C-NEW", "x") == pid("storm", "CAD-1001", "k")
     assert Person.objects.count() == persons_before
-
-
-def test_person_profile(collins: None) -> None:
-    profile = person_profile("storm", "CAD-1001", "k")
-    assert profile["person_id"] == pid("storm", "CAD-1001", "k")
-    assert set(profile["names"]) == {"Kayleigh Collins", "Kayley Collins"}
-    assert profile["best_name"] == "Kayleigh Collins"
-    assert profile["dates_of_birth"] == ["2008-05-06", "2008-06-05"]
-    assert [c["source_id"] for c in profile["chronology"]] == ["CAD-1001", "PPN-2001", "CR-3001", "PPN-2002"]
-    with pytest.raises(MentionNotFound):
-        person_profile("storm", "CAD-1001", "nobody")
 
 
 def test_decisions_record_who_and_why_apply_at_once_and_undo(collins: None) -> None:
