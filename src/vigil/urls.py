@@ -3,5 +3,6 @@ from django.urls import include, path
 urlpatterns = [
     path("accounts/", include("vigil.accounts.urls")),
     path("audit/", include("vigil.audit.urls")),
+    path("identity/", include("vigil.identity.urls")),
     path("", include("vigil.web.urls")),
 ]

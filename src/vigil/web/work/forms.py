@@ -1,12 +1,11 @@
-"""Forms for the actions on alerts and identity reviews: every POSTed field is read through one,
-so odd input (a NUL character, a number too large for the database, text beyond its limit) gets
-a plain error message, never a server error."""
+"""Forms for the actions on alerts: every POSTed field is read through one, so odd input (a NUL
+character, a number too large for the database, text beyond its limit) gets a plain error
+message, never a server error."""
 
 from __future__ import annotations
 
 from django import forms
 
-from vigil.identity.models import LinkDecision
 from vigil.web.work.queries import clean_assignee
 
 
@@ -44,18 +43,3 @@ class AssignForm(forms.Form):
         if value == "none":
             raise forms.ValidationError("Choose a person from the list")
         return value
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=LinkDecision.Decision.choices, error_messages={
-        "required": "Choose whether these are the same person",
-        "invalid_choice": "Choose whether these are the same person"})
-    reason = forms.CharField(max_length=5000, error_messages={
-        "required": "Enter the reason for your decision",
-        "max_length": "The reason is at most 5,000 characters", "null_characters_not_allowed": NUL})
-
-
-class UndoForm(forms.Form):
-    reason = forms.CharField(max_length=5000, error_messages={
-        "required": "Enter why you are undoing this decision",
-        "max_length": "The reason is at most 5,000 characters", "null_characters_not_allowed": NUL})

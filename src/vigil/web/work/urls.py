@@ -1,9 +1,9 @@
-"""Pages for work: alert queues, the supervisor's view, imports, identity review."""
+"""Pages for work: alert queues, the supervisor's view, imports."""
 
 from django.urls import URLPattern, path
 
 from vigil.web import converters  # noqa: F401 (registers <ref:…> and <key:…>)
-from vigil.web.work import alerts, identity, imports, supervisor
+from vigil.web.work import alerts, imports, supervisor
 
 urlpatterns: list[URLPattern] = [
     path("alerts/", alerts.alert_queue, name="alert-queue"),
@@ -16,7 +16,4 @@ urlpatterns: list[URLPattern] = [
     path("supervisor/referrals/", supervisor.referrals_waiting, name="referrals-waiting"),
     path("imports/", imports.imports, name="imports"),
     path("imports/quarantine.csv", imports.quarantine_download, name="quarantine-download"),
-    path("identity/reviews/", identity.reviews, name="identity-reviews"),
-    path("identity/reviews/<key:pk>/decide/", identity.decide_pair, name="identity-decide"),
-    path("identity/decisions/<key:pk>/undo/", identity.undo_decision, name="identity-undo"),
 ]
