@@ -41,6 +41,7 @@ def person_of(mention_id: int) -> str:
 
 
 def test_pairs_are_shown_side_by_side(as_role: Any, pair: ReviewPair) -> None:
+    assert REVIEWS == "/identity/reviews/"  # where staff have bookmarked it
     client, user = as_role("mash")
     text = client.get(REVIEWS).content.decode()
     assert "Amy Stone" in text and "Amelia Stone" in text
