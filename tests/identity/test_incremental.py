@@ -86,19 +86,19 @@ def test_existing_without_person_id_is_ignored(model: IdentityModel) -> None:
 def test_small_batches_narrowed_to_candidates_score_as_the_whole_index(
     model: IdentityModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vigil.identity import linker
+    from vigil.identity import person_index
     from vigil.identity.frames import prepare
-    from vigil.identity.linker import candidate_filter
     from vigil.identity.model import blocking_rules
+    from vigil.identity.person_index import candidate_filter
 
     frame = make_mentions(700, seed=11)
     existing, new = frame.iloc[:660].copy(), frame.iloc[660:].copy()
     existing["person_id"] = existing["mention_key"].map(link(existing, model).clusters)
-    assert len(new) <= linker.SMALL_BATCH
+    assert len(new) <= person_index.SMALL_BATCH
     index = PersonIndex(existing, model)
     try:
         narrowed = index.match(new)
-        monkeypatch.setattr(linker, "SMALL_BATCH", 0)
+        monkeypatch.setattr(person_index, "SMALL_BATCH", 0)
         whole = index.match(new)
     finally:
         index.close()

@@ -1,7 +1,10 @@
 """Identity resolution: which mentions, across every record, are one person.
 
-Pure Python (Splink 5 on DuckDB, no Django): the database layer (``store.py``) feeds it mention
-frames and stores what it returns. See ``docs/identity.md``.
+The names below are the public face of the pure linker (Splink 5 on DuckDB, no Django); its
+modules (``duck``, ``scoring``, ``linking``, ``person_index``, ``explain``, ``model``,
+``frames``, ``cluster``) are internals other apps do not import. The database side is this
+Django app's ``models``, ``store`` (feed the linker, store persons), ``actions`` (people's
+decisions) and the review pages (``views``). See ``docs/identity.md``.
 
 Names are imported lazily: this package is also a Django app, which Django imports at every
 start-up, when Splink, DuckDB and pandas are not needed yet.
@@ -14,9 +17,11 @@ from typing import Any
 
 _EXPORTS = {
     "ConstrainedUnionFind": "cluster", "assign_stable_ids": "cluster", "cluster_id_for": "cluster",
-    "Explanation": "linker", "IncrementalResult": "linker", "LinkResult": "linker",
-    "PersonIndex": "linker", "RefusedLink": "linker", "ScoredPair": "linker",
-    "explain_pair": "linker", "link": "linker", "link_incremental": "linker",
+    "Explanation": "explain", "explain_pair": "explain",
+    "LinkResult": "linking", "link": "linking",
+    "IncrementalResult": "person_index", "PersonIndex": "person_index",
+    "link_incremental": "person_index",
+    "RefusedLink": "scoring", "ScoredPair": "scoring",
     "DEFAULT_MODEL_PATH": "model", "IdentityModel": "model", "Thresholds": "model",
     "load_model": "model", "train": "model", "untrained_model": "model",
     "INPUT_COLUMNS": "frames", "mention_key": "frames", "mention_rows": "frames",

@@ -1,4 +1,5 @@
-"""A person's decisions about identity: link two mentions, keep them apart, or undo either.
+"""A person's decisions about identity: link two mentions, keep them apart, or undo either; and
+asking for such a decision.
 
 Each decision is recorded with who, when and why, applies at once (the persons of the two
 mentions are relinked), and binds every later run until undone. Undoing keeps the decision's row.
@@ -10,12 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.audit import log
-from vigil.identity.models import LinkDecision, ReviewPair
+from vigil.identity.models import LinkDecision, Person, ReviewPair
 from vigil.identity.store import LinkSummary, relink_around
 from vigil.records.models import PersonMention
 
 
 class DecisionError(ValueError):
+    pass
+
+
+class NothingToSeparate(DecisionError):
     pass
 
 
@@ -63,3 +68,28 @@ def undo(decision: LinkDecision, *, actor: str, reason: str) -> LinkSummary:
         log.record(actor, "identity.undo", f"decision:{decision.pk}", reason=reason)
     named = [pk for pk in (decision.mention_a_id, decision.mention_b_id) if pk is not None]
     return relink_around(named, actor=actor)
+
+
+def request_review(subject: Person, mention: PersonMention, *, actor: str, reason: str) -> ReviewPair:
+    """'Not the same person': put one of a person's mentions to review beside the person's
+    earliest other mention. The pair goes in as the linker's surest link (it heads the queue);
+    a pair decided before goes back to the queue."""
+    if not reason.strip():
+        raise DecisionError("a review request needs a reason")
+    anchor = (PersonMention.objects.filter(link__person=subject).exclude(pk=mention.pk)
+              .order_by("occurred_at", "pk").first())
+    if anchor is None:
+        raise NothingToSeparate("this person has only one linked record: there is nothing to separate")
+    a, b = sorted((mention.pk, anchor.pk))
+    with transaction.atomic():
+        pair, created = ReviewPair.objects.get_or_create(
+            mention_a_id=a, mention_b_id=b,
+            defaults={"match_probability": 1.0, "linked_by_model": True,
+                      "raised_at": timezone.now()})
+        if not created and pair.status != ReviewPair.Status.PENDING:
+            pair.status = ReviewPair.Status.PENDING
+            pair.raised_at = timezone.now()
+            pair.save(update_fields=["status", "raised_at"])
+        log.record(actor, "identity.review_requested", subject.person_id, reason=reason.strip(),
+                   detail={"review_pair": pair.pk, "mentions": [a, b]})
+    return pair

@@ -352,7 +352,7 @@ class IdentityModel:
     term_frequencies: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Name frequencies among the mentions the model was trained on, per column:
     ``{"values": {name: share}, "other": share of any name not listed}``. A store too small to
-    count its own (:data:`vigil.identity.linker.MIN_TF_POPULATION`) weighs names by these."""
+    count its own (:data:`vigil.identity.scoring.MIN_TF_POPULATION`) weighs names by these."""
 
     def common_names(self, column: str) -> dict[str, float]:
         """The names the model's table shows as commoner than the average agreement (the u of
@@ -468,8 +468,8 @@ def train(
     """
     from splink import DuckDBAPI, Linker
 
+    from vigil.identity.duck import quiet_connection, register_prepared
     from vigil.identity.frames import prepare
-    from vigil.identity.linker import quiet_connection, register_prepared
 
     if len(df) < MIN_TRAINING_MENTIONS:
         raise ValueError(

@@ -1,7 +1,7 @@
 """Persons, which mentions are theirs, and the decisions people made about links.
 
-The linker itself (``link.py``, ``model.py``) is pure; these tables hold its results and the
-human decisions that constrain every later run.
+The linker itself (``linking``, ``person_index``, ``model``) is pure; these tables hold its
+results and the human decisions that constrain every later run.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Identity's receivers for the record store's signals."""
+"""Identity's receivers for the record store's signals, and the signal identity sends."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Q
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from vigil.audit import log
@@ -14,6 +14,11 @@ from vigil.records.models import PersonMention
 from vigil.records.signals import mentions_replaced
 
 LAPSED_BY = "vigil (record replaced)"
+
+# Sent by the review pages once a person's decision (or its undoing) has relinked people and
+# committed, so the layers above re-assess what the rules find (the web shell queues it);
+# identity itself knows nothing of alerts, which sit above it. The CLI re-assesses in line.
+persons_relinked = Signal()
 
 
 @receiver(mentions_replaced)

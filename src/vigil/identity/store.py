@@ -331,7 +331,7 @@ def _index_lock(store_id: str) -> Iterator[None]:
 def _keep_index(frame: pd.DataFrame, ids: dict[str, str], pk_of: dict[str, int], model: Any,
                 store_id: str, token: str) -> None:
     """Write the person index after a full relink, so the next import need not build it."""
-    from vigil.identity.linker import PersonIndex
+    from vigil.identity.person_index import PersonIndex
 
     held = frame.assign(person_id=frame["mention_key"].map(ids),
                         ref=frame["mention_key"].map(pk_of).astype(str))
@@ -347,7 +347,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
     """Link every mention afresh, keeping person ids where persons survive."""
     from vigil.identity.cluster import assign_stable_ids
     from vigil.identity.frames import prepare
-    from vigil.identity.linker import link
+    from vigil.identity.linking import link
 
     model = model or model_in_use()
     started = time.perf_counter()
@@ -389,7 +389,7 @@ def relink_around(mention_pks: Iterable[int], *, actor: str, model: Any = None) 
     brought up to date when it was current.
     """
     from vigil.identity.cluster import assign_stable_ids
-    from vigil.identity.linker import link
+    from vigil.identity.linking import link
 
     model = model or model_in_use()
     base = _state()
@@ -433,7 +433,7 @@ def _update_index(store_id: str, before: str, token: str, frame: pd.DataFrame,
     """Carry a change of these mentions' persons into the kept index, if it was current."""
     import duckdb
 
-    from vigil.identity.linker import PersonIndex
+    from vigil.identity.person_index import PersonIndex
 
     with _index_lock(store_id):
         try:
@@ -455,7 +455,7 @@ def _open_index(model: Any, store_id: str) -> tuple[Any, str]:
     else one built from the links held now. The caller holds the index lock."""
     import duckdb
 
-    from vigil.identity.linker import PersonIndex
+    from vigil.identity.person_index import PersonIndex
 
     base = IdentityState.objects.get(pk=1).token  # read before any mention
     try:
@@ -479,10 +479,12 @@ def _open_index(model: Any, store_id: str) -> tuple[Any, str]:
 def explain(first: Any, second: Any, model: Any = None) -> Any:
     """``vigil explain``: two mentions (``PersonMention``), weighed as a link of this store
     weighs them: its prior for as many mentions as it holds, and its name frequencies (its own
-    once it holds :data:`~vigil.identity.linker.MIN_TF_POPULATION` mentions, counted in the
+    once it holds :data:`~vigil.identity.scoring.MIN_TF_POPULATION` mentions, counted in the
     kept person index; the model's table before that)."""
+    from vigil.identity.duck import ensure_prepared
+    from vigil.identity.explain import explain_pair
     from vigil.identity.frames import mention_key
-    from vigil.identity.linker import MIN_TF_POPULATION, TF_COLUMNS, ensure_prepared, explain_pair
+    from vigil.identity.scoring import MIN_TF_POPULATION, TF_COLUMNS
 
     model = model or model_in_use()
     frame, _ = mention_frame([first.pk, second.pk])

@@ -15,7 +15,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Address briefing", "web:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Supervisor", "web:supervisor", (Capability.SUPERVISE,)),
-    ("Identity review", "web:identity-reviews", (Capability.DECIDE_IDENTITY,)),
+    ("Identity review", "identity:reviews", (Capability.DECIDE_IDENTITY,)),
     ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),
     ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
     ("Accounts", "accounts:users", (Capability.MANAGE_ACCOUNTS,)),

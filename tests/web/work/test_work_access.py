@@ -34,9 +34,9 @@ def pages() -> list[tuple[str, str, set[str]]]:
         ("get", reverse("web:referrals-waiting"), {"supervisor", "auditor"}),
         ("get", reverse("web:imports"), {"supervisor", "auditor", "admin"}),
         ("get", reverse("web:quarantine-download"), {"admin"}),
-        ("get", reverse("web:identity-reviews"), {"mash", "supervisor"}),
-        ("post", reverse("web:identity-decide", args=[999999]), {"mash", "supervisor"}),
-        ("post", reverse("web:identity-undo", args=[999999]), {"mash", "supervisor"}),
+        ("get", reverse("identity:reviews"), {"mash", "supervisor"}),
+        ("post", reverse("identity:decide", args=[999999]), {"mash", "supervisor"}),
+        ("post", reverse("identity:undo", args=[999999]), {"mash", "supervisor"}),
     ]
 
 
@@ -70,7 +70,7 @@ def test_role_by_url_by_method(as_role: Any, one_alert: Alert, role: str) -> Non
 def test_no_work_area_in_navigation_for_roles_without_it(as_role: Any, role: str) -> None:
     client, _ = as_role(role)
     text = client.get("/").content.decode()
-    for name in ("alerts:queue", "web:supervisor", "web:identity-reviews", "web:imports"):
+    for name in ("alerts:queue", "web:supervisor", "identity:reviews", "web:imports"):
         assert f'href="{reverse(name)}"' not in text
 
 

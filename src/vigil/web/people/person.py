@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vigil.alerts.models import Alert
+from vigil.alerts.profile import live_alerts
 from vigil.identity.models import MentionLink, Person
-from vigil.identity.profile import live_alerts
 from vigil.records.models import PersonMention, Record
 from vigil.web.disclosure import (
     DA_CANDIDATE_TYPES,

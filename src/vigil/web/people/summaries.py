@@ -190,7 +190,7 @@ def summarise(person_pks: Iterable[int], viewer: Viewer, *, with_alerts: bool = 
 
 def count_alerts(out: dict[int, PersonSummary], rows_by: dict[int, list[dict[str, Any]]]) -> None:
     """Open alerts per person: alerts about the person, and alerts about a record that name one
-    of the person's mentions (as ``identity.profile`` collects them). Two queries per 500."""
+    of the person's mentions (as ``alerts.profile`` collects them). Two queries per 500."""
     by_person_id = {s.person_id: s for s in out.values()}
     for s in out.values():
         s.open_alerts = 0

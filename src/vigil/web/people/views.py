@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.accounts.permissions import Capability, can, requires
 from vigil.audit.access import log_access
-from vigil.identity.models import Person, ReviewPair
+from vigil.identity import actions as identity_actions
+from vigil.identity.models import Person
 from vigil.records.models import Location, PersonMention, Record
 from vigil.ui.pages import bad_request
 from vigil.web.disclosure import (
@@ -162,25 +162,13 @@ def request_review(request: HttpRequest, person_id: str) -> HttpResponse:
         messages.error(request, "Say why this is not the same person, then send the request again.")
         return redirect("web:person", person_id=person_id)
     mention = get_object_or_404(PersonMention, pk=form.cleaned_data["mention"], link__person=subject)
-    anchor = (PersonMention.objects.filter(link__person=subject).exclude(pk=mention.pk)
-              .order_by("occurred_at", "pk").first())
-    if anchor is None:
+    try:
+        identity_actions.request_review(subject, mention, actor=request.user.get_username(),
+                                        reason=form.cleaned_data["reason"])
+    except identity_actions.NothingToSeparate:
         messages.info(request, "This person has only one linked record: there is nothing to separate.")
         _nothing_disclosed(request)
         return redirect("web:person", person_id=person_id)
-    a, b = sorted((mention.pk, anchor.pk))
-    with transaction.atomic():
-        pair, created = ReviewPair.objects.get_or_create(
-            mention_a_id=a, mention_b_id=b,
-            defaults={"match_probability": 1.0, "linked_by_model": True,
-                      "raised_at": timezone.now()})
-        if not created and pair.status != ReviewPair.Status.PENDING:
-            pair.status = ReviewPair.Status.PENDING
-            pair.raised_at = timezone.now()
-            pair.save(update_fields=["status", "raised_at"])
-        log_access(request, "identity.review_requested", person_id,
-                   reason=form.cleaned_data["reason"],
-                   detail={"review_pair": pair.pk, "mentions": [a, b]})
     messages.success(request, "A review has been requested: someone who decides identity "
                               "questions will check whether these records are the same person.")
     return redirect("web:person", person_id=person_id)

@@ -12,7 +12,10 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.dispatch import receiver
 from django_tasks import task
+
+from vigil.identity.signals import persons_relinked
 
 
 @task()
@@ -22,3 +25,10 @@ def reassess_alerts() -> dict[str, Any]:
 
     _, outcome = assess(dt.datetime.now(dt.UTC))
     return dataclasses.asdict(outcome)
+
+
+@receiver(persons_relinked)
+def reassess_when_persons_relinked(sender: Any, **kwargs: Any) -> None:
+    """A decision about identity changed who is who (sent once it committed), so what the
+    rules find may have too."""
+    reassess_alerts.enqueue()

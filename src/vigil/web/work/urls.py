@@ -1,9 +1,9 @@
-"""Pages for work: the supervisor's view, imports, identity review."""
+"""Pages for work: the supervisor's view, imports."""
 
 from django.urls import URLPattern, path
 
 from vigil.ui import converters  # noqa: F401 (registers <ref:…> and <key:…>)
-from vigil.web.work import identity, imports, supervisor
+from vigil.web.work import imports, supervisor
 
 urlpatterns: list[URLPattern] = [
     path("supervisor/", supervisor.overview, name="supervisor"),
@@ -11,7 +11,4 @@ urlpatterns: list[URLPattern] = [
     path("supervisor/referrals/", supervisor.referrals_waiting, name="referrals-waiting"),
     path("imports/", imports.imports, name="imports"),
     path("imports/quarantine.csv", imports.quarantine_download, name="quarantine-download"),
-    path("identity/reviews/", identity.reviews, name="identity-reviews"),
-    path("identity/reviews/<key:pk>/decide/", identity.decide_pair, name="identity-decide"),
-    path("identity/decisions/<key:pk>/undo/", identity.undo_decision, name="identity-undo"),
 ]

@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import EXAMPLES, call, write_ndjson
 from vigil.identity import store
-from vigil.identity.linker import PersonIndex
 from vigil.identity.models import IdentityState, MentionLink
+from vigil.identity.person_index import PersonIndex
 from vigil.identity.store import index_path, link_new, person_map, relink_all
 from vigil.records.importer import import_files
 from vigil.records.models import PersonMention

@@ -1,4 +1,6 @@
-"""One person as CLI.md's ``vigil person`` shows them: identity, mentions, chronology, alerts."""
+"""One person as CLI.md's ``vigil person`` shows them: identity, mentions, chronology, alerts.
+
+Here in alerts, not identity: it gathers a person's alerts, and identity sits below alerts."""
 
 from __future__ import annotations
 

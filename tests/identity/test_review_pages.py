@@ -17,7 +17,7 @@ from vigil.identity.store import relink_all
 from vigil.records.models import PersonMention
 
 pytestmark = pytest.mark.django_db
-REVIEWS = reverse("web:identity-reviews")
+REVIEWS = reverse("identity:reviews")
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ def person_of(mention_id: int) -> str:
 
 
 def test_pairs_are_shown_side_by_side(as_role: Any, pair: ReviewPair) -> None:
+    assert REVIEWS == "/identity/reviews/"  # where staff have bookmarked it
     client, user = as_role("mash")
     text = client.get(REVIEWS).content.decode()
     assert "Amy Stone" in text and "Amelia Stone" in text
@@ -52,7 +53,7 @@ def test_pairs_are_shown_side_by_side(as_role: Any, pair: ReviewPair) -> None:
 
 def test_decision_needs_a_choice_and_a_reason(as_role: Any, pair: ReviewPair) -> None:
     client, _ = as_role("supervisor")
-    url = reverse("web:identity-decide", args=[pair.pk])
+    url = reverse("identity:decide", args=[pair.pk])
     no_reason = client.post(url, {"decision": "same", "reason": " "})
     assert no_reason.status_code == 400
     text = no_reason.content.decode()
@@ -76,7 +77,7 @@ def test_decide_same_relinks_reassesses_and_undo(as_role: Any, pair: ReviewPair,
     monkeypatch.setattr(engine, "assess", counted)
     client, user = as_role("mash")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("web:identity-decide", args=[pair.pk]),
+        response = client.post(reverse("identity:decide", args=[pair.pk]),
                                {"decision": "same", "reason": "Same date of birth and address; Amy is short for Amelia"})
     assert response.status_code == 302 and response["Location"] == REVIEWS
     assert len(calls) == 1  # alerts re-assessed after the relink
@@ -90,7 +91,7 @@ def test_decide_same_relinks_reassesses_and_undo(as_role: Any, pair: ReviewPair,
     assert "Same person (must link): decided by" in page
     assert AuditEntry.objects.filter(actor=user.username, action="identity.decide").exists()
 
-    undo = reverse("web:identity-undo", args=[made.pk])
+    undo = reverse("identity:undo", args=[made.pk])
     assert client.post(undo, {"reason": ""}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(undo, {"reason": "Decided in error"}).status_code == 302
@@ -104,9 +105,9 @@ def test_decide_different_keeps_them_apart(as_role: Any, pair: ReviewPair,
                                            django_capture_on_commit_callbacks: Any) -> None:
     client, _ = as_role("supervisor")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("web:identity-decide", args=[pair.pk]), {"decision": "different", "reason": "Twins"})
+        client.post(reverse("identity:decide", args=[pair.pk]), {"decision": "different", "reason": "Twins"})
     assert person_of(pair.mention_a_id) != person_of(pair.mention_b_id)
-    again = client.post(reverse("web:identity-decide", args=[pair.pk]), {"decision": "same", "reason": "x"})
+    again = client.post(reverse("identity:decide", args=[pair.pk]), {"decision": "same", "reason": "x"})
     assert again.status_code == 302 and LinkDecision.objects.count() == 1  # already decided
 
 
@@ -120,7 +121,7 @@ def test_a_refused_decision_logs_every_pair_it_shows(as_role: Any,
     pairs = [ReviewPair.objects.create(mention_a=mentions[0], mention_b=m, match_probability=0.6,
                                        linked_by_model=False, raised_at=now) for m in mentions[1:]]
     client, user = as_role("supervisor")
-    refused = client.post(reverse("web:identity-decide", args=[pairs[0].pk]),
+    refused = client.post(reverse("identity:decide", args=[pairs[0].pk]),
                           {"decision": "\x00", "reason": "x"})
     assert refused.status_code == 400
     shown = set(map(int, re.findall(r'action="/identity/reviews/(\d+)/decide/"', refused.content.decode())))

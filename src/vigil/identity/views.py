@@ -1,7 +1,8 @@
 """The identity review queue: pairs the linker was unsure of, decided by a person with a reason.
 
-A decision relinks at once (``vigil.identity.actions``); alerts are then re-assessed through
-django-tasks (``tasks.reassess_alerts``). Decisions can be undone, also with a reason.
+A decision relinks at once (``vigil.identity.actions``); once it commits the pages send
+``persons_relinked``, on which the web shell re-assesses alerts. Decisions can be undone, also
+with a reason.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from django.views.decorators.http import require_GET, require_POST
 from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
 from vigil.identity.actions import DecisionError, decide, undo
+from vigil.identity.forms import DecideForm, UndoForm
 from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
+from vigil.identity.signals import persons_relinked
 from vigil.records.models import PersonMention
+from vigil.ui.forms import first_error, shown
 from vigil.ui.pages import optional_url, page_of, query_without
-from vigil.web.work.forms import DecideForm, UndoForm, first_error, shown
-from vigil.web.work.tasks import reassess_alerts
 
 PAIRS_PER_PAGE = 20
 DECISIONS_SHOWN = 50
@@ -82,7 +84,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     log_access(request, "view", "identity-reviews",
                detail={"pairs": [p["pair"].pk for p in context["pairs"]]})
-    return render(request, "web/work/identity_reviews.html", context)
+    return render(request, "identity/reviews.html", context)
 
 
 def _refuse(request: HttpRequest, key: str, pk: int, field: str, message: str,
@@ -93,11 +95,11 @@ def _refuse(request: HttpRequest, key: str, pk: int, field: str, message: str,
     # The page shown again with the error discloses its pairs as the queue does: log them all.
     log_access(request, "view", "identity-reviews",
                detail={"pairs": [p["pair"].pk for p in context["pairs"]], "refused": f"{key}:{pk}"})
-    return render(request, "web/work/identity_reviews.html", context, status=400)
+    return render(request, "identity/reviews.html", context, status=400)
 
 
-def _reassess_after_commit() -> None:
-    transaction.on_commit(lambda: reassess_alerts.enqueue())
+def _announce_after_commit() -> None:
+    transaction.on_commit(lambda: persons_relinked.send(sender=LinkDecision))
 
 
 @requires(Capability.DECIDE_IDENTITY)
@@ -114,7 +116,7 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
                        **({} if valid else {"refused": sorted(form.errors)})})
     if pair.status != ReviewPair.Status.PENDING:
         messages.info(request, "That pair was already decided.")
-        return redirect("web:identity-reviews")
+        return redirect("identity:reviews")
     if not valid:
         field = f"decision-{pk}-same" if "decision" in form.errors else f"reason-{pk}"
         return _refuse(request, "pair", pk, field,
@@ -124,9 +126,9 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
         decide(pair.mention_a, pair.mention_b, decision, actor=request.user.get_username(), reason=reason)
     except DecisionError as exc:
         return _refuse(request, "pair", pk, f"decision-{pk}-same", str(exc).capitalize() + ".", values)
-    _reassess_after_commit()
+    _announce_after_commit()
     messages.success(request, "Decision recorded; people relinked and alerts re-assessed.")
-    return redirect("web:identity-reviews")
+    return redirect("identity:reviews")
 
 
 @requires(Capability.DECIDE_IDENTITY)
@@ -142,7 +144,7 @@ def undo_decision(request: HttpRequest, pk: int) -> HttpResponse:
         undo(made, actor=request.user.get_username(), reason=form.cleaned_data["reason"])
     except DecisionError as exc:
         messages.info(request, str(exc).capitalize() + ".")
-        return redirect("web:identity-reviews")
-    _reassess_after_commit()
+        return redirect("identity:reviews")
+    _announce_after_commit()
     messages.success(request, "Decision undone; people relinked and alerts re-assessed.")
-    return redirect("web:identity-reviews")
+    return redirect("identity:reviews")

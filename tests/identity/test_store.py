@@ -1,4 +1,4 @@
-"""Identity resolution through the store: import, link, relink, decisions, review, profile."""
+"""Identity resolution through the store: import, link, relink, decisions, review."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from tests.conftest import EXAMPLES, call, write_ndjson
 from vigil.identity.models import LinkDecision, MentionLink, Person
-from vigil.identity.profile import MentionNotFound, person_profile
 from vigil.identity.store import link_new, person_map, relink_all
 from vigil.records.importer import import_files
 from vigil.records.models import PersonMention
@@ -70,17 +69,6 @@ def test_new_mentions_join_persons_held(collins: None, tmp_path: Path) -> None:
     assert Person.objects.count() == persons_before
 
 
-def test_person_profile(collins: None) -> None:
-    profile = person_profile("storm", "CAD-1001", "k")
-    assert profile["person_id"] == pid("storm", "CAD-1001", "k")
-    assert set(profile["names"]) == {"Kayleigh Collins", "Kayley Collins"}
-    assert profile["best_name"] == "Kayleigh Collins"
-    assert profile["dates_of_birth"] == ["2008-05-06", "2008-06-05"]
-    assert [c["source_id"] for c in profile["chronology"]] == ["CAD-1001", "PPN-2001", "CR-3001", "PPN-2002"]
-    with pytest.raises(MentionNotFound):
-        person_profile("storm", "CAD-1001", "nobody")
-
-
 def test_decisions_record_who_and_why_apply_at_once_and_undo(collins: None) -> None:
     from vigil.audit.models import AuditEntry
     from vigil.identity.actions import DecisionError, decide, find_mention, undo
@@ -99,3 +87,47 @@ def test_decisions_record_who_and_why_apply_at_once_and_undo(collins: None) -> N
     assert pid("storm", "CAD-1001", "k") == pid("niche", "PPN-2001", "k")
     assert list(AuditEntry.objects.filter(action__startswith="identity.").exclude(
         action="identity.relink").values_list("action", flat=True)) == ["identity.decide", "identity.undo"]
+
+
+def test_a_review_request_puts_the_mention_beside_the_persons_first(collins: None,
+                                                                    tmp_path: Path) -> None:
+    from vigil.audit.models import AuditEntry
+    from vigil.identity.actions import (
+        DecisionError,
+        NothingToSeparate,
+        decide,
+        find_mention,
+        request_review,
+    )
+    from vigil.identity.models import ReviewPair
+
+    first, later = find_mention("storm", "CAD-1001", "k"), find_mention("niche", "PPN-2002", "k")
+    subject = Person.objects.get(person_id=pid("storm", "CAD-1001", "k"))
+    ReviewPair.objects.all().delete()
+    with pytest.raises(DecisionError, match="needs a reason"):
+        request_review(subject, later, actor="mash1", reason=" ")
+    assert not ReviewPair.objects.exists()
+
+    pair = request_review(subject, later, actor="mash1", reason="Different school")
+    assert (pair.mention_a_id, pair.mention_b_id) == tuple(sorted((first.pk, later.pk)))
+    assert (pair.status, pair.match_probability, pair.linked_by_model) == ("pending", 1.0, True)
+    entry = AuditEntry.objects.get(action="identity.review_requested")
+    assert (entry.actor, entry.target, entry.reason) == ("mash1", subject.person_id, "Different school")
+    assert entry.detail == {"review_pair": pair.pk, "mentions": [pair.mention_a_id, pair.mention_b_id]}
+
+    # Decided, then asked about again: the same pair goes back to the queue.
+    decide(pair.mention_a, pair.mention_b, "same", actor="sup1", reason="Same child")
+    again = request_review(subject, later, actor="mash2", reason="Still doubt it")
+    assert again.pk == pair.pk and again.status == "pending"
+    assert ReviewPair.objects.count() == 1
+
+    lone = call("C-ALONE", people=[{"mention_id": "z", "role": "child_present", "forename": "Zed",
+                                    "surname": "Quill", "date_of_birth": "2001-01-01"}])
+    summary = import_files([write_ndjson(tmp_path / "lone.ndjson", [lone])])
+    link_new(PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
+             .values_list("pk", flat=True), actor="test")
+    only = find_mention("storm", "C-ALONE", "z")
+    with pytest.raises(NothingToSeparate):
+        request_review(Person.objects.get(person_id=pid("storm", "C-ALONE", "z")), only,
+                       actor="mash1", reason="x")
+    assert ReviewPair.objects.count() == 1

@@ -1,13 +1,12 @@
-"""Forms for identity reviews."""
+"""Forms for the identity review pages: every POSTed field is read through one, so odd input (a
+NUL character, text beyond its limit) gets a plain error message, never a server error."""
 
 from __future__ import annotations
 
 from django import forms
 
 from vigil.identity.models import LinkDecision
-from vigil.ui.forms import NUL, first_error, shown
-
-__all__ = ["DecideForm", "UndoForm", "first_error", "shown"]
+from vigil.ui.forms import NUL
 
 
 class DecideForm(forms.Form):
