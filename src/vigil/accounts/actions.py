@@ -169,6 +169,13 @@ def add_user(username: str, role: str, password: str | None, *, actor: str,
     return user
 
 
+def user_summary(user: User) -> dict[str, Any]:
+    """An account as ``vigil user add --json`` prints it."""
+    return {"username": user.username, "role": user.role, "full_name": user.full_name,
+            "rank": user.rank, "staff_number": user.staff_number,
+            "team": user.team.name if user.team else None}
+
+
 def set_password(user: User, password: str, *, actor: str) -> User:
     validate_password(password, user)
     with transaction.atomic():
