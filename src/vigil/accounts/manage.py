@@ -138,7 +138,7 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("password", exc)
         else:
-            messages.success(request, f"A new password is set for {user.username}: give it to "
+            messages.success(request, f"A new password is set for {user.display_name}: give it to "
                                       "them in person, and ask them to change it.")
             return redirect("accounts:user", pk=user.pk)
     log_access(request, "account.view", f"user:{user.pk}")
@@ -151,6 +151,6 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
 def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     cleared = actions.unlock(user, actor=request.user.get_username())
-    messages.success(request, f"{user.username} may sign in again." if cleared
-                     else f"{user.username} was not locked out.")
+    messages.success(request, f"{user.display_name} may sign in again." if cleared
+                     else f"{user.display_name} was not locked out.")
     return redirect("accounts:user", pk=user.pk)

@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,6 +25,14 @@ class LogFilter(forms.Form):
     action = forms.CharField(required=False, max_length=64)
     since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+def _names(usernames: set[str]) -> dict[str, str]:
+    """Each username's full name as held now, to show beside the username the entry stores (the
+    entry itself never changes). Through the user model Django is configured with, so the log
+    does not depend on the accounts app that sits above it."""
+    users = get_user_model().objects.filter(username__in=usernames).exclude(full_name="")
+    return dict(users.values_list("username", "full_name"))
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -51,6 +60,9 @@ def entries(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(at__lt=_day_start(data["until"] + dt.timedelta(days=1)))
             used["until"] = data["until"].isoformat()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = _names({entry.actor for entry in page.object_list})
+    for entry in page.object_list:
+        entry.actor_name = names.get(entry.actor, "")
     log_access(request, "audit.view", "audit-log", detail={"filters": used, "page": page.number})
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
     query = urlencode(used)
