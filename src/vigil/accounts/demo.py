@@ -91,12 +91,13 @@ def make_demo_staff(*, actor: str) -> dict[str, str]:
         elif not teams[name].active:
             actions.set_team_active(teams[name], True, actor=actor)
     for person in STAFF:
-        profile = {"full_name": person.full_name, "rank": person.rank,
-                   "staff_number": person.staff_number}
         held = User.objects.filter(username=person.username).first()
         if held is None:
             actions.add_user(person.username, person.role, None, actor=actor,
-                             team=teams[person.team], **profile)
+                             full_name=person.full_name, rank=person.rank,
+                             staff_number=person.staff_number, team=teams[person.team])
         else:  # e.g. a demo made before accounts had names
-            actions.change_user(held, team=teams[person.team], actor=actor, **profile)
+            actions.change_user(held, full_name=person.full_name, rank=person.rank,
+                                staff_number=person.staff_number, team=teams[person.team],
+                                actor=actor)
     return {person.username: person.describe() for person in STAFF}

@@ -81,7 +81,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, current_team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = _team_choices(current_team)
+        team = self.fields["team"]
+        assert isinstance(team, forms.ChoiceField)
+        team.choices = _team_choices(current_team)
 
     def clean_full_name(self) -> str:
         return _checked(clean_full_name, self.cleaned_data["full_name"])
