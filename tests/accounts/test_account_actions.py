@@ -135,6 +135,8 @@ def _vigil_user_add(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
                     *args: str) -> tuple[int, str, str]:
     from vigil.cli import main
 
+    # The test database is set up and migrated already (the command would check as the owner).
+    monkeypatch.setattr("vigil.cli._setup_django", lambda migrate=True: None)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     code = main(["user", "add", *args, "--password-stdin"])
     out, err = capsys.readouterr()
