@@ -35,6 +35,13 @@ def _names(usernames: set[str]) -> dict[str, str]:
     return dict(users.values_list("username", "full_name"))
 
 
+def _usernames(who: str) -> set[str]:
+    """The usernames an auditor means by "who": the text as a username, and the usernames of
+    anyone whose full name it is (any case), since staff know each other by name."""
+    named = get_user_model().objects.filter(full_name__iexact=" ".join(who.split()))
+    return {who, *named.values_list("username", flat=True)}
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -48,7 +55,7 @@ def entries(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["actor"]:
-            rows = rows.filter(actor=data["actor"])
+            rows = rows.filter(actor__in=_usernames(data["actor"]))
             used["actor"] = data["actor"]
         if data["action"]:
             rows = rows.filter(action=data["action"])
