@@ -1,5 +1,6 @@
 """Managing staff accounts (administrators only): the list, adding an account, changing its
-name, rank, collar number, role, team or whether it may sign in, setting a new password, and lifting a lockout.
+name, rank, collar number, role, team or whether it may sign in, setting a new password, and
+lifting a lockout. Teams are managed in ``teams``.
 
 Every change goes through ``vigil.accounts.actions`` (the change and its audit entry in one
 transaction); reading the list or an account is logged too, as it names staff. An administrator
