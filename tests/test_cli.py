@@ -70,6 +70,12 @@ def test_user_add(env: dict[str, str]) -> None:
     assert bad_role.returncode == 2 and "unknown role 'sheriff'" in bad_role.stderr
     weak = vigil(env, "user", "add", "cat", "--role", "auditor", "--password-stdin", stdin="short\n")
     assert weak.returncode == 2 and "password refused" in weak.stderr
+    named = vigil(env, "user", "add", "dee", "--role", "investigator", "--name", "Dee Hart",
+                  "--rank", "DC", "--staff-number", "2291", "--json")
+    assert named.returncode == 0, named.stderr
+    assert orjson.loads(named.stdout) == {"username": "dee", "role": "investigator",
+                                          "full_name": "Dee Hart", "rank": "DC",
+                                          "staff_number": "2291", "team": None}
 
 
 def test_serve_redirects_signed_out_requests_to_sign_in(env: dict[str, str]) -> None:

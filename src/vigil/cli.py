@@ -455,7 +455,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.exceptions import ValidationError
 
-    from vigil.accounts.actions import AccountError, add_user
+    from vigil.accounts.actions import AccountError, add_user, user_summary
 
     password: str | None
     if args.password_stdin:
@@ -465,7 +465,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     else:
         password = None
     try:
-        user = add_user(args.username, args.role, password, actor=_actor())
+        user = add_user(args.username, args.role, password, actor=_actor(), full_name=args.name,
+                        rank=args.rank, staff_number=args.staff_number, team=args.team)
     except AccountError as exc:
         print(f"vigil user add: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -473,7 +474,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         print(f"vigil user add: password refused: {' '.join(exc.messages)}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        _print_json({"username": user.username, "role": user.role})
+        _print_json(user_summary(user))
     else:
         print(f"Created {user.username} with role {user.role}")
     return EXIT_OK
@@ -673,6 +674,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("username")
     u.add_argument("--role", required=True)
     u.add_argument("--password-stdin", action="store_true")
+    u.add_argument("--name", default="", help="full name, as colleagues know them")
+    u.add_argument("--rank", default="", help="rank or role title, e.g. DC or 'MASH researcher'")
+    u.add_argument("--staff-number", default="", help="collar or staff number (letters, digits)")
+    u.add_argument("--team", default="", help="a team in use, by name")
     u.add_argument("--json", action="store_true")
     u.set_defaults(func=cmd_user_add)
 

@@ -93,23 +93,32 @@ def test_admin_manages_accounts(new_page: Any, server: Server) -> None:
     page.get_by_role("link", name="Accounts", exact=True).click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Accounts", exact=True).is_visible()
-    assert page.get_by_role("link", name="demo-call-handler").is_visible()
+    # People by name, the username beside it (the demo's staff).
+    assert page.get_by_role("link", name="Megan Price").is_visible()
+    assert "demo-call-handler" in page.locator("main table").inner_text()
     check_page(page, "accounts")
 
     username = f"browser-{secrets.token_hex(3)}"
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Role").select_option("investigator")
+    page.get_by_label("Role", exact=True).select_option("investigator")
     page.get_by_label("First password").fill("short")
     page.get_by_role("button", name="Add account").click()
     page.wait_for_load_state()
     assert page.locator(".govuk-error-summary").is_visible()
     check_page(page, "accounts-add-error")
 
+    number = str(secrets.randbelow(10**6))
+    page.get_by_label("Full name").fill("Browser Tester")
+    page.get_by_label("Rank or role title").fill("DC")
+    page.get_by_label("Collar or staff number").fill(f"B{number}")
+    page.get_by_label("Team").select_option(label="CAIT South")
     page.get_by_label("First password").fill(secrets.token_urlsafe(12))
     page.get_by_role("button", name="Add account").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name=username).is_visible()
-    assert "Investigator" in page.locator("main").inner_text()
+    assert page.get_by_role("heading", name="Browser Tester").is_visible()
+    main = page.locator("main").inner_text()
+    assert "Investigator" in main and username in main and f"B{number}" in main
+    assert "CAIT South" in main
     check_page(page, "account-manage")
 
     page.get_by_label("May not sign in").check()
@@ -117,3 +126,45 @@ def test_admin_manages_accounts(new_page: Any, server: Server) -> None:
     page.wait_for_load_state()
     assert page.get_by_text("Account changed.").is_visible()
     assert "May not sign in" in page.locator("main dl").inner_text()
+
+
+def test_admin_manages_teams(new_page: Any, server: Server) -> None:
+    page = new_page()
+    sign_in(page, server, "admin")
+    page.goto("/accounts/users/")
+    page.get_by_role("link", name="Teams", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Teams", exact=True).is_visible()
+    assert page.get_by_role("link", name="CAIT North").is_visible()
+    check_page(page, "teams")
+
+    page.get_by_role("button", name="Add team").click()  # no name: the error pattern
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible() and page.title().startswith("Error:")
+    check_page(page, "teams-add-error")
+    name = f"Browser Team {secrets.token_hex(2)}"
+    page.get_by_label("Team name").fill(name)
+    page.get_by_role("button", name="Add team").click()
+    page.wait_for_load_state()
+    assert page.get_by_text(f"Team {name} added").is_visible()
+
+    page.get_by_role("link", name="CAIT North").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Priya Shah").is_visible()  # its people, by name
+    check_page(page, "team")
+
+    page.goto("/accounts/teams/")
+    page.get_by_role("link", name=name).click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name=f"Stop using {name}").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("No longer used").first.is_visible()
+    check_page(page, "team-stopped")
+
+    # At a phone's width the pages fit: wide tables scroll inside themselves, not the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in ("/accounts/teams/", "/accounts/users/"):
+        page.goto(url)
+        page.wait_for_load_state()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, url
+        check_page(page, f"narrow {url}")

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from vigil.accounts.models import Role, User
+from vigil.accounts.models import Role, Team, User
 from vigil.audit.models import AuditEntry
 
 from .conftest import PASSWORD
@@ -40,15 +40,20 @@ def test_admin_lists_and_adds_an_account(make_user: Callable[..., User]) -> None
     assert _last("accounts.view").actor == "ada"
     assert f'href="{USERS}"' in client.get("/").content.decode()  # in the navigation
 
-    response = client.post(USERS, {"username": "nia", "role": Role.INVESTIGATOR, "team": "CAIT",
-                                   "password": NEW_PASSWORD})
+    cait = Team.objects.create(name="CAIT")
+    response = client.post(USERS, {"username": "nia", "role": Role.INVESTIGATOR, "team": cait.pk,
+                                   "full_name": "Nia  Okafor", "rank": "DC",
+                                   "staff_number": "ab 4521", "password": NEW_PASSWORD})
     nia = User.objects.get(username="nia")
     assert response.status_code == 302 and response["Location"] == reverse("accounts:user", args=[nia.pk])
-    assert nia.role == Role.INVESTIGATOR and nia.team.name == "CAIT" and nia.is_active
+    assert nia.role == Role.INVESTIGATOR and nia.team == cait and nia.is_active
+    assert (nia.full_name, nia.rank, nia.staff_number) == ("Nia Okafor", "DC", "AB4521")
     assert nia.password.startswith("argon2$") and nia.check_password(NEW_PASSWORD)
     created = _last("account.create")
     assert created.actor == "ada" and created.target == f"user:{nia.pk}"
-    assert created.detail == {"username": "nia", "role": "investigator", "team": "CAIT"}
+    assert created.detail == {"username": "nia", "role": "investigator", "team": "CAIT",
+                              "full_name": "Nia Okafor", "rank": "DC", "staff_number": "AB4521"}
+    assert "Nia Okafor" in client.get(USERS).content.decode()
     assert NEW_PASSWORD not in str(list(AuditEntry.objects.values_list("detail", flat=True)))
     assert Client().post("/accounts/sign-in/", {"username": "nia",
                                                 "password": NEW_PASSWORD}).status_code == 302
@@ -60,11 +65,23 @@ def test_admin_lists_and_adds_an_account(make_user: Callable[..., User]) -> None
     ({"username": "pat", "role": "sheriff", "password": NEW_PASSWORD}, "Select a valid choice"),
     ({"username": "p a t", "role": "mash", "password": NEW_PASSWORD}, "only letters"),
     ({}, "Enter a username"),
+    ({"username": "pat", "role": "mash", "password": NEW_PASSWORD, "staff_number": "12-34"},
+     "only letters and digits"),
+    ({"username": "pat", "role": "mash", "password": NEW_PASSWORD, "staff_number": "1" * 21},
+     "at most 20"),
+    ({"username": "pat", "role": "mash", "password": NEW_PASSWORD, "staff_number": "m1"},
+     "Another account already has the number M1"),
+    ({"username": "pat", "role": "mash", "password": NEW_PASSWORD, "team": "999999"},
+     "Choose a team from the list"),
+    ({"username": "pat", "role": "mash", "password": NEW_PASSWORD, "full_name": "x" * 151},
+     "150 characters or fewer"),
 ])
 def test_adding_refuses_what_is_wrong(make_user: Callable[..., User], data: dict[str, str],
                                       error: str) -> None:
     client, _ = _admin(make_user)
-    make_user(Role.MASH, "mo")
+    mo = make_user(Role.MASH, "mo")
+    mo.staff_number = "M1"
+    mo.save()
     before = User.objects.count()
     response = client.post(USERS, data)
     assert response.status_code == 400
@@ -87,15 +104,21 @@ def test_change_role_team_and_stop_signing_in(make_user: Callable[..., User]) ->
     ivy.refresh_from_db()
     assert ivy.role == Role.CALL_HANDLER and ivy.is_active
 
-    assert client.post(url, {"role": Role.INVESTIGATOR, "team": "CAIT", "status": "active"}
+    cait = Team.objects.create(name="CAIT")
+    assert client.post(url, {"role": Role.INVESTIGATOR, "team": cait.pk, "status": "active",
+                             "full_name": "Ivy Brown", "rank": "DC", "staff_number": "7731"}
                        ).status_code == 302
     ivy.refresh_from_db()
     assert (ivy.role, ivy.team.name, ivy.is_active) == (Role.INVESTIGATOR, "CAIT", True)
     assert ivy_client.get("/alerts/").status_code == 200  # the new role, at the next request
-    assert _last("account.change").detail == {
-        "changes": {"role": ["call_handler", "investigator"], "team": ["", "CAIT"]}}
+    assert _last("account.change").detail == {"changes": {
+        "role": ["call_handler", "investigator"], "full_name": ["", "Ivy Brown"],
+        "rank": ["", "DC"], "staff_number": ["", "7731"], "team": ["", "CAIT"]}}
+    page = client.get(url).content.decode()
+    assert "Ivy Brown" in page and "7731" in page and "<title>Account of Ivy Brown" in page
 
-    assert client.post(url, {"role": Role.INVESTIGATOR, "team": "CAIT", "status": "inactive"}
+    assert client.post(url, {"role": Role.INVESTIGATOR, "team": cait.pk, "status": "inactive",
+                             "full_name": "Ivy Brown", "rank": "DC", "staff_number": "7731"}
                        ).status_code == 302
     ivy.refresh_from_db()
     assert not ivy.is_active
@@ -115,8 +138,12 @@ def test_admin_cannot_demote_or_stop_themselves(make_user: Callable[..., User]) 
         assert response.status_code == 400 and "another administrator" in response.content.decode()
     admin.refresh_from_db()
     assert admin.role == Role.ADMIN and admin.is_active
-    # Their own team they may change.
-    assert client.post(url, {"role": Role.ADMIN, "team": "IT", "status": "active"}).status_code == 302
+    # Their own name and team they may change.
+    it = Team.objects.create(name="IT")
+    assert client.post(url, {"role": Role.ADMIN, "team": it.pk, "status": "active",
+                             "full_name": "Ada Lovelace"}).status_code == 302
+    admin.refresh_from_db()
+    assert (admin.team, admin.full_name) == (it, "Ada Lovelace")
 
 
 def test_set_a_new_password(make_user: Callable[..., User]) -> None:

@@ -14,8 +14,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.accounts.models import Role, User
+from vigil.accounts.sessions import SIGNED_IN_AT
 from vigil.audit.models import AuditEntry
-from vigil.web.middleware import SIGNED_IN_AT
 
 from .conftest import PASSWORD
 

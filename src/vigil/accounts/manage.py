@@ -1,5 +1,6 @@
 """Managing staff accounts (administrators only): the list, adding an account, changing its
-role, team or whether it may sign in, setting a new password, and lifting a lockout.
+name, rank, collar number, role, team or whether it may sign in, setting a new password, and
+lifting a lockout. Teams are managed in ``teams``.
 
 Every change goes through ``vigil.accounts.actions`` (the change and its audit entry in one
 transaction); reading the list or an account is logged too, as it names staff. An administrator
@@ -11,67 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from axes.models import AccessAttempt
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.accounts import actions
-from vigil.accounts.models import Role, User
+from vigil.accounts.forms import AddAccountForm, ChangeAccountForm, PasswordForm
+from vigil.accounts.models import User
 from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
 
 PER_PAGE = 50
-STATUSES = [("active", "May sign in"), ("inactive", "May not sign in")]
-
-
-class AddForm(forms.Form):
-    username = forms.RegexField(
-        regex=r"^[\w.@+-]+$", max_length=150, label="Username",
-        error_messages={"required": "Enter a username",
-                        "invalid": "A username may hold only letters, digits and @ . + - _"})
-    role = forms.ChoiceField(choices=Role.choices, label="Role",
-                             error_messages={"required": "Choose a role"})
-    team = forms.CharField(required=False, max_length=100, label="Team (optional)")
-    password = forms.CharField(strip=False, label="First password", widget=forms.PasswordInput,
-                               error_messages={"required": "Enter a first password"})
-
-    def clean_username(self) -> str:
-        name: str = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=name).exists():
-            raise ValidationError("An account with that username already exists")
-        return name
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("username"):
-            try:
-                validate_password(data["password"], User(username=data["username"]))
-            except ValidationError as exc:
-                self.add_error("password", exc)
-        return data
-
-
-class ChangeForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices, label="Role",
-                             error_messages={"required": "Choose a role"})
-    team = forms.CharField(required=False, max_length=100, label="Team (optional)")
-    status = forms.ChoiceField(choices=STATUSES, widget=forms.RadioSelect, label="Signing in",
-                               error_messages={"required": "Choose whether the account may sign in"})
-
-
-class PasswordForm(forms.Form):
-    password = forms.CharField(strip=False, label="New password", widget=forms.PasswordInput,
-                               error_messages={"required": "Enter a new password"})
 
 
 def _locked_usernames(usernames: list[str]) -> set[str]:
@@ -80,8 +41,10 @@ def _locked_usernames(usernames: list[str]) -> set[str]:
     ).values_list("username", flat=True))
 
 
-def _list_context(request: HttpRequest, form: AddForm) -> dict[str, Any]:
-    accounts = (User.objects.order_by("username")
+def _list_context(request: HttpRequest, form: AddAccountForm) -> dict[str, Any]:
+    # By name, as staff look for each other; accounts with no name yet sort by username.
+    accounts = (User.objects.select_related("team")
+                .order_by(Coalesce(NullIf("full_name", Value("")), "username").asc(), "username")
                 .annotate(has_device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"),
                                                                       confirmed=True))))
     page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
@@ -96,15 +59,21 @@ def _list_context(request: HttpRequest, form: AddForm) -> dict[str, Any]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def accounts(request: HttpRequest) -> HttpResponse:
-    form = AddForm(request.POST if request.method == "POST" else None)
+    form = AddAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            user = actions.add_user(data["username"], data["role"], data["password"],
-                                    actor=request.user.get_username(), team=data["team"])
-            messages.success(request, f"Account {user.username} created with role "
-                                      f"{user.get_role_display()}.")
-            return redirect("accounts:user", pk=user.pk)
+            try:
+                user = actions.add_user(
+                    data["username"], data["role"], data["password"],
+                    actor=request.user.get_username(), full_name=data["full_name"],
+                    rank=data["rank"], staff_number=data["staff_number"], team=data["team"])
+            except actions.AccountError as exc:  # e.g. the team stopped meanwhile
+                form.add_error(None, capfirst(str(exc)))
+            else:
+                messages.success(request, f"Account {user.username} created for "
+                                          f"{user.display_name}, role {user.get_role_display()}.")
+                return redirect("accounts:user", pk=user.pk)
         context = _list_context(request, form)
         log_access(request, "accounts.view", "accounts", detail={"page": context["page"].number})
         return render(request, "accounts/manage/list.html", context, status=400)
@@ -113,14 +82,12 @@ def accounts(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/manage/list.html", context)
 
 
-def _user_context(request: HttpRequest, user: User, change: ChangeForm | None = None,
+def _user_context(request: HttpRequest, user: User, change: ChangeAccountForm | None = None,
                   password: PasswordForm | None = None) -> dict[str, Any]:
     own = user.pk == request.user.pk
     return {
         "account": user, "own": own,
-        "change": change or ChangeForm(initial={
-            "role": user.role, "team": user.team.name if user.team else "",
-            "status": "active" if user.is_active else "inactive"}),
+        "change": change or ChangeAccountForm.of(user),
         "password_form": password or PasswordForm(),
         "locked": bool(_locked_usernames([user.username])),
         "has_device": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
@@ -131,9 +98,9 @@ def _user_context(request: HttpRequest, user: User, change: ChangeForm | None = 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(User.objects.select_related("team"), pk=pk)
     if request.method == "POST":
-        form = ChangeForm(request.POST)
+        form = ChangeAccountForm(request.POST, account=user)
         if form.is_valid():
             data = form.cleaned_data
             active = data["status"] == "active"
@@ -141,10 +108,16 @@ def account(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, "You cannot change your own role or stop yourself signing "
                                      "in: ask another administrator")
             else:
-                changes = actions.change_user(user, role=data["role"], team=data["team"],
-                                              active=active, actor=request.user.get_username())
-                messages.success(request, "Account changed." if changes else "Nothing changed.")
-                return redirect("accounts:user", pk=user.pk)
+                try:
+                    changes = actions.change_user(
+                        user, role=data["role"], active=active, full_name=data["full_name"],
+                        rank=data["rank"], staff_number=data["staff_number"], team=data["team"],
+                        actor=request.user.get_username())
+                except actions.AccountError as exc:  # e.g. the team stopped meanwhile
+                    form.add_error(None, capfirst(str(exc)))
+                else:
+                    messages.success(request, "Account changed." if changes else "Nothing changed.")
+                    return redirect("accounts:user", pk=user.pk)
         log_access(request, "account.view", f"user:{user.pk}")
         return render(request, "accounts/manage/user.html", _user_context(request, user, form),
                       status=400)
@@ -166,7 +139,7 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("password", exc)
         else:
-            messages.success(request, f"A new password is set for {user.username}: give it to "
+            messages.success(request, f"A new password is set for {user.display_name}: give it to "
                                       "them in person, and ask them to change it.")
             return redirect("accounts:user", pk=user.pk)
     log_access(request, "account.view", f"user:{user.pk}")
@@ -179,6 +152,6 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
 def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     cleared = actions.unlock(user, actor=request.user.get_username())
-    messages.success(request, f"{user.username} may sign in again." if cleared
-                     else f"{user.username} was not locked out.")
+    messages.success(request, f"{user.display_name} may sign in again." if cleared
+                     else f"{user.display_name} was not locked out.")
     return redirect("accounts:user", pk=user.pk)

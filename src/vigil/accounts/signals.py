@@ -10,8 +10,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from vigil.accounts.sessions import SIGNED_IN_AT
 from vigil.audit import log
-from vigil.web.middleware import SIGNED_IN_AT
 
 
 def _client(request: HttpRequest | None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vigil.accounts import manage, views
+from vigil.accounts import manage, teams, views
 from vigil.ui import converters  # noqa: F401 (registers <key:…>)
 
 app_name = "accounts"
@@ -18,4 +18,7 @@ urlpatterns = [
     path("users/<key:pk>/", manage.account, name="user"),
     path("users/<key:pk>/password/", manage.account_password, name="user-password"),
     path("users/<key:pk>/unlock/", manage.account_unlock, name="user-unlock"),
+    path("teams/", teams.teams, name="teams"),
+    path("teams/<key:pk>/", teams.team, name="team"),
+    path("teams/<key:pk>/status/", teams.team_status, name="team-status"),
 ]

@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,14 +29,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vigil.accounts import actions
 from vigil.accounts.forms import CodeForm, ReplaceCodeForm
 from vigil.accounts.lockout import locked_out
 from vigil.accounts.models import User
 from vigil.accounts.permissions import DESCRIPTIONS, Capability, any_signed_in, capabilities
-from vigil.audit import log
 
 PENDING = "vigil_pending_sign_in"
-DEVICE_NAME = "Authenticator app"
 
 
 def second_factor_required(user: Any) -> bool:
@@ -138,11 +136,6 @@ def _qr_svg(device: TOTPDevice) -> str:
                                                                    omitsize=False))
 
 
-def _fresh_device(user: User) -> TOTPDevice:
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-
-
 def _enrolment_context(device: TOTPDevice, form: CodeForm) -> dict[str, Any]:
     from base64 import b32encode
 
@@ -166,12 +159,7 @@ def _enrol(request: HttpRequest, user: User,
             form.add_error("current_code", "The code from your current authenticator app is "
                                            "not right: enter the code it shows now")
         if form.is_valid() and device.verify_token(form.cleaned_data["code"]):
-            with transaction.atomic():
-                TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                log.record(user.get_username(), "account.second-factor-enrol", f"user:{user.pk}",
-                           detail={"replaced": current is not None})
+            actions.confirm_second_factor(user, device, replaced=current is not None)
             return device, None
         if form.is_valid():
             form.add_error("code", "The code is not right: enter the code your authenticator "
@@ -179,7 +167,7 @@ def _enrol(request: HttpRequest, user: User,
         return None, render(request, "accounts/enrol.html",
                             _enrolment_context(device, form) | {"pending": not request.user.is_authenticated},
                             status=400)
-    device = _fresh_device(user)
+    device = actions.start_second_factor(user)
     return None, render(request, "accounts/enrol.html",
                         _enrolment_context(device, form_class()) | {"pending": not request.user.is_authenticated})
 
@@ -255,9 +243,7 @@ def remove_second_factor(request: HttpRequest) -> HttpResponseBase:
     if not (form.is_valid() and device.verify_token(form.cleaned_data["code"])):
         messages.error(request, "Enter the code your authenticator app shows now to remove it.")
         return redirect("accounts:account")
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        log.record(user.get_username(), "account.second-factor-remove", f"user:{user.pk}")
+    actions.remove_second_factor(user)
     messages.success(request, "Your authenticator app was removed.")
     return redirect("accounts:account")
 
@@ -271,9 +257,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            log.record(user.get_username(), "account.password-change", f"user:{user.pk}")
+        actions.change_own_password(form.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, form.user)
         messages.success(request, "Your password was changed.")
         return redirect("accounts:account")

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from vigil.accounts.actions import add_user, set_password
+from vigil.accounts.demo import make_demo_staff
 from vigil.accounts.models import Role, User
 from vigil.alerts.engine import assess
 from vigil.identity.models import MentionLink
@@ -38,6 +39,7 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
     if credentials.exists():
         lines = credentials.read_text().splitlines()
     known = {line.split()[0] for line in lines if line.strip()}
+    staff = make_demo_staff(actor=ACTOR)  # teams, and everyone's name, rank, number and team
     for role in Role:
         username = f"demo-{role.value.replace('_', '-')}"
         if username in known and User.objects.filter(username=username).exists():
@@ -46,10 +48,10 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
         existing = User.objects.filter(username=username).first()
         if existing is None:
             add_user(username, role.value, password, actor=ACTOR)
-        else:  # its password was lost with the sign-ins file: give it a new one
+        else:  # made without one above, or its password was lost with the sign-ins file
             set_password(existing, password, actor=ACTOR)
         lines = [line for line in lines if not line.startswith(username + " ")]
-        lines.append(f"{username} {password} {role.label}")
+        lines.append(f"{username} {password} {role.label}: {staff[username]}")
     credentials.write_text("\n".join(lines) + "\n")
     credentials.chmod(0o600)
     print("\nDemo sign-ins (username, password, role) — also in", credentials)

@@ -25,13 +25,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from vigil.accounts.sessions import SIGNED_IN_AT
 from vigil.audit import log
 from vigil.audit.access import LOGGED_PREFIXES, VIA_SESSION_KEY
 
 OPEN_PREFIXES = ("/static/",)
 # Reachable with a password checked but no session yet (second factor, enrolment).
 OPEN_NAMES = ("accounts:sign-in", "accounts:second-factor", "accounts:second-factor-enrol")
-SIGNED_IN_AT = "vigil_signed_in_at"
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
