@@ -118,13 +118,16 @@ def misspell(rng: random.Random, name: str) -> str:
     return name[:i] + ch + name[i:]
 
 
-def swapped_dob(dob: dt.date) -> str | None:
+def swapped_dob(dob: dt.date, latest: dt.date) -> str | None:
     if dob.day > 12 or dob.day == dob.month:
         return None
-    return dt.date(dob.year, dob.day, dob.month).isoformat()
+    swapped = dt.date(dob.year, dob.day, dob.month)
+    return swapped.isoformat() if swapped <= latest else None
 
 
-def typo_dob(rng: random.Random, dob: dt.date) -> str | None:
+def typo_dob(rng: random.Random, dob: dt.date, latest: dt.date) -> str | None:
+    """One digit mistyped, never giving a date after ``latest`` (the record's date): source
+    systems refuse a date of birth in the future, and the rules would take one for a child's."""
     text = dob.isoformat()
     for _ in range(4):
         i = pick(rng, (2, 3, 5, 6, 8, 9))  # not the century: nobody writes 1914 for 2014
@@ -132,7 +135,8 @@ def typo_dob(rng: random.Random, dob: dt.date) -> str | None:
         if candidate == text:
             continue
         try:
-            dt.date.fromisoformat(candidate)
+            if dt.date.fromisoformat(candidate) > latest:
+                continue
         except ValueError:
             continue
         return candidate
@@ -221,9 +225,10 @@ class Mentioner:
             options = self.nicknames[forename]
             m["forename"] = pick(rng, options) if options else misspell(rng, forename)
         elif kind == "dob_swap":
-            m["date_of_birth"] = swapped_dob(p.dob) or typo_dob(rng, p.dob)
+            day = _date(ts)
+            m["date_of_birth"] = swapped_dob(p.dob, day) or typo_dob(rng, p.dob, day)
         elif kind == "dob_typo":
-            m["date_of_birth"] = typo_dob(rng, p.dob)
+            m["date_of_birth"] = typo_dob(rng, p.dob, _date(ts))
         elif kind == "dob_missing":
             m["date_of_birth"] = None
             m["age_estimate"] = max(0, p.age_on(_date(ts)) + pick(rng, (-1, 0, 0, 0, 1, 2)))
