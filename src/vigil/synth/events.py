@@ -90,6 +90,14 @@ class Background:
         return (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
                 + int(rng.random() * 60) * MINUTE)
 
+    def recent(self) -> int:
+        """Like ``when`` but within the last OPEN_FINDINGS_DAYS: for a current record."""
+        rng = self.rng
+        span = min(self.clock.days, C.OPEN_FINDINGS_DAYS)
+        day = self.clock.days - span + int(rng.random() * span)
+        return (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
+                + int(rng.random() * 60) * MINUTE)
+
     def opt(self, ts: int) -> str | None:
         """An instant, or None when it would lie after as_of (not happened yet at extraction)."""
         return self.iso(ts) if ts <= self.clock.as_of else None
@@ -537,10 +545,15 @@ class Background:
 
     def rso(self, p: Person) -> None:
         rng = self.rng
-        ts = self.when()
+        # The offender's management record as it stands, updated lately: an older latest record
+        # would make its ARMS and visits overdue by years.
+        ts = self.recent()
         registered = self.clock.start_ts - int(rng.random() * 3000) * DAY
         risk = pick(rng, ("low", "medium", "medium", "high", "very_high"))
         visits = sorted(ts - int(rng.random() * 300) * DAY for _ in range(between(rng, 1, 5)))
+        if not self.lapses(visits[-1]):  # a visit missed long ago was made up since
+            visits[-1] = ts - int(rng.random() * 60) * DAY
+            visits.sort()
         self.e.emit(
             "rso", ts, [(p, "offender")], pnc=True, location=p.household.address_at(ts),
             registered_at=self.iso(registered), risk_level=risk, management="active",
