@@ -385,6 +385,18 @@ def test_an_end_date_names_the_same_period_as_a_start(tmp_path: Path) -> None:
     assert tree_bytes(tmp_path / "end") == start == tree_bytes(tmp_path / "both")
 
 
+def test_nothing_happens_after_an_end_early_in_its_day(tmp_path: Path) -> None:
+    """A start before the clocks go forward and an end just after midnight: 3 whole days of 24
+    hours from the start's midnight run to 01:00 BST, past the end (a large force, so events
+    land in that last hour; none may follow the end)."""
+    end = dt.datetime(2024, 4, 1, 0, 20, tzinfo=LONDON)
+    generate(tmp_path, 20_000, seed=7, end=end, days=3, workers=1)
+    records = [orjson.loads(line) for path in sorted((tmp_path / "records").glob("*.ndjson"))
+               for line in path.read_bytes().splitlines()]
+    last = max(dt.datetime.fromisoformat(r["occurred_at"]) for r in records)
+    assert end - dt.timedelta(hours=1) < last <= end
+
+
 def test_period_takes_any_two_of_start_end_and_days() -> None:
     fixed = period()
     assert (fixed.start, fixed.days, fixed.iso(fixed.as_of)) == (

@@ -87,16 +87,20 @@ class Background:
     def when(self) -> int:
         rng = self.rng
         day = int(rng.random() * self.clock.days)
-        return (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
-                + int(rng.random() * 60) * MINUTE)
+        ts = (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
+              + int(rng.random() * 60) * MINUTE)
+        # Whole days of 24 hours run an hour past midnight when the clocks went forward in the
+        # period: never past an as_of early in its day.
+        return ts if ts <= self.clock.as_of else self.clock.as_of
 
     def recent(self) -> int:
         """Like ``when`` but within the last OPEN_FINDINGS_DAYS: for a current record."""
         rng = self.rng
         span = min(self.clock.days, C.OPEN_FINDINGS_DAYS)
         day = self.clock.days - span + int(rng.random() * span)
-        return (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
-                + int(rng.random() * 60) * MINUTE)
+        ts = (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
+              + int(rng.random() * 60) * MINUTE)
+        return ts if ts <= self.clock.as_of else self.clock.as_of
 
     def opt(self, ts: int) -> str | None:
         """An instant, or None when it would lie after as_of (not happened yet at extraction)."""
