@@ -1,9 +1,10 @@
 """Planted alerts of a synthetic force: recall per code, and what fires beyond the planted ones.
 
-    .venv/bin/python bench/alerts_planted.py --people 10000 [--seed 1]
+    .venv/bin/python bench/alerts_planted.py --people 10000 [--seed 1] [--end DATE|DATETIME|now]
         [--database postgresql://postgres@127.0.0.1:5432/postgres]   (default: a scratch SQLite)
 
-Generates a force (`vigil.synth`), imports it, links it, assesses it at the truth's as_of and
+Generates a force (`vigil.synth`; its period ends at --end, default the library's fixed
+2015-01-01, or now as `vigil synth` does), imports it, links it, assesses it at the truth's as_of and
 prints, per code: planted expectations, how many were found (recall), how many alerts fired in
 all and how many of those no planted expectation accounts for (for a reviewer to judge noise:
 the synthetic force's background is random, so some of these are real situations it made by
@@ -30,6 +31,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--end", help="end of the period: a date, a datetime with its offset, "
+                        "or now")
     parser.add_argument("--database", help="a PostgreSQL server URL (a scratch database is made)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep the force and the store in DIR (and the scratch database), "
@@ -79,7 +82,11 @@ def run(args: argparse.Namespace, work: Path) -> int:
 
     force = work / "force"
     started = time.perf_counter()
-    summary = generate(force, people=args.people, seed=args.seed)
+    from vigil.synth.clock import parse_end
+
+    end = (dt.datetime.now(dt.UTC) if args.end == "now"
+           else parse_end(args.end) if args.end else None)
+    summary = generate(force, people=args.people, seed=args.seed, end=end)
     print(f"generated {args.people:,} people, {summary['records']:,} records in "
           f"{time.perf_counter() - started:.1f} s")
     started = time.perf_counter()

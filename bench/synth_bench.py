@@ -1,6 +1,7 @@
 """Benchmark the synthetic force generator.
 
     .venv/bin/python bench/synth_bench.py [--people 1000000] [--seed 1] [--workers N] [--keep DIR]
+        [--end DATE|DATETIME|now]   (default: the library's fixed period, 2013-01-01 + 730 days)
 
 Generates into a temporary folder (deleted afterwards unless --keep) and prints people per second,
 records per second, records written and the peak resident memory of this process and of its
@@ -10,6 +11,7 @@ worker processes (``resource.getrusage``; ru_maxrss is in KiB on Linux).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import resource
 import shutil
 import sys
@@ -18,6 +20,7 @@ import time
 from pathlib import Path
 
 from vigil.synth import generate
+from vigil.synth.clock import parse_end
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: every CPU available)")
     parser.add_argument("--keep", type=Path, default=None, help="write here and keep the output")
+    parser.add_argument("--end", default=None, help="end of the period: a date, a datetime with "
+                        "its offset, or now (what vigil synth does by default)")
     args = parser.parse_args(argv)
 
+    end = (dt.datetime.now(dt.UTC) if args.end == "now"
+           else parse_end(args.end) if args.end else None)
     out = args.keep or Path(tempfile.mkdtemp(prefix="vigil-synth-bench-"))
     began = time.perf_counter()
     cpu_began = time.process_time()
@@ -38,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
 
     try:
-        summary = generate(out, args.people, seed=args.seed, progress=progress,
+        summary = generate(out, args.people, seed=args.seed, end=end, progress=progress,
                            workers=args.workers)
         wall = time.perf_counter() - began
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
@@ -49,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - cpu_began + children.ru_utime + children.ru_stime
+    print(f"period:            {summary['start']} to {summary['as_of']}")
     print(f"people:            {summary['people']:,}")
     print(f"records written:   {summary['records']:,} ({summary['mentions']:,} mentions, "
           f"{size / 1e6:,.0f} MB on disk)")

@@ -433,8 +433,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
             print(f"\r{people:,} of {args.people:,} people", end="", file=sys.stderr)
 
     try:
+        # Neither start nor end: a period ending now, so alerts are current when assessed now.
+        end = args.end if args.end or args.start else dt.datetime.now(dt.UTC)
         summary = generate(out, people=args.people, seed=args.seed, start=args.start,
-                           days=args.days, progress=progress)
+                           days=args.days, end=end, progress=progress)
     except ValueError as exc:
         print(f"vigil synth: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -500,7 +502,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _setup_django()
     from vigil.web.demo import build_demo
 
-    build_demo(people=args.people, seed=args.seed, out=Path(args.out) if args.out else None)
+    build_demo(people=args.people, seed=args.seed, out=Path(args.out) if args.out else None,
+               end=args.end)
     return EXIT_OK
 
 
@@ -583,6 +586,15 @@ def _datetime_arg(text: str) -> dt.datetime:
     return value
 
 
+def _end_arg(text: str) -> dt.date | dt.datetime:
+    from vigil.synth.clock import parse_end
+
+    try:
+        return parse_end(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _date_arg(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -662,8 +674,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="write a synthetic force and its ground truth")
     p.add_argument("--people", type=int, required=True)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--start", type=_date_arg, default=dt.date(2013, 1, 1))
-    p.add_argument("--days", type=int, default=730)
+    p.add_argument("--start", type=_date_arg)
+    p.add_argument("--days", type=int, help="length of the period (default 730)")
+    p.add_argument("--end", type=_end_arg, metavar="DATE|DATETIME",
+                   help="end of the period, as_of of the truth (default: now)")
     p.add_argument("--out", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_synth)
@@ -707,6 +721,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=int, default=2000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--out", help="where to write the synthetic files (default: data folder)")
+    p.add_argument("--end", type=_end_arg, metavar="DATE|DATETIME",
+                   help="end of a newly generated force's period (default: now)")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -21,9 +21,13 @@ from vigil.records.normalise import location_key
 from vigil.records.reasons import reasons_from
 from vigil.synth import ALERT_CODES, generate
 from vigil.synth import config as synth_config
+from vigil.synth.clock import LONDON
+from vigil.synth.generate import period
 
 ALERTS_MD = Path(__file__).resolve().parents[3] / "shared" / "contract" / "ALERTS.md"
 PEOPLE = 2500
+# A force ending now (what `vigil synth` and the demo make) and one with the library's fixed period.
+NOW = dt.datetime.now(dt.UTC)
 
 Key = tuple[str, str, str]
 
@@ -57,11 +61,12 @@ class Force:
         return grouped
 
 
-@pytest.fixture(scope="module")
-def force(tmp_path_factory: pytest.TempPathFactory) -> Force:
+@pytest.fixture(scope="module", params=["fixed", "now"])
+def force(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Force:
     out = tmp_path_factory.mktemp("force")
     seen: list[int] = []
-    summary = generate(out, PEOPLE, seed=7, progress=seen.append)
+    end = NOW if request.param == "now" else None
+    summary = generate(out, PEOPLE, seed=7, end=end, progress=seen.append)
     assert seen and seen[-1] == summary["people"]
     return Force(out, summary)
 
@@ -198,7 +203,15 @@ def test_tiny_force_still_plants_every_code(tmp_path: Path) -> None:
 
 def test_summary_file_and_as_of(force: Force) -> None:
     saved = orjson.loads((force.out / "truth" / "summary.json").read_bytes())
-    assert saved["as_of"] == "2015-01-01T12:00:00+00:00"  # 2013-01-01 + 730 days, 12:00 London
+    if saved["start"] == "2013-01-01":  # the library's fixed period
+        assert saved["as_of"] == "2015-01-01T12:00:00+00:00"  # + 730 days, 12:00 London
+    else:  # ending now: as_of is that instant (to the second), the start 730 London days before
+        as_of = dt.datetime.fromisoformat(saved["as_of"])
+        assert as_of == NOW.replace(microsecond=0)
+        assert as_of.utcoffset() == NOW.astimezone(LONDON).utcoffset()
+        assert saved["start"] == (NOW.astimezone(LONDON).date()
+                                  - dt.timedelta(days=730)).isoformat()
+    assert saved["days"] == 730
     assert {k: v for k, v in force.summary.items() if k != "elapsed_seconds"} == saved
     assert force.summary["people"] >= PEOPLE
 
@@ -299,8 +312,9 @@ def test_identifiers_belong_to_one_person_each(force: Force) -> None:
 
 
 def test_children_turn_18_and_are_born_during_the_period(force: Force) -> None:
-    start = dt.date(2013, 1, 1)
-    end = start + dt.timedelta(days=730)
+    """Ages are relative to the period (its end is now, for a force ending now)."""
+    start = dt.date.fromisoformat(force.summary["start"])
+    end = dt.datetime.fromisoformat(force.summary["as_of"]).date()
     turning = born = 0
     for m in force.mentions.values():
         dob = m["date_of_birth"]
@@ -314,6 +328,30 @@ def test_children_turn_18_and_are_born_during_the_period(force: Force) -> None:
     assert born and turning
 
 
+def test_background_lapses_are_recent(force: Force) -> None:
+    """Lapses of time-limited duties happen only in the last OPEN_FINDINGS_DAYS (older ones
+    were done on time), so a force ending now has no findings overdue by years. Checked on the
+    two commonest: a child at an incident neither spoken to nor described, a call attended late."""
+    as_of = dt.datetime.fromisoformat(force.summary["as_of"])
+    horizon = as_of - dt.timedelta(days=synth_config.OPEN_FINDINGS_DAYS)
+    unseen = late = old = 0
+    for rec in force.records:
+        occurred = dt.datetime.fromisoformat(rec["occurred_at"])
+        old += occurred < horizon
+        if any(m["role"] == "child_present" and not m.get("spoken_to") and not m.get("demeanour")
+               for m in rec["people"]):
+            unseen += 1
+            assert occurred >= horizon, rec["source_id"]
+        if rec["record_type"] == "call" and rec.get("attended_at"):
+            first = rec["grade_history"][0]["grade"]
+            took = dt.datetime.fromisoformat(rec["attended_at"]) - occurred
+            limit = {"emergency": 60, "priority": 240}.get(first)
+            if limit is not None and took > dt.timedelta(minutes=limit):
+                late += 1
+                assert occurred >= horizon, rec["source_id"]
+    assert old and unseen and late  # both kinds still happen, recently
+
+
 # --- determinism -------------------------------------------------------------------------------
 
 def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
@@ -323,6 +361,84 @@ def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
     a, b, c = (tree_bytes(tmp_path / x) for x in "abc")
     assert a == b
     assert a != c
+
+
+def test_same_seed_and_end_give_byte_identical_output(tmp_path: Path) -> None:
+    """A force ending now is reproducible: its summary's as_of, given back as the end, makes
+    the same bytes (the end is kept to the whole second)."""
+    end = dt.datetime(2026, 3, 29, 0, 59, 30, 987654, tzinfo=dt.UTC)  # the night clocks change
+    first = generate(tmp_path / "a", 400, seed=5, end=end)
+    generate(tmp_path / "b", 400, seed=5, end=dt.datetime.fromisoformat(first["as_of"]))
+    generate(tmp_path / "c", 400, seed=5, end=end + dt.timedelta(days=1))
+    a, b, c = (tree_bytes(tmp_path / x) for x in "abc")
+    assert dt.datetime.fromisoformat(first["as_of"]) == end.replace(microsecond=0)
+    assert a == b
+    assert a["records/storm.ndjson"] != c["records/storm.ndjson"]  # a day later, times move
+
+
+def test_an_end_date_names_the_same_period_as_a_start(tmp_path: Path) -> None:
+    """--end DATE means 12:00 London that day, where a period given by its start ends."""
+    generate(tmp_path / "start", 150, seed=2, start=dt.date(2014, 1, 1), days=170)
+    generate(tmp_path / "end", 150, seed=2, end=dt.date(2014, 6, 20), days=170)
+    generate(tmp_path / "both", 150, seed=2, start=dt.date(2014, 1, 1), end=dt.date(2014, 6, 20))
+    start = tree_bytes(tmp_path / "start")
+    assert tree_bytes(tmp_path / "end") == start == tree_bytes(tmp_path / "both")
+
+
+def test_nothing_happens_after_an_end_early_in_its_day(tmp_path: Path) -> None:
+    """A start before the clocks go forward and an end just after midnight: 3 whole days of 24
+    hours from the start's midnight run to 01:00 BST, past the end (a large force, so events
+    land in that last hour; none may follow the end)."""
+    end = dt.datetime(2024, 4, 1, 0, 20, tzinfo=LONDON)
+    generate(tmp_path, 20_000, seed=7, end=end, days=3, workers=1)
+    records = [orjson.loads(line) for path in sorted((tmp_path / "records").glob("*.ndjson"))
+               for line in path.read_bytes().splitlines()]
+    last = max(dt.datetime.fromisoformat(r["occurred_at"]) for r in records)
+    assert end - dt.timedelta(hours=1) < last <= end
+
+
+def test_period_takes_any_two_of_start_end_and_days() -> None:
+    fixed = period()
+    assert (fixed.start, fixed.days, fixed.iso(fixed.as_of)) == (
+        dt.date(2013, 1, 1), 730, "2015-01-01T12:00:00+00:00")
+    summer = period(end=dt.datetime(2024, 7, 1, 8, 30, tzinfo=dt.UTC), days=10)
+    assert summer.iso(summer.as_of) == "2024-07-01T09:30:00+01:00"
+    assert summer.start == dt.date(2024, 6, 21)
+    # Background events fill whole days before the as_of day, so none can follow as_of.
+    assert summer.in_period(0.9999) < summer.as_of
+    assert period(start=dt.date(2024, 6, 21), end=summer.end_date).days == 10
+    with pytest.raises(ValueError, match="no UTC offset"):
+        period(end=dt.datetime(2024, 7, 1, 8, 30))
+    with pytest.raises(ValueError, match="at most two"):
+        period(start=dt.date(2024, 6, 1), end=dt.date(2024, 7, 1), days=10)
+    with pytest.raises(ValueError, match="end must follow the start"):
+        period(start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 1))
+
+
+def test_vigil_synth_ends_now_unless_told(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`vigil synth` without --start or --end ends now; --end takes a date or a datetime with
+    its offset, and refuses one without."""
+    from vigil.cli import main
+
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    assert main(["synth", "--people", "150", "--days", "60", "--out", str(tmp_path / "now")]) == 0
+    summary = orjson.loads((tmp_path / "now" / "truth" / "summary.json").read_bytes())
+    as_of = dt.datetime.fromisoformat(summary["as_of"])
+    assert before <= as_of <= dt.datetime.now(dt.UTC)
+    assert summary["days"] == 60
+    assert main(["synth", "--people", "150", "--seed", "2", "--days", "170", "--end",
+                 "2014-06-20", "--out", str(tmp_path / "date")]) == 0
+    generate(tmp_path / "start", 150, seed=2, start=dt.date(2014, 1, 1), days=170)
+    assert tree_bytes(tmp_path / "date") == tree_bytes(tmp_path / "start")
+    assert main(["synth", "--people", "150", "--end", "2025-11-30T18:45:00Z",
+                 "--out", str(tmp_path / "instant")]) == 0
+    summary = orjson.loads((tmp_path / "instant" / "truth" / "summary.json").read_bytes())
+    assert summary["as_of"] == "2025-11-30T18:45:00+00:00"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as refused:
+        main(["synth", "--people", "150", "--end", "2025-11-30T18:45", "--out", str(tmp_path / "x")])
+    assert refused.value.code == 2
+    assert "has no UTC offset" in capsys.readouterr().err
 
 
 def test_output_does_not_depend_on_worker_count(tmp_path: Path,

@@ -33,18 +33,52 @@ def date_of(ts: int) -> dt.date:
     return dt.datetime.fromtimestamp(ts, LONDON).date()
 
 
-class Clock:
-    """The generated period and a fast, cached ISO 8601 formatter."""
+def end_instant(end: dt.date | dt.datetime) -> int:
+    """The as_of instant a period's end names: a date means 12:00 Europe/London that day (as a
+    period given by its start ends), a datetime its own instant, to the whole second."""
+    if isinstance(end, dt.datetime):
+        if end.tzinfo is None:
+            raise ValueError(f"the end {end.isoformat()} has no UTC offset")
+        return int(end.timestamp())  # int() truncates: the output never carries fractions
+    return london(end, 12, 0)
 
-    def __init__(self, start: dt.date, days: int) -> None:
-        self.start = start
+
+def parse_end(text: str) -> dt.date | dt.datetime:
+    """An ISO 8601 date, or a datetime with its UTC offset (``Z`` or ``+01:00``)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 date or datetime") from None
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    return value
+
+
+class Clock:
+    """The generated period and a fast, cached ISO 8601 formatter.
+
+    A period is its end instant ``as_of`` (when the force's systems are extracted) and its length
+    in days: it runs from 00:00 Europe/London ``days`` calendar days before the as_of date, so
+    background events fill whole days up to the day before as_of and only follow-ups (a decision,
+    a recorded_at) reach into the as_of day itself, never past as_of.
+    """
+
+    def __init__(self, as_of: int, days: int) -> None:
         self.days = days
-        self.end_date = start + dt.timedelta(days=days)
-        self.start_ts = london(start, 0, 0)
-        # as_of: the end of the period, start + days at 12:00 Europe/London.
-        self.as_of = london(self.end_date, 12, 0)
-        self.as_of_date = self.end_date
+        self.as_of = as_of
+        self.as_of_date = self.end_date = date_of(as_of)
+        self.start = self.end_date - dt.timedelta(days=days)
+        self.start_ts = london(self.start, 0, 0)
         self.iso = self._formatter()
+
+    @classmethod
+    def starting(cls, start: dt.date, days: int) -> Clock:
+        """The period from ``start`` whose as_of is ``start + days`` at 12:00 Europe/London."""
+        return cls(london(start + dt.timedelta(days=days), 12, 0), days)
 
     def _offset(self, utc_day: int) -> tuple[str, int]:
         noon = dt.datetime.fromtimestamp(utc_day * DAY + 12 * HOUR, LONDON)

@@ -95,6 +95,14 @@ SHARE_WITH_VEHICLE = 0.6
 SHARE_WITH_PHONE = 0.5
 SHARE_WITH_ACCOUNT = 0.1       # an online account (social media handle)
 
+# --- open findings ----------------------------------------------------------------------------
+# Background lapses of time-limited duties (a child not spoken to, a late attendance or
+# appropriate adult, a referral with no decision, an overdue return interview or MARAC action)
+# happen only in the last this many days of the period; older duties were done on time. A force
+# running Vigil has closed its older findings, so a force generated to end now shows this year's
+# open work, not years of backlog "overdue by 700 days". Planted situations are all recent anyway.
+OPEN_FINDINGS_DAYS = 300
+
 # --- scale -----------------------------------------------------------------------------------
 # People per block: blocks are the unit of parallel work and of seeding, so changing this
 # changes the output; the number of worker processes never does.

@@ -79,17 +79,37 @@ class Background:
         self.rng = rng
         self.iso = clock.iso
         self.scale = clock.days / 730
+        # Duties falling due before this instant were done on time (config.OPEN_FINDINGS_DAYS).
+        self.horizon = clock.as_of - C.OPEN_FINDINGS_DAYS * DAY
+        self.domestic_abuse = False  # has the household being written had a DA incident?
 
     # --- helpers -------------------------------------------------------------------------------
     def when(self) -> int:
         rng = self.rng
         day = int(rng.random() * self.clock.days)
-        return (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
-                + int(rng.random() * 60) * MINUTE)
+        ts = (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
+              + int(rng.random() * 60) * MINUTE)
+        # Whole days of 24 hours run an hour past midnight when the clocks went forward in the
+        # period: never past an as_of early in its day.
+        return ts if ts <= self.clock.as_of else self.clock.as_of
+
+    def recent(self) -> int:
+        """Like ``when`` but within the last OPEN_FINDINGS_DAYS: for a current record."""
+        rng = self.rng
+        span = min(self.clock.days, C.OPEN_FINDINGS_DAYS)
+        day = self.clock.days - span + int(rng.random() * span)
+        ts = (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
+              + int(rng.random() * 60) * MINUTE)
+        return ts if ts <= self.clock.as_of else self.clock.as_of
 
     def opt(self, ts: int) -> str | None:
         """An instant, or None when it would lie after as_of (not happened yet at extraction)."""
         return self.iso(ts) if ts <= self.clock.as_of else None
+
+    def lapses(self, ts: int) -> bool:
+        """May a duty arising at ``ts`` be missed or late? Only in the recent past: a force
+        running Vigil closed its older findings, so only recent lapses are still open."""
+        return ts >= self.horizon
 
     def later(self, ts: int, lo_min: int, hi_min: int) -> int:
         return ts + (lo_min + int(self.rng.random() * (hi_min - lo_min))) * MINUTE
@@ -131,10 +151,10 @@ class Background:
     def children_at(self, hh: Household, ts: int) -> list[Person]:
         return [c for c in hh.children if c.born_by(ts) and c.is_child_on(ts)]
 
-    def child_present(self, c: Person) -> Cast:
+    def child_present(self, c: Person, ts: int) -> Cast:
         rng = self.rng
         extra: dict[str, Any] = {}
-        r = rng.random()
+        r = rng.random() if self.lapses(ts) else rng.random() * 0.75
         # Most children are spoken to and described; some are not (what the inspectors found).
         if r < 0.75:
             extra["spoken_to"] = True
@@ -151,14 +171,16 @@ class Background:
         grades: list[dict[str, Any]] = [
             {"at": self.iso(ts), "grade": first, "reason": None, "welfare_check": None}]
         if self.rng.random() < 0.1:
+            checked = self.rng.random() < 0.8 or not self.lapses(ts)
             grades.append({"at": self.iso(self.later(ts, 10, 60)), "grade": "scheduled",
                            "reason": "No ongoing threat; appointment made with caller.",
-                           "welfare_check": self.rng.random() < 0.8})
+                           "welfare_check": checked})
         return grades
 
     # --- the household -------------------------------------------------------------------------
     def household(self, hh: Household) -> None:
         rng = self.rng
+        self.domestic_abuse = False
         for p in hh.adults:  # registered offenders are managed whether or not they offend
             if "rso" in p.flags:
                 self.rso(p)
@@ -204,7 +226,9 @@ class Background:
         home = rng.random() < 0.5
         first = pick(rng, ("priority", "priority", "scheduled", "emergency",
                             "resolution_without_deployment"))
-        attended = self.later(ts, 8, 200) if first != "resolution_without_deployment" else None
+        # Attended within an emergency's 60 or a priority's 240 minutes, unless a recent lapse.
+        latest = 200 if self.lapses(ts) else 55
+        attended = self.later(ts, 8, latest) if first != "resolution_without_deployment" else None
         ref = self.e.emit(
             "call", ts, cast,
             location=hh.address_at(ts) if home else self.public_place(),
@@ -242,6 +266,7 @@ class Background:
     def domestic(self, hh: Household) -> None:
         rng = self.rng
         ts = self.when()
+        self.domestic_abuse = True
         women = [a for a in hh.adults if a.gender == "female"] or hh.adults
         victim = pick(rng, women)
         partners = [a for a in hh.adults if a is not victim]
@@ -250,12 +275,14 @@ class Background:
         if suspect is not None:
             cast.append((suspect, "suspect"))
         kids = self.children_at(hh, ts)
-        cast += [self.child_present(c) for c in kids]
+        cast += [self.child_present(c, ts) for c in kids]
         if rng.random() < 0.3 and (n := self.stranger()) is not None and n is not suspect:
             cast.append((n, "reporting_person"))
         home = hh.address_at(ts)
         first = "emergency" if rng.random() < 0.3 else "priority"
-        attended = self.later(ts, 5, 90 if first == "emergency" else 300)
+        lapses = self.lapses(ts)
+        attended = self.later(ts, 5, (90 if lapses else 55) if first == "emergency"
+                              else (300 if lapses else 230))
         call = self.e.emit(
             "call", ts, cast, location=home, category="domestic",
             summary="Reports of shouting and banging; partners arguing.",
@@ -287,7 +314,7 @@ class Background:
         )
         if kids and rng.random() < 0.4:
             self.referral(kids, follow, ppn, victim)
-        if high and rng.random() < 0.8:
+        if high and (rng.random() < 0.8 or not lapses):
             parties: list[Cast] = [(victim, "victim")]
             if suspect is not None:
                 parties.append((suspect, "suspect"))
@@ -303,7 +330,7 @@ class Background:
         if not kids:
             return
         concern_type, text = pick(rng, CHILD_CONCERNS)
-        cast: list[Cast] = [self.child_present(c) for c in kids[:3]]
+        cast: list[Cast] = [self.child_present(c, ts) for c in kids[:3]]
         cast += [(a, "parent_carer") for a in hh.adults[:2]]
         school = hh.school
         at_school = school is not None and rng.random() < 0.3
@@ -323,7 +350,8 @@ class Background:
         if sent > self.clock.as_of:
             return
         received = self.later(sent, 1, 90)
-        decided = self.later(received, 60, 1300) if rng.random() < 0.93 else None
+        decided = (self.later(received, 60, 1300) if rng.random() < 0.93 or not self.lapses(sent)
+                   else None)
         decision = pick(rng, ("no_further_action", "early_help", "section_17", "section_17",
                                "section_47", "already_open"))
         cast: list[Cast] = [(c, "subject") for c in kids]
@@ -361,7 +389,9 @@ class Background:
         )
         if rng.random() < 0.45:
             started = held + 15 * DAY
-            if started < self.clock.as_of:
+            # A plan in a household with domestic abuse makes its DA risk assessments look too
+            # low (DA_RISK_UNDERESTIMATED, for two years): a lapse, so only a recent one.
+            if started < self.clock.as_of and (self.lapses(started) or not self.domestic_abuse):
                 self.e.emit(
                     "cp_plan", started, [(c, "subject") for c in kids], nhs=True,
                     started_at=self.iso(started), category=pick(rng,
@@ -375,11 +405,12 @@ class Background:
             return
         actions = [{"description": "Safety plan and target hardening", "owner": "IDVA",
                     "due_at": self.iso(meeting + 14 * DAY),
-                    "done_at": self.opt(meeting + int(rng.random() * 20) * DAY)}]
+                    "done_at": self.opt(meeting + int(rng.random() * (
+                        20 if self.lapses(meeting) else 14)) * DAY)}]
         self.e.emit(
             "marac", ts, cast, links=[about], referred_at=self.iso(ts),
             criteria=pick(rng, ("visible_high_risk", "professional_judgement")),
-            information_shared_before=rng.random() < 0.9,
+            information_shared_before=rng.random() < 0.9 or not self.lapses(meeting),
             **self._fields(meeting_at=self.opt(meeting),
                            actions=actions if meeting <= self.clock.as_of else None),
         )
@@ -405,7 +436,10 @@ class Background:
         if rng.random() < 0.12:
             indicators = rng.sample(("older_associates", "unexplained_gifts", "seen_in_vehicle",
                                      "found_with_adult", "drugs", "hotel", "out_of_area"), 2)
-        interview = self.later(found, 600, 6000) if rng.random() < 0.85 else None
+        lapses = self.lapses(found)
+        # Within the 72 hours (4,320 minutes) after being found, unless a recent lapse.
+        interview = (self.later(found, 600, 6000 if lapses else 4000)
+                     if rng.random() < 0.85 or not lapses else None)
         self.e.emit(
             "missing", ts, cast, location=home,
             classification="absent" if risk == "no_apparent" else "missing", risk_level=risk,
@@ -440,7 +474,8 @@ class Background:
         }
         if child:
             fields["appropriate_adult_requested_at"] = self.iso(self.later(authorised, 5, 30))
-            fields["appropriate_adult_arrived_at"] = self.opt(self.later(authorised, 40, 180))
+            fields["appropriate_adult_arrived_at"] = self.opt(
+                self.later(authorised, 40, 180 if self.lapses(authorised) else 115))
             fields["referral_to_csc_at"] = self.opt(self.later(ts, 60, 500))
         self.e.emit(
             "custody", ts, [(p, "detainee")], pnc=True,
@@ -514,10 +549,15 @@ class Background:
 
     def rso(self, p: Person) -> None:
         rng = self.rng
-        ts = self.when()
+        # The offender's management record as it stands, updated lately: an older latest record
+        # would make its ARMS and visits overdue by years.
+        ts = self.recent()
         registered = self.clock.start_ts - int(rng.random() * 3000) * DAY
         risk = pick(rng, ("low", "medium", "medium", "high", "very_high"))
         visits = sorted(ts - int(rng.random() * 300) * DAY for _ in range(between(rng, 1, 5)))
+        if not self.lapses(visits[-1]):  # a visit missed long ago was made up since
+            visits[-1] = ts - int(rng.random() * 60) * DAY
+            visits.sort()
         self.e.emit(
             "rso", ts, [(p, "offender")], pnc=True, location=p.household.address_at(ts),
             registered_at=self.iso(registered), risk_level=risk, management="active",

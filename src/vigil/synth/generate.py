@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from . import config as C
-from .clock import Clock
+from .clock import Clock, end_instant, london
 from .events import Background
 from .names import Pools, draw_pools
 from .noise import Mentioner
@@ -37,6 +37,10 @@ from .population import Population
 
 PERSONS_HEADER = b"source_system,source_id,mention_id,person\n"
 PROGRESS_EVERY = 10_000  # people between progress calls inside an in-process block
+DEFAULT_DAYS = 730
+# The library's period when given neither start nor end: fixed, so tests and benches that do not
+# care about the date get the same force every day. `vigil synth` and the demo end at now instead.
+DEFAULT_START = dt.date(2013, 1, 1)
 
 
 @lru_cache(maxsize=4)
@@ -54,14 +58,14 @@ def planting_schedule(rng: random.Random, people: int) -> list[tuple[int, str]]:
     return schedule
 
 
-Job = tuple[str, int, str, int, int, int, int, list[tuple[int, str]]]
+Job = tuple[str, int, int, int, int, int, int, list[tuple[int, str]]]
 
 
 def _run_block(job: Job, tick: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Generate one block into its part folder; return its counts. ``tick(n)`` is told the
     people made so far in this block, now and then (in-process runs only)."""
-    part, seed, start_iso, days, block, block_people, people, schedule = job
-    clock = Clock(dt.date.fromisoformat(start_iso), days)
+    part, seed, as_of, days, block, block_people, people, schedule = job
+    clock = Clock(as_of, days)
     rng = random.Random(f"vigil-synth:{seed}:{block}")
     shared = random.Random(f"vigil-synth:{seed}:places")
     pop = Population(rng, shared, _pools(seed), clock, people, block)
@@ -105,7 +109,7 @@ def _run_block(job: Job, tick: Callable[[int], None] | None = None) -> dict[str,
     return result
 
 
-def _jobs(parts: Path, people: int, seed: int, start: dt.date, days: int) -> list[Job]:
+def _jobs(parts: Path, people: int, seed: int, as_of: int, days: int) -> list[Job]:
     schedule = planting_schedule(random.Random(f"vigil-synth:{seed}:plant"), people)
     size = C.BLOCK_PEOPLE
     blocks = max(1, -(-people // size))
@@ -113,7 +117,7 @@ def _jobs(parts: Path, people: int, seed: int, start: dt.date, days: int) -> lis
     for position, code in schedule:
         per_block[position // size].append((position % size, code))
     return [
-        (str(parts / f"{b:05d}"), seed, start.isoformat(), days, b,
+        (str(parts / f"{b:05d}"), seed, as_of, days, b,
          min(size, people - b * size), people, per_block[b])
         for b in range(blocks)
     ]
@@ -166,22 +170,50 @@ def _append(src: BinaryIO, dest: BinaryIO) -> None:
         dest.flush()
 
 
-def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(2013, 1, 1),
-             days: int = 730, progress: Callable[[int], None] | None = None, *,
+def period(start: dt.date | None = None, days: int | None = None,
+           end: dt.date | dt.datetime | None = None) -> Clock:
+    """The period named by any two of start, end and days (days alone: 730 by default).
+
+    ``end`` is when the systems are extracted, the as_of of every planted expectation: a date
+    means 12:00 Europe/London that day, a datetime (with its offset) that instant. A period given
+    by its start ends at 12:00 on ``start + days``. Neither start nor end: from DEFAULT_START.
+    """
+    if end is not None:
+        as_of = end_instant(end)
+        if start is not None:
+            span = (Clock(as_of, 0).end_date - start).days
+            if days is not None and days != span:
+                raise ValueError("give at most two of start, end and days")
+            days = span
+        days = DEFAULT_DAYS if days is None else days
+    else:
+        days = DEFAULT_DAYS if days is None else days
+        as_of = london((start or DEFAULT_START) + dt.timedelta(days=days), 12, 0)
+    if days < 1:
+        raise ValueError("the period must be at least 1 day: the end must follow the start")
+    return Clock(as_of, days)
+
+
+def generate(out: Path, people: int, seed: int = 1, start: dt.date | None = None,
+             days: int | None = None, progress: Callable[[int], None] | None = None, *,
+             end: dt.date | dt.datetime | None = None,
              workers: int | None = None) -> dict[str, Any]:
     """Write a synthetic force to ``out`` and return a JSON-able summary of what was written.
 
-    ``workers`` (default: the CPUs available) only changes speed, never the output.
+    The period is given by any two of ``start``, ``end`` and ``days`` (see ``period``); the same
+    seed and period give byte-identical files. ``workers`` (default: the CPUs available) only
+    changes speed, never the output.
     """
-    if people < 1 or days < 1:
+    if people < 1 or (days is not None and days < 1):
         raise ValueError("people and days must be at least 1")
+    clock = period(start, days, end)
     began = time.perf_counter()
     out = Path(out)
     (out / "records").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     parts = out / ".parts"
     shutil.rmtree(parts, ignore_errors=True)
-    jobs = _jobs(parts, people, seed, start, days)
+    jobs = _jobs(parts, people, seed, clock.as_of, clock.days)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
@@ -203,11 +235,10 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date = dt.date(201
         _merge(out, parts, len(jobs))
     finally:
         shutil.rmtree(parts, ignore_errors=True)
-    clock = Clock(start, days)
     summary: dict[str, Any] = {
         "seed": seed,
-        "start": start.isoformat(),
-        "days": days,
+        "start": clock.start.isoformat(),
+        "days": clock.days,
         "as_of": clock.iso(clock.as_of),
         # Care home staff are made identically in every block: count them once.
         "people": totals["people"] + first["staff"],

@@ -118,13 +118,28 @@ def misspell(rng: random.Random, name: str) -> str:
     return name[:i] + ch + name[i:]
 
 
-def swapped_dob(dob: dt.date) -> str | None:
+def _age(dob: dt.date, day: dt.date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def _plausible(wrong: dt.date, dob: dt.date, day: dt.date) -> bool:
+    """A wrong date of birth a record of ``day`` may carry: not in the future (source systems
+    refuse it) and not turning an adult into a child or a child into an adult there, which
+    would make the rules find what never happened (a 25-year-old in custody with no
+    appropriate adult). Noise is to test identity resolution, not the rules."""
+    return wrong <= day and (_age(wrong, day) < 18) == (_age(dob, day) < 18)
+
+
+def swapped_dob(dob: dt.date, day: dt.date) -> str | None:
+    """Day and month swapped, if possible on a record of ``day``."""
     if dob.day > 12 or dob.day == dob.month:
         return None
-    return dt.date(dob.year, dob.day, dob.month).isoformat()
+    swapped = dt.date(dob.year, dob.day, dob.month)
+    return swapped.isoformat() if _plausible(swapped, dob, day) else None
 
 
-def typo_dob(rng: random.Random, dob: dt.date) -> str | None:
+def typo_dob(rng: random.Random, dob: dt.date, day: dt.date) -> str | None:
+    """One digit mistyped, as it may be on a record of ``day``."""
     text = dob.isoformat()
     for _ in range(4):
         i = pick(rng, (2, 3, 5, 6, 8, 9))  # not the century: nobody writes 1914 for 2014
@@ -132,7 +147,8 @@ def typo_dob(rng: random.Random, dob: dt.date) -> str | None:
         if candidate == text:
             continue
         try:
-            dt.date.fromisoformat(candidate)
+            if not _plausible(dt.date.fromisoformat(candidate), dob, day):
+                continue
         except ValueError:
             continue
         return candidate
@@ -221,12 +237,15 @@ class Mentioner:
             options = self.nicknames[forename]
             m["forename"] = pick(rng, options) if options else misspell(rng, forename)
         elif kind == "dob_swap":
-            m["date_of_birth"] = swapped_dob(p.dob) or typo_dob(rng, p.dob)
+            day = _date(ts)
+            m["date_of_birth"] = swapped_dob(p.dob, day) or typo_dob(rng, p.dob, day)
         elif kind == "dob_typo":
-            m["date_of_birth"] = typo_dob(rng, p.dob)
+            m["date_of_birth"] = typo_dob(rng, p.dob, _date(ts))
         elif kind == "dob_missing":
             m["date_of_birth"] = None
-            m["age_estimate"] = max(0, p.age_on(_date(ts)) + pick(rng, (-1, 0, 0, 0, 1, 2)))
+            age = p.age_on(_date(ts))
+            guess = max(0, age + pick(rng, (-1, 0, 0, 0, 1, 2)))
+            m["age_estimate"] = guess if (guess < 18) == (age < 18) else age  # as _plausible
         else:
             options = self.nicknames[forename]
             m["aliases"] = [f"{pick(rng, options)} {m['surname']}" if options and rng.random() < 0.6

@@ -19,12 +19,20 @@ from vigil.synth import generate
 ACTOR = "cli:demo"
 
 
-def build_demo(people: int, seed: int, out: Path | None = None) -> None:
-    """Generate (once) and import a demo force, then print a sign-in for every role."""
+def build_demo(people: int, seed: int, out: Path | None = None,
+               end: dt.date | dt.datetime | None = None) -> None:
+    """Generate (once) and import a demo force, then print a sign-in for every role.
+
+    The force's period ends at ``end`` (default: now), so its alerts are current; a force already
+    generated in ``out`` is kept as it is (remove the folder for a fresh one).
+    """
     out = out or data_dir() / f"demo-force-{people}-{seed}"
     if not (out / "truth" / "summary.json").exists():
         print(f"Generating a synthetic force of {people:,} people in {out} …", flush=True)
-        generate(out, people=people, seed=seed)
+        generate(out, people=people, seed=seed, end=end or dt.datetime.now(dt.UTC))
+    elif end is not None:
+        print(f"Keeping the force already in {out} (remove it to generate one ending {end}).",
+              flush=True)
     files = sorted((out / "records").glob("*.ndjson"))
     summary = import_and_log(files, actor=ACTOR)
     print(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
@@ -32,8 +40,9 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
     if summary.imported or summary.replaced or not MentionLink.objects.exists():
         linked = relink_all(actor=ACTOR)
         print(f"Linked {linked.mentions:,} mentions into {linked.persons:,} people.", flush=True)
-        findings, _ = assess(dt.datetime.now(dt.UTC))
-        print(f"Assessed every rule: {len(findings):,} alerts open.", flush=True)
+    # Every time, as of now: the pages judge at the current time, and time-window rules move on.
+    findings, _ = assess(dt.datetime.now(dt.UTC))
+    print(f"Assessed every rule: {len(findings):,} alerts open.", flush=True)
     credentials = data_dir() / "demo-accounts.txt"
     lines = []
     if credentials.exists():
