@@ -37,7 +37,7 @@ def test_admin_lists_and_adds_an_account(make_user: Callable[..., User]) -> None
     make_user(Role.MASH, "mo")
     page = client.get(USERS).content.decode()
     assert "mo" in page and "MASH / central referral unit" in page and "Add an account" in page
-    assert _last("accounts.view").actor == "ada"
+    assert _last("account.list").actor == "ada"
     assert f'href="{USERS}"' in client.get("/").content.decode()  # in the navigation
 
     response = client.post(USERS, {"username": "nia", "role": Role.INVESTIGATOR, "team": "CAIT",

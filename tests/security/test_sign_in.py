@@ -49,8 +49,8 @@ def test_sign_in_and_out_are_logged(make_user: Callable[..., User]) -> None:
     response = client.post(reverse("accounts:sign-out"))
     assert response.status_code == 302
     assert client.get(reverse("accounts:account")).status_code == 302  # signed out
-    assert _actions() == ["sign-in", "sign-out"]
-    assert AuditEntry.objects.get(action="sign-in").actor == "ivy"
+    assert _actions() == ["account.sign_in", "account.sign_out"]
+    assert AuditEntry.objects.get(action="account.sign_in").actor == "ivy"
 
 
 def test_sign_out_needs_post(signed_in: Callable[[str], Client]) -> None:
@@ -66,7 +66,7 @@ def test_failed_sign_in_is_logged_and_generic(make_user: Callable[..., User]) ->
     assert wrong_password.status_code == no_such_user.status_code == 200
     assert b"Enter a correct username and password" in wrong_password.content
     assert b"Enter a correct username and password" in no_such_user.content
-    failed = AuditEntry.objects.filter(action="sign-in.failed")
+    failed = AuditEntry.objects.filter(action="account.fail_sign_in")
     assert sorted(failed.values_list("target", flat=True)) == ["username:ivy", "username:nobody"]
     assert all("not the password" not in str(e.detail) for e in failed)
 
@@ -90,7 +90,7 @@ def test_lockout_after_five_failures(make_user: Callable[..., User]) -> None:
     again = _post_sign_in(client, "ivy")
     assert again.status_code == 429
     assert client.get(reverse("accounts:account")).status_code == 302
-    assert "sign-in.locked-out" in _actions()
+    assert "account.lock_out" in _actions()
     # Another account from the same address is not locked (username + address).
     make_user(Role.MASH, "mo")
     assert _post_sign_in(client, "mo").status_code == 302
@@ -153,9 +153,9 @@ def test_totp_enrolment_then_sign_in_asks_for_code(make_user: Callable[..., User
     ok = client.post(reverse("accounts:second-factor"), {"code": _code(device, drift=1)})
     assert ok.status_code == 302, ok.content[:400]
     assert client.get(reverse("accounts:account")).status_code == 200
-    entry = AuditEntry.objects.filter(action="sign-in").last()
+    entry = AuditEntry.objects.filter(action="account.sign_in").last()
     assert entry is not None and entry.detail["second_factor"] is True
-    failed = AuditEntry.objects.filter(action="sign-in.failed").last()
+    failed = AuditEntry.objects.filter(action="account.fail_sign_in").last()
     assert failed is not None and failed.detail["stage"] == "second factor"
 
 
@@ -231,7 +231,7 @@ def test_password_change(make_user: Callable[..., User]) -> None:
     assert client.get(reverse("accounts:account")).status_code == 200  # still signed in
     user.refresh_from_db()
     assert user.check_password(new) and user.password.startswith("argon2$")
-    assert "account.password-change" in _actions()
+    assert "account.change_password" in _actions()
     assert _post_sign_in(Client(), "ivy", new).status_code == 302
 
 
@@ -251,7 +251,7 @@ def test_session_has_an_absolute_limit(signed_in: Callable[[str], Client]) -> No
     response = client.get(reverse("accounts:account"))
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
     assert client.get(reverse("accounts:account")).status_code == 302
-    out = AuditEntry.objects.filter(action="sign-out").last()
+    out = AuditEntry.objects.filter(action="account.sign_out").last()
     assert out is not None and out.detail["reason"] == "session limit reached"
 
 
@@ -269,7 +269,7 @@ def test_session_without_second_factor_ends_when_role_needs_one(
     client = signed_in(Role.AUDITOR)  # signed in with no code, as before the setting
     response = client.get(reverse("accounts:account"))
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
-    out = AuditEntry.objects.filter(action="sign-out").last()
+    out = AuditEntry.objects.filter(action="account.sign_out").last()
     assert out is not None and out.detail["reason"] == "second factor required"
 
 
@@ -299,7 +299,7 @@ def test_replacing_the_second_factor_needs_the_current_code(make_user: Callable[
     done = client.post(reverse("accounts:enrol"), {"code": _code(new), "current_code": _code(old, drift=1)})
     assert done.status_code == 302
     assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [(new.pk, True)]
-    entry = AuditEntry.objects.filter(action="account.second-factor-enrol").last()
+    entry = AuditEntry.objects.filter(action="account.enrol_second_factor").last()
     assert entry is not None and entry.detail == {"replaced": True}
 
 
@@ -325,4 +325,4 @@ def test_password_spraying_from_one_address_is_throttled(make_user: Callable[...
         assert checked.call_count == 0
         assert _post_sign_in(Client(REMOTE_ADDR="198.51.100.7"), "ivy").status_code == 302
         assert checked.call_count == 1
-    assert "sign-in.locked-out" in _actions()
+    assert "account.lock_out" in _actions()

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from vigil.accounts.models import Role, User
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 
 
 class AccountError(ValueError):
@@ -30,7 +31,7 @@ def add_user(username: str, role: str, password: str | None, *, actor: str, team
     with transaction.atomic():
         user.save()
         detail = {"username": username, "role": role, **({"team": user.team} if user.team else {})}
-        log.record(actor, "account.create", f"user:{user.pk}", detail=detail)
+        log.record(actor, AuditAction.ACCOUNT_CREATE, f"user:{user.pk}", detail=detail)
     return user
 
 
@@ -39,7 +40,7 @@ def set_password(user: User, password: str, *, actor: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        log.record(actor, "account.set_password", f"user:{user.pk}")
+        log.record(actor, AuditAction.ACCOUNT_SET_PASSWORD, f"user:{user.pk}")
     return user
 
 
@@ -58,7 +59,7 @@ def change_user(user: User, *, role: str, team: str, active: bool, actor: str) -
     user.is_staff = user.is_superuser = user.role == Role.ADMIN
     with transaction.atomic():
         user.save(update_fields=[*changes, "is_staff", "is_superuser"])
-        log.record(actor, "account.change", f"user:{user.pk}", detail={"changes": changes})
+        log.record(actor, AuditAction.ACCOUNT_CHANGE, f"user:{user.pk}", detail={"changes": changes})
     return changes
 
 
@@ -68,5 +69,5 @@ def unlock(user: User, *, actor: str) -> int:
 
     with transaction.atomic():
         cleared = reset(username=user.username)
-        log.record(actor, "account.unlock", f"user:{user.pk}", detail={"attempts_cleared": cleared})
+        log.record(actor, AuditAction.ACCOUNT_UNLOCK, f"user:{user.pk}", detail={"attempts_cleared": cleared})
     return cleared

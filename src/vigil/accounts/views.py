@@ -35,6 +35,7 @@ from vigil.accounts.lockout import locked_out
 from vigil.accounts.models import User
 from vigil.accounts.permissions import DESCRIPTIONS, Capability, any_signed_in, capabilities
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 
 PENDING = "vigil_pending_sign_in"
 DEVICE_NAME = "Authenticator app"
@@ -170,7 +171,7 @@ def _enrol(request: HttpRequest, user: User,
                 TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                log.record(user.get_username(), "account.second-factor-enrol", f"user:{user.pk}",
+                log.record(user.get_username(), AuditAction.ACCOUNT_ENROL_SECOND_FACTOR, f"user:{user.pk}",
                            detail={"replaced": current is not None})
             return device, None
         if form.is_valid():
@@ -257,7 +258,7 @@ def remove_second_factor(request: HttpRequest) -> HttpResponseBase:
         return redirect("accounts:account")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        log.record(user.get_username(), "account.second-factor-remove", f"user:{user.pk}")
+        log.record(user.get_username(), AuditAction.ACCOUNT_REMOVE_SECOND_FACTOR, f"user:{user.pk}")
     messages.success(request, "Your authenticator app was removed.")
     return redirect("accounts:account")
 
@@ -273,7 +274,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-            log.record(user.get_username(), "account.password-change", f"user:{user.pk}")
+            log.record(user.get_username(), AuditAction.ACCOUNT_CHANGE_PASSWORD, f"user:{user.pk}")
         update_session_auth_hash(request, form.user)
         messages.success(request, "Your password was changed.")
         return redirect("accounts:account")

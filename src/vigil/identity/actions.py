@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.identity.models import LinkDecision, ReviewPair
 from vigil.identity.store import LinkSummary, relink_around
 from vigil.records.models import PersonMention
@@ -47,7 +48,7 @@ def decide(a: PersonMention, b: PersonMention, decision: str, *, actor: str,
                                            reason=reason.strip())
         ReviewPair.objects.filter(mention_a=first, mention_b=second).update(
             status=ReviewPair.Status.DECIDED)
-        log.record(actor, "identity.decide", f"mentions:{first.pk},{second.pk}", reason=made.reason,
+        log.record(actor, AuditAction.IDENTITY_DECIDE, f"mentions:{first.pk},{second.pk}", reason=made.reason,
                    detail={"decision": decision})
     return made, relink_around([first.pk, second.pk], actor=actor)
 
@@ -60,6 +61,6 @@ def undo(decision: LinkDecision, *, actor: str, reason: str) -> LinkSummary:
         decision.undone_at = timezone.now()
         decision.undone_by = actor
         decision.save()
-        log.record(actor, "identity.undo", f"decision:{decision.pk}", reason=reason)
+        log.record(actor, AuditAction.IDENTITY_UNDO, f"decision:{decision.pk}", reason=reason)
     named = [pk for pk in (decision.mention_a_id, decision.mention_b_id) if pk is not None]
     return relink_around(named, actor=actor)

@@ -127,7 +127,7 @@ def test_alert_page_shows_explanation_evidence_and_history(as_role: Any, queue: 
     assert "compact/M-1" in text
     assert "Raised" in text and "Assigned" in text  # history
     assert "Overdue" in text
-    assert AuditEntry.objects.filter(actor=user.username, action="view", target=f"alert:{alert.alert_id}").exists()
+    assert AuditEntry.objects.filter(actor=user.username, action="alert.view", target=f"alert:{alert.alert_id}").exists()
     assert client.get(reverse("web:alert", args=["A-00000000000000000000"])).status_code == 404
 
 
@@ -156,7 +156,7 @@ def test_acknowledge_then_close_without_and_with_rationale(as_role: Any, queue: 
     assert list(AlertEvent.objects.filter(alert=alert).values_list("action", "actor"))[-2:] == [
         ("acknowledged", user.username), ("closed", user.username)]
     actions = set(AuditEntry.objects.filter(actor=user.username).values_list("action", flat=True))
-    assert {"alert.acknowledge", "alert.close", "change"} <= actions
+    assert {"alert.acknowledge", "alert.close", "alert.submit_change"} <= actions
     again = client.post(reverse("web:alert-acknowledge", args=[alert.alert_id]))
     assert again.status_code == 400 and "only an open alert can be acknowledged" in again.content.decode().lower()
 

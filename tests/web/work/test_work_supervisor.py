@@ -96,7 +96,7 @@ def test_every_figure_matches_the_list_it_links_to(as_role: Any, force: dict[str
     assert by_url[f"{queue}?assignee={force['amy'].pk}"] == 2
     assert by_url[f"{queue}?assignee=none"] == 4
     assert by_url[f"{queue}?team=CAIT+South"] == 1
-    assert AuditEntry.objects.filter(actor=user.username, action="view", target="supervisor").exists()
+    assert AuditEntry.objects.filter(actor=user.username, action="supervisor.view", target="supervisor").exists()
 
 
 def test_custody_and_referral_lists_name_the_children(as_role: Any, force: dict[str, Any]) -> None:
