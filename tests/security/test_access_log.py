@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from vigil import cli
 from vigil.accounts.models import Role
@@ -477,7 +478,7 @@ def test_viewer_filters_pages_and_logs_itself(signed_in: Callable[[str], Client]
     assert AuditEntry.objects.filter(action="audit.view").last().detail["filters"] == {  # type: ignore[union-attr]
         "actor": "ivy", "action": "person.search"}
 
-    today = dt.date.today()
+    today = timezone.localdate()
     tomorrow = (today + dt.timedelta(days=2)).isoformat()
     none = client.get(reverse("audit:log"), {"since": tomorrow})
     assert list(none.context["page"].object_list) == []

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.web.people.conftest import add_alert
 from vigil.audit.models import AuditEntry
@@ -50,7 +51,7 @@ def test_search_finds_the_child(force: dict[str, Person], client_for: Clients,
         import datetime as dt
 
         from vigil.web.people.summaries import age_on
-        data = {**data, "age": str(age_on(dt.date(2012, 5, 3), None, None, dt.date.today()))}
+        data = {**data, "age": str(age_on(dt.date(2012, 5, 3), None, None, timezone.localdate()))}
     page = search(client, **data)
     assert "/people/P-william/" in page
     assert page.count("/people/P-william/") == 1  # one row per person, not per mention
