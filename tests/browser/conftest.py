@@ -68,12 +68,13 @@ def _skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    reason = _skip_reason()
-    if reason is None:
-        return
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
+    ours = [item for item in items if here in Path(str(item.fspath)).parents]
+    for item in ours:
+        item.add_marker(pytest.mark.slow)  # a demo force, a server and a browser: never quick
+    reason = _skip_reason()
+    if reason is not None:
+        for item in ours:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
