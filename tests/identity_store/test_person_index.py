@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import EXAMPLES, call, write_ndjson
+from tests.conftest import EXAMPLES, write_ndjson
+from tests.factories import call
 from vigil.identity import store
 from vigil.identity.linker import PersonIndex
 from vigil.identity.models import IdentityState, MentionLink

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, call, write_ndjson
+from tests.conftest import EXAMPLES, write_ndjson
+from tests.factories import call
 from vigil.identity.models import LinkDecision, MentionLink, Person
 from vigil.identity.profile import MentionNotFound, person_profile
 from vigil.identity.store import link_new, person_map, relink_all

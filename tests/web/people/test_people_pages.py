@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.web.people.conftest import add_alert
+from tests.factories import add_alert
 from vigil.audit.models import AuditEntry
 from vigil.identity.models import Person, ReviewPair
 from vigil.records.models import Location, PersonMention, Record

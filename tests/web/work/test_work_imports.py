@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.web.work.conftest import person, record
+from tests.factories import person, record
 from vigil.audit.models import AuditEntry
 from vigil.records.models import ImportBatch, QuarantinedRecord
 
