@@ -1,4 +1,5 @@
-"""Shared test fixtures: contract examples, record builders and scratch databases."""
+"""Shared test fixtures: contract examples, NDJSON files and scratch databases (test data
+itself comes from ``tests/factories.py``)."""
 
 from __future__ import annotations
 
@@ -19,20 +20,6 @@ SHARED = ROOT.parent / "shared"
 CONTRACT = SHARED / "contract"
 EXAMPLES = CONTRACT / "examples"
 VIGIL = ROOT / ".venv" / "bin" / "vigil"
-
-
-def call(source_id: str = "C-1", **fields: Any) -> dict[str, Any]:
-    """A small valid call record naming one child; override any field."""
-    record: dict[str, Any] = {
-        "record_type": "call", "source_system": "storm", "source_id": source_id,
-        "occurred_at": "2014-03-01T10:00:00+00:00",
-        "people": [{"mention_id": "c1", "role": "child_present", "forename": "Amy",
-                    "surname": "Stone", "date_of_birth": "2009-04-01",
-                    "address": "1 High Street, Leeds", "postcode": "ls1 1aa"}],
-        "category": "child_concern",
-    }
-    record.update(fields)
-    return record
 
 
 def write_ndjson(path: Path, lines: list[Any]) -> Path:

@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import EXAMPLES, VIGIL, call, query, vigil_env, write_ndjson
+from tests.conftest import EXAMPLES, VIGIL, query, vigil_env, write_ndjson
+from tests.factories import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

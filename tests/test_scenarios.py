@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import CONTRACT, EXAMPLES, VIGIL
 
-pytestmark = pytest.mark.skipif(not EXAMPLES.exists(), reason="shared contract not present")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not EXAMPLES.exists(), reason="shared contract not present")]
 
 
 def test_contract_examples_pass_check_scenarios() -> None:

@@ -144,10 +144,10 @@ def _import_progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callabl
     )
     bar.start()
     task = bar.add_task("import", total=total or None, counts="")
-    started = dt.datetime.now()
+    started = dt.datetime.now(dt.UTC)
 
     def update(done: int, summary: Any) -> None:
-        seconds = max((dt.datetime.now() - started).total_seconds(), 1e-6)
+        seconds = max((dt.datetime.now(dt.UTC) - started).total_seconds(), 1e-6)
         counts = (f"{summary.received:,} records ({summary.received / seconds:,.0f}/s), "
                   f"{summary.imported:,} new, {summary.quarantined:,} quarantined")
         bar.update(task, completed=done, counts=counts)

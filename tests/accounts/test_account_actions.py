@@ -92,8 +92,8 @@ def test_second_factor_actions_write_their_entries() -> None:
     actions.remove_second_factor(user)
     assert not TOTPDevice.objects.filter(user=user).exists()
     assert _actions() == ["account.create", "account.start_second_factor",
-                          "account.start_second_factor", "account.second-factor-enrol",
-                          "account.second-factor-remove"]
+                          "account.start_second_factor", "account.enrol_second_factor",
+                          "account.remove_second_factor"]
     assert {e.actor for e in AuditEntry.objects.exclude(action="account.create")} == {"ivy"}
 
 
@@ -105,7 +105,7 @@ def test_enrolment_page_goes_through_the_actions() -> None:
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     assert client.post("/accounts/second-factor/", {"code": code}).status_code == 302
-    assert _actions()[-2:] == ["account.start_second_factor", "account.second-factor-enrol"]
+    assert _actions()[-2:] == ["account.start_second_factor", "account.enrol_second_factor"]
 
 
 def test_own_password_change_is_an_action() -> None:
@@ -113,7 +113,7 @@ def test_own_password_change_is_an_action() -> None:
     actions.change_own_password(user, "another long passphrase 99")
     user.refresh_from_db()
     assert user.check_password("another long passphrase 99")
-    entry = AuditEntry.objects.get(action="account.password-change")
+    entry = AuditEntry.objects.get(action="account.change_password")
     assert (entry.actor, entry.target) == ("ivy", f"user:{user.pk}")
 
 

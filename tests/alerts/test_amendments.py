@@ -72,6 +72,7 @@ def env(tmp_path: Path, new_database: Callable[[], str]) -> dict[str, str]:
     return vigil_env(new_database(), tmp_path)
 
 
+@pytest.mark.slow
 def test_gaps_filled_source_values_win_and_as_of_before_the_amendment_ignores_it(
         env: dict[str, str], tmp_path: Path) -> None:
     records = [
@@ -99,6 +100,7 @@ def test_gaps_filled_source_values_win_and_as_of_before_the_amendment_ignores_it
     assert "not recorded as informed" in before["PP-1"]["explanation"]
 
 
+@pytest.mark.slow
 def test_an_amendment_waits_for_its_target_and_a_new_version_keeps_it(
         env: dict[str, str], tmp_path: Path) -> None:
     first = write_ndjson(tmp_path / "vigil.ndjson", [amendment("VGL-1", "PP-1", **COMPLETE)])
@@ -112,6 +114,7 @@ def test_an_amendment_waits_for_its_target_and_a_new_version_keeps_it(
     assert "PP-1" not in alerted(env, LATER)
 
 
+@pytest.mark.slow
 def test_an_amendment_arriving_reassesses_the_people_of_the_record_it_amends(
         env: dict[str, str], tmp_path: Path) -> None:
     # Long ago, so that assessing now (at import) finds the protection unresolved.
@@ -124,6 +127,7 @@ def test_an_amendment_arriving_reassesses_the_people_of_the_record_it_amends(
     assert query(url, sql) == [("resolved",)]
 
 
+@pytest.mark.slow
 def test_amendments_breaking_the_contract_are_quarantined_with_their_reasons(
         env: dict[str, str], tmp_path: Path) -> None:
     records = [

@@ -41,6 +41,7 @@ def _as_json(findings: list) -> list[bytes]:  # type: ignore[type-arg]
     return [orjson.dumps(f.as_json()) for f in findings]
 
 
+@pytest.mark.slow
 def test_chunked_full_evaluation_equals_one_casebook(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     force = tmp_path / "force"

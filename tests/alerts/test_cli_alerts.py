@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import EXAMPLES, VIGIL, vigil_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # subprocesses
 
 # A child missing repeatedly (person alerts) and a child in custody (record alerts).
 SCENARIOS = (EXAMPLES / "repeat_missing", EXAMPLES / "custody_overnight")

@@ -87,6 +87,7 @@ def _held_out(force: Path, lines: list[dict[str, Any]], as_of: dt.datetime) -> l
     return [by_key[k] for k in chosen]
 
 
+@pytest.mark.slow
 def test_incremental_import_equals_full_assessment_on_a_synthetic_force(tmp_path: Path) -> None:
     force = tmp_path / "force"
     summary = generate(force, people=1500, seed=7, workers=1)

@@ -44,7 +44,7 @@ def test_new_finding_opens_one_alert_and_repeat_evaluation_does_not_duplicate() 
     assert (alert.status, alert.code, alert.subject_key) == ("open", "REPEAT_MISSING", "person:P1")
     assert alert.evidence == [["compact", "M-1"], ["compact", "M-2"], ["compact", "M-3"]]
     assert actions() == ["raised"]
-    assert AuditEntry.objects.filter(action="alerts.evaluate").count() == 1
+    assert AuditEntry.objects.filter(action="alert.evaluate").count() == 1
 
 
 def test_new_evidence_updates_an_open_alert() -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
 VIGIL = ROOT / ".venv" / "bin" / "vigil"
@@ -67,12 +68,13 @@ def _skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    reason = _skip_reason()
-    if reason is None:
-        return
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
+    ours = [item for item in items if here in Path(str(item.fspath)).parents]
+    for item in ours:
+        item.add_marker(pytest.mark.slow)  # a demo force, a server and a browser: never quick
+    reason = _skip_reason()
+    if reason is not None:
+        for item in ours:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
@@ -167,7 +169,7 @@ def _wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path) -> N
 def _scenario(database: Path) -> Scenario:
     """Pick the people, alert and address the flows use: deterministic for the demo's seed."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    adult_born_before = (dt.date.today() - dt.timedelta(days=18 * 366)).isoformat()
+    adult_born_before = (timezone.localdate() - dt.timedelta(days=18 * 366)).isoformat()
     try:
         def one(sql: str, *args: Any) -> tuple[Any, ...]:
             row = conn.execute(sql, args).fetchone()

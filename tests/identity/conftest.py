@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.work.conftest import as_role, import_records, make_user  # noqa: F401 (fixtures)
+from tests.web.work.conftest import as_role, import_records  # noqa: F401 (fixtures)
 from vigil.identity import IdentityModel, load_model
 
 

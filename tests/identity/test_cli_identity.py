@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conftest import VIGIL, call, vigil_env, write_ndjson
+from tests.conftest import VIGIL, vigil_env, write_ndjson
+from tests.factories import call
 from vigil.cli import build_parser
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import EXAMPLES, call, write_ndjson
+from tests.conftest import EXAMPLES, write_ndjson
+from tests.factories import call
 from vigil.identity import store
 from vigil.identity.models import IdentityState, MentionLink
 from vigil.identity.person_index import PersonIndex
@@ -251,5 +252,5 @@ def test_a_decision_naming_a_mention_a_new_version_drops_lapses(collins: None, t
     assert made.undone_at is not None and made.undone_by == "vigil (record replaced)"
     assert None in (made.mention_a_id, made.mention_b_id)
     assert LinkDecision.objects.filter(pk=made.pk).exists()  # kept, as every decision is
-    assert AuditEntry.objects.filter(action="identity.decision_lapsed",
+    assert AuditEntry.objects.filter(action="identity.lapse_decision",
                                      target=f"decision:{made.pk}").exists()

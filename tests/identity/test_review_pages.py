@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.web.work.conftest import person, record
+from tests.factories import person, record
 from vigil.audit.models import AuditEntry
 from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
 from vigil.identity.store import relink_all
@@ -48,7 +48,7 @@ def test_pairs_are_shown_side_by_side(as_role: Any, pair: ReviewPair) -> None:
     assert "1 April 2012" in text and "1 High Street, Leeds" in text
     assert "Call (child present)" in text and "Crime (victim)" in text
     assert "62.0% likely the same person" in text
-    assert AuditEntry.objects.filter(actor=user.username, action="view", target="identity-reviews").exists()
+    assert AuditEntry.objects.filter(actor=user.username, action="identity.list_reviews", target="identity-reviews").exists()
 
 
 def test_decision_needs_a_choice_and_a_reason(as_role: Any, pair: ReviewPair) -> None:
@@ -126,8 +126,8 @@ def test_a_refused_decision_logs_every_pair_it_shows(as_role: Any,
     assert refused.status_code == 400
     shown = set(map(int, re.findall(r'action="/identity/reviews/(\d+)/decide/"', refused.content.decode())))
     assert len(shown) == 20
-    entry = AuditEntry.objects.filter(actor=user.username, action="view", target="identity-reviews").last()
+    entry = AuditEntry.objects.filter(actor=user.username, action="identity.list_reviews", target="identity-reviews").last()
     assert entry is not None and set(entry.detail["pairs"]) == shown
     assert entry.detail["refused"] == f"pair:{pairs[0].pk}"
-    change = AuditEntry.objects.filter(actor=user.username, action="change").last()
+    change = AuditEntry.objects.filter(actor=user.username, action="identity.submit_decision").last()
     assert change is not None and change.detail["refused"] == ["decision"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, call, write_ndjson
+from tests.conftest import EXAMPLES, write_ndjson
+from tests.factories import call
 from vigil.identity.models import LinkDecision, MentionLink, Person
 from vigil.identity.store import link_new, person_map, relink_all
 from vigil.records.importer import import_files
@@ -111,7 +112,7 @@ def test_a_review_request_puts_the_mention_beside_the_persons_first(collins: Non
     pair = request_review(subject, later, actor="mash1", reason="Different school")
     assert (pair.mention_a_id, pair.mention_b_id) == tuple(sorted((first.pk, later.pk)))
     assert (pair.status, pair.match_probability, pair.linked_by_model) == ("pending", 1.0, True)
-    entry = AuditEntry.objects.get(action="identity.review_requested")
+    entry = AuditEntry.objects.get(action="identity.request_review")
     assert (entry.actor, entry.target, entry.reason) == ("mash1", subject.person_id, "Different school")
     assert entry.detail == {"review_pair": pair.pk, "mentions": [pair.mention_a_id, pair.mention_b_id]}
 

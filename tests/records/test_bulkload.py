@@ -12,7 +12,8 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from tests.conftest import call, write_ndjson
+from tests.conftest import write_ndjson
+from tests.factories import call
 from vigil.audit.dbroles import owner_alias
 from vigil.records import bulkload
 from vigil.records.importer import import_files

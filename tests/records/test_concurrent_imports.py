@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import VIGIL, call, query, vigil_env, write_ndjson
+from tests.conftest import VIGIL, query, vigil_env, write_ndjson
+from tests.factories import call
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # subprocesses
 
 SCHEMA = {
     "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",

@@ -9,7 +9,8 @@ from typing import Literal, get_args, get_origin
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from tests.conftest import CONTRACT, ROOT, call
+from tests.conftest import CONTRACT, ROOT
+from tests.factories import call
 from vigil.records.contract import MODEL_FOR_TYPE, RECORD_TYPES, Mention, RecordBase, parse_record
 from vigil.records.schema import schema_text
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import VIGIL, call, query, vigil_env, write_ndjson
+from tests.conftest import VIGIL, query, vigil_env, write_ndjson
+from tests.factories import call
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # subprocesses
 
 RECORDS = 6000
 

@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conftest import call, write_ndjson
+from tests.conftest import write_ndjson
+from tests.factories import call
 from vigil.records.importer import import_files
 from vigil.records.models import PersonMention, QuarantinedRecord, Record
 

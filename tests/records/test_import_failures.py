@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from django.db import DataError, connection
 
-from tests.conftest import VIGIL, call, query, vigil_env, write_ndjson
+from tests.conftest import VIGIL, query, vigil_env, write_ndjson
+from tests.factories import call
 from vigil.records.importer import describe_failure, failure_of, import_files
 from vigil.records.models import ImportBatch
 from vigil.records.store import BatchWriter

@@ -7,7 +7,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import EXAMPLES, call, write_ndjson
+from tests.conftest import EXAMPLES, write_ndjson
+from tests.factories import call
 from vigil.records.importer import import_files
 from vigil.records.models import (
     ImportBatch,

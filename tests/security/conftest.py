@@ -9,29 +9,16 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from vigil.accounts.models import Role, User
-
-PASSWORD = "correct horse battery staple 7"
+from tests.factories import PASSWORD, make_user
 
 
 @pytest.fixture
-def make_user(db: None) -> Callable[..., User]:
-    def make(role: str = Role.INVESTIGATOR, username: str | None = None) -> User:
-        user = User(username=username or f"u-{role}", role=role)
-        user.set_password(PASSWORD)
-        user.save()
-        return user
-
-    return make
-
-
-@pytest.fixture
-def signed_in(make_user: Callable[..., User]) -> Callable[[str], Client]:
+def signed_in(db: None) -> Callable[[str], Client]:
     """A client signed in (without the form) as a new account of the role."""
 
     def sign_in(role: str) -> Client:
         client = Client()
-        client.force_login(make_user(role))
+        client.force_login(make_user(role, f"u-{role}", password=PASSWORD))
         return client
 
     return sign_in

@@ -21,10 +21,12 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from vigil import cli
 from vigil.accounts.models import Role
-from vigil.audit import append_only, checkpoints, dbroles, keys, log
+from vigil.audit import actions, append_only, checkpoints, dbroles, keys, log
+from vigil.audit.actions import AuditAction
 from vigil.audit.models import AuditEntry
 from vigil.audit.redact import NoRequestDataFilter
 from vigil.web.middleware import UnloggedAccess
@@ -39,7 +41,7 @@ REFUSED = r"append-only|permission denied for table audit_auditentry"
 
 
 def _entries(n: int = 3) -> list[AuditEntry]:
-    return [log.record("cli:test", "view", f"person:{i}", detail={"i": i}) for i in range(n)]
+    return [log.record("cli:test", AuditAction.PERSON_VIEW, f"person:{i}", detail={"i": i}) for i in range(n)]
 
 
 # --- append-only and tamper-evident -----------------------------------------------------------
@@ -50,8 +52,8 @@ def test_triggers_are_installed() -> None:
 
 
 @pytest.mark.parametrize("change", [
-    lambda: AuditEntry.objects.filter(action="view").update(actor="someone-else"),
-    lambda: AuditEntry.objects.filter(action="view").delete(),
+    lambda: AuditEntry.objects.filter(action="person.view").update(actor="someone-else"),
+    lambda: AuditEntry.objects.filter(action="person.view").delete(),
     lambda: AuditEntry.objects.first().save(),  # type: ignore[union-attr]
 ])
 def test_changing_or_removing_an_entry_is_refused(change: Callable[[], Any]) -> None:
@@ -462,7 +464,7 @@ def test_unlogged_page_is_refused_in_service(signed_in: Callable[[str], Client])
 
 def test_viewer_filters_pages_and_logs_itself(signed_in: Callable[[str], Client]) -> None:
     for i in range(60):
-        log.record("ivy" if i % 2 else "mo", "view" if i % 3 else "search", f"person:{i}")
+        log.record("ivy" if i % 2 else "mo", AuditAction.PERSON_VIEW if i % 3 else AuditAction.PERSON_SEARCH, f"person:{i}")
     client = signed_in(Role.AUDITOR)
     page = client.get(reverse("audit:log"))
     assert page.status_code == 200
@@ -470,13 +472,13 @@ def test_viewer_filters_pages_and_logs_itself(signed_in: Callable[[str], Client]
     viewed = AuditEntry.objects.filter(action="audit.view").last()
     assert viewed is not None and viewed.actor == f"u-{Role.AUDITOR}"
 
-    ivy = client.get(reverse("audit:log"), {"actor": "ivy", "action": "search"})
+    ivy = client.get(reverse("audit:log"), {"actor": "ivy", "action": "person.search"})
     rows = ivy.context["page"].object_list
-    assert rows and all(e.actor == "ivy" and e.action == "search" for e in rows)
+    assert rows and all(e.actor == "ivy" and e.action == "person.search" for e in rows)
     assert AuditEntry.objects.filter(action="audit.view").last().detail["filters"] == {  # type: ignore[union-attr]
-        "actor": "ivy", "action": "search"}
+        "actor": "ivy", "action": "person.search"}
 
-    today = dt.date.today()
+    today = timezone.localdate()
     tomorrow = (today + dt.timedelta(days=2)).isoformat()
     none = client.get(reverse("audit:log"), {"since": tomorrow})
     assert list(none.context["page"].object_list) == []
@@ -484,6 +486,56 @@ def test_viewer_filters_pages_and_logs_itself(signed_in: Callable[[str], Client]
     assert second.status_code == 200 and b"Page 2 of 2" in second.content
     bad = client.get(reverse("audit:log"), {"since": "last tuesday"})
     assert bad.status_code == 200
+
+
+def _written_before_the_names(actor: str, action: str, target: str) -> None:
+    """An entry as ``log.record`` wrote it when actions were free strings (keyed, chained)."""
+    key = keys.current()
+    last = AuditEntry.objects.order_by("-id").first()
+    previous = last.entry_hash if last else log.GENESIS
+    at = dt.datetime.now(dt.UTC)
+    AuditEntry.objects.create(at=at, actor=actor, action=action, target=target, previous_hash=previous,
+                              entry_hash=key.sign(log.body(previous, at, actor, action, target, "", {})),
+                              key_id=key.key_id)
+
+
+def test_entries_under_old_action_names_verify_and_are_found_by_todays(
+        signed_in: Callable[[str], Client]) -> None:
+    for action, target in [("sign-in", "user:1"), ("view", "alert:A-1"), ("view", "supervisor"),
+                           ("change", "alert:A-1"), ("search", "people"), ("audit.keyed", "")]:
+        _written_before_the_names("ivy", action, target)
+    log.record("ivy", AuditAction.ACCOUNT_SIGN_IN, "user:1")
+    log.record("ivy", AuditAction.ALERT_VIEW, "alert:A-2")
+    assert log.verify().intact
+
+    client = signed_in(Role.AUDITOR)
+
+    def found(action: str) -> list[tuple[str, str]]:
+        page = client.get(reverse("audit:log"), {"actor": "ivy", "action": action})
+        assert page.status_code == 200
+        return sorted((e.action, e.target) for e in page.context["page"].object_list)
+
+    assert found("account.sign_in") == [("account.sign_in", "user:1"), ("sign-in", "user:1")]
+    assert found("alert.view") == [("alert.view", "alert:A-2"), ("view", "alert:A-1")]
+    assert found("supervisor.view") == [("view", "supervisor")]
+    assert found("alert.submit_change") == [("change", "alert:A-1")]
+    assert found("audit.keyed") == [("audit.keyed", "")]  # no action now: matched as written
+    choices = client.get(reverse("audit:log")).context["actions"]
+    # Old names with one meaning are offered under today's; the first "view" and "change" only as
+    # written, since their target decides which action each was.
+    assert {"account.sign_in", "person.search", "alert.view", "view", "change", "audit.keyed"} <= set(choices)
+    assert not {"sign-in", "search"} & set(choices)
+    assert log.verify().intact
+
+
+def test_every_old_name_reads_as_one_action_and_free_strings_are_refused() -> None:
+    for old, prefix, now in actions.LEGACY:
+        assert actions.current(old, prefix + "1") is now
+        assert old not in {a.value for a in AuditAction}
+    assert actions.current("view", "person:1") is None
+    with pytest.raises(TypeError, match="not an AuditAction"):
+        log.record("ivy", "alert.close", "alert:A-1")  # type: ignore[arg-type]
+    assert not AuditEntry.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR])

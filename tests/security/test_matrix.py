@@ -162,9 +162,9 @@ def test_search_criteria_matrix(small_force: object, signed_in: Callable[[str], 
             data = {"surname": "Smith", criterion: SAMPLE_CRITERIA[criterion]}
             if criterion.startswith("dob_"):
                 data.update({k: SAMPLE_CRITERIA[k] for k in ("dob_day", "dob_month", "dob_year")})
-            before = AuditEntry.objects.filter(action="search").count()
+            before = AuditEntry.objects.filter(action="person.search").count()
             response = client.post("/search/", data)
-            searched = AuditEntry.objects.filter(action="search").count() > before
+            searched = AuditEntry.objects.filter(action="person.search").count() > before
             if allowed and (response.status_code != 200 or not searched):
                 failures.append(f"{role} {criterion}: refused ({response.status_code})")
             if not allowed and (response.status_code != 400 or searched):

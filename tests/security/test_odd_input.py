@@ -122,6 +122,7 @@ def _show(value: str) -> str:
     return repr(value if len(value) < 30 else value[:10] + f"...({len(value)})")
 
 
+@pytest.mark.slow
 def test_hostile_input_never_gives_a_server_error(small_force: object,
                                                   signed_in: Callable[[str], Client]) -> None:
     routes = [r for r in walk() if r.name not in OPEN_NAMES and r.name not in SKIP

@@ -13,11 +13,10 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.factories import PASSWORD, make_user
 from vigil.accounts.models import Role, User
 from vigil.accounts.sessions import SIGNED_IN_AT
 from vigil.audit.models import AuditEntry
-
-from .conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = "/accounts/sign-in/"
@@ -35,13 +34,13 @@ def _actions() -> list[str]:
     return list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
 
 
-def test_argon2_hashes_passwords(make_user: Callable[..., User]) -> None:
-    user = make_user(Role.CALL_HANDLER)
+def test_argon2_hashes_passwords() -> None:
+    user = make_user(Role.CALL_HANDLER, password=PASSWORD)
     assert user.password.startswith("argon2$")
 
 
-def test_sign_in_and_out_are_logged(make_user: Callable[..., User]) -> None:
-    make_user(Role.INVESTIGATOR, "ivy")
+def test_sign_in_and_out_are_logged() -> None:
+    make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     client = Client()
     response = _post_sign_in(client, "ivy")
     assert response.status_code == 302 and response["Location"] == reverse("web:home")
@@ -49,8 +48,8 @@ def test_sign_in_and_out_are_logged(make_user: Callable[..., User]) -> None:
     response = client.post(reverse("accounts:sign-out"))
     assert response.status_code == 302
     assert client.get(reverse("accounts:account")).status_code == 302  # signed out
-    assert _actions() == ["sign-in", "sign-out"]
-    assert AuditEntry.objects.get(action="sign-in").actor == "ivy"
+    assert _actions() == ["account.sign_in", "account.sign_out"]
+    assert AuditEntry.objects.get(action="account.sign_in").actor == "ivy"
 
 
 def test_sign_out_needs_post(signed_in: Callable[[str], Client]) -> None:
@@ -59,26 +58,26 @@ def test_sign_out_needs_post(signed_in: Callable[[str], Client]) -> None:
     assert client.get(reverse("accounts:account")).status_code == 200
 
 
-def test_failed_sign_in_is_logged_and_generic(make_user: Callable[..., User]) -> None:
-    make_user(Role.INVESTIGATOR, "ivy")
+def test_failed_sign_in_is_logged_and_generic() -> None:
+    make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     wrong_password = _post_sign_in(Client(), "ivy", "not the password at all")
     no_such_user = _post_sign_in(Client(), "nobody", "not the password at all")
     assert wrong_password.status_code == no_such_user.status_code == 200
     assert b"Enter a correct username and password" in wrong_password.content
     assert b"Enter a correct username and password" in no_such_user.content
-    failed = AuditEntry.objects.filter(action="sign-in.failed")
+    failed = AuditEntry.objects.filter(action="account.fail_sign_in")
     assert sorted(failed.values_list("target", flat=True)) == ["username:ivy", "username:nobody"]
     assert all("not the password" not in str(e.detail) for e in failed)
 
 
-def test_open_redirect_after_sign_in_is_refused(make_user: Callable[..., User]) -> None:
-    make_user(Role.INVESTIGATOR, "ivy")
+def test_open_redirect_after_sign_in_is_refused() -> None:
+    make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     response = _post_sign_in(Client(), "ivy", next="https://evil.example/")
     assert response["Location"] == reverse("web:home")
 
 
-def test_lockout_after_five_failures(make_user: Callable[..., User]) -> None:
-    make_user(Role.INVESTIGATOR, "ivy")
+def test_lockout_after_five_failures() -> None:
+    make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     client = Client()
     for _ in range(4):
         assert _post_sign_in(client, "ivy", "wrong password here").status_code == 200
@@ -90,9 +89,9 @@ def test_lockout_after_five_failures(make_user: Callable[..., User]) -> None:
     again = _post_sign_in(client, "ivy")
     assert again.status_code == 429
     assert client.get(reverse("accounts:account")).status_code == 302
-    assert "sign-in.locked-out" in _actions()
+    assert "account.lock_out" in _actions()
     # Another account from the same address is not locked (username + address).
-    make_user(Role.MASH, "mo")
+    make_user(Role.MASH, "mo", password=PASSWORD)
     assert _post_sign_in(client, "mo").status_code == 302
 
 
@@ -108,8 +107,8 @@ def test_lockout_is_configured() -> None:
 
 
 @override_settings(AXES_FAILURE_LIMIT=2)
-def test_lockout_from_another_address_is_separate(make_user: Callable[..., User]) -> None:
-    make_user(Role.INVESTIGATOR, "ivy")
+def test_lockout_from_another_address_is_separate() -> None:
+    make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     attacker = Client(REMOTE_ADDR="203.0.113.9")
     for _ in range(2):
         attacker.post(SIGN_IN, {"username": "ivy", "password": "wrong password here"})
@@ -132,8 +131,8 @@ def _enrol(client: Client, user: User) -> TOTPDevice:
     return device
 
 
-def test_totp_enrolment_then_sign_in_asks_for_code(make_user: Callable[..., User]) -> None:
-    user = make_user(Role.SUPERVISOR, "sue")
+def test_totp_enrolment_then_sign_in_asks_for_code() -> None:
+    user = make_user(Role.SUPERVISOR, "sue", password=PASSWORD)
     client = Client()
     client.force_login(user)
     device = _enrol(client, user)
@@ -153,14 +152,14 @@ def test_totp_enrolment_then_sign_in_asks_for_code(make_user: Callable[..., User
     ok = client.post(reverse("accounts:second-factor"), {"code": _code(device, drift=1)})
     assert ok.status_code == 302, ok.content[:400]
     assert client.get(reverse("accounts:account")).status_code == 200
-    entry = AuditEntry.objects.filter(action="sign-in").last()
+    entry = AuditEntry.objects.filter(action="account.sign_in").last()
     assert entry is not None and entry.detail["second_factor"] is True
-    failed = AuditEntry.objects.filter(action="sign-in.failed").last()
+    failed = AuditEntry.objects.filter(action="account.fail_sign_in").last()
     assert failed is not None and failed.detail["stage"] == "second factor"
 
 
-def test_wrong_codes_count_towards_lockout(make_user: Callable[..., User]) -> None:
-    user = make_user(Role.SUPERVISOR, "sue")
+def test_wrong_codes_count_towards_lockout() -> None:
+    user = make_user(Role.SUPERVISOR, "sue", password=PASSWORD)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     client = Client()
     assert _post_sign_in(client, "sue").status_code == 302
@@ -178,8 +177,8 @@ def test_code_page_without_password_goes_to_sign_in() -> None:
 
 
 @override_settings(VIGIL_TOTP_REQUIRED_ROLES=frozenset({Role.ADMIN}))
-def test_role_that_must_use_totp_enrols_before_signing_in(make_user: Callable[..., User]) -> None:
-    user = make_user(Role.ADMIN, "ada")
+def test_role_that_must_use_totp_enrols_before_signing_in() -> None:
+    user = make_user(Role.ADMIN, "ada", password=PASSWORD)
     client = Client()
     response = _post_sign_in(client, "ada")
     assert response["Location"] == reverse("accounts:second-factor-enrol")
@@ -195,8 +194,8 @@ def test_role_that_must_use_totp_enrols_before_signing_in(make_user: Callable[..
     assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def test_expired_password_step_must_start_again(make_user: Callable[..., User]) -> None:
-    user = make_user(Role.SUPERVISOR, "sue")
+def test_expired_password_step_must_start_again() -> None:
+    user = make_user(Role.SUPERVISOR, "sue", password=PASSWORD)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     client = Client()
     _post_sign_in(client, "sue")
@@ -212,8 +211,8 @@ def test_expired_password_step_must_start_again(make_user: Callable[..., User]) 
 # --- password change and session limits -------------------------------------------------------
 
 
-def test_password_change(make_user: Callable[..., User]) -> None:
-    user = make_user(Role.INVESTIGATOR, "ivy")
+def test_password_change() -> None:
+    user = make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     client = Client()
     client.force_login(user)
     # Every page leads to one's own account, where the password is changed.
@@ -231,7 +230,7 @@ def test_password_change(make_user: Callable[..., User]) -> None:
     assert client.get(reverse("accounts:account")).status_code == 200  # still signed in
     user.refresh_from_db()
     assert user.check_password(new) and user.password.startswith("argon2$")
-    assert "account.password-change" in _actions()
+    assert "account.change_password" in _actions()
     assert _post_sign_in(Client(), "ivy", new).status_code == 302
 
 
@@ -251,7 +250,7 @@ def test_session_has_an_absolute_limit(signed_in: Callable[[str], Client]) -> No
     response = client.get(reverse("accounts:account"))
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
     assert client.get(reverse("accounts:account")).status_code == 302
-    out = AuditEntry.objects.filter(action="sign-out").last()
+    out = AuditEntry.objects.filter(action="account.sign_out").last()
     assert out is not None and out.detail["reason"] == "session limit reached"
 
 
@@ -269,13 +268,13 @@ def test_session_without_second_factor_ends_when_role_needs_one(
     client = signed_in(Role.AUDITOR)  # signed in with no code, as before the setting
     response = client.get(reverse("accounts:account"))
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
-    out = AuditEntry.objects.filter(action="sign-out").last()
+    out = AuditEntry.objects.filter(action="account.sign_out").last()
     assert out is not None and out.detail["reason"] == "second factor required"
 
 
-def test_replacing_the_second_factor_needs_the_current_code(make_user: Callable[..., User]) -> None:
+def test_replacing_the_second_factor_needs_the_current_code() -> None:
     """A session left open must not be able to swap the authenticator app (issue 11 item 9)."""
-    user = make_user(Role.INVESTIGATOR, "ivy")
+    user = make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     client = Client()
     client.force_login(user)
     old = _enrol(client, user)
@@ -299,19 +298,19 @@ def test_replacing_the_second_factor_needs_the_current_code(make_user: Callable[
     done = client.post(reverse("accounts:enrol"), {"code": _code(new), "current_code": _code(old, drift=1)})
     assert done.status_code == 302
     assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [(new.pk, True)]
-    entry = AuditEntry.objects.filter(action="account.second-factor-enrol").last()
+    entry = AuditEntry.objects.filter(action="account.enrol_second_factor").last()
     assert entry is not None and entry.detail == {"replaced": True}
 
 
 @override_settings(VIGIL_ADDRESS_LOCKOUT_FAILURES=4)
-def test_password_spraying_from_one_address_is_throttled(make_user: Callable[..., User]) -> None:
+def test_password_spraying_from_one_address_is_throttled() -> None:
     """Failures across many usernames from one address lock that address (issue 11 item 12);
     once locked, no password is checked (no Argon2 hash) and other addresses are unaffected."""
     from unittest import mock
 
     from django.contrib.auth.backends import ModelBackend
 
-    make_user(Role.INVESTIGATOR, "ivy")
+    make_user(Role.INVESTIGATOR, "ivy", password=PASSWORD)
     sprayer = Client(REMOTE_ADDR="203.0.113.9")
     for name in ("ann", "bob", "cat"):
         assert _post_sign_in(sprayer, name, "Summer2026!!x").status_code == 200
@@ -325,4 +324,4 @@ def test_password_spraying_from_one_address_is_throttled(make_user: Callable[...
         assert checked.call_count == 0
         assert _post_sign_in(Client(REMOTE_ADDR="198.51.100.7"), "ivy").status_code == 302
         assert checked.call_count == 1
-    assert "sign-in.locked-out" in _actions()
+    assert "account.lock_out" in _actions()

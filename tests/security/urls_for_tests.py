@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from vigil.audit.access import discloses_nothing, log_access, nothing_disclosed
+from vigil.audit.actions import AuditAction
 
 
 def unlogged(request: HttpRequest) -> HttpResponse:
@@ -11,7 +12,7 @@ def unlogged(request: HttpRequest) -> HttpResponse:
 
 
 def logged(request: HttpRequest) -> HttpResponse:
-    log_access(request, "view", "person:1")
+    log_access(request, AuditAction.PERSON_VIEW, "person:1")
     return HttpResponse("Amy Stone, born 2009-04-01")
 
 

@@ -408,7 +408,7 @@ def test_period_takes_any_two_of_start_end_and_days() -> None:
     assert summer.in_period(0.9999) < summer.as_of
     assert period(start=dt.date(2024, 6, 21), end=summer.end_date).days == 10
     with pytest.raises(ValueError, match="no UTC offset"):
-        period(end=dt.datetime(2024, 7, 1, 8, 30))
+        period(end=dt.datetime(2024, 7, 1, 8, 30))  # noqa: DTZ001 (naive on purpose: refused)
     with pytest.raises(ValueError, match="at most two"):
         period(start=dt.date(2024, 6, 1), end=dt.date(2024, 7, 1), days=10)
     with pytest.raises(ValueError, match="end must follow the start"):

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.accounts.models import Role, Team, User
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 
 DEVICE_NAME = "Authenticator app"
 STAFF_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
@@ -97,7 +98,7 @@ def active_team(name: str) -> Team:
 def create_team(name: str, *, actor: str) -> Team:
     with transaction.atomic():
         team = Team.objects.create(name=clean_team_name(name))
-        log.record(actor, "team.create", f"team:{team.pk}", detail={"name": team.name})
+        log.record(actor, AuditAction.TEAM_CREATE, f"team:{team.pk}", detail={"name": team.name})
     return team
 
 
@@ -109,7 +110,7 @@ def rename_team(team: Team, name: str, *, actor: str) -> bool:
     with transaction.atomic():
         old, team.name = team.name, name
         team.save(update_fields=["name"])
-        log.record(actor, "team.rename", f"team:{team.pk}", detail={"name": [old, name]})
+        log.record(actor, AuditAction.TEAM_RENAME, f"team:{team.pk}", detail={"name": [old, name]})
     return True
 
 
@@ -123,7 +124,7 @@ def set_team_active(team: Team, active: bool, *, actor: str) -> bool:
         team.active = active
         team.save(update_fields=["active"])
         members = team.members.filter(is_active=True).count()
-        log.record(actor, "team.reactivate" if active else "team.deactivate", f"team:{team.pk}",
+        log.record(actor, AuditAction.TEAM_REACTIVATE if active else AuditAction.TEAM_DEACTIVATE, f"team:{team.pk}",
                    detail={"name": team.name, "members": members})
     return True
 
@@ -165,7 +166,7 @@ def add_user(username: str, role: str, password: str | None, *, actor: str,
                 detail[name] = getattr(user, name)
         if user.team:
             detail["team"] = user.team.name
-        log.record(actor, "account.create", f"user:{user.pk}", detail=detail)
+        log.record(actor, AuditAction.ACCOUNT_CREATE, f"user:{user.pk}", detail=detail)
     return user
 
 
@@ -181,7 +182,7 @@ def set_password(user: User, password: str, *, actor: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        log.record(actor, "account.set_password", f"user:{user.pk}")
+        log.record(actor, AuditAction.ACCOUNT_SET_PASSWORD, f"user:{user.pk}")
     return user
 
 
@@ -224,7 +225,7 @@ def change_user(user: User, *, actor: str, role: str | None = None, active: bool
         fields = [name for name in changes if name != "team"]
         user.save(update_fields=[*fields, *(["team"] if "team" in changes else []),
                                  "is_staff", "is_superuser"])
-        log.record(actor, "account.change", f"user:{user.pk}", detail={"changes": changes})
+        log.record(actor, AuditAction.ACCOUNT_CHANGE, f"user:{user.pk}", detail={"changes": changes})
     return changes
 
 
@@ -234,7 +235,7 @@ def unlock(user: User, *, actor: str) -> int:
 
     with transaction.atomic():
         cleared = reset(username=user.username)
-        log.record(actor, "account.unlock", f"user:{user.pk}", detail={"attempts_cleared": cleared})
+        log.record(actor, AuditAction.ACCOUNT_UNLOCK, f"user:{user.pk}", detail={"attempts_cleared": cleared})
     return cleared
 
 
@@ -246,7 +247,7 @@ def change_own_password(user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        log.record(user.get_username(), "account.password-change", f"user:{user.pk}")
+        log.record(user.get_username(), AuditAction.ACCOUNT_CHANGE_PASSWORD, f"user:{user.pk}")
 
 
 def start_second_factor(user: User) -> TOTPDevice:
@@ -255,7 +256,7 @@ def start_second_factor(user: User) -> TOTPDevice:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-        log.record(user.get_username(), "account.start_second_factor", f"user:{user.pk}")
+        log.record(user.get_username(), AuditAction.ACCOUNT_START_SECOND_FACTOR, f"user:{user.pk}")
     return device
 
 
@@ -265,11 +266,11 @@ def confirm_second_factor(user: User, device: TOTPDevice, *, replaced: bool) -> 
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        log.record(user.get_username(), "account.second-factor-enrol", f"user:{user.pk}",
+        log.record(user.get_username(), AuditAction.ACCOUNT_ENROL_SECOND_FACTOR, f"user:{user.pk}",
                    detail={"replaced": replaced})
 
 
 def remove_second_factor(user: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        log.record(user.get_username(), "account.second-factor-remove", f"user:{user.pk}")
+        log.record(user.get_username(), AuditAction.ACCOUNT_REMOVE_SECOND_FACTOR, f"user:{user.pk}")

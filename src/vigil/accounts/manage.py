@@ -31,6 +31,7 @@ from vigil.accounts.forms import AddAccountForm, ChangeAccountForm, PasswordForm
 from vigil.accounts.models import User
 from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 
 PER_PAGE = 50
 
@@ -75,10 +76,10 @@ def accounts(request: HttpRequest) -> HttpResponse:
                                           f"{user.display_name}, role {user.get_role_display()}.")
                 return redirect("accounts:user", pk=user.pk)
         context = _list_context(request, form)
-        log_access(request, "accounts.view", "accounts", detail={"page": context["page"].number})
+        log_access(request, AuditAction.ACCOUNT_LIST, "accounts", detail={"page": context["page"].number})
         return render(request, "accounts/manage/list.html", context, status=400)
     context = _list_context(request, form)
-    log_access(request, "accounts.view", "accounts", detail={"page": context["page"].number})
+    log_access(request, AuditAction.ACCOUNT_LIST, "accounts", detail={"page": context["page"].number})
     return render(request, "accounts/manage/list.html", context)
 
 
@@ -118,10 +119,10 @@ def account(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, "Account changed." if changes else "Nothing changed.")
                     return redirect("accounts:user", pk=user.pk)
-        log_access(request, "account.view", f"user:{user.pk}")
+        log_access(request, AuditAction.ACCOUNT_VIEW, f"user:{user.pk}")
         return render(request, "accounts/manage/user.html", _user_context(request, user, form),
                       status=400)
-    log_access(request, "account.view", f"user:{user.pk}")
+    log_access(request, AuditAction.ACCOUNT_VIEW, f"user:{user.pk}")
     return render(request, "accounts/manage/user.html", _user_context(request, user))
 
 
@@ -142,7 +143,7 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"A new password is set for {user.display_name}: give it to "
                                       "them in person, and ask them to change it.")
             return redirect("accounts:user", pk=user.pk)
-    log_access(request, "account.view", f"user:{user.pk}")
+    log_access(request, AuditAction.ACCOUNT_VIEW, f"user:{user.pk}")
     return render(request, "accounts/manage/user.html",
                   _user_context(request, user, password=form), status=400)
 

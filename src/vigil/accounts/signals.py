@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from vigil.accounts.sessions import SIGNED_IN_AT
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 
 
 def _client(request: HttpRequest | None) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = time.time()
     second = bool(getattr(request, "vigil_second_factor", False))
-    log.record(user.get_username(), "sign-in", f"user:{user.pk}",
+    log.record(user.get_username(), AuditAction.ACCOUNT_SIGN_IN, f"user:{user.pk}",
                detail={"role": getattr(user, "role", ""), "second_factor": second,
                        **_client(request)})
 
@@ -35,7 +36,7 @@ def signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
     if user is None:
         return
     reason = getattr(request, "vigil_sign_out_reason", "signed out")
-    log.record(user.get_username(), "sign-out", f"user:{user.pk}",
+    log.record(user.get_username(), AuditAction.ACCOUNT_SIGN_OUT, f"user:{user.pk}",
                detail={"reason": reason, **_client(request)})
 
 
@@ -44,12 +45,12 @@ def sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpReques
                    **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
     stage = "second factor" if getattr(request, "vigil_second_factor_stage", False) else "password"
-    log.record("anonymous", "sign-in.failed", f"username:{username}",
+    log.record("anonymous", AuditAction.ACCOUNT_FAIL_SIGN_IN, f"username:{username}",
                detail={"stage": stage, **_client(request)})
 
 
 @receiver(user_locked_out)
 def locked(sender: Any, request: HttpRequest | None, username: str | None = None,
            ip_address: str | None = None, **kwargs: Any) -> None:
-    log.record("anonymous", "sign-in.locked-out", f"username:{(username or '')[:150]}",
+    log.record("anonymous", AuditAction.ACCOUNT_LOCK_OUT, f"username:{(username or '')[:150]}",
                detail={"ip": ip_address or ""})

@@ -22,6 +22,7 @@ from vigil.accounts.forms import TeamForm, TeamStatusForm
 from vigil.accounts.models import Team
 from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 
 
 def _teams() -> list[Team]:
@@ -69,10 +70,10 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Nothing changed.")
             return redirect("accounts:team", pk=found.pk)
-        log_access(request, "team.view", f"team:{found.pk}")
+        log_access(request, AuditAction.TEAM_VIEW, f"team:{found.pk}")
         return render(request, "accounts/manage/team.html", _team_context(found, rename=form),
                       status=400)
-    log_access(request, "team.view", f"team:{found.pk}")
+    log_access(request, AuditAction.TEAM_VIEW, f"team:{found.pk}")
     return render(request, "accounts/manage/team.html", _team_context(found))
 
 
@@ -83,7 +84,7 @@ def team_status(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Team, pk=pk)
     form = TeamStatusForm(request.POST)
     if not form.is_valid():
-        log_access(request, "team.view", f"team:{found.pk}")
+        log_access(request, AuditAction.TEAM_VIEW, f"team:{found.pk}")
         return render(request, "accounts/manage/team.html", _team_context(found, status=form),
                       status=400)
     active = form.cleaned_data["active"]

@@ -21,6 +21,7 @@ from vigil.accounts.models import User
 from vigil.accounts.permissions import Capability, can
 from vigil.alerts.models import Alert, AlertEvent
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.rules import Finding
 
 ENGINE = "system:rules"
@@ -163,7 +164,7 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
                                   detail={"as_of": as_of.isoformat()}) for a in created]
         AlertEvent.objects.bulk_create(events, batch_size=1000)
         if outcome.raised or outcome.reopened or outcome.resolved or outcome.updated:
-            log.record(ENGINE, "alerts.evaluate", f"as_of:{as_of.isoformat()}",
+            log.record(ENGINE, AuditAction.ALERT_EVALUATE, f"as_of:{as_of.isoformat()}",
                        detail={"raised": outcome.raised, "updated": outcome.updated,
                                "reopened": outcome.reopened, "resolved": outcome.resolved})
     return outcome
@@ -191,7 +192,7 @@ def acknowledge(alert: Alert, *, actor: User | str, note: str = "") -> Alert:
         alert.save()
         AlertEvent.objects.create(alert=alert, at=alert.acknowledged_at, actor=name,
                                   action="acknowledged", detail={"note": note.strip()})
-        log.record(name, "alert.acknowledge", alert.alert_id)
+        log.record(name, AuditAction.ALERT_ACKNOWLEDGE, alert.alert_id)
     return alert
 
 
@@ -211,7 +212,7 @@ def close(alert: Alert, *, actor: User | str, rationale: str) -> Alert:
         alert.save()
         AlertEvent.objects.create(alert=alert, at=alert.closed_at, actor=name, action="closed",
                                   detail={"rationale": alert.close_rationale})
-        log.record(name, "alert.close", alert.alert_id, reason=alert.close_rationale)
+        log.record(name, AuditAction.ALERT_CLOSE, alert.alert_id, reason=alert.close_rationale)
     return alert
 
 
@@ -237,5 +238,5 @@ def assign(alert: Alert, *, actor: User | str, assignee: User | None) -> Alert:
         detail = {"to": to, "from": previous, "team": assignee.team.name if assignee and assignee.team else None}
         AlertEvent.objects.create(alert=alert, at=timezone.now(), actor=name,
                                   action="assigned" if assignee else "unassigned", detail=detail)
-        log.record(name, "alert.assign", alert.alert_id, detail=detail)
+        log.record(name, AuditAction.ALERT_ASSIGN, alert.alert_id, detail=detail)
     return alert

@@ -36,6 +36,7 @@ from vigil.alerts.queries import (
     overdue_q,
 )
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 from vigil.records.models import PersonMention, Record
 from vigil.ui.forms import first_error, shown
 from vigil.ui.pages import bad_request, is_htmx, optional_url, page_of
@@ -87,7 +88,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     if filters.assignee.isdigit():
         assignee_name = (User.objects.filter(pk=int(filters.assignee))
                          .values_list("username", flat=True).first() or "unknown account")
-    log_access(request, "view", "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
+    log_access(request, AuditAction.ALERT_LIST, "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
     return render(request, "alerts/alert_queue.html", {
         "page": page, "filters": filters, "totals": totals, "now": now,
         "codes": [dict(c, selected=c["code"] in selected_codes) for c in codes],
@@ -208,7 +209,7 @@ def _get_alert(alert_id: str) -> Alert:
 @require_GET
 def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
     alert = _get_alert(alert_id)
-    log_access(request, "view", f"alert:{alert.alert_id}",
+    log_access(request, AuditAction.ALERT_VIEW, f"alert:{alert.alert_id}",
                detail={"person_id": alert.person_id, "code": alert.code})
     return render(request, "alerts/alert.html", _page_context(request, alert))
 
@@ -250,7 +251,7 @@ def _act(request: HttpRequest, alert_id: str, what: str, fields: dict[str, str],
          change: Any, done: str, error_field: str) -> HttpResponse:
     with transaction.atomic():
         alert = get_object_or_404(Alert.objects.select_for_update(), alert_id=alert_id)
-        log_access(request, "change", f"alert:{alert.alert_id}",
+        log_access(request, AuditAction.ALERT_SUBMIT_CHANGE, f"alert:{alert.alert_id}",
                    detail={"action": what, "person_id": alert.person_id})
         try:
             change(alert)
@@ -278,7 +279,7 @@ def _sentence(text: str) -> str:
 def _refused(request: HttpRequest, alert_id: str, what: str, form: Any, field: str) -> HttpResponse:
     """A form that was not valid: logged as a refused change, the error shown by the field."""
     alert = _get_alert(alert_id)
-    log_access(request, "change", f"alert:{alert.alert_id}",
+    log_access(request, AuditAction.ALERT_SUBMIT_CHANGE, f"alert:{alert.alert_id}",
                detail={"action": what, "refused": sorted(form.errors), "person_id": alert.person_id})
     return _respond(request, alert, errors={field: first_error(form, field)},
                     values={field: shown(form, field)})

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.http import HttpRequest, HttpResponse
 
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.audit.models import AuditEntry
 
 # The session's record of the links the server has put on the pages it showed this user:
@@ -36,7 +37,7 @@ def via(request: HttpRequest) -> str:
     return found if isinstance(found, str) else ""
 
 
-def log_access(request: HttpRequest, action: str, target: str = "", *, reason: str = "",
+def log_access(request: HttpRequest, action: AuditAction, target: str = "", *, reason: str = "",
                detail: dict[str, Any] | None = None) -> AuditEntry:
     user = request.user
     actor = user.get_username() if user.is_authenticated else "anonymous"

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vigil.audit import checkpoints, keys
+from vigil.audit.actions import AuditAction
 from vigil.audit.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -57,9 +58,12 @@ def unkeyed_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def record(actor: str, action: str, target: str = "", *, reason: str = "",
+def record(actor: str, action: AuditAction, target: str = "", *, reason: str = "",
            detail: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry. Call inside the transaction that makes the change it records."""
+    if not isinstance(action, AuditAction):
+        # A free string would split one action over several spellings, which filters miss.
+        raise TypeError(f"audit action {action!r} is not an AuditAction")
     detail = detail or {}
     key = keys.current()
     with transaction.atomic():
@@ -70,9 +74,10 @@ def record(actor: str, action: str, target: str = "", *, reason: str = "",
         last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
         previous = last or GENESIS
         at = timezone.now()
-        entry = AuditEntry(at=at, actor=actor, action=action, target=target[:300], reason=reason,
-                           detail=detail, previous_hash=previous, key_id=key.key_id)
-        entry.entry_hash = key.sign(body(previous, at, actor, action, entry.target, reason, detail))
+        entry = AuditEntry(at=at, actor=actor, action=action.value, target=target[:300],
+                           reason=reason, detail=detail, previous_hash=previous, key_id=key.key_id)
+        entry.entry_hash = key.sign(body(previous, at, actor, action.value, entry.target, reason,
+                                         detail))
         entry.save()
         pk = entry.pk
         transaction.on_commit(lambda: checkpoints.written(pk))

@@ -13,7 +13,9 @@ from django.db import models
 class AuditEntry(models.Model):
     at = models.DateTimeField()
     actor = models.CharField(max_length=150, help_text="account name, or 'cli:<os user>'")
-    action = models.CharField(max_length=64, help_text="e.g. import, view, search, export")
+    # Free text in the database: entries keep the name they were written under (the chain covers
+    # it), while new ones take a member of vigil.audit.actions.AuditAction.
+    action = models.CharField(max_length=64, help_text="noun.verb, e.g. person.view, alert.close")
     target = models.CharField(max_length=300, blank=True, help_text="what was touched")
     reason = models.TextField(blank=True, help_text="why, for disclosures")
     detail = models.JSONField(default=dict)

@@ -8,13 +8,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from vigil.accounts.permissions import Capability, requires
+from vigil.audit import actions
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 from vigil.audit.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -58,7 +61,10 @@ def entries(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(actor__in=_usernames(data["actor"]))
             used["actor"] = data["actor"]
         if data["action"]:
-            rows = rows.filter(action=data["action"])
+            # Today's name finds the entries written under an old one too; an old string that is
+            # no action now (``audit.keyed``) is matched as written.
+            action = actions.current(data["action"])
+            rows = rows.filter(actions.matching(action) if action else Q(action=data["action"]))
             used["action"] = data["action"]
         if data["since"]:
             rows = rows.filter(at__gte=_day_start(data["since"]))
@@ -70,9 +76,15 @@ def entries(request: HttpRequest) -> HttpResponse:
     names = _names({entry.actor for entry in page.object_list})
     for entry in page.object_list:
         entry.actor_name = names.get(entry.actor, "")
-    log_access(request, "audit.view", "audit-log", detail={"filters": used, "page": page.number})
-    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    log_access(request, AuditAction.AUDIT_VIEW, "audit-log", detail={"filters": used, "page": page.number})
     query = urlencode(used)
     return render(request, "audit/log.html", {
-        "form": form, "page": page, "actions": list(actions), "query": query, "filtered": bool(used),
+        "form": form, "page": page, "actions": _choices(), "query": query, "filtered": bool(used),
     })
+
+
+def _choices() -> list[str]:
+    """The actions the log holds, each once under today's name; an old string stays as written
+    when it is no action now or only its target says which action it was (the first "view")."""
+    stored = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+    return sorted({str(actions.current(action) or action) for action in stored})

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.identity.models import LinkDecision, Person, ReviewPair
 from vigil.identity.store import LinkSummary, relink_around
 from vigil.records.models import PersonMention
@@ -52,7 +53,7 @@ def decide(a: PersonMention, b: PersonMention, decision: str, *, actor: str,
                                            reason=reason.strip())
         ReviewPair.objects.filter(mention_a=first, mention_b=second).update(
             status=ReviewPair.Status.DECIDED)
-        log.record(actor, "identity.decide", f"mentions:{first.pk},{second.pk}", reason=made.reason,
+        log.record(actor, AuditAction.IDENTITY_DECIDE, f"mentions:{first.pk},{second.pk}", reason=made.reason,
                    detail={"decision": decision})
     return made, relink_around([first.pk, second.pk], actor=actor)
 
@@ -65,7 +66,7 @@ def undo(decision: LinkDecision, *, actor: str, reason: str) -> LinkSummary:
         decision.undone_at = timezone.now()
         decision.undone_by = actor
         decision.save()
-        log.record(actor, "identity.undo", f"decision:{decision.pk}", reason=reason)
+        log.record(actor, AuditAction.IDENTITY_UNDO, f"decision:{decision.pk}", reason=reason)
     named = [pk for pk in (decision.mention_a_id, decision.mention_b_id) if pk is not None]
     return relink_around(named, actor=actor)
 
@@ -90,6 +91,6 @@ def request_review(subject: Person, mention: PersonMention, *, actor: str, reaso
             pair.status = ReviewPair.Status.PENDING
             pair.raised_at = timezone.now()
             pair.save(update_fields=["status", "raised_at"])
-        log.record(actor, "identity.review_requested", subject.person_id, reason=reason.strip(),
+        log.record(actor, AuditAction.IDENTITY_REQUEST_REVIEW, subject.person_id, reason=reason.strip(),
                    detail={"review_pair": pair.pk, "mentions": [a, b]})
     return pair

@@ -9,6 +9,7 @@ from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.identity.models import ChangedMention, LinkDecision, MentionLink, ReviewPair
 from vigil.records.models import PersonMention
 from vigil.records.signals import mentions_replaced
@@ -46,6 +47,6 @@ def on_mentions_replaced(sender: Any, record_id: int, gone: list[int], **kwargs:
         decision.undone_at = timezone.now()
         decision.undone_by = LAPSED_BY
         decision.save(update_fields=["undone_at", "undone_by"])
-        log.record(LAPSED_BY, "identity.decision_lapsed", f"decision:{decision.pk}",
+        log.record(LAPSED_BY, AuditAction.IDENTITY_LAPSE_DECISION, f"decision:{decision.pk}",
                    reason=f"record {record_id}'s new version no longer names the mention",
                    detail={"record_id": record_id})

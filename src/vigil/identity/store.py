@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.identity.models import (
     ChangedMention,
     IdentityState,
@@ -370,7 +371,7 @@ def relink_all(*, actor: str, model: Any = None) -> LinkSummary:
         summary.persons = len(set(ids.values()))
         step = summary.timed("store_links", step)
         summary.review_pairs = _store_review(result.review, pk_of)
-        log.record(actor, "identity.relink", "all", detail=summary.as_json())
+        log.record(actor, AuditAction.IDENTITY_RELINK, "all", detail=summary.as_json())
         ChangedMention.objects.filter(pk__in=changed).delete()  # the new index reads them all
         previous, token = _new_token()
     step = summary.timed("store_review", step)
@@ -420,7 +421,7 @@ def relink_around(mention_pks: Iterable[int], *, actor: str, model: Any = None) 
         summary.changed = _store_links(ids, pk_of, str(model.version))
         summary.persons = len(set(ids.values()))
         summary.review_pairs = _store_review(result.review, pk_of)
-        log.record(actor, "identity.relink", f"mentions:{','.join(map(str, sorted(named)))}",
+        log.record(actor, AuditAction.IDENTITY_RELINK, f"mentions:{','.join(map(str, sorted(named)))}",
                    detail=summary.as_json())
         previous, token = _new_token()
     if previous == base.token:
@@ -549,7 +550,7 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
                 summary.changed = _store_links(result.assignments, pk_of, str(model.version))
                 summary.persons = len(set(result.assignments.values()))
                 summary.review_pairs = _store_review(result.review, pk_of)
-                log.record(actor, "identity.link", f"mentions:{len(new_frame)}",
+                log.record(actor, AuditAction.IDENTITY_LINK, f"mentions:{len(new_frame)}",
                            detail=summary.as_json())
                 ChangedMention.objects.filter(pk__in=[pk for pk, _, _ in changed]).delete()
                 previous, token = _new_token()
@@ -591,7 +592,7 @@ def keep_trained_model(model: Any, *, actor: str, mentions: int) -> None:
         state.trained_model = model.to_json()
         state.trained_at = timezone.now()
         state.save(update_fields=["trained_model", "trained_at"])
-        log.record(actor, "identity.train", "model", detail={
+        log.record(actor, AuditAction.IDENTITY_TRAIN, "model", detail={
             "mentions": mentions,
             "prior": model.settings["probability_two_random_records_match"]})
 

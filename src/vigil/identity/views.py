@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 from vigil.identity.actions import DecisionError, decide, undo
 from vigil.identity.forms import DecideForm, UndoForm
 from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
@@ -82,7 +83,7 @@ def _context(request: HttpRequest, errors: dict[str, Any] | None = None) -> dict
 @require_GET
 def reviews(request: HttpRequest) -> HttpResponse:
     context = _context(request)
-    log_access(request, "view", "identity-reviews",
+    log_access(request, AuditAction.IDENTITY_LIST_REVIEWS, "identity-reviews",
                detail={"pairs": [p["pair"].pk for p in context["pairs"]]})
     return render(request, "identity/reviews.html", context)
 
@@ -93,7 +94,7 @@ def _refuse(request: HttpRequest, key: str, pk: int, field: str, message: str,
              "on_decision": field.startswith("decision"), "on_reason": field.startswith("reason"), **values}
     context = _context(request, error)
     # The page shown again with the error discloses its pairs as the queue does: log them all.
-    log_access(request, "view", "identity-reviews",
+    log_access(request, AuditAction.IDENTITY_LIST_REVIEWS, "identity-reviews",
                detail={"pairs": [p["pair"].pk for p in context["pairs"]], "refused": f"{key}:{pk}"})
     return render(request, "identity/reviews.html", context, status=400)
 
@@ -110,7 +111,7 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
     valid = form.is_valid()
     decision = form.cleaned_data["decision"] if valid else ""
     values = {"decision": shown(form, "decision"), "reason": shown(form, "reason")}
-    log_access(request, "change", f"review:{pair.pk}",
+    log_access(request, AuditAction.IDENTITY_SUBMIT_DECISION, f"review:{pair.pk}",
                detail={"action": "identity.decide", "decision": decision,
                        "mentions": [pair.mention_a_id, pair.mention_b_id],
                        **({} if valid else {"refused": sorted(form.errors)})})
@@ -136,7 +137,7 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
 def undo_decision(request: HttpRequest, pk: int) -> HttpResponse:
     made = get_object_or_404(LinkDecision, pk=pk)
     form = UndoForm(request.POST)
-    log_access(request, "change", f"decision:{made.pk}", detail={"action": "identity.undo"})
+    log_access(request, AuditAction.IDENTITY_SUBMIT_UNDO, f"decision:{made.pk}", detail={"action": "identity.undo"})
     if not form.is_valid():
         return _refuse(request, "decision", pk, f"undo-reason-{pk}", first_error(form, "reason"),
                        {"reason": shown(form, "reason")})

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vigil.audit import log
+from vigil.audit.actions import AuditAction
 from vigil.records.importer import ImportSummary, Progress, import_files
 
 
@@ -16,7 +17,7 @@ def import_and_log(paths: Sequence[Path], *, actor: str, progress: Progress | No
     follows, naming the batch whose rows carry the provenance of every record written.
     """
     summary = import_files(paths, started_by=actor, progress=progress)
-    log.record(actor, "records.import", f"batch:{summary.batch_id}", detail={
+    log.record(actor, AuditAction.RECORD_IMPORT, f"batch:{summary.batch_id}", detail={
         "files": [str(p) for p in paths], **{k: v for k, v in summary.as_contract().items()
                                               if k != "errors"},
         "deferred_indexes": summary.deferred_indexes,

@@ -4,7 +4,6 @@ is exact and no linkage model runs."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import write_ndjson
-from vigil.accounts.models import User
-from vigil.alerts.models import Alert
+from tests.factories import add_alert, make_user, record
 from vigil.identity.models import MentionLink, Person
 from vigil.records.importer import import_files
 from vigil.records.models import PersonMention, Record
@@ -36,21 +34,15 @@ def mother() -> dict[str, Any]:
             "test_person": "karen"}
 
 
-def record(record_type: str, source_id: str, day: str, people: list[dict[str, Any]],
-           **fields: Any) -> dict[str, Any]:
-    return {"record_type": record_type, "source_system": "test", "source_id": source_id,
-            "occurred_at": f"{day}T10:00:00+00:00", "people": people, **fields}
-
-
 def free_text_records() -> list[dict[str, Any]]:
     """Records whose free text no partner may see (children's social care sees their kinds)."""
     return [
-        record("strategy_discussion", "STRAT-1", "2020-06-15", [child("subject")],
+        record("strategy_discussion", "STRAT-1", [child("subject")], "2020-06-15",
                held_at="2020-06-15T14:30:00+00:00", agencies=["police", "csc"],
                decisions="STRATEGY-DECISION-TEXT",
                actions=[{"description": "ACTION-DESCRIPTION-TEXT", "owner": "SW1",
                          "due_at": "2020-06-20T12:00:00+00:00"}]),
-        record("police_protection", "PP-1", "2020-11-01", [child("subject")],
+        record("police_protection", "PP-1", [child("subject")], "2020-11-01",
                started_at="2020-11-01T22:10:00+00:00", ended_at="2020-11-02T09:00:00+00:00",
                end_reason="returned_home", protective_plan="PROTECTIVE-PLAN-TEXT"),
     ]
@@ -59,42 +51,46 @@ def free_text_records() -> list[dict[str, Any]]:
 def force_records(extra_calls: int = 0, extra_associates: int = 0,
                   free_text: bool = False) -> list[dict[str, Any]]:
     rows = [
-        record("call", "CALL-1", "2020-01-01", [child(), mother()], location=HOME,
+        record("call", "CALL-1", [child(), mother()], "2020-01-01", location=HOME,
                category="domestic", summary="Neighbour reports shouting"),
-        record("crime", "CRIME-DA", "2020-02-01", [child("victim")], location=HOME,
+        record("crime", "CRIME-DA", [child("victim")], "2020-02-01", location=HOME,
                offence="Assault", offence_group="domestic_abuse", summary="DA-CRIME-SUMMARY"),
-        record("concern", "PPN-1", "2020-03-01", [child(), mother()], location=HOME,
+        record("concern", "PPN-1", [child(), mother()], "2020-03-01", location=HOME,
                concern_type="domestic_abuse_noncrime",
                risk_assessment={"tool": "DASH", "level": "high", "yes_count": 15}),
-        record("missing", "MIS-1", "2020-04-01",
+        record("missing", "MIS-1",
                [child("missing_person", forename="Billy", phone="07700 900123",
                       flags=["looked_after"])],
+               "2020-04-01",
                classification="missing", reported_at="2020-04-01T10:00:00+00:00",
                found_location={"address": "Secret Flat, Leeds", "postcode": "LS9 9ZZ"}),
-        record("referral", "REF-1", "2020-05-01", [child("subject")], to_agency="childrens_social_care",
+        record("referral", "REF-1", [child("subject")], "2020-05-01", to_agency="childrens_social_care",
                sent_at="2020-05-01T11:00:00+00:00", decision="section_47"),
-        record("cp_plan", "CPP-1", "2020-06-01", [child("subject")], started_at="2020-06-01T09:00:00+00:00",
+        record("cp_plan", "CPP-1", [child("subject")], "2020-06-01", started_at="2020-06-01T09:00:00+00:00",
                category="neglect"),
-        record("intelligence", "INT-1", "2020-07-01",
+        record("intelligence", "INT-1",
                [child("subject"), {"mention_id": "x", "role": "associate", "forename": "Ivan",
                                    "surname": "Secretman", "test_person": "ivan"}],
+               "2020-07-01",
                grading="B2", topics=["cse"], summary="INTEL-CONTENT-SECRET"),
-        record("crime", "CRIME-SUS", "2020-08-01", [child("suspect")], offence="Theft",
+        record("crime", "CRIME-SUS", [child("suspect")], "2020-08-01", offence="Theft",
                offence_group="other", summary="SUSPECT-CRIME-SUMMARY"),
-        record("custody", "CUS-1", "2020-09-01", [child("detainee")], grounds="offence",
+        record("custody", "CUS-1", [child("detainee")], "2020-09-01", grounds="offence",
                offence="CUSTODY-OFFENCE-TEXT", arrived_at="2020-09-01T10:00:00+00:00"),
-        record("crime", "CRIME-ROB", "2020-10-01", [child("victim")], offence="Robbery",
+        record("crime", "CRIME-ROB", [child("victim")], "2020-10-01", offence="Robbery",
                offence_group="robbery", summary="ROBBERY-SUMMARY",
                objects=[{"object_type": "vehicle", "identifier": "AB12 CDE"}]),
-        record("rso", "RSO-1", "2019-06-01",
+        record("rso", "RSO-1",
                [{"mention_id": "o", "role": "offender", "forename": "Derek", "surname": "Hale",
                  "date_of_birth": "1970-01-01", "address": HOME["address"], "postcode": "LS1 1AA",
                  "flags": ["rso"], "test_person": "derek"}],
+               "2019-06-01",
                risk_level="high", management="active"),
-        record("call", "CALL-OTHER", "2020-01-05",
+        record("call", "CALL-OTHER",
                [{"mention_id": "a", "role": "subject", "forename": "Amy", "surname": "Smith",
                  "date_of_birth": "2011-01-01", "postcode": "M1 1AA", "address": "9 Low Road",
-                 "test_person": "amy"}], category="other"),
+                 "test_person": "amy"}],
+               "2020-01-05", category="other"),
     ]
     if free_text:
         rows += free_text_records()
@@ -104,7 +100,7 @@ def force_records(extra_calls: int = 0, extra_associates: int = 0,
             people.append({"mention_id": f"a{i}", "role": "witness", "forename": f"Assoc{i}",
                            "surname": f"Person{i}", "test_person": f"assoc{i}",
                            "postcode": "LS2 2BB", "address": f"{i} Other Road"})
-        rows.append(record("call", f"CALL-X{i}", f"2021-01-{1 + i % 28:02d}", people,
+        rows.append(record("call", f"CALL-X{i}", people, f"2021-01-{1 + i % 28:02d}",
                            category="child_concern", summary=f"extra call {i}"))
     return rows
 
@@ -123,16 +119,6 @@ def link_by_test_key() -> dict[str, Person]:
         links.append(MentionLink(mention=m, person=persons[key], linked_at=now))
     MentionLink.objects.bulk_create(links)
     return persons
-
-
-def add_alert(person_id: str, code: str = "REPEAT_MISSING", evidence: list[list[str]] | None = None,
-              explanation: str = "Missing three times in 90 days") -> Alert:
-    now = timezone.now()
-    return Alert.objects.create(
-        alert_id=f"A-{code}-{person_id}", code=code, severity="high", subject_kind="person",
-        subject_key=f"person:{person_id}", person_id=person_id, raised_at=now,
-        due_at=now + dt.timedelta(days=1), explanation=explanation,
-        evidence=evidence or [["test", "MIS-1"]], mentions=[], evidence_hash="x", evaluated_at=now)
 
 
 @pytest.fixture
@@ -160,7 +146,7 @@ def force(build_force: Callable[..., dict[str, Person]]) -> dict[str, Person]:
 @pytest.fixture
 def client_for(db: None) -> Callable[[str], Client]:
     def make(role: str) -> Client:
-        user = User.objects.create(username=f"t-{role}-{User.objects.count()}", role=role)
+        user = make_user(role)
         client = Client()
         client.force_login(user)
         return client

@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 
 from tests.conftest import write_ndjson
-from tests.web.people.conftest import add_alert, link_by_test_key, record
+from tests.factories import add_alert, record
+from tests.web.people.conftest import link_by_test_key
 from vigil.records.importer import import_files
 from vigil.records.models import Location, PersonMention
 from vigil.web.people.search import reset_name_index
@@ -31,16 +32,18 @@ def person(mention_id: str, forename: str, surname: str, dob: str, address: str,
 @pytest.fixture
 def homes(db: None, tmp_path: Path) -> None:
     rows = [
-        record("call", "CALL-H", "2023-01-01",
+        record("call", "CALL-H",
                [person("c", "Lily", "Grant", "2015-04-01", HENRY, "lily"),
                 person("m", "Sara", "Grant", "1988-02-02", "flat 4, 1 Henry Ave., COVENTRY", "sara")],
+               "2023-01-01",
                location={"address": HENRY, "premises_type": "private_dwelling"},
                category="domestic"),
-        record("rso", "RSO-G", "2023-02-01",
+        record("rso", "RSO-G",
                [person("o", "Karl", "Moss", "1970-03-03", GARNER, "karl", role="offender",
                        flags=["rso"])],
+               "2023-02-01",
                risk_level="high", management="active"),
-        record("call", "CALL-G", "2023-03-01", [person("k", "Karl", "Moss", "1970-03-03", GARNER, "karl")],
+        record("call", "CALL-G", [person("k", "Karl", "Moss", "1970-03-03", GARNER, "karl")], "2023-03-01",
                location={"address": GARNER, "premises_type": "private_dwelling"}, category="other"),
     ]
     summary = import_files([write_ndjson(tmp_path / "homes.ndjson", rows)], started_by="test")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from tests.web.people.conftest import add_alert
+from tests.factories import add_alert
 from vigil.audit.models import AuditEntry
 from vigil.identity.models import Person, ReviewPair
 from vigil.records.models import Location, PersonMention, Record
@@ -50,11 +51,11 @@ def test_search_finds_the_child(force: dict[str, Person], client_for: Clients,
         import datetime as dt
 
         from vigil.web.people.summaries import age_on
-        data = {**data, "age": str(age_on(dt.date(2012, 5, 3), None, None, dt.date.today()))}
+        data = {**data, "age": str(age_on(dt.date(2012, 5, 3), None, None, timezone.localdate()))}
     page = search(client, **data)
     assert "/people/P-william/" in page
     assert page.count("/people/P-william/") == 1  # one row per person, not per mention
-    entry = AuditEntry.objects.filter(action="search").last()
+    entry = AuditEntry.objects.filter(action="person.search").last()
     assert entry is not None and entry.detail["criteria"]
     assert "P-william" in entry.detail["shown"]
 
@@ -99,7 +100,7 @@ def test_search_is_posted_never_in_the_url(force: dict[str, Person], client_for:
     client = client_for("investigator")
     page = client.get("/search/?surname=Stone").content.decode()
     assert "/people/P-william/" not in page  # a GET shows only the form
-    assert not AuditEntry.objects.filter(action="search").exists()
+    assert not AuditEntry.objects.filter(action="person.search").exists()
 
 
 def test_search_needs_a_criterion(force: dict[str, Person], client_for: Clients) -> None:
@@ -192,7 +193,7 @@ def test_not_the_same_person_review(force: dict[str, Person], client_for: Client
     pair = ReviewPair.objects.get()
     assert billy.pk in (pair.mention_a_id, pair.mention_b_id)
     assert pair.status == ReviewPair.Status.PENDING
-    assert AuditEntry.objects.filter(action="identity.review_requested", target="P-william").exists()
+    assert AuditEntry.objects.filter(action="identity.request_review", target="P-william").exists()
 
 
 # ---- partners ----------------------------------------------------------------------------
@@ -241,7 +242,7 @@ def test_partner_is_offered_only_its_agreements_purposes(force: dict[str, Person
     empty = client.post("/people/P-william/", {}).content.decode()
     assert "Choose why you need to see this person&#x27;s information" in empty
     assert "Give your case reference and what you need it for" in empty
-    assert not AuditEntry.objects.filter(action="person.disclosure_purpose").exists()
+    assert not AuditEntry.objects.filter(action="person.give_purpose").exists()
 
 
 @pytest.mark.parametrize("role", sorted(ALLOWED))
@@ -252,7 +253,7 @@ def test_partner_sees_only_its_agreement(force: dict[str, Person], client_for: C
     assert "Why you need this information" in first and "William" not in first
     assert client.get(f"/records/{rec('MIS-1')}/").status_code == 403  # no purpose yet
     give_purpose(client)
-    assert AuditEntry.objects.filter(action="person.disclosure_purpose",
+    assert AuditEntry.objects.filter(action="person.give_purpose",
                                      reason__contains="Case 12345").exists()
     page = client.get("/people/P-william/").content.decode()
     for source_id in ALL:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from tests.web.work.conftest import ago, finding
+from tests.factories import ago, finding, make_alerts
 from vigil.alerts.models import Alert
 from vigil.identity.models import LinkDecision
 
@@ -41,7 +40,7 @@ def pages() -> list[tuple[str, str, set[str]]]:
 
 
 @pytest.fixture
-def one_alert(make_alerts: Callable[..., list[Alert]]) -> Alert:
+def one_alert(db: None) -> Alert:
     alert = make_alerts(finding("P1", raised_at=ago(days=1), due_at=ago(hours=1)))[0]
     Alert.objects.filter(pk=alert.pk).update(alert_id=ALERT)
     alert.refresh_from_db()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from tests.web.work.conftest import ago, ahead, finding
+from tests.factories import ago, ahead, finding, make_alerts, make_user
 from vigil.alerts.actions import AlertActionError, acknowledge, assign
-from vigil.alerts.models import Alert, AlertEvent
+from vigil.alerts.models import AlertEvent
 from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +23,8 @@ def ids_on(response: Any) -> set[str]:
 
 
 @pytest.fixture
-def queue(make_alerts: Callable[..., list[Alert]], make_user: Callable[..., Any]) -> dict[str, Any]:
-    amy, ben = make_user("investigator", "CAIT North"), make_user("investigator", "CAIT South")
+def queue(db: None) -> dict[str, Any]:
+    amy, ben = make_user("investigator", team="CAIT North"), make_user("investigator", team="CAIT South")
     a_overdue, a_future, a_old, a_closed, a_none = make_alerts(
         finding("P1", "REPEAT_MISSING", "high", raised_at=ago(days=1), due_at=ago(hours=2)),
         finding("P2", "INVESTIGATION_DRIFT", "medium", raised_at=ago(days=5), due_at=ahead(days=3)),
@@ -127,7 +126,7 @@ def test_alert_page_shows_explanation_evidence_and_history(as_role: Any, queue: 
     assert "compact/M-1" in text
     assert "Raised" in text and "Assigned" in text  # history
     assert "Overdue" in text
-    assert AuditEntry.objects.filter(actor=user.username, action="view", target=f"alert:{alert.alert_id}").exists()
+    assert AuditEntry.objects.filter(actor=user.username, action="alert.view", target=f"alert:{alert.alert_id}").exists()
     assert client.get(reverse("alerts:alert", args=["A-00000000000000000000"])).status_code == 404
 
 
@@ -156,7 +155,7 @@ def test_acknowledge_then_close_without_and_with_rationale(as_role: Any, queue: 
     assert list(AlertEvent.objects.filter(alert=alert).values_list("action", "actor"))[-2:] == [
         ("acknowledged", user.username), ("closed", user.username)]
     actions = set(AuditEntry.objects.filter(actor=user.username).values_list("action", flat=True))
-    assert {"alert.acknowledge", "alert.close", "change"} <= actions
+    assert {"alert.acknowledge", "alert.close", "alert.submit_change"} <= actions
     again = client.post(reverse("alerts:acknowledge", args=[alert.alert_id]))
     assert again.status_code == 400 and "only an open alert can be acknowledged" in again.content.decode().lower()
 

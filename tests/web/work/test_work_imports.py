@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.web.work.conftest import person, record
+from tests.factories import person, record
 from vigil.audit.models import AuditEntry
 from vigil.records.models import ImportBatch, QuarantinedRecord
 
@@ -44,7 +44,7 @@ def test_imports_page_shows_batches_status_and_quarantine_reasons(as_role: Any, 
     assert "1 line waiting in quarantine" in text
     assert "people[0].date_of_birth" in text and "test/C-BAD" in text
     assert "Download the quarantine" not in text  # supervisors see it, only admins download it
-    assert AuditEntry.objects.filter(actor=user.username, action="view", target="imports").exists()
+    assert AuditEntry.objects.filter(actor=user.username, action="import.list", target="imports").exists()
 
 
 def test_a_running_batch_whose_process_lives_is_running(as_role: Any) -> None:
@@ -74,7 +74,7 @@ def test_quarantine_csv_for_admin_only_and_logged(as_role: Any, imported: Any) -
     assert "people[0].date_of_birth" in bad[4] and '"C-BAD"' in bad[7]
     evil = next(r for r in rows[1:] if r[2] == "s")
     assert evil[3].startswith("'=")  # never a live formula in a spreadsheet
-    entry = AuditEntry.objects.get(actor=user.username, action="export")
+    entry = AuditEntry.objects.get(actor=user.username, action="quarantine.export")
     assert (entry.target, entry.detail["rows"]) == ("quarantine", 2)
 
 

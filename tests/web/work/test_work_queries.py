@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.web.work.conftest import ago, finding, person, record
+from tests.factories import ago, finding, make_alerts, make_user, person, record
 from vigil.alerts.actions import acknowledge, assign
 from vigil.alerts.models import Alert
 from vigil.identity.models import ReviewPair
@@ -36,7 +36,7 @@ def queries(client: Any, url: str) -> int:
     return len(captured)
 
 
-def grow(make_alerts: Callable[..., list[Alert]], users: list[Any], n: int, start: int) -> None:
+def grow(users: list[Any], n: int, start: int) -> None:
     alerts = make_alerts(*[finding(f"P{start + i}", ("REPEAT_MISSING", "INVESTIGATION_DRIFT")[i % 2],
                                    raised_at=ago(days=i % 40), due_at=ago(days=1),
                                    evidence=(("test", "C-1"), ("test", "C-2")))
@@ -47,15 +47,14 @@ def grow(make_alerts: Callable[..., list[Alert]], users: list[Any], n: int, star
             acknowledge(alert, actor="test")
 
 
-def test_alert_pages_make_a_fixed_number_of_queries(as_role: Any, make_user: Callable[..., Any],
-                                                     make_alerts: Callable[..., list[Alert]]) -> None:
-    users = [make_user("investigator", f"Team {i % 3}") for i in range(6)]
+def test_alert_pages_make_a_fixed_number_of_queries(as_role: Any) -> None:
+    users = [make_user("investigator", team=f"Team {i % 3}") for i in range(6)]
     client, _ = as_role("supervisor")
-    grow(make_alerts, users, 3, 0)
+    grow(users, 3, 0)
     pages = {"alert-queue": reverse("alerts:queue"), "supervisor": reverse("web:supervisor"),
              "alert-queue-sorted": reverse("alerts:queue") + "?sort=assignee&status=all&team=Team+1"}
     few = {name: queries(client, url) for name, url in pages.items()}
-    grow(make_alerts, users, 120, 100)
+    grow(users, 120, 100)
     many = {name: queries(client, url) for name, url in pages.items()}
     assert many == few
     assert many["alert-queue"] <= LIMITS["alert-queue"]

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tests.web.work.conftest import ago, ahead, finding, person, record
+from tests.factories import ago, ahead, finding, make_alerts, make_user, person, record
 from vigil.alerts.actions import acknowledge, assign
-from vigil.alerts.models import Alert
 from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +21,9 @@ ADULT = "1990-05-01"
 
 
 @pytest.fixture
-def force(make_alerts: Callable[..., list[Alert]], make_user: Callable[..., Any],
+def force(db: None,
           import_records: Callable[..., Any]) -> dict[str, Any]:
-    amy, ben = make_user("investigator", "CAIT North"), make_user("investigator", "CAIT South")
+    amy, ben = make_user("investigator", team="CAIT North"), make_user("investigator", team="CAIT South")
     alerts = make_alerts(
         finding("P1", "INVESTIGATION_DRIFT", raised_at=ago(hours=5), due_at=ago(hours=1)),
         finding("P2", "INVESTIGATION_AGED", raised_at=ago(days=4), due_at=ahead(days=1)),
@@ -96,7 +95,7 @@ def test_every_figure_matches_the_list_it_links_to(as_role: Any, force: dict[str
     assert by_url[f"{queue}?assignee={force['amy'].pk}"] == 2
     assert by_url[f"{queue}?assignee=none"] == 4
     assert by_url[f"{queue}?team=CAIT+South"] == 1
-    assert AuditEntry.objects.filter(actor=user.username, action="view", target="supervisor").exists()
+    assert AuditEntry.objects.filter(actor=user.username, action="supervisor.view", target="supervisor").exists()
 
 
 def test_custody_and_referral_lists_name_the_children(as_role: Any, force: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import jellyfish
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from vigil.identity.frames import _forename_keys, clean_name, clean_text
 from vigil.records import normalise
@@ -273,7 +274,7 @@ def _by_object(viewer: Viewer, object_type: str, value: str, matched: Matched) -
 
 def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> SearchResult:
     """Persons matching every criterion given (on any of their mentions the viewer may see)."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     sets: list[set[int]] = []
     matched: Matched = {}
     # The forenames a first name may be, so the database narrows by them too (the per-row

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from vigil.alerts.models import Alert
 from vigil.records.models import PersonMention
@@ -147,7 +148,7 @@ def summarise(person_pks: Iterable[int], viewer: Viewer, *, with_alerts: bool = 
     """One summary per person (by ``Person`` pk) from the mentions this viewer may see:
     most used name, most used date of birth, age today, latest address, flags, open alerts.
     Two queries per 500 persons for the mentions, one or two for alerts."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     pks = sorted(set(person_pks))
     rows_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
     annotations = da_annotations() if viewer.partner else {}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.accounts.permissions import Capability, can, requires
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
 from vigil.records.models import Location, PersonMention, Record
@@ -84,11 +85,11 @@ def search(request: HttpRequest) -> HttpResponse:
             # A criterion this role may not search by (a partner's address, phone or vehicle):
             # refused on the server whatever the page offered, and the attempt logged.
             status = 400
-            log_access(request, "search.refused", "people", detail={"refused": refused})
+            log_access(request, AuditAction.PERSON_REFUSE_SEARCH, "people", detail={"refused": refused})
         elif form.is_valid():
             criteria = form.criteria()
             result = run_search(criteria, viewer)
-            log_access(request, "search", "people", detail={
+            log_access(request, AuditAction.PERSON_SEARCH, "people", detail={
                 "criteria": criteria.as_log(), "results": result.total,
                 "shown": [p.person_id for p in result.people]})
             context["result"] = result
@@ -123,7 +124,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
                 purposes = dict(request.session.get(PURPOSES_KEY) or {})
                 purposes[person_id] = form.reason()
                 request.session[PURPOSES_KEY] = purposes
-                log_access(request, "person.disclosure_purpose", person_id, reason=form.reason(),
+                log_access(request, AuditAction.PERSON_GIVE_PURPOSE, person_id, reason=form.reason(),
                            detail={"agreement": viewer.agreement.name,
                                    "purpose": form.cleaned_data["purpose"]})
                 return redirect("web:person", person_id=person_id)
@@ -139,7 +140,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
         raise PermissionDenied
     record_type = narrowed.cleaned_data["type"]
     page = person_page(subject, viewer, record_type=record_type)
-    log_access(request, "person.view", person_id, reason=reason,
+    log_access(request, AuditAction.PERSON_VIEW, person_id, reason=reason,
                detail={"type_filter": record_type, "records_shown": len(page.chronology),
                        **({"agreement": viewer.agreement.name} if viewer.agreement else {})})
     return render(request, "web/people/person.html", {
@@ -207,7 +208,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     payload = disclosed_payload(viewer, rec.record_type, rec.payload)
     objects = [] if viewer.partner else list(rec.source_objects.values("object_type", "identifier",
                                                                          "description"))
-    log_access(request, "record.view", f"record:{rec.pk}", reason=reason, detail={
+    log_access(request, AuditAction.RECORD_VIEW, f"record:{rec.pk}", reason=reason, detail={
         "source_system": rec.source_system, "source_id": rec.source_id,
         "record_type": rec.record_type,
         **({"person_id": people[0]["link__person__person_id"],
@@ -235,7 +236,7 @@ def address_search(request: HttpRequest) -> HttpResponse:
         form = AddressSearchForm(request.POST)
         if form.is_valid():
             locations = find_locations(form.cleaned_data["place"])
-            log_access(request, "address.search", "addresses", detail={
+            log_access(request, AuditAction.ADDRESS_SEARCH, "addresses", detail={
                 "place": form.cleaned_data["place"], "results": len(locations)})
             context["locations"] = locations
         else:
@@ -255,7 +256,7 @@ def address(request: HttpRequest, location_id: int) -> HttpResponse:
     if viewer.partner:
         raise Http404
     brief = briefing(location, viewer)
-    log_access(request, "address.view", f"location:{location.pk}", detail={
+    log_access(request, AuditAction.ADDRESS_VIEW, f"location:{location.pk}", detail={
         "residents": [r.summary.person_id for r in brief.residents]})
     for resident in brief.residents:
         for alert in resident.alerts:

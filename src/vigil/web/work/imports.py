@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from vigil.accounts.permissions import Capability, can, requires
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 from vigil.records.models import ImportBatch, QuarantinedRecord
 from vigil.ui.pages import page_of, query_without
 
@@ -45,7 +46,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         rows.append({"batch": batch, "status": status, "colour": STATUS_COLOURS.get(status, "grey")})
     quarantine = waiting_quarantine().defer("raw").order_by("file", "line", "id")
     page = page_of(request, quarantine, QUARANTINE_PER_PAGE, param="qpage")
-    log_access(request, "view", "imports", detail={"quarantine_page": page.number})
+    log_access(request, AuditAction.IMPORT_LIST, "imports", detail={"quarantine_page": page.number})
     return render(request, "web/work/imports.html", {
         "batches": batches, "rows": rows, "quarantine": page,
         "waiting": page.paginator.count,
@@ -77,7 +78,7 @@ def _cell(value: Any) -> str:
 def quarantine_download(request: HttpRequest) -> HttpResponse:
     rows = waiting_quarantine().order_by("file", "line", "id")
     count = rows.count()
-    log_access(request, "export", "quarantine", reason="quarantine download for correction at source",
+    log_access(request, AuditAction.QUARANTINE_EXPORT, "quarantine", reason="quarantine download for correction at source",
                detail={"rows": count, "format": "csv"})
     writer = csv.writer(_Echo())
 

@@ -4,10 +4,10 @@ referrals waiting for a decision), each answered in SQL."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from vigil.records.expressions import PayloadText
 from vigil.records.models import PersonMention, Record
 
 REFERRAL_AGENCIES = ("childrens_social_care", "mash")
@@ -32,26 +32,6 @@ def adult_birthday_cutoff(now: dt.datetime) -> dt.date:
         return today.replace(year=today.year - 18)
     except ValueError:  # 29 February
         return today.replace(year=today.year - 18, day=28)
-
-
-class PayloadText(Func):
-    """A top-level payload field as text, read once; JSON null and a missing key are both SQL
-    NULL. (A key lookup such as ``payload__decision_at=None`` reads the field three times per
-    row on SQLite, on every referral ever made.)"""
-
-    output_field = CharField()
-
-    def __init__(self, key: str) -> None:
-        if not key.isidentifier():
-            raise ValueError(key)
-        self.key = key
-        super().__init__(F("payload"))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template=f"JSON_EXTRACT(%(expressions)s, '$.{self.key}')")
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template=f"(%(expressions)s ->> '{self.key}')")
 
 
 def referrals_waiting() -> QuerySet[Record]:

@@ -21,6 +21,7 @@ from vigil.accounts.permissions import Capability, requires
 from vigil.alerts.models import Alert
 from vigil.alerts.queries import AGE_BANDS, DRIFT_CODES, age_band_q, live_q, overdue_q, queue_query
 from vigil.audit.access import log_access
+from vigil.audit.actions import AuditAction
 from vigil.identity.models import MentionLink
 from vigil.records.models import PersonMention, Record
 from vigil.ui.pages import optional_url, page_of
@@ -73,7 +74,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         for row in live.filter(assigned_to__isnull=False).exclude(assigned_to__team=None)
         .values("assigned_to__team__name").annotate(n=Count("id")).order_by("assigned_to__team__name")
     ]
-    log_access(request, "view", "supervisor")
+    log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor")
     return render(request, "web/work/supervisor.html", {
         "totals": bands, "ages": ages, "drift": drift,
         "drift_total": sum(d["n"] for d in drift), "drift_url": _queue(code=list(DRIFT_CODES)),
@@ -121,7 +122,7 @@ def custody_now(request: HttpRequest) -> HttpResponse:
         row["people"] = [p for p in row["people"] if not p["date_of_birth"] or p["date_of_birth"] > cutoff]
         row["arrived_at"] = _instant(row["record"].payload.get("arrived_at"))
         row["hours"] = int((now - row["arrived_at"]).total_seconds() // 3600) if row["arrived_at"] else None
-    log_access(request, "view", "supervisor:custody-now",
+    log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor:custody-now",
                detail={"records": [r["record"].pk for r in rows]})
     return render(request, "web/work/custody_now.html", {"page": page, "rows": rows, "now": now})
 
@@ -145,7 +146,7 @@ def referrals_waiting(request: HttpRequest) -> HttpResponse:
         row["sent_at"] = _instant(payload.get("sent_at")) or row["record"].occurred_at
         row["days"] = (now - row["sent_at"]).days
         row["people"] = [p for p in row["people"] if p["role"] != "professional"]
-    log_access(request, "view", "supervisor:referrals-waiting",
+    log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor:referrals-waiting",
                detail={"records": [r["record"].pk for r in rows]})
     return render(request, "web/work/referrals_waiting.html", {"page": page, "rows": rows})
 

@@ -1,0 +1,123 @@
+"""Every action the audit log records, named ``noun.verb``: the thing acted on, then what was
+done to it (``alert.close``, ``account.sign_in``). ``vigil.audit.log.record`` takes only these.
+
+Entries written before the names were settled keep the strings they were written with (the
+chain covers them, so they are never rewritten): ``LEGACY`` says which action each old string,
+for targets starting with a given prefix, is the same as, so the access-log page finds old and
+new entries of an action together.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Q
+
+
+class AuditAction(StrEnum):
+    # accounts: sign-in and one's own account
+    ACCOUNT_SIGN_IN = "account.sign_in"
+    ACCOUNT_SIGN_OUT = "account.sign_out"
+    ACCOUNT_FAIL_SIGN_IN = "account.fail_sign_in"
+    ACCOUNT_LOCK_OUT = "account.lock_out"
+    ACCOUNT_CHANGE_PASSWORD = "account.change_password"  # noqa: S105 (a name, not a password)
+    ACCOUNT_START_SECOND_FACTOR = "account.start_second_factor"
+    ACCOUNT_ENROL_SECOND_FACTOR = "account.enrol_second_factor"
+    ACCOUNT_REMOVE_SECOND_FACTOR = "account.remove_second_factor"
+    # accounts: administrators' management
+    ACCOUNT_LIST = "account.list"
+    ACCOUNT_VIEW = "account.view"
+    ACCOUNT_CREATE = "account.create"
+    ACCOUNT_CHANGE = "account.change"
+    ACCOUNT_SET_PASSWORD = "account.set_password"  # noqa: S105
+    ACCOUNT_UNLOCK = "account.unlock"
+    TEAM_VIEW = "team.view"
+    TEAM_CREATE = "team.create"
+    TEAM_RENAME = "team.rename"
+    TEAM_DEACTIVATE = "team.deactivate"
+    TEAM_REACTIVATE = "team.reactivate"
+    # people, records and addresses
+    PERSON_SEARCH = "person.search"
+    PERSON_REFUSE_SEARCH = "person.refuse_search"
+    PERSON_VIEW = "person.view"
+    PERSON_GIVE_PURPOSE = "person.give_purpose"
+    RECORD_VIEW = "record.view"
+    RECORD_IMPORT = "record.import"
+    ADDRESS_SEARCH = "address.search"
+    ADDRESS_VIEW = "address.view"
+    IMPORT_LIST = "import.list"
+    QUARANTINE_EXPORT = "quarantine.export"
+    # alerts
+    ALERT_LIST = "alert.list"
+    ALERT_VIEW = "alert.view"
+    ALERT_EVALUATE = "alert.evaluate"
+    ALERT_SUBMIT_CHANGE = "alert.submit_change"  # a form sent, whether or not it was valid
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    ALERT_CLOSE = "alert.close"
+    ALERT_ASSIGN = "alert.assign"
+    SUPERVISOR_VIEW = "supervisor.view"
+    # identity
+    IDENTITY_LIST_REVIEWS = "identity.list_reviews"
+    IDENTITY_REQUEST_REVIEW = "identity.request_review"
+    IDENTITY_SUBMIT_DECISION = "identity.submit_decision"  # a form sent, valid or not
+    IDENTITY_SUBMIT_UNDO = "identity.submit_undo"
+    IDENTITY_DECIDE = "identity.decide"
+    IDENTITY_UNDO = "identity.undo"
+    IDENTITY_LAPSE_DECISION = "identity.lapse_decision"
+    IDENTITY_LINK = "identity.link"
+    IDENTITY_RELINK = "identity.relink"
+    IDENTITY_TRAIN = "identity.train"
+    # the access log itself
+    AUDIT_VIEW = "audit.view"
+
+
+# (old action string, prefix its target starts with, the action it is now). The generic "view",
+# "change" and "export" of the first pages were told apart only by their target.
+LEGACY: tuple[tuple[str, str, AuditAction], ...] = (
+    ("sign-in", "", AuditAction.ACCOUNT_SIGN_IN),
+    ("sign-out", "", AuditAction.ACCOUNT_SIGN_OUT),
+    ("sign-in.failed", "", AuditAction.ACCOUNT_FAIL_SIGN_IN),
+    ("sign-in.locked-out", "", AuditAction.ACCOUNT_LOCK_OUT),
+    ("account.password-change", "", AuditAction.ACCOUNT_CHANGE_PASSWORD),
+    ("account.second-factor-enrol", "", AuditAction.ACCOUNT_ENROL_SECOND_FACTOR),
+    ("account.second-factor-remove", "", AuditAction.ACCOUNT_REMOVE_SECOND_FACTOR),
+    ("accounts.view", "", AuditAction.ACCOUNT_LIST),
+    ("search", "", AuditAction.PERSON_SEARCH),
+    ("search.refused", "", AuditAction.PERSON_REFUSE_SEARCH),
+    ("person.disclosure_purpose", "", AuditAction.PERSON_GIVE_PURPOSE),
+    ("records.import", "", AuditAction.RECORD_IMPORT),
+    ("export", "quarantine", AuditAction.QUARANTINE_EXPORT),
+    ("view", "imports", AuditAction.IMPORT_LIST),
+    ("view", "alert-queue", AuditAction.ALERT_LIST),
+    ("view", "alert:", AuditAction.ALERT_VIEW),
+    ("view", "supervisor", AuditAction.SUPERVISOR_VIEW),
+    ("view", "identity-reviews", AuditAction.IDENTITY_LIST_REVIEWS),
+    ("alerts.evaluate", "", AuditAction.ALERT_EVALUATE),
+    ("change", "alert:", AuditAction.ALERT_SUBMIT_CHANGE),
+    ("change", "review:", AuditAction.IDENTITY_SUBMIT_DECISION),
+    ("change", "decision:", AuditAction.IDENTITY_SUBMIT_UNDO),
+    ("identity.review_requested", "", AuditAction.IDENTITY_REQUEST_REVIEW),
+    ("identity.decision_lapsed", "", AuditAction.IDENTITY_LAPSE_DECISION),
+)
+
+
+def current(action: str, target: str = "") -> AuditAction | None:
+    """The action an entry records, whether written under today's name or an old one; None for
+    a string that is neither (e.g. ``audit.keyed``, the seal written once by a migration)."""
+    try:
+        return AuditAction(action)
+    except ValueError:
+        pass
+    for old, prefix, now in LEGACY:
+        if action == old and target.startswith(prefix):
+            return now
+    return None
+
+
+def matching(action: AuditAction) -> Q:
+    """Entries of this action, under its name or any old one (for filtering the log)."""
+    found = Q(action=action.value)
+    for old, prefix, now in LEGACY:
+        if now is action:
+            found |= Q(action=old, target__startswith=prefix) if prefix else Q(action=old)
+    return found
