@@ -1,7 +1,7 @@
 """The identity review queue: pairs the linker was unsure of, decided by a person with a reason.
 
 A decision relinks at once (``vigil.identity.actions``); alerts are then re-assessed through
-django-tasks (``tasks.reassess_alerts``). Decisions can be undone, also with a reason.
+django-tasks (``vigil.ingest.tasks.reassess_alerts``). Decisions can be undone, also with a reason.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
 from vigil.records.models import PersonMention
 from vigil.web.work.common import optional_url, page_of, query_without
 from vigil.web.work.forms import DecideForm, UndoForm, first_error, shown
-from vigil.web.work.tasks import reassess_alerts
+from vigil.ingest.tasks import reassess_alerts
 
 PAIRS_PER_PAGE = 20
 DECISIONS_SHOWN = 50

@@ -1,38 +1,36 @@
-"""The demo force: synthetic records imported, and one signed-in account for every role."""
+"""The demo force: synthetic records through the ingestion pipeline, and an account per role."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from vigil.accounts.actions import add_user, set_password
 from vigil.accounts.models import Role, User
-from vigil.alerts.engine import assess
-from vigil.identity.models import MentionLink
-from vigil.identity.store import relink_all
+from vigil.ingest.pipeline import ingest_files
 from vigil.paths import data_dir
-from vigil.records.actions import import_and_log
 from vigil.synth import generate
 
 ACTOR = "cli:demo"
 
 
-def build_demo(people: int, seed: int, out: Path | None = None) -> None:
-    """Generate (once) and import a demo force, then print a sign-in for every role."""
+def build_demo(people: int, seed: int, out: Path | None = None,
+               say: Callable[[str], None] = print) -> None:
+    """Generate (once) and ingest a demo force, then ``say`` a sign-in for every role."""
     out = out or data_dir() / f"demo-force-{people}-{seed}"
     if not (out / "truth" / "summary.json").exists():
-        print(f"Generating a synthetic force of {people:,} people in {out} …", flush=True)
+        say(f"Generating a synthetic force of {people:,} people in {out} …")
         generate(out, people=people, seed=seed)
     files = sorted((out / "records").glob("*.ndjson"))
-    summary = import_and_log(files, actor=ACTOR)
-    print(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
-          f"{summary.quarantined:,} quarantined).", flush=True)
-    if summary.imported or summary.replaced or not MentionLink.objects.exists():
-        linked = relink_all(actor=ACTOR)
-        print(f"Linked {linked.mentions:,} mentions into {linked.persons:,} people.", flush=True)
-        findings, _ = assess(dt.datetime.now(dt.UTC))
-        print(f"Assessed every rule: {len(findings):,} alerts open.", flush=True)
+    result = ingest_files(files, actor=ACTOR)
+    summary = result.imported
+    say(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
+        f"{summary.quarantined:,} quarantined).")
+    if result.linked is not None:
+        say(f"Linked {result.linked.mentions:,} mentions into {result.linked.persons:,} people.")
+    if result.assessed is not None:
+        say(f"Assessed the rules ({result.assessed}): {result.findings:,} findings.")
     credentials = data_dir() / "demo-accounts.txt"
     lines = []
     if credentials.exists():
@@ -52,6 +50,6 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
         lines.append(f"{username} {password} {role.label}")
     credentials.write_text("\n".join(lines) + "\n")
     credentials.chmod(0o600)
-    print("\nDemo sign-ins (username, password, role) — also in", credentials)
+    say(f"\nDemo sign-ins (username, password, role) — also in {credentials}")
     for line in lines:
-        print("  " + line)
+        say("  " + line)

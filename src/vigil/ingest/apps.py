@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IngestConfig(AppConfig):
+    name = "vigil.ingest"
+    label = "ingest"
+    verbose_name = "Ingestion"

@@ -1,0 +1,52 @@
+"""``vigil synth --people N [--seed S] [--start DATE] [--days D] --out DIR`` (no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from vigil.commandline import EXIT_USAGE, VigilCommand, date_arg
+
+
+class Command(VigilCommand):
+    help = "write a synthetic force and its ground truth"
+    needs_database = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, required=True)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--start", type=date_arg, default=dt.date(2013, 1, 1))
+        parser.add_argument("--days", type=int, default=730)
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from vigil.synth import generate
+
+        out = Path(options["out"])
+        people = options["people"]
+        show = sys.stderr.isatty()
+
+        def progress(done: int) -> None:
+            if show:
+                self.stderr.write(f"\r{done:,} of {people:,} people", ending="")
+
+        try:
+            summary = generate(out, people=people, seed=options["seed"], start=options["start"],
+                               days=options["days"], progress=progress)
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
+        if show:
+            self.stderr.write("")
+        if options["json"]:
+            self.print_json(summary)
+            return
+        records = summary.get("records")
+        if isinstance(records, dict):
+            records = sum(records.values())
+        self.stdout.write(f"Wrote a synthetic force of {people:,} people ({records:,} records) "
+                          f"to {out}")
