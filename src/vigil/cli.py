@@ -14,6 +14,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from vigil.commandline import VigilCommand
+
 # verb: (the app that owns it, its management command). In the order `vigil --help` lists them.
 VERBS: dict[str, tuple[str, str]] = {
     "import": ("vigil.records", "import"),
@@ -66,11 +68,13 @@ def _setup_django(migrate: bool = True) -> None:
                 call_command("migrate", database=owner, verbosity=0, interactive=False)
 
 
-def _command(verb: str):  # type: ignore[no-untyped-def]
+def _command(verb: str) -> VigilCommand:
     from django.core.management import load_command_class
 
     app, name = VERBS[verb]
-    return load_command_class(app, name)
+    command = load_command_class(app, name)
+    assert isinstance(command, VigilCommand), f"{app}'s {name} command is not a VigilCommand"
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:

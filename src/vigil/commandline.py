@@ -29,9 +29,12 @@ class VigilCommand(BaseCommand):
                                  "--traceback", "--no-color", "--force-color", "--skip-checks"}
     # The system checks belong to the web application's start; a one-record import need not
     # pay for them.
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
     # Whether `vigil` brings the schema up to date before running it (synth needs no database).
     needs_database = True
+    # Set by `vigil` (as Django's run_from_argv does) so a usage error exits 2 with argparse's
+    # message; under call_command it raises CommandError instead.
+    _called_from_command_line: bool | None = None
 
     def print_json(self, value: Any) -> None:
         """Exactly the contract's shape on standard output, nothing else there."""

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from vigil.alerts.actions import SyncOutcome
 from vigil.alerts import engine
+from vigil.alerts.actions import SyncOutcome
 from vigil.identity.models import MentionLink
 from vigil.identity.store import LinkSummary, link_new, relink_all
 from vigil.records import locks

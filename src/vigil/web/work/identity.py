@@ -18,10 +18,10 @@ from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
 from vigil.identity.actions import DecisionError, decide, undo
 from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
+from vigil.ingest.tasks import reassess_alerts
 from vigil.records.models import PersonMention
 from vigil.web.work.common import optional_url, page_of, query_without
 from vigil.web.work.forms import DecideForm, UndoForm, first_error, shown
-from vigil.ingest.tasks import reassess_alerts
 
 PAIRS_PER_PAGE = 20
 DECISIONS_SHOWN = 50
