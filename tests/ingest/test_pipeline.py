@@ -36,6 +36,7 @@ def test_files_are_imported_linked_and_assessed() -> None:
     assert MentionLink.objects.count() == PersonMention.objects.count() > 0
     # What the contract scenario must raise, stored as alerts.
     assert {"REPEAT_MISSING", "MISSING_EXPLOITATION_RISK"} <= _codes()
+    assert {f.code for f in result.found} == _codes() and result.findings == len(result.found)
     assert set(result.seconds) == {"import", "link", "assess"}
 
 
@@ -48,6 +49,7 @@ def test_new_records_are_assessed_incrementally_and_a_replaced_one_for_everyone(
     assert added.imported.imported == 1
     assert added.linked is not None and added.linked.mode == "incremental"
     assert added.assessed == "touched"
+    assert added.incremental is not None and added.incremental.affected >= 1
     # A replaced version may have dropped people or links the store no longer shows, so the
     # incremental argument no longer holds: everyone is assessed.
     again = write_ndjson(tmp_path / "again.ndjson", [call("C-NEW", summary="corrected",

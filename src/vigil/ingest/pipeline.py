@@ -20,12 +20,14 @@ from pydantic import BaseModel
 
 from vigil.alerts import engine
 from vigil.alerts.actions import SyncOutcome
+from vigil.alerts.engine import IncrementalOutcome
 from vigil.identity.models import MentionLink
 from vigil.identity.store import LinkSummary, link_new, relink_all
 from vigil.records import locks
 from vigil.records.actions import import_and_log
 from vigil.records.importer import ImportSummary, Progress
 from vigil.records.models import PersonMention
+from vigil.rules import Finding
 
 
 @dataclass
@@ -37,7 +39,12 @@ class IngestResult:
     # "everyone", "touched" (only the people the new records can affect) or None (not assessed).
     assessed: str | None = None
     findings: int = 0
+    # The findings themselves when everyone was assessed (an incremental assessment keeps only
+    # their count), for whoever compares them with a ground truth.
+    found: list[Finding] = field(default_factory=list)
     alerts: SyncOutcome | None = None
+    incremental: IncrementalOutcome | None = None
+    """What an incremental assessment looked at (people affected, records loaded, steps)."""
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall seconds of each step (import, link, assess), for operators and benchmarks."""
 
@@ -125,10 +132,11 @@ def _link_and_assess(result: IngestResult, *, actor: str, as_of: dt.datetime) ->
     if linked.mode == "full" or result.imported.replaced or unlinked > touched_unlinked:
         findings, outcome = engine.assess(as_of)
         result.assessed, result.findings, result.alerts = "everyone", len(findings), outcome
+        result.found = findings
     else:
         incremental = engine.assess_touched(touched_ids, as_of)
         result.assessed, result.findings = "touched", incremental.findings
-        result.alerts = incremental.sync
+        result.alerts, result.incremental = incremental.sync, incremental
     result.seconds["assess"] = time.perf_counter() - started
 
 
