@@ -93,6 +93,13 @@ def test_records_in_memory_take_the_same_road_as_files() -> None:
     assert AuditEntry.objects.filter(action="records.import", actor="form:ann").count() == 1
 
 
+@pytest.mark.parametrize("label", ["../escape", "", "a/b", ".hidden"])
+def test_records_in_memory_are_labelled_with_a_plain_file_name(label: str) -> None:
+    with pytest.raises(ValueError, match="not a plain file name"):
+        ingest_records([call("X-1")], actor="test", label=label)
+    assert not Record.objects.exists()
+
+
 def test_a_failure_after_the_import_says_the_records_are_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

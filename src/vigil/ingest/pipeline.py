@@ -8,6 +8,7 @@ hold for all of them (docs/architecture.md 'How an import flows').
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -87,6 +88,8 @@ def ingest_records(records: Iterable[Mapping[str, Any] | BaseModel], *, actor: s
     They are written as one NDJSON file first, so they are validated, quarantined, versioned
     and logged exactly as a file's would be; quarantine entries name ``label``'s file.
     """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", label):
+        raise ValueError(f"label {label!r} is not a plain file name")
     with tempfile.TemporaryDirectory(prefix="vigil-ingest-") as folder:
         path = Path(folder) / f"{label}.ndjson"
         with path.open("wb") as handle:
