@@ -75,9 +75,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from vigil.alerts.engine import assess
-    from vigil.identity.store import relink_all
-    from vigil.records.importer import import_files
+    from vigil.ingest.pipeline import ingest_files
     from vigil.synth.generate import generate
 
     force = work / "force"
@@ -89,17 +87,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
     summary = generate(force, people=args.people, seed=args.seed, end=end)
     print(f"generated {args.people:,} people, {summary['records']:,} records in "
           f"{time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    import_files(sorted((force / "records").glob("*.ndjson")), started_by="bench")
-    print(f"imported in {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    linked = relink_all(actor="bench")
-    print(f"linked {linked.mentions:,} mentions into {linked.persons:,} persons in "
-          f"{time.perf_counter() - started:.1f} s")
     as_of = dt.datetime.fromisoformat(summary["as_of"])
-    started = time.perf_counter()
-    findings, _ = assess(as_of)
-    print(f"assessed at {as_of.isoformat()} in {time.perf_counter() - started:.1f} s: "
+    ingested = ingest_files(sorted((force / "records").glob("*.ndjson")), actor="bench",
+                            as_of=as_of)
+    assert ingested.linked is not None and ingested.assessed == "everyone", ingested.assessed
+    findings = ingested.found
+    print(f"imported in {ingested.seconds['import']:.1f} s")
+    print(f"linked {ingested.linked.mentions:,} mentions into {ingested.linked.persons:,} persons "
+          f"in {ingested.seconds['link']:.1f} s")
+    print(f"assessed at {as_of.isoformat()} in {ingested.seconds['assess']:.1f} s: "
           f"{len(findings):,} alerts\n")
 
     truth = [orjson.loads(line) for line in (force / "truth" / "alerts.ndjson").read_bytes().splitlines()

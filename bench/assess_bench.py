@@ -8,7 +8,7 @@ Prints: building the store (synth, import, link) when the database is empty; the
 assessment (`vigil assess`'s work: load and parse every record, build the casebook, evaluate,
 store the alerts) with build and evaluate seconds and peak RSS; then single-record imports,
 each a new record made from one of the force's own (new source id, a day before as_of):
-in-process (import + link_new + incremental assess, each timed) and through the `vigil import`
+in-process through the ingestion pipeline (import, link_new, incremental assess, each timed) and through the `vigil import`
 command (process start-up included). Other processes share this machine's cores: read the
 figures with the load average printed alongside.
 """
@@ -186,10 +186,7 @@ def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: d
                        summary: dict[str, Any]) -> None:
     import datetime as dt
 
-    from vigil.alerts.engine import assess_touched
-    from vigil.identity.store import link_new
-    from vigil.records.importer import import_files
-    from vigil.records.models import PersonMention
+    from vigil.ingest.pipeline import ingest_files
 
     as_of = dt.datetime.fromisoformat(summary["as_of"])
     made = _new_records(force, args.imports + args.cli_imports, summary, seed=int(time.time()))
@@ -201,18 +198,15 @@ def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: d
         path = work / f"one-{index}.ndjson"
         path.write_bytes(orjson.dumps(record) + b"\n")
         started = time.perf_counter()
-        imported = import_files([path], started_by="bench")
-        after_import = time.perf_counter()
-        touched = PersonMention.objects.filter(record_id__in=imported.touched_record_ids)
-        link = link_new(touched.values_list("pk", flat=True), actor="bench")
-        after_link = time.perf_counter()
-        outcome = assess_touched(imported.touched_record_ids, as_of)
+        ingested = ingest_files([path], actor="bench", as_of=as_of)
         done = time.perf_counter()
-        assert link.mode == "incremental", link.mode
+        assert ingested.linked is not None and ingested.linked.mode == "incremental", ingested.linked
+        assert ingested.assessed == "touched", ingested.assessed
+        outcome = ingested.incremental
+        assert outcome is not None
         totals.append(done - started)
-        steps["import"].append(after_import - started)
-        steps["link"].append(after_link - after_import)
-        steps["assess"].append(done - after_link)
+        for name in ("import", "link", "assess"):
+            steps[name].append(ingested.seconds[name])
         for name in ("neighbourhood", "load", "evaluate"):
             steps[name].append(outcome.seconds[name])
         sizes.append((outcome.affected, outcome.records))

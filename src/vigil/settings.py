@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "vigil.identity",
     "vigil.alerts",
     "vigil.accounts",
+    "vigil.synth",
+    "vigil.ingest",
     "vigil.web",
 ]
 

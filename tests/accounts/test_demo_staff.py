@@ -53,7 +53,7 @@ def test_demo_staff_made_again_changes_nothing_and_mends_old_demos() -> None:
 def test_the_demo_prints_its_sign_ins_with_who_they_are(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from vigil.web.demo import build_demo
+    from vigil.ingest.demo import build_demo
 
     monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path))
     build_demo(people=20, seed=5, out=tmp_path / "force")

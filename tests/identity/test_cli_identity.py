@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import VIGIL, vigil_env, write_ndjson
 from tests.factories import call
-from vigil.cli import build_parser
+from vigil.cli import _command
 
 
 def vigil(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -27,17 +27,18 @@ def test_help_of_commands_naming_two_mentions(
     """argparse could not print a tuple metavar for a positional: `vigil explain --help`
     crashed with a ValueError."""
     with pytest.raises(SystemExit) as exit_:
-        build_parser().parse_args([*command, "--help"])
+        _command(command[0]).create_parser("vigil", command[0]).parse_args([*command[1:], "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "SYSTEM SOURCE_ID MENTION_ID SYSTEM SOURCE_ID" in " ".join(out.split())
 
 
 def test_two_mentions_parse_into_their_parts() -> None:
-    from vigil.cli import _pair_args
+    from vigil.identity.management.commands._mentions import pair_args
 
-    args = build_parser().parse_args(["explain", "storm", "C-1", "p1", "niche", "N-2", "v1"])
-    assert _pair_args(args) == (("storm", "C-1", "p1"), ("niche", "N-2", "v1"))
+    args = _command("explain").create_parser("vigil", "explain").parse_args(
+        ["storm", "C-1", "p1", "niche", "N-2", "v1"])
+    assert pair_args(vars(args)) == (("storm", "C-1", "p1"), ("niche", "N-2", "v1"))
 
 
 # --- through the command line: vigil import, vigil link, vigil persons ----------------------

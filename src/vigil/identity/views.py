@@ -1,7 +1,7 @@
 """The identity review queue: pairs the linker was unsure of, decided by a person with a reason.
 
 A decision relinks at once (``vigil.identity.actions``); once it commits the pages send
-``persons_relinked``, on which the web shell re-assesses alerts. Decisions can be undone, also
+``persons_relinked``, on which the ingest app re-assesses alerts (``vigil.ingest.tasks``). Decisions can be undone, also
 with a reason.
 """
 

@@ -1,48 +1,51 @@
-"""The demo force: synthetic records imported, and one signed-in account for every role."""
+"""The demo force: synthetic records through the ingestion pipeline, and an account per role."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from vigil.accounts.actions import add_user, set_password
 from vigil.accounts.demo import make_demo_staff
 from vigil.accounts.models import Role, User
-from vigil.alerts.engine import assess
-from vigil.identity.models import MentionLink
-from vigil.identity.store import relink_all
+from vigil.ingest.pipeline import ingest_files, reassess
 from vigil.paths import data_dir
-from vigil.records.actions import import_and_log
 from vigil.synth import generate
 
 ACTOR = "cli:demo"
 
 
 def build_demo(people: int, seed: int, out: Path | None = None,
-               end: dt.date | dt.datetime | None = None) -> None:
-    """Generate (once) and import a demo force, then print a sign-in for every role.
+               end: dt.date | dt.datetime | None = None,
+               say: Callable[[str], None] = print) -> None:
+    """Generate (once) and ingest a demo force, then ``say`` a sign-in for every role.
 
     The force's period ends at ``end`` (default: now), so its alerts are current; a force already
     generated in ``out`` is kept as it is (remove the folder for a fresh one).
     """
     out = out or data_dir() / f"demo-force-{people}-{seed}"
     if not (out / "truth" / "summary.json").exists():
-        print(f"Generating a synthetic force of {people:,} people in {out} …", flush=True)
+        say(f"Generating a synthetic force of {people:,} people in {out} …")
         generate(out, people=people, seed=seed, end=end or dt.datetime.now(dt.UTC))
     elif end is not None:
-        print(f"Keeping the force already in {out} (remove it to generate one ending {end}).",
-              flush=True)
+        say(f"Keeping the force already in {out} (remove it to generate one ending {end}).")
     files = sorted((out / "records").glob("*.ndjson"))
-    summary = import_and_log(files, actor=ACTOR)
-    print(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
-          f"{summary.quarantined:,} quarantined).", flush=True)
-    if summary.imported or summary.replaced or not MentionLink.objects.exists():
-        linked = relink_all(actor=ACTOR)
-        print(f"Linked {linked.mentions:,} mentions into {linked.persons:,} people.", flush=True)
-    # Every time, as of now: the pages judge at the current time, and time-window rules move on.
-    findings, _ = assess(dt.datetime.now(dt.UTC))
-    print(f"Assessed every rule: {len(findings):,} alerts open.", flush=True)
+    now = dt.datetime.now(dt.UTC)
+    result = ingest_files(files, actor=ACTOR, as_of=now)
+    summary = result.imported
+    say(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
+        f"{summary.quarantined:,} quarantined).")
+    if result.linked is not None:
+        say(f"Linked {result.linked.mentions:,} mentions into {result.linked.persons:,} people.")
+    if result.assessed != "everyone":
+        # Every start, as of now: the pages judge at the current time, and time-window rules
+        # move on even when no record is new.
+        findings, _ = reassess(now)
+    else:
+        findings = result.findings
+    say(f"Assessed every rule: {findings:,} alerts open.")
     credentials = data_dir() / "demo-accounts.txt"
     lines = []
     if credentials.exists():
@@ -63,6 +66,6 @@ def build_demo(people: int, seed: int, out: Path | None = None,
         lines.append(f"{username} {password} {role.label}: {staff[username]}")
     credentials.write_text("\n".join(lines) + "\n")
     credentials.chmod(0o600)
-    print("\nDemo sign-ins (username, password, role) — also in", credentials)
+    say(f"\nDemo sign-ins (username, password, role) — also in {credentials}")
     for line in lines:
-        print("  " + line)
+        say("  " + line)

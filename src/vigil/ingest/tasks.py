@@ -1,4 +1,4 @@
-"""Work the web app hands to django-tasks rather than doing inside a request where it can.
+"""Pipeline work the web app hands to django-tasks rather than doing inside a request.
 
 With no ``TASKS`` setting django-tasks runs a task at once (its immediate backend), so an
 identity decision re-assesses alerts before the page answers; a deployment that configures a
@@ -9,7 +9,6 @@ request, with no change here.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from django.dispatch import receiver
@@ -21,9 +20,9 @@ from vigil.identity.signals import persons_relinked
 @task()
 def reassess_alerts() -> dict[str, Any]:
     """Re-evaluate every rule now and store the alerts (after identities changed)."""
-    from vigil.alerts.engine import assess
+    from vigil.ingest.pipeline import reassess
 
-    _, outcome = assess(dt.datetime.now(dt.UTC))
+    _, outcome = reassess()
     return dataclasses.asdict(outcome)
 
 

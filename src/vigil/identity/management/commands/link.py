@@ -1,0 +1,36 @@
+"""``vigil link [--train] [--json]``: identity resolution over every mention, then assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from vigil.commandline import EXIT_USAGE, VigilCommand, actor
+
+
+class Command(VigilCommand):
+    help = "re-run identity resolution over every mention"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--train", action="store_true",
+                            help="first re-estimate the model, match prior included, on this "
+                                 "store's own mentions and keep it in this store")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from vigil.identity.store import train_force_model
+        from vigil.ingest.pipeline import relink
+
+        try:
+            model = train_force_model(actor=actor()) if options["train"] else None
+        except ValueError as exc:
+            raise CommandError(f"--train: {exc}; the model in use is unchanged",
+                               returncode=EXIT_USAGE) from exc
+        summary = relink(actor=actor(), model=model)
+        if options["json"]:
+            self.print_json(summary.as_json())
+        else:
+            self.stdout.write(f"Linked {summary.mentions:,} mentions into {summary.persons:,} "
+                              f"persons ({summary.changed:,} links changed, "
+                              f"{summary.review_pairs:,} pairs for review)")
