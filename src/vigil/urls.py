@@ -4,5 +4,6 @@ urlpatterns = [
     path("accounts/", include("vigil.accounts.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("alerts/", include("vigil.alerts.urls")),
+    path("work/", include("vigil.work.urls")),
     path("", include("vigil.web.urls")),
 ]

@@ -11,10 +11,12 @@ from vigil.accounts.permissions import Capability, capabilities
 
 # (label, URL name, capabilities any one of which opens it)
 AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
+    ("My work", "work:mine", (Capability.MY_WORK,)),
     ("Search", "web:search", (Capability.SEARCH_PEOPLE,)),
     ("Address briefing", "web:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Supervisor", "web:supervisor", (Capability.SUPERVISE,)),
+    ("Team", "work:team", (Capability.SUPERVISE,)),
     ("Identity review", "web:identity-reviews", (Capability.DECIDE_IDENTITY,)),
     ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),
     ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
