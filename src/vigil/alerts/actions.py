@@ -191,7 +191,7 @@ def acknowledge(alert: Alert, *, actor: User | str, note: str = "") -> Alert:
         it.acknowledged_by = user
 
     with _refusals():
-        return work.transition(alert, "acknowledge", actor=actor, apply=stamp,  # type: ignore[no-any-return]
+        return work.transition(alert, "acknowledge", actor=actor, apply=stamp,
                                detail={"note": note.strip()})
 
 
@@ -205,7 +205,7 @@ def close(alert: Alert, *, actor: User | str, outcome: str, rationale: str) -> A
         it.closed_evidence_hash = it.evidence_hash
 
     with _refusals():
-        return work.close(alert, actor=actor, outcome=outcome, rationale=rationale,  # type: ignore[no-any-return]
+        return work.close(alert, actor=actor, outcome=outcome, rationale=rationale,
                           apply=stamp)
 
 
@@ -219,10 +219,10 @@ def assign(alert: Alert, *, actor: User | str, assignee: User | None = None,
     """Give a live alert to a person or a team's tray, hand it on with a note, or take it back
     (neither)."""
     with _refusals():
-        return work.assign(alert, actor=actor, to=assignee, team=team, note=note)  # type: ignore[no-any-return]
+        return work.assign(alert, actor=actor, to=assignee, team=team, note=note)
 
 
 def add_note(alert: Alert, *, actor: User | str, text: str) -> Alert:
     """A note in the alert's history, with no change of status."""
     with _refusals():
-        return work.add_note(alert, actor=actor, text=text)  # type: ignore[no-any-return]
+        return work.add_note(alert, actor=actor, text=text)

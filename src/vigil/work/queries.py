@@ -128,7 +128,7 @@ def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLo
             if load.total:
                 load.rows += [row(kind, i, now) for i in top.filter(assigned_to_id=pk)[:10]]
         week = now - dt.timedelta(days=7)
-        events = (kind.event_model._default_manager  # type: ignore[attr-defined]
+        events = (kind.event_model._default_manager
                   .filter(action=kind.transitions[kind.close].event, at__gte=week,
                           **{f"{kind.event_item_field}__assigned_team": team})
                   .select_related(kind.event_item_field).order_by("-at")[:SHOWN])
@@ -139,5 +139,10 @@ def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLo
     for load in loads.values():
         load.rows.sort(key=lambda r: (r["urgency"], r["due_at"] is None, r["due_at"] or now))
     tray = work_list(lambda kind: team_tray(kind, team), now, viewer)
+    # Events name their actor by account; people are shown by name.
+    names = {u.username: u.display_name for u in
+             User.objects.filter(username__in={c["by"] for c in closed}).only("username", "full_name")}
+    for c in closed:
+        c["by"] = names.get(c["by"], "Vigil")
     closed.sort(key=lambda c: c["at"], reverse=True)
     return list(loads.values()), tray, closed

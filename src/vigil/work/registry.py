@@ -34,8 +34,8 @@ class Transition:
 class WorkKind:
     key: str                                  # "alert": in notifications and URLs of the core
     label: str                                # "alert": in sentences ("an alert")
-    model: type[Model]                        # inherits vigil.work.models.Assignable
-    event_model: type[Model]                  # inherits vigil.work.models.WorkEvent
+    model: type[Any]                          # inherits vigil.work.models.Assignable
+    event_model: type[Any]                    # inherits vigil.work.models.WorkEvent
     event_item_field: str                     # the event's foreign key to the item
     key_field: str                            # the item's stable public key (e.g. alert_id)
     live_statuses: tuple[str, ...]
@@ -51,7 +51,7 @@ class WorkKind:
         return Q(status__in=self.live_statuses)
 
     def items(self) -> QuerySet[Any]:
-        return self.model._default_manager.all()  # type: ignore[attr-defined,no-any-return]
+        return self.model._default_manager.all()
 
     def item_key(self, item: Any) -> str:
         return str(getattr(item, self.key_field))

@@ -43,8 +43,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     now = timezone.now()
     mine = queries.work_list(lambda kind: queries.assigned_to(kind, me), now, me)
-    tray = (queries.work_list(lambda kind: queries.team_tray(kind, me.team), now, me)
-            if me.team_id else queries.WorkList())
+    team = me.team
+    tray = (queries.work_list(lambda kind: queries.team_tray(kind, team), now, me)
+            if team is not None else queries.WorkList())
     handed = queries.work_list(lambda kind: queries.handed_on_by(kind, me), now, me)
     unread = list(Notification.objects.filter(recipient=me, read_at=None)[:5])
     log_access(request, "view", "work:mine", detail={"shown": _items_logged(mine, tray, handed)})

@@ -1,0 +1,163 @@
+"""My work, the team page, notifications and the alert page's work panel, as staff see them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.work.conftest import at
+from vigil.accounts.models import Team
+from vigil.alerts.actions import acknowledge, close
+from vigil.alerts.models import Alert
+from vigil.audit.models import AuditEntry
+from vigil.work import actions
+from vigil.work.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def alert_ids(html: str) -> list[str]:
+    return re.findall(r'href="/alerts/(A-[0-9a-f]{20})/"', html)
+
+
+def main(html: str) -> str:
+    """The page's own content (the header names the signed-in account, as the shell decides)."""
+    return html[html.index('<main'):html.index('</main>')]
+
+
+def section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    end = html.find('<h2 class="govuk-heading-m"', start + 1)
+    return html[start:end if end > 0 else None]
+
+
+def test_my_work_lists_mine_by_urgency_the_team_tray_and_what_i_handed_on(
+        person: Callable[..., Any], alert: Callable[..., Alert], client_for: Callable[..., Any]) -> None:
+    ivy = person("investigator", "Ivy Long", "CAIT North")
+    ian = person("investigator", "Ian Short", "CAIT North")
+    mo = person("mash", "Mo Hussain", "MASH")
+    later, none, today, overdue = (alert(due_at=at(days=5)), alert(), alert(due_at=at(minutes=30)),
+                                   alert(due_at=at(days=-2)))
+    for a in (later, none, today, overdue):
+        actions.assign(a, actor=mo, to=ivy)
+    tray = alert(code="INVESTIGATION_DRIFT")
+    actions.assign(tray, actor=mo, team=Team.objects.get(name="CAIT North"))
+    handed = alert(code="CHARGING_DELAY")
+    actions.assign(handed, actor=ivy, to=ian, note="Yours now")
+    alert()  # nobody's: on no one's My work
+
+    response = client_for(ivy).get(reverse("work:mine"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert alert_ids(section(html, "assigned")) == [a.alert_id for a in (overdue, today, later, none)]
+    assert "Assigned to you: <strong>4</strong>" in html and "1 overdue" in html and "1 due today" in html
+    assert alert_ids(section(html, "team-tray")) == [tray.alert_id]
+    handed_html = section(html, "handed-on")
+    assert alert_ids(handed_html) == [handed.alert_id] and "Ian Short" in handed_html
+    assert "Mo Hussain" in html and mo.username not in main(html) and ivy.username not in main(html)
+    # The header counts new work; the banner names it, never the child.
+    assert re.search(r'id="header-notifications"[^>]*>Notifications <strong class="vigil-count">5<', html)
+    entry = AuditEntry.objects.filter(action="view", target="work:mine", actor=ivy.username).get()
+    assert f"alert:{overdue.alert_id}" in entry.detail["shown"]
+
+    # The person it was handed to sees it as theirs; MASH sees it nowhere (it went to CAIT).
+    assert alert_ids(section(client_for(ian).get(reverse("work:mine")).content.decode(), "assigned")) == [
+        handed.alert_id]
+
+
+def test_home_is_my_work_for_police_roles(person: Callable[..., Any], client_for: Callable[..., Any]) -> None:
+    assert client_for(person("call_handler", "Cal H")).get("/")["Location"] == reverse("work:mine")
+    page = client_for(person("call_handler", "Cal H")).get(reverse("work:mine"), follow=True)
+    assert "Nothing is assigned to you." in page.content.decode()
+    assert client_for(person("partner_health", "Pat H")).get("/").status_code == 200
+
+
+def test_team_page_shows_work_by_person_with_overdue_counts_and_what_was_closed(
+        person: Callable[..., Any], alert: Callable[..., Alert], client_for: Callable[..., Any]) -> None:
+    boss = person("supervisor", "Sam Boss", "CAIT North")
+    ivy = person("investigator", "Ivy Long", "CAIT North")
+    person("investigator", "Ian Short", "CAIT North")
+    late, fine, done = alert(due_at=at(days=-1)), alert(due_at=at(days=3)), alert(code="REFERRAL_NO_DECISION")
+    for a in (late, fine, done):
+        actions.assign(a, actor=boss, to=ivy)
+    acknowledge(done, actor=ivy)
+    close(done, actor=ivy, outcome="referral_decided", rationale="Decided: section 17.")
+
+    response = client_for(boss).get(reverse("work:team"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    rows = {m[0]: m[1] for m in re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)(.*?)</tr>', html, re.S)}
+    assert re.search(r">2<span class=\"govuk-visually-hidden\"> open, Ivy Long", rows["Ivy Long"])
+    assert 'moj-badge--red">1<' in rows["Ivy Long"]
+    assert ">0<" in rows["Ian Short"] or "0</td>" in rows["Ian Short"]
+    closed = html[html.index("Closed in the last 7 days"):]
+    assert done.alert_id in closed and "Referral decided" in closed and "referral_decided" not in html
+    assert ivy.username not in main(html) and "by Ivy Long" in closed
+    assert AuditEntry.objects.filter(action="view", target__startswith="work:team:").exists()
+    # Another team by choice; a malformed choice is a plain 400.
+    other = Team.objects.create(name="CAIT South")
+    assert "CAIT South: work by person" in client_for(boss).get(
+        reverse("work:team"), {"team": other.pk}).content.decode()
+    assert client_for(boss).get(reverse("work:team"), {"team": "x"}).status_code == 400
+    assert client_for(ivy).get(reverse("work:team")).status_code == 403
+
+
+def test_notifications_page_marks_read(person: Callable[..., Any], alert: Callable[..., Alert],
+                                       client_for: Callable[..., Any]) -> None:
+    ivy, ian = person("investigator", "Ivy Long", "CAIT"), person("investigator", "Ian Short", "CAIT")
+    boss = person("supervisor", "Sam Boss", "CAIT")
+    first, second = alert(), alert(code="DIGITAL_BACKLOG")
+    actions.assign(first, actor=boss, to=ivy, note="Phone examination first, please.")
+    actions.assign(second, actor=boss, to=ivy)
+    actions.assign(alert(), actor=boss, to=ian)
+    client = client_for(ivy)
+    html = client.get(reverse("work:notifications")).content.decode()
+    assert "Child repeatedly missing or absent" in html and "Device waiting for examination" in html
+    assert "Sam Boss gave this alert to you." in html and "Phone examination first" in html
+    assert "vigil-count\">2<" in html
+    mine = Notification.objects.filter(recipient=ivy).order_by("id")
+    response = client.post(reverse("work:mark-read"), {"notification": mine[0].pk})
+    assert response.status_code == 302
+    assert Notification.objects.filter(recipient=ivy, read_at=None).count() == 1
+    theirs = Notification.objects.get(recipient=ian)
+    assert client.post(reverse("work:mark-read"), {"notification": theirs.pk}).status_code == 404
+    assert client.post(reverse("work:mark-read"), {}).status_code == 400
+    assert client.post(reverse("work:mark-read"), {"all": "1"}).status_code == 302
+    assert not Notification.objects.filter(recipient=ivy, read_at=None).exists()
+    assert "Nothing new." in client.get(reverse("work:notifications")).content.decode()
+    everything = client.get(reverse("work:notifications"), {"show": "all"}).content.decode()
+    assert everything.count("Mark as read") == 0 and "Device waiting" in everything
+    assert client.get(reverse("work:notifications"), {"show": "nonsense"}).status_code == 400
+
+
+def test_alert_page_notes_and_gives_to_a_team(person: Callable[..., Any], alert: Callable[..., Alert],
+                                               client_for: Callable[..., Any]) -> None:
+    mo = person("mash", "Mo Hussain", "MASH")
+    person("investigator", "Ivy Long", "CAIT North")
+    a = alert()
+    client = client_for(mo)
+    page = reverse("alerts:alert", args=[a.alert_id])
+    html = client.get(page).content.decode()
+    assert "Add a note" in html and 'value="team:' in html and "Ivy Long, Investigator, CAIT North" in html
+    refused = client.post(reverse("alerts:note", args=[a.alert_id]), {"text": " "})
+    assert refused.status_code == 400 and 'href="#text"' in refused.content.decode()
+    assert client.post(reverse("alerts:note", args=[a.alert_id]), {"text": "Called the school."}).status_code == 302
+    team = Team.objects.get(name="CAIT North")
+    assert client.post(reverse("alerts:assign", args=[a.alert_id]), {"assignee": f"team:{team.pk}"}).status_code == 302
+    a.refresh_from_db()
+    assert (a.status, a.assigned_to, a.assigned_team) == ("open", None, team)
+    html = client.get(page).content.decode()
+    assert "Waiting in CAIT North's work" in html and "Called the school." in html
+    assert "by Mo Hussain" in html and mo.username not in main(html)
+    # Holding it, the officer hands it on, which needs a note: the error is by the note.
+    actions.assign(a, actor=mo, to=mo)
+    ivy = type(mo).objects.get(full_name="Ivy Long")
+    refused = client.post(reverse("alerts:assign", args=[a.alert_id]), {"assignee": f"user:{ivy.pk}"})
+    assert refused.status_code == 400 and 'href="#assign_note"' in refused.content.decode()
+    handed = client.post(reverse("alerts:assign", args=[a.alert_id]),
+                         {"assignee": f"user:{ivy.pk}", "note": "CAIT to visit."}, HTTP_HX_REQUEST="true")
+    assert "Alert given to Ivy Long." in handed.content.decode() and "Handed on" in handed.content.decode()
