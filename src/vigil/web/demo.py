@@ -16,6 +16,11 @@ from vigil.records.actions import import_and_log
 from vigil.synth import generate
 
 ACTOR = "cli:demo"
+# The demo's police accounts sit in teams, so work can be given to a team and a supervisor sees
+# their team's work by person (the MASH officer's own desk apart from the investigators').
+DEMO_TEAMS = {Role.MASH: "MASH", Role.INVESTIGATOR: "Child Abuse Investigation Team",
+              Role.SUPERVISOR: "Child Abuse Investigation Team",
+              Role.RESPONSE_OFFICER: "Response North", Role.CALL_HANDLER: "Force Control Room"}
 
 
 def build_demo(people: int, seed: int, out: Path | None = None) -> None:
@@ -45,7 +50,7 @@ def build_demo(people: int, seed: int, out: Path | None = None) -> None:
         password = secrets.token_urlsafe(12)
         existing = User.objects.filter(username=username).first()
         if existing is None:
-            add_user(username, role.value, password, actor=ACTOR)
+            add_user(username, role.value, password, actor=ACTOR, team=DEMO_TEAMS.get(role, ""))
         else:  # its password was lost with the sign-ins file: give it a new one
             set_password(existing, password, actor=ACTOR)
         lines = [line for line in lines if not line.startswith(username + " ")]
