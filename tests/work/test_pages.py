@@ -161,3 +161,27 @@ def test_alert_page_notes_and_gives_to_a_team(person: Callable[..., Any], alert:
     handed = client.post(reverse("alerts:assign", args=[a.alert_id]),
                          {"assignee": f"user:{ivy.pk}", "note": "CAIT to visit."}, HTTP_HX_REQUEST="true")
     assert "Alert given to Ivy Long." in handed.content.decode() and "Handed on" in handed.content.decode()
+
+
+def test_my_work_names_who_each_alert_is_about(person: Callable[..., Any], client_for: Callable[..., Any],
+                                               tmp_path: Any) -> None:
+    import orjson
+    from django.utils import timezone
+
+    from tests.conftest import call
+    from vigil.alerts.actions import sync_findings
+    from vigil.records.importer import import_files
+    from vigil.rules import Finding, MentionKey, RecordKey
+
+    path = tmp_path / "calls.ndjson"
+    path.write_bytes(orjson.dumps(call("C-9")) + b"\n")
+    import_files([path])
+    sync_findings([Finding(code="CHILD_NOT_SEEN_OR_HEARD", severity="high", subject_kind="person",
+                           person_id="P-amy", record=None, mentions=(MentionKey("storm", "C-9", "c1"),),
+                           explanation="x", evidence=(RecordKey("storm", "C-9"),), thresholds={},
+                           raised_at=timezone.now(), due_at=None)], timezone.now(), in_scope=[])
+    ivy = person("investigator", "Ivy Long")
+    actions.assign(Alert.objects.get(person_id="P-amy"), actor="test", to=ivy)
+    html = section(client_for(ivy).get(reverse("work:mine")).content.decode(), "assigned")
+    assert "Child not seen or heard" in html and "Amy Stone, born 1 April 2009" in html
+    assert "CHILD_NOT_SEEN_OR_HEARD" not in html and "P-amy" not in html

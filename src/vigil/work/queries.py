@@ -72,10 +72,15 @@ def work_list(query: Any, now: dt.datetime, viewer: User) -> WorkList:
         items = (qs.annotate(urgency=urgency(now))
                  .select_related("assigned_to", "assigned_team", "assigned_by")
                  .order_by("urgency", F("due_at").asc(nulls_last=True), "pk")[:SHOWN])
-        out.rows += [row(kind, item, now) for item in items]
+        out.rows += rows_of(kind, list(items), now)
     out.rows.sort(key=lambda r: (r["urgency"], r["due_at"] is None, r["due_at"] or now))
     out.rows = out.rows[:SHOWN]
     return out
+
+
+def rows_of(kind: WorkKind, items: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+    about = kind.describe(items) if kind.describe and items else {}
+    return [dict(row(kind, item, now), subject=about.get(item.pk, "")) for item in items]
 
 
 def row(kind: WorkKind, item: Any, now: dt.datetime) -> dict[str, Any]:
@@ -126,7 +131,7 @@ def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLo
                .order_by("urgency", F("due_at").asc(nulls_last=True), "pk"))
         for pk, load in loads.items():
             if load.total:
-                load.rows += [row(kind, i, now) for i in top.filter(assigned_to_id=pk)[:10]]
+                load.rows += rows_of(kind, list(top.filter(assigned_to_id=pk)[:10]), now)
         week = now - dt.timedelta(days=7)
         events = (kind.event_model._default_manager
                   .filter(action=kind.transitions[kind.close].event, at__gte=week,

@@ -46,6 +46,9 @@ class WorkKind:
     outcomes: Callable[[Any], Sequence[Outcome]]  # the outcomes that may close this item
     transitions: dict[str, Transition] = field(default_factory=dict)
     close: str = "close"                      # the transition that closes it (needs an outcome)
+    # Who or what each item is about, for a page of items at once (one query, not one per row):
+    # shown only on pages of roles that may see the kind.
+    describe: Callable[[list[Any]], dict[Any, str]] | None = None
 
     def live(self) -> Q:
         return Q(status__in=self.live_statuses)
