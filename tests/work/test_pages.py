@@ -185,3 +185,32 @@ def test_my_work_names_who_each_alert_is_about(person: Callable[..., Any], clien
     html = section(client_for(ivy).get(reverse("work:mine")).content.decode(), "assigned")
     assert "Child not seen or heard" in html and "Amy Stone, born 1 April 2009" in html
     assert "CHILD_NOT_SEEN_OR_HEARD" not in html and "P-amy" not in html
+
+
+def test_my_work_and_team_page_queries_do_not_grow_with_the_work(
+        person: Callable[..., Any], alert: Callable[..., Alert], client_for: Callable[..., Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    boss = person("supervisor", "Sam Boss", "CAIT")
+    ivy, ian = person("investigator", "Ivy Long", "CAIT"), person("investigator", "Ian Short", "CAIT")
+    team = Team.objects.get(name="CAIT")
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            a = alert(due_at=at(days=i % 5 - 2))
+            if i % 3 == 0:
+                actions.assign(a, actor=boss, team=team)
+            else:
+                actions.assign(a, actor=boss if i % 2 else ivy, to=ivy if i % 2 else ian, note="n")
+
+    def count(user: Any, url: str) -> int:
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    grow(4)
+    few = (count(ivy, reverse("work:mine")), count(boss, reverse("work:team")))
+    grow(40)
+    assert (count(ivy, reverse("work:mine")), count(boss, reverse("work:team"))) == few

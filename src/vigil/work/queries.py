@@ -7,13 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from vigil.accounts.models import Team, User
 from vigil.work.registry import WorkKind, kinds
 
 SHOWN = 50  # rows of each list on a page; the counts say how many there are in all
+PER_PERSON = 10  # rows of each person's work on the team page
 OVERDUE, DUE_TODAY, LATER = 0, 1, 2
 
 
@@ -127,11 +129,14 @@ def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLo
                                .values_list("assigned_to", "n", "overdue")):
             loads[pk].total += n
             loads[pk].overdue += overdue
-        top = (live.annotate(urgency=urgency(now)).select_related("assigned_to", "assigned_by")
-               .order_by("urgency", F("due_at").asc(nulls_last=True), "pk"))
-        for pk, load in loads.items():
-            if load.total:
-                load.rows += rows_of(kind, list(top.filter(assigned_to_id=pk)[:10]), now)
+        # Each person's most urgent few, in one query for the whole team.
+        order = [urgency(now).asc(), F("due_at").asc(nulls_last=True), F("pk").asc()]
+        top = list(live.annotate(urgency=urgency(now), rank=Window(RowNumber(), partition_by=[F("assigned_to")],
+                                                                   order_by=order))
+                   .filter(rank__lte=PER_PERSON)
+                   .select_related("assigned_to", "assigned_team", "assigned_by"))
+        for r in rows_of(kind, top, now):
+            loads[r["item"].assigned_to_id].rows.append(r)
         week = now - dt.timedelta(days=7)
         events = (kind.event_model._default_manager
                   .filter(action=kind.transitions[kind.close].event, at__gte=week,
