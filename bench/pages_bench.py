@@ -152,7 +152,7 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
 
     name_forms = [{"forename": f, "surname": s} for f, s in names]
     pages = [
-        Page("home", "investigator", gets(["/"])),
+        Page("records held", "investigator", gets(["/held/"])),
         Page("search: name (POST)", "investigator", posts("/search/", name_forms)),
         Page("search: surname only (POST)", "call_handler",
              posts("/search/", [{"surname": s} for _, s in names])),

@@ -72,7 +72,7 @@ def work_list(query: Any, now: dt.datetime, viewer: User) -> WorkList:
         if not counts["total"]:
             continue
         items = (qs.annotate(urgency=urgency(now))
-                 .select_related("assigned_to", "assigned_team", "assigned_by")
+                 .select_related("assigned_to", "assigned_team", "assigned_by").defer(*kind.listing_defers)
                  .order_by("urgency", F("due_at").asc(nulls_last=True), "pk")[:SHOWN])
         out.rows += rows_of(kind, list(items), now)
     out.rows.sort(key=lambda r: (r["urgency"], r["due_at"] is None, r["due_at"] or now))
@@ -134,7 +134,7 @@ def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLo
         top = list(live.annotate(urgency=urgency(now), rank=Window(RowNumber(), partition_by=[F("assigned_to")],
                                                                    order_by=order))
                    .filter(rank__lte=PER_PERSON)
-                   .select_related("assigned_to", "assigned_team", "assigned_by"))
+                   .select_related("assigned_to", "assigned_team", "assigned_by").defer(*kind.listing_defers))
         for r in rows_of(kind, top, now):
             loads[r["item"].assigned_to_id].rows.append(r)
         week = now - dt.timedelta(days=7)

@@ -49,6 +49,7 @@ class WorkKind:
     # Who or what each item is about, for a page of items at once (one query, not one per row):
     # shown only on pages of roles that may see the kind.
     describe: Callable[[list[Any]], dict[Any, str]] | None = None
+    listing_defers: tuple[str, ...] = ()      # large fields no list of work shows
 
     def live(self) -> Q:
         return Q(status__in=self.live_statuses)
