@@ -87,6 +87,13 @@ def test_team_page_shows_work_by_person_with_overdue_counts_and_what_was_closed(
     acknowledge(done, actor=ivy)
     close(done, actor=ivy, outcome="referral_decided", rationale="Decided: section 17.")
 
+    # The supervisor lands on My work, which shows the team by person with overdue counts.
+    landing = main(client_for(boss).get("/", follow=True).content.decode())
+    table = landing[landing.index('id="team-by-person"'):landing.index("</table>", landing.index('id="team-by-person"'))]
+    assert re.search(r"Ivy Long</th><td[^>]*>2</td><td[^>]*><strong[^>]*>1</strong>", table)
+    assert "Ian Short" in table and 'id="team-by-person"' not in main(
+        client_for(ivy).get(reverse("work:mine")).content.decode())
+
     response = client_for(boss).get(reverse("work:team"))
     html = response.content.decode()
     assert response.status_code == 200

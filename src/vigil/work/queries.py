@@ -113,12 +113,10 @@ class PersonLoad:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLoad], WorkList, list[dict[str, Any]]]:
-    """The team's live work by person (overdue counts, the most urgent few of each), the
-    team's tray, and what the team closed in the last seven days, newest first."""
+def team_counts(team: Team, now: dt.datetime, viewer: User) -> dict[int, PersonLoad]:
+    """Each active member's live work and how much of it is overdue (one aggregate a kind)."""
     members = list(team.members.filter(is_active=True).order_by("full_name", "username"))
     loads = {m.pk: PersonLoad(m) for m in members}
-    closed: list[dict[str, Any]] = []
     held = _held(viewer)
     for kind in kinds():
         if kind.see not in held:
@@ -129,6 +127,20 @@ def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLo
                                .values_list("assigned_to", "n", "overdue")):
             loads[pk].total += n
             loads[pk].overdue += overdue
+    return loads
+
+
+def team_load(team: Team, now: dt.datetime, viewer: User) -> tuple[list[PersonLoad], WorkList, list[dict[str, Any]]]:
+    """The team's live work by person (overdue counts, the most urgent few of each), the
+    team's tray, and what the team closed in the last seven days, newest first."""
+    loads = team_counts(team, now, viewer)
+    members = [load.person for load in loads.values()]
+    closed: list[dict[str, Any]] = []
+    held = _held(viewer)
+    for kind in kinds():
+        if kind.see not in held:
+            continue
+        live = kind.items().filter(kind.live(), assigned_to__in=members)
         # Each person's most urgent few, in one query for the whole team.
         order = [urgency(now).asc(), F("due_at").asc(nulls_last=True), F("pk").asc()]
         top = list(live.annotate(urgency=urgency(now), rank=Window(RowNumber(), partition_by=[F("assigned_to")],

@@ -48,10 +48,13 @@ def my_work(request: HttpRequest) -> HttpResponse:
             if team is not None else queries.WorkList())
     handed = queries.work_list(lambda kind: queries.handed_on_by(kind, me), now, me)
     unread = list(Notification.objects.filter(recipient=me, read_at=None)[:5])
+    # A supervisor's landing page shows their team's work by person too (the team page has more).
+    by_person = (list(queries.team_counts(team, now, me).values())
+                 if team is not None and can(me, Capability.SUPERVISE) else [])
     log_access(request, "view", "work:mine", detail={"shown": _items_logged(mine, tray, handed)})
     return render(request, "work/my_work.html", {
         "mine": mine, "tray": tray, "handed": handed, "team": me.team, "now": now,
-        "notifications": unread, "can_act": can(me, Capability.ACT_ON_ALERTS),
+        "notifications": unread, "can_act": can(me, Capability.ACT_ON_ALERTS), "by_person": by_person,
         "team_url": reverse("work:team") if can(me, Capability.SUPERVISE) else None,
     })
 
