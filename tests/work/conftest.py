@@ -55,3 +55,27 @@ def alert(db: None) -> Callable[..., Alert]:
         sync_findings([finding], timezone.now(), in_scope=[])
         return Alert.objects.get(person_id=child, code=code)
     return make
+
+
+@pytest.fixture
+def named_alert(db: None, tmp_path: Any) -> Callable[[], Alert]:
+    """An alert about a child with a name and date of birth on record (Amy Stone, born
+    1 April 2009: ``tests.conftest.call``), imported through the importer."""
+    def make() -> Alert:
+        import orjson
+
+        from tests.conftest import call
+        from vigil.records.importer import import_files
+
+        source_id = f"C-{next(_serial)}"
+        path = tmp_path / f"{source_id}.ndjson"
+        path.write_bytes(orjson.dumps(call(source_id)) + b"\n")
+        import_files([path])
+        child = f"P-amy-{source_id}"
+        sync_findings([Finding(code="CHILD_NOT_SEEN_OR_HEARD", severity="high", subject_kind="person",
+                               person_id=child, record=None, mentions=(MentionKey("storm", source_id, "c1"),),
+                               explanation="Amy Stone was not spoken to", evidence=(RecordKey("storm", source_id),),
+                               thresholds={}, raised_at=timezone.now(), due_at=None)],
+                      timezone.now(), in_scope=[])
+        return Alert.objects.get(person_id=child)
+    return make

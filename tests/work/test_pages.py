@@ -171,27 +171,39 @@ def test_alert_page_notes_and_gives_to_a_team(person: Callable[..., Any], alert:
 
 
 def test_my_work_names_who_each_alert_is_about(person: Callable[..., Any], client_for: Callable[..., Any],
-                                               tmp_path: Any) -> None:
-    import orjson
-    from django.utils import timezone
-
-    from tests.conftest import call
-    from vigil.alerts.actions import sync_findings
-    from vigil.records.importer import import_files
-    from vigil.rules import Finding, MentionKey, RecordKey
-
-    path = tmp_path / "calls.ndjson"
-    path.write_bytes(orjson.dumps(call("C-9")) + b"\n")
-    import_files([path])
-    sync_findings([Finding(code="CHILD_NOT_SEEN_OR_HEARD", severity="high", subject_kind="person",
-                           person_id="P-amy", record=None, mentions=(MentionKey("storm", "C-9", "c1"),),
-                           explanation="x", evidence=(RecordKey("storm", "C-9"),), thresholds={},
-                           raised_at=timezone.now(), due_at=None)], timezone.now(), in_scope=[])
+                                               named_alert: Callable[[], Alert]) -> None:
+    a = named_alert()
     ivy = person("investigator", "Ivy Long")
-    actions.assign(Alert.objects.get(person_id="P-amy"), actor="test", to=ivy)
+    actions.assign(a, actor="test", to=ivy)
     html = section(client_for(ivy).get(reverse("work:mine")).content.decode(), "assigned")
     assert "Child not seen or heard" in html and "Amy Stone, born 1 April 2009" in html
-    assert "CHILD_NOT_SEEN_OR_HEARD" not in html and "P-amy" not in html
+    assert "CHILD_NOT_SEEN_OR_HEARD" not in html and a.person_id not in html
+
+
+def test_notifications_carry_no_personal_data_and_reach_no_one_who_may_not_see_the_work(
+        person: Callable[..., Any], client_for: Callable[..., Any], named_alert: Callable[[], Alert],
+        django_capture_on_commit_callbacks: Any) -> None:
+    """Decided: a notification says what (the alert's plain title) and why (who gave it), never
+    a name or date of birth, for any recipient; the link opens the alert behind its own checks.
+    Team members whose role may not see alerts (a call handler, a partner placed in the team)
+    are not told at all."""
+    from django.core import mail
+
+    boss = person("supervisor", "Sam Boss", "MASH")
+    ivy = person("investigator", "Ivy Long", "MASH", email="ivy@example.org")
+    cal = person("call_handler", "Cal Handler", "MASH", email="cal@example.org")
+    pat = person("partner_csc", "Pat Partner", "MASH", email="pat@example.org")
+    a = named_alert()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.assign(a, actor=boss, team=Team.objects.get(name="MASH"), note="Amy Stone's school rang.")
+    told = Notification.objects.get()
+    assert told.recipient == ivy
+    for text in (told.title, told.why, mail.outbox[0].subject, mail.outbox[0].body):
+        assert "Amy" not in text and "Stone" not in text and "2009" not in text and a.person_id not in text
+    assert [m.to for m in mail.outbox] == [["ivy@example.org"]]
+    for nobody in (cal, pat):
+        page = main(client_for(nobody).get(reverse("work:notifications"), {"show": "all"}).content.decode())
+        assert "You have no notifications." in page and "Amy" not in page
 
 
 def test_my_work_and_team_page_queries_do_not_grow_with_the_work(
