@@ -191,3 +191,22 @@ def test_the_registry_knows_alerts_and_nothing_else() -> None:
     assert registry.kind_of(Alert(code="REPEAT_MISSING")).key == "alert"
     with pytest.raises(LookupError):
         registry.kind_of(Team(name="x"))
+
+
+def test_the_holder_is_told_when_someone_else_takes_or_closes_their_work(
+        person: Callable[..., Any], alert: Callable[..., Alert]) -> None:
+    from vigil.alerts.actions import acknowledge, close
+
+    boss = person("supervisor", "Sam Boss", "CAIT")
+    ivy, ian = person("investigator", "Ivy Long", "CAIT"), person("investigator", "Ian Short", "CAIT")
+    a = alert()
+    actions.assign(a, actor=boss, to=ivy)
+    actions.assign(a, actor=boss, to=ian, note="Ivy is on leave")
+    taken = Notification.objects.get(recipient=ivy, reason="taken_from_you")
+    assert taken.why == "Sam Boss gave this alert, which you held, to Ian Short"
+    acknowledge(a, actor=boss)
+    close(a, actor=boss, outcome="duplicate", rationale="Same as the referral alert.")
+    held = Notification.objects.get(recipient=ian, reason="held_closed")
+    assert held.why == "Sam Boss closed this alert, which you held. Outcome: Duplicate of another alert"
+    # The supervisor gave it and closed it: nothing to tell themself.
+    assert not Notification.objects.filter(recipient=boss).exists()

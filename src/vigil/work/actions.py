@@ -113,6 +113,11 @@ def assign(item: Any, *, actor: User | str, to: User | None = None, team: Team |
             notify.send(members, kind=kind, item=item, reason=Notification.Reason.ASSIGNED_TO_TEAM,
                         title=title, why=f"{by} gave this {kind.label} to your team, {team.name}",
                         note=note, at=now)
+        if previous is not None and previous != user and previous != to and previous.is_active:
+            where = to.display_name if to else (team.name if team else "nobody")
+            notify.send([previous], kind=kind, item=item, reason=Notification.Reason.TAKEN_FROM_YOU,
+                        title=title, why=f"{by} gave this {kind.label}, which you held, to {where}",
+                        note=note, at=now)
     return item
 
 
@@ -189,13 +194,22 @@ def close(item: Any, *, actor: User | str, outcome: str, rationale: str,
     with transaction.atomic():
         transition(item, kind.close, actor=actor, apply=closing, reason=rationale,
                    detail={"outcome": outcome, "outcome_label": label, "rationale": rationale})
-        handed = item.assigned_by
-        if handed is not None and handed.is_active and (user is None or handed.pk != user.pk) \
-                and can(handed, kind.see):
-            by = user.display_name if user else "Vigil"
+        by = user.display_name if user else "Vigil"
+        handed, holder = item.assigned_by, item.assigned_to
+
+        def other(person: User | None) -> bool:
+            return (person is not None and person.is_active and (user is None or person.pk != user.pk)
+                    and can(person, kind.see))
+
+        if other(handed):
             notify.send([handed], kind=kind, item=item, reason=Notification.Reason.HANDED_ON_CLOSED,
                         title=kind.title(item),
                         why=f"{by} closed this {kind.label}, which you gave on. Outcome: {label}",
+                        at=timezone.now())
+        if other(holder) and holder != handed:
+            notify.send([holder], kind=kind, item=item, reason=Notification.Reason.HELD_CLOSED,
+                        title=kind.title(item),
+                        why=f"{by} closed this {kind.label}, which you held. Outcome: {label}",
                         at=timezone.now())
     return item
 

@@ -61,6 +61,8 @@ class Notification(models.Model):
         ASSIGNED_TO_YOU = "assigned_to_you", "Given to you"
         ASSIGNED_TO_TEAM = "assigned_to_team", "Given to your team"
         HANDED_ON_CLOSED = "handed_on_closed", "Work you handed on was closed"
+        HELD_CLOSED = "held_closed", "Work you held was closed by someone else"
+        TAKEN_FROM_YOU = "taken_from_you", "Work you held was given to someone else"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")
