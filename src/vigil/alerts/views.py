@@ -404,7 +404,7 @@ def alert_assign(request: HttpRequest, alert_id: str) -> HttpResponse:
         done = f"Alert given to {team.name}."
     else:
         done = "Alert taken back: nobody holds it now."
-    values = {"assignee": request.POST.get("assignee", ""), "assign_note": note}
+    values = {"assignee": shown(form, "assignee"), "assign_note": note}
     return _act(request, alert_id, "assign", values,
                 lambda alert: actions.assign(alert, actor=_me(request), assignee=person, team=team, note=note),
                 done, "assignee", note_field="assign_note")
