@@ -233,3 +233,11 @@ def test_my_work_and_team_page_queries_do_not_grow_with_the_work(
     few = (count(ivy, reverse("work:mine")), count(boss, reverse("work:team")))
     grow(40)
     assert (count(ivy, reverse("work:mine")), count(boss, reverse("work:team"))) == few
+
+
+def test_one_area_is_current_in_the_navigation(person: Callable[..., Any], client_for: Callable[..., Any]) -> None:
+    boss = client_for(person("supervisor", "Sam Boss", "CAIT"))
+    for url, current in ((reverse("work:mine"), "My work"), (reverse("work:team"), "Team"),
+                         (reverse("work:notifications"), "Notifications")):
+        html = boss.get(url).content.decode()
+        assert re.findall(r'aria-current="page">([^<]+)<', html.split("<main")[0]) == [current], url

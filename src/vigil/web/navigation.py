@@ -34,5 +34,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue  # an area not built yet
-        items.append({"label": label, "url": url, "current": request.path.startswith(url)})
+        items.append({"label": label, "url": url, "current": False})
+    # One current area: the longest that the path is under (/work/team/ is Team, not My work).
+    # The notifications page has its own header link.
+    own_link = request.path.startswith(reverse("work:notifications"))
+    within = [i for i in items if request.path.startswith(i["url"]) and not own_link]
+    if within:
+        max(within, key=lambda i: len(i["url"]))["current"] = True
     return {"navigation": items, "capabilities": {c.value for c in held}}
