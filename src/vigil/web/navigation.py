@@ -26,7 +26,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     held = capabilities(getattr(request, "user", None))
-    items = []
+    items: list[dict[str, Any]] = []
     for label, name, needed in AREAS:
         if not held.intersection(needed):
             continue
