@@ -241,3 +241,19 @@ def test_one_area_is_current_in_the_navigation(person: Callable[..., Any], clien
                          (reverse("work:notifications"), "Notifications")):
         html = boss.get(url).content.decode()
         assert re.findall(r'aria-current="page">([^<]+)<', html.split("<main")[0]) == [current], url
+
+
+def test_take_an_alert_from_the_team_tray(person: Callable[..., Any], alert: Callable[..., Alert],
+                                          client_for: Callable[..., Any]) -> None:
+    boss, ivy = person("supervisor", "Sam Boss", "CAIT"), person("investigator", "Ivy Long", "CAIT")
+    a = alert()
+    actions.assign(a, actor=boss, team=Team.objects.get(name="CAIT"))
+    client = client_for(ivy)
+    page = reverse("alerts:alert", args=[a.alert_id])
+    assert "Take this alert" in client.get(page).content.decode()
+    response = client.post(reverse("alerts:assign", args=[a.alert_id]), {"assignee": f"user:{ivy.pk}"}, follow=True)
+    a.refresh_from_db()
+    assert (a.assigned_to, a.assigned_by) == (ivy, ivy)
+    text = main(response.content.decode())
+    assert "You have taken this alert" in text and "Take this alert" not in text
+    assert alert_ids(section(main(client.get(reverse("work:mine")).content.decode()), "assigned")) == [a.alert_id]

@@ -398,7 +398,9 @@ def alert_assign(request: HttpRequest, alert_id: str) -> HttpResponse:
         return _refused(request, alert_id, "assign", form, field,
                         keep={"assignee": shown(form, "assignee"), "assign_note": shown(form, "note")})
     note = form.cleaned_data["note"]
-    if person is not None:
+    if person is not None and person.pk == _me(request).pk:
+        done = "You have taken this alert: it is on your My work."
+    elif person is not None:
         done = f"Alert given to {person.display_name}."
     elif team is not None:
         done = f"Alert given to {team.name}."
