@@ -257,3 +257,14 @@ def test_take_an_alert_from_the_team_tray(person: Callable[..., Any], alert: Cal
     text = main(response.content.decode())
     assert "You have taken this alert" in text and "Take this alert" not in text
     assert alert_ids(section(main(client.get(reverse("work:mine")).content.decode()), "assigned")) == [a.alert_id]
+
+
+def test_the_queue_team_filter_includes_the_teams_unassigned_work(
+        person: Callable[..., Any], alert: Callable[..., Alert], client_for: Callable[..., Any]) -> None:
+    boss, ivy = person("supervisor", "Sam Boss", "CAIT"), person("investigator", "Ivy Long", "CAIT")
+    tray, held, elsewhere = alert(), alert(), alert()
+    actions.assign(tray, actor=boss, team=Team.objects.get(name="CAIT"))
+    actions.assign(held, actor=boss, to=ivy)
+    actions.assign(elsewhere, actor=boss, to=person("investigator", "Ian Short", "MASH"))
+    html = client_for(boss).get(reverse("alerts:queue"), {"team": "CAIT"}).content.decode()
+    assert set(alert_ids(html)) == {tray.alert_id, held.alert_id}
