@@ -268,3 +268,4 @@ def test_the_queue_team_filter_includes_the_teams_unassigned_work(
     actions.assign(elsewhere, actor=boss, to=person("investigator", "Ian Short", "MASH"))
     html = client_for(boss).get(reverse("alerts:queue"), {"team": "CAIT"}).content.decode()
     assert set(alert_ids(html)) == {tray.alert_id, held.alert_id}
+    assert "CAIT, nobody yet" in html and "Ivy Long (CAIT)" in html

@@ -77,7 +77,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
                            back=reverse("alerts:queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team"), PER_PAGE,
+    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team", "assigned_team"), PER_PAGE,
                    count=totals["total"])
     for alert in page.object_list:
         _decorate(alert, now)
