@@ -152,7 +152,7 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
 
     name_forms = [{"forename": f, "surname": s} for f, s in names]
     pages = [
-        Page("home", "investigator", gets(["/"])),
+        Page("records held", "investigator", gets(["/held/"])),
         Page("search: name (POST)", "investigator", posts("/search/", name_forms)),
         Page("search: surname only (POST)", "call_handler",
              posts("/search/", [{"surname": s} for _, s in names])),
@@ -183,8 +183,51 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
         Page("access log", "auditor", gets(["/audit/"])),
         Page("accounts", "admin", gets(["/accounts/users/"]), expect=b"Add an account"),
+        Page("my work", "investigator", gets(["/work/"]), setup=give_work, expect=b'id="assigned-table"'),
+        Page("team (supervisor)", "supervisor", gets(["/work/team/"]), setup=give_work,
+             expect=b'id="team-load"'),
+        Page("notifications", "investigator", gets(["/work/notifications/"]), setup=give_work),
     ]
     return pages
+
+
+WORK_LOAD = {"held": 200, "tray": 500, "handed_on": 100}
+
+
+def give_work(client: Any) -> None:
+    """A heavy caseload for the bench's investigator, in a team with its supervisor: alerts held
+    (some overdue), a team tray, alerts they handed on, and a notification for each held one.
+    Written in bulk, once, straight to the tables: a fixture for measuring, not a change staff
+    make (theirs go through vigil.work.actions)."""
+    from django.utils import timezone
+
+    from vigil.accounts.models import Team
+    from vigil.alerts.models import Alert
+    from vigil.work.models import Notification
+
+    me, boss = bench_user("investigator"), bench_user("supervisor")
+    if Alert.objects.filter(assigned_to=me).exists():
+        return
+    team = Team.objects.get_or_create(name="Bench CAIT")[0]
+    for user in (me, boss):
+        user.team = team
+        user.save(update_fields=["team"])
+    live = list(Alert.objects.filter(status__in=("open", "acknowledged")).order_by("pk")
+                .values_list("pk", flat=True)[:sum(WORK_LOAD.values())])
+    held = live[:WORK_LOAD["held"]]
+    tray = live[len(held):len(held) + WORK_LOAD["tray"]]
+    handed = live[len(held) + len(tray):]
+    now = timezone.now()
+    Alert.objects.filter(pk__in=held).update(assigned_to=me, assigned_team=team, assigned_by=boss,
+                                             assigned_at=now)
+    Alert.objects.filter(pk__in=tray).update(assigned_team=team, assigned_by=boss, assigned_at=now)
+    Alert.objects.filter(pk__in=handed).update(assigned_to=boss, assigned_team=team, assigned_by=me,
+                                               assigned_at=now)
+    Notification.objects.bulk_create([
+        Notification(recipient=me, reason="assigned_to_you", kind="alert", item_key=a.alert_id,
+                     title="Bench alert", why="Bench supervisor gave this alert to you",
+                     link=f"/alerts/{a.alert_id}/", created_at=now)
+        for a in Alert.objects.filter(pk__in=held).only("alert_id")])
 
 
 def bench_user(role: str) -> Any:

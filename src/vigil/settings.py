@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "vigil.records",
     "vigil.audit",
     "vigil.identity",
+    "vigil.work",
     "vigil.alerts",
     "vigil.accounts",
     "vigil.synth",
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vigil.web.navigation.navigation",
+                "vigil.work.context_processors.unread",
             ],
         },
     },
@@ -213,6 +215,18 @@ if os.environ.get("VIGIL_HTTPS") == "1":
     CSRF_COOKIE_NAME = "__Host-vigil-csrf"
 
 # A force's alert policy (TOML) over the contract's defaults; see docs/rules.md.
+# Notifications by email (docs/operations.md): the console unless an SMTP host is named.
+VIGIL_BASE_URL = os.environ.get("VIGIL_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("VIGIL_EMAIL_FROM", "vigil@localhost")
+EMAIL_HOST = os.environ.get("VIGIL_EMAIL_HOST", "")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = int(os.environ.get("VIGIL_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("VIGIL_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VIGIL_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("VIGIL_EMAIL_TLS", "1") == "1"
+EMAIL_TIMEOUT = 10
+
 VIGIL_POLICY_FILE = os.environ.get("VIGIL_POLICY_FILE") or None
 
 # Nothing about people goes to the console: Django's request logging (4xx/5xx) keeps its

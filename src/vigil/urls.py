@@ -5,5 +5,6 @@ urlpatterns = [
     path("audit/", include("vigil.audit.urls")),
     path("alerts/", include("vigil.alerts.urls")),
     path("identity/", include("vigil.identity.urls")),
+    path("work/", include("vigil.work.urls")),
     path("", include("vigil.web.urls")),
 ]

@@ -72,13 +72,18 @@ def test_people_acknowledge_then_close_with_a_rationale() -> None:
     sync_findings([finding("M-1", "M-2", "M-3")], T0)
     alert = only()
     with pytest.raises(AlertActionError, match="acknowledged before it is closed"):
-        close(alert, actor="sup1", rationale="dealt with")
+        close(alert, actor="sup1", outcome="nfa_low_risk", rationale="dealt with")
     acknowledge(alert, actor="sup1")
     with pytest.raises(AlertActionError, match="written rationale"):
-        close(alert, actor="sup1", rationale="   ")
-    close(alert, actor="sup1", rationale="Strategy discussion held; plan in place.")
+        close(alert, actor="sup1", outcome="nfa_low_risk", rationale="   ")
+    with pytest.raises(AlertActionError, match="outcome"):
+        close(alert, actor="sup1", outcome="", rationale="Seen")
+    with pytest.raises(AlertActionError, match="outcome"):  # another code's outcome
+        close(alert, actor="sup1", outcome="flag_added", rationale="Seen")
+    close(alert, actor="sup1", outcome="nfa_low_risk", rationale="Strategy discussion held; plan in place.")
     alert.refresh_from_db()
     assert (alert.status, alert.close_rationale) == ("closed", "Strategy discussion held; plan in place.")
+    assert alert.outcome == "nfa_low_risk"
     assert actions() == ["raised", "acknowledged", "closed"]
     assert list(AlertEvent.objects.filter(action="closed").values_list("actor", flat=True)) == ["sup1"]
     assert AuditEntry.objects.filter(action="alert.close", reason__startswith="Strategy").exists()
@@ -88,7 +93,7 @@ def test_closed_alert_stays_closed_on_the_same_evidence_and_reopens_on_new() -> 
     sync_findings([finding("M-1", "M-2", "M-3")], T0)
     alert = only()
     acknowledge(alert, actor="sup1")
-    close(alert, actor="sup1", rationale="Reviewed")
+    close(alert, actor="sup1", outcome="nfa_low_risk", rationale="Reviewed")
     sync_findings([finding("M-1", "M-2", "M-3")], T0 + DAY)
     assert only().status == "closed"
     # Not resolved either: a closed alert is a person's decision, not the engine's.
@@ -111,7 +116,7 @@ def test_closed_alert_does_not_reopen_when_its_evidence_only_shrinks() -> None:
     sync_findings([finding("M-1", "M-2", "M-3", "M-4")], T0)
     alert = only()
     acknowledge(alert, actor="sup1")
-    close(alert, actor="sup1", rationale="Reviewed with the missing person coordinator")
+    close(alert, actor="sup1", outcome="nfa_low_risk", rationale="Reviewed with the missing person coordinator")
     outcome = sync_findings([finding("M-2", "M-3", "M-4")], T0 + 30 * DAY)
     assert (outcome.reopened, only().status) == (0, "closed")
     # Still none after another evaluation on the old records only.

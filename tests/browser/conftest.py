@@ -89,6 +89,7 @@ class Scenario:
     child_forename: str
     child_surname: str
     alert_id: str               # an open alert for the acknowledge-and-close flow
+    work_alert_id: str          # another, for the assign-note-close flow of My work
     postcode: str               # an address with a child living there
     location_id: int
     partner_child_id: str       # a young person with a missing episode (education may see it)
@@ -198,6 +199,10 @@ def _scenario(database: Path) -> Scenario:
         alert_id, = one("""
             SELECT alert_id FROM alerts_alert WHERE status = 'open' AND person_id != ?
             ORDER BY severity = 'high' DESC, alert_id LIMIT 1""", child_id)
+        work_alert_id, = one("""
+            SELECT alert_id FROM alerts_alert WHERE status = 'open' AND alert_id != ?
+              AND person_id != ? AND assigned_to_id IS NULL
+            ORDER BY severity = 'critical' DESC, alert_id LIMIT 1""", alert_id, child_id)
         location_id, postcode = one(f"""
             SELECT l.id, l.postcode FROM records_location l JOIN ({people}) x
                 ON x.location_id = l.id
@@ -219,7 +224,7 @@ def _scenario(database: Path) -> Scenario:
     finally:
         conn.close()
     return Scenario(child_id=child_id, child_forename=forename, child_surname=surname,
-                    alert_id=alert_id, postcode=postcode, location_id=location_id,
+                    alert_id=alert_id, work_alert_id=work_alert_id, postcode=postcode, location_id=location_id,
                     partner_child_id=partner_id, partner_forename=p_forename,
                     partner_surname=p_surname, partner_visible_record=visible,
                     partner_hidden_record=hidden)

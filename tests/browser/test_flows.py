@@ -113,6 +113,7 @@ def test_acknowledge_and_close_an_alert(new_page: Any, server: Server) -> None:
     check_page(page, "alert-close-without-rationale")
 
     rationale = "Strategy discussion held; the child is safe and a plan is in place."
+    page.get_by_label("No further action: already in hand (open plan, investigation or referral)").check()
     page.get_by_label("Why are you closing this alert?").fill(rationale)
     page.get_by_role("button", name="Close alert").click()
     page.get_by_role("button", name="Close alert").wait_for(state="detached")
@@ -124,7 +125,8 @@ def test_acknowledge_and_close_an_alert(new_page: Any, server: Server) -> None:
     assert "closed" in page.locator("#alert-status").inner_text().lower()
     body = page.locator("main").inner_text()
     assert rationale in body
-    assert "demo-mash" in body
+    assert "Chloe Evans" in body  # who closed it, by name (the demo MASH account's)
+    assert "No further action: already in hand" in body  # the outcome's label, never its key
     assert page.get_by_role("button", name="Acknowledge").count() == 0
 
 

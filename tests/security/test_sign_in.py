@@ -216,7 +216,7 @@ def test_password_change() -> None:
     client = Client()
     client.force_login(user)
     # Every page leads to one's own account, where the password is changed.
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()  # an investigator lands on My work
     assert f'href="{reverse("accounts:account")}"' in home
     assert f'href="{reverse("accounts:password-change")}"' in \
         client.get(reverse("accounts:account")).content.decode()

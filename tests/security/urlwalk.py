@@ -26,7 +26,7 @@ OPEN_NAMES = {"accounts:sign-in", "accounts:second-factor", "accounts:second-fac
 ANY_SIGNED_IN_NAMES = {"accounts:sign-out"}
 # URL prefixes of the staff areas: every view there must declare what it requires.
 STAFF_PREFIXES = ("/people/", "/records/", "/addresses/", "/alerts/", "/supervisor/", "/imports/",
-                  "/audit/", "/identity/", "/search/", "/accounts/")
+                  "/audit/", "/identity/", "/search/", "/accounts/", "/work/")
 PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 
 

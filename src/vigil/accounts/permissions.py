@@ -28,8 +28,8 @@ class Capability(StrEnum):
     VIEW_INTELLIGENCE = "view_intelligence"        # intelligence records and their content
     ADDRESS_BRIEFING = "address_briefing"
     VIEW_ALERTS = "view_alerts"
-    ACT_ON_ALERTS = "act_on_alerts"                # acknowledge, close
-    ASSIGN_ALERTS = "assign_alerts"
+    ACT_ON_ALERTS = "act_on_alerts"                # acknowledge, assign, hand on, note, close
+    MY_WORK = "my_work"                            # My work, the landing page of police roles
     SUPERVISE = "supervise"                        # the supervisor's view
     REQUEST_IDENTITY_REVIEW = "request_identity_review"
     DECIDE_IDENTITY = "decide_identity"
@@ -50,8 +50,8 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.VIEW_INTELLIGENCE: "see intelligence records",
     Capability.ADDRESS_BRIEFING: "read address briefings",
     Capability.VIEW_ALERTS: "work the alert queues and open an alert's page (evidence, history)",
-    Capability.ACT_ON_ALERTS: "acknowledge and close alerts",
-    Capability.ASSIGN_ALERTS: "assign alerts",
+    Capability.ACT_ON_ALERTS: "acknowledge, assign, hand on, add notes to and close alerts",
+    Capability.MY_WORK: "see My work: what is given to them, their team's unassigned work, what they handed on",
     Capability.SUPERVISE: "see the supervisor's view",
     Capability.REQUEST_IDENTITY_REVIEW: "ask for a \"not the same person\" review",
     Capability.DECIDE_IDENTITY: "decide identity reviews",
@@ -64,20 +64,22 @@ DESCRIPTIONS: dict[Capability, str] = {
 C = Capability
 _POLICE_READ = {C.HOME, C.RECORD_COUNTS, C.SEARCH_PEOPLE, C.SEARCH_BY_PLACE_OR_CONTACT,
                 C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+# Police and MASH roles land on My work; auditors read, partners and administrators hold no work.
+_WORKS = {C.MY_WORK}
 # Partners see only what their agreement names, so no counts of what the force holds; they
 # search by name and date of birth only, never by where or how someone may be reached.
 _PARTNER = {C.HOME, C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.CALL_HANDLER: frozenset(_POLICE_READ),
-    Role.RESPONSE_OFFICER: frozenset(_POLICE_READ),
-    Role.INVESTIGATOR: frozenset(_POLICE_READ | {
+    Role.CALL_HANDLER: frozenset(_POLICE_READ | _WORKS),
+    Role.RESPONSE_OFFICER: frozenset(_POLICE_READ | _WORKS),
+    Role.INVESTIGATOR: frozenset(_POLICE_READ | _WORKS | {
         C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW}),
-    Role.MASH: frozenset(_POLICE_READ | {
+    Role.MASH: frozenset(_POLICE_READ | _WORKS | {
         C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW,
         C.DECIDE_IDENTITY}),
-    Role.SUPERVISOR: frozenset(_POLICE_READ | {
-        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.ASSIGN_ALERTS, C.SUPERVISE,
+    Role.SUPERVISOR: frozenset(_POLICE_READ | _WORKS | {
+        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.SUPERVISE,
         C.REQUEST_IDENTITY_REVIEW, C.DECIDE_IDENTITY, C.VIEW_IMPORTS}),
     Role.PARTNER_CSC: frozenset(_PARTNER),
     Role.PARTNER_HEALTH: frozenset(_PARTNER),

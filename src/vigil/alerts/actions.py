@@ -3,31 +3,33 @@
 ``sync_findings`` is the rule engine's side of the lifecycle: it opens alerts for new findings,
 refreshes open ones, reopens resolved ones and closed ones that fire on new evidence, and
 resolves open ones whose condition no longer holds, saying why. People acknowledge, assign and
-close (with a written rationale); given the ``User``, the alert records the account too.
+close (with an outcome and a written rationale) through the work core (``vigil.work``); given the ``User``, the alert records the account too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
 from django.db import transaction
 from django.utils import timezone
 
-from vigil.accounts.models import User
+from vigil.accounts.models import Team, User
 from vigil.accounts.permissions import Capability, can
 from vigil.alerts.models import Alert, AlertEvent
 from vigil.audit import log
 from vigil.audit.actions import AuditAction
 from vigil.rules import Finding
+from vigil.work import actions as work
 
 ENGINE = "system:rules"
 
 
-class AlertActionError(ValueError):
+class AlertActionError(work.WorkActionError):
     pass
 
 
@@ -170,50 +172,42 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
     return outcome
 
 
-def _who(actor: User | str) -> tuple[str, User | None]:
-    """An actor's name for events and the audit log, and the account when a person acted."""
-    if isinstance(actor, User):
-        return actor.get_username(), actor
-    return actor, None
-
-
 LIVE = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The work core's refusals, as this app's (callers catch ``AlertActionError``)."""
+    try:
+        yield
+    except work.WorkActionError as exc:
+        raise AlertActionError(str(exc), field=exc.field) from exc
 
 
 def acknowledge(alert: Alert, *, actor: User | str, note: str = "") -> Alert:
     """Open → acknowledged, with who (the account too, when a person) and when."""
-    name, user = _who(actor)
-    if alert.status != Alert.Status.OPEN:
-        raise AlertActionError(f"only an open alert can be acknowledged; this one is {alert.status}")
-    with transaction.atomic():
-        alert.status = Alert.Status.ACKNOWLEDGED
-        alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = user
-        alert.save()
-        AlertEvent.objects.create(alert=alert, at=alert.acknowledged_at, actor=name,
-                                  action="acknowledged", detail={"note": note.strip()})
-        log.record(name, AuditAction.ALERT_ACKNOWLEDGE, alert.alert_id)
-    return alert
+
+    def stamp(it: Alert, user: User | None, at: dt.datetime) -> None:
+        it.acknowledged_at = at
+        it.acknowledged_by = user
+
+    with _refusals():
+        return work.transition(alert, "acknowledge", actor=actor, apply=stamp,
+                               detail={"note": note.strip()})
 
 
-def close(alert: Alert, *, actor: User | str, rationale: str) -> Alert:
-    """Acknowledged → closed, with a written rationale (required)."""
-    name, user = _who(actor)
-    if not rationale.strip():
-        raise AlertActionError("closing an alert needs a written rationale")
-    if alert.status != Alert.Status.ACKNOWLEDGED:
-        raise AlertActionError(f"an alert is acknowledged before it is closed; this one is {alert.status}")
-    with transaction.atomic():
-        alert.status = Alert.Status.CLOSED
-        alert.closed_at = timezone.now()
-        alert.closed_by = user
-        alert.close_rationale = rationale.strip()
-        alert.closed_evidence_hash = alert.evidence_hash
-        alert.save()
-        AlertEvent.objects.create(alert=alert, at=alert.closed_at, actor=name, action="closed",
-                                  detail={"rationale": alert.close_rationale})
-        log.record(name, AuditAction.ALERT_CLOSE, alert.alert_id, reason=alert.close_rationale)
-    return alert
+def close(alert: Alert, *, actor: User | str, outcome: str, rationale: str) -> Alert:
+    """Acknowledged → closed, with an outcome from the code's list and a written rationale."""
+
+    def stamp(it: Alert, user: User | None, at: dt.datetime) -> None:
+        it.closed_at = at
+        it.closed_by = user
+        it.close_rationale = rationale.strip()
+        it.closed_evidence_hash = it.evidence_hash
+
+    with _refusals():
+        return work.close(alert, actor=actor, outcome=outcome, rationale=rationale,
+                          apply=stamp)
 
 
 def can_be_assigned(user: User) -> bool:
@@ -221,22 +215,15 @@ def can_be_assigned(user: User) -> bool:
     return user.is_active and can(user, Capability.ACT_ON_ALERTS)
 
 
-def assign(alert: Alert, *, actor: User | str, assignee: User | None) -> Alert:
-    """Give a live alert to a person (or take it back with ``assignee=None``)."""
-    name, _ = _who(actor)
-    if alert.status not in LIVE:
-        raise AlertActionError(f"only an open or acknowledged alert can be assigned; this one is {alert.status}")
-    if assignee is not None and not can_be_assigned(assignee):
-        raise AlertActionError(f"{assignee.get_username()} cannot act on alerts, so cannot be assigned one")
-    previous = alert.assigned_to.get_username() if alert.assigned_to else None
-    to = assignee.get_username() if assignee else None
-    if previous == to:
-        raise AlertActionError(f"this alert is already assigned to {to}" if to else "this alert is not assigned")
-    with transaction.atomic():
-        alert.assigned_to = assignee
-        alert.save(update_fields=["assigned_to"])
-        detail = {"to": to, "from": previous, "team": assignee.team.name if assignee and assignee.team else None}
-        AlertEvent.objects.create(alert=alert, at=timezone.now(), actor=name,
-                                  action="assigned" if assignee else "unassigned", detail=detail)
-        log.record(name, AuditAction.ALERT_ASSIGN, alert.alert_id, detail=detail)
-    return alert
+def assign(alert: Alert, *, actor: User | str, assignee: User | None = None,
+           team: Team | None = None, note: str = "") -> Alert:
+    """Give a live alert to a person or a team's tray, hand it on with a note, or take it back
+    (neither)."""
+    with _refusals():
+        return work.assign(alert, actor=actor, to=assignee, team=team, note=note)
+
+
+def add_note(alert: Alert, *, actor: User | str, text: str) -> Alert:
+    """A note in the alert's history, with no change of status."""
+    with _refusals():
+        return work.add_note(alert, actor=actor, text=text)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from vigil.work.models import Assignable, WorkEvent
 
-class Alert(models.Model):
+
+class Alert(Assignable):
     class Status(models.TextChoices):
         OPEN = "open"
         ACKNOWLEDGED = "acknowledged"
@@ -34,8 +36,6 @@ class Alert(models.Model):
     thresholds = models.JSONField(default=dict)
     evidence_hash = models.CharField(max_length=64)
     evaluated_at = models.DateTimeField(help_text="the as-of moment of the evaluation that last saw it")
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="assigned_alerts")
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                         on_delete=models.PROTECT, related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -51,22 +51,21 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "subject_key"], name="one_alert_per_code_subject"),
         ]
+        indexes = [
+            # My work: what is assigned to me, my team's tray, what I handed on (each live).
+            models.Index(fields=["assigned_to", "status", "due_at"], name="alert_holder_due"),
+            models.Index(fields=["assigned_team", "assigned_to", "status"], name="alert_team_tray"),
+            models.Index(fields=["assigned_by", "status"], name="alert_given_by"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject_key} ({self.status})"
 
 
-class AlertEvent(models.Model):
+class AlertEvent(WorkEvent):
     """One change in an alert's life: who (a person, or the rule engine), when, and what."""
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=150)
-    action = models.CharField(max_length=32)
-    detail = models.JSONField(default=dict)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} by {self.actor}"
+    class Meta(WorkEvent.Meta):
+        pass

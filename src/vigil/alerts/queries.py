@@ -178,7 +178,9 @@ class AlertFilters:
         if self.severities:
             alerts = alerts.filter(severity__in=self.severities)
         if self.team:
-            alerts = alerts.filter(assigned_to__team__name=self.team)
+            # The team the work was given to (a person's team when given to them): the team's
+            # unassigned work too.
+            alerts = alerts.filter(assigned_team__name=self.team)
         if self.assignee == "none":
             alerts = alerts.filter(assigned_to__isnull=True)
         elif self.assignee:

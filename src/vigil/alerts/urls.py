@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("<ref:alert_id>/acknowledge/", views.alert_acknowledge, name="acknowledge"),
     path("<ref:alert_id>/close/", views.alert_close, name="close"),
     path("<ref:alert_id>/assign/", views.alert_assign, name="assign"),
+    path("<ref:alert_id>/note/", views.alert_note, name="note"),
 ]

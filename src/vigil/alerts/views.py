@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from vigil.accounts.models import Team, User
 from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability, can, requires
 from vigil.alerts import actions
-from vigil.alerts.forms import AcknowledgeForm, AssignForm, CloseForm
+from vigil.alerts.forms import AcknowledgeForm, AssignForm, CloseForm, NoteForm
 from vigil.alerts.models import Alert
 from vigil.alerts.queries import (
     AGE_BANDS,
@@ -35,11 +35,14 @@ from vigil.alerts.queries import (
     live_q,
     overdue_q,
 )
+from vigil.alerts.work import outcomes
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.records.models import PersonMention, Record
 from vigil.ui.forms import first_error, shown
 from vigil.ui.pages import bad_request, is_htmx, optional_url, page_of
+from vigil.work import registry as work_registry
+from vigil.work.actions import WorkActionError
 
 PER_PAGE = 50
 SEVERITY_COLOURS = {"critical": "red", "high": "orange", "medium": "yellow", "low": "grey"}
@@ -75,7 +78,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
                            back=reverse("alerts:queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team"), PER_PAGE,
+    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team", "assigned_team"), PER_PAGE,
                    count=totals["total"])
     for alert in page.object_list:
         _decorate(alert, now)
@@ -180,7 +183,38 @@ def _subject_names(alert: Alert) -> list[str]:
 
 def assignable_users() -> list[User]:
     roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.ACT_ON_ALERTS in caps]
-    return list(User.objects.filter(is_active=True, role__in=roles).select_related("team").order_by("team__name", "username"))
+    return list(User.objects.filter(is_active=True, role__in=roles).select_related("team")
+                .order_by("team__name", "full_name", "username"))
+
+
+def _person_label(user: User) -> str:
+    return ", ".join(p for p in (user.display_name, user.rank or user.get_role_display(),
+                                 user.team.name if user.team else "") if p)
+
+
+EVENT_TITLES = {"raised": "Raised", "updated": "Evidence updated", "reopened": "Opened again",
+                "resolved": "Resolved by the rules", "acknowledged": "Acknowledged",
+                "assigned": "Assigned", "handed_on": "Handed on", "unassigned": "Taken back",
+                "note": "Note", "closed": "Closed"}
+
+
+def _history(alert: Alert) -> list[dict[str, Any]]:
+    """The alert's events, each with its actor by name and its outcome by label."""
+    events = list(alert.events.all())
+    names = {u.username: u.display_name for u in
+             User.objects.filter(username__in={e.actor for e in events}).only("username", "full_name")}
+    kind = work_registry.kind_of(alert)
+    out = []
+    for e in events:
+        detail = e.detail or {}
+        outcome = detail.get("outcome")
+        out.append({
+            "at": e.at, "title": EVENT_TITLES.get(e.action, e.action.replace("_", " ").capitalize()),
+            "by": names.get(e.actor) or ("the rules" if e.actor == actions.ENGINE else e.actor),
+            "detail": detail, "action": e.action,
+            "outcome": kind.outcome_label(alert, outcome) if outcome else "",
+        })
+    return out
 
 
 def _lifecycle_context(request: HttpRequest, alert: Alert, errors: dict[str, str] | None = None,
@@ -188,21 +222,29 @@ def _lifecycle_context(request: HttpRequest, alert: Alert, errors: dict[str, str
     now = timezone.now()
     _decorate(alert, now)
     user = request.user
+    can_act = can(user, Capability.ACT_ON_ALERTS)
+    live = alert.status in actions.LIVE
+    kind = work_registry.kind_of(alert)
     return {
         "alert": alert,
-        "events": list(alert.events.all()),
-        "can_act": can(user, Capability.ACT_ON_ALERTS),
-        "can_assign": can(user, Capability.ASSIGN_ALERTS),
-        "assignees": assignable_users() if can(user, Capability.ASSIGN_ALERTS) and alert.status in actions.LIVE else [],
+        "events": _history(alert),
+        "can_act": can_act,
+        "assignees": [{"value": f"user:{u.pk}", "label": _person_label(u)} for u in assignable_users()]
+        if can_act and live else [],
+        "teams": [{"value": f"team:{t.pk}", "label": f"{t.name} (unassigned work)"}
+                  for t in Team.objects.filter(active=True)] if can_act and live else [],
+        "holds_it": alert.assigned_to_id is not None and alert.assigned_to_id == getattr(user, "pk", None),
+        "outcomes": outcomes(alert) if can_act and alert.status == Alert.Status.ACKNOWLEDGED else (),
+        "outcome_label": kind.outcome_label(alert, alert.outcome) if alert.outcome else "",
         "errors": errors or {},
         "values": values or {},
-        "live": alert.status in actions.LIVE,
+        "live": live,
     }
 
 
 def _get_alert(alert_id: str) -> Alert:
-    return get_object_or_404(Alert.objects.select_related("assigned_to", "acknowledged_by", "closed_by"),
-                             alert_id=alert_id)
+    return get_object_or_404(Alert.objects.select_related(
+        "assigned_to__team", "assigned_team", "assigned_by", "acknowledged_by", "closed_by"), alert_id=alert_id)
 
 
 @requires(Capability.VIEW_ALERTS)
@@ -248,21 +290,23 @@ def _respond(request: HttpRequest, alert: Alert, *, done: str = "",
 
 
 def _act(request: HttpRequest, alert_id: str, what: str, fields: dict[str, str],
-         change: Any, done: str, error_field: str) -> HttpResponse:
+         change: Any, done: str, error_field: str, note_field: str = "") -> HttpResponse:
     with transaction.atomic():
         alert = get_object_or_404(Alert.objects.select_for_update(), alert_id=alert_id)
         log_access(request, AuditAction.ALERT_SUBMIT_CHANGE, f"alert:{alert.alert_id}",
                    detail={"action": what, "person_id": alert.person_id})
         try:
             change(alert)
-        except actions.AlertActionError as exc:
-            message = str(exc)
+        except WorkActionError as exc:
+            message, at_fault = str(exc), exc.field
             failed = True
         else:
             failed = False
     alert = _get_alert(alert_id)
     if failed:
-        return _respond(request, alert, errors={error_field: _sentence(message)}, values=fields)
+        # A hand-on refused for want of a note is the note's error, not the person's.
+        field = note_field if note_field and at_fault == "note" else (at_fault or error_field)
+        return _respond(request, alert, errors={field: _sentence(message)}, values=fields)
     return _respond(request, alert, done=done)
 
 
@@ -276,13 +320,22 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _refused(request: HttpRequest, alert_id: str, what: str, form: Any, field: str) -> HttpResponse:
-    """A form that was not valid: logged as a refused change, the error shown by the field."""
+FIELD_IDS = {"note": "assign_note"}  # the assign form's note, apart from the acknowledge form's
+
+
+def _refused(request: HttpRequest, alert_id: str, what: str, form: Any, field: str,
+             keep: dict[str, str] | None = None, all_errors: bool = False) -> HttpResponse:
+    """A form that was not valid: logged as a refused change, each error shown by its field."""
     alert = _get_alert(alert_id)
     log_access(request, AuditAction.ALERT_SUBMIT_CHANGE, f"alert:{alert.alert_id}",
                detail={"action": what, "refused": sorted(form.errors), "person_id": alert.person_id})
-    return _respond(request, alert, errors={field: first_error(form, field)},
-                    values={field: shown(form, field)})
+    if all_errors:
+        errors = {name: first_error(form, name) for name in form.errors}
+    else:
+        errors = {field: first_error(form, field if field in form.errors else next(iter(form.errors)))}
+    if what == "assign":
+        errors = {FIELD_IDS.get(k, k): v for k, v in errors.items()}
+    return _respond(request, alert, errors=errors, values=keep or {field: shown(form, field)})
 
 
 @requires(Capability.ACT_ON_ALERTS)
@@ -300,28 +353,61 @@ def alert_acknowledge(request: HttpRequest, alert_id: str) -> HttpResponse:
 @requires(Capability.ACT_ON_ALERTS)
 @require_POST
 def alert_close(request: HttpRequest, alert_id: str) -> HttpResponse:
-    form = CloseForm(request.POST)
+    alert = _get_alert(alert_id)
+    form = CloseForm(request.POST, outcomes=outcomes(alert))
     if not form.is_valid():
-        return _refused(request, alert_id, "close", form, "rationale")
-    rationale = form.cleaned_data["rationale"]
-    return _act(request, alert_id, "close", {"rationale": rationale},
-                lambda alert: actions.close(alert, actor=_me(request), rationale=rationale),
+        field = "outcome" if "outcome" in form.errors else "rationale"
+        return _refused(request, alert_id, "close", form, field,
+                        keep={"outcome": shown(form, "outcome"), "rationale": shown(form, "rationale")},
+                        all_errors=True)
+    outcome, rationale = form.cleaned_data["outcome"], form.cleaned_data["rationale"]
+    return _act(request, alert_id, "close", {"outcome": outcome, "rationale": rationale},
+                lambda alert: actions.close(alert, actor=_me(request), outcome=outcome, rationale=rationale),
                 "Alert closed.", "rationale")
 
 
-@requires(Capability.ASSIGN_ALERTS)
+@requires(Capability.ACT_ON_ALERTS)
+@require_POST
+def alert_note(request: HttpRequest, alert_id: str) -> HttpResponse:
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, alert_id, "note", form, "text")
+    text = form.cleaned_data["text"]
+    return _act(request, alert_id, "note", {"text": text},
+                lambda alert: actions.add_note(alert, actor=_me(request), text=text),
+                "Note added.", "text")
+
+
+@requires(Capability.ACT_ON_ALERTS)
 @require_POST
 def alert_assign(request: HttpRequest, alert_id: str) -> HttpResponse:
     form = AssignForm(request.POST)
-    assignee: User | None = None
-    if form.is_valid() and form.cleaned_data["assignee"]:
-        assignee = User.objects.filter(pk=int(form.cleaned_data["assignee"])).first()
-        if assignee is None:
-            form.add_error("assignee", "Choose a person from the list")
+    person: User | None = None
+    team: Team | None = None
+    if form.is_valid():
+        kind, pk = form.cleaned_data["assignee"]
+        if kind == "user":
+            person = User.objects.filter(pk=pk).select_related("team").first()
+            if person is None:
+                form.add_error("assignee", "Choose a person or a team from the list")
+        elif kind == "team":
+            team = Team.objects.filter(pk=pk).first()
+            if team is None:
+                form.add_error("assignee", "Choose a person or a team from the list")
     if not form.is_valid():
-        return _refused(request, alert_id, "assign", form, "assignee")
-    chosen = form.cleaned_data["assignee"]
-    done = f"Alert assigned to {assignee.get_username()}." if assignee else "Alert unassigned."
-    return _act(request, alert_id, "assign", {"assignee": chosen},
-                lambda alert: actions.assign(alert, actor=_me(request), assignee=assignee),
-                done, "assignee")
+        field = "assignee" if "assignee" in form.errors else "assign_note"
+        return _refused(request, alert_id, "assign", form, field,
+                        keep={"assignee": shown(form, "assignee"), "assign_note": shown(form, "note")})
+    note = form.cleaned_data["note"]
+    if person is not None and person.pk == _me(request).pk:
+        done = "You have taken this alert: it is on your My work."
+    elif person is not None:
+        done = f"Alert given to {person.display_name}."
+    elif team is not None:
+        done = f"Alert given to {team.name}."
+    else:
+        done = "Alert taken back: nobody holds it now."
+    values = {"assignee": shown(form, "assignee"), "assign_note": note}
+    return _act(request, alert_id, "assign", values,
+                lambda alert: actions.assign(alert, actor=_me(request), assignee=person, team=team, note=note),
+                done, "assignee", note_field="assign_note")

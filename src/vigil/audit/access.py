@@ -51,7 +51,7 @@ def log_access(request: HttpRequest, action: AuditAction, target: str = "", *, r
 # Pages under these paths show or change personal data: a successful response from one that
 # wrote nothing to the access log is refused (AccessLogRequiredMiddleware), in tests and live.
 LOGGED_PREFIXES = ("/search/", "/people/", "/records/", "/addresses/", "/alerts/",
-                   "/supervisor/", "/imports/", "/identity/", "/audit/")
+                   "/supervisor/", "/imports/", "/identity/", "/audit/", "/work/")
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 

@@ -55,6 +55,13 @@ class AuditAction(StrEnum):
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
     ALERT_CLOSE = "alert.close"
     ALERT_ASSIGN = "alert.assign"
+    ALERT_NOTE = "alert.note"
+    # work: one's own, the team's, and being told of it
+    WORK_VIEW_MINE = "work.view_mine"
+    WORK_VIEW_TEAM = "work.view_team"
+    NOTIFICATION_LIST = "notification.list"
+    NOTIFICATION_SUBMIT_READ = "notification.submit_read"  # a form sent, valid or not
+    NOTIFICATION_READ = "notification.read"
     SUPERVISOR_VIEW = "supervisor.view"
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"

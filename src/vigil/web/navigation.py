@@ -11,10 +11,12 @@ from vigil.accounts.permissions import Capability, capabilities
 
 # (label, URL name, capabilities any one of which opens it)
 AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
+    ("My work", "work:mine", (Capability.MY_WORK,)),
     ("Search", "web:search", (Capability.SEARCH_PEOPLE,)),
     ("Address briefing", "web:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Supervisor", "web:supervisor", (Capability.SUPERVISE,)),
+    ("Team", "work:team", (Capability.SUPERVISE,)),
     ("Identity review", "identity:reviews", (Capability.DECIDE_IDENTITY,)),
     ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),
     ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
@@ -24,7 +26,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     held = capabilities(getattr(request, "user", None))
-    items = []
+    items: list[dict[str, Any]] = []
     for label, name, needed in AREAS:
         if not held.intersection(needed):
             continue
@@ -32,5 +34,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue  # an area not built yet
-        items.append({"label": label, "url": url, "current": request.path.startswith(url)})
+        items.append({"label": label, "url": url, "current": False})
+    # One current area: the longest that the path is under (/work/team/ is Team, not My work).
+    # The notifications page has its own header link.
+    own_link = request.path.startswith(reverse("work:notifications"))
+    within = [i for i in items if request.path.startswith(i["url"]) and not own_link]
+    if within:
+        max(within, key=lambda i: len(i["url"]))["current"] = True
     return {"navigation": items, "capabilities": {c.value for c in held}}

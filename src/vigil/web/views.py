@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from vigil.accounts.permissions import Capability, can, requires
@@ -15,6 +15,15 @@ from vigil.web.disclosure import viewer_for
 @requires(Capability.HOME)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Police and MASH roles land on My work; the rest see the record store's counts."""
+    if can(request.user, Capability.MY_WORK):
+        return redirect("work:mine")
+    return records_held(request)
+
+
+@requires(Capability.HOME)
+@require_GET
+def records_held(request: HttpRequest) -> HttpResponse:
     """Counts of records by type, for roles that may see them, and of the types they may see
     (no intelligence count for a role that may not see intelligence)."""
     by_type: list[dict[str, object]] | None = None

@@ -36,7 +36,7 @@ def queue(db: None) -> dict[str, Any]:
     assign(a_future, actor="test", assignee=ben)
     acknowledge(a_closed, actor="test")
     from vigil.alerts.actions import close
-    close(a_closed, actor="test", rationale="Done.")
+    close(a_closed, actor="test", outcome="duplicate", rationale="Done.")
     return {"amy": amy, "ben": ben, "overdue": a_overdue, "future": a_future, "old": a_old,
             "closed": a_closed, "none": a_none}
 
@@ -148,10 +148,20 @@ def test_acknowledge_then_close_without_and_with_rationale(as_role: Any, queue: 
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
 
-    done = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": "Plan agreed with CSC."})
+    # A rationale without an outcome is refused too, with the outcome's error by its radios.
+    no_outcome = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": "Plan agreed."})
+    assert no_outcome.status_code == 400
+    assert 'href="#outcome"' in no_outcome.content.decode()
+    assert "Choose the outcome." in no_outcome.content.decode()
+    done = client.post(reverse("alerts:close", args=[alert.alert_id]),
+                       {"outcome": "supervisory_review", "rationale": "Plan agreed with CSC."})
     assert done.status_code == 302
     alert.refresh_from_db()
     assert (alert.status, alert.closed_by, alert.close_rationale) == ("closed", user, "Plan agreed with CSC.")
+    assert alert.outcome == "supervisory_review"
+    page_text = client.get(page).content.decode()
+    assert "Supervisory review recorded with actions" in page_text
+    assert "supervisory_review" not in page_text  # the label, never the key
     assert list(AlertEvent.objects.filter(alert=alert).values_list("action", "actor"))[-2:] == [
         ("acknowledged", user.username), ("closed", user.username)]
     actions = set(AuditEntry.objects.filter(actor=user.username).values_list("action", flat=True))
@@ -171,38 +181,40 @@ def test_htmx_actions_swap_the_lifecycle_panel(as_role: Any, queue: dict[str, An
     assert "Alert acknowledged." in text and "Close alert" in text
     refused = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": ""}, **htmx)
     assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
-    closed = client.post(reverse("alerts:close", args=[alert.alert_id]), {"rationale": "No concern."}, **htmx)
+    closed = client.post(reverse("alerts:close", args=[alert.alert_id]),
+                         {"outcome": "nfa_low_risk", "rationale": "No concern."}, **htmx)
     assert "Alert closed." in closed.content.decode()
 
 
-def test_supervisor_assigns_and_investigator_may_not(as_role: Any, queue: dict[str, Any]) -> None:
-    boss, boss_user = as_role("supervisor")
-    investigator, _ = as_role("investigator")
+def test_anyone_who_acts_on_alerts_assigns_and_a_partner_may_not(as_role: Any, queue: dict[str, Any]) -> None:
+    investigator, inv_user = as_role("investigator")
+    partner, _ = as_role("partner_csc")
     alert = queue["none"]
     url = reverse("alerts:assign", args=[alert.alert_id])
-    assert investigator.post(url, {"assignee": queue["amy"].pk}).status_code == 403
-    assert "Assign to" not in investigator.get(reverse("alerts:alert", args=[alert.alert_id])).content.decode()
-    assert boss.post(url, {"assignee": queue["amy"].pk}).status_code == 302
+    assert partner.post(url, {"assignee": f"user:{queue['amy'].pk}"}).status_code == 403
+    assert investigator.post(url, {"assignee": f"user:{queue['amy'].pk}", "note": "Yours"}).status_code == 302
     alert.refresh_from_db()
-    assert alert.assigned_to == queue["amy"]
+    assert (alert.assigned_to, alert.assigned_team.name, alert.assigned_by) == (
+        queue["amy"], "CAIT North", inv_user)
     event = AlertEvent.objects.filter(alert=alert).last()
-    assert event is not None and (event.action, event.actor, event.detail["to"]) == (
-        "assigned", boss_user.username, queue["amy"].username)
-    assert AuditEntry.objects.filter(actor=boss_user.username, action="alert.assign").exists()
+    assert event is not None and (event.action, event.actor, event.detail["to"], event.detail["note"]) == (
+        "assigned", inv_user.username, queue["amy"].display_name, "Yours")
+    assert AuditEntry.objects.filter(actor=inv_user.username, action="alert.assign").exists()
     # someone whose role cannot act on alerts cannot be given one; nor a made-up account
-    partner = queue["amy"].__class__.objects.create(username="partner-x", role="partner_csc")
-    refused = boss.post(url, {"assignee": partner.pk})
-    assert refused.status_code == 400 and "cannot act on alerts" in refused.content.decode()
-    assert boss.post(url, {"assignee": "999999"}).status_code == 400
-    assert boss.post(url, {"assignee": ""}).status_code == 302  # unassign
+    other = queue["amy"].__class__.objects.create(username="partner-x", role="partner_csc")
+    refused = investigator.post(url, {"assignee": f"user:{other.pk}"})
+    assert refused.status_code == 400 and "cannot act on an alert" in refused.content.decode()
+    assert investigator.post(url, {"assignee": "user:999999"}).status_code == 400
+    assert investigator.post(url, {"assignee": "someone"}).status_code == 400
+    assert investigator.post(url, {"assignee": "nobody"}).status_code == 302  # taken back
     alert.refresh_from_db()
-    assert alert.assigned_to is None
+    assert alert.assigned_to is None and alert.assigned_team is None
 
 
 def test_assign_action_rules(queue: dict[str, Any]) -> None:
-    with pytest.raises(AlertActionError, match="only an open or acknowledged"):
+    with pytest.raises(AlertActionError, match="only open work"):
         assign(queue["closed"], actor="test", assignee=queue["amy"])
-    with pytest.raises(AlertActionError, match="already assigned"):
+    with pytest.raises(AlertActionError, match="already with"):
         assign(queue["overdue"], actor="test", assignee=queue["amy"])
 
 

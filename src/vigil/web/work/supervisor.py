@@ -70,9 +70,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         .order_by("assigned_to__team__name", "assigned_to__username")
     ]
     teams = [
-        {"team": row["assigned_to__team__name"], "n": row["n"], "url": _queue(team=row["assigned_to__team__name"])}
-        for row in live.filter(assigned_to__isnull=False).exclude(assigned_to__team=None)
-        .values("assigned_to__team__name").annotate(n=Count("id")).order_by("assigned_to__team__name")
+        {"team": row["assigned_team__name"], "n": row["n"], "url": _queue(team=row["assigned_team__name"])}
+        for row in live.exclude(assigned_team=None)
+        .values("assigned_team__name").annotate(n=Count("id")).order_by("assigned_team__name")
     ]
     log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor")
     return render(request, "web/work/supervisor.html", {

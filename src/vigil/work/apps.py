@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WorkConfig(AppConfig):
+    name = "vigil.work"
+    label = "work"
+    verbose_name = "Work"
