@@ -18,7 +18,7 @@ from vigil.commandline import VigilCommand
 
 # verb: (the app that owns it, its management command). In the order `vigil --help` lists them.
 VERBS: dict[str, tuple[str, str]] = {
-    "import": ("vigil.records", "import"),
+    "import": ("vigil.ingest", "import"),
     "link": ("vigil.identity", "link"),
     "persons": ("vigil.identity", "persons"),
     "assess": ("vigil.alerts", "assess"),
@@ -110,9 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = exc.returncode
     except SystemExit as exc:
         result = exc.code if isinstance(exc.code, int) else 1
-    from vigil.audit import checkpoints
+    if command.needs_database:
+        from vigil.audit import checkpoints
 
-    checkpoints.write_if_pending()  # what this command wrote, signed outside the table
+        checkpoints.write_if_pending()  # what this command wrote, signed outside the table
     return result
 
 

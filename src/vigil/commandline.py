@@ -69,13 +69,3 @@ def date_arg(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def end_arg(text: str) -> dt.date | dt.datetime:
-    """The end of a synthetic force's period: a date, or a datetime with its UTC offset."""
-    from vigil.synth.clock import parse_end
-
-    try:
-        return parse_end(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None

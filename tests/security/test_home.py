@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import resolve, reverse
 
+from vigil.access.permissions import ROLE_CAPABILITIES, Capability
 from vigil.accounts.models import Role
-from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 Walks ``django.urls.get_resolver()`` so a page added by anyone is covered at once. What each
 role may do comes from the view's ``required_capabilities`` (set by
-``vigil.accounts.permissions.requires``) and ``ROLE_CAPABILITIES``; a view that declares
+``vigil.access.permissions.requires``) and ``ROLE_CAPABILITIES``; a view that declares
 nothing fails here unless it is one of the few listed in ``urlwalk`` on purpose.
 
 Allowed means the server does not refuse: any answer but 403 or a redirect to sign-in (a 404
@@ -17,8 +17,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from vigil.access.permissions import ROLE_CAPABILITIES, Capability
 from vigil.accounts.models import Role
-from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability
 from vigil.web.middleware import UnloggedAccess
 
 from .urlwalk import OPEN_NAMES, STAFF_PREFIXES, walk
@@ -67,7 +67,7 @@ def test_every_view_declares_what_it_requires() -> None:
                   and not r.template.startswith("/static/")]
     assert not undeclared, (
         "views with no declared requirement: decorate each with "
-        "@requires(Capability.X) (vigil.accounts.permissions), or @any_signed_in when every "
+        "@requires(Capability.X) (vigil.access.permissions), or @any_signed_in when every "
         "role may use it:\n  " + "\n  ".join(undeclared))
 
 
@@ -133,7 +133,7 @@ SAMPLE_CRITERIA = {"forename": "Anna", "surname": "Smith", "dob_day": "1", "dob_
 
 
 def test_partners_search_by_name_and_date_of_birth_only() -> None:
-    from vigil.accounts.permissions import SEARCH_CRITERIA
+    from vigil.access.permissions import SEARCH_CRITERIA
 
     assert set(SEARCH_CRITERIA) == set(SAMPLE_CRITERIA)
     for role in ROLES:
@@ -145,7 +145,7 @@ def test_partners_search_by_name_and_date_of_birth_only() -> None:
 
 @pytest.mark.django_db
 def test_search_criteria_matrix(small_force: object, signed_in: Callable[[str], Client]) -> None:
-    from vigil.accounts.permissions import SEARCH_CRITERIA
+    from vigil.access.permissions import SEARCH_CRITERIA
     from vigil.audit.models import AuditEntry
 
     failures: list[str] = []

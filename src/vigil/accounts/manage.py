@@ -26,10 +26,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vigil.access.permissions import Capability, requires
 from vigil.accounts import actions
 from vigil.accounts.forms import AddAccountForm, ChangeAccountForm, PasswordForm
 from vigil.accounts.models import User
-from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 

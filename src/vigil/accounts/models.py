@@ -5,18 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-
-class Role(models.TextChoices):
-    CALL_HANDLER = "call_handler", "Call handler"
-    RESPONSE_OFFICER = "response_officer", "Response officer"
-    INVESTIGATOR = "investigator", "Investigator"
-    MASH = "mash", "MASH / central referral unit"
-    SUPERVISOR = "supervisor", "Supervisor"
-    PARTNER_CSC = "partner_csc", "Partner: children's social care"
-    PARTNER_HEALTH = "partner_health", "Partner: health"
-    PARTNER_EDUCATION = "partner_education", "Partner: education"
-    AUDITOR = "auditor", "Auditor (read only)"
-    ADMIN = "admin", "Administrator"
+from vigil.access.roles import Role
 
 
 class Team(models.Model):

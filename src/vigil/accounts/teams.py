@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.access.permissions import Capability, requires
 from vigil.accounts import actions
 from vigil.accounts.forms import TeamForm, TeamStatusForm
 from vigil.accounts.models import Team
-from vigil.accounts.permissions import Capability, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 

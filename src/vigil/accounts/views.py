@@ -29,11 +29,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vigil.access.permissions import DESCRIPTIONS, Capability, any_signed_in, capabilities
 from vigil.accounts import actions
 from vigil.accounts.forms import CodeForm, ReplaceCodeForm
 from vigil.accounts.lockout import locked_out
 from vigil.accounts.models import User
-from vigil.accounts.permissions import DESCRIPTIONS, Capability, any_signed_in, capabilities
 
 PENDING = "vigil_pending_sign_in"
 

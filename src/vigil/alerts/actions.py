@@ -18,8 +18,8 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
+from vigil.access.permissions import Capability, can
 from vigil.accounts.models import Team, User
-from vigil.accounts.permissions import Capability, can
 from vigil.alerts.models import Alert, AlertEvent
 from vigil.audit import log
 from vigil.audit.actions import AuditAction

@@ -21,8 +21,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from vigil.access.permissions import ROLE_CAPABILITIES, Capability, can, requires
 from vigil.accounts.models import Team, User
-from vigil.accounts.permissions import ROLE_CAPABILITIES, Capability, can, requires
 from vigil.alerts import actions
 from vigil.alerts.forms import AcknowledgeForm, AssignForm, CloseForm, NoteForm
 from vigil.alerts.models import Alert

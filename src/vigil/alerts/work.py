@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from vigil.accounts.permissions import Capability
+from vigil.access.permissions import Capability
 from vigil.work.registry import Outcome, Transition, WorkKind, register
 
 # What each code is about, as a safeguarding team would say it (no personal data).

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from vigil.accounts.permissions import Capability, requires
+from vigil.access.permissions import Capability, requires
 from vigil.audit import actions
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from vigil.accounts.permissions import Capability, requires
+from vigil.access.permissions import Capability, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.identity.actions import DecisionError, decide, undo

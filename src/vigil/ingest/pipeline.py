@@ -23,7 +23,7 @@ from vigil.alerts import engine
 from vigil.alerts.actions import SyncOutcome
 from vigil.alerts.engine import IncrementalOutcome
 from vigil.identity.models import MentionLink
-from vigil.identity.store import LinkSummary, link_new, relink_all
+from vigil.identity.store import LinkSummary, link_new
 from vigil.records import locks
 from vigil.records.actions import import_and_log
 from vigil.records.importer import ImportSummary, Progress
@@ -105,13 +105,6 @@ def reassess(as_of: dt.datetime | None = None) -> tuple[int, SyncOutcome]:
     too: evaluate everyone. Returns the number of findings and what happened to stored alerts."""
     findings, outcome = engine.assess(as_of or _now())
     return len(findings), outcome
-
-
-def relink(*, actor: str, model: Any = None, as_of: dt.datetime | None = None) -> LinkSummary:
-    """Link every mention afresh, then assess everyone (``vigil link``, the demo)."""
-    summary = relink_all(actor=actor, model=model)
-    reassess(as_of)
-    return summary
 
 
 def _link_and_assess(result: IngestResult, *, actor: str, as_of: dt.datetime) -> None:

@@ -122,3 +122,13 @@ class Clock:
         """``days`` calendar days before the as_of date, at a London wall-clock time."""
         whole = int(days)
         return london(self.as_of_date - dt.timedelta(days=whole), hour, minute)
+
+
+def end_arg(text: str) -> dt.date | dt.datetime:
+    """``--end`` of ``vigil synth`` and ``vigil demo``, as an argparse type."""
+    import argparse
+
+    try:
+        return parse_end(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -40,8 +40,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.access.permissions import Capability, capabilities
 from vigil.accounts.models import Role
-from vigil.accounts.permissions import Capability, capabilities
 
 DA_INCIDENT = "da_incident"
 # Record types that may be a domestic abuse incident, depending on their fields.

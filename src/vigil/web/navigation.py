@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from vigil.accounts.permissions import Capability, capabilities
+from vigil.access.permissions import Capability, capabilities
 
 # (label, URL name, capabilities any one of which opens it)
 AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.permissions import Capability, can, requires
+from vigil.access.permissions import Capability, can, requires
 from vigil.records.models import Record
 from vigil.web.disclosure import viewer_for
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from vigil.access.permissions import can
 from vigil.accounts.models import Team, User
-from vigil.accounts.permissions import can
 from vigil.audit import log
 from vigil.audit.actions import AuditAction
 from vigil.work import notify

@@ -100,7 +100,7 @@ def row(kind: WorkKind, item: Any, now: dt.datetime) -> dict[str, Any]:
 
 
 def _held(user: User) -> frozenset[Any]:
-    from vigil.accounts.permissions import capabilities
+    from vigil.access.permissions import capabilities
 
     return capabilities(user)
 

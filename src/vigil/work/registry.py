@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
-from vigil.accounts.permissions import Capability
+from vigil.access.permissions import Capability
 
 
 @dataclass(frozen=True)

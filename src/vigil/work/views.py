@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from vigil.access.permissions import Capability, any_signed_in, can, requires
 from vigil.accounts.models import Team, User
-from vigil.accounts.permissions import Capability, any_signed_in, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.ui.pages import bad_request, page_of

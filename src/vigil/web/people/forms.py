@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from vigil.accounts.permissions import SEARCH_CRITERIA, search_criteria
+from vigil.access.permissions import SEARCH_CRITERIA, search_criteria
 from vigil.web.disclosure import PURPOSES, Agreement
 from vigil.web.people.search import Criteria
 
@@ -17,7 +17,7 @@ REFUSED_WORDS = {"place": "address or postcode", "vehicle": "vehicle", "phone": 
 
 class SearchForm(forms.Form):
     """The search form, with only the criteria the user's role may search by
-    (``vigil.accounts.permissions.SEARCH_CRITERIA``): partners get name and date of birth."""
+    (``vigil.access.permissions.SEARCH_CRITERIA``): partners get name and date of birth."""
 
     forename = forms.CharField(required=False, max_length=100, label="First name")
     surname = forms.CharField(required=False, max_length=100, label="Last name")

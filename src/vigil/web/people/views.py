@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vigil.accounts.permissions import Capability, can, requires
+from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.identity import actions as identity_actions

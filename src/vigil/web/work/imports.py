@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.permissions import Capability, can, requires
+from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.records.models import ImportBatch, QuarantinedRecord

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.permissions import Capability, requires
+from vigil.access.permissions import Capability, requires
 from vigil.alerts.models import Alert
 from vigil.alerts.queries import AGE_BANDS, DRIFT_CODES, age_band_q, live_q, overdue_q, queue_query
 from vigil.audit.access import log_access

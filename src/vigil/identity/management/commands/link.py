@@ -19,15 +19,18 @@ class Command(VigilCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from vigil.identity.store import train_force_model
-        from vigil.ingest.pipeline import relink
+        from vigil.identity.models import Person
+        from vigil.identity.signals import persons_relinked
+        from vigil.identity.store import relink_all, train_force_model
 
         try:
             model = train_force_model(actor=actor()) if options["train"] else None
         except ValueError as exc:
             raise CommandError(f"--train: {exc}; the model in use is unchanged",
                                returncode=EXIT_USAGE) from exc
-        summary = relink(actor=actor(), model=model)
+        summary = relink_all(actor=actor(), model=model)
+        # Who is who changed: the ingest app re-assesses every rule (vigil.ingest.tasks).
+        persons_relinked.send(sender=Person)
         if options["json"]:
             self.print_json(summary.as_json())
         else:

@@ -54,7 +54,8 @@ class Command(VigilCommand):
 
     def _decide(self, options: dict[str, Any]) -> None:
         from vigil.identity.actions import DecisionError, decide
-        from vigil.ingest.pipeline import reassess
+        from vigil.identity.models import LinkDecision
+        from vigil.identity.signals import persons_relinked
 
         try:
             a, b = mention_pair(options)
@@ -62,14 +63,15 @@ class Command(VigilCommand):
                                    reason=options["reason"])
         except DecisionError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
-        reassess()
+        # Who is who changed: the ingest app re-assesses every rule (vigil.ingest.tasks).
+        persons_relinked.send(sender=LinkDecision)
         self.stdout.write(f"Decision {made.pk} recorded ({made.decision}); relinked "
                           f"{summary.mentions:,} mentions into {summary.persons:,} persons")
 
     def _undo(self, options: dict[str, Any]) -> None:
         from vigil.identity.actions import DecisionError, undo
         from vigil.identity.models import LinkDecision
-        from vigil.ingest.pipeline import reassess
+        from vigil.identity.signals import persons_relinked
 
         try:
             decision = LinkDecision.objects.get(pk=options["decision_id"])
@@ -79,5 +81,6 @@ class Command(VigilCommand):
                                returncode=EXIT_USAGE) from exc
         except DecisionError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
-        reassess()
+        # Who is who changed: the ingest app re-assesses every rule (vigil.ingest.tasks).
+        persons_relinked.send(sender=LinkDecision)
         self.stdout.write(f"Decision {decision.pk} undone")

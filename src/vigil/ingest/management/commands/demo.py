@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from vigil.commandline import VigilCommand, end_arg
+from vigil.commandline import VigilCommand
+from vigil.synth.clock import end_arg
 
 
 class Command(VigilCommand):

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from vigil.commandline import EXIT_USAGE, VigilCommand, date_arg, end_arg
+from vigil.commandline import EXIT_USAGE, VigilCommand, date_arg
+from vigil.synth.clock import end_arg
 
 
 class Command(VigilCommand):

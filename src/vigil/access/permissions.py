@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 
 
 class Capability(StrEnum):
