@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from vigil.alerts.querysets import AlertQuerySet
+
 
 class Alert(models.Model):
     class Status(models.TextChoices):
@@ -46,6 +48,8 @@ class Alert(models.Model):
     closed_evidence_hash = models.CharField(max_length=64, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -18,7 +18,6 @@ from vigil.alerts.models import Alert
 from vigil.records.models import PersonMention
 from vigil.web.disclosure import DA_CANDIDATE_TYPES, DA_INCIDENT, Agreement, Viewer
 
-LIVE = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
 CHUNK = 500
 
 
@@ -195,8 +194,7 @@ def count_alerts(out: dict[int, PersonSummary], rows_by: dict[int, list[dict[str
     for s in out.values():
         s.open_alerts = 0
     for chunk in chunks(by_person_id):
-        for person_id in Alert.objects.filter(
-                person_id__in=chunk, status__in=LIVE).values_list("person_id", flat=True):
+        for person_id in Alert.objects.live().about_persons(chunk).values_list("person_id", flat=True):
             summary = by_person_id[person_id]
             summary.open_alerts = (summary.open_alerts or 0) + 1
     owner: dict[tuple[str, str, str], int] = {}
@@ -205,9 +203,7 @@ def count_alerts(out: dict[int, PersonSummary], rows_by: dict[int, list[dict[str
             owner[(r["record__source_system"], r["record__source_id"], r["mention_id"])] = pk
     source_ids = sorted({k[1] for k in owner})
     for chunk in chunks(source_ids):
-        for mentions in Alert.objects.filter(
-                subject_kind="record", status__in=LIVE, record_source_id__in=chunk,
-        ).values_list("mentions", flat=True):
+        for mentions in Alert.objects.live().on_records(chunk).values_list("mentions", flat=True):
             for pk in {owner[key] for m in mentions if (key := tuple(m)) in owner}:
                 summary = out[pk]
                 summary.open_alerts = (summary.open_alerts or 0) + 1
