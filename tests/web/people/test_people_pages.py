@@ -312,7 +312,7 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     # An alert about a record that names the child (not about the child as a person): the
     # briefing lists it with the child's, as the child's own page does.
     Alert.objects.create(
-        alert_id="A-DA-RECORD", code="DA_NO_REFERRAL", severity="medium", subject_kind="record",
+        alert_id="A-DA-RECORD", code="CALL_DOWNGRADED_UNCHECKED", severity="medium", subject_kind="record",
         subject_key="record:test/CRIME-DA", record_system="test", record_source_id="CRIME-DA",
         raised_at=now - dt.timedelta(days=1), explanation="x", evidence=[["test", "CRIME-DA"]],
         mentions=[["test", "CRIME-DA", "c"]], evidence_hash="x", evaluated_at=now)
@@ -328,7 +328,10 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     assert "recorded as private dwelling" in page        # in words
     assert page.count("/records/") >= 4                  # 3 DA incidents and the plan
     assert "Still in place" in page                      # the child protection plan
-    assert "REPEAT_MISSING" in page and "DA_NO_REFERRAL" in page
+    # Alerts by their titles in words, never their codes.
+    assert "Missing 3 or more times in 90 days" in page
+    assert "Call about a child downgraded without a check" in page
+    assert "REPEAT_MISSING" not in page and "CALL_DOWNGRADED_UNCHECKED" not in page
     assert "/alerts/" not in page                        # a response officer cannot open it
     assert AuditEntry.objects.filter(action="address.view", target=f"location:{loc.pk}").exists()
     supervisor = client_for("supervisor").get(f"/addresses/{loc.pk}/").content.decode()

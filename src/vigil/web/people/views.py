@@ -144,7 +144,8 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
                        **({"agreement": viewer.agreement.name} if viewer.agreement else {})})
     return render(request, "web/people/person.html", {
         "page": page, "viewer": viewer, "record_type": record_type, "purpose": reason,
-        "alerts": [(a, _alert_url(request, a.alert)) for a in page.alerts],
+        "alerts": [(a, _alert_url(request, a.alert)) for a in page.open_alerts],
+        "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
         "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
         "review_url": reverse("web:person-review", args=[person_id]),
         "review_form": ReviewRequestForm(),
