@@ -103,9 +103,10 @@ def test_queue_groups_one_childs_alerts_whatever_the_sort(
     groups = re.findall(r'<tbody class="govuk-table__body vigil-alert-group">(.*?)</tbody>', page, re.S)
     assert [alert_order(g) for g in groups] == [["A-w-high", "A-w-low"], ["A-amy"], ["A-custody"]]
     assert order == ["A-w-high", "A-w-low", "A-amy", "A-custody"]
-    # Reversed (least severe first), William's group leads with his low alert and stays whole.
+    # Reversed (least severe first), William's group leads with his low alert and stays whole;
+    # the two medium groups reverse too.
     order = alert_order(client.get("/alerts/?sort=severity&dir=desc").content.decode())
-    assert order == ["A-w-low", "A-w-high", "A-amy", "A-custody"]
+    assert order == ["A-w-low", "A-w-high", "A-custody", "A-amy"]
     # Filters still apply to single alerts: the low one alone.
     order = alert_order(client.get("/alerts/?severity=low").content.decode())
     assert order == ["A-w-low"]

@@ -16,16 +16,11 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import (
     Case,
-    CharField,
     F,
     IntegerField,
-    Max,
-    Min,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Concat
 from django.http import QueryDict
 
 from vigil.alerts.querysets import AGE_BANDS, AlertQuerySet
@@ -168,23 +163,18 @@ class AlertFilters:
         return alerts
 
     def ordered(self, alerts: AlertQuerySet) -> AlertQuerySet:
-        """Sorted by the chosen column with one subject's alerts together: each person's (or
-        record's) alerts follow one another, the groups in the order of their first alert by
-        that column, so paging and sorting still work on single alerts."""
+        """Single alerts by the chosen column (then by id, so the order is total)."""
         alerts = alerts.annotate(severity_rank=Case(
             *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)],
             default=Value(len(SEVERITIES)), output_field=IntegerField()))
         column = F(SORTS[self.sort][0])
-        alerts = alerts.annotate(subject_group=Case(
-            When(person_id="", then=F("subject_key")), default=Concat(Value("person:"), F("person_id")),
-            output_field=CharField()))
-        alerts = alerts.annotate(group_first=Window(
-            (Max if self.descending else Min)(column), partition_by=[F("subject_group")]))
         if self.descending:
-            return alerts.order_by(F("group_first").desc(nulls_last=True), "subject_group",
-                                   column.desc(nulls_last=True), "-id")
-        return alerts.order_by(F("group_first").asc(nulls_last=True), "subject_group",
-                               column.asc(nulls_last=True), "id")
+            return alerts.order_by(column.desc(nulls_last=True), "-id")
+        return alerts.order_by(column.asc(nulls_last=True), "id")
+
+    def grouped(self, alerts: AlertQuerySet, total: int) -> GroupedIds:
+        """The ids of ``alerts`` (``total`` of them) in the queue's order, for a paginator."""
+        return GroupedIds(self.ordered(alerts), total)
 
     def params(self, **changes: Any) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -199,6 +189,43 @@ class AlertFilters:
 
     def query(self, **changes: Any) -> str:
         return urlencode(self.params(**changes), doseq=True)
+
+
+class GroupedIds:
+    """Alert ids sorted by a column with one subject's alerts together: each person's (or
+    record's) alerts follow one another, the subjects in the order of their first alert by that
+    column. Paging still counts single alerts, so a long group may run on to the next page.
+
+    Sliced by a paginator, two narrow queries answer it, not a window over every matching alert
+    (which SQLite sorts slowly): the subjects of the first ``stop`` alerts in plain order (a
+    subject among the first ``stop`` grouped alerts first appears there, since every alert
+    before its first belongs to an earlier subject), then every matching alert of those subjects.
+    """
+
+    def __init__(self, ordered: AlertQuerySet, total: int) -> None:
+        self.sorted_alerts = ordered
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, page: slice) -> list[int]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("GroupedIds is sliced by page")
+        start, stop = page.start or 0, min(page.stop if page.stop is not None else self.total,
+                                           self.total)
+        if stop <= start:
+            return []
+        subjects = list(dict.fromkeys(self.sorted_alerts.values_list("subject_key", flat=True)[:stop]))
+        by_subject: dict[str, list[int]] = {key: [] for key in subjects}
+        for chunk in range(0, len(subjects), 500):
+            for pk, key in self.sorted_alerts.filter(subject_key__in=subjects[chunk:chunk + 500]
+                                               ).values_list("id", "subject_key"):
+                by_subject[key].append(pk)
+        return [pk for key in subjects for pk in by_subject[key]][start:stop]
 
 
 def queue_query(**params: Any) -> str:

@@ -100,8 +100,8 @@ def subjects(alerts: Sequence[Alert], viewer: Viewer, today: dt.date | None = No
         q = Q()
         for a in record_alerts:
             q |= Q(source_system=a.record_system, source_id=a.record_source_id)
-        records = {(r["source_system"], r["source_id"]): r for r in Record.objects.filter(q).values(
-            "pk", "source_system", "source_id", "record_type", "occurred_at")}
+        records = {(r["source_system"], r["source_id"]): dict(r) for r in Record.objects.filter(
+            q).values("pk", "source_system", "source_id", "record_type", "occurred_at")}
     # The children a record alert names (its mentions), as linked persons.
     person_of_mention: dict[tuple[int, str], int] = {}
     if records:
@@ -115,14 +115,13 @@ def subjects(alerts: Sequence[Alert], viewer: Viewer, today: dt.date | None = No
                 person_of_mention[(record_id, mention_id)] = person_pk
     people = summarise(set(pk_of.values()) | set(person_of_mention.values()), viewer,
                        with_alerts=False, today=today)
-    person_ids_by_pk = {s.pk: s.person_id for s in people.values()}
 
     def named(pk: int | None) -> Named | None:
         summary = people.get(pk) if pk is not None else None
         if summary is None:
             return None
         return Named(summary.best_name, summary.age, summary.date_of_birth,
-                     optional_url("web:person", person_ids_by_pk[pk]))
+                     optional_url("web:person", summary.person_id))
 
     out: dict[int, Subject] = {}
     for a in alerts:

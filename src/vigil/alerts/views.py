@@ -76,9 +76,13 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
                            back=reverse("alerts:queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
     totals = matching.figures(now)
-    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team"), PER_PAGE,
+    page = page_of(request, filters.grouped(matching, totals["total"]), PER_PAGE,
                    count=totals["total"])
-    for alert in page.object_list:
+    ids = list(page.object_list)
+    by_id = Alert.objects.select_related("assigned_to__team").in_bulk(ids)
+    shown = [by_id[pk] for pk in ids if pk in by_id]
+    page.object_list = shown
+    for alert in shown:
         _decorate(alert, now)
     codes = Alert.objects.live().by_code()
     selected_codes = set(filters.codes)
@@ -92,7 +96,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     log_access(request, "view", "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
     return render(request, "alerts/alert_queue.html", {
         "page": page, "filters": filters, "totals": totals, "now": now,
-        "groups": _groups(list(page.object_list), subjects(page.object_list, viewer_for(request.user))),
+        "groups": _groups(shown, subjects(shown, viewer_for(request.user))),
         "codes": sorted((dict(c, selected=c["code"] in selected_codes, title=title(c["code"]))
                          for c in codes), key=lambda c: c["title"]),
         "severities": [{"value": s, "selected": s in filters.severities} for s in SEVERITIES],
