@@ -173,3 +173,22 @@ def test_partners_still_see_no_alerts(alerts: dict[str, Alert], client_for: Clie
     client = client_for("partner_csc")
     assert client.get("/alerts/").status_code == 403
     assert client.get("/alerts/A-w-high/").status_code == 403
+
+
+def test_deep_pages_group_alike(build_force: Callable[..., dict[str, Person]],  # noqa: F811
+                                client_for: Clients, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Past MAX_SUBJECTS subjects the ids come from one pass over every matching alert: the
+    same order as the short way."""
+    from vigil.alerts import queries
+
+    build_force()
+    for n in range(30):
+        stored(f"A-d{n:02d}", ("REPEAT_MISSING", "INVESTIGATION_AGED", "TRANSITION_TO_ADULTHOOD")[n // 10],
+               "medium", person=f"P-deep{n % 10}", days_ago=n)
+    filters = queries.AlertFilters(sort="raised")
+    matching = filters.apply(Alert.objects.all(), None, timezone.now())
+    short = list(filters.grouped(matching, 30)[0:30])
+    monkeypatch.setattr(queries, "MAX_SUBJECTS", 3)
+    assert list(filters.grouped(matching, 30)[0:30]) == short
+    assert list(filters.grouped(matching, 30)[20:30]) == short[20:30]
+    assert len(short) == 30 == len(set(short))

@@ -191,6 +191,9 @@ class AlertFilters:
         return urlencode(self.params(**changes), doseq=True)
 
 
+MAX_SUBJECTS = 500
+
+
 class GroupedIds:
     """Alert ids sorted by a column with one subject's alerts together: each person's (or
     record's) alerts follow one another, the subjects in the order of their first alert by that
@@ -221,9 +224,12 @@ class GroupedIds:
             return []
         subjects = list(dict.fromkeys(self.sorted_alerts.values_list("subject_key", flat=True)[:stop]))
         by_subject: dict[str, list[int]] = {key: [] for key in subjects}
-        for chunk in range(0, len(subjects), 500):
-            for pk, key in self.sorted_alerts.filter(subject_key__in=subjects[chunk:chunk + 500]
-                                               ).values_list("id", "subject_key"):
+        # Deep in the queue, one pass over every matching alert (two columns) rather than a
+        # list of thousands of subjects: two queries on any page.
+        alerts = self.sorted_alerts if len(subjects) > MAX_SUBJECTS else \
+            self.sorted_alerts.filter(subject_key__in=subjects)
+        for pk, key in alerts.values_list("id", "subject_key"):
+            if key in by_subject:
                 by_subject[key].append(pk)
         return [pk for key in subjects for pk in by_subject[key]][start:stop]
 
