@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.web.people.conftest import build_force, client_for  # noqa: F401 (fixtures)
 from vigil.alerts.models import Alert
+from vigil.audit.models import AuditEntry
 from vigil.identity.models import Person
 from vigil.web.people.summaries import age_on
 
@@ -88,6 +89,9 @@ def test_queue_names_children_and_records_and_titles_alerts(
     assert "test/CUS-1" not in text and "A-w-high" not in text
     # The names link to the person's and the record's pages.
     assert 'href="/people/P-william/"' in page and 'href="/people/P-amy/"' in page
+    # The access log says whom the page showed.
+    entry = AuditEntry.objects.filter(target="alert-queue").last()
+    assert entry is not None and entry.detail["people"] == ["P-amy", "P-william"]
 
 
 def test_queue_groups_one_childs_alerts_whatever_the_sort(

@@ -42,6 +42,7 @@ class Named:
     age: int | None = None
     born: dt.date | None = None
     url: str | None = None
+    person_id: str = ""       # for the access log, never shown
 
     @property
     def text(self) -> str:
@@ -74,10 +75,17 @@ class Subject:
     def url(self) -> str | None:
         return self.person.url if self.person else self.record_url
 
+    @property
+    def person_ids(self) -> list[str]:
+        """Everyone this subject names, for the access log."""
+        named = [self.person] if self.person else self.children
+        return [p.person_id for p in named if p.person_id]
+
 
 def group_key(alert: Alert) -> str:
-    """Alerts about one person group together, and alerts about one record."""
-    return f"person:{alert.person_id}" if alert.person_id else alert.subject_key
+    """Alerts about one person group together, and alerts about one record: the subject key
+    is "person:<id>" or "record:<system>/<id>" (as ``AlertFilters.grouped`` orders them)."""
+    return alert.subject_key
 
 
 def record_words(record_type: str, occurred_at: dt.datetime, viewer: Viewer) -> str:
@@ -121,7 +129,7 @@ def subjects(alerts: Sequence[Alert], viewer: Viewer, today: dt.date | None = No
         if summary is None:
             return None
         return Named(summary.best_name, summary.age, summary.date_of_birth,
-                     optional_url("web:person", summary.person_id))
+                     optional_url("web:person", summary.person_id), summary.person_id)
 
     out: dict[int, Subject] = {}
     for a in alerts:

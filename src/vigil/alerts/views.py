@@ -93,10 +93,14 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     if filters.assignee.isdigit():
         assignee = User.objects.filter(pk=int(filters.assignee)).only("username", "full_name").first()
         assignee_name = assignee.display_name if assignee else "unknown account"
-    log_access(request, "view", "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
+    named = subjects(shown, viewer_for(request.user))
+    # The queue shows people by name, age and date of birth: the log says whom.
+    log_access(request, "view", "alert-queue", detail={
+        "filters": filters.params(), "shown": len(page),
+        "people": sorted({pid for s in named.values() for pid in s.person_ids})})
     return render(request, "alerts/alert_queue.html", {
         "page": page, "filters": filters, "totals": totals, "now": now,
-        "groups": _groups(shown, subjects(shown, viewer_for(request.user))),
+        "groups": _groups(shown, named),
         "codes": sorted((dict(c, selected=c["code"] in selected_codes, title=title(c["code"]))
                          for c in codes), key=lambda c: c["title"]),
         "severities": [{"value": s, "selected": s in filters.severities} for s in SEVERITIES],
@@ -110,7 +114,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _groups(alerts: list[Alert], named: dict[int, Subject]) -> list[dict[str, Any]]:
-    """The page's alerts under their subjects, in the order ``AlertFilters.ordered`` gives
+    """The page's alerts under their subjects, in the order ``AlertFilters.grouped`` gives
     (one subject's alerts are consecutive there)."""
     groups: list[dict[str, Any]] = []
     for alert in alerts:
