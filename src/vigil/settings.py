@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "vigil.ui",
     "vigil.records",
     "vigil.audit",
     "vigil.identity",

@@ -64,7 +64,7 @@ def test_search_open_a_child_and_read_the_chronology(new_page: Any, server: Serv
     check_page(page, "person-investigator")
 
     # The records linked to this person, opened.
-    page.locator(".govuk-details__summary").click()
+    page.locator(".govuk-details__summary", has_text="Records linked to this person").click()
     check_page(page, "person-linked-records-open")
 
     # Filter the chronology by one type of record.

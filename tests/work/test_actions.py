@@ -41,12 +41,12 @@ def test_assign_to_a_person_writes_event_audit_and_notification_and_emails_after
     assert (entry.actor, entry.target, entry.detail["to"]) == (mash.username, a.alert_id, ivy.username)
     n = Notification.objects.get()
     assert (n.recipient, n.reason, n.link) == (ivy, "assigned_to_you", f"/alerts/{a.alert_id}/")
-    assert n.title == "Child repeatedly missing or absent" and n.why == "Mo Hussain gave this alert to you"
+    assert n.title == "Missing 3 or more times in 90 days" and n.why == "Mo Hussain gave this alert to you"
     assert n.note.startswith("Mother called")
     # The email says what and why and links to Vigil; the note (which may name people) stays in Vigil.
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
-    assert sent.to == ["ivy@example.org"] and "Child repeatedly missing" in sent.subject
+    assert sent.to == ["ivy@example.org"] and "Missing 3 or more times" in sent.subject
     assert f"/alerts/{a.alert_id}/" in sent.body and "Mother called" not in sent.body
     assert a.person_id not in sent.body
     n.refresh_from_db()
@@ -164,7 +164,8 @@ def test_closing_needs_an_outcome_of_its_code_and_tells_who_handed_it_on(
 
 def test_every_code_has_outcomes_that_fit_it_and_plain_labels() -> None:
     import vigil.rules.engine  # noqa: F401 (registers every rule)
-    from vigil.alerts.work import BY_CODE, COMMON, TITLES
+    from vigil.alerts.titles import TITLES
+    from vigil.alerts.work import BY_CODE, COMMON
     from vigil.rules.registry import RULES
 
     assert len(RULES) >= 30

@@ -123,7 +123,7 @@ def test_notifications_page_marks_read(person: Callable[..., Any], alert: Callab
     actions.assign(alert(), actor=boss, to=ian)
     client = client_for(ivy)
     html = client.get(reverse("work:notifications")).content.decode()
-    assert "Child repeatedly missing or absent" in html and "Device waiting for examination" in html
+    assert "Missing 3 or more times in 90 days" in html and "for examination" in html
     assert "Sam Boss gave this alert to you." in html and "Phone examination first" in html
     assert "vigil-count\">2<" in html
     mine = Notification.objects.filter(recipient=ivy).order_by("id")
@@ -176,7 +176,7 @@ def test_my_work_names_who_each_alert_is_about(person: Callable[..., Any], clien
     ivy = person("investigator", "Ivy Long")
     actions.assign(a, actor="test", to=ivy)
     html = section(client_for(ivy).get(reverse("work:mine")).content.decode(), "assigned")
-    assert "Child not seen or heard" in html and "Amy Stone, born 1 April 2009" in html
+    assert "Child present but not seen or heard" in html and "Amy Stone, born 1 April 2009" in html
     assert "CHILD_NOT_SEEN_OR_HEARD" not in html and a.person_id not in html
 
 

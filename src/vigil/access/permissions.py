@@ -2,7 +2,7 @@
 
 Views name the capability they need (``@requires(Capability.VIEW_PERSON)``); templates ask
 ``can`` to decide what to show, but hiding a link is never the protection. Partners (children's
-social care, health, education) see a minimised view: see ``vigil.web.disclosure``.
+social care, health, education) see a minimised view: see ``vigil.access.disclosure``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from vigil.alerts.querysets import AlertQuerySet
 from vigil.work.models import Assignable, WorkEvent
 
 
@@ -46,6 +47,8 @@ class Alert(Assignable):
     closed_evidence_hash = models.CharField(max_length=64, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         constraints = [

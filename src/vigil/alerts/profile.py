@@ -26,17 +26,8 @@ def _name(m: PersonMention) -> str:
 def live_alerts(person_id: str, keys: set[tuple[str, str, str]]) -> list[Alert]:
     """Open and acknowledged alerts about a person: those whose subject is the person, and those
     about a record that name one of the person's mentions (``keys``: system, source id, mention
-    id). Two queries, oldest first."""
-    live = [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
-    alerts = list(Alert.objects.filter(person_id=person_id, status__in=live))
-    source_ids = sorted({k[1] for k in keys})
-    for i in range(0, len(source_ids), 500):
-        for alert in Alert.objects.filter(subject_kind="record", status__in=live,
-                                          record_source_id__in=source_ids[i:i + 500]):
-            if any(tuple(m) in keys for m in alert.mentions):
-                alerts.append(alert)
-    alerts.sort(key=lambda a: (a.raised_at, a.code))
-    return alerts
+    id). Oldest first."""
+    return Alert.objects.live().about_person(person_id, keys)
 
 
 def person_profile(source_system: str, source_id: str, mention_id: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""The questions asked of stored alerts, each answered in SQL.
+"""The alert queue's filters: read from the query string through a form, applied through
+``Alert.objects`` (``querysets.AlertQuerySet``), written back into links.
 
-The alert queue's filters and the supervisor's figures share these definitions, so a figure
-and the list it links to always agree.
+The supervisor's figures ask the same QuerySet methods, so a figure and the list it links to
+always agree.
 """
 
 from __future__ import annotations
@@ -15,18 +16,14 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import (
     Case,
-    Count,
     F,
     IntegerField,
-    Q,
-    QuerySet,
     Value,
     When,
 )
 from django.http import QueryDict
 
-from vigil.alerts.actions import LIVE
-from vigil.alerts.models import Alert
+from vigil.alerts.querysets import AGE_BANDS, AlertQuerySet
 
 SEVERITIES = ("critical", "high", "medium", "low")
 STATUSES = {
@@ -37,13 +34,6 @@ STATUSES = {
     "resolved": "Resolved",
     "all": "Any status",
 }
-# Age of an alert in whole days since it was raised: (value, label, from day, to day or None)
-AGE_BANDS = (
-    ("0-2", "0 to 2 days", 0, 2),
-    ("3-7", "3 to 7 days", 3, 7),
-    ("8-28", "8 to 28 days", 8, 28),
-    ("over-28", "Over 28 days", 29, None),
-)
 DRIFT_CODES = ("INVESTIGATION_DRIFT", "INVESTIGATION_AGED", "SUPERVISION_OVERDUE", "ALLOCATION_PROBLEM")
 SORTS = {
     "raised": ("raised_at",),
@@ -53,25 +43,6 @@ SORTS = {
     "status": ("status",),
     "assignee": ("assigned_to__username",),
 }
-
-
-def age_band_q(band: str, now: dt.datetime) -> Q:
-    """Alerts raised within a band of whole days before ``now``."""
-    for value, _, first, last in AGE_BANDS:
-        if value == band:
-            q = Q(raised_at__lte=now - dt.timedelta(days=first))
-            if last is not None:
-                q &= Q(raised_at__gt=now - dt.timedelta(days=last + 1))
-            return q
-    raise ValueError(band)
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    return Q(due_at__lt=now, status__in=LIVE)
-
-
-def live_q() -> Q:
-    return Q(status__in=LIVE)
 
 
 # Integer keys the database can hold (a 19-digit number overflows a 64-bit column).
@@ -168,9 +139,9 @@ class AlertFilters:
             descending=d["dir"] == "desc",
         )
 
-    def apply(self, alerts: QuerySet[Alert], user: Any, now: dt.datetime) -> QuerySet[Alert]:
+    def apply(self, alerts: AlertQuerySet, user: Any, now: dt.datetime) -> AlertQuerySet:
         if self.status == "live":
-            alerts = alerts.filter(live_q())
+            alerts = alerts.live()
         elif self.status != "all":
             alerts = alerts.filter(status=self.status)
         if self.codes:
@@ -188,12 +159,13 @@ class AlertFilters:
         if self.mine:
             alerts = alerts.filter(assigned_to=user)
         if self.overdue:
-            alerts = alerts.filter(overdue_q(now))
+            alerts = alerts.overdue(now)
         if self.age:
-            alerts = alerts.filter(age_band_q(self.age, now))
+            alerts = alerts.aged(self.age, now)
         return alerts
 
-    def ordered(self, alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    def ordered(self, alerts: AlertQuerySet) -> AlertQuerySet:
+        """Single alerts by the chosen column (then by id, so the order is total)."""
         alerts = alerts.annotate(severity_rank=Case(
             *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)],
             default=Value(len(SEVERITIES)), output_field=IntegerField()))
@@ -201,6 +173,10 @@ class AlertFilters:
         if self.descending:
             return alerts.order_by(column.desc(nulls_last=True), "-id")
         return alerts.order_by(column.asc(nulls_last=True), "id")
+
+    def grouped(self, alerts: AlertQuerySet, total: int) -> GroupedIds:
+        """The ids of ``alerts`` (``total`` of them) in the queue's order, for a paginator."""
+        return GroupedIds(self.ordered(alerts), total)
 
     def params(self, **changes: Any) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -217,10 +193,49 @@ class AlertFilters:
         return urlencode(self.params(**changes), doseq=True)
 
 
+MAX_SUBJECTS = 500
+
+
+class GroupedIds:
+    """Alert ids sorted by a column with one subject's alerts together: each person's (or
+    record's) alerts follow one another, the subjects in the order of their first alert by that
+    column. Paging still counts single alerts, so a long group may run on to the next page.
+
+    Sliced by a paginator, two narrow queries answer it, not a window over every matching alert
+    (which SQLite sorts slowly): the subjects of the first ``stop`` alerts in plain order (a
+    subject among the first ``stop`` grouped alerts first appears there, since every alert
+    before its first belongs to an earlier subject), then every matching alert of those subjects.
+    """
+
+    def __init__(self, ordered: AlertQuerySet, total: int) -> None:
+        self.sorted_alerts = ordered
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, page: slice) -> list[int]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("GroupedIds is sliced by page")
+        start, stop = page.start or 0, min(page.stop if page.stop is not None else self.total,
+                                           self.total)
+        if stop <= start:
+            return []
+        subjects = list(dict.fromkeys(self.sorted_alerts.values_list("subject_key", flat=True)[:stop]))
+        by_subject: dict[str, list[int]] = {key: [] for key in subjects}
+        # Deep in the queue, one pass over every matching alert (two columns) rather than a
+        # list of thousands of subjects: two queries on any page.
+        alerts = self.sorted_alerts if len(subjects) > MAX_SUBJECTS else \
+            self.sorted_alerts.filter(subject_key__in=subjects)
+        for pk, key in alerts.values_list("id", "subject_key"):
+            if key in by_subject:
+                by_subject[key].append(pk)
+        return [pk for key in subjects for pk in by_subject[key]][start:stop]
+
+
 def queue_query(**params: Any) -> str:
     """A query string for the alert queue, for figures elsewhere that link to it."""
     return urlencode({k: v for k, v in params.items() if v not in ("", None)}, doseq=True)
-
-
-def count_by(alerts: QuerySet[Alert], *fields: str) -> list[dict[str, Any]]:
-    return list(alerts.values(*fields).annotate(n=Count("id")).order_by(*fields))

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from vigil.access.disclosure import kind_label, viewer_for
 from vigil.access.permissions import ROLE_CAPABILITIES, Capability, can, requires
 from vigil.accounts.models import Team, User
 from vigil.alerts import actions
@@ -32,13 +33,13 @@ from vigil.alerts.queries import (
     STATUSES,
     AlertFilters,
     BadFilters,
-    live_q,
-    overdue_q,
 )
+from vigil.alerts.subjects import Subject, group_key, subjects
+from vigil.alerts.titles import title
 from vigil.alerts.work import outcomes
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
-from vigil.records.models import PersonMention, Record
+from vigil.records.models import Record
 from vigil.ui.forms import first_error, shown
 from vigil.ui.pages import bad_request, is_htmx, optional_url, page_of
 from vigil.work import registry as work_registry
@@ -63,6 +64,7 @@ def _decorate(alert: Alert, now: dt.datetime) -> Alert:
     alert.severity_colour = SEVERITY_COLOURS.get(alert.severity, "grey")  # type: ignore[attr-defined]
     alert.status_colour = STATUS_COLOURS.get(alert.status, "grey")  # type: ignore[attr-defined]
     alert.code_display = breakable(alert.code)  # type: ignore[attr-defined]
+    alert.title = title(alert.code, alert.thresholds)  # type: ignore[attr-defined]
     alert.person_url = optional_url("web:person", alert.person_id) if alert.person_id else None  # type: ignore[attr-defined]
     return alert
 
@@ -77,24 +79,34 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
         return bad_request(request, bad.form, "The alert queue's filters are not valid",
                            back=reverse("alerts:queue"))
     matching = filters.apply(Alert.objects.all(), request.user, now)
-    totals = matching.aggregate(total=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-    page = page_of(request, filters.ordered(matching).select_related("assigned_to__team", "assigned_team"), PER_PAGE,
+    totals = matching.figures(now)
+    page = page_of(request, filters.grouped(matching, totals["total"]), PER_PAGE,
                    count=totals["total"])
-    for alert in page.object_list:
+    ids = list(page.object_list)
+    by_id = Alert.objects.select_related("assigned_to__team", "assigned_team").in_bulk(ids)
+    shown = [by_id[pk] for pk in ids if pk in by_id]
+    page.object_list = shown
+    for alert in shown:
         _decorate(alert, now)
-    codes = list(Alert.objects.filter(live_q()).values("code").annotate(n=Count("id")).order_by("code"))
+    codes = Alert.objects.live().by_code()
     selected_codes = set(filters.codes)
     known_codes = {c["code"] for c in codes}
     codes += [{"code": c, "n": 0} for c in filters.codes if c not in known_codes]
     teams = list(Team.objects.filter(members__isnull=False).distinct().values_list("name", flat=True))
     assignee_name = ""
     if filters.assignee.isdigit():
-        assignee_name = (User.objects.filter(pk=int(filters.assignee))
-                         .values_list("username", flat=True).first() or "unknown account")
-    log_access(request, AuditAction.ALERT_LIST, "alert-queue", detail={"filters": filters.params(), "shown": len(page)})
+        assignee = User.objects.filter(pk=int(filters.assignee)).only("username", "full_name").first()
+        assignee_name = assignee.display_name if assignee else "unknown account"
+    named = subjects(shown, viewer_for(request.user))
+    # The queue shows people by name, age and date of birth: the log says whom.
+    log_access(request, AuditAction.ALERT_LIST, "alert-queue", detail={
+        "filters": filters.params(), "shown": len(page),
+        "people": sorted({pid for s in named.values() for pid in s.person_ids})})
     return render(request, "alerts/alert_queue.html", {
         "page": page, "filters": filters, "totals": totals, "now": now,
-        "codes": [dict(c, selected=c["code"] in selected_codes) for c in codes],
+        "groups": _groups(shown, named),
+        "codes": sorted((dict(c, selected=c["code"] in selected_codes, title=title(c["code"]))
+                         for c in codes), key=lambda c: c["title"]),
         "severities": [{"value": s, "selected": s in filters.severities} for s in SEVERITIES],
         "statuses": [{"value": k, "label": v, "selected": k == filters.status} for k, v in STATUSES.items()],
         "ages": [{"value": b[0], "label": b[1], "selected": b[0] == filters.age} for b in AGE_BANDS],
@@ -105,13 +117,26 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _groups(alerts: list[Alert], named: dict[int, Subject]) -> list[dict[str, Any]]:
+    """The page's alerts under their subjects, in the order ``AlertFilters.grouped`` gives
+    (one subject's alerts are consecutive there)."""
+    groups: list[dict[str, Any]] = []
+    for alert in alerts:
+        key = group_key(alert)
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "subject": named[alert.pk], "alerts": []})
+        alert.subject = named[alert.pk]  # type: ignore[attr-defined]
+        groups[-1]["alerts"].append(alert)
+    return groups
+
+
 def _tags(filters: AlertFilters, assignee_name: str) -> list[dict[str, str]]:
     """The MOJ filter's selected-filter tags, each a link that removes that filter."""
     tags = []
     if filters.status != "live":
         tags.append({"label": STATUSES[filters.status], "query": filters.query(status="live")})
     for code in filters.codes:
-        tags.append({"label": code, "query": filters.query(code=[c for c in filters.codes if c != code])})
+        tags.append({"label": title(code), "query": filters.query(code=[c for c in filters.codes if c != code])})
     for severity in filters.severities:
         tags.append({"label": severity.capitalize(),
                      "query": filters.query(severity=[s for s in filters.severities if s != severity])})
@@ -164,21 +189,12 @@ def _evidence(alert: Alert, user: Any) -> list[dict[str, Any]]:
         rows.append({
             "system": system, "source_id": source_id, "record": record,
             "url": optional_url("web:record", record.pk) if record else None,
+            "kind": kind_label(record.record_type) if record else "",
             "summary": (record.summary if record and (record.record_type != "intelligence"
                                                       or see_intelligence) else ""),
         })
     rows.sort(key=lambda r: (r["record"].occurred_at if r["record"] else timezone.now()))
     return rows
-
-
-def _subject_names(alert: Alert) -> list[str]:
-    if not alert.mentions:
-        return []
-    q = Q()
-    for system, source_id, mention_id in alert.mentions[:50]:
-        q |= Q(record__source_system=system, record__source_id=source_id, mention_id=mention_id)
-    names = PersonMention.objects.filter(q).values_list("forename", "surname").distinct()
-    return sorted({" ".join(p for p in name if p) for name in names if any(name)})
 
 
 def assignable_users() -> list[User]:
@@ -260,17 +276,8 @@ def _page_context(request: HttpRequest, alert: Alert, **lifecycle: Any) -> dict[
     return {
         **_lifecycle_context(request, alert, **lifecycle),
         "evidence": _evidence(alert, request.user),
-        "subject_names": _subject_names(alert),
-        "subject_record_url": _subject_record_url(alert),
+        "subject": subjects([alert], viewer_for(request.user))[alert.pk],
     }
-
-
-def _subject_record_url(alert: Alert) -> str | None:
-    if alert.subject_kind != "record":
-        return None
-    pk = Record.objects.filter(source_system=alert.record_system,
-                               source_id=alert.record_source_id).values_list("pk", flat=True).first()
-    return optional_url("web:record", pk) if pk else None
 
 
 def _respond(request: HttpRequest, alert: Alert, *, done: str = "",

@@ -1,4 +1,4 @@
-"""Alerts as a kind of work (``vigil.work``): their plain titles, the outcomes that may close
+"""Alerts as a kind of work (``vigil.work``): their titles (``alerts.titles``), the outcomes that may close
 each code, and their transitions (ALERTS.md 'Lifecycle': open → acknowledged → closed; the rule
 engine's resolving and reopening stay in ``actions.sync_findings``)."""
 
@@ -9,49 +9,13 @@ from typing import Any
 from django.urls import reverse
 
 from vigil.access.permissions import Capability
+from vigil.alerts import titles
 from vigil.work.registry import Outcome, Transition, WorkKind, register
-
-# What each code is about, as a safeguarding team would say it (no personal data).
-TITLES: dict[str, str] = {
-    "CUMULATIVE_DOMESTIC_ABUSE": "Child exposed to repeated domestic abuse",
-    "DA_RISK_UNDERESTIMATED": "Domestic abuse risk may be underestimated",
-    "REPEAT_MISSING": "Child repeatedly missing or absent",
-    "MISSING_EXPLOITATION_RISK": "Missing child with signs of exploitation",
-    "EXPLOITATION_NETWORK": "Possible exploitation network",
-    "RSO_CHILD_CONTACT": "Registered sex offender in contact with a child",
-    "TRANSITION_TO_ADULTHOOD": "Young person at risk turning 18",
-    "CHILD_SUSPECT_EXPLOITED": "Child suspect with signs of exploitation",
-    "CHILD_NOT_SEEN_OR_HEARD": "Child not seen or heard",
-    "CALL_DOWNGRADED_UNCHECKED": "Call about a child downgraded without a check",
-    "ATTENDANCE_DELAYED": "Late attendance at a call about a child",
-    "POLICE_PROTECTION_UNRESOLVED": "Police protection not resolved",
-    "REFERRAL_NO_DECISION": "Referral waiting for a decision",
-    "NO_STRATEGY_DISCUSSION": "No strategy discussion held",
-    "ACTIONS_OVERDUE": "Multi-agency actions overdue",
-    "RETURN_INTERVIEW_OVERDUE": "Return interview overdue",
-    "SAFE_AND_WELL_NOT_RECORDED": "Safe and well check not recorded",
-    "MARAC_INCOMPLETE": "MARAC incomplete",
-    "MARAC_CRITERIA_MET_NOT_REFERRED": "MARAC criteria met but not referred",
-    "INVESTIGATION_DRIFT": "Investigation drifting",
-    "INVESTIGATION_AGED": "Investigation open over 12 weeks",
-    "SUPERVISION_OVERDUE": "Investigation supervision overdue",
-    "ALLOCATION_PROBLEM": "Investigation allocation problem",
-    "DIGITAL_BACKLOG": "Device waiting for examination",
-    "CHARGING_DELAY": "Charging decision delayed",
-    "INTELLIGENCE_NOT_ACTIONED": "Intelligence about a child not actioned",
-    "CUSTODY_AA_DELAY": "Appropriate adult delayed",
-    "CUSTODY_NO_TRANSFER": "Child charged and not transferred",
-    "CUSTODY_NO_CERTIFICATE": "No certificate for keeping a child in custody",
-    "CUSTODY_LONG_DETENTION": "Child in custody 24 hours or more",
-    "CUSTODY_NO_REFERRAL": "Child in custody not referred",
-    "RSO_ARMS_OVERDUE": "Sex offender risk assessment overdue",
-    "RSO_VISIT_OVERDUE": "Sex offender visit overdue",
-    "RSO_NOT_FLAGGED": "Sex offender not flagged on command and control",
-}
 
 
 def title(alert: Any) -> str:
-    return TITLES.get(alert.code, alert.code.replace("_", " ").capitalize())
+    """The rule's title in words (``alerts.titles``, the one list); no personal data."""
+    return titles.title(alert.code, alert.thresholds)
 
 
 def _o(*pairs: tuple[str, str]) -> tuple[Outcome, ...]:
@@ -188,7 +152,7 @@ def register_alerts() -> WorkKind:
         key="alert", label="alert", model=Alert, event_model=AlertEvent, event_item_field="alert",
         key_field="alert_id", live_statuses=(Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED),
         see=Capability.VIEW_ALERTS, act=Capability.ACT_ON_ALERTS, title=title, url=url,
-        outcomes=outcomes, describe=describe, listing_defers=("evidence", "thresholds", "explanation"),
+        outcomes=outcomes, describe=describe, listing_defers=("evidence", "explanation"),
         transitions={
             "acknowledge": Transition("acknowledge", (Alert.Status.OPEN,), Alert.Status.ACKNOWLEDGED,
                                       "acknowledged"),

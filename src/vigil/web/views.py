@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from vigil.access.disclosure import viewer_for
 from vigil.access.permissions import Capability, can, requires
 from vigil.records.models import Record
-from vigil.web.disclosure import viewer_for
 
 
 @requires(Capability.HOME)

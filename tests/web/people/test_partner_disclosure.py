@@ -1,5 +1,5 @@
 """Every partner page against the one table of what each agreement shares (issue 11 item 7):
-``vigil.web.disclosure.AGREEMENTS``. For each partner and each of a child's records, the person
+``vigil.access.disclosure.AGREEMENTS``. For each partner and each of a child's records, the person
 page's chronology and "Records linked" table and the record page show the record as the kind
 the table says (a domestic abuse incident as such), with the date only where the table says so,
 the person's role only where it says so, and exactly the payload fields it lists; free text
@@ -13,10 +13,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from vigil.accounts.models import Role
-from vigil.identity.models import Person
-from vigil.records.models import PersonMention, Record
-from vigil.web.disclosure import (
+from vigil.access.disclosure import (
     AGREEMENTS,
     DA_CANDIDATE_TYPES,
     DA_INCIDENT,
@@ -27,6 +24,9 @@ from vigil.web.disclosure import (
     is_domestic_abuse,
     kind_label,
 )
+from vigil.accounts.models import Role
+from vigil.identity.models import Person
+from vigil.records.models import PersonMention, Record
 from vigil.web.people.words import describe
 
 pytestmark = pytest.mark.django_db

@@ -50,7 +50,7 @@ def test_search_finds_the_child(force: dict[str, Person], client_for: Clients,
     if "age" in data:
         import datetime as dt
 
-        from vigil.web.people.summaries import age_on
+        from vigil.identity.summaries import age_on
         data = {**data, "age": str(age_on(dt.date(2012, 5, 3), None, None, timezone.localdate()))}
     page = search(client, **data)
     assert "/people/P-william/" in page
@@ -208,7 +208,7 @@ ALLOWED = {
 
 
 def give_purpose(client: Client, person_id: str = "P-william") -> None:
-    from vigil.web.disclosure import agreement_for
+    from vigil.access.disclosure import agreement_for
 
     agreement = agreement_for(client.get("/accounts/").wsgi_request.user)
     assert agreement is not None
@@ -224,7 +224,7 @@ def test_partner_is_offered_only_its_agreements_purposes(force: dict[str, Person
     accepted; the error says what is missing."""
     from django.utils.html import escape
 
-    from vigil.web.disclosure import AGREEMENTS, PURPOSES
+    from vigil.access.disclosure import AGREEMENTS, PURPOSES
 
     agreement = AGREEMENTS[role]
     assert agreement.purposes
@@ -313,7 +313,7 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     # An alert about a record that names the child (not about the child as a person): the
     # briefing lists it with the child's, as the child's own page does.
     Alert.objects.create(
-        alert_id="A-DA-RECORD", code="DA_NO_REFERRAL", severity="medium", subject_kind="record",
+        alert_id="A-DA-RECORD", code="CALL_DOWNGRADED_UNCHECKED", severity="medium", subject_kind="record",
         subject_key="record:test/CRIME-DA", record_system="test", record_source_id="CRIME-DA",
         raised_at=now - dt.timedelta(days=1), explanation="x", evidence=[["test", "CRIME-DA"]],
         mentions=[["test", "CRIME-DA", "c"]], evidence_hash="x", evaluated_at=now)
@@ -329,7 +329,10 @@ def test_address_briefing(force: dict[str, Person], client_for: Clients) -> None
     assert "recorded as private dwelling" in page        # in words
     assert page.count("/records/") >= 4                  # 3 DA incidents and the plan
     assert "Still in place" in page                      # the child protection plan
-    assert "REPEAT_MISSING" in page and "DA_NO_REFERRAL" in page
+    # Alerts by their titles in words, never their codes.
+    assert "Missing 3 or more times in 90 days" in page
+    assert "Call about a child downgraded without a check" in page
+    assert "REPEAT_MISSING" not in page and "CALL_DOWNGRADED_UNCHECKED" not in page
     assert "/alerts/" not in page                        # a response officer cannot open it
     assert AuditEntry.objects.filter(action="address.view", target=f"location:{loc.pk}").exists()
     supervisor = client_for("supervisor").get(f"/addresses/{loc.pk}/").content.decode()
@@ -383,9 +386,9 @@ def test_person_page_query_budget(build_force: Callable[..., dict[str, Person]],
 def test_partner_filter_in_sql_matches_the_rule(force: dict[str, Person], role: str) -> None:
     """The SQL narrowing to an agreement's kinds (agreement_q) drops no mention the per-record
     rule (Viewer.visibility) would show: the same mentions either way."""
+    from vigil.access.disclosure import viewer_for
     from vigil.accounts.models import User
-    from vigil.web.disclosure import viewer_for
-    from vigil.web.people.summaries import da_annotations, mention_visible, visible_mentions
+    from vigil.identity.summaries import da_annotations, mention_visible, visible_mentions
 
     viewer = viewer_for(User(username="x", role=role))
     annotations = da_annotations()

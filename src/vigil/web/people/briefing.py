@@ -9,20 +9,19 @@ from typing import Any
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
+from vigil.access.disclosure import Viewer, is_domestic_abuse
 from vigil.alerts.models import Alert
-from vigil.records import normalise
-from vigil.records.models import Location, PersonMention, Record
-from vigil.web.disclosure import Viewer, is_domestic_abuse
-from vigil.web.people.person import residents
-from vigil.web.people.summaries import (
-    LIVE,
+from vigil.identity.summaries import (
     PersonSummary,
     chunks,
     da_annotations,
     da_of,
     payload_text,
-    summarise,
 )
+from vigil.records import normalise
+from vigil.records.models import Location, PersonMention, Record
+from vigil.web.people.person import residents
+from vigil.web.people.summaries import summarise
 
 MAX_LOCATIONS = 50
 _DA_FIELDS = ("pk", "record_type", "occurred_at", "summary", "da_category", "da_offence_group",
@@ -42,7 +41,8 @@ def find_locations(place: str) -> list[dict[str, Any]]:
                 .values("pk", "address", "postcode", "people")[:MAX_LOCATIONS])
 
 
-_ALERT_FIELDS = ("pk", "alert_id", "code", "severity", "person_id", "status", "raised_at")
+_ALERT_FIELDS = ("pk", "alert_id", "code", "severity", "person_id", "status", "raised_at",
+                 "thresholds")
 
 
 def _resident_alerts(current: dict[int, Resident], viewer: Viewer) -> None:
@@ -51,7 +51,7 @@ def _resident_alerts(current: dict[int, Resident], viewer: Viewer) -> None:
     queries per 500 residents, newest first."""
     by_person_id = {r.summary.person_id: r for r in current.values()}
     for chunk in chunks(sorted(by_person_id)):
-        for alert in Alert.objects.filter(person_id__in=chunk, status__in=LIVE).only(*_ALERT_FIELDS):
+        for alert in Alert.objects.live().about_persons(chunk).only(*_ALERT_FIELDS):
             by_person_id[alert.person_id].alerts.append(alert)
     keys: dict[tuple[str, str, str], int] = {}
     excluded = sorted(viewer.excluded_types())
@@ -63,9 +63,8 @@ def _resident_alerts(current: dict[int, Resident], viewer: Viewer) -> None:
                 "record__source_system", "record__source_id", "mention_id", "link__person_id"):
             keys[(system, source_id, mention_id)] = pk
     for chunk in chunks(sorted({k[1] for k in keys})):
-        for alert in Alert.objects.filter(subject_kind="record", status__in=LIVE,
-                                          record_source_id__in=chunk
-                                          ).only(*_ALERT_FIELDS, "record_system", "mentions"):
+        for alert in Alert.objects.live().on_records(chunk).only(
+                *_ALERT_FIELDS, "record_system", "mentions"):
             for pk in {keys[k] for m in alert.mentions if (k := tuple(m)) in keys}:
                 current[pk].alerts.append(alert)
     for resident in current.values():

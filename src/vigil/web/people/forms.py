@@ -7,8 +7,8 @@ from typing import Any
 
 from django import forms
 
+from vigil.access.disclosure import PURPOSES, Agreement
 from vigil.access.permissions import SEARCH_CRITERIA, search_criteria
-from vigil.web.disclosure import PURPOSES, Agreement
 from vigil.web.people.search import Criteria
 
 REFUSED_WORDS = {"place": "address or postcode", "vehicle": "vehicle", "phone": "phone number",
@@ -77,7 +77,7 @@ class SearchForm(forms.Form):
 
 class PurposeForm(forms.Form):
     """A partner's reason for seeing a person's record: the DPA 2018 s62 justification. Only the
-    purposes its agreement covers are offered (``vigil.web.disclosure.AGREEMENTS``)."""
+    purposes its agreement covers are offered (``vigil.access.disclosure.AGREEMENTS``)."""
 
     purpose = forms.ChoiceField(widget=forms.RadioSelect,
                                 label="Why do you need to see this person's information?")

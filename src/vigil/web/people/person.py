@@ -11,24 +11,27 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.alerts.models import Alert
-from vigil.alerts.profile import live_alerts
-from vigil.identity.models import MentionLink, Person
-from vigil.records.models import PersonMention, Record
-from vigil.web.disclosure import (
+from vigil.access.disclosure import (
     DA_CANDIDATE_TYPES,
     RESTRICTED_TYPES,
     Viewer,
     kind_label,
 )
-from vigil.web.people.summaries import (
+from vigil.alerts.models import Alert, AlertEvent
+from vigil.alerts.querysets import LIVE
+from vigil.alerts.subjects import Happened, history, people_named
+from vigil.alerts.titles import title
+from vigil.identity.models import MentionLink, Person
+from vigil.identity.summaries import (
     PersonSummary,
     da_annotations,
     da_of,
     full_name,
     payload_text,
-    summarise,
 )
+from vigil.records.models import PersonMention, Record
+from vigil.web.people.summaries import summarise
+from vigil.work import registry as work_registry
 
 # Premises where people live together without being a household.
 NOT_A_HOUSEHOLD = frozenset({"care_home", "hotel", "police_station", "hospital", "school",
@@ -82,6 +85,23 @@ class Entry:
 class AlertView:
     alert: Alert
     explanation: str | None   # None: withheld (it draws on a restricted record)
+    history: list[Happened] = field(default_factory=list)
+    closed_by: str = ""       # the name of the person who closed it
+
+    @property
+    def title(self) -> str:
+        return title(self.alert.code, self.alert.thresholds)
+
+    @property
+    def live(self) -> bool:
+        return self.alert.status in LIVE
+
+    @property
+    def outcome(self) -> str:
+        """How whoever closed it said it ended, in words (the list fitting its code)."""
+        if not self.alert.outcome:
+            return ""
+        return work_registry.kind_of(self.alert).outcome_label(self.alert, self.alert.outcome)
 
 
 @dataclass
@@ -100,6 +120,16 @@ class PersonPage:
     household_note: str
     associates: list[tuple[PersonSummary, int]]
     alerts: list[AlertView]
+
+    @property
+    def open_alerts(self) -> list[AlertView]:
+        return [a for a in self.alerts if a.live]
+
+    @property
+    def ended_alerts(self) -> list[AlertView]:
+        """Closed and resolved alerts, the latest to end first."""
+        return sorted((a for a in self.alerts if not a.live), key=lambda a: (
+            a.alert.closed_at or a.alert.resolved_at or a.alert.raised_at), reverse=True)
 
 
 _MENTION_FIELDS = ("pk", "mention_id", "role", "forename", "middle_names", "surname",
@@ -272,21 +302,35 @@ def residents(location_id: int, viewer: Viewer, *, current_only: bool = False,
 
 
 def _alerts(person: Person, rows: list[dict[str, Any]], viewer: Viewer) -> list[AlertView]:
+    """Every alert about the person, open or ended, each with its history in words. Four
+    queries (and one more per 500 records the person is named on)."""
     keys = {(r["record__source_system"], r["record__source_id"], r["mention_id"]) for r in rows}
-    alerts = live_alerts(person.person_id, keys)
+    alerts = Alert.objects.select_related("closed_by").about_person(person.person_id, keys)
+    if not alerts:
+        return []
     if viewer.intelligence:
-        return [AlertView(a, a.explanation) for a in alerts]
-    restricted = {(r["record__source_system"], r["record__source_id"]) for r in rows
-                  if r["record__record_type"] in RESTRICTED_TYPES}
-    evidence = {tuple(e) for a in alerts for e in a.evidence} - restricted
-    known = {(r["record__source_system"], r["record__source_id"]) for r in rows}
-    unknown = sorted(evidence - known)
-    if unknown:
-        ids = sorted({i for _, i in unknown})
-        for i in range(0, len(ids), 500):
-            for system, source_id in Record.objects.filter(
-                    source_id__in=ids[i:i + 500], record_type__in=sorted(RESTRICTED_TYPES),
-            ).values_list("source_system", "source_id"):
-                restricted.add((system, source_id))
-    return [AlertView(a, None if any(tuple(e) in restricted for e in a.evidence)
-                      else a.explanation) for a in alerts]
+        withheld: set[int] = set()
+    else:
+        restricted = {(r["record__source_system"], r["record__source_id"]) for r in rows
+                      if r["record__record_type"] in RESTRICTED_TYPES}
+        evidence = {tuple(e) for a in alerts for e in a.evidence} - restricted
+        known = {(r["record__source_system"], r["record__source_id"]) for r in rows}
+        unknown = sorted(evidence - known)
+        if unknown:
+            ids = sorted({i for _, i in unknown})
+            for i in range(0, len(ids), 500):
+                for system, source_id in Record.objects.filter(
+                        source_id__in=ids[i:i + 500], record_type__in=sorted(RESTRICTED_TYPES),
+                ).values_list("source_system", "source_id"):
+                    restricted.add((system, source_id))
+        withheld = {a.pk for a in alerts if any(tuple(e) in restricted for e in a.evidence)}
+    events: dict[int, list[AlertEvent]] = defaultdict(list)
+    for event in AlertEvent.objects.filter(alert__in=[a.pk for a in alerts]).order_by("at", "id"):
+        events[event.alert_id].append(event)
+    names = people_named({e.actor for evs in events.values() for e in evs}
+                         | {str(e.detail.get(k)) for evs in events.values() for e in evs
+                            for k in ("to", "from") if isinstance(e.detail, dict) and e.detail.get(k)})
+    return [AlertView(a, None if a.pk in withheld else a.explanation,
+                      history=history(events[a.pk], names, withheld=a.pk in withheld),
+                      closed_by=a.closed_by.display_name if a.closed_by else "")
+            for a in alerts]

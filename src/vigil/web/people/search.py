@@ -22,19 +22,19 @@ import jellyfish
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from vigil.access.disclosure import Viewer
 from vigil.identity.frames import _forename_keys, clean_name, clean_text
-from vigil.records import normalise
-from vigil.records.models import Location, PersonMention, RecordObject
-from vigil.web.disclosure import Viewer
-from vigil.web.people.summaries import (
+from vigil.identity.summaries import (
     PersonSummary,
     chunks,
     da_annotations,
     full_name,
     mention_visible,
-    summarise,
     visible_mentions,
 )
+from vigil.records import normalise
+from vigil.records.models import Location, PersonMention, RecordObject
+from vigil.web.people.summaries import summarise
 
 MAX_RESULTS = 50            # persons shown
 MAX_CANDIDATES = 2000       # persons considered before refining; beyond it, ask for more

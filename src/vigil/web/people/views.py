@@ -1,5 +1,5 @@
 """Views for search, a person's page, a record and the address briefing. Thin: the queries are
-in ``search``, ``person``, ``briefing``; what a role may see is in ``vigil.web.disclosure``."""
+in ``search``, ``person``, ``briefing``; what a role may see is in ``vigil.access.disclosure``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.access.disclosure import (
+    DA_CANDIDATE_TYPES,
+    da_fields_of,
+    disclosed_payload,
+    kind_label,
+    viewer_for,
+)
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
@@ -20,13 +27,6 @@ from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
 from vigil.records.models import Location, PersonMention, Record
 from vigil.ui.pages import bad_request
-from vigil.web.disclosure import (
-    DA_CANDIDATE_TYPES,
-    da_fields_of,
-    disclosed_payload,
-    kind_label,
-    viewer_for,
-)
 from vigil.web.people.briefing import briefing, find_locations
 from vigil.web.people.forms import (
     AddressSearchForm,
@@ -145,7 +145,8 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
                        **({"agreement": viewer.agreement.name} if viewer.agreement else {})})
     return render(request, "web/people/person.html", {
         "page": page, "viewer": viewer, "record_type": record_type, "purpose": reason,
-        "alerts": [(a, _alert_url(request, a.alert)) for a in page.alerts],
+        "alerts": [(a, _alert_url(request, a.alert)) for a in page.open_alerts],
+        "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
         "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
         "review_url": reverse("web:person-review", args=[person_id]),
         "review_form": ReviewRequestForm(),

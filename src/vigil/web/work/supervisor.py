@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from vigil.access.permissions import Capability, requires
 from vigil.alerts.models import Alert
-from vigil.alerts.queries import AGE_BANDS, DRIFT_CODES, age_band_q, live_q, overdue_q, queue_query
+from vigil.alerts.queries import AGE_BANDS, DRIFT_CODES, queue_query
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.identity.models import MentionLink
@@ -51,23 +51,18 @@ def _queue(**params: Any) -> str:
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    live = Alert.objects.filter(live_q())
-    bands = live.aggregate(
-        total=Count("id"), overdue=Count("id", filter=overdue_q(now)),
-        **{f"band_{i}": Count("id", filter=age_band_q(b[0], now)) for i, b in enumerate(AGE_BANDS)})
+    live = Alert.objects.live()
+    bands = live.figures(now)
     ages = [{"label": b[1], "n": bands[f"band_{i}"], "url": _queue(age=b[0])}
             for i, b in enumerate(AGE_BANDS)]
-    drift_counts = dict(live.filter(code__in=DRIFT_CODES).values_list("code").annotate(n=Count("id")))
+    drift_counts = {c["code"]: c["n"] for c in live.filter(code__in=DRIFT_CODES).by_code()}
     drift = [{"code": c, "n": drift_counts.get(c, 0), "url": _queue(code=c)} for c in DRIFT_CODES]
     workload = [
         {"username": row["assigned_to__full_name"] or row["assigned_to__username"], "team": row["assigned_to__team__name"] or "",
          "n": row["n"], "overdue": row["overdue"],
          "url": _queue(assignee=row["assigned_to"] or "none"),
          "overdue_url": _queue(assignee=row["assigned_to"] or "none", overdue="1")}
-        for row in live.values("assigned_to", "assigned_to__username", "assigned_to__full_name",
-                           "assigned_to__team__name")
-        .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
-        .order_by("assigned_to__team__name", "assigned_to__username")
+        for row in live.workload(now)
     ]
     teams = [
         {"team": row["assigned_team__name"], "n": row["n"], "url": _queue(team=row["assigned_team__name"])}

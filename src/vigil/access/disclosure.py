@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vigil.access.permissions import Capability, capabilities
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 
 DA_INCIDENT = "da_incident"
 # Record types that may be a domestic abuse incident, depending on their fields.
