@@ -15,7 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from vigil.accounts.models import Role, Team, User
+from vigil.access.roles import Role
+from vigil.accounts.models import Team, User
 from vigil.alerts.actions import sync_findings
 from vigil.alerts.models import Alert
 from vigil.rules import Finding, MentionKey, RecordKey

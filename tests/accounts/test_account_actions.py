@@ -13,8 +13,9 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vigil.access.roles import Role
 from vigil.accounts import actions
-from vigil.accounts.models import Role, Team, User
+from vigil.accounts.models import Team, User
 from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

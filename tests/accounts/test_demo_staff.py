@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from vigil.access.roles import Role
 from vigil.accounts import actions
 from vigil.accounts.demo import STAFF, TEAMS, make_demo_staff, sign_in_name
-from vigil.accounts.models import Role, Team, User
+from vigil.accounts.models import Team, User
 from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

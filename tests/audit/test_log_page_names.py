@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from vigil.access.roles import Role
 from vigil.accounts import actions
-from vigil.accounts.models import Role
 from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from tests.conftest import EXAMPLES
-from vigil.accounts.models import Role, User
+from vigil.access.roles import Role
+from vigil.accounts.models import User
 from vigil.alerts.models import Alert
 from vigil.identity.models import MentionLink
 from vigil.identity.store import relink_all

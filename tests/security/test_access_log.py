@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vigil import cli
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 from vigil.audit import actions, append_only, checkpoints, dbroles, keys, log
 from vigil.audit.actions import AuditAction
 from vigil.audit.models import AuditEntry

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 from vigil.alerts.models import Alert
 from vigil.audit.models import AuditEntry
 from vigil.identity.models import Person

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 
 from vigil.access.permissions import ROLE_CAPABILITIES, Capability
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, make_user
-from vigil.accounts.models import Role, Team, User
+from vigil.access.roles import Role
+from vigil.accounts.models import Team, User
 from vigil.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from vigil.access.permissions import ROLE_CAPABILITIES, Capability
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 from vigil.web.middleware import UnloggedAccess
 
 from .urlwalk import OPEN_NAMES, STAFF_PREFIXES, walk

@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 from vigil.web.middleware import UnloggedAccess
 
 from .urlwalk import OPEN_NAMES, PARAM, Route, walk

@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 from vigil.records.models import PersonMention
 
 from .urlwalk import walk

@@ -14,7 +14,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD, make_user
-from vigil.accounts.models import Role, User
+from vigil.access.roles import Role
+from vigil.accounts.models import User
 from vigil.accounts.sessions import SIGNED_IN_AT
 from vigil.audit.models import AuditEntry
 

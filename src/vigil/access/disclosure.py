@@ -167,7 +167,7 @@ def is_domestic_abuse(record_type: str, category: Any = None, offence_group: Any
                       concern_type: Any = None, flags: Any = None) -> bool:
     """Whether a call, crime or concern is a domestic abuse incident (see the module doc)."""
     if record_type == "call":
-        return category == "domestic"
+        return bool(category == "domestic")
     if record_type == "crime":
         if offence_group == "domestic_abuse":
             return True
@@ -175,7 +175,7 @@ def is_domestic_abuse(record_type: str, category: Any = None, offence_group: Any
             return "domestic_abuse" in flags
         return isinstance(flags, str) and "domestic_abuse" in flags  # JSON text of the list
     if record_type == "concern":
-        return concern_type == "domestic_abuse_noncrime"
+        return bool(concern_type == "domestic_abuse_noncrime")
     return False
 
 

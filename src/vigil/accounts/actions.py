@@ -13,7 +13,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.accounts.models import Role, Team, User
+from vigil.access.roles import Role
+from vigil.accounts.models import Team, User
 from vigil.audit import log
 from vigil.audit.actions import AuditAction
 
@@ -236,7 +237,7 @@ def unlock(user: User, *, actor: str) -> int:
     with transaction.atomic():
         cleared = reset(username=user.username)
         log.record(actor, AuditAction.ACCOUNT_UNLOCK, f"user:{user.pk}", detail={"attempts_cleared": cleared})
-    return cleared
+    return int(cleared)
 
 
 # --- one's own password and second factor -----------------------------------------------------

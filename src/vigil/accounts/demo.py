@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vigil.access.roles import Role
 from vigil.accounts import actions
-from vigil.accounts.models import Role, Team, User
+from vigil.accounts.models import Team, User
 
 TEAMS = (
     "CAIT North",                   # child abuse investigation teams

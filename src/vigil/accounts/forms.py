@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
+from vigil.access.roles import Role
 from vigil.accounts.actions import (
     AccountError,
     clean_full_name,
@@ -16,7 +17,7 @@ from vigil.accounts.actions import (
     clean_staff_number,
     clean_team_name,
 )
-from vigil.accounts.models import Role, Team, User
+from vigil.accounts.models import Team, User
 
 
 class CodeForm(forms.Form):

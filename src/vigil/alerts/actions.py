@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import orjson
 from django.db import transaction
@@ -192,8 +193,8 @@ def acknowledge(alert: Alert, *, actor: User | str, note: str = "") -> Alert:
         it.acknowledged_by = user
 
     with _refusals():
-        return work.transition(alert, "acknowledge", actor=actor, apply=stamp,
-                               detail={"note": note.strip()})
+        return cast(Alert, work.transition(alert, "acknowledge", actor=actor, apply=stamp,
+                               detail={"note": note.strip()}))
 
 
 def close(alert: Alert, *, actor: User | str, outcome: str, rationale: str) -> Alert:
@@ -206,8 +207,8 @@ def close(alert: Alert, *, actor: User | str, outcome: str, rationale: str) -> A
         it.closed_evidence_hash = it.evidence_hash
 
     with _refusals():
-        return work.close(alert, actor=actor, outcome=outcome, rationale=rationale,
-                          apply=stamp)
+        return cast(Alert, work.close(alert, actor=actor, outcome=outcome, rationale=rationale,
+                                      apply=stamp))
 
 
 def can_be_assigned(user: User) -> bool:
@@ -220,10 +221,10 @@ def assign(alert: Alert, *, actor: User | str, assignee: User | None = None,
     """Give a live alert to a person or a team's tray, hand it on with a note, or take it back
     (neither)."""
     with _refusals():
-        return work.assign(alert, actor=actor, to=assignee, team=team, note=note)
+        return cast(Alert, work.assign(alert, actor=actor, to=assignee, team=team, note=note))
 
 
 def add_note(alert: Alert, *, actor: User | str, text: str) -> Alert:
     """A note in the alert's history, with no change of status."""
     with _refusals():
-        return work.add_note(alert, actor=actor, text=text)
+        return cast(Alert, work.add_note(alert, actor=actor, text=text))

@@ -28,12 +28,12 @@ from vigil.alerts import actions
 from vigil.alerts.forms import AcknowledgeForm, AssignForm, CloseForm, NoteForm
 from vigil.alerts.models import Alert
 from vigil.alerts.queries import (
-    AGE_BANDS,
     SEVERITIES,
     STATUSES,
     AlertFilters,
     BadFilters,
 )
+from vigil.alerts.querysets import AGE_BANDS
 from vigil.alerts.subjects import Subject, group_key, subjects
 from vigil.alerts.titles import title
 from vigil.alerts.work import outcomes

@@ -169,7 +169,8 @@ def _linked() -> list[tuple[str, str, str, str]]:
             f"JOIN {m} m ON m.id = l.mention_id JOIN {r} r ON r.id = m.record_id "
             f"JOIN {persons} p ON p.id = l.person_id"
         )
-        return cursor.fetchall()
+        rows: list[tuple[str, str, str, str]] = cursor.fetchall()
+        return rows
 
 
 def person_map() -> dict[MentionKey, str]:

@@ -44,7 +44,9 @@ def da_annotations(prefix: str = "record__") -> dict[str, Any]:
 
 
 def da_of(row: Any) -> dict[str, Any]:
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
+    def get(key: str) -> Any:
+        return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+
     return {"category": get("da_category"), "offence_group": get("da_offence_group"),
             "concern_type": get("da_concern_type"), "flags": get("da_flags")}
 

@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from vigil.access.roles import Role
 from vigil.accounts.actions import add_user, set_password
 from vigil.accounts.demo import make_demo_staff
-from vigil.accounts.models import Role, User
+from vigil.accounts.models import User
 from vigil.ingest.pipeline import ingest_files, reassess
 from vigil.paths import data_dir
 from vigil.synth import generate

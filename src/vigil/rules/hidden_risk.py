@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from vigil.records.contract import RECORD_TYPES, CpPlan, RecordBase
 from vigil.rules.clock import birthday, in_words, start_of_day, years_span
@@ -418,7 +419,7 @@ def child_suspect_exploited(view: View) -> Iterator[Finding]:
         )
 
 
-def _recent(view: View, since: dt.datetime) -> Iterator[tuple[RecordKey, tuple]]:
+def _recent(view: View, since: dt.datetime) -> Iterator[tuple[RecordKey, tuple[Any, ...]]]:
     for record_type in RECORD_TYPES:
         for record in view.records(record_type, since=since):
             key = view.book.key_of(record)

@@ -24,7 +24,7 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def page_of(request: HttpRequest, items: Any, per_page: int, param: str = "page",
-            count: int | None = None) -> Page:
+            count: int | None = None) -> Page[Any]:
     """One page of ``items``; pass ``count`` when it is already known, to save a COUNT query."""
     paginator = Paginator(items, per_page)
     if count is not None:

@@ -52,8 +52,9 @@ def _check_actor(user: User | None, kind: WorkKind, what: str) -> None:
 
 def _event(kind: WorkKind, item: Model, at: Any, actor: str, action: str,
            detail: dict[str, Any]) -> Model:
-    return kind.event_model._default_manager.create(
+    event: Model = kind.event_model._default_manager.create(
         **{kind.event_item_field: item}, at=at, actor=actor, action=action, detail=detail)
+    return event
 
 
 def _live(kind: WorkKind, item: Any, what: str) -> None:

@@ -55,7 +55,8 @@ class WorkKind:
         return Q(status__in=self.live_statuses)
 
     def items(self) -> QuerySet[Any]:
-        return self.model._default_manager.all()
+        items: QuerySet[Any] = self.model._default_manager.all()
+        return items
 
     def item_key(self, item: Any) -> str:
         return str(getattr(item, self.key_field))

@@ -24,7 +24,7 @@ from vigil.access.disclosure import (
     is_domestic_abuse,
     kind_label,
 )
-from vigil.accounts.models import Role
+from vigil.access.roles import Role
 from vigil.identity.models import Person
 from vigil.records.models import PersonMention, Record
 from vigil.web.people.words import describe

@@ -75,7 +75,7 @@ def _cell(value: Any) -> str:
 
 @requires(Capability.DOWNLOAD_QUARANTINE)
 @require_GET
-def quarantine_download(request: HttpRequest) -> HttpResponse:
+def quarantine_download(request: HttpRequest) -> StreamingHttpResponse:
     rows = waiting_quarantine().order_by("file", "line", "id")
     count = rows.count()
     log_access(request, AuditAction.QUARANTINE_EXPORT, "quarantine", reason="quarantine download for correction at source",
@@ -89,7 +89,7 @@ def quarantine_download(request: HttpRequest) -> HttpResponse:
                 q.file, q.line, q.source_system, q.source_id,
                 "; ".join(str(r) for r in (q.reasons or [])), q.first_batch_id, q.last_batch_id, q.raw)])
 
-    response: Any = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="vigil-quarantine-{stamp}.csv"'
     response["Cache-Control"] = "no-store"

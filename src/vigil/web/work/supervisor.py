@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET
 
 from vigil.access.permissions import Capability, requires
 from vigil.alerts.models import Alert
-from vigil.alerts.queries import AGE_BANDS, DRIFT_CODES, queue_query
+from vigil.alerts.queries import DRIFT_CODES, queue_query
+from vigil.alerts.querysets import AGE_BANDS
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.identity.models import MentionLink
