@@ -31,12 +31,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--end", help="end of the period: a date, a datetime with its offset, "
-                        "or now")
+    parser.add_argument(
+        "--end", help="end of the period: a date, a datetime with its offset, or now"
+    )
     parser.add_argument("--database", help="a PostgreSQL server URL (a scratch database is made)")
-    parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="keep the force and the store in DIR (and the scratch database), "
-                             "to look into misses afterwards")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the force and the store in DIR (and the scratch database), "
+        "to look into misses afterwards",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vigil-planted-") as tmp:
         work = args.keep or Path(tmp)
@@ -82,24 +87,35 @@ def run(args: argparse.Namespace, work: Path) -> int:
     started = time.perf_counter()
     from vigil.synth.clock import parse_end
 
-    end = (dt.datetime.now(dt.UTC) if args.end == "now"
-           else parse_end(args.end) if args.end else None)
+    end = (
+        dt.datetime.now(dt.UTC) if args.end == "now" else parse_end(args.end) if args.end else None
+    )
     summary = generate(force, people=args.people, seed=args.seed, end=end)
-    print(f"generated {args.people:,} people, {summary['records']:,} records in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"generated {args.people:,} people, {summary['records']:,} records in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     as_of = dt.datetime.fromisoformat(summary["as_of"])
-    ingested = ingest_files(sorted((force / "records").glob("*.ndjson")), actor="bench",
-                            as_of=as_of)
+    ingested = ingest_files(
+        sorted((force / "records").glob("*.ndjson")), actor="bench", as_of=as_of
+    )
     assert ingested.linked is not None and ingested.assessed == "everyone", ingested.assessed
     findings = ingested.found
     print(f"imported in {ingested.seconds['import']:.1f} s")
-    print(f"linked {ingested.linked.mentions:,} mentions into {ingested.linked.persons:,} persons "
-          f"in {ingested.seconds['link']:.1f} s")
-    print(f"assessed at {as_of.isoformat()} in {ingested.seconds['assess']:.1f} s: "
-          f"{len(findings):,} alerts\n")
+    print(
+        f"linked {ingested.linked.mentions:,} mentions into {ingested.linked.persons:,} persons "
+        f"in {ingested.seconds['link']:.1f} s"
+    )
+    print(
+        f"assessed at {as_of.isoformat()} in {ingested.seconds['assess']:.1f} s: "
+        f"{len(findings):,} alerts\n"
+    )
 
-    truth = [orjson.loads(line) for line in (force / "truth" / "alerts.ndjson").read_bytes().splitlines()
-             if line.strip()]
+    truth = [
+        orjson.loads(line)
+        for line in (force / "truth" / "alerts.ndjson").read_bytes().splitlines()
+        if line.strip()
+    ]
     # Each finding by the subjects an expectation can name: a mention of the person, or a record.
     by_mention: dict[tuple[str, tuple[str, str, str]], int] = {}
     by_record: dict[tuple[str, tuple[str, str]], int] = {}
@@ -129,11 +145,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
     print(f"{'code':34} {'planted':>8} {'found':>6} {'recall':>7} {'alerts':>7} {'beyond':>7}")
     for code in sorted(set(planted) | set(fired)):
         recall = f"{found[code] / planted[code]:.0%}" if planted[code] else "-"
-        print(f"{code:34} {planted[code]:>8} {found[code]:>6} {recall:>7} {fired[code]:>7} "
-              f"{beyond[code]:>7}")
+        print(
+            f"{code:34} {planted[code]:>8} {found[code]:>6} {recall:>7} {fired[code]:>7} "
+            f"{beyond[code]:>7}"
+        )
     total = sum(planted.values())
-    print(f"{'all':34} {total:>8} {sum(found.values()):>6} "
-          f"{sum(found.values()) / max(total, 1):>7.0%} {len(findings):>7} {sum(beyond.values()):>7}")
+    print(
+        f"{'all':34} {total:>8} {sum(found.values()):>6} "
+        f"{sum(found.values()) / max(total, 1):>7.0%} {len(findings):>7} {sum(beyond.values()):>7}"
+    )
     if args.keep:
         (work / "missed.ndjson").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in missed))
     for expectation in missed[:20]:

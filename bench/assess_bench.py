@@ -43,8 +43,10 @@ def p95(values: list[float]) -> float:
 
 
 def figures(name: str, values: list[float]) -> str:
-    return (f"{name}: p50 {statistics.median(values):.2f} s, p95 {p95(values):.2f} s, "
-            f"max {max(values):.2f} s (n={len(values)})")
+    return (
+        f"{name}: p50 {statistics.median(values):.2f} s, p95 {p95(values):.2f} s, "
+        f"max {max(values):.2f} s (n={len(values)})"
+    )
 
 
 def main() -> int:
@@ -55,10 +57,13 @@ def main() -> int:
     parser.add_argument("--force", type=Path, help="the synthetic force folder (made if absent)")
     parser.add_argument("--imports", type=int, default=20)
     parser.add_argument("--cli-imports", type=int, default=3)
-    parser.add_argument("--truth-identity", action="store_true",
-                        help="link each mention to the generator's true person instead of running "
-                             "identity resolution (PostgreSQL; when linking the store would take "
-                             "too long: what is measured here is the assessment)")
+    parser.add_argument(
+        "--truth-identity",
+        action="store_true",
+        help="link each mention to the generator's true person instead of running "
+        "identity resolution (PostgreSQL; when linking the store would take "
+        "too long: what is measured here is the assessment)",
+    )
     parser.add_argument("--chunk", type=int, help="persons per chunk (VIGIL_ASSESS_CHUNK)")
     parser.add_argument("--no-full", action="store_true", help="skip the full assessment")
     args = parser.parse_args()
@@ -66,8 +71,11 @@ def main() -> int:
         os.environ["VIGIL_ASSESS_CHUNK"] = str(args.chunk)
     work = Path(tempfile.mkdtemp(prefix="vigil-assess-"))
     force = args.force or work / "force"
-    env = dict(os.environ, VIGIL_DATABASE_URL=args.database,
-               VIGIL_DATA_DIR=os.environ.get("VIGIL_DATA_DIR", str(work / "data")))
+    env = dict(
+        os.environ,
+        VIGIL_DATABASE_URL=args.database,
+        VIGIL_DATA_DIR=os.environ.get("VIGIL_DATA_DIR", str(work / "data")),
+    )
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -91,8 +99,10 @@ def main() -> int:
             from vigil.identity.store import relink_all
 
             relink_all(actor="bench")
-        print(f"link{' (true identity)' if args.truth_identity else ''}: "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"link{' (true identity)' if args.truth_identity else ''}: "
+            f"{time.perf_counter() - started:.1f} s"
+        )
     summary = orjson.loads((force / "truth" / "summary.json").read_bytes())
     if not args.no_full:
         full_assessment(summary)
@@ -111,20 +121,27 @@ def link_to_truth(force: Path) -> None:
 
     assert connection.vendor == "postgresql", "--truth-identity needs PostgreSQL"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE truth (source_system text, source_id text, "
-                       "mention_id text, person text) ON COMMIT DROP")
-        with (force / "truth" / "persons.csv").open("rb") as handle, \
-                cursor.copy("COPY truth FROM STDIN (FORMAT csv, HEADER true)") as copy:
+        cursor.execute(
+            "CREATE TEMP TABLE truth (source_system text, source_id text, "
+            "mention_id text, person text) ON COMMIT DROP"
+        )
+        with (
+            (force / "truth" / "persons.csv").open("rb") as handle,
+            cursor.copy("COPY truth FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
             while block := handle.read(1 << 20):
                 copy.write(block)
-        cursor.execute(f"INSERT INTO {Person._meta.db_table} (person_id, created_at) "
-                       "SELECT DISTINCT person, now() FROM truth")
+        cursor.execute(
+            f"INSERT INTO {Person._meta.db_table} (person_id, created_at) "
+            "SELECT DISTINCT person, now() FROM truth"
+        )
         cursor.execute(
             f"INSERT INTO {MentionLink._meta.db_table} (mention_id, person_id, linked_at, model_version) "
             f"SELECT m.id, p.id, now(), 'truth' FROM truth t "
             f"JOIN {Record._meta.db_table} r ON r.source_system = t.source_system AND r.source_id = t.source_id "
             f"JOIN {PersonMention._meta.db_table} m ON m.record_id = r.id AND m.mention_id = t.mention_id "
-            f"JOIN {Person._meta.db_table} p ON p.person_id = t.person")
+            f"JOIN {Person._meta.db_table} p ON p.person_id = t.person"
+        )
         for table in (Person._meta.db_table, MentionLink._meta.db_table):
             cursor.execute(f'ANALYZE "{table}"')
 
@@ -146,17 +163,21 @@ def full_assessment(summary: dict[str, Any]) -> None:
     outcome = sync_findings(findings, as_of)
     stored = time.perf_counter()
     seconds = ", ".join(f"{name} {value:.1f} s" for name, value in stats.seconds.items())
-    print(f"full assess of {stats.persons:,} persons at {as_of.isoformat()} in {stats.chunks} "
-          f"chunk(s) of up to {chunk_persons():,} persons ({stats.records_loaded:,} records loaded, "
-          f"at most {stats.largest_chunk_records:,} at once): {seconds}, "
-          f"store {stored - evaluated:.1f} s (raised {outcome.raised:,}, updated {outcome.updated:,}, "
-          f"resolved {outcome.resolved:,}, unchanged {outcome.unchanged:,}), "
-          f"total {stored - started:.1f} s (this process's CPU {time.process_time() - cpu:.1f} s); "
-          f"{len(findings):,} alerts; peak RSS {rss_mb():,.0f} MB; "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"full assess of {stats.persons:,} persons at {as_of.isoformat()} in {stats.chunks} "
+        f"chunk(s) of up to {chunk_persons():,} persons ({stats.records_loaded:,} records loaded, "
+        f"at most {stats.largest_chunk_records:,} at once): {seconds}, "
+        f"store {stored - evaluated:.1f} s (raised {outcome.raised:,}, updated {outcome.updated:,}, "
+        f"resolved {outcome.resolved:,}, unchanged {outcome.unchanged:,}), "
+        f"total {stored - started:.1f} s (this process's CPU {time.process_time() - cpu:.1f} s); "
+        f"{len(findings):,} alerts; peak RSS {rss_mb():,.0f} MB; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
 
 
-def _new_records(force: Path, count: int, summary: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+def _new_records(
+    force: Path, count: int, summary: dict[str, Any], seed: int
+) -> list[dict[str, Any]]:
     import datetime as dt
 
     kinds = {"call", "crime", "concern", "missing", "intelligence", "referral"}
@@ -173,8 +194,9 @@ def _new_records(force: Path, count: int, summary: dict[str, Any], seed: int) ->
     when = (dt.datetime.fromisoformat(summary["as_of"]) - dt.timedelta(days=1)).isoformat()
     made = []
     for index, record in enumerate(chosen):
-        record = dict(record, source_id=f"BENCH-{seed}-{index}-{record['source_id']}",
-                      occurred_at=when)
+        record = dict(
+            record, source_id=f"BENCH-{seed}-{index}-{record['source_id']}", occurred_at=when
+        )
         for name in ("grade_history",):
             if record.get(name):
                 record[name] = [dict(g, at=when) for g in record[name][:1]]
@@ -182,8 +204,9 @@ def _new_records(force: Path, count: int, summary: dict[str, Any], seed: int) ->
     return made
 
 
-def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: dict[str, str],
-                       summary: dict[str, Any]) -> None:
+def one_record_imports(
+    args: argparse.Namespace, force: Path, work: Path, env: dict[str, str], summary: dict[str, Any]
+) -> None:
     import datetime as dt
 
     from vigil.ingest.pipeline import ingest_files
@@ -191,8 +214,14 @@ def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: d
     as_of = dt.datetime.fromisoformat(summary["as_of"])
     made = _new_records(force, args.imports + args.cli_imports, summary, seed=int(time.time()))
     totals: list[float] = []
-    steps: dict[str, list[float]] = {"import": [], "link": [], "assess": [], "neighbourhood": [], "load": [],
-                         "evaluate": []}
+    steps: dict[str, list[float]] = {
+        "import": [],
+        "link": [],
+        "assess": [],
+        "neighbourhood": [],
+        "load": [],
+        "evaluate": [],
+    }
     sizes = []
     for index, record in enumerate(made[: args.imports]):
         path = work / f"one-{index}.ndjson"
@@ -200,7 +229,9 @@ def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: d
         started = time.perf_counter()
         ingested = ingest_files([path], actor="bench", as_of=as_of)
         done = time.perf_counter()
-        assert ingested.linked is not None and ingested.linked.mode == "incremental", ingested.linked
+        assert ingested.linked is not None and ingested.linked.mode == "incremental", (
+            ingested.linked
+        )
         assert ingested.assessed == "touched", ingested.assessed
         outcome = ingested.incremental
         assert outcome is not None
@@ -216,24 +247,31 @@ def one_record_imports(args: argparse.Namespace, force: Path, work: Path, env: d
         print("    " + figures(name, values))
     affected = sorted(a for a, _ in sizes)
     records = sorted(r for _, r in sizes)
-    print(f"    affected people: median {statistics.median(affected):.0f}, max {max(affected)}; "
-          f"records loaded: median {statistics.median(records):.0f}, max {max(records)}")
+    print(
+        f"    affected people: median {statistics.median(affected):.0f}, max {max(affected)}; "
+        f"records loaded: median {statistics.median(records):.0f}, max {max(records)}"
+    )
     wall = []
     for index, record in enumerate(made[args.imports :]):
         path = work / f"cli-{index}.ndjson"
         path.write_bytes(orjson.dumps(record) + b"\n")
         started = time.perf_counter()
-        subprocess.run([str(VIGIL), "import", str(path), "--json"], check=True, env=env,
-                       capture_output=True)
+        subprocess.run(
+            [str(VIGIL), "import", str(path), "--json"], check=True, env=env, capture_output=True
+        )
         wall.append(time.perf_counter() - started)
     if wall:
-        print("  " + figures("`vigil import` one record (process start-up included, as_of now)", wall))
+        print(
+            "  " + figures("`vigil import` one record (process start-up included, as_of now)", wall)
+        )
 
 
 def record_kinds(records: list[dict[str, Any]]) -> str:
     from collections import Counter
 
-    return ", ".join(f"{n} {k}" for k, n in sorted(Counter(r["record_type"] for r in records).items()))
+    return ", ".join(
+        f"{n} {k}" for k, n in sorted(Counter(r["record_type"] for r in records).items())
+    )
 
 
 if __name__ == "__main__":

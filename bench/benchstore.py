@@ -20,12 +20,29 @@ def ensure_imported(force: Path, people: int, seed: int, env: dict[str, str]) ->
 
     if not (force / "truth" / "summary.json").exists():
         started = time.perf_counter()
-        subprocess.run([str(VIGIL), "synth", "--people", str(people), "--seed", str(seed),
-                        "--out", str(force)], check=True, env=env, capture_output=True)
+        subprocess.run(
+            [
+                str(VIGIL),
+                "synth",
+                "--people",
+                str(people),
+                "--seed",
+                str(seed),
+                "--out",
+                str(force),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         print(f"synth: {time.perf_counter() - started:.1f} s")
     if not Record.objects.exists():
         files = sorted(map(str, (force / "records").glob("*.ndjson")))
         started = time.perf_counter()
-        subprocess.run([str(VIGIL), "import", *files, "--no-assess", "--json"], check=True, env=env,
-                       capture_output=True)
+        subprocess.run(
+            [str(VIGIL), "import", *files, "--no-assess", "--json"],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         print(f"import: {time.perf_counter() - started:.1f} s")

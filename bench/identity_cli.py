@@ -45,27 +45,40 @@ def records(name: str, files: list[str]) -> list[dict[str, object]]:
     for file in files:
         frame = _read(file)
         for row in frame.to_dict("records"):
-            address = " ".join(str(row[c]).strip() for c in
-                               ("street_number", "address_1", "address_2", "suburb", "state")
-                               if str(row[c]).strip())
-            out.append({
-                "record_type": "concern", "source_system": name, "source_id": row["rec_id"],
-                "occurred_at": "2014-03-01T10:00:00+00:00", "concern_type": "other",
-                "people": [{
-                    "mention_id": "p", "role": "subject",
-                    "forename": row["given_name"] or None, "surname": row["surname"] or None,
-                    "date_of_birth": _dob(row["date_of_birth"]),
-                    "address": address or None, "postcode": row["postcode"] or None,
-                    "phone": row["soc_sec_id"] or None,
-                }],
-            })
+            address = " ".join(
+                str(row[c]).strip()
+                for c in ("street_number", "address_1", "address_2", "suburb", "state")
+                if str(row[c]).strip()
+            )
+            out.append(
+                {
+                    "record_type": "concern",
+                    "source_system": name,
+                    "source_id": row["rec_id"],
+                    "occurred_at": "2014-03-01T10:00:00+00:00",
+                    "concern_type": "other",
+                    "people": [
+                        {
+                            "mention_id": "p",
+                            "role": "subject",
+                            "forename": row["given_name"] or None,
+                            "surname": row["surname"] or None,
+                            "date_of_birth": _dob(row["date_of_birth"]),
+                            "address": address or None,
+                            "postcode": row["postcode"] or None,
+                            "phone": row["soc_sec_id"] or None,
+                        }
+                    ],
+                }
+            )
     return out
 
 
 def vigil(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    result = subprocess.run([str(VIGIL), *args], env=env, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(VIGIL), *args], env=env, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise SystemExit(f"vigil {' '.join(args)} failed:\n{result.stderr}")
     return result, time.monotonic() - started
@@ -83,20 +96,27 @@ def scored(env: dict[str, str], out: Path) -> tuple[float, float, float]:
 
 
 def run(name: str, files: list[str], database_url: str | None, work: Path) -> None:
-    env = dict(os.environ, VIGIL_DATA_DIR=str(work / "data"),
-               VIGIL_DATABASE_URL=database_url or f"sqlite:///{work / (name + '.sqlite3')}")
+    env = dict(
+        os.environ,
+        VIGIL_DATA_DIR=str(work / "data"),
+        VIGIL_DATABASE_URL=database_url or f"sqlite:///{work / (name + '.sqlite3')}",
+    )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     path = work / f"{name}.ndjson"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records(name, files)))
     imported, seconds = vigil(env, "import", str(path), "--json")
     summary = orjson.loads(imported.stdout)
     p, r, f = scored(env, work / f"{name}-import.ndjson")
-    print(f"{name}: vigil import ({summary['imported']:,} records, {seconds:.0f}s), shipped "
-          f"model: precision {p:.4f} recall {r:.4f} F1 {f:.4f}")
+    print(
+        f"{name}: vigil import ({summary['imported']:,} records, {seconds:.0f}s), shipped "
+        f"model: precision {p:.4f} recall {r:.4f} F1 {f:.4f}"
+    )
     _, seconds = vigil(env, "link", "--train", "--json")
     p, r, f = scored(env, work / f"{name}-train.ndjson")
-    print(f"{name}: vigil link --train ({seconds:.0f}s): precision {p:.4f} recall {r:.4f} "
-          f"F1 {f:.4f}; {load_average()}")
+    print(
+        f"{name}: vigil link --train ({seconds:.0f}s): precision {p:.4f} recall {r:.4f} "
+        f"F1 {f:.4f}; {load_average()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,24 +48,38 @@ def _read(name: str) -> pd.DataFrame:
 def febrl_rows(frame: pd.DataFrame, record_key: str | None) -> pd.DataFrame:
     """FEBRL columns into mention input rows. soc_sec_id plays the phone number: a long digit
     string with typos, compared exactly or within one edit."""
+
     def dob(value: str) -> str | None:
         value = value.strip()
-        return f"{value[:4]}-{value[4:6]}-{value[6:8]}" if len(value) == 8 and value.isdigit() else None
+        return (
+            f"{value[:4]}-{value[4:6]}-{value[6:8]}"
+            if len(value) == 8 and value.isdigit()
+            else None
+        )
 
     address = (
-        frame["street_number"] + " " + frame["address_1"] + " " + frame["address_2"] + " "
-        + frame["suburb"] + " " + frame["state"]
+        frame["street_number"]
+        + " "
+        + frame["address_1"]
+        + " "
+        + frame["address_2"]
+        + " "
+        + frame["suburb"]
+        + " "
+        + frame["state"]
     ).str.strip()
-    return pd.DataFrame({
-        "mention_key": frame["rec_id"],
-        "record_key": record_key if record_key is not None else frame["rec_id"],
-        "forename": frame["given_name"],
-        "surname": frame["surname"],
-        "date_of_birth": [dob(v) for v in frame["date_of_birth"]],
-        "address": address,
-        "postcode": frame["postcode"],
-        "phone": frame["soc_sec_id"],
-    })
+    return pd.DataFrame(
+        {
+            "mention_key": frame["rec_id"],
+            "record_key": record_key if record_key is not None else frame["rec_id"],
+            "forename": frame["given_name"],
+            "surname": frame["surname"],
+            "date_of_birth": [dob(v) for v in frame["date_of_birth"]],
+            "address": address,
+            "postcode": frame["postcode"],
+            "phone": frame["soc_sec_id"],
+        }
+    )
 
 
 def _entity(rec_id: str) -> str:
@@ -98,12 +112,15 @@ def run_febrl(name: str, rows: pd.DataFrame) -> float:
     total = time.monotonic() - started
     truth = {key: _entity(key) for key in rows["mention_key"]}
     precision, recall, f1 = score(result.clusters, truth)
-    print(f"{name}: precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f} at link "
-          f"threshold {model.thresholds.link} (train {trained:.1f}s, total {total:.1f}s, "
-          f"review pairs {len(result.review)}; {load_average()})")
+    print(
+        f"{name}: precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f} at link "
+        f"threshold {model.thresholds.link} (train {trained:.1f}s, total {total:.1f}s, "
+        f"review pairs {len(result.review)}; {load_average()})"
+    )
     for link_at in (0.5, 0.8, 0.9, 0.95, 0.99):
-        th = Thresholds(link=link_at, review_lower=min(0.5, link_at),
-                        review_upper=max(0.995, link_at))
+        th = Thresholds(
+            link=link_at, review_lower=min(0.5, link_at), review_upper=max(0.995, link_at)
+        )
         p, r, f = score(link(rows, model, thresholds=th).clusters, truth)
         print(f"    at link threshold {link_at}: precision {p:.4f} recall {r:.4f} F1 {f:.4f}")
     return f1
@@ -138,6 +155,7 @@ def load_force(force: Path) -> tuple[pd.DataFrame, dict[str, str]]:
 def pair_counts(clusters: dict[str, str], truth: dict[str, str]) -> tuple[int, int, int]:
     """(true positive, predicted, actual) pair counts, from cluster sizes rather than pair sets
     (a large false cluster would otherwise need its every pair held in memory)."""
+
     def c2(n: int) -> int:
         return n * (n - 1) // 2
 
@@ -167,8 +185,13 @@ def person_figures(clusters: dict[str, str], truth: dict[str, str]) -> dict[str,
             multi += 1
             multi_whole += is_whole
     n = len(by_person)
-    return {"persons": n, "whole": whole / n, "exact": exact / n,
-            "persons_named_twice": multi, "whole_of_named_twice": multi_whole / max(multi, 1)}
+    return {
+        "persons": n,
+        "whole": whole / n,
+        "exact": exact / n,
+        "persons_named_twice": multi,
+        "whole_of_named_twice": multi_whole / max(multi, 1),
+    }
 
 
 def load_average() -> str:
@@ -185,8 +208,10 @@ def synth_accuracy(people: int, seed: int, force: Path | None) -> None:
             force = force or Path(tmp) / "force"
             started = time.monotonic()
             summary = generate(force, people, seed=seed)
-            print(f"generated {summary['people']:,} people, {summary['mentions']:,} mentions "
-                  f"in {time.monotonic() - started:.1f}s")
+            print(
+                f"generated {summary['people']:,} people, {summary['mentions']:,} mentions "
+                f"in {time.monotonic() - started:.1f}s"
+            )
         frame, truth = load_force(force)
     print(f"{len(frame):,} mentions of {len(set(truth.values())):,} people; {load_average()}")
     started = time.monotonic()
@@ -197,13 +222,17 @@ def synth_accuracy(people: int, seed: int, force: Path | None) -> None:
     recall = tp / actual if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     figures = person_figures(result.clusters, truth)
-    print(f"synthetic force, {people:,} people: pairwise precision {precision:.4f} "
-          f"recall {recall:.4f} F1 {f1:.4f} ({predicted - tp:,} false and {actual - tp:,} "
-          f"missed of {actual:,} true pairs)")
-    print(f"    persons whose mentions form one cluster: {figures['whole']:.4f} "
-          f"(exactly their own: {figures['exact']:.4f}; of the "
-          f"{figures['persons_named_twice']:,} named more than once: "
-          f"{figures['whole_of_named_twice']:.4f})")
+    print(
+        f"synthetic force, {people:,} people: pairwise precision {precision:.4f} "
+        f"recall {recall:.4f} F1 {f1:.4f} ({predicted - tp:,} false and {actual - tp:,} "
+        f"missed of {actual:,} true pairs)"
+    )
+    print(
+        f"    persons whose mentions form one cluster: {figures['whole']:.4f} "
+        f"(exactly their own: {figures['exact']:.4f}; of the "
+        f"{figures['persons_named_twice']:,} named more than once: "
+        f"{figures['whole_of_named_twice']:.4f})"
+    )
     print(f"    link {elapsed:.1f}s, peak RSS {peak_rss_mb():.0f} MB; {load_average()}")
 
 
@@ -222,12 +251,12 @@ def scale(n: int, new: int) -> None:
     started = time.monotonic()
     result = link(existing, model)
     full = time.monotonic() - started
-    precision, recall, f1 = score(
-        result.clusters, {k: truth[k] for k in existing["mention_key"]}
+    precision, recall, f1 = score(result.clusters, {k: truth[k] for k in existing["mention_key"]})
+    print(
+        f"full link of {n} mentions: {full:.1f}s, peak RSS {peak_rss_mb():.0f} MB, "
+        f"{result.pairs_scored} pairs scored at p >= review_lower, {len(set(result.clusters.values()))} persons, "
+        f"precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}; {load_average()}"
     )
-    print(f"full link of {n} mentions: {full:.1f}s, peak RSS {peak_rss_mb():.0f} MB, "
-          f"{result.pairs_scored} pairs scored at p >= review_lower, {len(set(result.clusters.values()))} persons, "
-          f"precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}; {load_average()}")
 
     existing["person_id"] = existing["mention_key"].map(result.clusters)
     started = time.monotonic()
@@ -237,24 +266,38 @@ def scale(n: int, new: int) -> None:
     incremental = index.match(batch)
     matched = time.monotonic() - started
     index.close()
-    joined = sum(1 for pid in incremental.assignments.values()
-                 if pid not in incremental.new_person_ids)
-    print(f"incremental: index of {n} built in {built:.1f}s; {len(batch)} new mentions matched "
-          f"in {matched:.2f}s ({joined} to existing persons, "
-          f"{len(incremental.new_person_ids)} new persons); peak RSS {peak_rss_mb():.0f} MB; "
-          f"{load_average()}")
+    joined = sum(
+        1 for pid in incremental.assignments.values() if pid not in incremental.new_person_ids
+    )
+    print(
+        f"incremental: index of {n} built in {built:.1f}s; {len(batch)} new mentions matched "
+        f"in {matched:.2f}s ({joined} to existing persons, "
+        f"{len(incremental.new_person_ids)} new persons); peak RSS {peak_rss_mb():.0f} MB; "
+        f"{load_average()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=int, help="full-link N synthetic mentions, then time "
-                        "an incremental batch against them")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        help="full-link N synthetic mentions, then time an incremental batch against them",
+    )
     parser.add_argument("--new", type=int, default=1000, help="incremental batch size")
-    parser.add_argument("--synth", type=int, metavar="PEOPLE",
-                        help="accuracy on a vigil.synth force of this many people")
+    parser.add_argument(
+        "--synth",
+        type=int,
+        metavar="PEOPLE",
+        help="accuracy on a vigil.synth force of this many people",
+    )
     parser.add_argument("--seed", type=int, default=1, help="vigil.synth seed")
-    parser.add_argument("--force", type=Path, help="a vigil.synth output folder to read (made "
-                        "there with --synth PEOPLE if it has no truth yet)")
+    parser.add_argument(
+        "--force",
+        type=Path,
+        help="a vigil.synth output folder to read (made "
+        "there with --synth PEOPLE if it has no truth yet)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     if args.synth:

@@ -44,8 +44,12 @@ class ServerCpu(threading.Thread):
         tick = os.sysconf("SC_CLK_TCK")
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             while not self.stop.is_set():
-                pids = [r[0] for r in conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])]
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+                    )
+                ]
                 for pid in pids:
                     try:
                         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -64,15 +68,20 @@ def load() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def run_import(files: list[Path], url: str, data: Path,
-               server: ServerCpu | None = None) -> tuple[dict[str, object], float, float, float]:
+def run_import(
+    files: list[Path], url: str, data: Path, server: ServerCpu | None = None
+) -> tuple[dict[str, object], float, float, float]:
     env = dict(os.environ, VIGIL_DATABASE_URL=url, VIGIL_DATA_DIR=str(data))
     started = time.perf_counter()
     if server:
         server.start()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([str(VIGIL), "import", *map(str, files), "--json", "--no-assess"],
-                                env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            [str(VIGIL), "import", *map(str, files), "--json", "--no-assess"],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
         # wait4 gives this run's own usage: its CPU, and the peak RSS of the importer or of
         # its largest worker (ru_maxrss, KiB), not the largest of every run so far.
         _, status, usage = os.wait4(proc.pid, 0)
@@ -81,7 +90,9 @@ def run_import(files: list[Path], url: str, data: Path,
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
-            raise SystemExit(f"vigil import exited {proc.returncode}: {err.read().decode()[-3000:]}")
+            raise SystemExit(
+                f"vigil import exited {proc.returncode}: {err.read().decode()[-3000:]}"
+            )
         summary = orjson.loads(out.read())
     return summary, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
@@ -100,10 +111,24 @@ def main() -> int:
         force = Path(args.force) if args.force else work / "force"
         if not args.force:
             started = time.perf_counter()
-            subprocess.run([str(VIGIL), "synth", "--people", str(args.people), "--seed",
-                            str(args.seed), "--out", str(force)], check=True, capture_output=True)
-            print(f"synthetic force of {args.people:,} people written in "
-                  f"{time.perf_counter() - started:.1f} s")
+            subprocess.run(
+                [
+                    str(VIGIL),
+                    "synth",
+                    "--people",
+                    str(args.people),
+                    "--seed",
+                    str(args.seed),
+                    "--out",
+                    str(force),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            print(
+                f"synthetic force of {args.people:,} people written in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
         files = sorted((force / "records").glob("*.ndjson"))
         size = sum(f.stat().st_size for f in files) / 1e6
         print(f"{len(files)} files, {size:,.1f} MB")
@@ -124,11 +149,14 @@ def main() -> int:
                     summary, wall, cpu, rss = run_import(files, url, work / "data", server)
                     rate = int(summary["received"]) / wall  # type: ignore[call-overload]
                     server_cpu = f" + server {server.total():.1f} s" if server else ""
-                    print(f"{backend:10s} {label:12s} {summary['received']:>9,} records "
-                          f"({summary['imported']:,} new, {summary['unchanged']:,} unchanged, "
-                          f"{summary['quarantined']:,} quarantined) in {wall:6.1f} s = "
-                          f"{rate:8,.0f} records/s; CPU {cpu:.1f} s{server_cpu}; peak RSS "
-                          f"{rss:,.0f} MB; load {load_before} -> {load()}", flush=True)
+                    print(
+                        f"{backend:10s} {label:12s} {summary['received']:>9,} records "
+                        f"({summary['imported']:,} new, {summary['unchanged']:,} unchanged, "
+                        f"{summary['quarantined']:,} quarantined) in {wall:6.1f} s = "
+                        f"{rate:8,.0f} records/s; CPU {cpu:.1f} s{server_cpu}; peak RSS "
+                        f"{rss:,.0f} MB; load {load_before} -> {load()}",
+                        flush=True,
+                    )
             finally:
                 if drop:
                     import psycopg

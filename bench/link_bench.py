@@ -35,13 +35,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/vigil_link_bench")
+    parser.add_argument(
+        "--database", default="postgresql://postgres@127.0.0.1:5432/vigil_link_bench"
+    )
     parser.add_argument("--force", type=Path, help="the synthetic force folder (made if absent)")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=3)
-    parser.add_argument("--relink", action="store_true",
-                        help="then relink everything in process (vigil link without its "
-                             "re-assessment), printing each step's seconds")
+    parser.add_argument(
+        "--relink",
+        action="store_true",
+        help="then relink everything in process (vigil link without its "
+        "re-assessment), printing each step's seconds",
+    )
     args = parser.parse_args()
     force = args.force or Path(tempfile.mkdtemp(prefix="vigil-link-")) / "force"
     data = Path(os.environ.get("VIGIL_DATA_DIR") or force.parent / "data")
@@ -72,9 +77,11 @@ def main() -> int:
         started = time.perf_counter()
         subprocess.run([str(VIGIL), "link"], check=True, env=env, capture_output=True)
         peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-        print(f"vigil link (full, {PersonMention.objects.count():,} mentions): "
-              f"{time.perf_counter() - started:.1f} s, peak RSS {peak:,.0f} MB, "
-              f"load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"vigil link (full, {PersonMention.objects.count():,} mentions): "
+            f"{time.perf_counter() - started:.1f} s, peak RSS {peak:,.0f} MB, "
+            f"load average {os.getloadavg()[0]:.2f}"
+        )
 
     from assess_bench import _new_records
     from vigil.identity.store import link_new
@@ -86,7 +93,7 @@ def main() -> int:
     held = PersonMention.objects.count()
     print(f"\n{held:,} mentions held; linking batches of {args.batch:,} new records:")
     for number in range(args.batches):
-        batch = made[number * args.batch:(number + 1) * args.batch]
+        batch = made[number * args.batch : (number + 1) * args.batch]
         path = work / f"batch-{number}.ndjson"
         path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in batch))
         started = time.perf_counter()
@@ -95,20 +102,26 @@ def main() -> int:
         touched = PersonMention.objects.filter(record_id__in=imported.touched_record_ids)
         linked = link_new(touched.values_list("pk", flat=True), actor="bench")
         done = time.perf_counter()
-        print(f"  batch {number + 1}: import {after_import - started:.2f} s, link_new "
-              f"{done - after_import:.2f} s ({linked.mode}, {linked.mentions:,} mentions, "
-              f"{linked.review_pairs} to review), load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"  batch {number + 1}: import {after_import - started:.2f} s, link_new "
+            f"{done - after_import:.2f} s ({linked.mode}, {linked.mentions:,} mentions, "
+            f"{linked.review_pairs} to review), load average {os.getloadavg()[0]:.2f}"
+        )
     if args.relink:
         from vigil.identity.store import relink_all
 
         started, cpu = time.perf_counter(), time.process_time()
         summary = relink_all(actor="bench")
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
-        print(f"relink of {summary.mentions:,} mentions in process: "
-              f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
-              f"({steps}); {summary.persons:,} persons, {summary.changed:,} links changed; "
-              f"load average {os.getloadavg()[0]:.2f}")
-    print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+        print(
+            f"relink of {summary.mentions:,} mentions in process: "
+            f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
+            f"({steps}); {summary.persons:,} persons, {summary.changed:,} links changed; "
+            f"load average {os.getloadavg()[0]:.2f}"
+        )
+    print(
+        f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+    )
     return 0
 
 

@@ -47,18 +47,26 @@ def prepare(data: Path, people: int, seed: int, env: dict[str, str]) -> None:
     marker = data / MARKER
     if marker.exists():
         made = json.loads(marker.read_text())
-        print(f"reusing the force in {data} ({made['people']:,} people, prepared "
-              f"{made['prepared_at']})", flush=True)
+        print(
+            f"reusing the force in {data} ({made['people']:,} people, prepared "
+            f"{made['prepared_at']})",
+            flush=True,
+        )
         if made["people"] != people:
-            print(f"  note: --people {people:,} asked for, but the store holds "
-                  f"{made['people']:,}: figures are for the store", flush=True)
+            print(
+                f"  note: --people {people:,} asked for, but the store holds "
+                f"{made['people']:,}: figures are for the store",
+                flush=True,
+            )
         return
     data.mkdir(parents=True, exist_ok=True)
     force = data / "force"
     steps: list[tuple[str, list[str]]] = [
-        ("synth", ["synth", "--people", str(people), "--seed", str(seed), "--out", str(force),
-                   "--json"]),
-        ("import", ["import", "--json", "--no-assess"]),   # files added below, once written
+        (
+            "synth",
+            ["synth", "--people", str(people), "--seed", str(seed), "--out", str(force), "--json"],
+        ),
+        ("import", ["import", "--json", "--no-assess"]),  # files added below, once written
         ("link", ["link", "--json"]),
         ("assess", ["assess", "--json"]),
     ]
@@ -73,8 +81,16 @@ def prepare(data: Path, people: int, seed: int, env: dict[str, str]) -> None:
             raise SystemExit(f"vigil {name} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
         timings[name] = round(time.perf_counter() - started, 1)
         print(f"{timings[name]} s", flush=True)
-    marker.write_text(json.dumps({"people": people, "seed": seed, "seconds": timings,
-                                  "prepared_at": time.strftime("%Y-%m-%d %H:%M:%S")}))
+    marker.write_text(
+        json.dumps(
+            {
+                "people": people,
+                "seed": seed,
+                "seconds": timings,
+                "prepared_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
+    )
 
 
 # ---- the pages -------------------------------------------------------------------------------
@@ -114,67 +130,111 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         tries = 0
         while top and len(picked) < n and tries < n * 20:
             tries += 1
-            row = model.objects.filter(pk__gte=rng.randint(1, top), **filters).order_by("pk").first()
+            row = (
+                model.objects.filter(pk__gte=rng.randint(1, top), **filters).order_by("pk").first()
+            )
             if row is not None and row not in picked:
                 picked.append(row)
         return picked
 
     people = [p.person_id for p in random_rows(Person, sample)]
-    busiest = list(Person.objects.annotate(n=Count("links")).order_by("-n")
-                   .values_list("person_id", flat=True)[:sample])
+    busiest = list(
+        Person.objects.annotate(n=Count("links"))
+        .order_by("-n")
+        .values_list("person_id", flat=True)[:sample]
+    )
     person_ids = [pid for pair in zip(busiest, people, strict=False) for pid in pair]
     records = [r.pk for r in random_rows(Record, sample)]
     locations = [loc.pk for loc in random_rows(Location, sample)]
-    busy_places = list(PersonMention.objects.exclude(location=None).values("location")
-                       .annotate(n=Count("id")).order_by("-n").values_list("location", flat=True)
-                       [:sample])
+    busy_places = list(
+        PersonMention.objects.exclude(location=None)
+        .values("location")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("location", flat=True)[:sample]
+    )
     location_ids = [x for pair in zip(busy_places, locations, strict=False) for x in pair]
-    postcodes = [loc.postcode for loc in Location.objects.filter(pk__in=locations)
-                 .exclude(postcode="")]
-    names = [(m.forename, m.surname) for m in random_rows(PersonMention, sample * 3)
-             if m.forename and m.surname][:sample]
+    postcodes = [
+        loc.postcode for loc in Location.objects.filter(pk__in=locations).exclude(postcode="")
+    ]
+    names = [
+        (m.forename, m.surname)
+        for m in random_rows(PersonMention, sample * 3)
+        if m.forename and m.surname
+    ][:sample]
     alerts = [a.alert_id for a in random_rows(Alert, sample)]
-    partner_people = list(PersonMention.objects.filter(record__record_type="missing",
-                                                       role="missing_person")
-                          .exclude(link=None).values_list("link__person__person_id", flat=True)
-                          .distinct()[:sample])
+    partner_people = list(
+        PersonMention.objects.filter(record__record_type="missing", role="missing_person")
+        .exclude(link=None)
+        .values_list("link__person__person_id", flat=True)
+        .distinct()[:sample]
+    )
 
     def gets(paths: list[str]) -> Callable[[], Iterator[tuple[str, str, dict[str, Any]]]]:
         return lambda: (("get", p, {}) for p in _cycle(paths))
 
-    def posts(path: str, forms: list[dict[str, Any]]) -> Callable[[], Iterator[tuple[str, str, dict[str, Any]]]]:
+    def posts(
+        path: str, forms: list[dict[str, Any]]
+    ) -> Callable[[], Iterator[tuple[str, str, dict[str, Any]]]]:
         return lambda: (("post", path, f) for f in _cycle(forms))
 
     def give_purposes(client: Any) -> None:
         for pid in partner_people:
-            client.post(f"/people/{pid}/", {"purpose": "missing_return",
-                                             "detail": "Return interview, bench case 1"})
+            client.post(
+                f"/people/{pid}/",
+                {"purpose": "missing_return", "detail": "Return interview, bench case 1"},
+            )
 
     name_forms = [{"forename": f, "surname": s} for f, s in names]
     pages = [
         Page("records held", "investigator", gets(["/held/"])),
         Page("search: name (POST)", "investigator", posts("/search/", name_forms)),
-        Page("search: surname only (POST)", "call_handler",
-             posts("/search/", [{"surname": s} for _, s in names])),
-        Page("search: postcode (POST)", "response_officer",
-             posts("/search/", [{"place": p} for p in postcodes])),
-        Page("person (half busiest)", "investigator", gets([f"/people/{p}/" for p in person_ids]),
-             expect=b'id="chronology"'),
-        Page("person, filtered chronology", "investigator",
-             gets([f"/people/{p}/?type=call" for p in person_ids])),
-        Page("person (partner, education)", "partner_education",
-             gets([f"/people/{p}/" for p in partner_people]), setup=give_purposes,
-             expect=b"Shared under the Education agreement"),
-        Page("search: name (partner, education)", "partner_education",
-             posts("/search/", name_forms)),
+        Page(
+            "search: surname only (POST)",
+            "call_handler",
+            posts("/search/", [{"surname": s} for _, s in names]),
+        ),
+        Page(
+            "search: postcode (POST)",
+            "response_officer",
+            posts("/search/", [{"place": p} for p in postcodes]),
+        ),
+        Page(
+            "person (half busiest)",
+            "investigator",
+            gets([f"/people/{p}/" for p in person_ids]),
+            expect=b'id="chronology"',
+        ),
+        Page(
+            "person, filtered chronology",
+            "investigator",
+            gets([f"/people/{p}/?type=call" for p in person_ids]),
+        ),
+        Page(
+            "person (partner, education)",
+            "partner_education",
+            gets([f"/people/{p}/" for p in partner_people]),
+            setup=give_purposes,
+            expect=b"Shared under the Education agreement",
+        ),
+        Page(
+            "search: name (partner, education)", "partner_education", posts("/search/", name_forms)
+        ),
         Page("record", "investigator", gets([f"/records/{r}/" for r in records])),
-        Page("address search (POST)", "response_officer",
-             posts("/addresses/", [{"place": p} for p in postcodes])),
-        Page("address briefing (half busiest)", "response_officer",
-             gets([f"/addresses/{loc}/" for loc in location_ids])),
+        Page(
+            "address search (POST)",
+            "response_officer",
+            posts("/addresses/", [{"place": p} for p in postcodes]),
+        ),
+        Page(
+            "address briefing (half busiest)",
+            "response_officer",
+            gets([f"/addresses/{loc}/" for loc in location_ids]),
+        ),
         Page("alert queue", "mash", gets(["/alerts/"])),
-        Page("alert queue: high, overdue", "supervisor",
-             gets(["/alerts/?severity=high&overdue=1"])),
+        Page(
+            "alert queue: high, overdue", "supervisor", gets(["/alerts/?severity=high&overdue=1"])
+        ),
         Page("alert", "mash", gets([f"/alerts/{a}/" for a in alerts])),
         Page("supervisor", "supervisor", gets(["/supervisor/"])),
         Page("supervisor: custody now", "supervisor", gets(["/supervisor/custody/"])),
@@ -183,9 +243,20 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
         Page("access log", "auditor", gets(["/audit/"])),
         Page("accounts", "admin", gets(["/accounts/users/"]), expect=b"Add an account"),
-        Page("my work", "investigator", gets(["/work/"]), setup=give_work, expect=b'id="assigned-table"'),
-        Page("team (supervisor)", "supervisor", gets(["/work/team/"]), setup=give_work,
-             expect=b'id="team-load"'),
+        Page(
+            "my work",
+            "investigator",
+            gets(["/work/"]),
+            setup=give_work,
+            expect=b'id="assigned-table"',
+        ),
+        Page(
+            "team (supervisor)",
+            "supervisor",
+            gets(["/work/team/"]),
+            setup=give_work,
+            expect=b'id="team-load"',
+        ),
         Page("notifications", "investigator", gets(["/work/notifications/"]), setup=give_work),
     ]
     return pages
@@ -212,22 +283,37 @@ def give_work(client: Any) -> None:
     for user in (me, boss):
         user.team = team
         user.save(update_fields=["team"])
-    live = list(Alert.objects.filter(status__in=("open", "acknowledged")).order_by("pk")
-                .values_list("pk", flat=True)[:sum(WORK_LOAD.values())])
-    held = live[:WORK_LOAD["held"]]
-    tray = live[len(held):len(held) + WORK_LOAD["tray"]]
-    handed = live[len(held) + len(tray):]
+    live = list(
+        Alert.objects.filter(status__in=("open", "acknowledged"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: sum(WORK_LOAD.values())]
+    )
+    held = live[: WORK_LOAD["held"]]
+    tray = live[len(held) : len(held) + WORK_LOAD["tray"]]
+    handed = live[len(held) + len(tray) :]
     now = timezone.now()
-    Alert.objects.filter(pk__in=held).update(assigned_to=me, assigned_team=team, assigned_by=boss,
-                                             assigned_at=now)
+    Alert.objects.filter(pk__in=held).update(
+        assigned_to=me, assigned_team=team, assigned_by=boss, assigned_at=now
+    )
     Alert.objects.filter(pk__in=tray).update(assigned_team=team, assigned_by=boss, assigned_at=now)
-    Alert.objects.filter(pk__in=handed).update(assigned_to=boss, assigned_team=team, assigned_by=me,
-                                               assigned_at=now)
-    Notification.objects.bulk_create([
-        Notification(recipient=me, reason="assigned_to_you", kind="alert", item_key=a.alert_id,
-                     title="Bench alert", why="Bench supervisor gave this alert to you",
-                     link=f"/alerts/{a.alert_id}/", created_at=now)
-        for a in Alert.objects.filter(pk__in=held).only("alert_id")])
+    Alert.objects.filter(pk__in=handed).update(
+        assigned_to=boss, assigned_team=team, assigned_by=me, assigned_at=now
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=me,
+                reason="assigned_to_you",
+                kind="alert",
+                item_key=a.alert_id,
+                title="Bench alert",
+                why="Bench supervisor gave this alert to you",
+                link=f"/alerts/{a.alert_id}/",
+                created_at=now,
+            )
+            for a in Alert.objects.filter(pk__in=held).only("alert_id")
+        ]
+    )
 
 
 def bench_user(role: str) -> Any:
@@ -267,10 +353,16 @@ def run(pages: list[Page], requests: int) -> None:
             if i:  # the first is a warm-up
                 page.times_ms.append(elapsed)
         p50, p95 = percentiles(page.times_ms)
-        flag = "" if p95 < TARGET_MS and not page.bad else "  <-- " + (
-            "over 300 ms" if p95 >= TARGET_MS else f"{len(page.bad)} bad answers")
-        print(f"{page.name:<36} {page.role:<18} {p50:8.1f} {p95:8.1f} {max(page.times_ms):8.1f}"
-              f" {page.queries or 0:5d}{flag}", flush=True)
+        flag = (
+            ""
+            if p95 < TARGET_MS and not page.bad
+            else "  <-- " + ("over 300 ms" if p95 >= TARGET_MS else f"{len(page.bad)} bad answers")
+        )
+        print(
+            f"{page.name:<36} {page.role:<18} {p50:8.1f} {p95:8.1f} {max(page.times_ms):8.1f}"
+            f" {page.queries or 0:5d}{flag}",
+            flush=True,
+        )
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
@@ -285,8 +377,12 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
-    parser.add_argument("--sample", type=int, default=20,
-                        help="people, records, addresses and alerts to rotate over")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=20,
+        help="people, records, addresses and alerts to rotate over",
+    )
     parser.add_argument("--data-dir", help="a store to reuse, or to prepare and keep")
     parser.add_argument("--database-url", help="default: the SQLite file in the data folder")
     parser.add_argument("--json", help="write the figures to this file too")
@@ -303,8 +399,11 @@ def main() -> int:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     try:
         prepare(data, args.people, args.seed, env)
-        os.environ.update(VIGIL_DATA_DIR=str(data), VIGIL_DATABASE_URL=url,
-                          DJANGO_SETTINGS_MODULE="vigil.settings")
+        os.environ.update(
+            VIGIL_DATA_DIR=str(data),
+            VIGIL_DATABASE_URL=url,
+            DJANGO_SETTINGS_MODULE="vigil.settings",
+        )
         os.environ.pop("VIGIL_DEBUG", None)
         import django
 
@@ -315,9 +414,12 @@ def main() -> int:
         from vigil.identity.models import Person
         from vigil.records.models import Record
 
-        print(f"store: {Person.objects.count():,} people, {Record.objects.count():,} records "
-              f"({url.split('://')[0]}); {args.requests} timed requests per page, "
-              f"times in ms (server only)", flush=True)
+        print(
+            f"store: {Person.objects.count():,} people, {Record.objects.count():,} records "
+            f"({url.split('://')[0]}); {args.requests} timed requests per page, "
+            f"times in ms (server only)",
+            flush=True,
+        )
         pages = build_pages(random.Random(args.seed), args.sample)
         print(f"{'page':<36} {'role':<18} {'p50':>8} {'p95':>8} {'max':>8} {'SQL':>5}")
         run(pages, args.requests)
@@ -330,12 +432,27 @@ def main() -> int:
         for bad in page.bad[:3]:
             print(f"  {page.name}: {bad}")
     if args.json:
-        Path(args.json).write_text(json.dumps([{
-            "page": p.name, "role": p.role, "p50_ms": round(percentiles(p.times_ms)[0], 1),
-            "p95_ms": round(percentiles(p.times_ms)[1], 1), "max_ms": round(max(p.times_ms), 1),
-            "queries": p.queries, "bad": p.bad[:10]} for p in pages], indent=2))
-    print(f"{len(pages) - len(failures)} of {len(pages)} pages under {TARGET_MS:.0f} ms at p95"
-          + (f"; missing it: {', '.join(p.name for p in failures)}" if failures else ""))
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        "page": p.name,
+                        "role": p.role,
+                        "p50_ms": round(percentiles(p.times_ms)[0], 1),
+                        "p95_ms": round(percentiles(p.times_ms)[1], 1),
+                        "max_ms": round(max(p.times_ms), 1),
+                        "queries": p.queries,
+                        "bad": p.bad[:10],
+                    }
+                    for p in pages
+                ],
+                indent=2,
+            )
+        )
+    print(
+        f"{len(pages) - len(failures)} of {len(pages)} pages under {TARGET_MS:.0f} ms at p95"
+        + (f"; missing it: {', '.join(p.name for p in failures)}" if failures else "")
+    )
     return 1 if failures else 0
 
 

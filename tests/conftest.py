@@ -56,10 +56,15 @@ def _as_owner(connection: Any) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request: pytest.FixtureRequest, django_test_environment: None,
-                    django_db_blocker: Any, django_db_use_migrations: bool,
-                    django_db_keepdb: bool, django_db_createdb: bool,
-                    django_db_modify_db_settings: None) -> Iterator[None]:
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
     """pytest-django's, but on PostgreSQL with two roles (VIGIL_DATABASE_OWNER_URL) the test
     database is made, migrated and dropped by the owner, and the tests then run as the
     application's role, as the application does (vigil.audit.dbroles)."""
@@ -71,9 +76,13 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
         _disable_migrations()
     aliases, serialized = _get_databases_for_setup(request.session.items)
     with django_db_blocker.unblock(), _as_owner(connection):
-        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                 aliases=aliases, serialized_aliases=serialized,  # type: ignore[arg-type]
-                                 keepdb=django_db_keepdb and not django_db_createdb)
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized,  # type: ignore[arg-type]
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():

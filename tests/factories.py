@@ -30,41 +30,77 @@ _serial = itertools.count(1)
 # ---- source records ------------------------------------------------------------------------
 
 
-def person(mention_id: str = "c1", role: str = "child_present", forename: str = "Amy",
-           surname: str = "Stone", date_of_birth: str = "2009-04-01", **fields: Any) -> dict[str, Any]:
+def person(
+    mention_id: str = "c1",
+    role: str = "child_present",
+    forename: str = "Amy",
+    surname: str = "Stone",
+    date_of_birth: str = "2009-04-01",
+    **fields: Any,
+) -> dict[str, Any]:
     """One person as a record names them, living on the High Street unless ``fields`` say
     otherwise (a field given as None is left out)."""
-    mention = {"mention_id": mention_id, "role": role, "forename": forename, "surname": surname,
-               "date_of_birth": date_of_birth, **HIGH_STREET, **fields}
+    mention = {
+        "mention_id": mention_id,
+        "role": role,
+        "forename": forename,
+        "surname": surname,
+        "date_of_birth": date_of_birth,
+        **HIGH_STREET,
+        **fields,
+    }
     return {key: value for key, value in mention.items() if value is not None}
 
 
-def record(record_type: str, source_id: str, people: list[dict[str, Any]],
-           day: str = "2026-01-05", **fields: Any) -> dict[str, Any]:
+def record(
+    record_type: str,
+    source_id: str,
+    people: list[dict[str, Any]],
+    day: str = "2026-01-05",
+    **fields: Any,
+) -> dict[str, Any]:
     """A source record from the ``test`` system, at 10:00 UTC on ``day``."""
-    return {"record_type": record_type, "source_system": "test", "source_id": source_id,
-            "occurred_at": f"{day}T10:00:00+00:00", "people": people, **fields}
+    return {
+        "record_type": record_type,
+        "source_system": "test",
+        "source_id": source_id,
+        "occurred_at": f"{day}T10:00:00+00:00",
+        "people": people,
+        **fields,
+    }
 
 
 def call(source_id: str = "C-1", **fields: Any) -> dict[str, Any]:
     """A small valid call record from Storm naming one child; ``fields`` replace the record's."""
-    return {"record_type": "call", "source_system": "storm", "source_id": source_id,
-            "occurred_at": "2014-03-01T10:00:00+00:00",
-            "people": [person(postcode="ls1 1aa")], "category": "child_concern", **fields}
+    return {
+        "record_type": "call",
+        "source_system": "storm",
+        "source_id": source_id,
+        "occurred_at": "2014-03-01T10:00:00+00:00",
+        "people": [person(postcode="ls1 1aa")],
+        "category": "child_concern",
+        **fields,
+    }
 
 
 # ---- staff accounts ------------------------------------------------------------------------
 
 
-def make_user(role: str = Role.INVESTIGATOR, username: str | None = None, *,
-              password: str | None = None, **fields: Any) -> User:
+def make_user(
+    role: str = Role.INVESTIGATOR,
+    username: str | None = None,
+    *,
+    password: str | None = None,
+    **fields: Any,
+) -> User:
     """A saved account of the role; a password only when given (hashing one takes a while). A team
     may be given by name: the team is made if it is not held."""
     if isinstance(fields.get("team"), str):
         name = fields.pop("team")
         fields["team"] = Team.objects.get_or_create(name=name)[0] if name else None
-    user = User(username=username or f"{role.replace('_', '-')}-{next(_serial)}", role=role,
-                **fields)
+    user = User(
+        username=username or f"{role.replace('_', '-')}-{next(_serial)}", role=role, **fields
+    )
     if password is None:
         user.set_unusable_password()
     else:
@@ -84,15 +120,28 @@ def ahead(**kwargs: Any) -> dt.datetime:
     return timezone.now() + dt.timedelta(**kwargs)
 
 
-def finding(person: str, code: str = "REPEAT_MISSING", severity: str = "high", *,
-            raised_at: dt.datetime, due_at: dt.datetime | None = None,
-            evidence: tuple[tuple[str, str], ...] = (("compact", "M-1"),)) -> Finding:
+def finding(
+    person: str,
+    code: str = "REPEAT_MISSING",
+    severity: str = "high",
+    *,
+    raised_at: dt.datetime,
+    due_at: dt.datetime | None = None,
+    evidence: tuple[tuple[str, str], ...] = (("compact", "M-1"),),
+) -> Finding:
     """What a rule would find about a person."""
     return Finding(
-        code=code, severity=severity, subject_kind="person", person_id=person, record=None,
+        code=code,
+        severity=severity,
+        subject_kind="person",
+        person_id=person,
+        record=None,
         mentions=(MentionKey(evidence[0][0], evidence[0][1], "p1"),),
-        explanation=f"{code} for {person}", evidence=tuple(RecordKey(s, i) for s, i in evidence),
-        thresholds={}, raised_at=raised_at, due_at=due_at,
+        explanation=f"{code} for {person}",
+        evidence=tuple(RecordKey(s, i) for s, i in evidence),
+        thresholds={},
+        raised_at=raised_at,
+        due_at=due_at,
     )
 
 
@@ -104,13 +153,30 @@ def make_alerts(*findings: Finding) -> list[Alert]:
     return [stored[f"{f.person_id}{f.code}"] for f in findings]
 
 
-def add_alert(person_id: str, code: str = "REPEAT_MISSING", evidence: list[list[str]] | None = None,
-              explanation: str = "Missing three times in 90 days", **fields: Any) -> Alert:
+def add_alert(
+    person_id: str,
+    code: str = "REPEAT_MISSING",
+    evidence: list[list[str]] | None = None,
+    explanation: str = "Missing three times in 90 days",
+    **fields: Any,
+) -> Alert:
     """One open alert row written directly, for pages that only show it."""
     now = timezone.now()
-    return Alert.objects.create(**{
-        "alert_id": f"A-{code}-{person_id}", "code": code, "severity": "high",
-        "subject_kind": "person", "subject_key": f"person:{person_id}", "person_id": person_id,
-        "raised_at": now, "due_at": now + dt.timedelta(days=1), "explanation": explanation,
-        "evidence": evidence or [["test", "MIS-1"]], "mentions": [], "evidence_hash": "x",
-        "evaluated_at": now, **fields})
+    return Alert.objects.create(
+        **{
+            "alert_id": f"A-{code}-{person_id}",
+            "code": code,
+            "severity": "high",
+            "subject_kind": "person",
+            "subject_key": f"person:{person_id}",
+            "person_id": person_id,
+            "raised_at": now,
+            "due_at": now + dt.timedelta(days=1),
+            "explanation": explanation,
+            "evidence": evidence or [["test", "MIS-1"]],
+            "mentions": [],
+            "evidence_hash": "x",
+            "evaluated_at": now,
+            **fields,
+        }
+    )

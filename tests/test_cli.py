@@ -21,9 +21,12 @@ from vigil.cli import VERBS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def vigil(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(VIGIL), *args], env=env, capture_output=True, text=True,
-                          input=stdin, timeout=300)
+def vigil(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VIGIL), *args], env=env, capture_output=True, text=True, input=stdin, timeout=300
+    )
 
 
 @pytest.fixture
@@ -31,18 +34,35 @@ def env(tmp_path: Path, new_database: Callable[[], str]) -> dict[str, str]:
     return vigil_env(new_database(), tmp_path)
 
 
-def test_import_json_prints_exactly_the_contract_summary(env: dict[str, str], tmp_path: Path) -> None:
+def test_import_json_prints_exactly_the_contract_summary(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     files = sorted(str(p) for p in EXAMPLES.glob("*/records.ndjson"))
     bad = write_ndjson(tmp_path / "bad.ndjson", [call("X-1", occurred_at="2014-01-01")])
     result = vigil(env, "import", *files, str(bad), "--json", "--no-assess")
     assert result.returncode == 0, result.stderr
     summary = orjson.loads(result.stdout)
-    assert list(summary) == ["files", "received", "imported", "unchanged", "replaced",
-                             "quarantined", "errors"]
+    assert list(summary) == [
+        "files",
+        "received",
+        "imported",
+        "unchanged",
+        "replaced",
+        "quarantined",
+        "errors",
+    ]
     assert summary["files"] == len(files) + 1
     assert summary["quarantined"] == 1
-    assert summary["errors"] == [{"file": str(bad), "line": 1, "source_id": "X-1", "reasons": [
-        "occurred_at: '2014-01-01' is a date without a time; a date-time is required"]}]
+    assert summary["errors"] == [
+        {
+            "file": str(bad),
+            "line": 1,
+            "source_id": "X-1",
+            "reasons": [
+                "occurred_at: '2014-01-01' is a date without a time; a date-time is required"
+            ],
+        }
+    ]
     again = orjson.loads(vigil(env, "import", *files, "--json", "--no-assess").stdout)
     assert again["imported"] == 0 and again["unchanged"] == summary["imported"]
 
@@ -59,8 +79,23 @@ def test_help_lists_every_verb_and_each_verb_its_own_options(env: dict[str, str]
     assert listed.returncode == 0
     verbs = listed.stdout.split("options:")[0]
     # CLI.md's verbs (export and audit are the next issues'), and the operators' own.
-    for verb in ("import", "assess", "alerts", "person", "link", "synth", "serve", "user",
-                 "persons", "explain", "review", "quarantine", "audit-log", "db", "demo"):
+    for verb in (
+        "import",
+        "assess",
+        "alerts",
+        "person",
+        "link",
+        "synth",
+        "serve",
+        "user",
+        "persons",
+        "explain",
+        "review",
+        "quarantine",
+        "audit-log",
+        "db",
+        "demo",
+    ):
         assert f"\n    {verb} " in verbs or f"\n    {verb}\n" in verbs, verb
     assert set(VERBS) <= set(verbs.split())
     own = vigil(env, "alerts", "--help")
@@ -71,32 +106,64 @@ def test_help_lists_every_verb_and_each_verb_its_own_options(env: dict[str, str]
 
 
 def test_user_add(env: dict[str, str]) -> None:
-    ok = vigil(env, "user", "add", "ann", "--role", "supervisor", "--password-stdin",
-               stdin="correct horse battery staple\n")
+    ok = vigil(
+        env,
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        stdin="correct horse battery staple\n",
+    )
     assert ok.returncode == 0, ok.stderr
     url = env["VIGIL_DATABASE_URL"]
     assert query(url, "SELECT username, role FROM accounts_user") == [("ann", "supervisor")]
     password = query(url, "SELECT password FROM accounts_user")[0][0]
     assert password.startswith("argon2")
     assert query(url, "SELECT action FROM audit_auditentry") == [("account.create",)]
-    bad_role = vigil(env, "user", "add", "bob", "--role", "sheriff", "--password-stdin", stdin="x" * 20)
+    bad_role = vigil(
+        env, "user", "add", "bob", "--role", "sheriff", "--password-stdin", stdin="x" * 20
+    )
     assert bad_role.returncode == 2 and "unknown role 'sheriff'" in bad_role.stderr
-    weak = vigil(env, "user", "add", "cat", "--role", "auditor", "--password-stdin", stdin="short\n")
+    weak = vigil(
+        env, "user", "add", "cat", "--role", "auditor", "--password-stdin", stdin="short\n"
+    )
     assert weak.returncode == 2 and "password refused" in weak.stderr
-    named = vigil(env, "user", "add", "dee", "--role", "investigator", "--name", "Dee Hart",
-                  "--rank", "DC", "--staff-number", "2291", "--json")
+    named = vigil(
+        env,
+        "user",
+        "add",
+        "dee",
+        "--role",
+        "investigator",
+        "--name",
+        "Dee Hart",
+        "--rank",
+        "DC",
+        "--staff-number",
+        "2291",
+        "--json",
+    )
     assert named.returncode == 0, named.stderr
-    assert orjson.loads(named.stdout) == {"username": "dee", "role": "investigator",
-                                          "full_name": "Dee Hart", "rank": "DC",
-                                          "staff_number": "2291", "team": None}
+    assert orjson.loads(named.stdout) == {
+        "username": "dee",
+        "role": "investigator",
+        "full_name": "Dee Hart",
+        "rank": "DC",
+        "staff_number": "2291",
+        "team": None,
+    }
 
 
 def test_usage_errors_exit_2_with_argparse_s_message(env: dict[str, str]) -> None:
-    for args, message in [(["frobnicate"], "invalid choice: 'frobnicate'"),
-                          (["import"], "the following arguments are required: PATH"),
-                          (["review"], "the following arguments are required: review_command"),
-                          (["assess", "--as-of", "2015-01-01T00:00:00"], "--as-of"),
-                          (["alerts", "--status", "lost"], "invalid choice: 'lost'")]:
+    for args, message in [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["import"], "the following arguments are required: PATH"),
+        (["review"], "the following arguments are required: review_command"),
+        (["assess", "--as-of", "2015-01-01T00:00:00"], "--as-of"),
+        (["alerts", "--status", "lost"], "invalid choice: 'lost'"),
+    ]:
         result = vigil(env, *args)
         assert result.returncode == 2, args
         assert result.stdout == "" and message in result.stderr, (args, result.stderr)
@@ -106,8 +173,9 @@ def test_usage_errors_exit_2_with_argparse_s_message(env: dict[str, str]) -> Non
 def test_a_command_error_is_one_line_naming_the_verb_with_its_exit_status(
     env: dict[str, str],
 ) -> None:
-    result = vigil(env, "user", "add", "bob", "--role", "sheriff", "--password-stdin",
-                   stdin="x" * 20 + "\n")
+    result = vigil(
+        env, "user", "add", "bob", "--role", "sheriff", "--password-stdin", stdin="x" * 20 + "\n"
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("vigil user add: unknown role 'sheriff'")
     assert result.stderr.count("\n") == 1
@@ -125,8 +193,13 @@ def test_serve_redirects_signed_out_requests_to_sign_in(env: dict[str, str]) -> 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([str(VIGIL), "serve", "--port", str(port), "--workers", "1"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(VIGIL), "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: object, **kwargs: object) -> None:
@@ -158,9 +231,11 @@ def test_serve_redirects_signed_out_requests_to_sign_in(env: dict[str, str]) -> 
 
 def test_synth_refuses_nonsense_with_a_message(tmp_path: Path) -> None:
     env = vigil_env("sqlite:///" + str(tmp_path / "unused.sqlite3"), tmp_path)
-    for args, message in [(["--people", "0"], "people and days must be at least 1"),
-                          (["--people", "10", "--days", "0"], "people and days must be at least 1"),
-                          (["--people", "10", "--start", "2014-13-01"], "is not a date")]:
+    for args, message in [
+        (["--people", "0"], "people and days must be at least 1"),
+        (["--people", "10", "--days", "0"], "people and days must be at least 1"),
+        (["--people", "10", "--start", "2014-13-01"], "is not a date"),
+    ]:
         result = vigil(env, "synth", *args, "--out", str(tmp_path / "x"))
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr

@@ -79,7 +79,9 @@ def _command(verb: str) -> VigilCommand:
 
 def build_parser() -> argparse.ArgumentParser:
     """The top level only: which verbs there are. Each verb's own options are its command's."""
-    parser = argparse.ArgumentParser(prog="vigil", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="vigil", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in VERBS:
         sub.add_parser(verb, help=_command(verb).help, add_help=False)

@@ -25,8 +25,16 @@ EXIT_USAGE = 2
 
 class VigilCommand(BaseCommand):
     # Django's own options stay accepted but out of `vigil VERB --help`: they are not CLI.md's.
-    suppressed_base_arguments = {"--version", "--verbosity", "--settings", "--pythonpath",
-                                 "--traceback", "--no-color", "--force-color", "--skip-checks"}
+    suppressed_base_arguments = {
+        "--version",
+        "--verbosity",
+        "--settings",
+        "--pythonpath",
+        "--traceback",
+        "--no-color",
+        "--force-color",
+        "--skip-checks",
+    }
     # The system checks belong to the web application's start; a one-record import need not
     # pay for them.
     requires_system_checks: list[str] = []

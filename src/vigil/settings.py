@@ -16,8 +16,12 @@ from django.core.exceptions import ImproperlyConfigured
 from vigil.paths import data_dir
 
 DEBUG = os.environ.get("VIGIL_DEBUG") == "1"
-SECRET_KEY = os.environ.get("VIGIL_SECRET_KEY") or "vigil-dev-only-insecure-key-set-VIGIL_SECRET_KEY"
-ALLOWED_HOSTS = [h for h in os.environ.get("VIGIL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+SECRET_KEY = (
+    os.environ.get("VIGIL_SECRET_KEY") or "vigil-dev-only-insecure-key-set-VIGIL_SECRET_KEY"
+)
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("VIGIL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -103,12 +107,16 @@ DATABASES = {"default": _database(os.environ.get("VIGIL_DATABASE_URL") or "")}
 # application's role, which owns nothing; VIGIL_DATABASE_OWNER_URL names the same database as
 # the role that owns the tables, for migrations and bulk-load index work (vigil.audit.dbroles).
 VIGIL_DATABASE_APP_USER = ""
-if os.environ.get("VIGIL_DATABASE_OWNER_URL") and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if (
+    os.environ.get("VIGIL_DATABASE_OWNER_URL")
+    and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+):
     _owner = _database(os.environ["VIGIL_DATABASE_OWNER_URL"])
     _same = ("ENGINE", "NAME", "HOST", "PORT")
     if any(_owner.get(k) != DATABASES["default"].get(k) for k in _same):
         raise ImproperlyConfigured(
-            "VIGIL_DATABASE_OWNER_URL must name the same server and database as VIGIL_DATABASE_URL")
+            "VIGIL_DATABASE_OWNER_URL must name the same server and database as VIGIL_DATABASE_URL"
+        )
     if _owner.get("USER") != DATABASES["default"].get("USER"):
         _owner["TEST"] = {"MIRROR": "default"}  # tests: the same test database, as the owner
         DATABASES["owner"] = _owner
@@ -117,7 +125,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
@@ -158,7 +169,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # Axes would otherwise log usernames and addresses to the console
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "code"]
 # Behind a proxy that sets X-Forwarded-For, name how many proxies to trust.
-AXES_IPWARE_PROXY_COUNT = int(os.environ["VIGIL_PROXY_COUNT"]) if os.environ.get("VIGIL_PROXY_COUNT") else None
+AXES_IPWARE_PROXY_COUNT = (
+    int(os.environ["VIGIL_PROXY_COUNT"]) if os.environ.get("VIGIL_PROXY_COUNT") else None
+)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
@@ -169,7 +182,9 @@ VIGIL_TOTP_REQUIRED_ROLES = frozenset(
 )
 OTP_TOTP_ISSUER = "Vigil"
 # Signed in for at most this long however busy, then sign in again (idle limit: SESSION_COOKIE_AGE).
-VIGIL_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("VIGIL_SESSION_ABSOLUTE_SECONDS", str(10 * 3600)))
+VIGIL_SESSION_ABSOLUTE_SECONDS = int(
+    os.environ.get("VIGIL_SESSION_ABSOLUTE_SECONDS", str(10 * 3600))
+)
 # A password checked but the second factor not yet given expires after this long.
 VIGIL_SECOND_FACTOR_SECONDS = 300
 
@@ -220,8 +235,11 @@ if os.environ.get("VIGIL_HTTPS") == "1":
 VIGIL_BASE_URL = os.environ.get("VIGIL_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("VIGIL_EMAIL_FROM", "vigil@localhost")
 EMAIL_HOST = os.environ.get("VIGIL_EMAIL_HOST", "")
-EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
-                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_PORT = int(os.environ.get("VIGIL_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("VIGIL_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VIGIL_EMAIL_PASSWORD", "")
@@ -245,11 +263,16 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
-        "django.security": {"handlers": ["request_console"], "level": "WARNING", "propagate": False},
+        "django.security": {
+            "handlers": ["request_console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
         "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # Signed access-log checkpoints (vigil.audit.checkpoints), for a log shipped elsewhere.
         "vigil.audit.checkpoint": {
-            "handlers": ["console"], "propagate": False,
+            "handlers": ["console"],
+            "propagate": False,
             "level": "INFO" if os.environ.get("VIGIL_AUDIT_CHECKPOINT_LOG") == "1" else "WARNING",
         },
     },

@@ -28,26 +28,47 @@ def _actions() -> list[str]:
 
 def test_add_user_with_name_rank_number_and_team() -> None:
     team = actions.create_team("CAIT North", actor="test")
-    user = actions.add_user("dc4521", Role.INVESTIGATOR, None, actor="ada", full_name=" Priya  Shah ",
-                            rank="DC", staff_number=" 4521 ", team="cait north")
+    user = actions.add_user(
+        "dc4521",
+        Role.INVESTIGATOR,
+        None,
+        actor="ada",
+        full_name=" Priya  Shah ",
+        rank="DC",
+        staff_number=" 4521 ",
+        team="cait north",
+    )
     assert (user.full_name, user.rank, user.staff_number, user.team) == (
-        "Priya Shah", "DC", "4521", team)
+        "Priya Shah",
+        "DC",
+        "4521",
+        team,
+    )
     assert user.display_name == "Priya Shah" and not user.has_usable_password()
     entry = AuditEntry.objects.get(action="account.create")
-    assert entry.detail == {"username": "dc4521", "role": "investigator", "full_name": "Priya Shah",
-                            "rank": "DC", "staff_number": "4521", "team": "CAIT North"}
+    assert entry.detail == {
+        "username": "dc4521",
+        "role": "investigator",
+        "full_name": "Priya Shah",
+        "rank": "DC",
+        "staff_number": "4521",
+        "team": "CAIT North",
+    }
 
 
-@pytest.mark.parametrize("fields, error", [
-    ({"staff_number": "45-21"}, "only letters and digits"),
-    ({"staff_number": "A" * 21}, "at most 20"),
-    ({"staff_number": "4521"}, "Another account already has the number 4521"),
-    ({"full_name": "Ann\nSmith"}, None),  # whitespace is folded, not refused
-    ({"full_name": "Ann\x07"}, "control characters"),
-    ({"rank": "D" * 101}, "100 characters or fewer"),
-    ({"team": "Nowhere"}, "no team in use is called 'Nowhere'"),
-    ({"role": "sheriff"}, "unknown role"),
-])
+@pytest.mark.parametrize(
+    "fields, error",
+    [
+        ({"staff_number": "45-21"}, "only letters and digits"),
+        ({"staff_number": "A" * 21}, "at most 20"),
+        ({"staff_number": "4521"}, "Another account already has the number 4521"),
+        ({"full_name": "Ann\nSmith"}, None),  # whitespace is folded, not refused
+        ({"full_name": "Ann\x07"}, "control characters"),
+        ({"rank": "D" * 101}, "100 characters or fewer"),
+        ({"team": "Nowhere"}, "no team in use is called 'Nowhere'"),
+        ({"role": "sheriff"}, "unknown role"),
+    ],
+)
 def test_add_user_refuses_what_is_wrong(fields: dict[str, Any], error: str | None) -> None:
     actions.add_user("held", Role.MASH, None, actor="test", staff_number="4521")
     role = fields.pop("role", Role.MASH)
@@ -61,17 +82,25 @@ def test_add_user_refuses_what_is_wrong(fields: dict[str, Any], error: str | Non
 
 
 def test_change_user_changes_only_what_is_given() -> None:
-    user = actions.add_user("ivy", Role.MASH, None, actor="test", full_name="Ivy Brown",
-                            staff_number="m77")
+    user = actions.add_user(
+        "ivy", Role.MASH, None, actor="test", full_name="Ivy Brown", staff_number="m77"
+    )
     assert actions.change_user(user, full_name="Ivy Brown", staff_number="M77", actor="ada") == {}
     assert _actions() == ["account.create"]  # nothing changed, nothing logged
     changes = actions.change_user(user, rank="MASH researcher", staff_number="", actor="ada")
     assert changes == {"rank": ["", "MASH researcher"], "staff_number": ["M77", ""]}
     user.refresh_from_db()
     assert (user.full_name, user.rank, user.staff_number, user.role) == (
-        "Ivy Brown", "MASH researcher", "", Role.MASH)
+        "Ivy Brown",
+        "MASH researcher",
+        "",
+        Role.MASH,
+    )
     # The number freed may be given to someone else.
-    assert actions.add_user("joe", Role.MASH, None, actor="t", staff_number="M77").staff_number == "M77"
+    assert (
+        actions.add_user("joe", Role.MASH, None, actor="t", staff_number="M77").staff_number
+        == "M77"
+    )
     with pytest.raises(actions.AccountError, match="Another account"):
         actions.change_user(user, staff_number="m77", actor="ada")
 
@@ -92,9 +121,13 @@ def test_second_factor_actions_write_their_entries() -> None:
     assert second.confirmed
     actions.remove_second_factor(user)
     assert not TOTPDevice.objects.filter(user=user).exists()
-    assert _actions() == ["account.create", "account.start_second_factor",
-                          "account.start_second_factor", "account.enrol_second_factor",
-                          "account.remove_second_factor"]
+    assert _actions() == [
+        "account.create",
+        "account.start_second_factor",
+        "account.start_second_factor",
+        "account.enrol_second_factor",
+        "account.remove_second_factor",
+    ]
     assert {e.actor for e in AuditEntry.objects.exclude(action="account.create")} == {"ivy"}
 
 
@@ -120,8 +153,16 @@ def test_own_password_change_is_an_action() -> None:
 
 def test_own_account_page_shows_name_rank_number_and_team() -> None:
     team = actions.create_team("MASH", actor="test")
-    user = actions.add_user("ivy", Role.MASH, PASSWORD, actor="test", full_name="Ivy Brown",
-                            rank="MASH researcher", staff_number="S1234", team=team)
+    user = actions.add_user(
+        "ivy",
+        Role.MASH,
+        PASSWORD,
+        actor="test",
+        full_name="Ivy Brown",
+        rank="MASH researcher",
+        staff_number="S1234",
+        team=team,
+    )
     client = Client()
     client.force_login(user)
     html = client.get("/accounts/").content.decode()
@@ -132,8 +173,9 @@ def test_own_account_page_shows_name_rank_number_and_team() -> None:
 # --- vigil user add ---------------------------------------------------------------------------
 
 
-def _vigil_user_add(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                    *args: str) -> tuple[int, str, str]:
+def _vigil_user_add(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
     from vigil.cli import main
 
     # The test database is set up and migrated already (the command would check as the owner).
@@ -144,23 +186,43 @@ def _vigil_user_add(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
     return code, out, err
 
 
-def test_vigil_user_add_takes_name_rank_number_and_team(monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_vigil_user_add_takes_name_rank_number_and_team(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     Team.objects.create(name="CAIT North")
     code, out, err = _vigil_user_add(
-        monkeypatch, capsys, "ds-khan", "--role", "supervisor", "--name", "Omar Khan",
-        "--rank", "DS", "--staff-number", "ds1201", "--team", "CAIT North", "--json")
+        monkeypatch,
+        capsys,
+        "ds-khan",
+        "--role",
+        "supervisor",
+        "--name",
+        "Omar Khan",
+        "--rank",
+        "DS",
+        "--staff-number",
+        "ds1201",
+        "--team",
+        "CAIT North",
+        "--json",
+    )
     assert code == 0, err
-    assert orjson.loads(out) == {"username": "ds-khan", "role": "supervisor",
-                                 "full_name": "Omar Khan", "rank": "DS",
-                                 "staff_number": "DS1201", "team": "CAIT North"}
+    assert orjson.loads(out) == {
+        "username": "ds-khan",
+        "role": "supervisor",
+        "full_name": "Omar Khan",
+        "rank": "DS",
+        "staff_number": "DS1201",
+        "team": "CAIT North",
+    }
     user = User.objects.get(username="ds-khan")
     assert user.check_password(PASSWORD) and user.team is not None
 
     code, _, err = _vigil_user_add(monkeypatch, capsys, "x", "--role", "mash", "--team", "MASH")
     assert code == 2 and "no team in use is called 'MASH'; teams in use: CAIT North" in err
-    code, _, err = _vigil_user_add(monkeypatch, capsys, "y", "--role", "mash",
-                                   "--staff-number", "DS1201")
+    code, _, err = _vigil_user_add(
+        monkeypatch, capsys, "y", "--role", "mash", "--staff-number", "DS1201"
+    )
     assert code == 2 and "Another account already has the number DS1201" in err
     assert not User.objects.filter(username__in=["x", "y"]).exists()
     # Without the new flags it is as CLI.md has it.

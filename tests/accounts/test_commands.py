@@ -23,20 +23,35 @@ def add(monkeypatch: pytest.MonkeyPatch, *args: str, password: str) -> str:
 
 
 def test_user_add(monkeypatch: pytest.MonkeyPatch) -> None:
-    shown = add(monkeypatch, "ann", "--role", "supervisor", "--json",
-                password="correct horse battery staple")
-    assert orjson.loads(shown) == {"username": "ann", "role": "supervisor", "full_name": "",
-                                   "rank": "", "staff_number": "", "team": None}
+    shown = add(
+        monkeypatch,
+        "ann",
+        "--role",
+        "supervisor",
+        "--json",
+        password="correct horse battery staple",
+    )
+    assert orjson.loads(shown) == {
+        "username": "ann",
+        "role": "supervisor",
+        "full_name": "",
+        "rank": "",
+        "staff_number": "",
+        "team": None,
+    }
     ann = User.objects.get()
     assert ann.role == "supervisor" and ann.password.startswith("argon2")
     assert ann.check_password("correct horse battery staple")
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["account.create"]
 
 
-@pytest.mark.parametrize(("args", "password", "message"), [
-    (["bob", "--role", "sheriff"], "x" * 20, "unknown role 'sheriff'"),
-    (["cat", "--role", "auditor"], "short", "password refused"),
-])
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["bob", "--role", "sheriff"], "x" * 20, "unknown role 'sheriff'"),
+        (["cat", "--role", "auditor"], "short", "password refused"),
+    ],
+)
 def test_user_add_refuses_with_exit_status_2(
     monkeypatch: pytest.MonkeyPatch, args: list[str], password: str, message: str
 ) -> None:

@@ -27,7 +27,10 @@ def test_demo_staff_fill_the_teams_with_named_people() -> None:
     for team in Team.objects.all():
         assert team.members.exists(), f"{team.name} has nobody in it"
     cait = User.objects.filter(team__name="CAIT North")
-    assert cait.filter(role=Role.SUPERVISOR).count() == 1 and cait.filter(role=Role.INVESTIGATOR).count() >= 2
+    assert (
+        cait.filter(role=Role.SUPERVISOR).count() == 1
+        and cait.filter(role=Role.INVESTIGATOR).count() >= 2
+    )
     numbers = [p.staff_number for p in STAFF if p.staff_number]
     assert len(numbers) == len(set(numbers))
     assert all(actions.STAFF_NUMBER.fullmatch(n) for n in numbers)
@@ -52,8 +55,8 @@ def test_demo_staff_made_again_changes_nothing_and_mends_old_demos() -> None:
 
 
 def test_the_demo_prints_its_sign_ins_with_who_they_are(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from vigil.ingest.demo import build_demo
 
     monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path))

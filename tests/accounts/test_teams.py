@@ -38,7 +38,8 @@ def test_create_rename_and_stop_a_team_each_logged() -> None:
     team = actions.create_team("  CAIT   North ", actor="ada")
     assert team.name == "CAIT North" and team.active
     assert [(e.actor, e.target, e.detail) for e in _entries("team.create")] == [
-        ("ada", f"team:{team.pk}", {"name": "CAIT North"})]
+        ("ada", f"team:{team.pk}", {"name": "CAIT North"})
+    ]
 
     assert actions.rename_team(team, "CAIT (North)", actor="ada")
     assert not actions.rename_team(team, "CAIT (North)", actor="ada")  # nothing to change
@@ -51,20 +52,25 @@ def test_create_rename_and_stop_a_team_each_logged() -> None:
     assert not actions.set_team_active(team, False, actor="ada")
     team.refresh_from_db()
     assert not team.active
-    assert [e.detail for e in _entries("team.deactivate")] == [{"name": "CAIT (North)", "members": 1}]
+    assert [e.detail for e in _entries("team.deactivate")] == [
+        {"name": "CAIT (North)", "members": 1}
+    ]
     # Kept, with its member still in it.
     assert User.objects.get(username="ivy").team == team
     assert actions.set_team_active(team, True, actor="ada")
     assert len(_entries("team.reactivate")) == 1
 
 
-@pytest.mark.parametrize("name, error", [
-    ("", "Enter the team's name"),
-    ("   ", "Enter the team's name"),
-    ("mash", "There is already a team called MASH"),
-    ("x" * 101, "100 characters or fewer"),
-    ("MASH\x00", "control characters"),
-])
+@pytest.mark.parametrize(
+    "name, error",
+    [
+        ("", "Enter the team's name"),
+        ("   ", "Enter the team's name"),
+        ("mash", "There is already a team called MASH"),
+        ("x" * 101, "100 characters or fewer"),
+        ("MASH\x00", "control characters"),
+    ],
+)
 def test_team_names_refused(name: str, error: str) -> None:
     actions.create_team("MASH", actor="ada")
     with pytest.raises(actions.AccountError, match=error):
@@ -84,7 +90,8 @@ def test_no_one_is_moved_into_a_stopped_team() -> None:
     # Ivy may stay in it while other things change, and be moved out of it.
     assert actions.change_user(ivy, rank="PC", team=old, actor="ada") == {"rank": ["", "PC"]}
     assert actions.change_user(ivy, team=new, actor="ada") == {
-        "team": ["Response Team 1", "Response Team 2"]}
+        "team": ["Response Team 1", "Response Team 2"]
+    }
     with pytest.raises(actions.AccountError, match="no longer in use"):
         actions.change_user(ivy, team=old, actor="ada")
     ivy.refresh_from_db()
@@ -112,8 +119,10 @@ def test_teams_page_lists_counts_and_adds(admin: Client) -> None:
     assert "Team CAIT North added" in admin.get(TEAMS).content.decode()
 
 
-@pytest.mark.parametrize("name, error", [("", "Enter the team&#x27;s name"),
-                                         ("mash", "There is already a team called MASH")])
+@pytest.mark.parametrize(
+    "name, error",
+    [("", "Enter the team&#x27;s name"), ("mash", "There is already a team called MASH")],
+)
 def test_adding_a_team_refuses_with_the_error_pattern(admin: Client, name: str, error: str) -> None:
     actions.create_team("MASH", actor="test")
     response = admin.post(TEAMS, {"name": name})
@@ -163,8 +172,12 @@ def test_only_administrators_manage_teams(role: str) -> None:
     client.force_login(_user(f"u-{role}", role))
     assert client.get(TEAMS).status_code == 403
     assert client.post(TEAMS, {"name": "Rogue"}).status_code == 403
-    assert client.post(reverse("accounts:team", args=[team.pk]), {"name": "Rogue"}).status_code == 403
-    assert client.post(reverse("accounts:team-status", args=[team.pk]), {"active": "no"}
-                       ).status_code == 403
+    assert (
+        client.post(reverse("accounts:team", args=[team.pk]), {"name": "Rogue"}).status_code == 403
+    )
+    assert (
+        client.post(reverse("accounts:team-status", args=[team.pk]), {"active": "no"}).status_code
+        == 403
+    )
     team.refresh_from_db()
     assert (team.name, team.active) == ("MASH", True) and Team.objects.count() == 1

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the client_for fixture is imported, and each test names it)
 """The alert queue and an alert's page name their subject as staff do (a child by name, age and
 date of birth; a record by its type and date), title each alert in words, group one child's
 alerts together, show no internal id, and ask a fixed number of queries however many alerts."""
@@ -27,18 +28,38 @@ pytestmark = pytest.mark.django_db
 Clients = Callable[[str], Client]
 
 
-def stored(alert_id: str, code: str, severity: str, *, person: str = "", record: str = "",
-           mentions: list[list[str]] | None = None, days_ago: int = 1,
-           thresholds: dict[str, Any] | None = None, status: str = "open") -> Alert:
+def stored(
+    alert_id: str,
+    code: str,
+    severity: str,
+    *,
+    person: str = "",
+    record: str = "",
+    mentions: list[list[str]] | None = None,
+    days_ago: int = 1,
+    thresholds: dict[str, Any] | None = None,
+    status: str = "open",
+) -> Alert:
     now = timezone.now()
     return Alert.objects.create(
-        alert_id=alert_id, code=code, severity=severity,
+        alert_id=alert_id,
+        code=code,
+        severity=severity,
         subject_kind="person" if person else "record",
         subject_key=f"person:{person}" if person else f"record:test/{record}",
-        person_id=person, record_system="test" if record else "", record_source_id=record,
-        raised_at=now - dt.timedelta(days=days_ago), due_at=now + dt.timedelta(days=days_ago),
-        explanation=f"Explained {code}", evidence=[["test", "MIS-1"]], mentions=mentions or [],
-        thresholds=thresholds or {}, evidence_hash="x", evaluated_at=now, status=status)
+        person_id=person,
+        record_system="test" if record else "",
+        record_source_id=record,
+        raised_at=now - dt.timedelta(days=days_ago),
+        due_at=now + dt.timedelta(days=days_ago),
+        explanation=f"Explained {code}",
+        evidence=[["test", "MIS-1"]],
+        mentions=mentions or [],
+        thresholds=thresholds or {},
+        evidence_hash="x",
+        evaluated_at=now,
+        status=status,
+    )
 
 
 def visible_text(page: str) -> str:
@@ -57,20 +78,32 @@ def william() -> str:
 
 
 @pytest.fixture
-def alerts(build_force: Callable[..., dict[str, Person]]) -> dict[str, Alert]:  # noqa: F811
+def alerts(build_force: Callable[..., dict[str, Person]]) -> dict[str, Alert]:
     build_force()
     return {
-        "w_high": stored("A-w-high", "REPEAT_MISSING", "high", person="P-william",
-                         thresholds={"episodes": 4, "window_days": 60}),
+        "w_high": stored(
+            "A-w-high",
+            "REPEAT_MISSING",
+            "high",
+            person="P-william",
+            thresholds={"episodes": 4, "window_days": 60},
+        ),
         "w_low": stored("A-w-low", "INVESTIGATION_AGED", "low", person="P-william"),
         "amy": stored("A-amy", "CHILD_NOT_SEEN_OR_HEARD", "medium", person="P-amy"),
-        "custody": stored("A-custody", "CUSTODY_NO_REFERRAL", "medium", record="CUS-1",
-                          mentions=[["test", "CUS-1", "c"]]),
+        "custody": stored(
+            "A-custody",
+            "CUSTODY_NO_REFERRAL",
+            "medium",
+            record="CUS-1",
+            mentions=[["test", "CUS-1", "c"]],
+        ),
     }
 
 
 def test_queue_names_children_and_records_and_titles_alerts(
-        alerts: dict[str, Alert], client_for: Clients) -> None:  # noqa: F811
+    alerts: dict[str, Alert],
+    client_for: Clients,
+) -> None:
     page = client_for("mash").get("/alerts/").content.decode()
     text = visible_text(page)
     assert william() in text
@@ -95,7 +128,9 @@ def test_queue_names_children_and_records_and_titles_alerts(
 
 
 def test_queue_groups_one_childs_alerts_whatever_the_sort(
-        alerts: dict[str, Alert], client_for: Clients) -> None:  # noqa: F811
+    alerts: dict[str, Alert],
+    client_for: Clients,
+) -> None:
     client = client_for("supervisor")
     # By severity, William's low alert would fall after Amy's medium one: grouped, it follows
     # his high one, under one heading naming him once.
@@ -103,8 +138,10 @@ def test_queue_groups_one_childs_alerts_whatever_the_sort(
     order = alert_order(page)
     assert order.index("A-w-high") + 1 == order.index("A-w-low")
     assert order.index("A-w-high") < order.index("A-amy")
-    assert visible_text(page).count(william()) == 2   # his group, and the custody record's child
-    groups = re.findall(r'<tbody class="govuk-table__body vigil-alert-group">(.*?)</tbody>', page, re.S)
+    assert visible_text(page).count(william()) == 2  # his group, and the custody record's child
+    groups = re.findall(
+        r'<tbody class="govuk-table__body vigil-alert-group">(.*?)</tbody>', page, re.S
+    )
     assert [alert_order(g) for g in groups] == [["A-w-high", "A-w-low"], ["A-amy"], ["A-custody"]]
     assert order == ["A-w-high", "A-w-low", "A-amy", "A-custody"]
     # Reversed (least severe first), William's group leads with his low alert and stays whole;
@@ -116,12 +153,19 @@ def test_queue_groups_one_childs_alerts_whatever_the_sort(
     assert order == ["A-w-low"]
 
 
-def test_queue_pages_keep_groups_in_order(build_force: Callable[..., dict[str, Person]],  # noqa: F811
-                                          client_for: Clients) -> None:  # noqa: F811
+def test_queue_pages_keep_groups_in_order(
+    build_force: Callable[..., dict[str, Person]],
+    client_for: Clients,
+) -> None:
     build_force()
-    codes = ["REPEAT_MISSING", "INVESTIGATION_AGED", "CHILD_NOT_SEEN_OR_HEARD",
-             "MISSING_EXPLOITATION_RISK", "TRANSITION_TO_ADULTHOOD"]
-    for n in range(60):   # 12 people with 5 alerts each, raised in turn, so unsorted they mix
+    codes = [
+        "REPEAT_MISSING",
+        "INVESTIGATION_AGED",
+        "CHILD_NOT_SEEN_OR_HEARD",
+        "MISSING_EXPLOITATION_RISK",
+        "TRANSITION_TO_ADULTHOOD",
+    ]
+    for n in range(60):  # 12 people with 5 alerts each, raised in turn, so unsorted they mix
         stored(f"A-n{n:02d}", codes[n // 12], "medium", person=f"P-extra{n % 12}", days_ago=n)
     client = client_for("supervisor")
     first = alert_order(client.get("/alerts/?sort=raised").content.decode())
@@ -134,8 +178,10 @@ def test_queue_pages_keep_groups_in_order(build_force: Callable[..., dict[str, P
     assert runs == sorted(runs, key=lambda p: -max(n for n in range(60) if n % 12 == p))
 
 
-def test_queue_query_count_is_fixed(build_force: Callable[..., dict[str, Person]],  # noqa: F811
-                                    client_for: Clients) -> None:  # noqa: F811
+def test_queue_query_count_is_fixed(
+    build_force: Callable[..., dict[str, Person]],
+    client_for: Clients,
+) -> None:
     build_force()
     client = client_for("supervisor")
 
@@ -147,17 +193,25 @@ def test_queue_query_count_is_fixed(build_force: Callable[..., dict[str, Person]
     stored("A-1", "REPEAT_MISSING", "high", person="P-william")
     stored("A-2", "CUSTODY_NO_REFERRAL", "high", record="CUS-1", mentions=[["test", "CUS-1", "c"]])
     few = count()
-    for n, code in enumerate(["INVESTIGATION_AGED", "CHILD_NOT_SEEN_OR_HEARD", "TRANSITION_TO_ADULTHOOD"]):
+    for n, code in enumerate(
+        ["INVESTIGATION_AGED", "CHILD_NOT_SEEN_OR_HEARD", "TRANSITION_TO_ADULTHOOD"]
+    ):
         for who in ("P-william", "P-amy", "P-karen", "P-derek"):
             stored(f"A-{code}-{who}", code, "medium", person=who, days_ago=n)
     for source_id in ("CALL-1", "CRIME-DA", "PPN-1", "MIS-1"):
-        stored(f"A-rec-{source_id}", "CHILD_NOT_SEEN_OR_HEARD", "medium", record=source_id,
-               mentions=[["test", source_id, "c"]])
+        stored(
+            f"A-rec-{source_id}",
+            "CHILD_NOT_SEEN_OR_HEARD",
+            "medium",
+            record=source_id,
+            mentions=[["test", source_id, "c"]],
+        )
     assert count() == few
 
 
-def test_alert_page_names_its_subject_and_titles_it(alerts: dict[str, Alert],
-                                                    client_for: Clients) -> None:  # noqa: F811
+def test_alert_page_names_its_subject_and_titles_it(
+    alerts: dict[str, Alert], client_for: Clients
+) -> None:
     client = client_for("investigator")
     page = client.get("/alerts/A-w-high/").content.decode()
     text = visible_text(page)
@@ -165,30 +219,38 @@ def test_alert_page_names_its_subject_and_titles_it(alerts: dict[str, Alert],
     assert title and "Missing 4 or more times in 60 days" in html.unescape(title.group(1))
     assert re.search(r"<h1[^>]*>\s*Missing 4 or more times in 60 days", page)
     assert william() in text and "P-william" not in text and "A-w-high" not in text
-    assert "REPEAT_MISSING" in page.replace("<wbr>", "")   # as a small caption
+    assert "REPEAT_MISSING" in page.replace("<wbr>", "")  # as a small caption
     page = client.get("/alerts/A-custody/").content.decode()
     text = visible_text(page)
     assert "Custody record, 1 September 2020" in text and william() in text
-    assert "test/MIS-1" in text          # the evidence table keeps the source's reference
-    assert "Missing or absent episode" in text   # the evidence's type in words
+    assert "test/MIS-1" in text  # the evidence table keeps the source's reference
+    assert "Missing or absent episode" in text  # the evidence's type in words
 
 
-def test_partners_still_see_no_alerts(alerts: dict[str, Alert], client_for: Clients) -> None:  # noqa: F811
+def test_partners_still_see_no_alerts(alerts: dict[str, Alert], client_for: Clients) -> None:
     client = client_for("partner_csc")
     assert client.get("/alerts/").status_code == 403
     assert client.get("/alerts/A-w-high/").status_code == 403
 
 
-def test_deep_pages_group_alike(build_force: Callable[..., dict[str, Person]],  # noqa: F811
-                                client_for: Clients, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_deep_pages_group_alike(
+    build_force: Callable[..., dict[str, Person]],
+    client_for: Clients,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Past MAX_SUBJECTS subjects the ids come from one pass over every matching alert: the
     same order as the short way."""
     from vigil.alerts import queries
 
     build_force()
     for n in range(30):
-        stored(f"A-d{n:02d}", ("REPEAT_MISSING", "INVESTIGATION_AGED", "TRANSITION_TO_ADULTHOOD")[n // 10],
-               "medium", person=f"P-deep{n % 10}", days_ago=n)
+        stored(
+            f"A-d{n:02d}",
+            ("REPEAT_MISSING", "INVESTIGATION_AGED", "TRANSITION_TO_ADULTHOOD")[n // 10],
+            "medium",
+            person=f"P-deep{n % 10}",
+            days_ago=n,
+        )
     filters = queries.AlertFilters(sort="raised")
     matching = filters.apply(Alert.objects.all(), None, timezone.now())
     short = list(filters.grouped(matching, 30)[0:30])

@@ -31,10 +31,17 @@ def _lonely_investigation(as_of: dt.datetime) -> dict[str, object]:
     """An investigation naming no one, with a device waiting for examination: no chunk of
     persons covers it, yet a full evaluation raises DIGITAL_BACKLOG about it."""
     opened = (as_of - dt.timedelta(days=80)).isoformat()
-    return {"record_type": "investigation", "source_system": "niche", "source_id": "INV-LONELY",
-            "occurred_at": opened, "people": [], "opened_at": opened,
-            "devices": [{"device_id": "phone 1",
-                         "submitted_at": (as_of - dt.timedelta(days=60)).isoformat()}]}
+    return {
+        "record_type": "investigation",
+        "source_system": "niche",
+        "source_id": "INV-LONELY",
+        "occurred_at": opened,
+        "people": [],
+        "opened_at": opened,
+        "devices": [
+            {"device_id": "phone 1", "submitted_at": (as_of - dt.timedelta(days=60)).isoformat()}
+        ],
+    }
 
 
 def _as_json(findings: list) -> list[bytes]:  # type: ignore[type-arg]
@@ -42,8 +49,9 @@ def _as_json(findings: list) -> list[bytes]:  # type: ignore[type-arg]
 
 
 @pytest.mark.slow
-def test_chunked_full_evaluation_equals_one_casebook(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunked_full_evaluation_equals_one_casebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     force = tmp_path / "force"
     summary = generate(force, people=1500, seed=11, workers=1)
     as_of = dt.datetime.fromisoformat(summary["as_of"])
@@ -62,8 +70,9 @@ def test_chunked_full_evaluation_equals_one_casebook(tmp_path: Path,
     assert chunked_stats.largest_chunk_records < whole_stats.records_loaded
     codes = {f.code for f in whole}
     assert len(codes) >= 15, codes  # enough kinds of finding for the comparison to mean something
-    assert any(f.code == "DIGITAL_BACKLOG" and f.record == RecordKey("niche", "INV-LONELY")
-               for f in whole)
+    assert any(
+        f.code == "DIGITAL_BACKLOG" and f.record == RecordKey("niche", "INV-LONELY") for f in whole
+    )
     assert _as_json(chunked) == _as_json(whole)
 
     # assess() (what `vigil assess` runs) stores the same alerts whichever way it evaluates.
@@ -78,10 +87,18 @@ def test_chunked_full_evaluation_equals_one_casebook(tmp_path: Path,
 
 def test_lightened_records_read_exactly_as_parsed(tmp_path: Path) -> None:
     generate(tmp_path / "force", people=300, seed=3, workers=1)
-    lines = [line for f in sorted((tmp_path / "force" / "records").glob("*.ndjson"))
-             for line in f.read_bytes().splitlines() if line.strip()]
-    lines += [line for f in sorted(EXAMPLES.glob("*/records.ndjson"))
-              for line in f.read_bytes().splitlines() if line.strip()]
+    lines = [
+        line
+        for f in sorted((tmp_path / "force" / "records").glob("*.ndjson"))
+        for line in f.read_bytes().splitlines()
+        if line.strip()
+    ]
+    lines += [
+        line
+        for f in sorted(EXAMPLES.glob("*/records.ndjson"))
+        for line in f.read_bytes().splitlines()
+        if line.strip()
+    ]
     extra = orjson.loads(lines[0])
     extra["people"][0]["nickname"] = "Bex"  # fields beyond the contract are kept
     extra["force_ref"] = "X-1"
@@ -104,9 +121,16 @@ def test_lightened_records_read_exactly_as_parsed(tmp_path: Path) -> None:
 def test_load_records_gives_the_stored_records(tmp_path: Path) -> None:
     files = sorted(EXAMPLES.glob("*/records.ndjson"))
     import_files(files, started_by="test")
-    expected = sorted((parse_record_json(line).model_dump() for f in files
-                       for line in f.read_bytes().splitlines() if line.strip()),
-                      key=lambda r: (r["source_system"], r["source_id"]))
-    loaded = sorted((r.model_dump() for r in load_records()),
-                    key=lambda r: (r["source_system"], r["source_id"]))
+    expected = sorted(
+        (
+            parse_record_json(line).model_dump()
+            for f in files
+            for line in f.read_bytes().splitlines()
+            if line.strip()
+        ),
+        key=lambda r: (r["source_system"], r["source_id"]),
+    )
+    loaded = sorted(
+        (r.model_dump() for r in load_records()), key=lambda r: (r["source_system"], r["source_id"])
+    )
     assert loaded == expected

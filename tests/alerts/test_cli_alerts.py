@@ -17,8 +17,17 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # subp
 # A child missing repeatedly (person alerts) and a child in custody (record alerts).
 SCENARIOS = (EXAMPLES / "repeat_missing", EXAMPLES / "custody_overnight")
 AS_OF = "2014-07-10T12:00:00+00:00"
-ALERT_KEYS = ["alert_id", "code", "severity", "status", "raised_at", "due_at", "subject",
-              "explanation", "evidence"]
+ALERT_KEYS = [
+    "alert_id",
+    "code",
+    "severity",
+    "status",
+    "raised_at",
+    "due_at",
+    "subject",
+    "explanation",
+    "evidence",
+]
 
 
 def vigil(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -54,13 +63,16 @@ def test_alerts_json_is_exactly_the_contract_shape(env: dict[str, str]) -> None:
             assert list(subject) == ["kind", "source_system", "source_id", "mentions"]
         for mention in subject["mentions"]:
             assert list(mention) == ["source_system", "source_id", "mention_id"]
-        assert alert["evidence"] and all(list(e) == ["source_system", "source_id"]
-                                         for e in alert["evidence"])
+        assert alert["evidence"] and all(
+            list(e) == ["source_system", "source_id"] for e in alert["evidence"]
+        )
         assert alert["raised_at"].endswith("+00:00") and alert["raised_at"] <= AS_OF
     assert kinds == {"person", "record"}
     repeat = [a for a in alerts if a["code"] == "REPEAT_MISSING"]
     assert len(repeat) == 1 and "(threshold 3)" in repeat[0]["explanation"]
-    assert ["compact", "MIS-1", "p1"] in [list(m.values()) for m in repeat[0]["subject"]["mentions"]]
+    assert ["compact", "MIS-1", "p1"] in [
+        list(m.values()) for m in repeat[0]["subject"]["mentions"]
+    ]
     # The same records and moment always give the same alerts.
     assert json_of(vigil(env, "alerts", "--as-of", AS_OF, "--json")) == alerts
 
@@ -69,8 +81,15 @@ def test_assess_stores_what_alerts_lists_without_duplicates(env: dict[str, str])
     listed = json_of(vigil(env, "alerts", "--as-of", AS_OF, "--json"))
     first = json_of(vigil(env, "assess", "--as-of", AS_OF, "--json"))
     assert first["as_of"] == AS_OF and first["findings"] == len(listed)
-    assert set(first) == {"as_of", "findings", "raised", "updated", "reopened", "resolved",
-                          "unchanged"}
+    assert set(first) == {
+        "as_of",
+        "findings",
+        "raised",
+        "updated",
+        "reopened",
+        "resolved",
+        "unchanged",
+    }
     again = json_of(vigil(env, "assess", "--as-of", AS_OF, "--json"))
     assert (again["raised"], again["updated"], again["reopened"], again["resolved"]) == (0, 0, 0, 0)
     assert again["unchanged"] == len(listed)
@@ -84,7 +103,9 @@ def test_alerts_filters_by_code_and_status(env: dict[str, str]) -> None:
     everything = json_of(vigil(env, "alerts", "--as-of", AS_OF, "--json"))
     only = json_of(vigil(env, "alerts", "--as-of", AS_OF, "--code", "REPEAT_MISSING", "--json"))
     assert only == [a for a in everything if a["code"] == "REPEAT_MISSING"] and only
-    assert json_of(vigil(env, "alerts", "--as-of", AS_OF, "--status", "open", "--json")) == everything
+    assert (
+        json_of(vigil(env, "alerts", "--as-of", AS_OF, "--status", "open", "--json")) == everything
+    )
     assert json_of(vigil(env, "alerts", "--as-of", AS_OF, "--status", "closed", "--json")) == []
 
 
@@ -101,10 +122,12 @@ def test_alerts_as_of_lists_only_what_evaluation_at_that_moment_finds(env: dict[
 
 
 def test_usage_errors_exit_2_with_nothing_on_standard_output(env: dict[str, str]) -> None:
-    for args in (["alerts", "--as-of", "2014-07-10T12:00:00", "--json"],  # no UTC offset
-                 ["assess", "--as-of", "yesterday", "--json"],
-                 ["alerts", "--status", "pending", "--json"],
-                 ["alerts", "--code", "REPEAT_MISING", "--json"]):  # misspelt: not an empty list
+    for args in (
+        ["alerts", "--as-of", "2014-07-10T12:00:00", "--json"],  # no UTC offset
+        ["assess", "--as-of", "yesterday", "--json"],
+        ["alerts", "--status", "pending", "--json"],
+        ["alerts", "--code", "REPEAT_MISING", "--json"],
+    ):  # misspelt: not an empty list
         result = vigil(env, *args)
         assert result.returncode == 2, args
         assert result.stdout == "" and result.stderr, args

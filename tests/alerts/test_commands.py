@@ -46,8 +46,10 @@ def test_alerts_lists_what_evaluation_finds_by_code_and_status() -> None:
     listed = orjson.loads(run("alerts", "--as-of", AS_OF, "--code", "REPEAT_MISSING", "--json"))
     assert [a["code"] for a in listed] == ["REPEAT_MISSING"]
     assert listed[0]["status"] == "open"
-    assert ["compact", "MIS-1", "p1"] in [[m["source_system"], m["source_id"], m["mention_id"]]
-                                          for m in listed[0]["subject"]["mentions"]]
+    assert ["compact", "MIS-1", "p1"] in [
+        [m["source_system"], m["source_id"], m["mention_id"]]
+        for m in listed[0]["subject"]["mentions"]
+    ]
     assert orjson.loads(run("alerts", "--as-of", AS_OF, "--status", "closed", "--json")) == []
     assert "REPEAT_MISSING" in run("alerts", "--as-of", AS_OF)
     with pytest.raises(CommandError) as refused:

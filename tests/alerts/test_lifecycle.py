@@ -20,10 +20,17 @@ DAY = dt.timedelta(days=1)
 
 def finding(*evidence: str, person: str = "P1", code: str = "REPEAT_MISSING") -> Finding:
     return Finding(
-        code=code, severity="high", subject_kind="person", person_id=person, record=None,
+        code=code,
+        severity="high",
+        subject_kind="person",
+        person_id=person,
+        record=None,
         mentions=(MentionKey("compact", "M-1", "p1"),),
-        explanation=f"Missing {len(evidence)} times", evidence=tuple(RecordKey("compact", e) for e in evidence),
-        thresholds={"episodes": 3}, raised_at=T0, due_at=None,
+        explanation=f"Missing {len(evidence)} times",
+        evidence=tuple(RecordKey("compact", e) for e in evidence),
+        thresholds={"episodes": 3},
+        raised_at=T0,
+        due_at=None,
     )
 
 
@@ -80,12 +87,22 @@ def test_people_acknowledge_then_close_with_a_rationale() -> None:
         close(alert, actor="sup1", outcome="", rationale="Seen")
     with pytest.raises(AlertActionError, match="outcome"):  # another code's outcome
         close(alert, actor="sup1", outcome="flag_added", rationale="Seen")
-    close(alert, actor="sup1", outcome="nfa_low_risk", rationale="Strategy discussion held; plan in place.")
+    close(
+        alert,
+        actor="sup1",
+        outcome="nfa_low_risk",
+        rationale="Strategy discussion held; plan in place.",
+    )
     alert.refresh_from_db()
-    assert (alert.status, alert.close_rationale) == ("closed", "Strategy discussion held; plan in place.")
+    assert (alert.status, alert.close_rationale) == (
+        "closed",
+        "Strategy discussion held; plan in place.",
+    )
     assert alert.outcome == "nfa_low_risk"
     assert actions() == ["raised", "acknowledged", "closed"]
-    assert list(AlertEvent.objects.filter(action="closed").values_list("actor", flat=True)) == ["sup1"]
+    assert list(AlertEvent.objects.filter(action="closed").values_list("actor", flat=True)) == [
+        "sup1"
+    ]
     assert AuditEntry.objects.filter(action="alert.close", reason__startswith="Strategy").exists()
 
 
@@ -107,7 +124,10 @@ def test_closed_alert_stays_closed_on_the_same_evidence_and_reopens_on_new() -> 
 def test_scoped_evaluation_only_resolves_alerts_in_scope() -> None:
     sync_findings([finding("M-1", person="P1"), finding("M-2", person="P2")], T0)
     sync_findings([], T0 + DAY, in_scope={"person:P2"})
-    assert dict(Alert.objects.values_list("person_id", "status")) == {"P1": "open", "P2": "resolved"}
+    assert dict(Alert.objects.values_list("person_id", "status")) == {
+        "P1": "open",
+        "P2": "resolved",
+    }
 
 
 def test_closed_alert_does_not_reopen_when_its_evidence_only_shrinks() -> None:
@@ -116,7 +136,12 @@ def test_closed_alert_does_not_reopen_when_its_evidence_only_shrinks() -> None:
     sync_findings([finding("M-1", "M-2", "M-3", "M-4")], T0)
     alert = only()
     acknowledge(alert, actor="sup1")
-    close(alert, actor="sup1", outcome="nfa_low_risk", rationale="Reviewed with the missing person coordinator")
+    close(
+        alert,
+        actor="sup1",
+        outcome="nfa_low_risk",
+        rationale="Reviewed with the missing person coordinator",
+    )
     outcome = sync_findings([finding("M-2", "M-3", "M-4")], T0 + 30 * DAY)
     assert (outcome.reopened, only().status) == (0, "closed")
     # Still none after another evaluation on the old records only.

@@ -21,6 +21,11 @@ def test_person_profile() -> None:
     assert set(profile["names"]) == {"Kayleigh Collins", "Kayley Collins"}
     assert profile["best_name"] == "Kayleigh Collins"
     assert profile["dates_of_birth"] == ["2008-05-06", "2008-06-05"]
-    assert [c["source_id"] for c in profile["chronology"]] == ["CAD-1001", "PPN-2001", "CR-3001", "PPN-2002"]
+    assert [c["source_id"] for c in profile["chronology"]] == [
+        "CAD-1001",
+        "PPN-2001",
+        "CR-3001",
+        "PPN-2002",
+    ]
     with pytest.raises(MentionNotFound):
         person_profile("storm", "CAD-1001", "nobody")

@@ -10,15 +10,18 @@ from django.db import connection
 from vigil.alerts.neighbourhood import ensure_statistics
 from vigil.records.models import Location
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
-                                reason="table statistics are PostgreSQL's")
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="table statistics are PostgreSQL's"
+)
 
 
 def _stats(table: str) -> tuple[int, object]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute("SELECT n_mod_since_analyze, last_analyze FROM pg_stat_user_tables "
-                       "WHERE relname = %s", [table])
+        cursor.execute(
+            "SELECT n_mod_since_analyze, last_analyze FROM pg_stat_user_tables WHERE relname = %s",
+            [table],
+        )
         return cursor.fetchone()
 
 

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_log_shows_the_actors_name_beside_the_stored_username() -> None:
-    auditor = actions.add_user("aud1", Role.AUDITOR, None, actor="cli:root",
-                               full_name="Ruth Ellison")
+    auditor = actions.add_user(
+        "aud1", Role.AUDITOR, None, actor="cli:root", full_name="Ruth Ellison"
+    )
     actions.add_user("ada", Role.ADMIN, None, actor="cli:root", full_name="Ada Price")
     actions.create_team("MASH", actor="ada")
     actions.add_user("nameless", Role.MASH, None, actor="cli:root")
@@ -30,8 +31,14 @@ def test_log_shows_the_actors_name_beside_the_stored_username() -> None:
     assert ">nameless</td>" in html  # no name held: the username alone
     assert ">cli:root</td>" in html  # not an account: as stored
     # Entries as they were: the name is looked up for the page, never written into the log.
-    assert list(AuditEntry.objects.filter(id__lte=stored[-1][0]).order_by("id")
-                .values_list("id", "actor", "entry_hash")) == stored
+    assert (
+        list(
+            AuditEntry.objects.filter(id__lte=stored[-1][0])
+            .order_by("id")
+            .values_list("id", "actor", "entry_hash")
+        )
+        == stored
+    )
     assert not AuditEntry.objects.filter(actor="Ada Price").exists()
 
     # Who is found by the stored username, or by the name staff know them by.

@@ -46,16 +46,25 @@ DEMO_PEOPLE = 400
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 EMPTY_STYLE_HASH = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _skip_reason() -> str | None:
     url = os.environ.get("VIGIL_DATABASE_URL", "")
     if url.startswith(("postgresql", "postgres:")):
-        return ("browser tests run once, on their own SQLite server, in the SQLite pass of the "
-                "suite (VIGIL_DATABASE_URL is PostgreSQL)")
+        return (
+            "browser tests run once, on their own SQLite server, in the SQLite pass of the "
+            "suite (VIGIL_DATABASE_URL is PostgreSQL)"
+        )
     if not CHROMIUM.exists():
         return "/usr/bin/chromium is missing (scripts/setup installs it as root: apt-get install chromium)"
     if not AXE.exists():
@@ -88,21 +97,21 @@ class Scenario:
     child_id: str
     child_forename: str
     child_surname: str
-    alert_id: str               # an open alert for the acknowledge-and-close flow
-    work_alert_id: str          # another, for the assign-note-close flow of My work
-    postcode: str               # an address with a child living there
+    alert_id: str  # an open alert for the acknowledge-and-close flow
+    work_alert_id: str  # another, for the assign-note-close flow of My work
+    postcode: str  # an address with a child living there
     location_id: int
-    partner_child_id: str       # a young person with a missing episode (education may see it)
+    partner_child_id: str  # a young person with a missing episode (education may see it)
     partner_forename: str
     partner_surname: str
     partner_visible_record: int  # ... that missing episode ...
-    partner_hidden_record: int   # ... and a referral naming them (outside education's agreement)
+    partner_hidden_record: int  # ... and a referral naming them (outside education's agreement)
 
 
 @dataclass(frozen=True)
 class Server:
     url: str
-    accounts: dict[str, str]   # username -> password
+    accounts: dict[str, str]  # username -> password
     scenario: Scenario
 
     def credentials(self, role: str) -> tuple[str, str]:
@@ -121,11 +130,20 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _vigil_env(data: Path) -> dict[str, str]:
-    env = dict(os.environ, VIGIL_DATA_DIR=str(data),
-               VIGIL_DATABASE_URL=f"sqlite:///{data / 'vigil.sqlite3'}")
+    env = dict(
+        os.environ,
+        VIGIL_DATA_DIR=str(data),
+        VIGIL_DATABASE_URL=f"sqlite:///{data / 'vigil.sqlite3'}",
+    )
     # Settings that would change what a plain-HTTP sign-in on 127.0.0.1 needs are not inherited.
-    for name in ("DJANGO_SETTINGS_MODULE", "VIGIL_DEBUG", "VIGIL_HTTPS",
-                 "VIGIL_TOTP_REQUIRED_ROLES", "VIGIL_ALLOWED_HOSTS", "VIGIL_PROXY_COUNT"):
+    for name in (
+        "DJANGO_SETTINGS_MODULE",
+        "VIGIL_DEBUG",
+        "VIGIL_HTTPS",
+        "VIGIL_TOTP_REQUIRED_ROLES",
+        "VIGIL_ALLOWED_HOSTS",
+        "VIGIL_PROXY_COUNT",
+    ):
         env.pop(name, None)
     return env
 
@@ -136,9 +154,13 @@ def _build_demo(shared: Path) -> Path:
     with _locked(shared / "vigil-browser-demo.lock"):
         if not (demo / "demo-accounts.txt").exists():
             demo.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run([str(VIGIL), "demo", "--people", str(DEMO_PEOPLE)],
-                                  env=_vigil_env(demo), capture_output=True, text=True,
-                                  timeout=300)
+            proc = subprocess.run(
+                [str(VIGIL), "demo", "--people", str(DEMO_PEOPLE)],
+                env=_vigil_env(demo),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             if proc.returncode != 0:
                 raise RuntimeError(f"vigil demo failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return demo
@@ -172,6 +194,7 @@ def _scenario(database: Path) -> Scenario:
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     adult_born_before = (timezone.localdate() - dt.timedelta(days=18 * 366)).isoformat()
     try:
+
         def one(sql: str, *args: Any) -> tuple[Any, ...]:
             row = conn.execute(sql, args).fetchone()
             assert row is not None, f"the demo force has no row for: {sql}"
@@ -185,30 +208,44 @@ def _scenario(database: Path) -> Scenario:
             JOIN records_personmention m ON m.id = l.mention_id
             JOIN records_record r ON r.id = m.record_id"""
         # A child (every recorded date of birth under 18) with an open alert and a long chronology.
-        child_id, = one(f"""
+        (child_id,) = one(
+            f"""
             SELECT person_id FROM ({people}) x
             GROUP BY person_id
             HAVING MIN(date_of_birth) > ? AND COUNT(DISTINCT record_id) >= 5
                AND person_id IN (SELECT person_id FROM alerts_alert WHERE status = 'open')
-            ORDER BY COUNT(DISTINCT record_id) DESC, person_id LIMIT 1""", adult_born_before)
-        forename, surname = one(f"""
+            ORDER BY COUNT(DISTINCT record_id) DESC, person_id LIMIT 1""",
+            adult_born_before,
+        )
+        forename, surname = one(
+            f"""
             SELECT forename, surname FROM ({people}) x
             WHERE person_id = ? AND forename != '' AND surname != ''
             GROUP BY forename, surname ORDER BY COUNT(*) DESC, forename, surname LIMIT 1""",
-                                child_id)
-        alert_id, = one("""
+            child_id,
+        )
+        (alert_id,) = one(
+            """
             SELECT alert_id FROM alerts_alert WHERE status = 'open' AND person_id != ?
-            ORDER BY severity = 'high' DESC, alert_id LIMIT 1""", child_id)
-        work_alert_id, = one("""
+            ORDER BY severity = 'high' DESC, alert_id LIMIT 1""",
+            child_id,
+        )
+        (work_alert_id,) = one(
+            """
             SELECT alert_id FROM alerts_alert WHERE status = 'open' AND alert_id != ?
               AND person_id != ? AND assigned_to_id IS NULL
-            ORDER BY severity = 'critical' DESC, alert_id LIMIT 1""", alert_id, child_id)
-        location_id, postcode = one(f"""
+            ORDER BY severity = 'critical' DESC, alert_id LIMIT 1""",
+            alert_id,
+            child_id,
+        )
+        location_id, postcode = one(
+            f"""
             SELECT l.id, l.postcode FROM records_location l JOIN ({people}) x
                 ON x.location_id = l.id
             WHERE l.postcode != '' AND x.date_of_birth > ?
             GROUP BY l.id ORDER BY COUNT(DISTINCT x.person_id) DESC, l.id LIMIT 1""",
-                                    adult_born_before)
+            adult_born_before,
+        )
         # A young person (the demo's missing children have grown up since) named as missing on a
         # missing episode, which education's agreement covers, and on a referral, which it does
         # not.
@@ -218,16 +255,29 @@ def _scenario(database: Path) -> Scenario:
             WHERE a.record_type = 'missing' AND a.role = 'missing_person'
               AND b.record_type = 'referral' AND a.forename != '' AND a.surname != ''
             GROUP BY a.person_id ORDER BY a.person_id LIMIT 1""")
-        p_forename, p_surname = one(f"""
+        p_forename, p_surname = one(
+            f"""
             SELECT forename, surname FROM ({people}) x WHERE person_id = ? AND record_id = ?
-            LIMIT 1""", partner_id, visible)
+            LIMIT 1""",
+            partner_id,
+            visible,
+        )
     finally:
         conn.close()
-    return Scenario(child_id=child_id, child_forename=forename, child_surname=surname,
-                    alert_id=alert_id, work_alert_id=work_alert_id, postcode=postcode, location_id=location_id,
-                    partner_child_id=partner_id, partner_forename=p_forename,
-                    partner_surname=p_surname, partner_visible_record=visible,
-                    partner_hidden_record=hidden)
+    return Scenario(
+        child_id=child_id,
+        child_forename=forename,
+        child_surname=surname,
+        alert_id=alert_id,
+        work_alert_id=work_alert_id,
+        postcode=postcode,
+        location_id=location_id,
+        partner_child_id=partner_id,
+        partner_forename=p_forename,
+        partner_surname=p_surname,
+        partner_visible_record=visible,
+        partner_hidden_record=hidden,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -242,8 +292,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     shared = base if worker_id == "master" else base.parent
     demo = _build_demo(shared)
     mine = tmp_path_factory.mktemp(f"vigil-browser-{worker_id}")
-    with sqlite3.connect(demo / "vigil.sqlite3") as source, \
-            sqlite3.connect(mine / "vigil.sqlite3") as copy:
+    with (
+        sqlite3.connect(demo / "vigil.sqlite3") as source,
+        sqlite3.connect(mine / "vigil.sqlite3") as copy,
+    ):
         source.backup(copy)  # consistent even with a WAL beside it
     accounts = {}
     for line in (demo / "demo-accounts.txt").read_text().splitlines():
@@ -254,8 +306,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     log = mine / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(VIGIL), "serve", "--port", str(port), "--workers", "1"],
-                                env=_vigil_env(mine), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(VIGIL), "serve", "--port", str(port), "--workers", "1"],
+            env=_vigil_env(mine),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_until_serving(url, proc, log)
         yield Server(url=url, accounts=accounts, scenario=_scenario(mine / "vigil.sqlite3"))
@@ -289,14 +345,24 @@ def new_page(browser: Any, server: Server) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def make() -> Any:
-        context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},
-                                      locale="en-GB", timezone_id="Europe/London")
+        context = browser.new_context(
+            base_url=server.url,
+            viewport={"width": 1280, "height": 900},
+            locale="en-GB",
+            timezone_id="Europe/London",
+        )
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         page.csp_errors = []
-        page.on("console", lambda msg: page.csp_errors.append(f"{msg.text} at {msg.location}")
-                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        page.on(
+            "console",
+            lambda msg: (
+                page.csp_errors.append(f"{msg.text} at {msg.location}")
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         return page
 
     yield make
@@ -352,18 +418,44 @@ def check_page(page: Any, name: str) -> list[dict[str, Any]]:
         page.evaluate(_axe_source())
     results = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations', 'incomplete']})", AXE_TAGS)
-    violations = [{
-        "id": v["id"], "impact": v["impact"], "help": v["help"], "tags": v["tags"],
-        "nodes": [{"target": n["target"], "html": n["html"][:300],
-                   "summary": n.get("failureSummary", "")} for n in v["nodes"]],
-    } for v in results["violations"]]
-    (AXE_REPORTS / f"{slug}.json").write_text(json.dumps(
-        {"page": name, "url": page.url, "violations": violations,
-         # What axe could not decide by itself (e.g. contrast over an image): for a person.
-         "incomplete": sorted({v["id"] for v in results["incomplete"]})}, indent=2))
+        " resultTypes: ['violations', 'incomplete']})",
+        AXE_TAGS,
+    )
+    violations = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "tags": v["tags"],
+            "nodes": [
+                {
+                    "target": n["target"],
+                    "html": n["html"][:300],
+                    "summary": n.get("failureSummary", ""),
+                }
+                for n in v["nodes"]
+            ],
+        }
+        for v in results["violations"]
+    ]
+    (AXE_REPORTS / f"{slug}.json").write_text(
+        json.dumps(
+            {
+                "page": name,
+                "url": page.url,
+                "violations": violations,
+                # What axe could not decide by itself (e.g. contrast over an image): for a person.
+                "incomplete": sorted({v["id"] for v in results["incomplete"]}),
+            },
+            indent=2,
+        )
+    )
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, f"axe found serious or critical violations on {name} ({page.url}):\n" + \
-        "\n".join(f"  {v['impact']} {v['id']}: {v['help']} at "
-                  f"{[n['target'] for n in v['nodes']][:5]}" for v in blocking)
+    assert not blocking, (
+        f"axe found serious or critical violations on {name} ({page.url}):\n"
+        + "\n".join(
+            f"  {v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+            for v in blocking
+        )
+    )
     return violations

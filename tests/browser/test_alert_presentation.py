@@ -26,8 +26,10 @@ def test_queue_and_childs_page_at_390px(new_page: Any, server: Server) -> None:
     assert not PERSON_ID.search(main.inner_text()), "no person id on the queue"
     heads = page.locator(".vigil-alert-group__head")
     assert heads.count() >= 1
-    assert re.search(r", \d+, born \d{1,2} [A-Z][a-z]+ \d{4}|record, \d{1,2} [A-Z][a-z]+ \d{4}",
-                     heads.first.inner_text())
+    assert re.search(
+        r", \d+, born \d{1,2} [A-Z][a-z]+ \d{4}|record, \d{1,2} [A-Z][a-z]+ \d{4}",
+        heads.first.inner_text(),
+    )
     # Nothing wider than the screen but the table, which scrolls in its own right.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390 + 1
 
@@ -37,8 +39,13 @@ def test_queue_and_childs_page_at_390px(new_page: Any, server: Server) -> None:
     groups = page.evaluate("""() => [...document.querySelectorAll('.vigil-alert-group')].map(g => ({
         person: (g.querySelector('.vigil-alert-group__head a[href^="/people/"]') || {}).pathname,
         alerts: [...g.querySelectorAll('a[href^="/alerts/"]')].map(a => a.pathname)}))""")
-    chosen = next(g for g in groups if g["person"] and g["person"] != f"/people/{s.child_id}/"
-                  and f"/alerts/{s.alert_id}/" not in g["alerts"])
+    chosen = next(
+        g
+        for g in groups
+        if g["person"]
+        and g["person"] != f"/people/{s.child_id}/"
+        and f"/alerts/{s.alert_id}/" not in g["alerts"]
+    )
     person = chosen["person"]
     page.goto(chosen["alerts"][0])
     check_page(page, "alert-390")
@@ -53,7 +60,9 @@ def test_queue_and_childs_page_at_390px(new_page: Any, server: Server) -> None:
     page.goto(person)
     ended = page.locator("#ended-alerts")
     ended.wait_for()
-    closed = page.locator(".govuk-summary-card", has=page.get_by_text("Seen at home; safe; plan agreed."))
+    closed = page.locator(
+        ".govuk-summary-card", has=page.get_by_text("Seen at home; safe; plan agreed.")
+    )
     assert closed.count() == 1
     assert title.split(" ")[0] in closed.inner_text()
     closed.locator(".govuk-details__summary").click()

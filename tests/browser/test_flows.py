@@ -69,7 +69,8 @@ def test_search_open_a_child_and_read_the_chronology(new_page: Any, server: Serv
 
     # Filter the chronology by one type of record.
     options = page.locator("#type option").evaluate_all(
-        "os => os.filter(o => o.value).map(o => [o.value, o.textContent])")
+        "os => os.filter(o => o.value).map(o => [o.value, o.textContent])"
+    )
     assert options, "the chronology offers record types to filter by"
     code, label = options[0]
     wanted = int(re.search(r"\((\d+)\)\s*$", label).group(1))
@@ -113,7 +114,9 @@ def test_acknowledge_and_close_an_alert(new_page: Any, server: Server) -> None:
     check_page(page, "alert-close-without-rationale")
 
     rationale = "Strategy discussion held; the child is safe and a plan is in place."
-    page.get_by_label("No further action: already in hand (open plan, investigation or referral)").check()
+    page.get_by_label(
+        "No further action: already in hand (open plan, investigation or referral)"
+    ).check()
     page.get_by_label("Why are you closing this alert?").fill(rationale)
     page.get_by_role("button", name="Close alert").click()
     page.get_by_role("button", name="Close alert").wait_for(state="detached")

@@ -107,8 +107,10 @@ def test_assign_note_close_and_see_it_on_the_team_page(new_page: Any, server: Se
 
     # And the MASH officer is told that the alert they gave on was closed, and why.
     mash.goto("/work/notifications/")
-    assert f"{investigator} closed this alert, which you gave on. Outcome: {label}" in \
-        mash.locator("main").inner_text()
+    assert (
+        f"{investigator} closed this alert, which you gave on. Outcome: {label}"
+        in mash.locator("main").inner_text()
+    )
     mash.get_by_role("button", name="Mark all as read").click()
     mash.get_by_text("Nothing new.").wait_for()
     check_page(mash, "notifications-read")

@@ -19,10 +19,21 @@ def model() -> IdentityModel:
 def mention(key: str, record: str | None = None, **fields: Any) -> dict[str, Any]:
     """One input row; ``record`` defaults to a record of its own."""
     row: dict[str, Any] = {
-        "mention_key": key, "record_key": record or f"rec-{key}", "forename": None,
-        "middle_names": None, "surname": None, "aliases": None, "date_of_birth": None,
-        "age_estimate": None, "occurred_on": "2014-03-01", "gender": None, "address": None,
-        "postcode": None, "phone": None, "pnc": None, "nhs": None,
+        "mention_key": key,
+        "record_key": record or f"rec-{key}",
+        "forename": None,
+        "middle_names": None,
+        "surname": None,
+        "aliases": None,
+        "date_of_birth": None,
+        "age_estimate": None,
+        "occurred_on": "2014-03-01",
+        "gender": None,
+        "address": None,
+        "postcode": None,
+        "phone": None,
+        "pnc": None,
+        "nhs": None,
     }
     row.update(fields)
     return row

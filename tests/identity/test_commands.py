@@ -68,20 +68,26 @@ def test_review_decide_and_undo_relink_and_reassess(reassessed: list[Any]) -> No
     ingest_files([SCENARIO / "records.ndjson"], actor="test", as_of=AS_OF)
     first, last = ("compact", "MIS-1", "p1"), ("compact", "MIS-4", "p1")
     assert person_of()[first] == person_of()[last]
-    shown = run("review", "decide", *first, *last, "--decision", "different",
-                "--reason", "different school")
+    shown = run(
+        "review", "decide", *first, *last, "--decision", "different", "--reason", "different school"
+    )
     decision = LinkDecision.objects.get()
     assert shown.startswith(f"Decision {decision.pk} recorded (different); relinked ")
     assert person_of()[first] != person_of()[last]
     assert len(reassessed) == 1
     assert run("review", "undo", str(decision.pk), "--reason", "entered in error") == (
-        f"Decision {decision.pk} undone\n")
+        f"Decision {decision.pk} undone\n"
+    )
     assert person_of()[first] == person_of()[last]
     assert len(reassessed) == 2
-    for args, message in [(["undo", str(decision.pk), "--reason", "again"], "already undone"),
-                          (["undo", "999", "--reason", "x"], "no decision 999"),
-                          (["decide", *first, "compact", "MIS-9", "p1", "--decision", "same",
-                            "--reason", "x"], "no mention 'p1' on record compact/MIS-9")]:
+    for args, message in [
+        (["undo", str(decision.pk), "--reason", "again"], "already undone"),
+        (["undo", "999", "--reason", "x"], "no decision 999"),
+        (
+            ["decide", *first, "compact", "MIS-9", "p1", "--decision", "same", "--reason", "x"],
+            "no mention 'p1' on record compact/MIS-9",
+        ),
+    ]:
         with pytest.raises(CommandError) as refused:
             run("review", *args)
         assert refused.value.returncode == 2 and message in str(refused.value)

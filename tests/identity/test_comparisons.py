@@ -8,7 +8,9 @@ from tests.identity.conftest import mention
 from vigil.identity import IdentityModel, explain_pair, link
 
 
-def _levels(model: IdentityModel, a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[str, float]]:
+def _levels(
+    model: IdentityModel, a: dict[str, Any], b: dict[str, Any]
+) -> dict[str, tuple[str, float]]:
     return {name: (label, weight) for name, label, weight in explain_pair(a, b, model).terms}
 
 
@@ -50,8 +52,13 @@ def test_forename_like_the_shared_surname_is_no_swap(model: IdentityModel) -> No
 
 
 def test_address_written_without_a_part_is_similar(model: IdentityModel) -> None:
-    a = mention("a", forename="Lee", surname="Kowalski",
-                address="Flat 3, 108 Baker Rise, Dudley", postcode="DY3 1AA")
+    a = mention(
+        "a",
+        forename="Lee",
+        surname="Kowalski",
+        address="Flat 3, 108 Baker Rise, Dudley",
+        postcode="DY3 1AA",
+    )
     b = mention("b", forename="Lee", surname="Kowalski", address="108 Baker Rise, Dudley")
     c = mention("c", forename="Lee", surname="Kowalski", address="Dudley")
     assert _levels(model, a, b)["location"][0] == "similar address"
@@ -63,10 +70,24 @@ def test_swapped_names_with_a_mistyped_date_are_paired_and_linked(model: Identit
     # No blocking rule used to pair these: names swapped, dates and addresses differ a little;
     # only 'postcode + forename = surname' pairs them now.
     rows = [
-        mention("a", forename="Lucy", surname="Fitzpatrick", date_of_birth="2006-02-22",
-                gender="female", address="264 Ainsworth Street, Coventry", postcode="CV1 2AB"),
-        mention("b", forename="Fitzpatrick", surname="Lucy", date_of_birth="2007-02-22",
-                gender="female", address="264 Ainsworthstreet, Coventry", postcode="CV1 2AB"),
+        mention(
+            "a",
+            forename="Lucy",
+            surname="Fitzpatrick",
+            date_of_birth="2006-02-22",
+            gender="female",
+            address="264 Ainsworth Street, Coventry",
+            postcode="CV1 2AB",
+        ),
+        mention(
+            "b",
+            forename="Fitzpatrick",
+            surname="Lucy",
+            date_of_birth="2007-02-22",
+            gender="female",
+            address="264 Ainsworthstreet, Coventry",
+            postcode="CV1 2AB",
+        ),
     ]
     result = link(rows, model)
     assert result.clusters["a"] == result.clusters["b"]

@@ -28,8 +28,7 @@ def examples(model: IdentityModel):  # type: ignore[no-untyped-def]
         ]
         expect = json.loads((scenario / "expect.json").read_text())
         pairs += [(True, "|".join(a), "|".join(b)) for a, b in expect.get("same_person", [])]
-        pairs += [(False, "|".join(a), "|".join(b))
-                  for a, b in expect.get("different_person", [])]
+        pairs += [(False, "|".join(a), "|".join(b)) for a, b in expect.get("different_person", [])]
     frame = mention_rows(records)
     return frame, pairs, link(frame, model)
 

@@ -26,7 +26,7 @@ def test_incremental_agrees_with_full_link(model: IdentityModel) -> None:
     keys = list(frame["mention_key"])
     new_keys = set(new["mention_key"])
     for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
+        for b in keys[i + 1 :]:
             if a not in new_keys and b not in new_keys:
                 continue
             together_full = full.clusters[a] == full.clusters[b]
@@ -39,24 +39,66 @@ def test_incremental_agrees_with_full_link(model: IdentityModel) -> None:
 
 
 def test_person_index_reuses_existing_ids(model: IdentityModel) -> None:
-    existing = pd.DataFrame([
-        {"mention_key": "e1", "record_key": "r1", "forename": "Chloe", "surname": "Ward",
-         "date_of_birth": "2000-02-11", "gender": "female", "postcode": "WR1 3AA",
-         "address": "Meadow House, 22 Station Road, Worcester", "person_id": "P-chloe"},
-        {"mention_key": "e2", "record_key": "r1", "forename": "Linda", "surname": "Moss",
-         "date_of_birth": "1970-01-30", "gender": "female", "postcode": "WR1 3AA",
-         "address": "Meadow House, 22 Station Road, Worcester", "person_id": "P-linda"},
-    ])
-    new = pd.DataFrame([
-        {"mention_key": "n1", "record_key": "r9", "forename": "Cloe", "surname": "Ward",
-         "age_estimate": 14, "occurred_on": "2014-06-20", "gender": "female",
-         "postcode": "WR1 3AA", "address": "Meadow House, 22 Station Road, Worcester"},
-        {"mention_key": "n2", "record_key": "r9", "forename": "Chloe", "surname": "Ward",
-         "date_of_birth": "2000-02-11", "gender": "female", "postcode": "WR1 3AA",
-         "address": "Meadow House, 22 Station Road, Worcester"},
-        {"mention_key": "n3", "record_key": "r9", "forename": "Nadia", "surname": "Okafor",
-         "date_of_birth": "2001-12-01", "gender": "female", "postcode": "WR1 3AA"},
-    ])
+    existing = pd.DataFrame(
+        [
+            {
+                "mention_key": "e1",
+                "record_key": "r1",
+                "forename": "Chloe",
+                "surname": "Ward",
+                "date_of_birth": "2000-02-11",
+                "gender": "female",
+                "postcode": "WR1 3AA",
+                "address": "Meadow House, 22 Station Road, Worcester",
+                "person_id": "P-chloe",
+            },
+            {
+                "mention_key": "e2",
+                "record_key": "r1",
+                "forename": "Linda",
+                "surname": "Moss",
+                "date_of_birth": "1970-01-30",
+                "gender": "female",
+                "postcode": "WR1 3AA",
+                "address": "Meadow House, 22 Station Road, Worcester",
+                "person_id": "P-linda",
+            },
+        ]
+    )
+    new = pd.DataFrame(
+        [
+            {
+                "mention_key": "n1",
+                "record_key": "r9",
+                "forename": "Cloe",
+                "surname": "Ward",
+                "age_estimate": 14,
+                "occurred_on": "2014-06-20",
+                "gender": "female",
+                "postcode": "WR1 3AA",
+                "address": "Meadow House, 22 Station Road, Worcester",
+            },
+            {
+                "mention_key": "n2",
+                "record_key": "r9",
+                "forename": "Chloe",
+                "surname": "Ward",
+                "date_of_birth": "2000-02-11",
+                "gender": "female",
+                "postcode": "WR1 3AA",
+                "address": "Meadow House, 22 Station Road, Worcester",
+            },
+            {
+                "mention_key": "n3",
+                "record_key": "r9",
+                "forename": "Nadia",
+                "surname": "Okafor",
+                "date_of_birth": "2001-12-01",
+                "gender": "female",
+                "postcode": "WR1 3AA",
+            },
+        ]
+    )
     index = PersonIndex(existing, model)
     try:
         # Decisions naming existing mentions only, or unknown ones, are fine.
@@ -71,14 +113,37 @@ def test_person_index_reuses_existing_ids(model: IdentityModel) -> None:
 
 
 def test_existing_without_person_id_is_ignored(model: IdentityModel) -> None:
-    existing = pd.DataFrame([
-        {"mention_key": "e1", "record_key": "r1", "forename": "Amy", "surname": "Stone",
-         "date_of_birth": "2009-04-01", "person_id": None},
-        {"mention_key": "e2", "record_key": "r2", "forename": "Amy", "surname": "Stone",
-         "date_of_birth": "2009-04-01", "person_id": "P-amy"},
-    ])
-    new = pd.DataFrame([{"mention_key": "n1", "record_key": "r3", "forename": "Amy",
-                         "surname": "Stone", "date_of_birth": "2009-04-01"}])
+    existing = pd.DataFrame(
+        [
+            {
+                "mention_key": "e1",
+                "record_key": "r1",
+                "forename": "Amy",
+                "surname": "Stone",
+                "date_of_birth": "2009-04-01",
+                "person_id": None,
+            },
+            {
+                "mention_key": "e2",
+                "record_key": "r2",
+                "forename": "Amy",
+                "surname": "Stone",
+                "date_of_birth": "2009-04-01",
+                "person_id": "P-amy",
+            },
+        ]
+    )
+    new = pd.DataFrame(
+        [
+            {
+                "mention_key": "n1",
+                "record_key": "r3",
+                "forename": "Amy",
+                "surname": "Stone",
+                "date_of_birth": "2009-04-01",
+            }
+        ]
+    )
     result = link_incremental(new, existing, model, cannot_link=[("e1", "e2")])
     assert result.assignments == {"n1": "P-amy"}
 

@@ -9,8 +9,12 @@ from pathlib import Path
 import vigil.identity
 
 PACKAGE = Path(vigil.identity.__file__).parent
-LINKING = {"vigil.identity.scoring", "vigil.identity.linking", "vigil.identity.person_index",
-           "vigil.identity.explain"}
+LINKING = {
+    "vigil.identity.scoring",
+    "vigil.identity.linking",
+    "vigil.identity.person_index",
+    "vigil.identity.explain",
+}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -25,18 +29,21 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
-
-
 def test_identity_imports_no_app_above_it() -> None:
-    upward = {f"{path.relative_to(PACKAGE)}: {name}"
-              for path in PACKAGE.rglob("*.py")
-              for name in imports_of(path)
-              if name.startswith(("vigil.alerts", "vigil.casework", "vigil.web"))}
+    upward = {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in PACKAGE.rglob("*.py")
+        for name in imports_of(path)
+        if name.startswith(("vigil.alerts", "vigil.casework", "vigil.web"))
+    }
     assert not upward
 
 
 def test_the_model_does_not_import_the_linking_modules() -> None:
     assert not imports_of(PACKAGE / "model.py") & LINKING
     # The DuckDB plumbing both use stands below both.
-    assert not {n for n in imports_of(PACKAGE / "duck.py")
-                if n.startswith("vigil.identity") and not n.startswith("vigil.identity.frames")}
+    assert not {
+        n
+        for n in imports_of(PACKAGE / "duck.py")
+        if n.startswith("vigil.identity") and not n.startswith("vigil.identity.frames")
+    }

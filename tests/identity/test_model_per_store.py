@@ -72,10 +72,10 @@ def test_other_stores_idle_index_files_are_pruned(data: Path) -> None:
         fcntl.flock(handle, fcntl.LOCK_EX)
         deleted = prune_indexes("mine", now=now)
     # The newest other file is the busy one, so KEEP - 1 idle others survive by rank.
-    expected = set(others[KEEP_OTHER_INDEXES - 1:-1])
+    expected = set(others[KEEP_OTHER_INDEXES - 1 : -1])
     assert set(deleted) == expected
     for path in expected:
         assert not path.exists() and not path.with_suffix(".lock").exists()
-    for path in [*others[:KEEP_OTHER_INDEXES - 1], held, recent, mine]:
+    for path in [*others[: KEEP_OTHER_INDEXES - 1], held, recent, mine]:
         assert path.exists()
     assert not orphan.exists()

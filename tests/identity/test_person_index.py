@@ -21,9 +21,15 @@ from vigil.rules import MentionKey
 
 pytestmark = pytest.mark.django_db
 
-KAYLEIGH = {"mention_id": "x", "role": "child_present", "forename": "Kayleigh",
-            "surname": "Collins", "date_of_birth": "2008-05-06",
-            "address": "14 Alder Road, Birmingham", "postcode": "B12 9QD"}
+KAYLEIGH = {
+    "mention_id": "x",
+    "role": "child_present",
+    "forename": "Kayleigh",
+    "surname": "Collins",
+    "date_of_birth": "2008-05-06",
+    "address": "14 Alder Road, Birmingham",
+    "postcode": "B12 9QD",
+}
 
 
 @pytest.fixture
@@ -48,8 +54,9 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def import_one(tmp_path: Path, source_id: str, person: dict[str, Any]) -> None:
-    summary = import_files([write_ndjson(tmp_path / f"{source_id}.ndjson",
-                                         [call(source_id, people=[person])])])
+    summary = import_files(
+        [write_ndjson(tmp_path / f"{source_id}.ndjson", [call(source_id, people=[person])])]
+    )
     mentions = PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
     link_new(mentions.values_list("pk", flat=True), actor="test")
 
@@ -83,7 +90,8 @@ def test_a_relink_keeps_the_index_and_an_import_links_against_it(
         assert index.token == IdentityState.objects.get(pk=1).token
         assert len(index) == MentionLink.objects.count()
         assert index.refs_of(["storm|C-NEW|x"]) == {
-            "storm|C-NEW|x": str(PersonMention.objects.get(record__source_id="C-NEW").pk)}
+            "storm|C-NEW|x": str(PersonMention.objects.get(record__source_id="C-NEW").pk)
+        }
     finally:
         index.close()
     # A second import uses the updated index and finds the mention the first one added.
@@ -156,10 +164,12 @@ def test_a_decision_relinks_only_its_persons_and_keeps_the_index_current(
     # Nobody else's link was rewritten.
     after = person_map()
     assert {k: after[k] for k in others} == others
-    moved = {m for m, at in MentionLink.objects.values_list("mention_id", "linked_at")
-             if stamps[m] != at}
-    kayleighs = set(PersonMention.objects.filter(forename__startswith="Kayle")
-                    .values_list("pk", flat=True))
+    moved = {
+        m for m, at in MentionLink.objects.values_list("mention_id", "linked_at") if stamps[m] != at
+    }
+    kayleighs = set(
+        PersonMention.objects.filter(forename__startswith="Kayle").values_list("pk", flat=True)
+    )
     assert moved <= kayleighs
     # The kept index followed: the next import needs no rebuild and honours the decision.
     import_one(tmp_path, "C-NEW", KAYLEIGH)
@@ -176,8 +186,14 @@ def test_mentions_never_linked_are_linked_by_the_next_import(
     collins: None, tmp_path: Path, builds: list[bool]
 ) -> None:
     # As `vigil import --no-assess` leaves them: imported, not linked.
-    import_files([write_ndjson(tmp_path / "quiet.ndjson",
-                               [call("C-QUIET", people=[{**KAYLEIGH, "mention_id": "q"}])])])
+    import_files(
+        [
+            write_ndjson(
+                tmp_path / "quiet.ndjson",
+                [call("C-QUIET", people=[{**KAYLEIGH, "mention_id": "q"}])],
+            )
+        ]
+    )
     assert not MentionLink.objects.filter(mention__record__source_id="C-QUIET").exists()
     import_one(tmp_path, "C-NEW", KAYLEIGH)
     assert pid("C-QUIET", "q") == pid("C-NEW", "x") == pid("CAD-1001", "k")
@@ -201,20 +217,33 @@ def test_a_replaced_record_s_mentions_are_linked_afresh_without_a_rebuild(
 ) -> None:
     from vigil.identity.models import ChangedMention
 
-    two = [KAYLEIGH, {"mention_id": "w", "role": "witness", "forename": "Tom", "surname": "Hale",
-                      "date_of_birth": "1980-01-02", "postcode": "B12 9QD"}]
+    two = [
+        KAYLEIGH,
+        {
+            "mention_id": "w",
+            "role": "witness",
+            "forename": "Tom",
+            "surname": "Hale",
+            "date_of_birth": "1980-01-02",
+            "postcode": "B12 9QD",
+        },
+    ]
     import_files([write_ndjson(tmp_path / "v1.ndjson", [call("C-TWO", people=two)])])
-    link_new(PersonMention.objects.filter(record__source_id="C-TWO").values_list("pk", flat=True),
-             actor="test")
+    link_new(
+        PersonMention.objects.filter(record__source_id="C-TWO").values_list("pk", flat=True),
+        actor="test",
+    )
     # A new version, imported without linking (vigil import --no-assess): the child's name is
     # corrected in place and the witness is no longer named.
     renamed = {**KAYLEIGH, "forename": "Kayleigh-Ann"}
-    import_files([write_ndjson(tmp_path / "v2.ndjson", [call("C-TWO", people=[renamed],
-                                                             category="other")])])
+    import_files(
+        [write_ndjson(tmp_path / "v2.ndjson", [call("C-TWO", people=[renamed], category="other")])]
+    )
     assert not PersonMention.objects.filter(record__source_id="C-TWO", mention_id="w").exists()
     assert set(ChangedMention.objects.values_list("mention_key", "mention_pk")) == {
         ("storm|C-TWO|x", PersonMention.objects.get(record__source_id="C-TWO").pk),
-        ("storm|C-TWO|w", None)}
+        ("storm|C-TWO|w", None),
+    }
     import_one(tmp_path, "C-LATER", {**KAYLEIGH, "mention_id": "z"})
     assert builds == []  # no rebuild: the changed mentions were discarded and linked afresh
     assert not ChangedMention.objects.exists()
@@ -222,7 +251,8 @@ def test_a_replaced_record_s_mentions_are_linked_afresh_without_a_rebuild(
     try:
         assert len(index) == MentionLink.objects.count() == PersonMention.objects.count()
         assert index._column_of(["storm|C-TWO|x"], "forename") == {
-            "storm|C-TWO|x": prepare_forename("Kayleigh-Ann")}
+            "storm|C-TWO|x": prepare_forename("Kayleigh-Ann")
+        }
         assert index.refs_of(["storm|C-TWO|w"]) == {}
     finally:
         index.close()
@@ -234,23 +264,43 @@ def prepare_forename(name: str) -> str:
     return str(prepare(pd.DataFrame([{"mention_key": "k", "forename": name}]))["forename"][0])
 
 
-def test_a_decision_naming_a_mention_a_new_version_drops_lapses(collins: None, tmp_path: Path) -> None:
+def test_a_decision_naming_a_mention_a_new_version_drops_lapses(
+    collins: None, tmp_path: Path
+) -> None:
     from vigil.audit.models import AuditEntry
     from vigil.identity.actions import decide, find_mention
     from vigil.identity.models import LinkDecision
 
-    two = [KAYLEIGH, {"mention_id": "w", "role": "witness", "forename": "Kayley",
-                      "surname": "Collins", "date_of_birth": "2008-05-06", "postcode": "B12 9QD"}]
+    two = [
+        KAYLEIGH,
+        {
+            "mention_id": "w",
+            "role": "witness",
+            "forename": "Kayley",
+            "surname": "Collins",
+            "date_of_birth": "2008-05-06",
+            "postcode": "B12 9QD",
+        },
+    ]
     import_files([write_ndjson(tmp_path / "v1.ndjson", [call("C-TWO", people=two)])])
-    link_new(PersonMention.objects.filter(record__source_id="C-TWO").values_list("pk", flat=True),
-             actor="test")
-    made, _ = decide(find_mention("storm", "C-TWO", "w"), find_mention("storm", "CAD-1001", "k"),
-                     "different", actor="sup1", reason="the witness is her cousin")
-    import_files([write_ndjson(tmp_path / "v2.ndjson", [call("C-TWO", people=[KAYLEIGH],
-                                                             category="other")])])
+    link_new(
+        PersonMention.objects.filter(record__source_id="C-TWO").values_list("pk", flat=True),
+        actor="test",
+    )
+    made, _ = decide(
+        find_mention("storm", "C-TWO", "w"),
+        find_mention("storm", "CAD-1001", "k"),
+        "different",
+        actor="sup1",
+        reason="the witness is her cousin",
+    )
+    import_files(
+        [write_ndjson(tmp_path / "v2.ndjson", [call("C-TWO", people=[KAYLEIGH], category="other")])]
+    )
     made.refresh_from_db()
     assert made.undone_at is not None and made.undone_by == "vigil (record replaced)"
     assert None in (made.mention_a_id, made.mention_b_id)
     assert LinkDecision.objects.filter(pk=made.pk).exists()  # kept, as every decision is
-    assert AuditEntry.objects.filter(action="identity.lapse_decision",
-                                     target=f"decision:{made.pk}").exists()
+    assert AuditEntry.objects.filter(
+        action="identity.lapse_decision", target=f"decision:{made.pk}"
+    ).exists()

@@ -12,12 +12,23 @@ from vigil.identity.frames import canonical_forename
 
 
 def test_derived_columns() -> None:
-    frame = prepare(pd.DataFrame([
-        mention("a", forename=" Kayleigh ", surname="Smith-Jones", date_of_birth="2008-05-06",
-                postcode="b12 9qd", phone="+44 7700 900123", pnc="14/123456 a",
-                aliases=["Kay Smith"]),
-        mention("b", forename="", surname=None, age_estimate=14, occurred_on="2014-06-20"),
-    ])).set_index("mention_key")
+    frame = prepare(
+        pd.DataFrame(
+            [
+                mention(
+                    "a",
+                    forename=" Kayleigh ",
+                    surname="Smith-Jones",
+                    date_of_birth="2008-05-06",
+                    postcode="b12 9qd",
+                    phone="+44 7700 900123",
+                    pnc="14/123456 a",
+                    aliases=["Kay Smith"],
+                ),
+                mention("b", forename="", surname=None, age_estimate=14, occurred_on="2014-06-20"),
+            ]
+        )
+    ).set_index("mention_key")
     a, b = frame.loc["a"], frame.loc["b"]
     assert a["forename"] == "kayleigh"
     assert a["dob_swapped"] == "2008-06-05"
@@ -40,11 +51,17 @@ def test_nicknames() -> None:
 def test_diacritics_are_transliterated_not_dropped() -> None:
     """'Zoë' used to become 'zo' and 'José' 'jos': they matched their plain spellings only
     through the one-typo level."""
-    frame = prepare(pd.DataFrame([
-        mention("a", forename="Zoë", surname="Brontë", aliases=["Łucja Nowak"]),
-        mention("b", forename="José", middle_names="Renée", surname="Łukasiewicz-Søndergård"),
-        mention("c", forename="Æsa", surname="O\u2019Brien-Straße"),
-    ])).set_index("mention_key")
+    frame = prepare(
+        pd.DataFrame(
+            [
+                mention("a", forename="Zoë", surname="Brontë", aliases=["Łucja Nowak"]),
+                mention(
+                    "b", forename="José", middle_names="Renée", surname="Łukasiewicz-Søndergård"
+                ),
+                mention("c", forename="Æsa", surname="O\u2019Brien-Straße"),
+            ]
+        )
+    ).set_index("mention_key")
     assert (frame.loc["a", "forename"], frame.loc["a", "surname"]) == ("zoe", "bronte")
     assert "lucja" in frame.loc["a", "alias_tokens"]
     assert "nowak" in frame.loc["a", "surname_keys"]

@@ -31,8 +31,9 @@ def test_even_split_is_deterministic() -> None:
     previous = {"a": "P1", "b": "P1", "c": "P1", "d": "P1"}
     clusters = {"a": 1, "b": 1, "c": 2, "d": 2}
     first = assign_stable_ids(previous, clusters)
-    assert first == assign_stable_ids(dict(reversed(previous.items())),
-                                      dict(reversed(clusters.items())))
+    assert first == assign_stable_ids(
+        dict(reversed(previous.items())), dict(reversed(clusters.items()))
+    )
     assert sorted(first.values()).count("P1") == 2
 
 

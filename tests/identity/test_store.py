@@ -45,9 +45,14 @@ def test_relink_keeps_person_ids(collins: None) -> None:
 def test_a_cannot_link_decision_splits_and_persists_and_can_be_undone(collins: None) -> None:
     a = PersonMention.objects.get(record__source_id="CAD-1001", mention_id="k")
     b = PersonMention.objects.get(record__source_id="PPN-2001", mention_id="k")
-    decision = LinkDecision.objects.create(mention_a=a, mention_b=b, decision="different",
-                                           decided_by="sup1", decided_at=a.occurred_at,
-                                           reason="Different schools; confirmed with CSC")
+    decision = LinkDecision.objects.create(
+        mention_a=a,
+        mention_b=b,
+        decision="different",
+        decided_by="sup1",
+        decided_at=a.occurred_at,
+        reason="Different schools; confirmed with CSC",
+    )
     relink_all(actor="test")
     assert pid("storm", "CAD-1001", "k") != pid("niche", "PPN-2001", "k")
     relink_all(actor="test")
@@ -59,9 +64,20 @@ def test_a_cannot_link_decision_splits_and_persists_and_can_be_undone(collins: N
 
 
 def test_new_mentions_join_persons_held(collins: None, tmp_path: Path) -> None:
-    record = call("C-NEW", people=[{"mention_id": "x", "role": "child_present", "forename": "Kayleigh",
-                                    "surname": "Collins", "date_of_birth": "2008-05-06",
-                                    "address": "14 Alder Road, Birmingham", "postcode": "B12 9QD"}])
+    record = call(
+        "C-NEW",
+        people=[
+            {
+                "mention_id": "x",
+                "role": "child_present",
+                "forename": "Kayleigh",
+                "surname": "Collins",
+                "date_of_birth": "2008-05-06",
+                "address": "14 Alder Road, Birmingham",
+                "postcode": "B12 9QD",
+            }
+        ],
+    )
     summary = import_files([write_ndjson(tmp_path / "new.ndjson", [record])])
     persons_before = Person.objects.count()
     mentions = PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
@@ -86,12 +102,16 @@ def test_decisions_record_who_and_why_apply_at_once_and_undo(collins: None) -> N
     made.refresh_from_db()
     assert made.undone_by == "sup2" and made.undone_at is not None
     assert pid("storm", "CAD-1001", "k") == pid("niche", "PPN-2001", "k")
-    assert list(AuditEntry.objects.filter(action__startswith="identity.").exclude(
-        action="identity.relink").values_list("action", flat=True)) == ["identity.decide", "identity.undo"]
+    assert list(
+        AuditEntry.objects.filter(action__startswith="identity.")
+        .exclude(action="identity.relink")
+        .values_list("action", flat=True)
+    ) == ["identity.decide", "identity.undo"]
 
 
-def test_a_review_request_puts_the_mention_beside_the_persons_first(collins: None,
-                                                                    tmp_path: Path) -> None:
+def test_a_review_request_puts_the_mention_beside_the_persons_first(
+    collins: None, tmp_path: Path
+) -> None:
     from vigil.audit.models import AuditEntry
     from vigil.identity.actions import (
         DecisionError,
@@ -113,8 +133,15 @@ def test_a_review_request_puts_the_mention_beside_the_persons_first(collins: Non
     assert (pair.mention_a_id, pair.mention_b_id) == tuple(sorted((first.pk, later.pk)))
     assert (pair.status, pair.match_probability, pair.linked_by_model) == ("pending", 1.0, True)
     entry = AuditEntry.objects.get(action="identity.request_review")
-    assert (entry.actor, entry.target, entry.reason) == ("mash1", subject.person_id, "Different school")
-    assert entry.detail == {"review_pair": pair.pk, "mentions": [pair.mention_a_id, pair.mention_b_id]}
+    assert (entry.actor, entry.target, entry.reason) == (
+        "mash1",
+        subject.person_id,
+        "Different school",
+    )
+    assert entry.detail == {
+        "review_pair": pair.pk,
+        "mentions": [pair.mention_a_id, pair.mention_b_id],
+    }
 
     # Decided, then asked about again: the same pair goes back to the queue.
     decide(pair.mention_a, pair.mention_b, "same", actor="sup1", reason="Same child")
@@ -122,13 +149,31 @@ def test_a_review_request_puts_the_mention_beside_the_persons_first(collins: Non
     assert again.pk == pair.pk and again.status == "pending"
     assert ReviewPair.objects.count() == 1
 
-    lone = call("C-ALONE", people=[{"mention_id": "z", "role": "child_present", "forename": "Zed",
-                                    "surname": "Quill", "date_of_birth": "2001-01-01"}])
+    lone = call(
+        "C-ALONE",
+        people=[
+            {
+                "mention_id": "z",
+                "role": "child_present",
+                "forename": "Zed",
+                "surname": "Quill",
+                "date_of_birth": "2001-01-01",
+            }
+        ],
+    )
     summary = import_files([write_ndjson(tmp_path / "lone.ndjson", [lone])])
-    link_new(PersonMention.objects.filter(record_id__in=summary.touched_record_ids)
-             .values_list("pk", flat=True), actor="test")
+    link_new(
+        PersonMention.objects.filter(record_id__in=summary.touched_record_ids).values_list(
+            "pk", flat=True
+        ),
+        actor="test",
+    )
     only = find_mention("storm", "C-ALONE", "z")
     with pytest.raises(NothingToSeparate):
-        request_review(Person.objects.get(person_id=pid("storm", "C-ALONE", "z")), only,
-                       actor="mash1", reason="x")
+        request_review(
+            Person.objects.get(person_id=pid("storm", "C-ALONE", "z")),
+            only,
+            actor="mash1",
+            reason="x",
+        )
     assert ReviewPair.objects.count() == 1

@@ -47,7 +47,8 @@ def test_import_of_an_unreadable_file_exits_2_after_printing_the_summary(tmp_pat
 
 
 def test_import_failing_after_the_records_are_stored_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("Amy Stone")  # a value: never to be shown
@@ -56,6 +57,8 @@ def test_import_failing_after_the_records_are_stored_says_so(
     with pytest.raises(CommandError) as failure:
         run("import", str(write_ndjson(tmp_path / "one.ndjson", [call("X-1")])))
     assert failure.value.returncode == 1
-    assert str(failure.value).startswith("the records were imported, but linking or assessing "
-                                         "them failed: an internal error (RuntimeError)")
+    assert str(failure.value).startswith(
+        "the records were imported, but linking or assessing "
+        "them failed: an internal error (RuntimeError)"
+    )
     assert "Amy" not in str(failure.value)

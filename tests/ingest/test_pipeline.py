@@ -21,8 +21,7 @@ from vigil.records.models import PersonMention, Record
 pytestmark = pytest.mark.django_db
 
 SCENARIO = EXAMPLES / "repeat_missing"
-AS_OF = dt.datetime.fromisoformat(
-    orjson.loads((SCENARIO / "expect.json").read_bytes())["as_of"])
+AS_OF = dt.datetime.fromisoformat(orjson.loads((SCENARIO / "expect.json").read_bytes())["as_of"])
 
 
 def _codes() -> set[str]:
@@ -45,7 +44,9 @@ def test_new_records_are_assessed_incrementally_and_a_replaced_one_for_everyone(
     tmp_path: Path,
 ) -> None:
     ingest_files([SCENARIO / "records.ndjson"], actor="test", as_of=AS_OF)
-    one = write_ndjson(tmp_path / "one.ndjson", [call("C-NEW", occurred_at="2014-07-01T10:00:00+00:00")])
+    one = write_ndjson(
+        tmp_path / "one.ndjson", [call("C-NEW", occurred_at="2014-07-01T10:00:00+00:00")]
+    )
     added = ingest_files([one], actor="test", as_of=AS_OF)
     assert added.imported.imported == 1
     assert added.linked is not None and added.linked.mode == "incremental"
@@ -53,8 +54,10 @@ def test_new_records_are_assessed_incrementally_and_a_replaced_one_for_everyone(
     assert added.incremental is not None and added.incremental.affected >= 1
     # A replaced version may have dropped people or links the store no longer shows, so the
     # incremental argument no longer holds: everyone is assessed.
-    again = write_ndjson(tmp_path / "again.ndjson", [call("C-NEW", summary="corrected",
-                                                          occurred_at="2014-07-01T10:00:00+00:00")])
+    again = write_ndjson(
+        tmp_path / "again.ndjson",
+        [call("C-NEW", summary="corrected", occurred_at="2014-07-01T10:00:00+00:00")],
+    )
     replaced = ingest_files([again], actor="test", as_of=AS_OF)
     assert replaced.imported.replaced == 1
     assert replaced.assessed == "everyone"
@@ -81,15 +84,19 @@ def test_records_imported_without_assessment_are_caught_up_by_the_next_ingestion
 
 def test_records_in_memory_take_the_same_road_as_files() -> None:
     lines = (SCENARIO / "records.ndjson").read_bytes().splitlines()
-    records = [parse_record_json(lines[0]), *(orjson.loads(line) for line in lines[1:]),
-               call("BAD-1", occurred_at="2014-01-01")]
+    records = [
+        parse_record_json(lines[0]),
+        *(orjson.loads(line) for line in lines[1:]),
+        call("BAD-1", occurred_at="2014-01-01"),
+    ]
     result = ingest_records(records, actor="form:ann", label="form", as_of=AS_OF)
     assert (result.imported.imported, result.imported.quarantined) == (4, 1)
     [error] = result.imported.errors
     assert Path(error["file"]).name == "form.ndjson" and error["source_id"] == "BAD-1"
     assert not Path(error["file"]).exists(), "the records' file is not left behind"
     assert error["reasons"] == [
-        "occurred_at: '2014-01-01' is a date without a time; a date-time is required"]
+        "occurred_at: '2014-01-01' is a date without a time; a date-time is required"
+    ]
     assert "REPEAT_MISSING" in _codes()
     assert AuditEntry.objects.filter(action="record.import", actor="form:ann").count() == 1
 

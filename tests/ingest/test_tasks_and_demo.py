@@ -37,8 +37,10 @@ def test_demo_ingests_a_synthetic_force_and_makes_an_account_for_every_role(
     monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "data"))  # where the sign-ins are kept
     out = io.StringIO()
     call_command("demo", people=60, seed=3, out=str(tmp_path / "force"), stdout=out)
-    written = sum(len((p).read_bytes().splitlines())
-                  for p in (tmp_path / "force" / "records").glob("*.ndjson"))
+    written = sum(
+        len((p).read_bytes().splitlines())
+        for p in (tmp_path / "force" / "records").glob("*.ndjson")
+    )
     assert Record.objects.count() == written > 0
     assert MentionLink.objects.count() == PersonMention.objects.count()
     assert Alert.objects.exists()

@@ -27,11 +27,13 @@ def schema() -> set[tuple[str, str]]:
     """Every index and foreign key of the database, by name and definition."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes "
-                           "WHERE schemaname = current_schema()")
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            )
             found = set(cursor.fetchall())
-            cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                           "WHERE contype = 'f'")
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'"
+            )
             return found | set(cursor.fetchall())
         cursor.execute("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'")
         return set(cursor.fetchall())
@@ -138,8 +140,9 @@ def test_a_command_starting_during_a_bulk_load_leaves_its_indexes_alone() -> Non
     import os
     import threading
 
-    batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test",
-                                       pid=os.getpid())
+    batch = ImportBatch.objects.create(
+        started_at=timezone.now(), started_by="test", pid=os.getpid()
+    )
     dropped = bulkload.begin(batch)  # this process is the importer, still loading
     assert dropped > 0
 
@@ -186,8 +189,13 @@ def test_small_imports_are_not_bulk_loads() -> None:
 
 def test_restore_refuses_a_statement_no_bulk_load_wrote() -> None:
     batch = ImportBatch.objects.create(started_at=timezone.now(), started_by="test")
-    DeferredIndex.objects.create(name="x", table="records_record", kind=DeferredIndex.Kind.INDEX,
-                                 statement="DROP TABLE records_record", batch=batch)
+    DeferredIndex.objects.create(
+        name="x",
+        table="records_record",
+        kind=DeferredIndex.Kind.INDEX,
+        statement="DROP TABLE records_record",
+        batch=batch,
+    )
     with pytest.raises(ValueError, match="refusing to run it"):
         bulkload.restore()
     assert Record.objects.count() == 0  # the table is still there to count

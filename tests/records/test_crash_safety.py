@@ -22,21 +22,21 @@ RECORDS = 6000
 # What the store holds, without the bookkeeping of which run wrote it (batch ids, row ids).
 STATE_QUERIES = {
     "records": "SELECT source_system, source_id, record_type, version, content_hash, summary "
-               "FROM records_record ORDER BY source_system, source_id",
+    "FROM records_record ORDER BY source_system, source_id",
     "mentions": "SELECT r.source_system, r.source_id, m.mention_id, m.role, m.forename, m.surname, "
-                "m.date_of_birth, m.postcode, l.key FROM records_personmention m "
-                "JOIN records_record r ON r.id = m.record_id "
-                "LEFT JOIN records_location l ON l.id = m.location_id "
-                "ORDER BY r.source_system, r.source_id, m.mention_id",
+    "m.date_of_birth, m.postcode, l.key FROM records_personmention m "
+    "JOIN records_record r ON r.id = m.record_id "
+    "LEFT JOIN records_location l ON l.id = m.location_id "
+    "ORDER BY r.source_system, r.source_id, m.mention_id",
     "objects": "SELECT r.source_id, o.object_type, o.identifier FROM records_recordobject o "
-               "JOIN records_record r ON r.id = o.record_id ORDER BY r.source_id, o.identifier",
+    "JOIN records_record r ON r.id = o.record_id ORDER BY r.source_id, o.identifier",
     "links": "SELECT r.source_id, k.target_system, k.target_id, k.relation FROM records_recordlink k "
-             "JOIN records_record r ON r.id = k.record_id ORDER BY r.source_id, k.target_id",
+    "JOIN records_record r ON r.id = k.record_id ORDER BY r.source_id, k.target_id",
     "versions": "SELECT r.source_id, v.version, v.content_hash FROM records_recordversion v "
-                "JOIN records_record r ON r.id = v.record_id ORDER BY r.source_id, v.version",
+    "JOIN records_record r ON r.id = v.record_id ORDER BY r.source_id, v.version",
     "locations": "SELECT key, postcode FROM records_location ORDER BY key",
     "quarantine": "SELECT raw_hash, line, source_id, reasons, resolved_by_batch_id IS NULL "
-                  "FROM records_quarantinedrecord ORDER BY raw_hash",
+    "FROM records_quarantinedrecord ORDER BY raw_hash",
 }
 
 
@@ -47,9 +47,9 @@ SCHEMA_QUERIES = {
     },
     "postgresql": {
         "indexes": "SELECT indexname, indexdef FROM pg_indexes "
-                   "WHERE schemaname = current_schema() ORDER BY indexname",
+        "WHERE schemaname = current_schema() ORDER BY indexname",
         "foreign keys": "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                        "WHERE contype = 'f' ORDER BY conname",
+        "WHERE contype = 'f' ORDER BY conname",
         "deferred": "SELECT name FROM records_deferredindex",
     },
 }
@@ -64,13 +64,29 @@ def state(url: str) -> dict[str, list[tuple[object, ...]]]:
 def big_file(path: Path) -> Path:
     lines: list[object] = []
     for i in range(RECORDS):
-        record = call(f"C-{i}", summary=f"call {i}", people=[
-            {"mention_id": "c", "role": "child_present", "forename": f"Child{i % 97}",
-             "surname": f"Family{i % 501}", "date_of_birth": f"20{i % 10:02d}-0{1 + i % 9}-1{i % 9}",
-             "address": f"{i % 300} Long Lane, Leeds", "postcode": f"LS{i % 20} {i % 9}AB"},
-            {"mention_id": "a", "role": "parent_carer", "forename": "Pat", "surname": f"Family{i % 501}"},
-        ], objects=[{"object_type": "phone", "identifier": f"07700 9{i:05d}"}],
-            links=[{"source_system": "niche", "source_id": f"CR-{i}", "relation": "follows_from"}])
+        record = call(
+            f"C-{i}",
+            summary=f"call {i}",
+            people=[
+                {
+                    "mention_id": "c",
+                    "role": "child_present",
+                    "forename": f"Child{i % 97}",
+                    "surname": f"Family{i % 501}",
+                    "date_of_birth": f"20{i % 10:02d}-0{1 + i % 9}-1{i % 9}",
+                    "address": f"{i % 300} Long Lane, Leeds",
+                    "postcode": f"LS{i % 20} {i % 9}AB",
+                },
+                {
+                    "mention_id": "a",
+                    "role": "parent_carer",
+                    "forename": "Pat",
+                    "surname": f"Family{i % 501}",
+                },
+            ],
+            objects=[{"object_type": "phone", "identifier": f"07700 9{i:05d}"}],
+            links=[{"source_system": "niche", "source_id": f"CR-{i}", "relation": "follows_from"}],
+        )
         lines.append(record)
         if i % 500 == 7:
             lines.append(b'{"record_type": "call", "broken": ')
@@ -95,8 +111,11 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize(("workers", "bulk"), [(False, False), (True, False), (True, True)],
-                         ids=["one process", "worker processes", "bulk load"])
+@pytest.mark.parametrize(
+    ("workers", "bulk"),
+    [(False, False), (True, False), (True, True)],
+    ids=["one process", "worker processes", "bulk load"],
+)
 def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     tmp_path: Path, new_database: Callable[[], str], workers: bool, bulk: bool
 ) -> None:
@@ -108,11 +127,16 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     env["VIGIL_BULK_LOAD_MIN_RECORDS"] = "0" if bulk else str(1 << 40)
     # The file is below the size at which workers start unless told otherwise.
     env["VIGIL_IMPORT_POOL_BYTES"] = "0" if workers else str(1 << 40)
-    subprocess.run([str(VIGIL), "quarantine", "list", "--json"], env=env, check=True,
-                   capture_output=True)  # creates the schema before timing the kill
+    subprocess.run(
+        [str(VIGIL), "quarantine", "list", "--json"], env=env, check=True, capture_output=True
+    )  # creates the schema before timing the kill
 
-    proc = subprocess.Popen([str(VIGIL), "import", str(data), "--json", "--no-assess"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(VIGIL), "import", str(data), "--json", "--no-assess"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     held = 0
     helpers: set[int] = set()
@@ -142,11 +166,17 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     else:
         assert deferred == 0
 
-    again = subprocess.run([str(VIGIL), "import", str(data), "--json", "--no-assess"], env=env,
-                           capture_output=True, check=True)
+    again = subprocess.run(
+        [str(VIGIL), "import", str(data), "--json", "--no-assess"],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     summary = orjson.loads(again.stdout)
-    assert summary["imported"] + summary["unchanged"] + summary["replaced"] + summary["quarantined"] \
+    assert (
+        summary["imported"] + summary["unchanged"] + summary["replaced"] + summary["quarantined"]
         == summary["received"]
+    )
 
     # The reference: one clean import into a second, fresh database.
     clean_url = new_database()
@@ -154,8 +184,12 @@ def test_sigkill_mid_import_then_reimport_equals_one_clean_import(
     clean_env["VIGIL_IMPORT_BATCH_SIZE"] = "100"
     clean_env["VIGIL_IMPORT_POOL_BYTES"] = str(1 << 40)
     clean_env["VIGIL_BULK_LOAD_MIN_RECORDS"] = str(1 << 40)
-    subprocess.run([str(VIGIL), "import", str(data), "--json", "--no-assess"], env=clean_env,
-                   capture_output=True, check=True)
+    subprocess.run(
+        [str(VIGIL), "import", str(data), "--json", "--no-assess"],
+        env=clean_env,
+        capture_output=True,
+        check=True,
+    )
     recovered, reference = state(scratch_database_url), state(clean_url)
     assert len(reference["records"]) == RECORDS
     assert len(reference["quarantine"]) == RECORDS // 500

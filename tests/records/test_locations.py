@@ -24,13 +24,25 @@ HENRY = "Flat 4, 1 Henry Avenue, Coventry"
 GARNER = "Flat 4, 103 Garner Street, Birmingham"
 
 
-def call(source_id: str, forename: str, address: str, postcode: str | None = None) -> dict[str, Any]:
-    place = {"address": address, "premises_type": "private_dwelling",
-             **({"postcode": postcode} if postcode else {})}
-    return {"record_type": "call", "source_system": "storm", "source_id": source_id,
-            "occurred_at": "2024-01-01T10:00:00+00:00", "category": "domestic", "location": place,
-            "people": [{"mention_id": "p1", "role": "victim", "forename": forename,
-                        "surname": "Test", **place}]}
+def call(
+    source_id: str, forename: str, address: str, postcode: str | None = None
+) -> dict[str, Any]:
+    place = {
+        "address": address,
+        "premises_type": "private_dwelling",
+        **({"postcode": postcode} if postcode else {}),
+    }
+    return {
+        "record_type": "call",
+        "source_system": "storm",
+        "source_id": source_id,
+        "occurred_at": "2024-01-01T10:00:00+00:00",
+        "category": "domestic",
+        "location": place,
+        "people": [
+            {"mention_id": "p1", "role": "victim", "forename": forename, "surname": "Test", **place}
+        ],
+    }
 
 
 def located(forename: str) -> Location:
@@ -38,12 +50,20 @@ def located(forename: str) -> Location:
 
 
 def load(tmp_path: Path) -> None:
-    import_files([write_ndjson(tmp_path / "calls.ndjson", [
-        call("C-1", "Amy", HENRY), call("C-2", "Karl", GARNER),
-        call("C-3", "Bea", "flat 4, 1 Henry Ave., COVENTRY"),
-        call("C-4", "Dan", "12 Oak Rd, Coventry", "cv1 2ab"),
-        call("C-5", "Eve", "12 Oak Road", "CV12AB"),
-    ])])
+    import_files(
+        [
+            write_ndjson(
+                tmp_path / "calls.ndjson",
+                [
+                    call("C-1", "Amy", HENRY),
+                    call("C-2", "Karl", GARNER),
+                    call("C-3", "Bea", "flat 4, 1 Henry Ave., COVENTRY"),
+                    call("C-4", "Dan", "12 Oak Rd, Coventry", "cv1 2ab"),
+                    call("C-5", "Eve", "12 Oak Road", "CV12AB"),
+                ],
+            )
+        ]
+    )
 
 
 def test_import_puts_each_dwelling_in_its_own_location(tmp_path: Path) -> None:
@@ -69,7 +89,7 @@ def test_stores_keyed_the_old_way_are_corrected(tmp_path: Path) -> None:
     counts = rekey_locations(Location, PersonMention, Record)
 
     assert located("Amy") != located("Karl") and located("Amy") == located("Bea")
-    assert located("Amy").pk == old.pk            # renamed: its page and audit targets carry on
+    assert located("Amy").pk == old.pk  # renamed: its page and audit targets carry on
     assert located("Amy").key == location_key(HENRY, None)
     assert located("Amy").address == HENRY and located("Karl").address == GARNER
     assert located("Karl").key == location_key(GARNER, None)

@@ -25,17 +25,24 @@ def _norm(text: str | None) -> str:
 
 
 def load_records(path: Path) -> list[RecordBase]:
-    return [parse_record(json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+    return [
+        parse_record(json.loads(line)) for line in path.read_text().splitlines() if line.strip()
+    ]
 
 
 def simple_identity(
-    records: list[RecordBase], different: list[tuple[MentionKey, MentionKey]] = ()  # type: ignore[assignment]
+    records: list[RecordBase],
+    different: list[tuple[MentionKey, MentionKey]] = (),  # type: ignore[assignment]
 ) -> dict[MentionKey, str]:
     identity: dict[MentionKey, str] = {}
     for record in records:
         for mention in record.people:
             key = MentionKey(record.source_system, record.source_id, mention.mention_id)
-            surname, forename, postcode = _norm(mention.surname), _norm(mention.forename), _norm(mention.postcode)
+            surname, forename, postcode = (
+                _norm(mention.surname),
+                _norm(mention.forename),
+                _norm(mention.postcode),
+            )
             if surname and forename and postcode:
                 identity[key] = f"p:{surname[:3]}/{forename[:1]}/{postcode}"
     for a, b in different:
@@ -81,7 +88,9 @@ def run_scenario(folder: Path) -> tuple[list[str], list[Finding], dict[MentionKe
     for a, b in expect.get("same_person", []):
         if identity.get(MentionKey(*a)) != identity.get(MentionKey(*b)):
             failures.append(f"identity rule does not link {a} and {b}")
-    findings = evaluate(Casebook(records, identity), None, dt.datetime.fromisoformat(expect["as_of"]))
+    findings = evaluate(
+        Casebook(records, identity), None, dt.datetime.fromisoformat(expect["as_of"])
+    )
     alerts = [_alert_json(f) for f in findings]
     for exp in expect.get("must", []):
         if not any(matches(a, exp) for a in alerts):

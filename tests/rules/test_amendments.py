@@ -10,9 +10,16 @@ from vigil.rules.amendments import effective_record, own_fields, split_amendment
 
 
 def _record(record_type: str, system: str, source_id: str, **fields: Any) -> Any:
-    return parse_record({"record_type": record_type, "source_system": system,
-                         "source_id": source_id, "occurred_at": "2025-03-07T22:10:00+00:00",
-                         "people": [], **fields})
+    return parse_record(
+        {
+            "record_type": record_type,
+            "source_system": system,
+            "source_id": source_id,
+            "occurred_at": "2025-03-07T22:10:00+00:00",
+            "people": [],
+            **fields,
+        }
+    )
 
 
 def _amendment(record_type: str, source_id: str, target: str = "PP-1", **fields: Any) -> Any:
@@ -22,11 +29,16 @@ def _amendment(record_type: str, source_id: str, target: str = "PP-1", **fields:
 
 
 def test_a_missing_field_takes_the_amendments_value_and_a_held_one_wins() -> None:
-    source = _record("police_protection", "niche", "PP-1", designated_officer="PS 1",
-                     protective_plan="")
-    amendment = _amendment("police_protection", "A", designated_officer="Insp 2",
-                           local_authority_informed_at="2025-03-07T23:05:00+00:00",
-                           protective_plan="Placed with aunt")
+    source = _record(
+        "police_protection", "niche", "PP-1", designated_officer="PS 1", protective_plan=""
+    )
+    amendment = _amendment(
+        "police_protection",
+        "A",
+        designated_officer="Insp 2",
+        local_authority_informed_at="2025-03-07T23:05:00+00:00",
+        protective_plan="Placed with aunt",
+    )
     effective = effective_record(source, [amendment])
     record: Any = effective.record
     assert record.designated_officer == "PS 1"
@@ -39,13 +51,22 @@ def test_a_missing_field_takes_the_amendments_value_and_a_held_one_wins() -> Non
 
 def test_the_first_amendment_by_recorded_at_then_occurred_at_wins() -> None:
     source = _record("police_protection", "niche", "PP-1")
-    later = _amendment("police_protection", "A", recorded_at="2025-03-09T10:00:00+00:00",
-                       end_reason="other")
-    earlier = _amendment("police_protection", "B", recorded_at="2025-03-08T10:00:00+00:00",
-                         end_reason="returned_home")
+    later = _amendment(
+        "police_protection", "A", recorded_at="2025-03-09T10:00:00+00:00", end_reason="other"
+    )
+    earlier = _amendment(
+        "police_protection",
+        "B",
+        recorded_at="2025-03-08T10:00:00+00:00",
+        end_reason="returned_home",
+    )
     # Without recorded_at, occurred_at orders it: before both of the others.
-    first = _amendment("police_protection", "C", occurred_at="2025-03-07T23:00:00+00:00",
-                       end_reason="la_accommodation")
+    first = _amendment(
+        "police_protection",
+        "C",
+        occurred_at="2025-03-07T23:00:00+00:00",
+        end_reason="la_accommodation",
+    )
     two: Any = effective_record(source, [later, earlier]).record
     three: Any = effective_record(source, [later, earlier, first]).record
     assert two.end_reason == "returned_home"
@@ -53,32 +74,64 @@ def test_the_first_amendment_by_recorded_at_then_occurred_at_wins() -> None:
 
 
 def test_lists_get_new_entries_appended_and_equal_ones_dropped() -> None:
-    source = _record("custody", "custody", "C-1", reviews=["2025-03-08T04:00:00+00:00"],
-                     charged_at="2025-03-08T09:00:00+00:00")
-    amendment = _amendment("custody", "A", target="C-1", reviews=[
-        "2025-03-08T05:00:00+01:00",  # the same instant as the held review
-        "2025-03-08T10:00:00+00:00"])
+    source = _record(
+        "custody",
+        "custody",
+        "C-1",
+        reviews=["2025-03-08T04:00:00+00:00"],
+        charged_at="2025-03-08T09:00:00+00:00",
+    )
+    amendment = _amendment(
+        "custody",
+        "A",
+        target="C-1",
+        reviews=[
+            "2025-03-08T05:00:00+01:00",  # the same instant as the held review
+            "2025-03-08T10:00:00+00:00",
+        ],
+    )
     reviews = effective_record(source, [amendment]).record.reviews  # type: ignore[attr-defined]
-    assert [r.isoformat() for r in reviews] == ["2025-03-08T04:00:00+00:00",
-                                                "2025-03-08T10:00:00+00:00"]
+    assert [r.isoformat() for r in reviews] == [
+        "2025-03-08T04:00:00+00:00",
+        "2025-03-08T10:00:00+00:00",
+    ]
 
 
 def test_list_entries_are_equal_without_null_or_absent_keys() -> None:
-    source = _record("investigation", "niche", "INV-1", activity=[
-        {"at": "2025-03-08T10:00:00+00:00", "type": "visit", "note": None}])
-    amendment = _amendment("investigation", "A", target="INV-1", activity=[
-        {"at": "2025-03-08T10:00:00Z", "type": "visit"},
-        {"at": "2025-03-09T10:00:00+00:00", "type": "call"}])
+    source = _record(
+        "investigation",
+        "niche",
+        "INV-1",
+        activity=[{"at": "2025-03-08T10:00:00+00:00", "type": "visit", "note": None}],
+    )
+    amendment = _amendment(
+        "investigation",
+        "A",
+        target="INV-1",
+        activity=[
+            {"at": "2025-03-08T10:00:00Z", "type": "visit"},
+            {"at": "2025-03-09T10:00:00+00:00", "type": "call"},
+        ],
+    )
     activity = effective_record(source, [amendment]).record.activity  # type: ignore[attr-defined]
     assert [a.type for a in activity] == ["visit", "call"]
 
 
 def test_an_empty_list_is_missing_and_a_nested_object_fills_only_a_missing_one() -> None:
-    source = _record("concern", "niche", "CON-1", referred_to=[],
-                     risk_assessment={"tool": "DASH", "level": "medium"})
-    amendment = _amendment("concern", "A", target="CON-1",
-                           referred_to=[{"agency": "mash", "at": "2025-03-08T10:00:00+00:00"}],
-                           risk_assessment={"tool": "DASH", "level": "high", "yes_count": 15})
+    source = _record(
+        "concern",
+        "niche",
+        "CON-1",
+        referred_to=[],
+        risk_assessment={"tool": "DASH", "level": "medium"},
+    )
+    amendment = _amendment(
+        "concern",
+        "A",
+        target="CON-1",
+        referred_to=[{"agency": "mash", "at": "2025-03-08T10:00:00+00:00"}],
+        risk_assessment={"tool": "DASH", "level": "high", "yes_count": 15},
+    )
     record: Any = effective_record(source, [amendment]).record
     assert [r.agency for r in record.referred_to] == ["mash"]
     assert record.risk_assessment.level == "medium" and record.risk_assessment.yes_count is None
@@ -86,10 +139,15 @@ def test_an_empty_list_is_missing_and_a_nested_object_fills_only_a_missing_one()
 
 def test_only_the_types_own_fields_and_extra_are_merged() -> None:
     source = _record("police_protection", "niche", "PP-1", summary="held", force_ref="X-1")
-    amendment = _amendment("police_protection", "A", summary="amendment's own",
-                           location={"address": "1 Elm Road", "postcode": "TN1 1AA"},
-                           people=[{"mention_id": "p1", "role": "professional"}],
-                           force_ref="ignored", force_note="kept")
+    amendment = _amendment(
+        "police_protection",
+        "A",
+        summary="amendment's own",
+        location={"address": "1 Elm Road", "postcode": "TN1 1AA"},
+        people=[{"mention_id": "p1", "role": "professional"}],
+        force_ref="ignored",
+        force_note="kept",
+    )
     record: Any = effective_record(source, [amendment]).record
     assert record.summary == "held" and record.location is None and record.people == []
     assert record.links == [] and record.source_id == "PP-1"
@@ -118,13 +176,26 @@ def test_rules_read_the_effective_record_as_of_the_amendments_own_occurred_at() 
     from vigil.rules import evaluate
 
     case = Case()
-    target = case.add("police_protection", "PP-1", "2014-06-01 10:00", [("amy", "subject")],
-                      started_at="2014-06-01 10:00", designated_officer="PS 1")
+    target = case.add(
+        "police_protection",
+        "PP-1",
+        "2014-06-01 10:00",
+        [("amy", "subject")],
+        started_at="2014-06-01 10:00",
+        designated_officer="PS 1",
+    )
     # Written in Vigil on 3 June: the times it records are earlier, but it counts from then.
-    late = case.add("police_protection", "VGL-1", "2014-06-03 09:00", [], system="vigil",
-                    links=[{"source_system": "sys", "source_id": "PP-1", "relation": "amends"}],
-                    local_authority_informed_at="2014-06-01 11:00",
-                    ended_at="2014-06-02 10:00", protective_plan="Home with father")
+    late = case.add(
+        "police_protection",
+        "VGL-1",
+        "2014-06-03 09:00",
+        [],
+        system="vigil",
+        links=[{"source_system": "sys", "source_id": "PP-1", "relation": "amends"}],
+        local_authority_informed_at="2014-06-01 11:00",
+        ended_at="2014-06-02 10:00",
+        protective_plan="Home with father",
+    )
     book = case.book()
     assert set(book.records) == {target}  # an amendment is no record of its own for the rules
     before = evaluate(book, None, t("2014-06-02 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"])
@@ -132,8 +203,12 @@ def test_rules_read_the_effective_record_as_of_the_amendments_own_occurred_at() 
     assert "not recorded as informed" in before[0].explanation
     assert evaluate(book, None, t("2014-06-05 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"]) == []
     # Where the values it supplied decide an alert, the amendment is evidence too.
-    case.records[0] = case.records[0].model_copy(update={"local_authority_informed_at": t("2014-06-01 15:00")})
-    after = evaluate(case.book(), None, t("2014-06-05 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"])
+    case.records[0] = case.records[0].model_copy(
+        update={"local_authority_informed_at": t("2014-06-01 15:00")}
+    )
+    after = evaluate(
+        case.book(), None, t("2014-06-05 12:00"), codes=["POLICE_PROTECTION_UNRESOLVED"]
+    )
     assert [f.evidence for f in after] == [(target, late)]
     # An arriving amendment affects the people of the record it amends.
     assert book.affected_persons([late]) >= {"amy"}

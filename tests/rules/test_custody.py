@@ -10,13 +10,20 @@ CUS = ("sys", "CUS-1")
 
 
 def custody(case: Case, person: str = "amy", **fields: Any) -> None:
-    base = {"arrived_at": iso("2014-03-06 14:00"), "detention_authorised_at": iso("2014-03-06 14:20")}
+    base = {
+        "arrived_at": iso("2014-03-06 14:00"),
+        "detention_authorised_at": iso("2014-03-06 14:20"),
+    }
     case.add("custody", "CUS-1", "2014-03-06 14:00", [(person, "detainee")], **(base | fields))
 
 
 def test_aa_delay() -> None:
     case = Case()
-    custody(case, appropriate_adult_arrived_at=iso("2014-03-06 16:21"), released_at=iso("2014-03-06 20:00"))
+    custody(
+        case,
+        appropriate_adult_arrived_at=iso("2014-03-06 16:21"),
+        released_at=iso("2014-03-06 20:00"),
+    )
     finding = case.one("2014-03-10 12:00", "CUSTODY_AA_DELAY", CUS)
     assert finding.explanation == (
         "Appropriate adult for a child whose detention was authorised 6 March 2014 at 14:20 "
@@ -60,9 +67,14 @@ def test_no_transfer_and_no_certificate() -> None:
 
 def test_no_transfer_not_when_escalated_or_transferred() -> None:
     escalated = Case()
-    custody(escalated, **CHARGED, accommodation_requested_at=iso("2014-03-06 18:30"),
-            accommodation_outcome="refused", accommodation_escalated_at=iso("2014-03-06 19:00"),
-            detention_certificate_at=iso("2014-03-06 20:00"))
+    custody(
+        escalated,
+        **CHARGED,
+        accommodation_requested_at=iso("2014-03-06 18:30"),
+        accommodation_outcome="refused",
+        accommodation_escalated_at=iso("2014-03-06 19:00"),
+        detention_certificate_at=iso("2014-03-06 20:00"),
+    )
     assert escalated.subjects("2014-03-07 12:00", "CUSTODY_NO_TRANSFER") == set()
     assert escalated.subjects("2014-03-07 12:00", "CUSTODY_NO_CERTIFICATE") == set()
     transferred = Case()
@@ -96,10 +108,14 @@ def test_no_referral_overnight_or_vulnerable() -> None:
         "to children's social care recorded."
     )
     vulnerable = Case()
-    vulnerable.add("concern", "C-1", "2013-01-01 10:00", [("amy", "subject", {"flags": ["mental_health"]})])
+    vulnerable.add(
+        "concern", "C-1", "2013-01-01 10:00", [("amy", "subject", {"flags": ["mental_health"]})]
+    )
     custody(vulnerable, released_at=iso("2014-03-06 18:00"))
-    assert "vulnerable (mental health)" in vulnerable.one(
-        "2014-03-10 12:00", "CUSTODY_NO_REFERRAL", CUS).explanation
+    assert (
+        "vulnerable (mental health)"
+        in vulnerable.one("2014-03-10 12:00", "CUSTODY_NO_REFERRAL", CUS).explanation
+    )
 
 
 def test_no_referral_not_for_daytime_or_referred() -> None:
@@ -107,7 +123,9 @@ def test_no_referral_not_for_daytime_or_referred() -> None:
     custody(case, released_at=iso("2014-03-06 23:59"))
     assert case.subjects("2014-03-10 12:00", "CUSTODY_NO_REFERRAL") == set()
     referred = Case()
-    custody(referred, released_at=iso("2014-03-07 09:00"), referral_to_csc_at=iso("2014-03-06 19:00"))
+    custody(
+        referred, released_at=iso("2014-03-07 09:00"), referral_to_csc_at=iso("2014-03-06 19:00")
+    )
     assert referred.subjects("2014-03-10 12:00", "CUSTODY_NO_REFERRAL") == set()
     rso_only = Case()
     rso_only.add("concern", "C-1", "2013-01-01 10:00", [("amy", "subject", {"flags": ["rso"]})])

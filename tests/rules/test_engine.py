@@ -15,7 +15,9 @@ from vigil.rules.model import SEVERITIES
 AS_OF = dt.datetime(2014, 12, 1, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("scenario", sorted(p.name for p in EXAMPLES.iterdir() if (p / "expect.json").exists()))
+@pytest.mark.parametrize(
+    "scenario", sorted(p.name for p in EXAMPLES.iterdir() if (p / "expect.json").exists())
+)
 def test_contract_scenarios_pass(scenario: str) -> None:
     failures, findings, _ = run_scenario(EXAMPLES / scenario)
     assert failures == [], failures
@@ -32,7 +34,9 @@ def book(force: Force) -> Casebook:
     return Casebook(force.parsed(), force.identity)
 
 
-def test_every_code_fires_somewhere_in_a_synthetic_force_and_findings_are_well_formed(book: Casebook) -> None:
+def test_every_code_fires_somewhere_in_a_synthetic_force_and_findings_are_well_formed(
+    book: Casebook,
+) -> None:
     findings = evaluate(book, None, AS_OF)
     seen = {f.code for f in findings}
     # The little synthetic force plants most situations; every code is tested directly anyway.
@@ -69,7 +73,8 @@ def test_incremental_evaluation_equals_full_evaluation_for_those_people(book: Ca
     people = set(random.Random(5).sample(sorted(book.persons), 300))
     partial = evaluate(book, None, AS_OF, persons=people)
     expected = [
-        f for f in full
+        f
+        for f in full
         if (f.person_id in people) or (f.record is not None and book.persons_on(f.record) & people)
     ]
     assert partial == expected
@@ -80,7 +85,9 @@ def test_affected_persons_covers_what_a_new_record_changes(force: Force, book: C
     before = evaluate(book, None, AS_OF)
     extra = force.parsed()
     late = max(extra, key=lambda r: r.occurred_at)
-    added = late.model_copy(update={"source_id": "NEW-1", "occurred_at": AS_OF - dt.timedelta(days=1)})
+    added = late.model_copy(
+        update={"source_id": "NEW-1", "occurred_at": AS_OF - dt.timedelta(days=1)}
+    )
     identity = dict(force.identity)
     for mention in added.people:
         identity[MentionKey("sys", "NEW-1", mention.mention_id)] = force.identity[
@@ -100,5 +107,13 @@ def test_affected_persons_covers_what_a_new_record_changes(force: Force, book: C
 def test_finding_as_json_has_the_cli_shape(book: Casebook) -> None:
     finding = evaluate(book, None, AS_OF)[0]
     shape = finding.as_json()
-    assert set(shape) >= {"code", "severity", "raised_at", "due_at", "subject", "explanation", "evidence"}
+    assert set(shape) >= {
+        "code",
+        "severity",
+        "raised_at",
+        "due_at",
+        "subject",
+        "explanation",
+        "evidence",
+    }
     assert shape["subject"]["kind"] in ("person", "record")

@@ -12,18 +12,35 @@ def household_da(case: Case, dates: list[str], *, link_last: bool = False) -> No
     kinds = ["call", "concern", "crime"]
     for index, date in enumerate(dates):
         kind = kinds[index % 3]
-        fields = {"call": {"category": "domestic"},
-                  "concern": {"concern_type": "domestic_abuse_noncrime"},
-                  "crime": {"offence_group": "domestic_abuse", "offence": "Assault"}}[kind]
-        case.add(kind, f"DA-{index}", date,
-                 [("cara", "victim"), ("dan", "suspect"),
-                  ("amy", "child_present", {"spoken_to": True})],
-                 location=HOME, **fields)
+        fields = {
+            "call": {"category": "domestic"},
+            "concern": {"concern_type": "domestic_abuse_noncrime"},
+            "crime": {"offence_group": "domestic_abuse", "offence": "Assault"},
+        }[kind]
+        case.add(
+            kind,
+            f"DA-{index}",
+            date,
+            [("cara", "victim"), ("dan", "suspect"), ("amy", "child_present", {"spoken_to": True})],
+            location=HOME,
+            **fields,
+        )
     if link_last:
-        case.add("concern", "DA-LINKED", dates[-1], [("cara", "victim")], location=HOME,
-                 concern_type="domestic_abuse_noncrime",
-                 links=[{"source_system": "sys", "source_id": f"DA-{len(dates) - 1}",
-                         "relation": "follows_from"}])
+        case.add(
+            "concern",
+            "DA-LINKED",
+            dates[-1],
+            [("cara", "victim")],
+            location=HOME,
+            concern_type="domestic_abuse_noncrime",
+            links=[
+                {
+                    "source_system": "sys",
+                    "source_id": f"DA-{len(dates) - 1}",
+                    "relation": "follows_from",
+                }
+            ],
+        )
 
 
 def test_cumulative_fires_at_three_incidents_in_365_days() -> None:
@@ -73,11 +90,21 @@ def test_as_of_ignores_later_records() -> None:
 def test_da_risk_underestimated_fires_on_standard_assessment_with_cumulative_risk() -> None:
     case = Case()
     household_da(case, ["2013-07-01 20:00", "2013-12-01 20:00", "2014-05-01 20:00"])
-    case.add("concern", "ASSESS", "2014-05-01 21:00", [("cara", "victim")], location=HOME,
-             concern_type="domestic_abuse_noncrime",
-             risk_assessment={"tool": "DASH", "level": "standard", "yes_count": 5,
-                              "assessed_at": iso("2014-05-01 22:00")},
-             links=[{"source_system": "sys", "source_id": "DA-2", "relation": "part_of"}])
+    case.add(
+        "concern",
+        "ASSESS",
+        "2014-05-01 21:00",
+        [("cara", "victim")],
+        location=HOME,
+        concern_type="domestic_abuse_noncrime",
+        risk_assessment={
+            "tool": "DASH",
+            "level": "standard",
+            "yes_count": 5,
+            "assessed_at": iso("2014-05-01 22:00"),
+        },
+        links=[{"source_system": "sys", "source_id": "DA-2", "relation": "part_of"}],
+    )
     finding = case.one("2014-06-01 12:00", "DA_RISK_UNDERESTIMATED", "amy")
     assert finding.explanation.startswith(
         "The latest domestic abuse risk assessment of the child's household is standard "
@@ -90,26 +117,51 @@ def test_da_risk_underestimated_fires_on_standard_assessment_with_cumulative_ris
 def test_da_risk_underestimated_fires_with_a_recent_cp_plan_and_not_when_high() -> None:
     case = Case()
     household_da(case, ["2014-05-01 20:00"])
-    case.add("concern", "ASSESS", "2014-05-02 10:00", [("cara", "victim")], location=HOME,
-             concern_type="domestic_abuse_noncrime",
-             risk_assessment={"tool": "DARA", "level": "medium", "assessed_at": iso("2014-05-02 10:00")})
+    case.add(
+        "concern",
+        "ASSESS",
+        "2014-05-02 10:00",
+        [("cara", "victim")],
+        location=HOME,
+        concern_type="domestic_abuse_noncrime",
+        risk_assessment={"tool": "DARA", "level": "medium", "assessed_at": iso("2014-05-02 10:00")},
+    )
     assert case.subjects("2014-06-01 12:00", "DA_RISK_UNDERESTIMATED") == set()  # neither reason
-    case.add("cp_plan", "PLAN", "2012-09-01 10:00", [("amy", "subject")],
-             started_at="2012-09-01 10:00", ended_at="2013-03-01 10:00")
+    case.add(
+        "cp_plan",
+        "PLAN",
+        "2012-09-01 10:00",
+        [("amy", "subject")],
+        started_at="2012-09-01 10:00",
+        ended_at="2013-03-01 10:00",
+    )
     finding = case.one("2014-06-01 12:00", "DA_RISK_UNDERESTIMATED", "amy")
     assert "child protection plan from 1 September 2012 to 1 March 2013" in finding.explanation
     # A plan that ended more than 2 years before does not count.
     assert case.subjects("2015-03-05 12:00", "DA_RISK_UNDERESTIMATED") == set()
     high = Case()
     household_da(high, ["2013-07-01 20:00", "2013-12-01 20:00", "2014-05-01 20:00"])
-    high.add("concern", "ASSESS", "2014-05-02 10:00", [("cara", "victim")], location=HOME,
-             concern_type="domestic_abuse_noncrime", risk_assessment={"level": "high"})
+    high.add(
+        "concern",
+        "ASSESS",
+        "2014-05-02 10:00",
+        [("cara", "victim")],
+        location=HOME,
+        concern_type="domestic_abuse_noncrime",
+        risk_assessment={"level": "high"},
+    )
     assert high.subjects("2014-06-01 12:00", "DA_RISK_UNDERESTIMATED") == set()
 
 
 def missing(case: Case, source_id: str, at: str, **fields: object) -> None:
-    case.add("missing", source_id, at, [("amy", "missing_person"), ("eve", "reporting_person")],
-             classification=fields.pop("classification", "missing"), **fields)
+    case.add(
+        "missing",
+        source_id,
+        at,
+        [("amy", "missing_person"), ("eve", "reporting_person")],
+        classification=fields.pop("classification", "missing"),
+        **fields,
+    )
 
 
 def test_repeat_missing_counts_absences() -> None:
@@ -136,8 +188,13 @@ def test_repeat_missing_not_below_threshold() -> None:
 def test_missing_exploitation_risk_by_flag_matter_or_association() -> None:
     flagged = Case()
     missing(flagged, "M1", "2014-05-10 20:00")
-    flagged.add("concern", "C1", "2013-01-01 10:00", [("amy", "subject", {"flags": ["cse_risk"]})],
-                concern_type="exploitation")
+    flagged.add(
+        "concern",
+        "C1",
+        "2013-01-01 10:00",
+        [("amy", "subject", {"flags": ["cse_risk"]})],
+        concern_type="exploitation",
+    )
     finding = flagged.one("2014-06-01 12:00", "MISSING_EXPLOITATION_RISK", "amy")
     assert finding.explanation == (
         "Missing or absent in the last 90 days (10 May 2014 missing episode) with signs of "
@@ -145,12 +202,27 @@ def test_missing_exploitation_risk_by_flag_matter_or_association() -> None:
     )
     assert finding.severity == "critical"
     associated = Case()
-    missing(associated, "M1", "2014-05-10 20:00",
-            objects=[{"object_type": "vehicle", "identifier": "AB12 CDE"}])
-    associated.add("crime", "SX", "2013-06-01 10:00", [("finn", "victim"), ("eve", "suspect")],
-                   offence_group="sexual", offence="Rape")
-    associated.add("call", "CALL", "2014-05-20 10:00", [("eve", "subject")],
-                   objects=[{"object_type": "vehicle", "identifier": "ab12cde"}])
+    missing(
+        associated,
+        "M1",
+        "2014-05-10 20:00",
+        objects=[{"object_type": "vehicle", "identifier": "AB12 CDE"}],
+    )
+    associated.add(
+        "crime",
+        "SX",
+        "2013-06-01 10:00",
+        [("finn", "victim"), ("eve", "suspect")],
+        offence_group="sexual",
+        offence="Rape",
+    )
+    associated.add(
+        "call",
+        "CALL",
+        "2014-05-20 10:00",
+        [("eve", "subject")],
+        objects=[{"object_type": "vehicle", "identifier": "ab12cde"}],
+    )
     finding = associated.one("2014-06-01 12:00", "MISSING_EXPLOITATION_RISK", "amy")
     assert "associated since 20 May 2014 with Eve Hill, suspect in a rape" in finding.explanation
     assert {("sys", "SX"), ("sys", "CALL"), ("sys", "M1")} <= set(finding.evidence)
@@ -167,8 +239,13 @@ def test_missing_exploitation_risk_needs_recent_episode_and_a_signal() -> None:
 
 def network(case: Case, children: list[str]) -> None:
     for index, child in enumerate(children):
-        case.add("intelligence", f"INT-{index}", f"2014-0{index + 2}-01 10:00",
-                 [(child, "subject"), ("eve", "associate")], topics=["cse"])
+        case.add(
+            "intelligence",
+            f"INT-{index}",
+            f"2014-0{index + 2}-01 10:00",
+            [(child, "subject"), ("eve", "associate")],
+            topics=["cse"],
+        )
 
 
 def test_exploitation_network_fires_for_the_adult_and_each_child() -> None:
@@ -203,20 +280,39 @@ def test_exploitation_network_one_finding_for_a_child_of_one_network_and_adult_o
     # associated with two more. One alert about him, saying both.
     case = Case()
     finn = {"date_of_birth": "1996-04-01"}
-    case.add("intelligence", "INT-0", "2014-02-01 10:00", [("amy", "subject"), ("eve", "associate")],
-             topics=["cse"])
-    case.add("intelligence", "INT-1", "2014-03-01 10:00",
-             [("finn", "subject", finn), ("eve", "associate")], topics=["cse"])
+    case.add(
+        "intelligence",
+        "INT-0",
+        "2014-02-01 10:00",
+        [("amy", "subject"), ("eve", "associate")],
+        topics=["cse"],
+    )
+    case.add(
+        "intelligence",
+        "INT-1",
+        "2014-03-01 10:00",
+        [("finn", "subject", finn), ("eve", "associate")],
+        topics=["cse"],
+    )
     for index, child in enumerate(("kim", "lee")):
-        case.add("intelligence", f"INT-{index + 2}", f"2014-05-0{index + 1} 10:00",
-                 [(child, "subject", {"forename": child.title(), "date_of_birth": "2001-06-01"}),
-                  ("finn", "associate", finn)], topics=["cse"])
+        case.add(
+            "intelligence",
+            f"INT-{index + 2}",
+            f"2014-05-0{index + 1} 10:00",
+            [
+                (child, "subject", {"forename": child.title(), "date_of_birth": "2001-06-01"}),
+                ("finn", "associate", finn),
+            ],
+            topics=["cse"],
+        )
     found = case.findings("2014-06-01 12:00", "EXPLOITATION_NETWORK")
     assert sorted(str(f.subject) for f in found) == ["amy", "eve", "finn", "kim", "lee"]
     finding = case.one("2014-06-01 12:00", "EXPLOITATION_NETWORK", "finn")
     assert finding.explanation.startswith("Associated in the last 365 days with 2 children")
-    assert "Part of a possible exploitation network: associated in the last 365 days with Eve Hill" \
+    assert (
+        "Part of a possible exploitation network: associated in the last 365 days with Eve Hill"
         in finding.explanation
+    )
     assert {k.source_id for k in finding.evidence} == {"INT-0", "INT-1", "INT-2", "INT-3"}
 
 
@@ -259,8 +355,14 @@ def test_rso_child_contact_not_outside_window_or_with_adults() -> None:
 def test_transition_to_adulthood() -> None:
     case = Case()
     young = {"date_of_birth": "1996-03-01"}
-    case.add("crime", "CSE-1", "2013-05-01 10:00", [("amy", "victim", young), ("eve", "suspect")],
-             offence_group="exploitation", offence="Child sexual exploitation")
+    case.add(
+        "crime",
+        "CSE-1",
+        "2013-05-01 10:00",
+        [("amy", "victim", young), ("eve", "suspect")],
+        offence_group="exploitation",
+        offence="Child sexual exploitation",
+    )
     finding = case.one("2014-06-01 12:00", "TRANSITION_TO_ADULTHOOD", "amy")
     assert finding.explanation == (
         "Turned 18 on 1 March 2014 (within the last 180 days) and in the 2 years before was "
@@ -272,17 +374,26 @@ def test_transition_to_adulthood() -> None:
 def test_transition_not_without_a_matter_before_18() -> None:
     case = Case()
     young = {"date_of_birth": "1996-03-01"}
-    case.add("crime", "CSE-1", "2014-03-05 10:00", [("amy", "victim", young)],
-             offence_group="sexual")
+    case.add(
+        "crime", "CSE-1", "2014-03-05 10:00", [("amy", "victim", young)], offence_group="sexual"
+    )
     case.add("crime", "OLD", "2011-03-05 10:00", [("amy", "victim", young)], offence_group="sexual")
     assert case.subjects("2014-06-01 12:00", "TRANSITION_TO_ADULTHOOD") == set()
 
 
 def test_child_suspect_exploited() -> None:
     case = Case()
-    case.add("crime", "DRUGS", "2014-05-01 10:00", [("amy", "suspect")], offence_group="drugs",
-             offence="Possession with intent to supply")
-    case.add("intelligence", "INT", "2014-01-01 10:00", [("amy", "subject")], topics=["county_lines"])
+    case.add(
+        "crime",
+        "DRUGS",
+        "2014-05-01 10:00",
+        [("amy", "suspect")],
+        offence_group="drugs",
+        offence="Possession with intent to supply",
+    )
+    case.add(
+        "intelligence", "INT", "2014-01-01 10:00", [("amy", "subject")], topics=["county_lines"]
+    )
     finding = case.one("2014-06-01 12:00", "CHILD_SUSPECT_EXPLOITED", "amy")
     assert finding.explanation == (
         "Treated as a suspect in the last 90 days (suspect in a possession with intent to supply "

@@ -14,7 +14,10 @@ from vigil.rules.policy import policy_from_mapping
 def test_every_code_has_a_severity_and_the_contract_defaults() -> None:
     assert set(DEFAULT_POLICY.rules) == set(ALERT_CODES)
     assert len(ALERT_CODES) == 34
-    assert DEFAULT_POLICY.thresholds("CUMULATIVE_DOMESTIC_ABUSE") == {"incidents": 3, "window_days": 365}
+    assert DEFAULT_POLICY.thresholds("CUMULATIVE_DOMESTIC_ABUSE") == {
+        "incidents": 3,
+        "window_days": 365,
+    }
     assert DEFAULT_POLICY.thresholds("REPEAT_MISSING") == {"episodes": 3, "window_days": 90}
     assert DEFAULT_POLICY.int("ATTENDANCE_DELAYED", "priority_minutes") == 240
     assert DEFAULT_POLICY.int("RSO_VISIT_OVERDUE", "medium_days") == 180
@@ -23,7 +26,10 @@ def test_every_code_has_a_severity_and_the_contract_defaults() -> None:
 # Every default of ALERTS.md, transcribed rule by rule ("2 years" as 730 days, "12 weeks" as weeks).
 CONTRACT_DEFAULTS: dict[str, dict[str, object]] = {
     "CUMULATIVE_DOMESTIC_ABUSE": {"incidents": 3, "window_days": 365},
-    "DA_RISK_UNDERESTIMATED": {"underestimated_levels": "standard,medium", "cp_plan_lookback_days": 730},
+    "DA_RISK_UNDERESTIMATED": {
+        "underestimated_levels": "standard,medium",
+        "cp_plan_lookback_days": 730,
+    },
     "REPEAT_MISSING": {"episodes": 3, "window_days": 90},
     "MISSING_EXPLOITATION_RISK": {"missing_window_days": 90},
     "EXPLOITATION_NETWORK": {"children": 2, "window_days": 365},
@@ -40,8 +46,12 @@ CONTRACT_DEFAULTS: dict[str, dict[str, object]] = {
     "RETURN_INTERVIEW_OVERDUE": {"hours": 72},
     "SAFE_AND_WELL_NOT_RECORDED": {"hours": 24},
     "MARAC_INCOMPLETE": {},
-    "MARAC_CRITERIA_MET_NOT_REFERRED": {"yes_count": 14, "incidents": 3, "window_days": 365,
-                                        "referral_days": 14},
+    "MARAC_CRITERIA_MET_NOT_REFERRED": {
+        "yes_count": 14,
+        "incidents": 3,
+        "window_days": 365,
+        "referral_days": 14,
+    },
     "INVESTIGATION_DRIFT": {"days": 28},
     "INVESTIGATION_AGED": {"weeks": 12},
     "SUPERVISION_OVERDUE": {"days": 28},
@@ -55,7 +65,12 @@ CONTRACT_DEFAULTS: dict[str, dict[str, object]] = {
     "CUSTODY_LONG_DETENTION": {"hours": 24},
     "CUSTODY_NO_REFERRAL": {},
     "RSO_ARMS_OVERDUE": {"months": 12},
-    "RSO_VISIT_OVERDUE": {"very_high_days": 90, "high_days": 90, "medium_days": 180, "low_days": 365},
+    "RSO_VISIT_OVERDUE": {
+        "very_high_days": 90,
+        "high_days": 90,
+        "medium_days": 180,
+        "low_days": 365,
+    },
     "RSO_NOT_FLAGGED": {"required_system": "command_and_control"},
 }
 ALERTS_MD = Path(__file__).resolve().parents[3] / "shared" / "contract" / "ALERTS.md"
@@ -87,8 +102,14 @@ def test_a_force_overrides_thresholds_and_severity(tmp_path: Path) -> None:
 def test_the_explanation_states_the_threshold_that_fired() -> None:
     case = Case()
     for index, date in enumerate(["2014-03-01 20:00", "2014-05-01 20:00"]):
-        case.add("call", f"DA-{index}", date, [("cara", "victim"), ("amy", "child_present")],
-                 category="domestic", location=HOME)
+        case.add(
+            "call",
+            f"DA-{index}",
+            date,
+            [("cara", "victim"), ("amy", "child_present")],
+            category="domestic",
+            location=HOME,
+        )
     policy = policy_from_mapping({"rules": {"CUMULATIVE_DOMESTIC_ABUSE": {"incidents": 2}}})
     finding = case.one("2014-06-01 12:00", "CUMULATIVE_DOMESTIC_ABUSE", "amy", policy)
     assert "(threshold 2)" in finding.explanation
@@ -99,15 +120,26 @@ def test_the_explanation_states_the_threshold_that_fired() -> None:
     ("text", "message"),
     [
         ("[rules.NOT_A_CODE]\nx = 1\n", "rules.NOT_A_CODE: unknown alert code"),
-        ("[rules.REPEAT_MISSING]\nepisodes = '3'\n",
-         "rules.REPEAT_MISSING.episodes: expected integer, got string '3'"),
-        ("[rules.REPEAT_MISSING]\nepisodes = true\n",
-         "rules.REPEAT_MISSING.episodes: expected integer, got boolean True"),
-        ("[rules.REPEAT_MISSING]\nepisode = 3\n",
-         "rules.REPEAT_MISSING.episode: unknown setting for REPEAT_MISSING"),
-        ("[rules.REPEAT_MISSING]\nseverity = 'urgent'\n",
-         "rules.REPEAT_MISSING.severity: 'urgent' is not one of critical, high, medium, low"),
-        ("[rules.REPEAT_MISSING]\nepisodes = 0\n", "rules.REPEAT_MISSING.episodes: must be at least 1, got 0"),
+        (
+            "[rules.REPEAT_MISSING]\nepisodes = '3'\n",
+            "rules.REPEAT_MISSING.episodes: expected integer, got string '3'",
+        ),
+        (
+            "[rules.REPEAT_MISSING]\nepisodes = true\n",
+            "rules.REPEAT_MISSING.episodes: expected integer, got boolean True",
+        ),
+        (
+            "[rules.REPEAT_MISSING]\nepisode = 3\n",
+            "rules.REPEAT_MISSING.episode: unknown setting for REPEAT_MISSING",
+        ),
+        (
+            "[rules.REPEAT_MISSING]\nseverity = 'urgent'\n",
+            "rules.REPEAT_MISSING.severity: 'urgent' is not one of critical, high, medium, low",
+        ),
+        (
+            "[rules.REPEAT_MISSING]\nepisodes = 0\n",
+            "rules.REPEAT_MISSING.episodes: must be at least 1, got 0",
+        ),
         ("[response_hours]\nhigh = -1\n", "response_hours.high: must be at least 0, got -1"),
         ("[response_hours]\nurgent = 1\n", "response_hours.urgent: unknown severity"),
         ("[thresholds]\nx = 1\n", "thresholds: unknown section"),
@@ -115,7 +147,9 @@ def test_the_explanation_states_the_threshold_that_fired() -> None:
         ("[rules\n", "not valid TOML"),
     ],
 )
-def test_bad_policy_files_are_refused_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_policy_files_are_refused_naming_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "force.toml"
     path.write_text(text)
     with pytest.raises(PolicyError, match=message.replace("(", r"\(").replace(")", r"\)")):

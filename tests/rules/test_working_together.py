@@ -6,9 +6,15 @@ from tests.rules.builders import HOME, Case, iso, t
 
 
 def referral(case: Case, received: str, **fields: object) -> None:
-    case.add("referral", "REF-1", received, [("amy", "subject"), ("cara", "parent_carer")],
-             to_agency=fields.pop("to_agency", "childrens_social_care"),
-             received_at=iso(received), **fields)
+    case.add(
+        "referral",
+        "REF-1",
+        received,
+        [("amy", "subject"), ("cara", "parent_carer")],
+        to_agency=fields.pop("to_agency", "childrens_social_care"),
+        received_at=iso(received),
+        **fields,
+    )
 
 
 def test_referral_no_decision_by_end_of_next_working_day() -> None:
@@ -40,39 +46,76 @@ def test_no_strategy_discussion_after_section_47() -> None:
         "No strategy discussion about the child within 3 days (threshold 3) of: referral decided "
         "section 47 on 1 May 2014 at 17:00."
     )
-    case.add("strategy_discussion", "SD-1", "2014-05-03 10:00", [("amy", "subject")],
-             held_at=iso("2014-05-03 10:00"))
+    case.add(
+        "strategy_discussion",
+        "SD-1",
+        "2014-05-03 10:00",
+        [("amy", "subject")],
+        held_at=iso("2014-05-03 10:00"),
+    )
     assert case.subjects("2014-06-01 12:00", "NO_STRATEGY_DISCUSSION") == set()
 
 
 def test_no_strategy_discussion_for_crime_with_suspect_at_home() -> None:
     case = Case()
-    case.add("crime", "CR-1", "2014-05-01 10:00", [("amy", "victim"), ("dan", "suspect")],
-             offence_group="violence", offence="Assault", location=HOME)
+    case.add(
+        "crime",
+        "CR-1",
+        "2014-05-01 10:00",
+        [("amy", "victim"), ("dan", "suspect")],
+        offence_group="violence",
+        offence="Assault",
+        location=HOME,
+    )
     assert case.subjects("2014-06-01 12:00", "NO_STRATEGY_DISCUSSION") == {"amy"}
     # A linked strategy discussion (not naming the child) is enough.
-    case.add("strategy_discussion", "SD-1", "2014-05-02 10:00", [("eve", "professional")],
-             links=[{"source_system": "sys", "source_id": "CR-1", "relation": "about"}])
+    case.add(
+        "strategy_discussion",
+        "SD-1",
+        "2014-05-02 10:00",
+        [("eve", "professional")],
+        links=[{"source_system": "sys", "source_id": "CR-1", "relation": "about"}],
+    )
     assert case.subjects("2014-06-01 12:00", "NO_STRATEGY_DISCUSSION") == set()
 
 
 def test_no_strategy_discussion_not_when_suspect_lives_elsewhere_or_not_yet_due() -> None:
     case = Case()
-    case.add("crime", "CR-1", "2014-05-01 10:00", [("amy", "victim"), ("eve", "suspect")],
-             offence_group="sexual")
+    case.add(
+        "crime",
+        "CR-1",
+        "2014-05-01 10:00",
+        [("amy", "victim"), ("eve", "suspect")],
+        offence_group="sexual",
+    )
     assert case.subjects("2014-06-01 12:00", "NO_STRATEGY_DISCUSSION") == set()
     due = Case()
-    due.add("crime", "CR-1", "2014-05-01 10:00", [("amy", "victim"), ("dan", "suspect")],
-            offence_group="neglect")
+    due.add(
+        "crime",
+        "CR-1",
+        "2014-05-01 10:00",
+        [("amy", "victim"), ("dan", "suspect")],
+        offence_group="neglect",
+    )
     assert due.subjects("2014-05-04 10:00", "NO_STRATEGY_DISCUSSION") == set()
 
 
 def test_actions_overdue() -> None:
     case = Case()
-    case.add("strategy_discussion", "SD-1", "2014-05-01 10:00", [("amy", "subject")], actions=[
-        {"description": "Visit school", "owner": "DC Hale", "due_at": iso("2014-05-08 17:00")},
-        {"description": "Medical", "due_at": iso("2014-05-05 17:00"), "done_at": iso("2014-05-05 12:00")},
-    ])
+    case.add(
+        "strategy_discussion",
+        "SD-1",
+        "2014-05-01 10:00",
+        [("amy", "subject")],
+        actions=[
+            {"description": "Visit school", "owner": "DC Hale", "due_at": iso("2014-05-08 17:00")},
+            {
+                "description": "Medical",
+                "due_at": iso("2014-05-05 17:00"),
+                "done_at": iso("2014-05-05 12:00"),
+            },
+        ],
+    )
     finding = case.one("2014-06-01 12:00", "ACTIONS_OVERDUE", ("sys", "SD-1"))
     assert finding.explanation == (
         "Strategy discussion of 1 May 2014 has 1 action past due and not done: 'Visit school' "
@@ -83,14 +126,31 @@ def test_actions_overdue() -> None:
 
 def test_actions_done_are_not_overdue() -> None:
     case = Case()
-    case.add("marac", "MARAC-1", "2014-05-01 10:00", [("cara", "victim")], actions=[
-        {"description": "Refuge", "due_at": iso("2014-05-08 17:00"), "done_at": iso("2014-05-09 10:00")}])
+    case.add(
+        "marac",
+        "MARAC-1",
+        "2014-05-01 10:00",
+        [("cara", "victim")],
+        actions=[
+            {
+                "description": "Refuge",
+                "due_at": iso("2014-05-08 17:00"),
+                "done_at": iso("2014-05-09 10:00"),
+            }
+        ],
+    )
     assert case.subjects("2014-06-01 12:00", "ACTIONS_OVERDUE") == set()
 
 
 def episode(case: Case, **fields: object) -> None:
-    case.add("missing", "MIS-1", "2014-05-01 20:00", [("amy", "missing_person")],
-             found_at=iso("2014-05-02 08:00"), **fields)
+    case.add(
+        "missing",
+        "MIS-1",
+        "2014-05-01 20:00",
+        [("amy", "missing_person")],
+        found_at=iso("2014-05-02 08:00"),
+        **fields,
+    )
 
 
 def test_return_interview_overdue_and_safe_and_well() -> None:
@@ -112,8 +172,11 @@ def test_return_interview_overdue_and_safe_and_well() -> None:
 
 def test_return_interview_and_safe_and_well_in_time() -> None:
     case = Case()
-    episode(case, safe_and_well_at=iso("2014-05-03 08:00"),
-            return_interview_completed_at=iso("2014-05-04 10:00"))
+    episode(
+        case,
+        safe_and_well_at=iso("2014-05-03 08:00"),
+        return_interview_completed_at=iso("2014-05-04 10:00"),
+    )
     assert case.subjects("2014-06-01 12:00", "RETURN_INTERVIEW_OVERDUE") == set()
     assert case.subjects("2014-06-01 12:00", "SAFE_AND_WELL_NOT_RECORDED") == set()
     assert case.subjects("2014-05-03 07:59", "SAFE_AND_WELL_NOT_RECORDED") == set()
@@ -121,8 +184,14 @@ def test_return_interview_and_safe_and_well_in_time() -> None:
 
 def test_marac_incomplete() -> None:
     case = Case()
-    case.add("marac", "MARAC-1", "2014-05-01 10:00", [("cara", "victim"), ("amy", "child_present")],
-             meeting_at=iso("2014-05-10 10:00"), information_shared_before=False)
+    case.add(
+        "marac",
+        "MARAC-1",
+        "2014-05-01 10:00",
+        [("cara", "victim"), ("amy", "child_present")],
+        meeting_at=iso("2014-05-10 10:00"),
+        information_shared_before=False,
+    )
     assert case.subjects("2014-05-10 09:00", "MARAC_INCOMPLETE") == set()
     finding = case.one("2014-06-01 12:00", "MARAC_INCOMPLETE", ("sys", "MARAC-1"))
     assert finding.explanation == (
@@ -134,18 +203,33 @@ def test_marac_incomplete() -> None:
 
 def test_marac_complete_does_not_fire() -> None:
     case = Case()
-    case.add("marac", "MARAC-1", "2014-05-01 10:00", [("cara", "victim")],
-             meeting_at=iso("2014-05-10 10:00"), information_shared_before=True,
-             actions=[{"description": "Refuge", "due_at": iso("2014-05-20 10:00")}])
+    case.add(
+        "marac",
+        "MARAC-1",
+        "2014-05-01 10:00",
+        [("cara", "victim")],
+        meeting_at=iso("2014-05-10 10:00"),
+        information_shared_before=True,
+        actions=[{"description": "Refuge", "due_at": iso("2014-05-20 10:00")}],
+    )
     assert case.subjects("2014-06-01 12:00", "MARAC_INCOMPLETE") == set()
 
 
 def assessed(case: Case, yes: int, level: str = "medium") -> None:
-    case.add("concern", "DA-1", "2014-05-01 20:00",
-             [("cara", "victim"), ("dan", "suspect"), ("amy", "child_present", {"spoken_to": True})],
-             location=HOME, concern_type="domestic_abuse_noncrime",
-             risk_assessment={"tool": "DASH", "level": level, "yes_count": yes,
-                              "assessed_at": iso("2014-05-01 21:00")})
+    case.add(
+        "concern",
+        "DA-1",
+        "2014-05-01 20:00",
+        [("cara", "victim"), ("dan", "suspect"), ("amy", "child_present", {"spoken_to": True})],
+        location=HOME,
+        concern_type="domestic_abuse_noncrime",
+        risk_assessment={
+            "tool": "DASH",
+            "level": level,
+            "yes_count": yes,
+            "assessed_at": iso("2014-05-01 21:00"),
+        },
+    )
 
 
 def test_marac_criteria_met_not_referred_on_high_assessment() -> None:
@@ -167,6 +251,11 @@ def test_marac_criteria_not_met_or_referred() -> None:
     assert case.subjects("2014-06-01 12:00", "MARAC_CRITERIA_MET_NOT_REFERRED") == set()
     referred = Case()
     assessed(referred, 3, level="high")
-    referred.add("marac", "MARAC-1", "2014-05-10 10:00", [("cara", "victim")],
-                 referred_at=iso("2014-05-08 10:00"))
+    referred.add(
+        "marac",
+        "MARAC-1",
+        "2014-05-10 10:00",
+        [("cara", "victim")],
+        referred_at=iso("2014-05-08 10:00"),
+    )
     assert referred.subjects("2014-06-01 12:00", "MARAC_CRITERIA_MET_NOT_REFERRED") == set()

@@ -24,7 +24,8 @@ def _last_view(person_id: str) -> AuditEntry:
 
 
 def test_via_is_the_page_that_linked_here_never_the_referer(
-        small_force: object, signed_in: Callable[[str], Client]) -> None:
+    small_force: object, signed_in: Callable[[str], Client]
+) -> None:
     alert = Alert.objects.exclude(person_id="").order_by("pk").first()
     assert alert is not None
     other = Person.objects.exclude(person_id=alert.person_id).order_by("pk").first()
@@ -45,7 +46,9 @@ def test_via_is_the_page_that_linked_here_never_the_referer(
 
     # A person the alert's page did not link is not recorded as reached from it, whatever the
     # Referer claims.
-    client.get(reverse("web:person", args=[other.person_id]), HTTP_REFERER=f"http://testserver{alert_page}")
+    client.get(
+        reverse("web:person", args=[other.person_id]), HTTP_REFERER=f"http://testserver{alert_page}"
+    )
     assert _last_view(other.person_id).detail.get("via", "") != alert_page
 
     # Another session is not credited with what this one was shown.
@@ -57,8 +60,13 @@ def test_via_is_the_page_that_linked_here_never_the_referer(
 def test_via_from_search_results(small_force: object, signed_in: Callable[[str], Client]) -> None:
     from vigil.records.models import PersonMention
 
-    mention = PersonMention.objects.filter(link__isnull=False).exclude(surname="").select_related(
-        "link__person").order_by("pk").first()
+    mention = (
+        PersonMention.objects.filter(link__isnull=False)
+        .exclude(surname="")
+        .select_related("link__person")
+        .order_by("pk")
+        .first()
+    )
     assert mention is not None
     client = signed_in(Role.INVESTIGATOR)
     results = client.post(reverse("web:search"), {"surname": mention.surname}).content.decode()

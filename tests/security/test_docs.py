@@ -35,7 +35,10 @@ def test_every_role_has_capabilities() -> None:
 
 def test_security_doc_roles_table_is_current() -> None:
     text = DOC.read_text()
-    assert START in text and END in text, f"docs/security.md needs the roles table between {START} and {END}"
-    current = text[text.index(START):text.index(END) + len(END)]
-    assert current == roles_table(), "docs/security.md's roles table is out of date; replace it with:\n\n" + roles_table()
-
+    assert START in text and END in text, (
+        f"docs/security.md needs the roles table between {START} and {END}"
+    )
+    current = text[text.index(START) : text.index(END) + len(END)]
+    assert current == roles_table(), (
+        "docs/security.md's roles table is out of date; replace it with:\n\n" + roles_table()
+    )

@@ -22,14 +22,26 @@ def test_home_declares_a_capability_every_role_holds() -> None:
     assert all(Capability.HOME in caps for caps in ROLE_CAPABILITIES.values())
 
 
-@pytest.mark.parametrize("role, counts, intelligence", [
-    (Role.PARTNER_CSC, False, False), (Role.PARTNER_HEALTH, False, False),
-    (Role.PARTNER_EDUCATION, False, False), (Role.ADMIN, False, False),
-    (Role.CALL_HANDLER, True, False), (Role.RESPONSE_OFFICER, True, False),
-    (Role.INVESTIGATOR, True, True), (Role.AUDITOR, True, True),
-])
-def test_home_counts_by_role(small_force: object, signed_in: Callable[[str], Client], role: str,
-                             counts: bool, intelligence: bool) -> None:
+@pytest.mark.parametrize(
+    "role, counts, intelligence",
+    [
+        (Role.PARTNER_CSC, False, False),
+        (Role.PARTNER_HEALTH, False, False),
+        (Role.PARTNER_EDUCATION, False, False),
+        (Role.ADMIN, False, False),
+        (Role.CALL_HANDLER, True, False),
+        (Role.RESPONSE_OFFICER, True, False),
+        (Role.INVESTIGATOR, True, True),
+        (Role.AUDITOR, True, True),
+    ],
+)
+def test_home_counts_by_role(
+    small_force: object,
+    signed_in: Callable[[str], Client],
+    role: str,
+    counts: bool,
+    intelligence: bool,
+) -> None:
     from vigil.records.models import Record
 
     assert Record.objects.filter(record_type="intelligence").exists()
@@ -38,7 +50,9 @@ def test_home_counts_by_role(small_force: object, signed_in: Callable[[str], Cli
     home = client.get(reverse("web:home"))
     # Police and MASH roles land on My work; the counts stay one link away for every role.
     works = Capability.MY_WORK in ROLE_CAPABILITIES[role]
-    assert (home.status_code, home.get("Location")) == ((302, reverse("work:mine")) if works else (200, None))
+    assert (home.status_code, home.get("Location")) == (
+        (302, reverse("work:mine")) if works else (200, None)
+    )
     response = client.get(reverse("web:records-held"))
     assert response.status_code == 200
     text = response.content.decode()

@@ -62,13 +62,18 @@ def _request(client: Client, method: str, url: str) -> int | str:
 
 
 def test_every_view_declares_what_it_requires() -> None:
-    undeclared = [f"{r.template} ({r.name or r.callback.__qualname__})" for r in walk()
-                  if r.name not in OPEN_NAMES and r.requirement() is None
-                  and not r.template.startswith("/static/")]
+    undeclared = [
+        f"{r.template} ({r.name or r.callback.__qualname__})"
+        for r in walk()
+        if r.name not in OPEN_NAMES
+        and r.requirement() is None
+        and not r.template.startswith("/static/")
+    ]
     assert not undeclared, (
         "views with no declared requirement: decorate each with "
         "@requires(Capability.X) (vigil.access.permissions), or @any_signed_in when every "
-        "role may use it:\n  " + "\n  ".join(undeclared))
+        "role may use it:\n  " + "\n  ".join(undeclared)
+    )
 
 
 def test_staff_areas_are_covered() -> None:
@@ -127,9 +132,17 @@ def test_permission_matrix(small_force: object, signed_in: Callable[[str], Clien
 # criteria the role may search by. Partners search by name and date of birth only, never by
 # address, postcode, phone, vehicle (or age), which would tell them who lives where.
 NAME_AND_BIRTH = {"forename", "surname", "dob_day", "dob_month", "dob_year"}
-SAMPLE_CRITERIA = {"forename": "Anna", "surname": "Smith", "dob_day": "1", "dob_month": "2",
-                   "dob_year": "2010", "age": "12", "place": "B66 2SS", "vehicle": "AB12 CDE",
-                   "phone": "07700 900123"}
+SAMPLE_CRITERIA = {
+    "forename": "Anna",
+    "surname": "Smith",
+    "dob_day": "1",
+    "dob_month": "2",
+    "dob_year": "2010",
+    "age": "12",
+    "place": "B66 2SS",
+    "vehicle": "AB12 CDE",
+    "phone": "07700 900123",
+}
 
 
 def test_partners_search_by_name_and_date_of_birth_only() -> None:
@@ -168,7 +181,12 @@ def test_search_criteria_matrix(small_force: object, signed_in: Callable[[str], 
             if allowed and (response.status_code != 200 or not searched):
                 failures.append(f"{role} {criterion}: refused ({response.status_code})")
             if not allowed and (response.status_code != 400 or searched):
-                failures.append(f"{role} {criterion}: answered {response.status_code}, searched={searched}")
-            if not allowed and "You may search by name and date of birth only" not in response.content.decode():
+                failures.append(
+                    f"{role} {criterion}: answered {response.status_code}, searched={searched}"
+                )
+            if (
+                not allowed
+                and "You may search by name and date of birth only" not in response.content.decode()
+            ):
                 failures.append(f"{role} {criterion}: no error message")
     assert not failures, "\n  ".join(failures)

@@ -33,8 +33,19 @@ ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.PARTNER_CSC)
 SKIP = {"accounts:sign-out"}  # ends the session (tested in test_sign_in)
 # Parameters the probe found crashing, pinned here whether or not a page links them now.
 KNOWN: dict[tuple[str, str], set[str]] = {
-    ("alerts:queue", "get"): {"assignee", "code", "team", "status", "severity", "sort", "age",
-                                 "page", "mine", "overdue", "dir"},
+    ("alerts:queue", "get"): {
+        "assignee",
+        "code",
+        "team",
+        "status",
+        "severity",
+        "sort",
+        "age",
+        "page",
+        "mine",
+        "overdue",
+        "dir",
+    },
     ("alerts:assign", "post"): {"assignee"},
     ("alerts:close", "post"): {"rationale"},
     ("alerts:acknowledge", "post"): {"note"},
@@ -42,8 +53,17 @@ KNOWN: dict[tuple[str, str], set[str]] = {
     ("web:person", "post"): {"purpose", "detail"},
     ("identity:decide", "post"): {"decision", "reason"},
     ("identity:undo", "post"): {"reason"},
-    ("web:search", "post"): {"forename", "surname", "dob_day", "dob_month", "dob_year", "age",
-                             "place", "vehicle", "phone"},
+    ("web:search", "post"): {
+        "forename",
+        "surname",
+        "dob_day",
+        "dob_month",
+        "dob_year",
+        "age",
+        "place",
+        "vehicle",
+        "phone",
+    },
     ("audit:log", "get"): {"actor", "action", "since", "until", "page"},
     ("web:imports", "get"): {"page", "qpage"},
 }
@@ -123,10 +143,17 @@ def _show(value: str) -> str:
 
 
 @pytest.mark.slow
-def test_hostile_input_never_gives_a_server_error(small_force: object,
-                                                  signed_in: Callable[[str], Client]) -> None:
-    routes = [r for r in walk() if r.name not in OPEN_NAMES and r.name not in SKIP
-              and not r.template.startswith("/static/") and r.requirement() is not None]
+def test_hostile_input_never_gives_a_server_error(
+    small_force: object, signed_in: Callable[[str], Client]
+) -> None:
+    routes = [
+        r
+        for r in walk()
+        if r.name not in OPEN_NAMES
+        and r.name not in SKIP
+        and not r.template.startswith("/static/")
+        and r.requirement() is not None
+    ]
     failures: list[str] = []
     sent = 0
     for role in ROLES:
@@ -134,14 +161,21 @@ def test_hostile_input_never_gives_a_server_error(small_force: object,
         params = _discover(client, routes)
         for route in routes:
             for method in ("get", "post"):
-                names = set(params.get((route.name, method), {})) | KNOWN.get((route.name, method), set())
-                base = {k: v for k, v in params.get((route.name, method), {}).items()
-                        if k != "csrfmiddlewaretoken"}
+                names = set(params.get((route.name, method), {})) | KNOWN.get(
+                    (route.name, method), set()
+                )
+                base = {
+                    k: v
+                    for k, v in params.get((route.name, method), {}).items()
+                    if k != "csrfmiddlewaretoken"
+                }
                 for name in sorted(names - {"csrfmiddlewaretoken"}):
                     for value in HOSTILE:
                         sent += 1
                         if problem := _send(client, method, route.url(), {**base, name: value}):
-                            failures.append(f"{role} {method.upper()} {route.url()} {name}={_show(value)}: {problem}")
+                            failures.append(
+                                f"{role} {method.upper()} {route.url()} {name}={_show(value)}: {problem}"
+                            )
             # Hostile path parameters.
             for param in {m.group("name") for m in PARAM.finditer(route.template)}:
                 for value in HOSTILE_PATH:
@@ -155,11 +189,17 @@ def test_hostile_input_never_gives_a_server_error(small_force: object,
     assert not failures, f"{len(failures)} server errors:\n  " + "\n  ".join(failures[:80])
 
 
-def test_alert_queue_refuses_odd_filters_with_a_message(small_force: object,
-                                                        signed_in: Callable[[str], Client]) -> None:
+def test_alert_queue_refuses_odd_filters_with_a_message(
+    small_force: object, signed_in: Callable[[str], Client]
+) -> None:
     client = signed_in(Role.SUPERVISOR)
-    for query in ({"assignee": "²"}, {"assignee": "9" * 19}, {"team": "a\x00b"}, {"code": "\x00"},
-                  {"status": "nonsense"}):
+    for query in (
+        {"assignee": "²"},
+        {"assignee": "9" * 19},
+        {"team": "a\x00b"},
+        {"code": "\x00"},
+        {"status": "nonsense"},
+    ):
         response = client.get(reverse("alerts:queue"), query)
         assert response.status_code == 400, query
         text = response.content.decode()
@@ -167,8 +207,9 @@ def test_alert_queue_refuses_odd_filters_with_a_message(small_force: object,
     assert client.get(reverse("alerts:queue"), {"assignee": "none"}).status_code == 200
 
 
-def test_person_path_with_a_nul_is_not_found(small_force: object,
-                                             signed_in: Callable[[str], Client]) -> None:
+def test_person_path_with_a_nul_is_not_found(
+    small_force: object, signed_in: Callable[[str], Client]
+) -> None:
     client = signed_in(Role.SUPERVISOR)
     assert client.get("/people/%00/").status_code == 404
     assert client.get("/people/P%00x/").status_code == 404

@@ -29,9 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "vigil"
 
 CSP = {
-    "default-src": "'self'", "script-src": "'self'", "style-src": "'self'",
-    "img-src": "'self' data:", "frame-ancestors": "'none'", "form-action": "'self'",
-    "base-uri": "'none'", "object-src": "'none'",
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
 }
 LINK = re.compile(r"""(?:href|action|hx-get|hx-post|src)\s*=\s*["']([^"']+)["']""")
 INLINE = [
@@ -43,9 +48,10 @@ INLINE = [
 ]
 GET_FORM = re.compile(r"<form(?![^>]*method=[\"']post)[^>]*>(.*?)</form>", re.I | re.S)
 PERSONAL_FIELDS = re.compile(
-    r"""name=["'](?:q|name|forename|surname|dob[a-z_]*|date_of_birth|postcode|place|phone|address)["']""")
-PER_KIND = 4      # pages crawled per URL pattern
-MAX_PAGES = 120   # per role
+    r"""name=["'](?:q|name|forename|surname|dob[a-z_]*|date_of_birth|postcode|place|phone|address)["']"""
+)
+PER_KIND = 4  # pages crawled per URL pattern
+MAX_PAGES = 120  # per role
 
 
 def check_headers(url: str, response: object) -> list[str]:
@@ -53,15 +59,19 @@ def check_headers(url: str, response: object) -> list[str]:
     problems = []
     policy = dict(
         ([*part.strip().split(" ", 1), ""])[:2]
-        for part in headers.get("Content-Security-Policy", "").split(";") if part.strip())
+        for part in headers.get("Content-Security-Policy", "").split(";")
+        if part.strip()
+    )
     for directive, value in CSP.items():
         if policy.get(directive) != value:
             problems.append(f"{url}: CSP {directive} is {policy.get(directive)!r}, not {value!r}")
     if "unsafe-inline" in headers.get("Content-Security-Policy", ""):
         problems.append(f"{url}: CSP allows unsafe-inline")
     expected = {
-        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-        "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
     }
     for name, value in expected.items():
@@ -89,7 +99,12 @@ def personal_values() -> set[str]:
                     values.add(part)
         if m.date_of_birth:
             d = m.date_of_birth
-            values |= {d.isoformat(), d.strftime("%d/%m/%Y"), d.strftime("%d%m%Y"), d.strftime("%Y%m%d")}
+            values |= {
+                d.isoformat(),
+                d.strftime("%d/%m/%Y"),
+                d.strftime("%d%m%Y"),
+                d.strftime("%Y%m%d"),
+            }
         for ident in (m.postcode, m.phone, m.nhs, m.pnc):
             ident = re.sub(r"\s+", "", ident.lower())
             if len(ident) >= 5:
@@ -110,10 +125,12 @@ def _searched(client: Client) -> list[str]:
     """Links from searching (POST) by the commonest surnames and postcodes of the force."""
     links: list[str] = []
     surnames = Counter(PersonMention.objects.values_list("surname", flat=True)).most_common(3)
-    postcodes = Counter(PersonMention.objects.exclude(postcode="").values_list(
-        "postcode", flat=True)).most_common(2)
-    for name, data in [("web:search", {"surname": s}) for s, _ in surnames] + \
-                      [("web:address-search", {"place": p}) for p, _ in postcodes]:
+    postcodes = Counter(
+        PersonMention.objects.exclude(postcode="").values_list("postcode", flat=True)
+    ).most_common(2)
+    for name, data in [("web:search", {"surname": s}) for s, _ in surnames] + [
+        ("web:address-search", {"place": p}) for p, _ in postcodes
+    ]:
         try:
             url = reverse(name)
         except NoReverseMatch:
@@ -127,7 +144,9 @@ def _searched(client: Client) -> list[str]:
 def crawl(client: Client, starts: list[str]) -> dict[str, object]:
     seen: dict[str, object] = {}
     per_kind: Counter[str] = Counter()
-    queue = list(starts) + [x for x in _searched(client) if x.startswith("/") and not x.startswith("/static/")]
+    queue = list(starts) + [
+        x for x in _searched(client) if x.startswith("/") and not x.startswith("/static/")
+    ]
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
         if url in seen:
@@ -146,15 +165,18 @@ def crawl(client: Client, starts: list[str]) -> dict[str, object]:
                 link = html.unescape(link).split("#")[0]
                 if link.startswith("?"):
                     link = urlsplit(url).path + link
-                if link.startswith("/") and not link.startswith(("/static/", "//", "/accounts/sign-out")):
+                if link.startswith("/") and not link.startswith(
+                    ("/static/", "//", "/accounts/sign-out")
+                ):
                     queue.append(link)
     return seen
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AUDITOR, Role.PARTNER_CSC, Role.ADMIN])
-def test_every_page_is_safe(role: str, small_force: object,
-                            signed_in: Callable[[str], Client]) -> None:
+def test_every_page_is_safe(
+    role: str, small_force: object, signed_in: Callable[[str], Client]
+) -> None:
     client = signed_in(role)
     starts = [r.url() for r in walk() if not r.has_params and r.name != "accounts:sign-out"]
     pages = crawl(client, starts)
@@ -221,8 +243,10 @@ def test_templates_have_no_inline_style_or_script() -> None:
     problems = []
     for template in _templates():
         problems += check_inline(str(template.relative_to(ROOT)), template.read_text())
-    assert not problems, "the CSP would block these (use a class in web/static/vigil/vigil.css " \
-                         "or a script file):\n  " + "\n  ".join(problems)
+    assert not problems, (
+        "the CSP would block these (use a class in web/static/vigil/vigil.css "
+        "or a script file):\n  " + "\n  ".join(problems)
+    )
 
 
 def test_no_view_is_exempt_from_csrf() -> None:
@@ -232,18 +256,30 @@ def test_no_view_is_exempt_from_csrf() -> None:
 
 
 def _settings_with(env: dict[str, str]) -> list[str]:
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='vigil.settings'; "
-            "from django.conf import settings as s; "
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
-            "s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_NAME)")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='vigil.settings'; "
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_NAME)"
+    )
     import os
 
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env},
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.split()
 
 
 def test_secure_cookies_and_hsts_only_over_https() -> None:
-    assert _settings_with({"VIGIL_HTTPS": "1"}) == ["True", "True", "31536000", "True",
-                                                    "__Host-vigil-session"]
+    assert _settings_with({"VIGIL_HTTPS": "1"}) == [
+        "True",
+        "True",
+        "31536000",
+        "True",
+        "__Host-vigil-session",
+    ]
     assert _settings_with({"VIGIL_HTTPS": "0"}) == ["False", "False", "0", "False", "sessionid"]

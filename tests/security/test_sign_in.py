@@ -144,7 +144,10 @@ def test_totp_enrolment_then_sign_in_asks_for_code() -> None:
     assert response["Location"] == reverse("accounts:second-factor")
     # The password alone is not a session.
     assert client.get(reverse("accounts:account")).status_code == 302
-    bad = client.post(reverse("accounts:second-factor"), {"code": "000000" if _code(device) != "000000" else "111111"})
+    bad = client.post(
+        reverse("accounts:second-factor"),
+        {"code": "000000" if _code(device) != "000000" else "111111"},
+    )
     assert bad.status_code == 200 and b"The code is not right" in bad.content
     device.refresh_from_db()
     device.throttling_failure_count = 0
@@ -165,8 +168,10 @@ def test_wrong_codes_count_towards_lockout() -> None:
     client = Client()
     assert _post_sign_in(client, "sue").status_code == 302
     wrong = "000000" if _code(device) != "000000" else "111111"
-    statuses = [client.post(reverse("accounts:second-factor"), {"code": wrong}).status_code
-                for _ in range(5)]
+    statuses = [
+        client.post(reverse("accounts:second-factor"), {"code": wrong}).status_code
+        for _ in range(5)
+    ]
     assert statuses[-1] == 429
     assert _post_sign_in(Client(), "sue").status_code == 429
 
@@ -219,14 +224,20 @@ def test_password_change() -> None:
     # Every page leads to one's own account, where the password is changed.
     home = client.get("/", follow=True).content.decode()  # an investigator lands on My work
     assert f'href="{reverse("accounts:account")}"' in home
-    assert f'href="{reverse("accounts:password-change")}"' in \
-        client.get(reverse("accounts:account")).content.decode()
+    assert (
+        f'href="{reverse("accounts:password-change")}"'
+        in client.get(reverse("accounts:account")).content.decode()
+    )
     new = "a much longer new passphrase 42"
-    weak = client.post(reverse("accounts:password-change"), {
-        "old_password": PASSWORD, "new_password1": "password", "new_password2": "password"})
+    weak = client.post(
+        reverse("accounts:password-change"),
+        {"old_password": PASSWORD, "new_password1": "password", "new_password2": "password"},
+    )
     assert weak.status_code == 200 and b"There is a problem" in weak.content
-    response = client.post(reverse("accounts:password-change"), {
-        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    response = client.post(
+        reverse("accounts:password-change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
     assert response.status_code == 302
     assert client.get(reverse("accounts:account")).status_code == 200  # still signed in
     user.refresh_from_db()
@@ -265,7 +276,8 @@ def test_session_cookie_settings() -> None:
 
 @override_settings(VIGIL_TOTP_REQUIRED_ROLES=frozenset({Role.AUDITOR}))
 def test_session_without_second_factor_ends_when_role_needs_one(
-        signed_in: Callable[[str], Client]) -> None:
+    signed_in: Callable[[str], Client],
+) -> None:
     client = signed_in(Role.AUDITOR)  # signed in with no code, as before the setting
     response = client.get(reverse("accounts:account"))
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
@@ -296,9 +308,13 @@ def test_replacing_the_second_factor_needs_the_current_code() -> None:
     old.throttling_failure_timestamp = None
     old.save()
     # With the current app's code too, the new app replaces the old.
-    done = client.post(reverse("accounts:enrol"), {"code": _code(new), "current_code": _code(old, drift=1)})
+    done = client.post(
+        reverse("accounts:enrol"), {"code": _code(new), "current_code": _code(old, drift=1)}
+    )
     assert done.status_code == 302
-    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [(new.pk, True)]
+    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [
+        (new.pk, True)
+    ]
     entry = AuditEntry.objects.filter(action="account.enrol_second_factor").last()
     assert entry is not None and entry.detail == {"replaced": True}
 
@@ -318,8 +334,9 @@ def test_password_spraying_from_one_address_is_throttled() -> None:
     fourth = _post_sign_in(sprayer, "dan", "Summer2026!!x")
     assert fourth.status_code == 429
     assert b"from this computer or network" in fourth.content
-    with mock.patch.object(ModelBackend, "authenticate", autospec=True,
-                           side_effect=ModelBackend.authenticate) as checked:
+    with mock.patch.object(
+        ModelBackend, "authenticate", autospec=True, side_effect=ModelBackend.authenticate
+    ) as checked:
         # Even a right password for a username never tried from there is refused, unchecked.
         assert _post_sign_in(sprayer, "ivy").status_code == 429
         assert checked.call_count == 0

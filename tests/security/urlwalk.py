@@ -25,15 +25,26 @@ OPEN_NAMES = {"accounts:sign-in", "accounts:second-factor", "accounts:second-fac
 # purpose; anything else without a declared requirement fails the matrix).
 ANY_SIGNED_IN_NAMES = {"accounts:sign-out"}
 # URL prefixes of the staff areas: every view there must declare what it requires.
-STAFF_PREFIXES = ("/people/", "/records/", "/addresses/", "/alerts/", "/supervisor/", "/imports/",
-                  "/audit/", "/identity/", "/search/", "/accounts/", "/work/")
+STAFF_PREFIXES = (
+    "/people/",
+    "/records/",
+    "/addresses/",
+    "/alerts/",
+    "/supervisor/",
+    "/imports/",
+    "/audit/",
+    "/identity/",
+    "/search/",
+    "/accounts/",
+    "/work/",
+)
 PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 
 
 @dataclass
 class Route:
-    template: str                      # e.g. "/alerts/<str:alert_id>/"
-    name: str                          # e.g. "alerts:alert" ("" when unnamed)
+    template: str  # e.g. "/alerts/<str:alert_id>/"
+    name: str  # e.g. "alerts:alert" ("" when unnamed)
     callback: Callable[..., Any]
     converters: dict[str, Any] = field(default_factory=dict)
 
@@ -60,7 +71,7 @@ class Route:
             if name in values:
                 return values[name]
             if name in ("pk", "id"):  # named by the path before it: /records/<int:pk>/
-                before = self.template[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+                before = self.template[: match.start()].rstrip("/").rsplit("/", 1)[-1]
                 name = before.removesuffix("s")
             return sample_value(name, match["conv"] or "str", self.converters.get(match["name"]))
 

@@ -72,10 +72,13 @@ def force(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 # --- records -----------------------------------------------------------------------------------
+
 
 def test_every_record_is_valid_per_the_contract(force: Force) -> None:
     problems = []
@@ -132,14 +135,18 @@ def test_locations_and_objects(force: Force) -> None:
 
 # --- truth -------------------------------------------------------------------------------------
 
+
 def test_no_location_holds_addresses_from_two_towns(force: Force) -> None:
     """Issue 11 item 21: the store's location key (and so the rules' address, households and
     the address briefing) never puts two towns' addresses in one place. Every synthetic address
     ends with its town; some are written without their postcode."""
     towns: dict[str, set[str]] = defaultdict(set)
     places = [(m.get("address"), m.get("postcode")) for m in force.mentions.values()]
-    places += [(r["location"].get("address"), r["location"].get("postcode"))
-               for r in force.records if r.get("location")]
+    places += [
+        (r["location"].get("address"), r["location"].get("postcode"))
+        for r in force.records
+        if r.get("location")
+    ]
     without_postcode = 0
     for address, code in places:
         if not address:
@@ -161,8 +168,10 @@ def test_persons_truth_covers_exactly_every_mention(force: Force) -> None:
 
 def test_two_mentions_on_one_record_are_different_people(force: Force) -> None:
     for rec in force.records:
-        people = [force.person_of[(rec["source_system"], rec["source_id"], m["mention_id"])]
-                  for m in rec["people"]]
+        people = [
+            force.person_of[(rec["source_system"], rec["source_id"], m["mention_id"])]
+            for m in rec["people"]
+        ]
         assert len(people) == len(set(people)), rec["source_id"]
 
 
@@ -209,8 +218,9 @@ def test_summary_file_and_as_of(force: Force) -> None:
         as_of = dt.datetime.fromisoformat(saved["as_of"])
         assert as_of == NOW.replace(microsecond=0)
         assert as_of.utcoffset() == NOW.astimezone(LONDON).utcoffset()
-        assert saved["start"] == (NOW.astimezone(LONDON).date()
-                                  - dt.timedelta(days=730)).isoformat()
+        assert (
+            saved["start"] == (NOW.astimezone(LONDON).date() - dt.timedelta(days=730)).isoformat()
+        )
     assert saved["days"] == 730
     assert {k: v for k, v in force.summary.items() if k != "elapsed_seconds"} == saved
     assert force.summary["people"] >= PEOPLE
@@ -227,8 +237,10 @@ def test_planted_expectations_hold_under_the_rules_package(force: Force) -> None
     records = [parse_record(r) for r in force.records]
     identity = {rules.MentionKey(*k): pid for k, pid in force.person_of.items()}
     try:
-        findings = rules.evaluate(rules.Casebook(records, identity),
-                                  as_of=dt.datetime.fromisoformat(force.summary["as_of"]))
+        findings = rules.evaluate(
+            rules.Casebook(records, identity),
+            as_of=dt.datetime.fromisoformat(force.summary["as_of"]),
+        )
     except Exception as exc:  # the records are valid (tested above): a crash is the rules' bug
         pytest.xfail(f"vigil.rules raised {exc!r} evaluating valid records")
     missing = []
@@ -238,8 +250,10 @@ def test_planted_expectations_hold_under_the_rules_package(force: Force) -> None
             ok = any(tuple(exp["mention"]) in {tuple(m) for m in f.mentions} for f in hits)
         else:
             want = tuple(exp["record"])
-            ok = any((f.record and tuple(f.record) == want) or want in {tuple(e) for e in f.evidence}
-                     for f in hits)
+            ok = any(
+                (f.record and tuple(f.record) == want) or want in {tuple(e) for e in f.evidence}
+                for f in hits
+            )
         if not ok:
             missing.append(exp)
     assert not missing, missing[:5]
@@ -247,13 +261,14 @@ def test_planted_expectations_hold_under_the_rules_package(force: Force) -> None
 
 # --- population and noise ----------------------------------------------------------------------
 
+
 def test_siblings_share_surname_address_and_parents(force: Force) -> None:
     """The classic false match: children of one household named together on a record."""
     pairs = 0
     for rec in force.records:
         kids = [m for m in rec["people"] if m["role"] == "child_present"]
         for i, a in enumerate(kids):
-            for b in kids[i + 1:]:
+            for b in kids[i + 1 :]:
                 if a["surname"] == b["surname"] and a["address"] == b["address"]:
                     pairs += 1
     assert pairs >= 5
@@ -283,8 +298,18 @@ def test_identity_noise_is_present_but_modest(force: Force) -> None:
             counts["nhs"] += 1
         if (m.get("identifiers") or {}).get("local_person_id"):
             counts["local id"] += 1
-    for kind in ("forename varies", "surname varies", "dob varies", "address varies",
-                 "age estimate", "no postcode", "alias", "pnc", "nhs", "local id"):
+    for kind in (
+        "forename varies",
+        "surname varies",
+        "dob varies",
+        "address varies",
+        "age estimate",
+        "no postcode",
+        "alias",
+        "pnc",
+        "nhs",
+        "local id",
+    ):
         assert counts[kind] > 0, kind
     assert force.summary["noisy_mentions"] < 0.4 * force.summary["mentions"]
 
@@ -338,8 +363,10 @@ def test_background_lapses_are_recent(force: Force) -> None:
     for rec in force.records:
         occurred = dt.datetime.fromisoformat(rec["occurred_at"])
         old += occurred < horizon
-        if any(m["role"] == "child_present" and not m.get("spoken_to") and not m.get("demeanour")
-               for m in rec["people"]):
+        if any(
+            m["role"] == "child_present" and not m.get("spoken_to") and not m.get("demeanour")
+            for m in rec["people"]
+        ):
             unseen += 1
             assert occurred >= horizon, rec["source_id"]
         if rec["record_type"] == "call" and rec.get("attended_at"):
@@ -353,6 +380,7 @@ def test_background_lapses_are_recent(force: Force) -> None:
 
 
 # --- determinism -------------------------------------------------------------------------------
+
 
 def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
     generate(tmp_path / "a", 400, seed=5)
@@ -391,8 +419,11 @@ def test_nothing_happens_after_an_end_early_in_its_day(tmp_path: Path) -> None:
     land in that last hour; none may follow the end)."""
     end = dt.datetime(2024, 4, 1, 0, 20, tzinfo=LONDON)
     generate(tmp_path, 20_000, seed=7, end=end, days=3, workers=1)
-    records = [orjson.loads(line) for path in sorted((tmp_path / "records").glob("*.ndjson"))
-               for line in path.read_bytes().splitlines()]
+    records = [
+        orjson.loads(line)
+        for path in sorted((tmp_path / "records").glob("*.ndjson"))
+        for line in path.read_bytes().splitlines()
+    ]
     last = max(dt.datetime.fromisoformat(r["occurred_at"]) for r in records)
     assert end - dt.timedelta(hours=1) < last <= end
 
@@ -400,7 +431,10 @@ def test_nothing_happens_after_an_end_early_in_its_day(tmp_path: Path) -> None:
 def test_period_takes_any_two_of_start_end_and_days() -> None:
     fixed = period()
     assert (fixed.start, fixed.days, fixed.iso(fixed.as_of)) == (
-        dt.date(2013, 1, 1), 730, "2015-01-01T12:00:00+00:00")
+        dt.date(2013, 1, 1),
+        730,
+        "2015-01-01T12:00:00+00:00",
+    )
     summer = period(end=dt.datetime(2024, 7, 1, 8, 30, tzinfo=dt.UTC), days=10)
     assert summer.iso(summer.as_of) == "2024-07-01T09:30:00+01:00"
     assert summer.start == dt.date(2024, 6, 21)
@@ -415,7 +449,9 @@ def test_period_takes_any_two_of_start_end_and_days() -> None:
         period(start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 1))
 
 
-def test_vigil_synth_ends_now_unless_told(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_vigil_synth_ends_now_unless_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`vigil synth` without --start or --end ends now; --end takes a date or a datetime with
     its offset, and refuses one without."""
     from vigil.cli import main
@@ -426,23 +462,54 @@ def test_vigil_synth_ends_now_unless_told(tmp_path: Path, capsys: pytest.Capture
     as_of = dt.datetime.fromisoformat(summary["as_of"])
     assert before <= as_of <= dt.datetime.now(dt.UTC)
     assert summary["days"] == 60
-    assert main(["synth", "--people", "150", "--seed", "2", "--days", "170", "--end",
-                 "2014-06-20", "--out", str(tmp_path / "date")]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--people",
+                "150",
+                "--seed",
+                "2",
+                "--days",
+                "170",
+                "--end",
+                "2014-06-20",
+                "--out",
+                str(tmp_path / "date"),
+            ]
+        )
+        == 0
+    )
     generate(tmp_path / "start", 150, seed=2, start=dt.date(2014, 1, 1), days=170)
     assert tree_bytes(tmp_path / "date") == tree_bytes(tmp_path / "start")
-    assert main(["synth", "--people", "150", "--end", "2025-11-30T18:45:00Z",
-                 "--out", str(tmp_path / "instant")]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--people",
+                "150",
+                "--end",
+                "2025-11-30T18:45:00Z",
+                "--out",
+                str(tmp_path / "instant"),
+            ]
+        )
+        == 0
+    )
     summary = orjson.loads((tmp_path / "instant" / "truth" / "summary.json").read_bytes())
     assert summary["as_of"] == "2025-11-30T18:45:00+00:00"
     capsys.readouterr()
     with pytest.raises(SystemExit) as refused:
-        main(["synth", "--people", "150", "--end", "2025-11-30T18:45", "--out", str(tmp_path / "x")])
+        main(
+            ["synth", "--people", "150", "--end", "2025-11-30T18:45", "--out", str(tmp_path / "x")]
+        )
     assert refused.value.code == 2
     assert "has no UTC offset" in capsys.readouterr().err
 
 
-def test_output_does_not_depend_on_worker_count(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_does_not_depend_on_worker_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(synth_config, "BLOCK_PEOPLE", 150)  # several blocks from a small force
     one = generate(tmp_path / "one", 500, seed=9, workers=1)
     two = generate(tmp_path / "two", 500, seed=9, workers=2)
@@ -455,7 +522,9 @@ def test_identifiers_are_unique_by_construction() -> None:
     """Random ids would collide by the hundred at a million people; these cannot."""
     from vigil.synth.names import mobile, nhs_text, pnc_id, vehicle_registration
 
-    uids = [u for b in (0, 1, 39, 268) for u in range((b + 1) * 100_000, (b + 1) * 100_000 + 20_000)]
+    uids = [
+        u for b in (0, 1, 39, 268) for u in range((b + 1) * 100_000, (b + 1) * 100_000 + 20_000)
+    ]
     uids += list(range(1, 500))  # care home staff
     for make in (nhs_text, mobile, lambda u: pnc_id(u, 2010), vehicle_registration):
         made = [make(u) for u in uids]

@@ -18,21 +18,28 @@ def synth(out: Path, *extra: str) -> str:
 
 
 def contents(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_synth_as_cli_md_says(tmp_path: Path) -> None:
     """`vigil synth --people N [--seed S] [--start DATE] [--days D] --out DIR` (no database)."""
     window = ("--start", "2014-02-01", "--days", "300")
     shown = synth(tmp_path / "a", "--seed", "5", *window)
-    assert shown.startswith("Wrote a synthetic force of 400 people (") and str(tmp_path / "a") in shown
+    assert (
+        shown.startswith("Wrote a synthetic force of 400 people (") and str(tmp_path / "a") in shown
+    )
     synth(tmp_path / "b", "--seed", "5", *window)
     synth(tmp_path / "c", "--seed", "6", *window)
     written = contents(tmp_path / "a")
     assert {"truth/persons.csv", "truth/alerts.ndjson", "truth/summary.json"} <= set(written)
-    records = [orjson.loads(line) for name, data in written.items() if name.startswith("records/")
-               for line in data.splitlines()]
+    records = [
+        orjson.loads(line)
+        for name, data in written.items()
+        if name.startswith("records/")
+        for line in data.splitlines()
+    ]
     assert records and all("2014-02-01" <= r["occurred_at"][:10] <= "2014-11-28" for r in records)
     assert orjson.loads(written["truth/summary.json"])["as_of"].startswith("2014-11-28T12:00")
     assert contents(tmp_path / "b") == written, "the same seed and arguments give the same force"
@@ -48,7 +55,10 @@ def test_what_synth_writes_import_takes_whole(tmp_path: Path) -> None:
     call_command("import", *files, "--json", "--no-assess", stdout=out)
     summary = orjson.loads(out.getvalue())
     assert (summary["received"], summary["imported"], summary["quarantined"]) == (
-        records, records, 0)
+        records,
+        records,
+        0,
+    )
 
 
 def test_synth_refuses_nonsense_with_exit_status_2(tmp_path: Path) -> None:

@@ -20,28 +20,46 @@ pytestmark = pytest.mark.django_db
 
 
 def events(alert: Alert) -> list[str]:
-    return list(AlertEvent.objects.filter(alert=alert).order_by("id").values_list("action", flat=True))
+    return list(
+        AlertEvent.objects.filter(alert=alert).order_by("id").values_list("action", flat=True)
+    )
 
 
 def test_assign_to_a_person_writes_event_audit_and_notification_and_emails_after_commit(
-        person: Callable[..., Any], alert: Callable[..., Alert],
-        django_capture_on_commit_callbacks: Any) -> None:
+    person: Callable[..., Any], alert: Callable[..., Alert], django_capture_on_commit_callbacks: Any
+) -> None:
     mash = person("mash", "Mo Hussain", "MASH")
     ivy = person("investigator", "Ivy Long", "CAIT North", email="ivy@example.org")
     a = alert()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.assign(a, actor=mash, to=ivy, note="Mother called again last night; please see the child today.")
+        actions.assign(
+            a,
+            actor=mash,
+            to=ivy,
+            note="Mother called again last night; please see the child today.",
+        )
     a.refresh_from_db()
     assert (a.assigned_to, a.assigned_team.name, a.assigned_by) == (ivy, "CAIT North", mash)
     assert a.assigned_at is not None
     assert events(a) == ["raised", "assigned"]
     detail = AlertEvent.objects.filter(alert=a).last().detail  # type: ignore[union-attr]
-    assert (detail["to"], detail["team"], detail["note"]) == ("Ivy Long", "CAIT North", detail["note"])
+    assert (detail["to"], detail["team"], detail["note"]) == (
+        "Ivy Long",
+        "CAIT North",
+        detail["note"],
+    )
     entry = AuditEntry.objects.get(action="alert.assign")
-    assert (entry.actor, entry.target, entry.detail["to"]) == (mash.username, a.alert_id, ivy.username)
+    assert (entry.actor, entry.target, entry.detail["to"]) == (
+        mash.username,
+        a.alert_id,
+        ivy.username,
+    )
     n = Notification.objects.get()
     assert (n.recipient, n.reason, n.link) == (ivy, "assigned_to_you", f"/alerts/{a.alert_id}/")
-    assert n.title == "Missing 3 or more times in 90 days" and n.why == "Mo Hussain gave this alert to you"
+    assert (
+        n.title == "Missing 3 or more times in 90 days"
+        and n.why == "Mo Hussain gave this alert to you"
+    )
     assert n.note.startswith("Mother called")
     # The email says what and why and links to Vigil; the note (which may name people) stays in Vigil.
     assert len(mail.outbox) == 1
@@ -53,20 +71,25 @@ def test_assign_to_a_person_writes_event_audit_and_notification_and_emails_after
     assert n.emailed_at is not None
 
 
-def test_a_failure_inside_the_action_leaves_nothing_behind(person: Callable[..., Any],
-                                                           alert: Callable[..., Alert]) -> None:
+def test_a_failure_inside_the_action_leaves_nothing_behind(
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
     mash, ivy = person("mash", "Mo Hussain"), person("investigator", "Ivy Long")
     a = alert()
     before = AuditEntry.objects.count()
-    with mock.patch("vigil.work.notify.send", side_effect=RuntimeError("mail table gone")), \
-            pytest.raises(RuntimeError):
+    with (
+        mock.patch("vigil.work.notify.send", side_effect=RuntimeError("mail table gone")),
+        pytest.raises(RuntimeError),
+    ):
         actions.assign(a, actor=mash, to=ivy)
     a.refresh_from_db()
     assert a.assigned_to is None and events(a) == ["raised"]
     assert AuditEntry.objects.count() == before  # the audit entry went with the change
 
 
-def test_a_partner_cannot_assign_note_or_close(person: Callable[..., Any], alert: Callable[..., Alert]) -> None:
+def test_a_partner_cannot_assign_note_or_close(
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
     partner, ivy = person("partner_csc", "Pat Doe"), person("investigator", "Ivy Long")
     a = alert()
     with pytest.raises(actions.WorkActionError, match="may not assign"):
@@ -81,11 +104,14 @@ def test_a_partner_cannot_assign_note_or_close(person: Callable[..., Any], alert
     with pytest.raises(actions.WorkActionError, match="cannot act on an alert"):
         actions.assign(a, actor=ivy, to=partner)
     assert events(a) == ["raised"] and not Notification.objects.exists()
-    assert not AuditEntry.objects.filter(action__in=["alert.assign", "alert.note", "alert.close"]).exists()
+    assert not AuditEntry.objects.filter(
+        action__in=["alert.assign", "alert.note", "alert.close"]
+    ).exists()
 
 
-def test_giving_to_a_team_tells_each_active_member_who_may_act(person: Callable[..., Any],
-                                                               alert: Callable[..., Alert]) -> None:
+def test_giving_to_a_team_tells_each_active_member_who_may_act(
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
     boss = person("supervisor", "Sam Boss", "CAIT North")
     ivy = person("investigator", "Ivy Long", "CAIT North")
     ian = person("investigator", "Ian Short", "CAIT North")
@@ -97,8 +123,10 @@ def test_giving_to_a_team_tells_each_active_member_who_may_act(person: Callable[
     assert (a.assigned_to, a.assigned_team.name) == (None, "CAIT North")
     told = set(Notification.objects.values_list("recipient__full_name", "reason"))
     assert told == {("Ivy Long", "assigned_to_team"), ("Ian Short", "assigned_to_team")}
-    assert Notification.objects.filter(recipient=ivy).get().why == \
-        "Sam Boss gave this alert to your team, CAIT North"
+    assert (
+        Notification.objects.filter(recipient=ivy).get().why
+        == "Sam Boss gave this alert to your team, CAIT North"
+    )
     with pytest.raises(actions.WorkActionError, match="already waiting"):
         actions.assign(a, actor=boss, team=Team.objects.get(name="CAIT North"))
     stopped = Team.objects.create(name="Old unit", active=False)
@@ -107,8 +135,13 @@ def test_giving_to_a_team_tells_each_active_member_who_may_act(person: Callable[
     assert ian.notifications.count() == 1
 
 
-def test_handing_on_needs_a_note_and_says_so(person: Callable[..., Any], alert: Callable[..., Alert]) -> None:
-    ivy, ian = person("investigator", "Ivy Long", "CAIT"), person("investigator", "Ian Short", "CAIT")
+def test_handing_on_needs_a_note_and_says_so(
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
+    ivy, ian = (
+        person("investigator", "Ivy Long", "CAIT"),
+        person("investigator", "Ian Short", "CAIT"),
+    )
     a = alert()
     actions.assign(a, actor="test", to=ivy)
     with pytest.raises(actions.WorkActionError, match="say why you are handing") as refused:
@@ -129,37 +162,54 @@ def test_a_note_changes_no_status(person: Callable[..., Any], alert: Callable[..
     actions.add_note(a, actor=ivy, text="Spoke to the school: attending.")
     a.refresh_from_db()
     assert a.status == "open" and events(a) == ["raised", "note"]
-    assert AlertEvent.objects.filter(alert=a, action="note").get().detail == {"note": "Spoke to the school: attending."}
-    assert AuditEntry.objects.filter(action="alert.note", target=a.alert_id, actor=ivy.username).exists()
+    assert AlertEvent.objects.filter(alert=a, action="note").get().detail == {
+        "note": "Spoke to the school: attending."
+    }
+    assert AuditEntry.objects.filter(
+        action="alert.note", target=a.alert_id, actor=ivy.username
+    ).exists()
     with pytest.raises(actions.WorkActionError, match="write the note"):
         actions.add_note(a, actor=ivy, text="   ")
 
 
 def test_closing_needs_an_outcome_of_its_code_and_tells_who_handed_it_on(
-        person: Callable[..., Any], alert: Callable[..., Alert]) -> None:
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
     from vigil.alerts.actions import AlertActionError, acknowledge, close
 
     mash, ivy = person("mash", "Mo Hussain", "MASH"), person("investigator", "Ivy Long", "CAIT")
     a = alert(code="NO_STRATEGY_DISCUSSION")
     actions.assign(a, actor=mash, to=ivy)
     acknowledge(a, actor=ivy)
-    for outcome, rationale, message in (("", "Held on Monday", "outcome"),
-                                        ("flag_added", "Held on Monday", "outcome"),  # RSO_NOT_FLAGGED's
-                                        ("strategy_discussion_held", "  ", "written rationale")):
+    for outcome, rationale, message in (
+        ("", "Held on Monday", "outcome"),
+        ("flag_added", "Held on Monday", "outcome"),  # RSO_NOT_FLAGGED's
+        ("strategy_discussion_held", "  ", "written rationale"),
+    ):
         with pytest.raises(AlertActionError, match=message):
             close(a, actor=ivy, outcome=outcome, rationale=rationale)
     a.refresh_from_db()
     assert a.status == "acknowledged" and a.outcome == ""
-    close(a, actor=ivy, outcome="strategy_discussion_held", rationale="Held with CSC and health on Monday.")
+    close(
+        a,
+        actor=ivy,
+        outcome="strategy_discussion_held",
+        rationale="Held with CSC and health on Monday.",
+    )
     a.refresh_from_db()
     assert (a.status, a.outcome, a.closed_by) == ("closed", "strategy_discussion_held", ivy)
     closed = AlertEvent.objects.filter(alert=a, action="closed").get()
     assert closed.detail["outcome_label"] == "Strategy discussion held"
     entry = AuditEntry.objects.get(action="alert.close")
-    assert entry.reason.startswith("Held with CSC") and entry.detail == {"outcome": "strategy_discussion_held"}
+    assert entry.reason.startswith("Held with CSC") and entry.detail == {
+        "outcome": "strategy_discussion_held"
+    }
     told = Notification.objects.get(recipient=mash)
     assert told.reason == "handed_on_closed"
-    assert told.why == "Ivy Long closed this alert, which you gave on. Outcome: Strategy discussion held"
+    assert (
+        told.why
+        == "Ivy Long closed this alert, which you gave on. Outcome: Strategy discussion held"
+    )
 
 
 def test_every_code_has_outcomes_that_fit_it_and_plain_labels() -> None:
@@ -176,8 +226,13 @@ def test_every_code_has_outcomes_that_fit_it_and_plain_labels() -> None:
         assert all(o.label[0].isupper() and "_" not in o.label for o in outcomes + COMMON), code
 
 
-def test_mark_read_touches_only_ones_own(person: Callable[..., Any], alert: Callable[..., Alert]) -> None:
-    ivy, ian = person("investigator", "Ivy Long", "CAIT"), person("investigator", "Ian Short", "CAIT")
+def test_mark_read_touches_only_ones_own(
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
+    ivy, ian = (
+        person("investigator", "Ivy Long", "CAIT"),
+        person("investigator", "Ian Short", "CAIT"),
+    )
     actions.assign(alert(), actor="test", team=Team.objects.get(name="CAIT"))
     mine, theirs = (Notification.objects.get(recipient=u) for u in (ivy, ian))
     with pytest.raises(actions.WorkActionError):
@@ -195,11 +250,15 @@ def test_the_registry_knows_alerts_and_nothing_else() -> None:
 
 
 def test_the_holder_is_told_when_someone_else_takes_or_closes_their_work(
-        person: Callable[..., Any], alert: Callable[..., Alert]) -> None:
+    person: Callable[..., Any], alert: Callable[..., Alert]
+) -> None:
     from vigil.alerts.actions import acknowledge, close
 
     boss = person("supervisor", "Sam Boss", "CAIT")
-    ivy, ian = person("investigator", "Ivy Long", "CAIT"), person("investigator", "Ian Short", "CAIT")
+    ivy, ian = (
+        person("investigator", "Ivy Long", "CAIT"),
+        person("investigator", "Ian Short", "CAIT"),
+    )
     a = alert()
     actions.assign(a, actor=boss, to=ivy)
     actions.assign(a, actor=boss, to=ian, note="Ivy is on leave")
@@ -208,6 +267,9 @@ def test_the_holder_is_told_when_someone_else_takes_or_closes_their_work(
     acknowledge(a, actor=boss)
     close(a, actor=boss, outcome="duplicate", rationale="Same as the referral alert.")
     held = Notification.objects.get(recipient=ian, reason="held_closed")
-    assert held.why == "Sam Boss closed this alert, which you held. Outcome: Duplicate of another alert"
+    assert (
+        held.why
+        == "Sam Boss closed this alert, which you held. Outcome: Duplicate of another alert"
+    )
     # The supervisor gave it and closed it: nothing to tell themself.
     assert not Notification.objects.filter(recipient=boss).exists()

@@ -90,14 +90,26 @@ class Share:
     """What an agreement discloses of one kind of record, beyond its kind (type) and date."""
 
     fields: tuple[str, ...] = ()  # payload fields shown; never free text (FREE_TEXT)
-    time: bool = True             # the time of day too; False: the date only
-    role: bool = True             # how the record names the person (victim, missing person...)
+    time: bool = True  # the time of day too; False: the date only
+    role: bool = True  # how the record names the person (victim, missing person...)
 
 
 # Payload fields written by people in their own words: no agreement shares them (a partner
 # sees dates and types, never free text). Summaries are never shared either.
-FREE_TEXT = frozenset({"summary", "decisions", "actions", "description", "protective_plan",
-                       "offence", "designated_officer", "note", "notes", "outcome_note"})
+FREE_TEXT = frozenset(
+    {
+        "summary",
+        "decisions",
+        "actions",
+        "description",
+        "protective_plan",
+        "offence",
+        "designated_officer",
+        "note",
+        "notes",
+        "outcome_note",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +119,7 @@ class Agreement:
     person page (chronology, records linked), the record page and search all read it."""
 
     name: str
-    shares: dict[str, Share]       # kind (a record type or DA_INCIDENT) -> what is shared
+    shares: dict[str, Share]  # kind (a record type or DA_INCIDENT) -> what is shared
     purposes: tuple[str, ...] = ()  # keys of PURPOSES
 
     @property
@@ -132,27 +144,65 @@ _MISSING_DATES = ("classification", "reported_at", "found_at")
 _DA_DATE_ONLY = Share((), time=False, role=False)
 
 AGREEMENTS: dict[str, Agreement] = {
-    Role.PARTNER_CSC: Agreement("Children's social care", {
-        "referral": Share(("from_unit", "to_agency", "sent_at", "received_at", "decision_at",
-                           "decision", "feedback_at")),
-        "strategy_discussion": Share(("held_at", "agencies")),
-        "cp_plan": Share(("started_at", "ended_at", "category")),
-        "missing": Share((*_MISSING_DATES, "risk_level", "from_care", "safe_and_well_at",
-                          "return_interview_offered_at", "return_interview_completed_at")),
-        "police_protection": Share(("started_at", "local_authority_informed_at", "ended_at",
-                                    "end_reason")),
-        "custody": Share(("grounds", "arrived_at", "released_at", "accommodation_requested_at",
-                          "accommodation_outcome", "referral_to_csc_at")),
-        DA_INCIDENT: _DA_DATE_ONLY,
-    }, purposes=("s47_enquiry", "child_in_need", "strategy_discussion", "missing_return")),
-    Role.PARTNER_HEALTH: Agreement("Health", {
-        "missing": Share(_MISSING_DATES),
-        "concern": Share(("concern_type",)),
-    }, purposes=("health_safeguarding", "strategy_discussion", "missing_return")),
-    Role.PARTNER_EDUCATION: Agreement("Education", {
-        DA_INCIDENT: _DA_DATE_ONLY,  # Operation Encompass: the date only
-        "missing": Share(_MISSING_DATES),
-    }, purposes=("school_safeguarding", "missing_return")),
+    Role.PARTNER_CSC: Agreement(
+        "Children's social care",
+        {
+            "referral": Share(
+                (
+                    "from_unit",
+                    "to_agency",
+                    "sent_at",
+                    "received_at",
+                    "decision_at",
+                    "decision",
+                    "feedback_at",
+                )
+            ),
+            "strategy_discussion": Share(("held_at", "agencies")),
+            "cp_plan": Share(("started_at", "ended_at", "category")),
+            "missing": Share(
+                (
+                    *_MISSING_DATES,
+                    "risk_level",
+                    "from_care",
+                    "safe_and_well_at",
+                    "return_interview_offered_at",
+                    "return_interview_completed_at",
+                )
+            ),
+            "police_protection": Share(
+                ("started_at", "local_authority_informed_at", "ended_at", "end_reason")
+            ),
+            "custody": Share(
+                (
+                    "grounds",
+                    "arrived_at",
+                    "released_at",
+                    "accommodation_requested_at",
+                    "accommodation_outcome",
+                    "referral_to_csc_at",
+                )
+            ),
+            DA_INCIDENT: _DA_DATE_ONLY,
+        },
+        purposes=("s47_enquiry", "child_in_need", "strategy_discussion", "missing_return"),
+    ),
+    Role.PARTNER_HEALTH: Agreement(
+        "Health",
+        {
+            "missing": Share(_MISSING_DATES),
+            "concern": Share(("concern_type",)),
+        },
+        purposes=("health_safeguarding", "strategy_discussion", "missing_return"),
+    ),
+    Role.PARTNER_EDUCATION: Agreement(
+        "Education",
+        {
+            DA_INCIDENT: _DA_DATE_ONLY,  # Operation Encompass: the date only
+            "missing": Share(_MISSING_DATES),
+        },
+        purposes=("school_safeguarding", "missing_return"),
+    ),
 }
 
 
@@ -163,8 +213,13 @@ def agreement_for(user: Any) -> Agreement | None:
     return AGREEMENTS.get(getattr(user, "role", ""), Agreement("No agreement", {}))
 
 
-def is_domestic_abuse(record_type: str, category: Any = None, offence_group: Any = None,
-                      concern_type: Any = None, flags: Any = None) -> bool:
+def is_domestic_abuse(
+    record_type: str,
+    category: Any = None,
+    offence_group: Any = None,
+    concern_type: Any = None,
+    flags: Any = None,
+) -> bool:
     """Whether a call, crime or concern is a domestic abuse incident (see the module doc)."""
     if record_type == "call":
         return bool(category == "domestic")
@@ -180,8 +235,12 @@ def is_domestic_abuse(record_type: str, category: Any = None, offence_group: Any
 
 
 def da_fields_of(payload: dict[str, Any]) -> dict[str, Any]:
-    return {"category": payload.get("category"), "offence_group": payload.get("offence_group"),
-            "concern_type": payload.get("concern_type"), "flags": payload.get("flags")}
+    return {
+        "category": payload.get("category"),
+        "offence_group": payload.get("offence_group"),
+        "concern_type": payload.get("concern_type"),
+        "flags": payload.get("flags"),
+    }
 
 
 @dataclass(frozen=True)
@@ -205,9 +264,13 @@ class Viewer:
 
     def kind(self, record_type: str, da: dict[str, Any] | None) -> str:
         """The kind a record is shown as: a partner sees DA incidents as such."""
-        if (self.agreement and record_type in DA_CANDIDATE_TYPES
-                and DA_INCIDENT in self.agreement.kinds and da is not None
-                and is_domestic_abuse(record_type, **da)):
+        if (
+            self.agreement
+            and record_type in DA_CANDIDATE_TYPES
+            and DA_INCIDENT in self.agreement.kinds
+            and da is not None
+            and is_domestic_abuse(record_type, **da)
+        ):
             return DA_INCIDENT
         return record_type
 
@@ -245,8 +308,10 @@ class Viewer:
 
 
 def viewer_for(user: Any) -> Viewer:
-    return Viewer(intelligence=Capability.VIEW_INTELLIGENCE in capabilities(user),
-                  agreement=agreement_for(user))
+    return Viewer(
+        intelligence=Capability.VIEW_INTELLIGENCE in capabilities(user),
+        agreement=agreement_for(user),
+    )
 
 
 def disclosed_payload(viewer: Viewer, record_type: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -19,18 +19,20 @@ from vigil.access.roles import Role
 
 
 class Capability(StrEnum):
-    HOME = "home"                                  # the home page (every role)
-    RECORD_COUNTS = "record_counts"                # how many records of each type (police roles)
-    SEARCH_PEOPLE = "search_people"                # by name and date of birth
-    SEARCH_BY_PLACE_OR_CONTACT = "search_by_place_or_contact"  # address, postcode, phone, vehicle, age
-    VIEW_PERSON = "view_person"                    # a person's full page and chronology
+    HOME = "home"  # the home page (every role)
+    RECORD_COUNTS = "record_counts"  # how many records of each type (police roles)
+    SEARCH_PEOPLE = "search_people"  # by name and date of birth
+    SEARCH_BY_PLACE_OR_CONTACT = (
+        "search_by_place_or_contact"  # address, postcode, phone, vehicle, age
+    )
+    VIEW_PERSON = "view_person"  # a person's full page and chronology
     VIEW_PERSON_MINIMISED = "view_person_minimised"  # partners: only what their agreement allows
-    VIEW_INTELLIGENCE = "view_intelligence"        # intelligence records and their content
+    VIEW_INTELLIGENCE = "view_intelligence"  # intelligence records and their content
     ADDRESS_BRIEFING = "address_briefing"
     VIEW_ALERTS = "view_alerts"
-    ACT_ON_ALERTS = "act_on_alerts"                # acknowledge, assign, hand on, note, close
-    MY_WORK = "my_work"                            # My work, the landing page of police roles
-    SUPERVISE = "supervise"                        # the supervisor's view
+    ACT_ON_ALERTS = "act_on_alerts"  # acknowledge, assign, hand on, note, close
+    MY_WORK = "my_work"  # My work, the landing page of police roles
+    SUPERVISE = "supervise"  # the supervisor's view
     REQUEST_IDENTITY_REVIEW = "request_identity_review"
     DECIDE_IDENTITY = "decide_identity"
     VIEW_IMPORTS = "view_imports"
@@ -53,7 +55,7 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.ACT_ON_ALERTS: "acknowledge, assign, hand on, add notes to and close alerts",
     Capability.MY_WORK: "see My work: what is given to them, their team's unassigned work, what they handed on",
     Capability.SUPERVISE: "see the supervisor's view",
-    Capability.REQUEST_IDENTITY_REVIEW: "ask for a \"not the same person\" review",
+    Capability.REQUEST_IDENTITY_REVIEW: 'ask for a "not the same person" review',
     Capability.DECIDE_IDENTITY: "decide identity reviews",
     Capability.VIEW_IMPORTS: "see import batches and quarantine",
     Capability.DOWNLOAD_QUARANTINE: "download quarantined records",
@@ -62,8 +64,14 @@ DESCRIPTIONS: dict[Capability, str] = {
 }
 
 C = Capability
-_POLICE_READ = {C.HOME, C.RECORD_COUNTS, C.SEARCH_PEOPLE, C.SEARCH_BY_PLACE_OR_CONTACT,
-                C.VIEW_PERSON, C.ADDRESS_BRIEFING}
+_POLICE_READ = {
+    C.HOME,
+    C.RECORD_COUNTS,
+    C.SEARCH_PEOPLE,
+    C.SEARCH_BY_PLACE_OR_CONTACT,
+    C.VIEW_PERSON,
+    C.ADDRESS_BRIEFING,
+}
 # Police and MASH roles land on My work; auditors read, partners and administrators hold no work.
 _WORKS = {C.MY_WORK}
 # Partners see only what their agreement names, so no counts of what the force holds; they
@@ -73,32 +81,61 @@ _PARTNER = {C.HOME, C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CALL_HANDLER: frozenset(_POLICE_READ | _WORKS),
     Role.RESPONSE_OFFICER: frozenset(_POLICE_READ | _WORKS),
-    Role.INVESTIGATOR: frozenset(_POLICE_READ | _WORKS | {
-        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW}),
-    Role.MASH: frozenset(_POLICE_READ | _WORKS | {
-        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW,
-        C.DECIDE_IDENTITY}),
-    Role.SUPERVISOR: frozenset(_POLICE_READ | _WORKS | {
-        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.SUPERVISE,
-        C.REQUEST_IDENTITY_REVIEW, C.DECIDE_IDENTITY, C.VIEW_IMPORTS}),
+    Role.INVESTIGATOR: frozenset(
+        _POLICE_READ
+        | _WORKS
+        | {C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW}
+    ),
+    Role.MASH: frozenset(
+        _POLICE_READ
+        | _WORKS
+        | {
+            C.VIEW_INTELLIGENCE,
+            C.VIEW_ALERTS,
+            C.ACT_ON_ALERTS,
+            C.REQUEST_IDENTITY_REVIEW,
+            C.DECIDE_IDENTITY,
+        }
+    ),
+    Role.SUPERVISOR: frozenset(
+        _POLICE_READ
+        | _WORKS
+        | {
+            C.VIEW_INTELLIGENCE,
+            C.VIEW_ALERTS,
+            C.ACT_ON_ALERTS,
+            C.SUPERVISE,
+            C.REQUEST_IDENTITY_REVIEW,
+            C.DECIDE_IDENTITY,
+            C.VIEW_IMPORTS,
+        }
+    ),
     Role.PARTNER_CSC: frozenset(_PARTNER),
     Role.PARTNER_HEALTH: frozenset(_PARTNER),
     Role.PARTNER_EDUCATION: frozenset(_PARTNER),
     # Inspectors and auditors read everything and change nothing.
-    Role.AUDITOR: frozenset(_POLICE_READ | {
-        C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.SUPERVISE, C.VIEW_IMPORTS, C.VIEW_AUDIT_LOG}),
+    Role.AUDITOR: frozenset(
+        _POLICE_READ
+        | {C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.SUPERVISE, C.VIEW_IMPORTS, C.VIEW_AUDIT_LOG}
+    ),
     # The administrator manages accounts and imports and sees no one's records, nor their counts.
-    Role.ADMIN: frozenset({C.HOME, C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG,
-                           C.MANAGE_ACCOUNTS}),
+    Role.ADMIN: frozenset(
+        {C.HOME, C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG, C.MANAGE_ACCOUNTS}
+    ),
 }
 
 
 # Each search criterion (a field of the search form) and the capability it needs.
 SEARCH_CRITERIA: dict[str, Capability] = {
-    "forename": C.SEARCH_PEOPLE, "surname": C.SEARCH_PEOPLE,
-    "dob_day": C.SEARCH_PEOPLE, "dob_month": C.SEARCH_PEOPLE, "dob_year": C.SEARCH_PEOPLE,
-    "age": C.SEARCH_BY_PLACE_OR_CONTACT, "place": C.SEARCH_BY_PLACE_OR_CONTACT,
-    "vehicle": C.SEARCH_BY_PLACE_OR_CONTACT, "phone": C.SEARCH_BY_PLACE_OR_CONTACT,
+    "forename": C.SEARCH_PEOPLE,
+    "surname": C.SEARCH_PEOPLE,
+    "dob_day": C.SEARCH_PEOPLE,
+    "dob_month": C.SEARCH_PEOPLE,
+    "dob_year": C.SEARCH_PEOPLE,
+    "age": C.SEARCH_BY_PLACE_OR_CONTACT,
+    "place": C.SEARCH_BY_PLACE_OR_CONTACT,
+    "vehicle": C.SEARCH_BY_PLACE_OR_CONTACT,
+    "phone": C.SEARCH_BY_PLACE_OR_CONTACT,
 }
 
 

@@ -88,8 +88,10 @@ def active_team(name: str) -> Team:
     team = Team.objects.filter(name__iexact=" ".join(name.split()), active=True).first()
     if team is None:
         held = ", ".join(Team.objects.filter(active=True).values_list("name", flat=True))
-        raise AccountError(f"no team in use is called {name!r}; teams in use: {held or 'none'}"
-                           " (administrators add teams at Accounts → Teams)")
+        raise AccountError(
+            f"no team in use is called {name!r}; teams in use: {held or 'none'}"
+            " (administrators add teams at Accounts → Teams)"
+        )
     return team
 
 
@@ -125,8 +127,12 @@ def set_team_active(team: Team, active: bool, *, actor: str) -> bool:
         team.active = active
         team.save(update_fields=["active"])
         members = team.members.filter(is_active=True).count()
-        log.record(actor, AuditAction.TEAM_REACTIVATE if active else AuditAction.TEAM_DEACTIVATE, f"team:{team.pk}",
-                   detail={"name": team.name, "members": members})
+        log.record(
+            actor,
+            AuditAction.TEAM_REACTIVATE if active else AuditAction.TEAM_DEACTIVATE,
+            f"team:{team.pk}",
+            detail={"name": team.name, "members": members},
+        )
     return True
 
 
@@ -139,19 +145,33 @@ def _team(team: Team | str | None) -> Team | None:
     return team
 
 
-def add_user(username: str, role: str, password: str | None, *, actor: str,
-             full_name: str = "", rank: str = "", staff_number: str = "",
-             team: Team | str | None = None) -> User:
+def add_user(
+    username: str,
+    role: str,
+    password: str | None,
+    *,
+    actor: str,
+    full_name: str = "",
+    rank: str = "",
+    staff_number: str = "",
+    team: Team | str | None = None,
+) -> User:
     """Make an account. ``team`` is a team in use, or its name (from a command). Without a
     password the account cannot sign in until one is set."""
     if role not in Role.values:
         raise AccountError(f"unknown role {role!r}; roles are: {', '.join(Role.values)}")
     if User.objects.filter(username__iexact=username).exists():
         raise AccountError(f"an account named {username!r} already exists")
-    user = User(username=username, role=role, is_staff=role == Role.ADMIN,
-                is_superuser=role == Role.ADMIN, full_name=clean_full_name(full_name),
-                rank=clean_rank(rank), staff_number=clean_staff_number(staff_number),
-                team=_team(team))
+    user = User(
+        username=username,
+        role=role,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+        full_name=clean_full_name(full_name),
+        rank=clean_rank(rank),
+        staff_number=clean_staff_number(staff_number),
+        team=_team(team),
+    )
     if user.team is not None and not user.team.active:
         raise AccountError(f"the team {user.team.name} is no longer in use")
     if password is None:
@@ -173,9 +193,14 @@ def add_user(username: str, role: str, password: str | None, *, actor: str,
 
 def user_summary(user: User) -> dict[str, Any]:
     """An account as ``vigil user add --json`` prints it."""
-    return {"username": user.username, "role": user.role, "full_name": user.full_name,
-            "rank": user.rank, "staff_number": user.staff_number,
-            "team": user.team.name if user.team else None}
+    return {
+        "username": user.username,
+        "role": user.role,
+        "full_name": user.full_name,
+        "rank": user.rank,
+        "staff_number": user.staff_number,
+        "team": user.team.name if user.team else None,
+    }
 
 
 def set_password(user: User, password: str, *, actor: str) -> User:
@@ -187,10 +212,17 @@ def set_password(user: User, password: str, *, actor: str) -> User:
     return user
 
 
-def change_user(user: User, *, actor: str, role: str | None = None, active: bool | None = None,
-                full_name: str | None = None, rank: str | None = None,
-                staff_number: str | None = None,
-                team: Team | _Unchanged | None = UNCHANGED) -> dict[str, Any]:
+def change_user(
+    user: User,
+    *,
+    actor: str,
+    role: str | None = None,
+    active: bool | None = None,
+    full_name: str | None = None,
+    rank: str | None = None,
+    staff_number: str | None = None,
+    team: Team | _Unchanged | None = UNCHANGED,
+) -> dict[str, Any]:
     """Change what an account holds (what is not given stays as it is); returns what changed,
     old and new. A deactivated account's sessions stop working at their next request. An
     account may stay in a team that has stopped, but not be moved into one."""
@@ -224,9 +256,17 @@ def change_user(user: User, *, actor: str, role: str | None = None, active: bool
         user.team = new_team
         user.is_staff = user.is_superuser = user.role == Role.ADMIN
         fields = [name for name in changes if name != "team"]
-        user.save(update_fields=[*fields, *(["team"] if "team" in changes else []),
-                                 "is_staff", "is_superuser"])
-        log.record(actor, AuditAction.ACCOUNT_CHANGE, f"user:{user.pk}", detail={"changes": changes})
+        user.save(
+            update_fields=[
+                *fields,
+                *(["team"] if "team" in changes else []),
+                "is_staff",
+                "is_superuser",
+            ]
+        )
+        log.record(
+            actor, AuditAction.ACCOUNT_CHANGE, f"user:{user.pk}", detail={"changes": changes}
+        )
     return changes
 
 
@@ -236,7 +276,12 @@ def unlock(user: User, *, actor: str) -> int:
 
     with transaction.atomic():
         cleared = reset(username=user.username)
-        log.record(actor, AuditAction.ACCOUNT_UNLOCK, f"user:{user.pk}", detail={"attempts_cleared": cleared})
+        log.record(
+            actor,
+            AuditAction.ACCOUNT_UNLOCK,
+            f"user:{user.pk}",
+            detail={"attempts_cleared": cleared},
+        )
     return int(cleared)
 
 
@@ -267,8 +312,12 @@ def confirm_second_factor(user: User, device: TOTPDevice, *, replaced: bool) -> 
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        log.record(user.get_username(), AuditAction.ACCOUNT_ENROL_SECOND_FACTOR, f"user:{user.pk}",
-                   detail={"replaced": replaced})
+        log.record(
+            user.get_username(),
+            AuditAction.ACCOUNT_ENROL_SECOND_FACTOR,
+            f"user:{user.pk}",
+            detail={"replaced": replaced},
+        )
 
 
 def remove_second_factor(user: User) -> None:

@@ -16,9 +16,9 @@ from vigil.accounts import actions
 from vigil.accounts.models import Team, User
 
 TEAMS = (
-    "CAIT North",                   # child abuse investigation teams
+    "CAIT North",  # child abuse investigation teams
     "CAIT South",
-    "MASH",                         # the multi-agency safeguarding hub's police desk
+    "MASH",  # the multi-agency safeguarding hub's police desk
     "Response Team 2",
     "Force Control Room",
     "Children's Social Care Front Door",
@@ -50,25 +50,67 @@ def sign_in_name(role: Role) -> str:
 
 # One sign-in for each role, first; then colleagues, so each team has people to give work to.
 STAFF = (
-    Person(sign_in_name(Role.CALL_HANDLER), Role.CALL_HANDLER, "Megan Price", "Call handler",
-           "S7012", "Force Control Room"),
-    Person(sign_in_name(Role.RESPONSE_OFFICER), Role.RESPONSE_OFFICER, "Ryan Cole", "PC", "4127",
-           "Response Team 2"),
-    Person(sign_in_name(Role.INVESTIGATOR), Role.INVESTIGATOR, "Priya Shah", "DC", "2291",
-           "CAIT North"),
+    Person(
+        sign_in_name(Role.CALL_HANDLER),
+        Role.CALL_HANDLER,
+        "Megan Price",
+        "Call handler",
+        "S7012",
+        "Force Control Room",
+    ),
+    Person(
+        sign_in_name(Role.RESPONSE_OFFICER),
+        Role.RESPONSE_OFFICER,
+        "Ryan Cole",
+        "PC",
+        "4127",
+        "Response Team 2",
+    ),
+    Person(
+        sign_in_name(Role.INVESTIGATOR), Role.INVESTIGATOR, "Priya Shah", "DC", "2291", "CAIT North"
+    ),
     Person(sign_in_name(Role.MASH), Role.MASH, "Chloe Evans", "MASH researcher", "S4410", "MASH"),
-    Person(sign_in_name(Role.SUPERVISOR), Role.SUPERVISOR, "Omar Khan", "DS", "1408",
-           "CAIT North"),
-    Person(sign_in_name(Role.PARTNER_CSC), Role.PARTNER_CSC, "Grace Adeyemi", "Social worker", "",
-           "Children's Social Care Front Door"),
-    Person(sign_in_name(Role.PARTNER_HEALTH), Role.PARTNER_HEALTH, "Hannah Lewis",
-           "Safeguarding nurse", "", "Health Safeguarding Team"),
-    Person(sign_in_name(Role.PARTNER_EDUCATION), Role.PARTNER_EDUCATION, "Daniel Frost",
-           "Designated safeguarding lead", "", "Education Safeguarding Team"),
-    Person(sign_in_name(Role.AUDITOR), Role.AUDITOR, "Ruth Ellison", "Information assurance auditor",
-           "S3120", "Information Assurance"),
-    Person(sign_in_name(Role.ADMIN), Role.ADMIN, "Ken Osei", "Systems administrator", "S2205",
-           "Digital Services"),
+    Person(sign_in_name(Role.SUPERVISOR), Role.SUPERVISOR, "Omar Khan", "DS", "1408", "CAIT North"),
+    Person(
+        sign_in_name(Role.PARTNER_CSC),
+        Role.PARTNER_CSC,
+        "Grace Adeyemi",
+        "Social worker",
+        "",
+        "Children's Social Care Front Door",
+    ),
+    Person(
+        sign_in_name(Role.PARTNER_HEALTH),
+        Role.PARTNER_HEALTH,
+        "Hannah Lewis",
+        "Safeguarding nurse",
+        "",
+        "Health Safeguarding Team",
+    ),
+    Person(
+        sign_in_name(Role.PARTNER_EDUCATION),
+        Role.PARTNER_EDUCATION,
+        "Daniel Frost",
+        "Designated safeguarding lead",
+        "",
+        "Education Safeguarding Team",
+    ),
+    Person(
+        sign_in_name(Role.AUDITOR),
+        Role.AUDITOR,
+        "Ruth Ellison",
+        "Information assurance auditor",
+        "S3120",
+        "Information Assurance",
+    ),
+    Person(
+        sign_in_name(Role.ADMIN),
+        Role.ADMIN,
+        "Ken Osei",
+        "Systems administrator",
+        "S2205",
+        "Digital Services",
+    ),
     # Colleagues, with no sign-in.
     Person("dc-hale", Role.INVESTIGATOR, "Jordan Hale", "DC", "2317", "CAIT North"),
     Person("dc-rahman", Role.INVESTIGATOR, "Aisha Rahman", "DC", "2342", "CAIT North"),
@@ -94,11 +136,23 @@ def make_demo_staff(*, actor: str) -> dict[str, str]:
     for person in STAFF:
         held = User.objects.filter(username=person.username).first()
         if held is None:
-            actions.add_user(person.username, person.role, None, actor=actor,
-                             full_name=person.full_name, rank=person.rank,
-                             staff_number=person.staff_number, team=teams[person.team])
+            actions.add_user(
+                person.username,
+                person.role,
+                None,
+                actor=actor,
+                full_name=person.full_name,
+                rank=person.rank,
+                staff_number=person.staff_number,
+                team=teams[person.team],
+            )
         else:  # e.g. a demo made before accounts had names
-            actions.change_user(held, full_name=person.full_name, rank=person.rank,
-                                staff_number=person.staff_number, team=teams[person.team],
-                                actor=actor)
+            actions.change_user(
+                held,
+                full_name=person.full_name,
+                rank=person.rank,
+                staff_number=person.staff_number,
+                team=teams[person.team],
+                actor=actor,
+            )
     return {person.username: person.describe() for person in STAFF}

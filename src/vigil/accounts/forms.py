@@ -21,8 +21,11 @@ from vigil.accounts.models import Team, User
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(max_length=12, strip=True, error_messages={
-        "required": "Enter the 6-digit code from your authenticator app"})
+    code = forms.CharField(
+        max_length=12,
+        strip=True,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
@@ -35,13 +38,20 @@ class ReplaceCodeForm(CodeForm):
     """Replacing an authenticator app: the new app's code, and the current app's code, as
     removing it needs (so a session left open cannot swap the second factor)."""
 
-    current_code = forms.CharField(max_length=12, strip=True, error_messages={
-        "required": "Enter the 6-digit code your current authenticator app shows now"})
+    current_code = forms.CharField(
+        max_length=12,
+        strip=True,
+        error_messages={
+            "required": "Enter the 6-digit code your current authenticator app shows now"
+        },
+    )
 
     def clean_current_code(self) -> str:
         code = "".join(self.cleaned_data["current_code"].split())
         if not (code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the 6-digit code your current authenticator app shows now")
+            raise forms.ValidationError(
+                "Enter the 6-digit code your current authenticator app shows now"
+            )
         return code
 
 
@@ -63,21 +73,38 @@ def _team_choices(current: Team | None = None) -> list[tuple[str, str]]:
     teams = list(Team.objects.filter(active=True))
     if current is not None and not current.active:
         teams.append(current)  # they stay in it until moved, so the form must not drop it
-    return [(NO_TEAM, "No team"), *((str(t.pk), t.name if t.active else f"{t.name} (no longer used)")
-                                    for t in teams)]
+    return [
+        (NO_TEAM, "No team"),
+        *((str(t.pk), t.name if t.active else f"{t.name} (no longer used)") for t in teams),
+    ]
 
 
 class ProfileForm(forms.Form):
     """Who someone is, as colleagues know them: shown wherever staff are listed."""
 
-    full_name = forms.CharField(required=False, max_length=150, label="Full name",
-                                error_messages={"max_length": "A full name must be 150 characters or fewer"})
-    rank = forms.CharField(required=False, max_length=100, label="Rank or role title",
-                           error_messages={"max_length": "A rank or role title must be 100 characters or fewer"})
-    staff_number = forms.CharField(required=False, max_length=40, label="Collar or staff number",
-                                   error_messages={"max_length": "A collar or staff number is at most 20 letters and digits"})
-    team = forms.ChoiceField(required=False, label="Team", error_messages={
-        "invalid_choice": "Choose a team from the list"})
+    full_name = forms.CharField(
+        required=False,
+        max_length=150,
+        label="Full name",
+        error_messages={"max_length": "A full name must be 150 characters or fewer"},
+    )
+    rank = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Rank or role title",
+        error_messages={"max_length": "A rank or role title must be 100 characters or fewer"},
+    )
+    staff_number = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Collar or staff number",
+        error_messages={"max_length": "A collar or staff number is at most 20 letters and digits"},
+    )
+    team = forms.ChoiceField(
+        required=False,
+        label="Team",
+        error_messages={"invalid_choice": "Choose a team from the list"},
+    )
     holder: User | None = None
 
     def __init__(self, *args: Any, current_team: Team | None = None, **kwargs: Any) -> None:
@@ -102,13 +129,23 @@ class ProfileForm(forms.Form):
 
 class AddAccountForm(ProfileForm):
     username = forms.RegexField(
-        regex=r"^[\w.@+-]+$", max_length=150, label="Username",
-        error_messages={"required": "Enter a username",
-                        "invalid": "A username may hold only letters, digits and @ . + - _"})
-    role = forms.ChoiceField(choices=Role.choices, label="Role",
-                             error_messages={"required": "Choose a role"})
-    password = forms.CharField(strip=False, label="First password", widget=forms.PasswordInput,
-                               error_messages={"required": "Enter a first password"})
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        label="Username",
+        error_messages={
+            "required": "Enter a username",
+            "invalid": "A username may hold only letters, digits and @ . + - _",
+        },
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices, label="Role", error_messages={"required": "Choose a role"}
+    )
+    password = forms.CharField(
+        strip=False,
+        label="First password",
+        widget=forms.PasswordInput,
+        error_messages={"required": "Enter a first password"},
+    )
     field_order = ["full_name", "username", "rank", "staff_number", "role", "team", "password"]
 
     def clean_username(self) -> str:
@@ -128,10 +165,15 @@ class AddAccountForm(ProfileForm):
 
 
 class ChangeAccountForm(ProfileForm):
-    role = forms.ChoiceField(choices=Role.choices, label="Role",
-                             error_messages={"required": "Choose a role"})
-    status = forms.ChoiceField(choices=STATUSES, widget=forms.RadioSelect, label="Signing in",
-                               error_messages={"required": "Choose whether the account may sign in"})
+    role = forms.ChoiceField(
+        choices=Role.choices, label="Role", error_messages={"required": "Choose a role"}
+    )
+    status = forms.ChoiceField(
+        choices=STATUSES,
+        widget=forms.RadioSelect,
+        label="Signing in",
+        error_messages={"required": "Choose whether the account may sign in"},
+    )
     field_order = ["full_name", "rank", "staff_number", "role", "team", "status"]
 
     def __init__(self, *args: Any, account: User, **kwargs: Any) -> None:
@@ -141,22 +183,37 @@ class ChangeAccountForm(ProfileForm):
     @classmethod
     def of(cls, account: User) -> ChangeAccountForm:
         """The form filled in with what the account holds now."""
-        return cls(account=account, initial={
-            "full_name": account.full_name, "rank": account.rank,
-            "staff_number": account.staff_number, "role": account.role,
-            "team": str(account.team_id) if account.team_id else NO_TEAM,
-            "status": "active" if account.is_active else "inactive"})
+        return cls(
+            account=account,
+            initial={
+                "full_name": account.full_name,
+                "rank": account.rank,
+                "staff_number": account.staff_number,
+                "role": account.role,
+                "team": str(account.team_id) if account.team_id else NO_TEAM,
+                "status": "active" if account.is_active else "inactive",
+            },
+        )
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(strip=False, label="New password", widget=forms.PasswordInput,
-                               error_messages={"required": "Enter a new password"})
+    password = forms.CharField(
+        strip=False,
+        label="New password",
+        widget=forms.PasswordInput,
+        error_messages={"required": "Enter a new password"},
+    )
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Team name", error_messages={
-        "required": "Enter the team's name",
-        "max_length": "A team name must be 100 characters or fewer"})
+    name = forms.CharField(
+        max_length=100,
+        label="Team name",
+        error_messages={
+            "required": "Enter the team's name",
+            "max_length": "A team name must be 100 characters or fewer",
+        },
+    )
 
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,7 +226,11 @@ class TeamForm(forms.Form):
 class TeamStatusForm(forms.Form):
     """Stop using a team, or use it again (a team is never deleted)."""
 
-    active = forms.TypedChoiceField(choices=[("no", "Stop using"), ("yes", "Use again")],
-                                    coerce=lambda v: v == "yes", error_messages={
-                                        "required": "Choose whether to use the team",
-                                        "invalid_choice": "Choose whether to use the team"})
+    active = forms.TypedChoiceField(
+        choices=[("no", "Stop using"), ("yes", "Use again")],
+        coerce=lambda v: v == "yes",
+        error_messages={
+            "required": "Choose whether to use the team",
+            "invalid_choice": "Choose whether to use the team",
+        },
+    )

@@ -29,9 +29,9 @@ def address_failures(request: HttpRequest) -> int:
     address = getattr(request, "axes_ip_address", None)
     if not address:
         return 0
-    total = (AccessAttempt.objects.filter(ip_address=address,
-                                          attempt_time__gt=get_cool_off_threshold(request))
-             .aggregate(n=Sum("failures_since_start"))["n"])
+    total = AccessAttempt.objects.filter(
+        ip_address=address, attempt_time__gt=get_cool_off_threshold(request)
+    ).aggregate(n=Sum("failures_since_start"))["n"]
     return int(total or 0)
 
 
@@ -45,22 +45,39 @@ class AddressThrottleHandler(AxesDatabaseHandler):
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         return bool(super().is_locked(request, credentials)) or address_locked(request)
 
-    def user_login_failed(self, sender: Any, credentials: dict[str, Any],
-                          request: HttpRequest | None = None, **kwargs: Any) -> None:
+    def user_login_failed(
+        self,
+        sender: Any,
+        credentials: dict[str, Any],
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or getattr(request, "axes_locked_out", False):
             return
         if address_locked(request):
             request.axes_locked_out = True  # type: ignore[attr-defined]
             request.axes_credentials = credentials  # type: ignore[attr-defined]
-            user_locked_out.send("axes", request=request,
-                                 username=get_client_username(request, credentials),
-                                 ip_address=request.axes_ip_address)  # type: ignore[attr-defined]
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,  # type: ignore[attr-defined]
+            )
 
 
-def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
-               credentials: dict[str, Any] | None = None) -> HttpResponse:
-    return render(request, "accounts/locked_out.html",
-                  {"minutes": cool_off_minutes(), "failures": settings.AXES_FAILURE_LIMIT,
-                   "address": address_locked(request)},
-                  status=settings.AXES_HTTP_RESPONSE_CODE)
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {
+            "minutes": cool_off_minutes(),
+            "failures": settings.AXES_FAILURE_LIMIT,
+            "address": address_locked(request),
+        },
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )

@@ -27,8 +27,9 @@ class User(AbstractUser):
     full_name = models.CharField(max_length=150, blank=True)
     rank = models.CharField(max_length=100, blank=True, help_text="role title or rank")
     staff_number = models.CharField(max_length=20, blank=True, help_text="collar or staff number")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="members")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
 
     @property
     def display_name(self) -> str:

@@ -26,9 +26,12 @@ def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = time.time()
     second = bool(getattr(request, "vigil_second_factor", False))
-    log.record(user.get_username(), AuditAction.ACCOUNT_SIGN_IN, f"user:{user.pk}",
-               detail={"role": getattr(user, "role", ""), "second_factor": second,
-                       **_client(request)})
+    log.record(
+        user.get_username(),
+        AuditAction.ACCOUNT_SIGN_IN,
+        f"user:{user.pk}",
+        detail={"role": getattr(user, "role", ""), "second_factor": second, **_client(request)},
+    )
 
 
 @receiver(user_logged_out)
@@ -36,21 +39,39 @@ def signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
     if user is None:
         return
     reason = getattr(request, "vigil_sign_out_reason", "signed out")
-    log.record(user.get_username(), AuditAction.ACCOUNT_SIGN_OUT, f"user:{user.pk}",
-               detail={"reason": reason, **_client(request)})
+    log.record(
+        user.get_username(),
+        AuditAction.ACCOUNT_SIGN_OUT,
+        f"user:{user.pk}",
+        detail={"reason": reason, **_client(request)},
+    )
 
 
 @receiver(user_login_failed)
-def sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                   **kwargs: Any) -> None:
+def sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     stage = "second factor" if getattr(request, "vigil_second_factor_stage", False) else "password"
-    log.record("anonymous", AuditAction.ACCOUNT_FAIL_SIGN_IN, f"username:{username}",
-               detail={"stage": stage, **_client(request)})
+    log.record(
+        "anonymous",
+        AuditAction.ACCOUNT_FAIL_SIGN_IN,
+        f"username:{username}",
+        detail={"stage": stage, **_client(request)},
+    )
 
 
 @receiver(user_locked_out)
-def locked(sender: Any, request: HttpRequest | None, username: str | None = None,
-           ip_address: str | None = None, **kwargs: Any) -> None:
-    log.record("anonymous", AuditAction.ACCOUNT_LOCK_OUT, f"username:{(username or '')[:150]}",
-               detail={"ip": ip_address or ""})
+def locked(
+    sender: Any,
+    request: HttpRequest | None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
+    log.record(
+        "anonymous",
+        AuditAction.ACCOUNT_LOCK_OUT,
+        f"username:{(username or '')[:150]}",
+        detail={"ip": ip_address or ""},
+    )

@@ -48,7 +48,8 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)
 
@@ -69,8 +70,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         if confirmed_device(user) or second_factor_required(user):
             request.session.cycle_key()
-            request.session[PENDING] = {"user": user.pk, "at": time.time(), "next": next_url,
-                                        "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1])}
+            request.session[PENDING] = {
+                "user": user.pk,
+                "at": time.time(),
+                "next": next_url,
+                "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1]),
+            }
             if confirmed_device(user):
                 return redirect("accounts:second-factor")
             return redirect("accounts:second-factor-enrol")
@@ -90,8 +95,9 @@ def _pending_user(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     return (user, pending) if user else None
 
 
-def _finish_sign_in(request: HttpRequest, user: User, pending: dict[str, Any],
-                    device: TOTPDevice) -> HttpResponse:
+def _finish_sign_in(
+    request: HttpRequest, user: User, pending: dict[str, Any], device: TOTPDevice
+) -> HttpResponse:
     del request.session[PENDING]
     request.vigil_second_factor = True  # type: ignore[attr-defined]
     login(request, user, backend=pending["backend"])
@@ -101,8 +107,9 @@ def _finish_sign_in(request: HttpRequest, user: User, pending: dict[str, Any],
 
 def _code_failed(request: HttpRequest, user: User) -> None:
     request.vigil_second_factor_stage = True  # type: ignore[attr-defined]
-    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
-                           request=request)
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username()}, request=request
+    )
 
 
 @sensitive_post_parameters("code")
@@ -125,27 +132,36 @@ def second_factor(request: HttpRequest) -> HttpResponseBase:
             return _finish_sign_in(request, user, pending, device)
         _code_failed(request, user)
         if form.is_valid():
-            form.add_error("code", "The code is not right, or has expired: enter the code "
-                                   "your authenticator app shows now")
+            form.add_error(
+                "code",
+                "The code is not right, or has expired: enter the code "
+                "your authenticator app shows now",
+            )
     return render(request, "accounts/second_factor.html", {"form": form})
 
 
 def _qr_svg(device: TOTPDevice) -> str:
     # Inline SVG: no script and no style attribute, so it passes the Content Security Policy.
-    return str(segno.make(device.config_url, error="m").svg_inline(scale=4, border=2,
-                                                                   omitsize=False))
+    return str(
+        segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, omitsize=False)
+    )
 
 
 def _enrolment_context(device: TOTPDevice, form: CodeForm) -> dict[str, Any]:
     from base64 import b32encode
 
     secret = b32encode(device.bin_key).decode()
-    return {"form": form, "qr_svg": _qr_svg(device), "replacing": isinstance(form, ReplaceCodeForm),
-            "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))}
+    return {
+        "form": form,
+        "qr_svg": _qr_svg(device),
+        "replacing": isinstance(form, ReplaceCodeForm),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
 
 
-def _enrol(request: HttpRequest, user: User,
-           current: TOTPDevice | None = None) -> tuple[TOTPDevice | None, HttpResponse | None]:
+def _enrol(
+    request: HttpRequest, user: User, current: TOTPDevice | None = None
+) -> tuple[TOTPDevice | None, HttpResponse | None]:
     """Show the QR code (GET) or confirm a code against the unconfirmed device (POST). When
     ``current`` (a confirmed device) is given, it is being replaced: its code is needed too."""
     form_class = ReplaceCodeForm if current is not None else CodeForm
@@ -154,22 +170,35 @@ def _enrol(request: HttpRequest, user: User,
         form = form_class(request.POST)
         if device is None:
             return None, redirect(request.path)
-        if (current is not None and form.is_valid()
-                and not current.verify_token(form.cleaned_data["current_code"])):
-            form.add_error("current_code", "The code from your current authenticator app is "
-                                           "not right: enter the code it shows now")
+        if (
+            current is not None
+            and form.is_valid()
+            and not current.verify_token(form.cleaned_data["current_code"])
+        ):
+            form.add_error(
+                "current_code",
+                "The code from your current authenticator app is "
+                "not right: enter the code it shows now",
+            )
         if form.is_valid() and device.verify_token(form.cleaned_data["code"]):
             actions.confirm_second_factor(user, device, replaced=current is not None)
             return device, None
         if form.is_valid():
-            form.add_error("code", "The code is not right: enter the code your authenticator "
-                                   "app shows now")
-        return None, render(request, "accounts/enrol.html",
-                            _enrolment_context(device, form) | {"pending": not request.user.is_authenticated},
-                            status=400)
+            form.add_error(
+                "code", "The code is not right: enter the code your authenticator app shows now"
+            )
+        return None, render(
+            request,
+            "accounts/enrol.html",
+            _enrolment_context(device, form) | {"pending": not request.user.is_authenticated},
+            status=400,
+        )
     device = actions.start_second_factor(user)
-    return None, render(request, "accounts/enrol.html",
-                        _enrolment_context(device, form_class()) | {"pending": not request.user.is_authenticated})
+    return None, render(
+        request,
+        "accounts/enrol.html",
+        _enrolment_context(device, form_class()) | {"pending": not request.user.is_authenticated},
+    )
 
 
 @sensitive_post_parameters("code")
@@ -185,7 +214,8 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponseBase:
     if confirmed_device(user):
         return redirect("accounts:second-factor")
     if request.method == "POST" and not AxesProxyHandler.is_allowed(
-            request, {"username": user.get_username()}):
+        request, {"username": user.get_username()}
+    ):
         return locked_out(request)
     device, response = _enrol(request, user)
     if device is not None:
@@ -202,11 +232,15 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
-    return render(request, "accounts/account.html", {
-        "device": confirmed_device(user),
-        "required": second_factor_required(user),
-        "capabilities": [DESCRIPTIONS[c] for c in Capability if c in capabilities(user)],
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "device": confirmed_device(user),
+            "required": second_factor_required(user),
+            "capabilities": [DESCRIPTIONS[c] for c in Capability if c in capabilities(user)],
+        },
+    )
 
 
 @any_signed_in
@@ -220,7 +254,9 @@ def enrol(request: HttpRequest) -> HttpResponseBase:
     device, response = _enrol(request, user, current=confirmed_device(user))
     if device is not None:
         otp_login(request, device)
-        messages.success(request, "Your authenticator app is set up. Sign-in will now ask for a code.")
+        messages.success(
+            request, "Your authenticator app is set up. Sign-in will now ask for a code."
+        )
         return redirect("accounts:account")
     assert response is not None
     return response

@@ -83,8 +83,9 @@ class SyncOutcome:
     unchanged: int = 0
 
 
-def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
-                  in_scope: Iterable[str] | None = None) -> SyncOutcome:
+def sync_findings(
+    findings: Sequence[Finding], as_of: dt.datetime, in_scope: Iterable[str] | None = None
+) -> SyncOutcome:
     """Bring stored alerts in line with what evaluation at ``as_of`` found.
 
     ``in_scope`` names the subject keys that evaluation covered (all, when None): only those
@@ -106,31 +107,54 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
             fields = _fields(finding)
             alert = held.get((code, key))
             if alert is None:
-                new_alerts.append(Alert(
-                    alert_id=alert_id_for(code, key), code=code, subject_kind=finding.subject_kind,
-                    subject_key=key, person_id=finding.person_id or "",
-                    record_system=finding.record.source_system if finding.record else "",
-                    record_source_id=finding.record.source_id if finding.record else "",
-                    status=Alert.Status.OPEN, evaluated_at=as_of, **fields,
-                ))
+                new_alerts.append(
+                    Alert(
+                        alert_id=alert_id_for(code, key),
+                        code=code,
+                        subject_kind=finding.subject_kind,
+                        subject_key=key,
+                        person_id=finding.person_id or "",
+                        record_system=finding.record.source_system if finding.record else "",
+                        record_source_id=finding.record.source_id if finding.record else "",
+                        status=Alert.Status.OPEN,
+                        evaluated_at=as_of,
+                        **fields,
+                    )
+                )
                 outcome.raised += 1
                 continue
             changed = alert.evidence_hash != fields["evidence_hash"]
             if alert.status == Alert.Status.RESOLVED or (
                 alert.status == Alert.Status.CLOSED and _new_evidence(alert, finding)
             ):
-                why = ("the condition holds again" if alert.status == Alert.Status.RESOLVED
-                       else "it fires again on new evidence after it was closed")
+                why = (
+                    "the condition holds again"
+                    if alert.status == Alert.Status.RESOLVED
+                    else "it fires again on new evidence after it was closed"
+                )
                 alert.status = Alert.Status.OPEN
                 alert.resolved_at = None
                 alert.resolution = ""
-                events.append(AlertEvent(alert=alert, at=now, actor=ENGINE, action="reopened",
-                                         detail={"why": why, "as_of": as_of.isoformat()}))
+                events.append(
+                    AlertEvent(
+                        alert=alert,
+                        at=now,
+                        actor=ENGINE,
+                        action="reopened",
+                        detail={"why": why, "as_of": as_of.isoformat()},
+                    )
+                )
                 outcome.reopened += 1
             elif changed and alert.status != Alert.Status.CLOSED:
-                events.append(AlertEvent(alert=alert, at=now, actor=ENGINE, action="updated",
-                                         detail={"as_of": as_of.isoformat(),
-                                                 "evidence": fields["evidence"]}))
+                events.append(
+                    AlertEvent(
+                        alert=alert,
+                        at=now,
+                        actor=ENGINE,
+                        action="updated",
+                        detail={"as_of": as_of.isoformat(), "evidence": fields["evidence"]},
+                    )
+                )
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
@@ -149,27 +173,55 @@ def sync_findings(findings: Sequence[Finding], as_of: dt.datetime,
         for start in range(0, len(seen_again), 900):
             Alert.objects.filter(pk__in=seen_again[start : start + 900]).update(evaluated_at=as_of)
         for (code, key), alert in held.items():
-            if (code, key) in by_key or alert.status not in (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED):
+            if (code, key) in by_key or alert.status not in (
+                Alert.Status.OPEN,
+                Alert.Status.ACKNOWLEDGED,
+            ):
                 continue
             alert.status = Alert.Status.RESOLVED
             alert.resolved_at = now
-            alert.resolution = (f"Resolved by the rules: as of {as_of:%d %B %Y %H:%M %Z} the "
-                                f"condition no longer holds on the records held.")
+            alert.resolution = (
+                f"Resolved by the rules: as of {as_of:%d %B %Y %H:%M %Z} the "
+                f"condition no longer holds on the records held."
+            )
             alert.evaluated_at = as_of
             alert.save()
-            events.append(AlertEvent(alert=alert, at=now, actor=ENGINE, action="resolved",
-                                     detail={"why": alert.resolution, "as_of": as_of.isoformat()}))
+            events.append(
+                AlertEvent(
+                    alert=alert,
+                    at=now,
+                    actor=ENGINE,
+                    action="resolved",
+                    detail={"why": alert.resolution, "as_of": as_of.isoformat()},
+                )
+            )
             outcome.resolved += 1
         if new_alerts:
             Alert.objects.bulk_create(new_alerts, batch_size=1000)
             created = Alert.objects.filter(alert_id__in=[a.alert_id for a in new_alerts])
-            events += [AlertEvent(alert=a, at=now, actor=ENGINE, action="raised",
-                                  detail={"as_of": as_of.isoformat()}) for a in created]
+            events += [
+                AlertEvent(
+                    alert=a,
+                    at=now,
+                    actor=ENGINE,
+                    action="raised",
+                    detail={"as_of": as_of.isoformat()},
+                )
+                for a in created
+            ]
         AlertEvent.objects.bulk_create(events, batch_size=1000)
         if outcome.raised or outcome.reopened or outcome.resolved or outcome.updated:
-            log.record(ENGINE, AuditAction.ALERT_EVALUATE, f"as_of:{as_of.isoformat()}",
-                       detail={"raised": outcome.raised, "updated": outcome.updated,
-                               "reopened": outcome.reopened, "resolved": outcome.resolved})
+            log.record(
+                ENGINE,
+                AuditAction.ALERT_EVALUATE,
+                f"as_of:{as_of.isoformat()}",
+                detail={
+                    "raised": outcome.raised,
+                    "updated": outcome.updated,
+                    "reopened": outcome.reopened,
+                    "resolved": outcome.resolved,
+                },
+            )
     return outcome
 
 
@@ -193,8 +245,12 @@ def acknowledge(alert: Alert, *, actor: User | str, note: str = "") -> Alert:
         it.acknowledged_by = user
 
     with _refusals():
-        return cast(Alert, work.transition(alert, "acknowledge", actor=actor, apply=stamp,
-                               detail={"note": note.strip()}))
+        return cast(
+            Alert,
+            work.transition(
+                alert, "acknowledge", actor=actor, apply=stamp, detail={"note": note.strip()}
+            ),
+        )
 
 
 def close(alert: Alert, *, actor: User | str, outcome: str, rationale: str) -> Alert:
@@ -207,8 +263,9 @@ def close(alert: Alert, *, actor: User | str, outcome: str, rationale: str) -> A
         it.closed_evidence_hash = it.evidence_hash
 
     with _refusals():
-        return cast(Alert, work.close(alert, actor=actor, outcome=outcome, rationale=rationale,
-                                      apply=stamp))
+        return cast(
+            Alert, work.close(alert, actor=actor, outcome=outcome, rationale=rationale, apply=stamp)
+        )
 
 
 def can_be_assigned(user: User) -> bool:
@@ -216,8 +273,14 @@ def can_be_assigned(user: User) -> bool:
     return user.is_active and can(user, Capability.ACT_ON_ALERTS)
 
 
-def assign(alert: Alert, *, actor: User | str, assignee: User | None = None,
-           team: Team | None = None, note: str = "") -> Alert:
+def assign(
+    alert: Alert,
+    *,
+    actor: User | str,
+    assignee: User | None = None,
+    team: Team | None = None,
+    note: str = "",
+) -> Alert:
     """Give a live alert to a person or a team's tray, hand it on with a note, or take it back
     (neither)."""
     with _refusals():

@@ -57,18 +57,22 @@ def identity_map() -> dict[MentionKey, str]:
     from vigil.identity.models import MentionLink, Person
     from vigil.records.models import PersonMention
 
-    sql = (f"SELECT r.source_system, r.source_id, m.mention_id, p.person_id "
-           f"FROM {MentionLink._meta.db_table} l "
-           f"JOIN {PersonMention._meta.db_table} m ON m.id = l.mention_id "
-           f"JOIN {Record._meta.db_table} r ON r.id = m.record_id "
-           f"JOIN {Person._meta.db_table} p ON p.id = l.person_id")
+    sql = (
+        f"SELECT r.source_system, r.source_id, m.mention_id, p.person_id "
+        f"FROM {MentionLink._meta.db_table} l "
+        f"JOIN {PersonMention._meta.db_table} m ON m.id = l.mention_id "
+        f"JOIN {Record._meta.db_table} r ON r.id = m.record_id "
+        f"JOIN {Person._meta.db_table} p ON p.id = l.person_id"
+    )
     found: dict[MentionKey, str] = {}
     intern = sys.intern
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(20_000):
             for system, source_id, mention_id, person in rows:
-                found[MentionKey(intern(system), intern(source_id), intern(mention_id))] = intern(person)
+                found[MentionKey(intern(system), intern(source_id), intern(mention_id))] = intern(
+                    person
+                )
     return found
 
 
@@ -136,8 +140,9 @@ class FullEvaluation:
     chunks: int = 0
     records_loaded: int = 0
     largest_chunk_records: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
-        ("neighbourhood", "load", "build", "evaluate"), 0.0))
+    seconds: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("neighbourhood", "load", "build", "evaluate"), 0.0)
+    )
 
 
 def _persons_by_first_address() -> list[int]:
@@ -150,9 +155,11 @@ def _persons_by_first_address() -> list[int]:
     from vigil.identity.models import MentionLink
     from vigil.records.models import PersonMention
 
-    sql = (f"SELECT COALESCE(l.person_id, -m.id), MIN(m.location_id) "
-           f"FROM {PersonMention._meta.db_table} m "
-           f"LEFT JOIN {MentionLink._meta.db_table} l ON l.mention_id = m.id GROUP BY 1")
+    sql = (
+        f"SELECT COALESCE(l.person_id, -m.id), MIN(m.location_id) "
+        f"FROM {PersonMention._meta.db_table} m "
+        f"LEFT JOIN {MentionLink._meta.db_table} l ON l.mention_id = m.id GROUP BY 1"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
@@ -163,15 +170,18 @@ def _persons_by_first_address() -> list[int]:
 def _records_naming_no_one() -> list[int]:
     from vigil.records.models import PersonMention
 
-    sql = (f"SELECT r.id FROM {Record._meta.db_table} r WHERE NOT EXISTS "
-           f"(SELECT 1 FROM {PersonMention._meta.db_table} m WHERE m.record_id = r.id)")
+    sql = (
+        f"SELECT r.id FROM {Record._meta.db_table} r WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {PersonMention._meta.db_table} m WHERE m.record_id = r.id)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def evaluate_everyone(as_of: dt.datetime, chunk: int | None = None,
-                      stats: FullEvaluation | None = None) -> list[Finding]:
+def evaluate_everyone(
+    as_of: dt.datetime, chunk: int | None = None, stats: FullEvaluation | None = None
+) -> list[Finding]:
     """Every finding at ``as_of``, exactly as one casebook of every record would give them.
 
     A store with more persons than ``chunk`` (default :func:`chunk_persons`) is evaluated a
@@ -246,9 +256,14 @@ def _whole_casebook(stats: FullEvaluation) -> Casebook:
     return casebook
 
 
-def _timed_evaluation(records: list[RecordBase], identity: dict[MentionKey, str], policy: Policy,
-                      as_of: dt.datetime, persons: set[str] | None,
-                      stats: FullEvaluation) -> list[Finding]:
+def _timed_evaluation(
+    records: list[RecordBase],
+    identity: dict[MentionKey, str],
+    policy: Policy,
+    as_of: dt.datetime,
+    persons: set[str] | None,
+    stats: FullEvaluation,
+) -> list[Finding]:
     moment = time.perf_counter()
     casebook = Casebook(records, identity)
     stats.seconds["build"] += time.perf_counter() - moment
@@ -258,15 +273,17 @@ def _timed_evaluation(records: list[RecordBase], identity: dict[MentionKey, str]
     return findings
 
 
-def findings_at(as_of: dt.datetime, casebook: Casebook | None = None,
-                persons: Iterable[str] | None = None) -> list[Finding]:
+def findings_at(
+    as_of: dt.datetime, casebook: Casebook | None = None, persons: Iterable[str] | None = None
+) -> list[Finding]:
     if casebook is None and persons is None:
         return evaluate_everyone(as_of)
     return evaluate(casebook or load_casebook(), current_policy(), as_of, persons=persons)
 
 
-def assess(as_of: dt.datetime, persons: Iterable[str] | None = None,
-           stats: FullEvaluation | None = None) -> tuple[list[Finding], SyncOutcome]:
+def assess(
+    as_of: dt.datetime, persons: Iterable[str] | None = None, stats: FullEvaluation | None = None
+) -> tuple[list[Finding], SyncOutcome]:
     """Evaluate (everyone, or the people named) at ``as_of`` and store the alerts."""
     if persons is None:
         return (findings := evaluate_everyone(as_of, stats=stats)), sync_findings(findings, as_of)
@@ -275,9 +292,12 @@ def assess(as_of: dt.datetime, persons: Iterable[str] | None = None,
     findings = findings_at(as_of, casebook, scope)
     people = set(scope)
     in_scope = {f"person:{p}" for p in people}
-    live = Alert.objects.filter(subject_kind="record",
-                                status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
-    for key, system, source_id in live.values_list("subject_key", "record_system", "record_source_id"):
+    live = Alert.objects.filter(
+        subject_kind="record", status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
+    )
+    for key, system, source_id in live.values_list(
+        "subject_key", "record_system", "record_source_id"
+    ):
         if not people.isdisjoint(casebook.persons_on(RecordKey(system, source_id))):
             in_scope.add(key)
     return findings, sync_findings(findings, as_of, in_scope)
@@ -290,15 +310,21 @@ def _when(value: dt.datetime | None) -> str | None:
 def alert_json(finding: Finding, stored: Alert | None) -> dict[str, Any]:
     """CLI.md's alert object: the finding at this moment, with its stored lifecycle status."""
     key = subject_key(finding)
-    mentions = [{"source_system": m.source_system, "source_id": m.source_id,
-                 "mention_id": m.mention_id} for m in finding.mentions]
+    mentions = [
+        {"source_system": m.source_system, "source_id": m.source_id, "mention_id": m.mention_id}
+        for m in finding.mentions
+    ]
     subject: dict[str, Any]
     if finding.subject_kind == "person":
         subject = {"kind": "person", "person_id": finding.person_id, "mentions": mentions}
     else:
         assert finding.record is not None
-        subject = {"kind": "record", "source_system": finding.record.source_system,
-                   "source_id": finding.record.source_id, "mentions": mentions}
+        subject = {
+            "kind": "record",
+            "source_system": finding.record.source_system,
+            "source_id": finding.record.source_id,
+            "mentions": mentions,
+        }
     return {
         "alert_id": stored.alert_id if stored else alert_id_for(finding.code, key),
         "code": finding.code,
@@ -308,8 +334,9 @@ def alert_json(finding: Finding, stored: Alert | None) -> dict[str, Any]:
         "due_at": _when(finding.due_at),
         "subject": subject,
         "explanation": finding.explanation,
-        "evidence": [{"source_system": k.source_system, "source_id": k.source_id}
-                     for k in finding.evidence],
+        "evidence": [
+            {"source_system": k.source_system, "source_id": k.source_id} for k in finding.evidence
+        ],
     }
 
 
@@ -330,9 +357,14 @@ def stored_alert_json(alert: Alert) -> dict[str, Any]:
     else:
         subject.update(source_system=alert.record_system, source_id=alert.record_source_id)
     return {
-        "alert_id": alert.alert_id, "code": alert.code, "severity": alert.severity,
-        "status": alert.status, "raised_at": _when(alert.raised_at), "due_at": _when(alert.due_at),
-        "subject": subject, "explanation": alert.explanation,
+        "alert_id": alert.alert_id,
+        "code": alert.code,
+        "severity": alert.severity,
+        "status": alert.status,
+        "raised_at": _when(alert.raised_at),
+        "due_at": _when(alert.due_at),
+        "subject": subject,
+        "explanation": alert.explanation,
         "evidence": [{"source_system": s, "source_id": i} for s, i in alert.evidence],
     }
 
@@ -369,8 +401,9 @@ def assess_touched(record_ids: Iterable[int], as_of: dt.datetime) -> Incremental
     people = hood.person_ids(affected)
     findings = evaluate(casebook, current_policy(), as_of, persons=people)
     outcome.findings = len(findings)
-    outcome.seconds["evaluate"] = (time.perf_counter() - started - outcome.seconds["neighbourhood"]
-                                   - outcome.seconds["load"])
+    outcome.seconds["evaluate"] = (
+        time.perf_counter() - started - outcome.seconds["neighbourhood"] - outcome.seconds["load"]
+    )
     # Stored alerts this evaluation answers for: about the affected people, or about a record
     # naming one of them (every such record is in the partial casebook).
     in_scope = {f"person:{p}" for p in people}

@@ -20,7 +20,9 @@ class Alert(Assignable):
         CLOSED = "closed"
         RESOLVED = "resolved"
 
-    alert_id = models.CharField(max_length=40, unique=True, help_text="stable: from code and subject")
+    alert_id = models.CharField(
+        max_length=40, unique=True, help_text="stable: from code and subject"
+    )
     code = models.CharField(max_length=64, db_index=True)
     severity = models.CharField(max_length=16)
     subject_kind = models.CharField(max_length=16)
@@ -28,7 +30,9 @@ class Alert(Assignable):
     person_id = models.CharField(max_length=80, blank=True, db_index=True)
     record_system = models.CharField(max_length=64, blank=True)
     record_source_id = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     raised_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True)
     explanation = models.TextField()
@@ -36,12 +40,16 @@ class Alert(Assignable):
     mentions = models.JSONField(default=list)
     thresholds = models.JSONField(default=dict)
     evidence_hash = models.CharField(max_length=64)
-    evaluated_at = models.DateTimeField(help_text="the as-of moment of the evaluation that last saw it")
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="+")
+    evaluated_at = models.DateTimeField(
+        help_text="the as-of moment of the evaluation that last saw it"
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     close_rationale = models.TextField(blank=True)
     closed_evidence_hash = models.CharField(max_length=64, blank=True)
@@ -52,7 +60,9 @@ class Alert(Assignable):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["code", "subject_key"], name="one_alert_per_code_subject"),
+            models.UniqueConstraint(
+                fields=["code", "subject_key"], name="one_alert_per_code_subject"
+            ),
         ]
         indexes = [
             # My work: what is assigned to me, my team's tray, what I handed on (each live).

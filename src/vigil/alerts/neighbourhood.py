@@ -82,8 +82,10 @@ _K = RecordLink._meta.db_table
 _LOC = Location._meta.db_table
 # Who a mention is, as a look-up by primary key: a join here lets a planner with stale
 # statistics scan every link after a bulk import.
-_ROW = (f"SELECT m.id, m.record_id, m.role, m.location_id, m.occurred_at, "
-        f"(SELECT l.person_id FROM {_L} l WHERE l.mention_id = m.id) FROM {_M} m ")
+_ROW = (
+    f"SELECT m.id, m.record_id, m.role, m.location_id, m.occurred_at, "
+    f"(SELECT l.person_id FROM {_L} l WHERE l.mention_id = m.id) FROM {_M} m "
+)
 
 
 @dataclass
@@ -135,8 +137,10 @@ class Neighbourhood:
         for chunk in _chunks(linked):
             for p in chunk:
                 self._by_person[p] = []
-            sql = (f"{_ROW} WHERE m.id IN (SELECT l.mention_id FROM {_L} l "
-                   f"WHERE l.person_id IN ({_marks(chunk)}))")
+            sql = (
+                f"{_ROW} WHERE m.id IN (SELECT l.mention_id FROM {_L} l "
+                f"WHERE l.person_id IN ({_marks(chunk)}))"
+            )
             for raw in self._rows(sql, chunk):
                 row = self._row(raw)
                 self._by_person[row.person].append(row)
@@ -172,14 +176,18 @@ class Neighbourhood:
             for p in chunk:
                 self._place_records[p] = []
             types = ", ".join(f"'{t}'" for t in sorted(_DA_TYPES))
-            sql = (f"SELECT id, location_id, occurred_at FROM {_R} WHERE location_id IN "
-                   f"({_marks(chunk)}) AND record_type IN ({types})")
+            sql = (
+                f"SELECT id, location_id, occurred_at FROM {_R} WHERE location_id IN "
+                f"({_marks(chunk)}) AND record_type IN ({types})"
+            )
             for record, place, at in self._rows(sql, chunk):
                 self._place_records[place].append((record, at))
         found: set[int] = set()
         for place in set(places):
             since = self.since(place)
-            found |= {r for r, at in self._place_records[place] if since is None or at < since + _MARGIN}
+            found |= {
+                r for r, at in self._place_records[place] if since is None or at < since + _MARGIN
+            }
             found |= {r for _, r in self._not_dwelling[place][:1]}
         return found
 
@@ -197,8 +205,10 @@ class Neighbourhood:
         for chunk in _chunks(wanted):
             for p in chunk:
                 self._not_dwelling[p] = []
-            sql = (f"SELECT location_id, occurred_at, id FROM {_R} WHERE location_id IN "
-                   f"({_marks(chunk)}) AND premises_type NOT IN ('', '{DWELLING}')")
+            sql = (
+                f"SELECT location_id, occurred_at, id FROM {_R} WHERE location_id IN "
+                f"({_marks(chunk)}) AND premises_type NOT IN ('', '{DWELLING}')"
+            )
             for place, at, record in self._rows(sql, chunk):
                 self._not_dwelling[place].append((at, record))
         for p in wanted:
@@ -235,9 +245,11 @@ class Neighbourhood:
         for chunk in _chunks(wanted):
             for r in chunk:
                 self._sharing[r] = set()
-            sql = (f"SELECT o1.record_id, o2.record_id FROM {_O} o1 JOIN {_O} o2 "
-                   f"ON o2.object_type = o1.object_type AND o2.identifier = o1.identifier "
-                   f"WHERE o1.record_id IN ({_marks(chunk)})")
+            sql = (
+                f"SELECT o1.record_id, o2.record_id FROM {_O} o1 JOIN {_O} o2 "
+                f"ON o2.object_type = o1.object_type AND o2.identifier = o1.identifier "
+                f"WHERE o1.record_id IN ({_marks(chunk)})"
+            )
             for mine, other in self._rows(sql, chunk):
                 self._sharing[mine].add(other)
         return {o for r in set(records) for o in self._sharing[r]}
@@ -252,10 +264,14 @@ class Neighbourhood:
                 for r in chunk:
                     self._linked[r] = set()
                 marks = _marks(chunk)
-                out = (f"SELECT k.record_id, r.id FROM {_K} k JOIN {_R} r ON r.source_system = "
-                       f"k.target_system AND r.source_id = k.target_id WHERE k.record_id IN ({marks})")
-                into = (f"SELECT r.id, k.record_id FROM {_R} r JOIN {_K} k ON k.target_system = "
-                        f"r.source_system AND k.target_id = r.source_id WHERE r.id IN ({marks})")
+                out = (
+                    f"SELECT k.record_id, r.id FROM {_K} k JOIN {_R} r ON r.source_system = "
+                    f"k.target_system AND r.source_id = k.target_id WHERE k.record_id IN ({marks})"
+                )
+                into = (
+                    f"SELECT r.id, k.record_id FROM {_R} r JOIN {_K} k ON k.target_system = "
+                    f"r.source_system AND k.target_id = r.source_id WHERE r.id IN ({marks})"
+                )
                 for sql in (out, into):
                     for mine, other in self._rows(sql, chunk):
                         self._linked[mine].add(other)
@@ -268,8 +284,11 @@ class Neighbourhood:
     # --- derived ------------------------------------------------------------------------------
 
     def persons_on(self, records: Iterable[int], *, associating: bool = False) -> set[int]:
-        return {row.person for row in self.rows_on(records)
-                if not associating or row.role not in NON_ASSOCIATING_ROLES}
+        return {
+            row.person
+            for row in self.rows_on(records)
+            if not associating or row.role not in NON_ASSOCIATING_ROLES
+        }
 
     def timeline(self, persons: Iterable[int]) -> set[int]:
         """Every record naming one of the persons."""
@@ -277,7 +296,9 @@ class Neighbourhood:
 
     def places_of(self, persons: Iterable[int]) -> set[int]:
         """Every address any of the persons was ever recorded at."""
-        return self.places({row.location for row in self.rows_of(persons) if row.location is not None})
+        return self.places(
+            {row.location for row in self.rows_of(persons) if row.location is not None}
+        )
 
     def places(self, locations: Iterable[int]) -> set[int]:
         """The locations that are addresses to the rules: every one, since a location's key is
@@ -315,8 +336,15 @@ class Neighbourhood:
         """Those ever named as suspect or offender, or as subject or associate of intelligence."""
         rows = self.rows_of(persons)
         info = self.info(r.record for r in rows if r.role in _INTELLIGENCE_ADULT_ROLES)
-        return {r.person for r in rows if r.role in _NETWORK_ADULT_ROLES or (
-            r.role in _INTELLIGENCE_ADULT_ROLES and info.get(r.record, ("", None))[0] == "intelligence")}
+        return {
+            r.person
+            for r in rows
+            if r.role in _NETWORK_ADULT_ROLES
+            or (
+                r.role in _INTELLIGENCE_ADULT_ROLES
+                and info.get(r.record, ("", None))[0] == "intelligence"
+            )
+        }
 
     def offender_candidates(self, persons: Iterable[int]) -> set[int]:
         """Those named as offender or subject of an rso record (registered sex offenders)."""
@@ -330,11 +358,18 @@ class Neighbourhood:
         child in a sexual or exploitation matter or network adult (EXPLOITATION_NETWORK), or a
         registered sex offender (RSO_CHILD_CONTACT)."""
         people = set(persons)
-        found = {r.person for r in self.rows_of(people)
-                 if r.role in ("missing_person", "suspect", "offender", "detainee")}
+        found = {
+            r.person
+            for r in self.rows_of(people)
+            if r.role in ("missing_person", "suspect", "offender", "detainee")
+        }
         rest = people - found
-        return (found | self.matter_candidates(rest) | self.network_adult_candidates(rest)
-                | self.offender_candidates(rest))
+        return (
+            found
+            | self.matter_candidates(rest)
+            | self.network_adult_candidates(rest)
+            | self.offender_candidates(rest)
+        )
 
     def exposed_to_victims_incidents(self, persons: Iterable[int]) -> set[int]:
         """Everyone named on, or recorded at the place of, a possible DA incident in which one
@@ -342,7 +377,9 @@ class Neighbourhood:
         victim_records = {row.record for row in self.rows_of(persons) if row.role == "victim"}
         info = self.info(victim_records)
         incidents = self.link_closure(r for r, (kind, _) in info.items() if kind in _DA_TYPES)
-        places = self.places(place for _, place in self.info(incidents).values() if place is not None)
+        places = self.places(
+            place for _, place in self.info(incidents).values() if place is not None
+        )
         return self.persons_on(incidents) | self.residents(places)
 
     # --- the two sets -------------------------------------------------------------------------
@@ -432,11 +469,15 @@ class Neighbourhood:
         wanted |= self.amendments_of(wanted)
         for chunk in _chunks(wanted):
             marks = _marks(chunk)
-            for (text,) in self._rows(f"SELECT {column} FROM {_R} r WHERE r.id IN ({marks})", chunk):
+            for (text,) in self._rows(
+                f"SELECT {column} FROM {_R} r WHERE r.id IN ({marks})", chunk
+            ):
                 parsed.append(parse_record_json(text))
-            sql = (f"SELECT r.source_system, r.source_id, m.mention_id, p.person_id FROM {_M} m "
-                   f"JOIN {_R} r ON r.id = m.record_id JOIN {_L} l ON l.mention_id = m.id "
-                   f"JOIN {_P} p ON p.id = l.person_id WHERE m.record_id IN ({marks})")
+            sql = (
+                f"SELECT r.source_system, r.source_id, m.mention_id, p.person_id FROM {_M} m "
+                f"JOIN {_R} r ON r.id = m.record_id JOIN {_L} l ON l.mention_id = m.id "
+                f"JOIN {_P} p ON p.id = l.person_id WHERE m.record_id IN ({marks})"
+            )
             for system, source_id, mention_id, person in self._rows(sql, chunk):
                 identity[MentionKey(system, source_id, mention_id)] = person
         return parsed, identity
@@ -445,9 +486,11 @@ class Neighbourhood:
         """The records that amend one of these (links with relation 'amends' naming them)."""
         found: set[int] = set()
         for chunk in _chunks(records):
-            sql = (f"SELECT k.record_id FROM {_R} r JOIN {_K} k ON k.target_system = "
-                   f"r.source_system AND k.target_id = r.source_id "
-                   f"WHERE r.id IN ({_marks(chunk)}) AND k.relation = 'amends'")
+            sql = (
+                f"SELECT k.record_id FROM {_R} r JOIN {_K} k ON k.target_system = "
+                f"r.source_system AND k.target_id = r.source_id "
+                f"WHERE r.id IN ({_marks(chunk)}) AND k.relation = 'amends'"
+            )
             found |= {pk for (pk,) in self._rows(sql, chunk)}
         return found
 
@@ -456,11 +499,17 @@ class Neighbourhood:
         people = set(persons)
         found: set[str] = set()
         for chunk in _chunks(p for p in people if p >= 0):
-            found |= {pid for (pid,) in self._rows(
-                f"SELECT person_id FROM {_P} WHERE id IN ({_marks(chunk)})", chunk)}
+            found |= {
+                pid
+                for (pid,) in self._rows(
+                    f"SELECT person_id FROM {_P} WHERE id IN ({_marks(chunk)})", chunk
+                )
+            }
         for chunk in _chunks(-p for p in people if p < 0):
-            sql = (f"SELECT r.source_system, r.source_id, m.mention_id FROM {_M} m JOIN {_R} r "
-                   f"ON r.id = m.record_id WHERE m.id IN ({_marks(chunk)})")
+            sql = (
+                f"SELECT r.source_system, r.source_id, m.mention_id FROM {_M} m JOIN {_R} r "
+                f"ON r.id = m.record_id WHERE m.id IN ({_marks(chunk)})"
+            )
             found |= {unresolved_person_id(MentionKey(*row)) for row in self._rows(sql, chunk)}
         return found
 

@@ -34,7 +34,12 @@ STATUSES = {
     "resolved": "Resolved",
     "all": "Any status",
 }
-DRIFT_CODES = ("INVESTIGATION_DRIFT", "INVESTIGATION_AGED", "SUPERVISION_OVERDUE", "ALLOCATION_PROBLEM")
+DRIFT_CODES = (
+    "INVESTIGATION_DRIFT",
+    "INVESTIGATION_AGED",
+    "SUPERVISION_OVERDUE",
+    "ALLOCATION_PROBLEM",
+)
 SORTS = {
     "raised": ("raised_at",),
     "due": ("due_at",),
@@ -47,7 +52,9 @@ SORTS = {
 
 # Integer keys the database can hold (a 19-digit number overflows a 64-bit column).
 MAX_KEY = 2**63 - 1
-RULE_CODE = RegexValidator(r"\A[A-Za-z0-9_]{1,64}\Z", "An alert code is letters, digits and underscores")
+RULE_CODE = RegexValidator(
+    r"\A[A-Za-z0-9_]{1,64}\Z", "An alert code is letters, digits and underscores"
+)
 
 
 class CodesField(forms.Field):
@@ -77,26 +84,50 @@ def clean_assignee(value: str) -> str:
 class AlertFilterForm(forms.Form):
     """Every parameter the alert queue reads from its query string."""
 
-    status = forms.ChoiceField(required=False, choices=[("", ""), *STATUSES.items()],
-                               error_messages={"invalid_choice": "Choose a status from the list"})
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *STATUSES.items()],
+        error_messages={"invalid_choice": "Choose a status from the list"},
+    )
     code = CodesField(required=False)
-    severity = forms.MultipleChoiceField(required=False, choices=[(s, s) for s in SEVERITIES],
-                                         error_messages={"invalid_choice": "Choose a severity from the list"})
-    team = forms.CharField(required=False, max_length=100,
-                           error_messages={"max_length": "A team name is at most 100 characters"})
-    assignee = forms.CharField(required=False, max_length=20,
-                               error_messages={"max_length": "Choose a person from the list"})
+    severity = forms.MultipleChoiceField(
+        required=False,
+        choices=[(s, s) for s in SEVERITIES],
+        error_messages={"invalid_choice": "Choose a severity from the list"},
+    )
+    team = forms.CharField(
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "A team name is at most 100 characters"},
+    )
+    assignee = forms.CharField(
+        required=False,
+        max_length=20,
+        error_messages={"max_length": "Choose a person from the list"},
+    )
     mine = forms.ChoiceField(required=False, choices=[("", ""), ("1", "1")])
     overdue = forms.ChoiceField(required=False, choices=[("", ""), ("1", "1")])
-    age = forms.ChoiceField(required=False, choices=[("", ""), *((b[0], b[1]) for b in AGE_BANDS)],
-                            error_messages={"invalid_choice": "Choose an age from the list"})
-    sort = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in SORTS)],
-                             error_messages={"invalid_choice": "Choose a column to sort by"})
+    age = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *((b[0], b[1]) for b in AGE_BANDS)],
+        error_messages={"invalid_choice": "Choose an age from the list"},
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *((k, k) for k in SORTS)],
+        error_messages={"invalid_choice": "Choose a column to sort by"},
+    )
     dir = forms.ChoiceField(required=False, choices=[("", ""), ("asc", "asc"), ("desc", "desc")])
-    page = forms.IntegerField(required=False, min_value=1, max_value=10**9,
-                              error_messages={"invalid": "A page is a whole number",
-                                              "min_value": "A page is a whole number",
-                                              "max_value": "A page is a whole number"})
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10**9,
+        error_messages={
+            "invalid": "A page is a whole number",
+            "min_value": "A page is a whole number",
+            "max_value": "A page is a whole number",
+        },
+    )
 
     def clean_assignee(self) -> str:
         return clean_assignee(self.cleaned_data["assignee"])
@@ -132,10 +163,15 @@ class AlertFilters:
             raise BadFilters(form)
         d = form.cleaned_data
         return cls(
-            status=d["status"] or "live", codes=d["code"],
+            status=d["status"] or "live",
+            codes=d["code"],
             severities=[s for s in SEVERITIES if s in d["severity"]],
-            team=d["team"], assignee=d["assignee"], mine=d["mine"] == "1",
-            overdue=d["overdue"] == "1", age=d["age"], sort=d["sort"] or "due",
+            team=d["team"],
+            assignee=d["assignee"],
+            mine=d["mine"] == "1",
+            overdue=d["overdue"] == "1",
+            age=d["age"],
+            sort=d["sort"] or "due",
             descending=d["dir"] == "desc",
         )
 
@@ -166,9 +202,13 @@ class AlertFilters:
 
     def ordered(self, alerts: AlertQuerySet) -> AlertQuerySet:
         """Single alerts by the chosen column (then by id, so the order is total)."""
-        alerts = alerts.annotate(severity_rank=Case(
-            *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)],
-            default=Value(len(SEVERITIES)), output_field=IntegerField()))
+        alerts = alerts.annotate(
+            severity_rank=Case(
+                *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)],
+                default=Value(len(SEVERITIES)),
+                output_field=IntegerField(),
+            )
+        )
         column = F(SORTS[self.sort][0])
         if self.descending:
             return alerts.order_by(column.desc(nulls_last=True), "-id")
@@ -180,14 +220,23 @@ class AlertFilters:
 
     def params(self, **changes: Any) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "status": self.status, "code": self.codes, "severity": self.severities,
-            "team": self.team, "assignee": self.assignee, "mine": "1" if self.mine else "",
-            "overdue": "1" if self.overdue else "", "age": self.age,
-            "sort": self.sort, "dir": "desc" if self.descending else "",
+            "status": self.status,
+            "code": self.codes,
+            "severity": self.severities,
+            "team": self.team,
+            "assignee": self.assignee,
+            "mine": "1" if self.mine else "",
+            "overdue": "1" if self.overdue else "",
+            "age": self.age,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else "",
         }
         values.update(changes)
-        return {k: v for k, v in values.items() if v and not (k == "status" and v == "live")
-                and not (k == "sort" and v == "due")}
+        return {
+            k: v
+            for k, v in values.items()
+            if v and not (k == "status" and v == "live") and not (k == "sort" and v == "due")
+        }
 
     def query(self, **changes: Any) -> str:
         return urlencode(self.params(**changes), doseq=True)
@@ -220,16 +269,23 @@ class GroupedIds:
     def __getitem__(self, page: slice) -> list[int]:
         if not isinstance(page, slice) or page.step is not None:
             raise TypeError("GroupedIds is sliced by page")
-        start, stop = page.start or 0, min(page.stop if page.stop is not None else self.total,
-                                           self.total)
+        start, stop = (
+            page.start or 0,
+            min(page.stop if page.stop is not None else self.total, self.total),
+        )
         if stop <= start:
             return []
-        subjects = list(dict.fromkeys(self.sorted_alerts.values_list("subject_key", flat=True)[:stop]))
+        subjects = list(
+            dict.fromkeys(self.sorted_alerts.values_list("subject_key", flat=True)[:stop])
+        )
         by_subject: dict[str, list[int]] = {key: [] for key in subjects}
         # Deep in the queue, one pass over every matching alert (two columns) rather than a
         # list of thousands of subjects: two queries on any page.
-        alerts = self.sorted_alerts if len(subjects) > MAX_SUBJECTS else \
-            self.sorted_alerts.filter(subject_key__in=subjects)
+        alerts = (
+            self.sorted_alerts
+            if len(subjects) > MAX_SUBJECTS
+            else self.sorted_alerts.filter(subject_key__in=subjects)
+        )
         for pk, key in alerts.values_list("id", "subject_key"):
             if key in by_subject:
                 by_subject[key].append(pk)

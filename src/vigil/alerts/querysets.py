@@ -52,7 +52,7 @@ def _aged(band: str, now: dt.datetime) -> Q:
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
     items = sorted(set(values))
     for i in range(0, len(items), CHUNK):
-        yield items[i:i + CHUNK]
+        yield items[i : i + CHUNK]
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -88,8 +88,9 @@ class AlertQuerySet(models.QuerySet["Alert"]):
         names a mention is decided on its ``mentions`` list, here rather than in SQL."""
         alerts = list(self.about_persons([person_id]))
         for chunk in _chunks(k[1] for k in keys):
-            alerts += [a for a in self.on_records(chunk)
-                       if any(tuple(m) in keys for m in a.mentions)]
+            alerts += [
+                a for a in self.on_records(chunk) if any(tuple(m) in keys for m in a.mentions)
+            ]
         alerts.sort(key=lambda a: (a.raised_at, a.code))
         return alerts
 
@@ -97,8 +98,10 @@ class AlertQuerySet(models.QuerySet["Alert"]):
         """In one query: how many alerts (``total``), how many overdue, and how many in each
         age band (``band_0``… in the order of ``AGE_BANDS``)."""
         return self.aggregate(
-            total=Count("id"), overdue=Count("id", filter=_overdue(now)),
-            **{f"band_{i}": Count("id", filter=_aged(b[0], now)) for i, b in enumerate(AGE_BANDS)})
+            total=Count("id"),
+            overdue=Count("id", filter=_overdue(now)),
+            **{f"band_{i}": Count("id", filter=_aged(b[0], now)) for i, b in enumerate(AGE_BANDS)},
+        )
 
     def by_code(self) -> list[dict[str, Any]]:
         """``[{"code", "n"}]``, by code."""
@@ -107,7 +110,13 @@ class AlertQuerySet(models.QuerySet["Alert"]):
     def workload(self, now: dt.datetime) -> list[dict[str, Any]]:
         """Per account assigned (and one row for unassigned): its alerts and how many are
         overdue, by team then account."""
-        return list(self.values("assigned_to", "assigned_to__username", "assigned_to__full_name",
-                                "assigned_to__team__name")
-                    .annotate(n=Count("id"), overdue=Count("id", filter=_overdue(now)))
-                    .order_by("assigned_to__team__name", "assigned_to__username"))
+        return list(
+            self.values(
+                "assigned_to",
+                "assigned_to__username",
+                "assigned_to__full_name",
+                "assigned_to__team__name",
+            )
+            .annotate(n=Count("id"), overdue=Count("id", filter=_overdue(now)))
+            .order_by("assigned_to__team__name", "assigned_to__username")
+        )

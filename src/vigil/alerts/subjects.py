@@ -42,7 +42,7 @@ class Named:
     age: int | None = None
     born: dt.date | None = None
     url: str | None = None
-    person_id: str = ""       # for the access log, never shown
+    person_id: str = ""  # for the access log, never shown
 
     @property
     def text(self) -> str:
@@ -95,41 +95,61 @@ def record_words(record_type: str, occurred_at: dt.datetime, viewer: Viewer) -> 
     return f"{noun}, {long_date(timezone.localtime(occurred_at).date())}"
 
 
-def subjects(alerts: Sequence[Alert], viewer: Viewer, today: dt.date | None = None,
-             ) -> dict[int, Subject]:
+def subjects(
+    alerts: Sequence[Alert],
+    viewer: Viewer,
+    today: dt.date | None = None,
+) -> dict[int, Subject]:
     """Each alert's subject, by the alert's pk: at most four queries, whatever the number."""
     today = today or timezone.localdate()
     person_ids = {a.person_id for a in alerts if a.person_id}
-    pk_of = dict(Person.objects.filter(person_id__in=sorted(person_ids))
-                 .values_list("person_id", "pk")) if person_ids else {}
+    pk_of = (
+        dict(Person.objects.filter(person_id__in=sorted(person_ids)).values_list("person_id", "pk"))
+        if person_ids
+        else {}
+    )
     record_alerts = [a for a in alerts if a.subject_kind == "record" and not a.person_id]
     records: dict[tuple[str, str], dict[str, Any]] = {}
     if record_alerts:
         q = Q()
         for a in record_alerts:
             q |= Q(source_system=a.record_system, source_id=a.record_source_id)
-        records = {(r["source_system"], r["source_id"]): dict(r) for r in Record.objects.filter(
-            q).values("pk", "source_system", "source_id", "record_type", "occurred_at")}
+        records = {
+            (r["source_system"], r["source_id"]): dict(r)
+            for r in Record.objects.filter(q).values(
+                "pk", "source_system", "source_id", "record_type", "occurred_at"
+            )
+        }
     # The children a record alert names (its mentions), as linked persons.
     person_of_mention: dict[tuple[int, str], int] = {}
     if records:
-        wanted = {(r["pk"], m[2]) for a in record_alerts
-                  if (r := records.get((a.record_system, a.record_source_id)))
-                  for m in a.mentions[:MAX_CHILDREN]}
+        wanted = {
+            (r["pk"], m[2])
+            for a in record_alerts
+            if (r := records.get((a.record_system, a.record_source_id)))
+            for m in a.mentions[:MAX_CHILDREN]
+        }
         for record_id, mention_id, person_pk in PersonMention.objects.filter(
-                record_id__in=sorted({r for r, _ in wanted}), link__isnull=False,
+            record_id__in=sorted({r for r, _ in wanted}),
+            link__isnull=False,
         ).values_list("record_id", "mention_id", "link__person_id"):
             if (record_id, mention_id) in wanted:
                 person_of_mention[(record_id, mention_id)] = person_pk
-    people, _ = summarise(set(pk_of.values()) | set(person_of_mention.values()), viewer,
-                          today=today)
+    people, _ = summarise(
+        set(pk_of.values()) | set(person_of_mention.values()), viewer, today=today
+    )
 
     def named(pk: int | None) -> Named | None:
         summary = people.get(pk) if pk is not None else None
         if summary is None:
             return None
-        return Named(summary.best_name, summary.age, summary.date_of_birth,
-                     optional_url("web:person", summary.person_id), summary.person_id)
+        return Named(
+            summary.best_name,
+            summary.age,
+            summary.date_of_birth,
+            optional_url("web:person", summary.person_id),
+            summary.person_id,
+        )
 
     out: dict[int, Subject] = {}
     for a in alerts:
@@ -183,12 +203,18 @@ def people_named(usernames: Iterable[str]) -> dict[str, str]:
     names = sorted({u for u in usernames if u and u != ENGINE})
     if not names:
         return {}
-    return {u.username: u.display_name for u in User.objects.filter(username__in=names)
-            .only("username", "full_name")}
+    return {
+        u.username: u.display_name
+        for u in User.objects.filter(username__in=names).only("username", "full_name")
+    }
 
 
-def history(events: Sequence[AlertEvent], names: dict[str, str], *, withheld: bool = False,
-            ) -> list[Happened]:
+def history(
+    events: Sequence[AlertEvent],
+    names: dict[str, str],
+    *,
+    withheld: bool = False,
+) -> list[Happened]:
     """Events as "what happened, who, when, and what they wrote". ``withheld``: the alert draws
     on a restricted record, so what people wrote about it is not shown either."""
     out = []

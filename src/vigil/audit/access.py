@@ -37,8 +37,14 @@ def via(request: HttpRequest) -> str:
     return found if isinstance(found, str) else ""
 
 
-def log_access(request: HttpRequest, action: AuditAction, target: str = "", *, reason: str = "",
-               detail: dict[str, Any] | None = None) -> AuditEntry:
+def log_access(
+    request: HttpRequest,
+    action: AuditAction,
+    target: str = "",
+    *,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
     user = request.user
     actor = user.get_username() if user.is_authenticated else "anonymous"
     role = getattr(user, "role", "")
@@ -50,8 +56,18 @@ def log_access(request: HttpRequest, action: AuditAction, target: str = "", *, r
 
 # Pages under these paths show or change personal data: a successful response from one that
 # wrote nothing to the access log is refused (AccessLogRequiredMiddleware), in tests and live.
-LOGGED_PREFIXES = ("/search/", "/people/", "/records/", "/addresses/", "/alerts/",
-                   "/supervisor/", "/imports/", "/identity/", "/audit/", "/work/")
+LOGGED_PREFIXES = (
+    "/search/",
+    "/people/",
+    "/records/",
+    "/addresses/",
+    "/alerts/",
+    "/supervisor/",
+    "/imports/",
+    "/identity/",
+    "/audit/",
+    "/work/",
+)
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 

@@ -64,11 +64,15 @@ def disable(connection: Any) -> None:
 def is_enabled(connection: Any) -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                           "AND name LIKE 'audit_auditentry_no_%%'")
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'audit_auditentry_no_%%'"
+            )
             return bool(cursor.fetchone()[0] == 2)
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'audit_auditentry_no_%%'"
-                           " AND NOT tgisinternal")
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'audit_auditentry_no_%%'"
+                " AND NOT tgisinternal"
+            )
             return bool(cursor.fetchone()[0] == 2)
     return False

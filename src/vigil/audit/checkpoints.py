@@ -38,7 +38,9 @@ _FIELDS = ("v", "store", "at", "last_id", "entries", "head", "key_id")
 
 
 def path() -> Path:
-    return Path(os.environ.get("VIGIL_AUDIT_CHECKPOINT_FILE") or data_dir() / "audit-checkpoints.jsonl")
+    return Path(
+        os.environ.get("VIGIL_AUDIT_CHECKPOINT_FILE") or data_dir() / "audit-checkpoints.jsonl"
+    )
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,15 @@ def write(key: keys.AuditKey | None = None, target: Path | None = None) -> Check
     if not counted["entries"]:
         return None
     head = AuditEntry.objects.values_list("entry_hash", flat=True).get(pk=counted["last_id"])
-    values: dict[str, Any] = {"v": 1, "store": store_id(), "at": timezone.now().isoformat(),
-                              "last_id": counted["last_id"], "entries": counted["entries"],
-                              "head": head, "key_id": key.key_id}
+    values: dict[str, Any] = {
+        "v": 1,
+        "store": store_id(),
+        "at": timezone.now().isoformat(),
+        "last_id": counted["last_id"],
+        "entries": counted["entries"],
+        "head": head,
+        "key_id": key.key_id,
+    }
     values["mac"] = _signed(values, key)
     line = orjson.dumps(values) + b"\n"
     destination = target or path()
@@ -90,8 +98,9 @@ def write(key: keys.AuditKey | None = None, target: Path | None = None) -> Check
         os.close(fd)
     logger.info("audit-log checkpoint %s", line.decode().rstrip())
     _state.update(last_id=counted["last_id"], at=time.monotonic(), pending=False)
-    return Checkpoint(values["store"], values["at"], values["last_id"], values["entries"],
-                      head, key.key_id)
+    return Checkpoint(
+        values["store"], values["at"], values["last_id"], values["entries"], head, key.key_id
+    )
 
 
 # This process's last checkpoint, to space them out.
@@ -132,19 +141,27 @@ def read(source: Path, key: keys.AuditKey, store: str) -> Found:
         for number, raw in enumerate(handle, start=1):
             try:
                 values = orjson.loads(raw)
-                point = Checkpoint(*(values[name] for name in ("store", "at", "last_id", "entries",
-                                                               "head", "key_id")))
+                point = Checkpoint(
+                    *(
+                        values[name]
+                        for name in ("store", "at", "last_id", "entries", "head", "key_id")
+                    )
+                )
                 mac = values["mac"]
             except (orjson.JSONDecodeError, KeyError, TypeError):
-                found.problems.append(f"checkpoint file line {number}: not a checkpoint (the file "
-                                      "was altered or damaged)")
+                found.problems.append(
+                    f"checkpoint file line {number}: not a checkpoint (the file "
+                    "was altered or damaged)"
+                )
                 continue
             if point.store != store:
                 found.other_stores.add(point.store)
                 continue
             if point.key_id != key.key_id or _signed(values, key) != mac:
-                found.problems.append(f"checkpoint file line {number}: its signature does not "
-                                      "match the key (altered, or signed with another key)")
+                found.problems.append(
+                    f"checkpoint file line {number}: its signature does not "
+                    "match the key (altered, or signed with another key)"
+                )
                 continue
             found.valid.append(point)
     return found

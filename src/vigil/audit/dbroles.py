@@ -43,26 +43,37 @@ def grant(connection: Any, user: str) -> None:
         cursor.execute("SELECT current_schema(), rolsuper FROM pg_roles WHERE rolname = %s", [user])
         row = cursor.fetchone()
         if row is None:
-            raise RuntimeError(f"there is no database role {user!r}: create it first "
-                               "(docs/operations.md 'Database roles')")
+            raise RuntimeError(
+                f"there is no database role {user!r}: create it first "
+                "(docs/operations.md 'Database roles')"
+            )
         schema, superuser = row
         if superuser:
-            raise RuntimeError(f"the application's database role {user!r} is a superuser: it "
-                               "could do anything an owner can; give it an ordinary role")
-        cursor.execute("SELECT pg_has_role(%s, tableowner, 'MEMBER') FROM pg_tables "
-                       "WHERE schemaname = current_schema() AND tablename = %s",
-                       [user, APPEND_ONLY[0]])
+            raise RuntimeError(
+                f"the application's database role {user!r} is a superuser: it "
+                "could do anything an owner can; give it an ordinary role"
+            )
+        cursor.execute(
+            "SELECT pg_has_role(%s, tableowner, 'MEMBER') FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = %s",
+            [user, APPEND_ONLY[0]],
+        )
         member = cursor.fetchone()
         if member and member[0]:
-            raise RuntimeError(f"the application's database role {user!r} owns the tables (or is "
-                               "a member of their owner): give it a role of its own")
+            raise RuntimeError(
+                f"the application's database role {user!r} owns the tables (or is "
+                "a member of their owner): give it a role of its own"
+            )
         who, where = quote(user), quote(schema)
         cursor.execute(f"GRANT USAGE ON SCHEMA {where} TO {who}")
-        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}"
+        )
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}")
         for table in APPEND_ONLY:
-            cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {quote(table)} "
-                           f"FROM {who}")
+            cursor.execute(
+                f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {quote(table)} FROM {who}"
+            )
         cursor.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON django_migrations FROM {who}")
 
 
@@ -92,15 +103,24 @@ def prepare(owner_url: str, name: str) -> str:
     database = parts.path.lstrip("/")
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
         for exists, wanted, create in (
-            ("SELECT 1 FROM pg_roles WHERE rolname = %s", name,
-             sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name))),
-            ("SELECT 1 FROM pg_database WHERE datname = %s", database,
-             sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database))),
+            (
+                "SELECT 1 FROM pg_roles WHERE rolname = %s",
+                name,
+                sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)),
+            ),
+            (
+                "SELECT 1 FROM pg_database WHERE datname = %s",
+                database,
+                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)),
+            ),
         ):
             if not wanted or conn.execute(exists, [wanted]).fetchone():
                 continue
-            with suppress(psycopg.errors.DuplicateObject, psycopg.errors.DuplicateDatabase,
-                          psycopg.errors.UniqueViolation):  # made meanwhile by another process
+            with suppress(
+                psycopg.errors.DuplicateObject,
+                psycopg.errors.DuplicateDatabase,
+                psycopg.errors.UniqueViolation,
+            ):  # made meanwhile by another process
                 conn.execute(create)
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{name}@{host}"))

@@ -63,7 +63,9 @@ def current() -> AuditKey:
 def _from_text(text: str, source: str) -> AuditKey:
     text = text.strip()
     if len(text) < MIN_KEY_CHARS:
-        raise AuditKeyError(f"the audit-log key in {source} is shorter than {MIN_KEY_CHARS} characters")
+        raise AuditKeyError(
+            f"the audit-log key in {source} is shorter than {MIN_KEY_CHARS} characters"
+        )
     return AuditKey(text.encode(), source)
 
 
@@ -72,8 +74,10 @@ def _from_file(path: Path) -> AuditKey:
         _create(path)
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise AuditKeyError(f"the audit-log key file {path} may be read by others "
-                        f"(permissions {stat.filemode(mode)}); make it 0600: chmod 600 {path}")
+        raise AuditKeyError(
+            f"the audit-log key file {path} may be read by others "
+            f"(permissions {stat.filemode(mode)}); make it 0600: chmod 600 {path}"
+        )
     return _from_text(path.read_text(), str(path))
 
 

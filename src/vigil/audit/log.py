@@ -44,8 +44,15 @@ def watching() -> Iterator[list[int]]:
         _written.reset(token)
 
 
-def body(previous: str, at: dt.datetime, actor: str, action: str, target: str, reason: str,
-         detail: dict[str, Any]) -> bytes:
+def body(
+    previous: str,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    target: str,
+    reason: str,
+    detail: dict[str, Any],
+) -> bytes:
     """What an entry's hash covers: its content and the hash of the entry before it."""
     return orjson.dumps(
         [previous, at.astimezone(dt.UTC).isoformat(), actor, action, target, reason, detail],
@@ -58,8 +65,14 @@ def unkeyed_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def record(actor: str, action: AuditAction, target: str = "", *, reason: str = "",
-           detail: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    actor: str,
+    action: AuditAction,
+    target: str = "",
+    *,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Append one entry. Call inside the transaction that makes the change it records."""
     if not isinstance(action, AuditAction):
         # A free string would split one action over several spellings, which filters miss.
@@ -74,10 +87,19 @@ def record(actor: str, action: AuditAction, target: str = "", *, reason: str = "
         last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
         previous = last or GENESIS
         at = timezone.now()
-        entry = AuditEntry(at=at, actor=actor, action=action.value, target=target[:300],
-                           reason=reason, detail=detail, previous_hash=previous, key_id=key.key_id)
-        entry.entry_hash = key.sign(body(previous, at, actor, action.value, entry.target, reason,
-                                         detail))
+        entry = AuditEntry(
+            at=at,
+            actor=actor,
+            action=action.value,
+            target=target[:300],
+            reason=reason,
+            detail=detail,
+            previous_hash=previous,
+            key_id=key.key_id,
+        )
+        entry.entry_hash = key.sign(
+            body(previous, at, actor, action.value, entry.target, reason, detail)
+        )
         entry.save()
         pk = entry.pk
         transaction.on_commit(lambda: checkpoints.written(pk))
@@ -104,10 +126,16 @@ class Verification:
         return not self.breaks
 
     def as_json(self) -> dict[str, Any]:
-        return {"intact": self.intact, "entries": self.entries, "breaks": self.breaks,
-                "key_id": self.key_id, "unkeyed_entries": self.unkeyed,
-                "checkpoints_checked": self.checkpoints, "checkpoint_file": self.checkpoint_file,
-                "other_stores_in_checkpoint_file": self.other_stores}
+        return {
+            "intact": self.intact,
+            "entries": self.entries,
+            "breaks": self.breaks,
+            "key_id": self.key_id,
+            "unkeyed_entries": self.unkeyed,
+            "checkpoints_checked": self.checkpoints,
+            "checkpoint_file": self.checkpoint_file,
+            "other_stores_in_checkpoint_file": self.other_stores,
+        }
 
 
 def verify(key: keys.AuditKey | None = None, checkpoint_file: Path | None = None) -> Verification:
@@ -141,43 +169,66 @@ def verify(key: keys.AuditKey | None = None, checkpoint_file: Path | None = None
     if result.unkeyed and not keyed_seen:
         result.breaks.append(
             f"entries up to {last_unkeyed}: none is keyed (written without the key, or never sealed "
-            "by migration audit/0003)")
+            "by migration audit/0003)"
+        )
     for points in due.values():
         for point in points:
             result.breaks.append(
                 f"checkpoint of {point.at}: entry {point.last_id}, the newest of {point.entries} "
-                "it signed, is missing (the log was cut short or rewritten)")
+                "it signed, is missing (the log was cut short or rewritten)"
+            )
     return result
 
 
-def _check_entry(entry: AuditEntry, previous: str, key: keys.AuditKey, keyed_seen: bool) -> list[str]:
+def _check_entry(
+    entry: AuditEntry, previous: str, key: keys.AuditKey, keyed_seen: bool
+) -> list[str]:
     breaks = []
     if entry.previous_hash != previous:
-        breaks.append(f"entry {entry.pk}: does not follow the entry before it (one was removed or altered)")
-    content = body(entry.previous_hash, entry.at, entry.actor, entry.action, entry.target,
-                   entry.reason, entry.detail)
+        breaks.append(
+            f"entry {entry.pk}: does not follow the entry before it (one was removed or altered)"
+        )
+    content = body(
+        entry.previous_hash,
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.target,
+        entry.reason,
+        entry.detail,
+    )
     if not entry.key_id:
         if keyed_seen:
-            breaks.append(f"entry {entry.pk}: has no key although entries before it have "
-                          "(written without the key)")
+            breaks.append(
+                f"entry {entry.pk}: has no key although entries before it have "
+                "(written without the key)"
+            )
         elif unkeyed_digest(content) != entry.entry_hash:
             breaks.append(f"entry {entry.pk}: its content does not match its hash (it was altered)")
     elif entry.key_id != key.key_id:
-        breaks.append(f"entry {entry.pk}: signed with another key (key id {entry.key_id}, "
-                      f"not {key.key_id}); verify with the key it was written with")
+        breaks.append(
+            f"entry {entry.pk}: signed with another key (key id {entry.key_id}, "
+            f"not {key.key_id}); verify with the key it was written with"
+        )
     elif key.sign(content) != entry.entry_hash:
-        breaks.append(f"entry {entry.pk}: its content does not match its keyed hash (it was altered)")
+        breaks.append(
+            f"entry {entry.pk}: its content does not match its keyed hash (it was altered)"
+        )
     return breaks
 
 
 def _check_point(point: checkpoints.Checkpoint, entry: AuditEntry, counted: int) -> list[str]:
     breaks = []
     if counted != point.entries:
-        breaks.append(f"checkpoint of {point.at}: {point.entries} entries up to entry "
-                      f"{point.last_id}, but the log now has {counted} (entries were removed or added)")
+        breaks.append(
+            f"checkpoint of {point.at}: {point.entries} entries up to entry "
+            f"{point.last_id}, but the log now has {counted} (entries were removed or added)"
+        )
     if entry.entry_hash != point.head:
-        breaks.append(f"checkpoint of {point.at}: entry {point.last_id} does not have the hash it "
-                      "had (the chain was rewritten)")
+        breaks.append(
+            f"checkpoint of {point.at}: entry {point.last_id} does not have the hash it "
+            "had (the chain was rewritten)"
+        )
     return breaks
 
 

@@ -21,8 +21,12 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
-    key_id = models.CharField(max_length=16, blank=True, default="",
-                              help_text="the audit-log key's id; empty before the chain was keyed")
+    key_id = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="the audit-log key's id; empty before the chain was keyed",
+    )
 
     class Meta:
         ordering = ["id"]

@@ -20,6 +20,8 @@ class NoRequestDataFilter(logging.Filter):
         if record.exc_info and record.exc_info[0] is not None:
             kind, _value, tb = record.exc_info
             frames = "".join(traceback.format_tb(tb))
-            record.exc_text = f"Traceback (most recent call last):\n{frames}{kind.__name__}: (message withheld)"
+            record.exc_text = (
+                f"Traceback (most recent call last):\n{frames}{kind.__name__}: (message withheld)"
+            )
             record.exc_info = None
         return True

@@ -76,11 +76,21 @@ def entries(request: HttpRequest) -> HttpResponse:
     names = _names({entry.actor for entry in page.object_list})
     for entry in page.object_list:
         entry.actor_name = names.get(entry.actor, "")
-    log_access(request, AuditAction.AUDIT_VIEW, "audit-log", detail={"filters": used, "page": page.number})
+    log_access(
+        request, AuditAction.AUDIT_VIEW, "audit-log", detail={"filters": used, "page": page.number}
+    )
     query = urlencode(used)
-    return render(request, "audit/log.html", {
-        "form": form, "page": page, "actions": _choices(), "query": query, "filtered": bool(used),
-    })
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "form": form,
+            "page": page,
+            "actions": _choices(),
+            "query": query,
+            "filtered": bool(used),
+        },
+    )
 
 
 def _choices() -> list[str]:

@@ -16,16 +16,29 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "ConstrainedUnionFind": "cluster", "assign_stable_ids": "cluster", "cluster_id_for": "cluster",
-    "Explanation": "explain", "explain_pair": "explain",
-    "LinkResult": "linking", "link": "linking",
-    "IncrementalResult": "person_index", "PersonIndex": "person_index",
+    "ConstrainedUnionFind": "cluster",
+    "assign_stable_ids": "cluster",
+    "cluster_id_for": "cluster",
+    "Explanation": "explain",
+    "explain_pair": "explain",
+    "LinkResult": "linking",
+    "link": "linking",
+    "IncrementalResult": "person_index",
+    "PersonIndex": "person_index",
     "link_incremental": "person_index",
-    "RefusedLink": "scoring", "ScoredPair": "scoring",
-    "DEFAULT_MODEL_PATH": "model", "IdentityModel": "model", "Thresholds": "model",
-    "load_model": "model", "train": "model", "untrained_model": "model",
-    "INPUT_COLUMNS": "frames", "mention_key": "frames", "mention_rows": "frames",
-    "prepare": "frames", "record_key": "frames",
+    "RefusedLink": "scoring",
+    "ScoredPair": "scoring",
+    "DEFAULT_MODEL_PATH": "model",
+    "IdentityModel": "model",
+    "Thresholds": "model",
+    "load_model": "model",
+    "train": "model",
+    "untrained_model": "model",
+    "INPUT_COLUMNS": "frames",
+    "mention_key": "frames",
+    "mention_rows": "frames",
+    "prepare": "frames",
+    "record_key": "frames",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -128,7 +128,8 @@ def cluster_id_for(members: Iterable[str]) -> str:
 
 
 def assign_stable_ids(
-    previous: Mapping[str, str], clusters: Mapping[str, Hashable],
+    previous: Mapping[str, str],
+    clusters: Mapping[str, Hashable],
     reserved: Iterable[str] = (),
 ) -> dict[str, str]:
     """Person ids for a fresh clustering that keep old ids where a person survives.
@@ -154,8 +155,11 @@ def assign_stable_ids(
         if old is not None:
             overlaps[(label, old)] += 1
     candidates = sorted(
-        ((count, label, pid) for (label, pid), count in overlaps.items()
-         if 2 * count >= old_size[pid]),
+        (
+            (count, label, pid)
+            for (label, pid), count in overlaps.items()
+            if 2 * count >= old_size[pid]
+        ),
         key=lambda c: (-c[0], str(c[2]), str(min(members[c[1]]))),
     )
     chosen: dict[Hashable, str] = {}

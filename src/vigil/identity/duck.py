@@ -58,9 +58,7 @@ def register_prepared(
     con.unregister(view)
 
 
-
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     # fetchall, not fetchone: DuckDB 2 refuses new work while a result is left unfinished.
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()  # noqa: S608
     return int(rows[0][0])
-

@@ -75,11 +75,15 @@ def explain_pair(
                 + ", ".join(f"CAST(t.{c} AS DOUBLE) AS {c}" for c in tf_columns)
                 + f" FROM {name}_base b JOIN {name}_tf t USING (mention_key)"
             )
-        family = bool(con.execute(
-            "SELECT " + family_pair_sql() + " FROM (SELECT "  # noqa: S608
-            + ", ".join(f"a.{c} AS {c}_l, b.{c} AS {c}_r" for c in MODEL_COLUMNS)
-            + " FROM pair_a a, pair_b b)"
-        ).fetchall()[0][0])
+        family = bool(
+            con.execute(
+                "SELECT "  # noqa: S608 (fixed SQL and column names, no input)
+                + family_pair_sql()
+                + " FROM (SELECT "
+                + ", ".join(f"a.{c} AS {c}_l, b.{c} AS {c}_r" for c in MODEL_COLUMNS)
+                + " FROM pair_a a, pair_b b)"
+            ).fetchall()[0][0]
+        )
         db_api = DuckDBAPI(connection=con)
         settings = model.splink_settings(n_mentions=n_mentions)
         linker = Linker(db_api.register("pair"), settings, log_level=logging.ERROR)
@@ -90,9 +94,7 @@ def explain_pair(
     row = result.iloc[0]
     terms: list[tuple[str, str, float]] = []
     adjustments: list[tuple[str, str, float]] = []
-    labels = {
-        c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]
-    }
+    labels = {c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]}
     for name, levels in labels.items():
         gamma = int(row[f"gamma_{name}"])
         weight = float(row[f"mw_{name}"])  # the level's own weight; the adjustment apart
@@ -104,7 +106,7 @@ def explain_pair(
         if tf_bits:
             column = name if name in TF_COLUMNS else "address"
             values = sorted({str(v) for v in prepared[column].tolist() if v is not None})
-            adjustments.append((f"{name}: term frequency", ' / '.join(values), tf_bits))
+            adjustments.append((f"{name}: term frequency", " / ".join(values), tf_bits))
     terms.extend(adjustments)
     prior = float(settings["probability_two_random_records_match"])
     prior_weight = math.log2(prior / (1 - prior))
@@ -116,10 +118,17 @@ def explain_pair(
     ceiling = math.nextafter(th.review_upper, 0.0)
     if family and probability > ceiling:
         probability = ceiling
-        capped = ("one surname and date of birth, unalike forenames (twins?): held below the "
-                  "review ceiling, so a person reviews it")
-    return Explanation(terms=terms, prior_weight=prior_weight, total_weight=total,
-                       probability=probability, capped=capped)
+        capped = (
+            "one surname and date of birth, unalike forenames (twins?): held below the "
+            "review ceiling, so a person reviews it"
+        )
+    return Explanation(
+        terms=terms,
+        prior_weight=prior_weight,
+        total_weight=total,
+        probability=probability,
+        capped=capped,
+    )
 
 
 def _label_for_gamma(levels: list[dict[str, Any]], gamma: int) -> str:

@@ -28,18 +28,52 @@ import pandas as pd
 from nicknames import NickNamer
 
 INPUT_COLUMNS: tuple[str, ...] = (
-    "mention_key", "record_key", "forename", "middle_names", "surname", "aliases",
-    "date_of_birth", "age_estimate", "occurred_on", "gender", "address", "postcode", "phone",
-    "pnc", "nhs",
+    "mention_key",
+    "record_key",
+    "forename",
+    "middle_names",
+    "surname",
+    "aliases",
+    "date_of_birth",
+    "age_estimate",
+    "occurred_on",
+    "gender",
+    "address",
+    "postcode",
+    "phone",
+    "pnc",
+    "nhs",
 )
 
 # Columns the Splink model reads. Anything else on the frame is dropped before it goes to DuckDB.
 MODEL_COLUMNS: tuple[str, ...] = (
-    "mention_key", "record_key", "forename", "forename_initial", "first_middle", "surname",
+    "mention_key",
+    "record_key",
+    "forename",
+    "forename_initial",
+    "first_middle",
+    "surname",
     "forename_canon",
-    "forename_metaphone", "surname_metaphone", "surname_soundex", "name_keys", "alias_tokens",
-    "surname_keys", "dob", "dob_swapped", "dob_year", "dob_days", "birth_lo", "birth_hi",
-    "gender", "address", "postcode", "postcode_sector", "phone", "pnc", "nhs", "has_name",
+    "forename_metaphone",
+    "surname_metaphone",
+    "surname_soundex",
+    "name_keys",
+    "alias_tokens",
+    "surname_keys",
+    "dob",
+    "dob_swapped",
+    "dob_year",
+    "dob_days",
+    "birth_lo",
+    "birth_hi",
+    "gender",
+    "address",
+    "postcode",
+    "postcode_sector",
+    "phone",
+    "pnc",
+    "nhs",
+    "has_name",
 )
 
 _NON_ALNUM = re.compile(r"[^a-z0-9 ]+")
@@ -64,13 +98,29 @@ def is_missing(value: Any) -> bool:
 
 # Letters that carry no combining mark to strip (NFKD leaves them whole), written as English
 # keyboards write them.
-_UNDECOMPOSED = str.maketrans({
-    "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th",
-    "\u0131": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ĸ": "k", "ŋ": "ng", "\u017f": "s",
-    # Typographic apostrophes (right single quotation mark, modifier letter apostrophe), as in
-    # O-right-quote-Brien: dropped like the plain one.
-    "\u2019": "'", "\u02bc": "'",
-})
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "\u0131": "i",
+        "ŀ": "l",
+        "ħ": "h",
+        "ŧ": "t",
+        "ĸ": "k",
+        "ŋ": "ng",
+        "\u017f": "s",
+        # Typographic apostrophes (right single quotation mark, modifier letter apostrophe), as in
+        # O-right-quote-Brien: dropped like the plain one.
+        "\u2019": "'",
+        "\u02bc": "'",
+    }
+)
 
 
 def fold_diacritics(text: str) -> str:
@@ -159,7 +209,9 @@ def _forename_keys(name: str) -> tuple[str, ...]:
     # The name and every formal name it may be short for. Comparisons ask whether one side's
     # forename is among the other side's keys, which is asymmetric on purpose: 'bill' and 'rob'
     # both expand to 'robert' but neither is the other's nickname.
-    return tuple(sorted({name, *_nicknamer().canonicals_of(name), *_nicknamer().nicknames_of(name)}))
+    return tuple(
+        sorted({name, *_nicknamer().canonicals_of(name), *_nicknamer().nicknames_of(name)})
+    )
 
 
 def _parse_date(value: Any) -> tuple[str | None, dt.date | None]:
@@ -235,8 +287,10 @@ def _birth_range(age_raw: Any, occurred_raw: Any) -> tuple[int | None, int | Non
         return None, None
     slack = age_slack_years(age)
     # Aged `age` on `occurred` means born in (occurred - age - 1 years, occurred - age years].
-    return (_days(_years_before(occurred, age + 1 + slack)),
-            _days(_years_before(occurred, max(age - slack, 0))))
+    return (
+        _days(_years_before(occurred, age + 1 + slack)),
+        _days(_years_before(occurred, max(age - slack, 0))),
+    )
 
 
 def _surname_parts(value: Any) -> tuple[str, ...]:
@@ -295,7 +349,8 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     alias_tokens: list[list[str]] = [empty] * n
     aliases = col("aliases")
     with_alias = [
-        i for i, v in enumerate(aliases.tolist())
+        i
+        for i, v in enumerate(aliases.tolist())
         if v is not None and not isinstance(v, float) and _aliases(v)
     ]
     for i in with_alias:
@@ -372,25 +427,27 @@ def mention_rows(records: Iterable[Any]) -> pd.DataFrame:
         rkey = record_key(str(rec["source_system"]), str(rec["source_id"]))
         for person in rec.get("people") or []:
             identifiers = person.get("identifiers") or {}
-            rows.append({
-                "mention_key": mention_key(
-                    str(rec["source_system"]), str(rec["source_id"]), str(person["mention_id"])
-                ),
-                "record_key": rkey,
-                "forename": person.get("forename"),
-                "middle_names": person.get("middle_names"),
-                "surname": person.get("surname"),
-                "aliases": list(person.get("aliases") or []) or None,
-                "date_of_birth": person.get("date_of_birth"),
-                "age_estimate": person.get("age_estimate"),
-                "occurred_on": occurred,
-                "gender": person.get("gender"),
-                "address": person.get("address"),
-                "postcode": person.get("postcode"),
-                "phone": person.get("phone"),
-                "pnc": identifiers.get("pnc"),
-                "nhs": identifiers.get("nhs"),
-            })
+            rows.append(
+                {
+                    "mention_key": mention_key(
+                        str(rec["source_system"]), str(rec["source_id"]), str(person["mention_id"])
+                    ),
+                    "record_key": rkey,
+                    "forename": person.get("forename"),
+                    "middle_names": person.get("middle_names"),
+                    "surname": person.get("surname"),
+                    "aliases": list(person.get("aliases") or []) or None,
+                    "date_of_birth": person.get("date_of_birth"),
+                    "age_estimate": person.get("age_estimate"),
+                    "occurred_on": occurred,
+                    "gender": person.get("gender"),
+                    "address": person.get("address"),
+                    "postcode": person.get("postcode"),
+                    "phone": person.get("phone"),
+                    "pnc": identifiers.get("pnc"),
+                    "nhs": identifiers.get("nhs"),
+                }
+            )
     return pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
 
 

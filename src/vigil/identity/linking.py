@@ -32,7 +32,6 @@ class LinkResult:
         return out
 
 
-
 def _add_nodes_from(uf: ConstrainedUnionFind, prepared: pd.DataFrame, keys: set[str]) -> None:
     if not keys:
         return
@@ -126,7 +125,9 @@ def link(
 
     review = [
         ScoredPair(
-            row.mention_key_l, row.mention_key_r, float(row.match_probability),
+            row.mention_key_l,
+            row.mention_key_r,
+            float(row.match_probability),
             float(row.match_weight),
             clusters[row.mention_key_l] == clusters[row.mention_key_r],
         )

@@ -154,122 +154,186 @@ def _cmp(name: str, description: str, levels: list[dict[str, Any]]) -> dict[str,
 def comparisons() -> list[dict[str, Any]]:
     """The comparisons, strongest level first within each."""
     return [
-        _cmp("forename", "forename with nicknames, aliases and misspellings", [
-            _null("forename_l IS NULL OR forename_r IS NULL"),
-            _lvl("forename_l = forename_r", "exact",
-                 tf_adjustment_column="forename", tf_adjustment_weight=1.0),
-            _lvl(
-                "(list_contains(name_keys_r, forename_l) OR list_contains(name_keys_l, forename_r)"
-                " OR list_has_any(alias_tokens_l, alias_tokens_r)) AND " + _SAME_GENDER,
-                "nickname or alias",
-            ),
-            _lvl(
-                "(damerau_levenshtein(forename_l, forename_r) <= 1"
-                " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.92) AND " + _SAME_GENDER,
-                "one typo",
-            ),
-            _SWAPPED_NAMES,
-            # Half a swap: one side's forename is the other's surname ('Capurso Ruby' and
-            # 'Harrison Capurso'), from systems that confuse the order of names.
-            _lvl(_HALF_SWAP + " AND " + _SAME_GENDER, "forename is the other's surname"),
-            _lvl(
-                "(forename_metaphone_l = forename_metaphone_r"
-                " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.85) AND " + _SAME_GENDER,
-                "sounds alike",
-            ),
-            _lvl("forename_l = first_middle_r OR first_middle_l = forename_r",
-                 "forename is the other's middle name"),
-            _ELSE,
-        ]),
-        _cmp("surname", "surname with frequency adjustment and phonetic similarity", [
-            _null("surname_l IS NULL OR surname_r IS NULL"),
-            _lvl("surname_l = surname_r", "exact",
-                 tf_adjustment_column="surname", tf_adjustment_weight=1.0),
-            _lvl(
-                "damerau_levenshtein(surname_l, surname_r) <= 1"
-                " OR jaro_winkler_similarity(surname_l, surname_r) >= 0.92",
-                "one typo",
-            ),
-            _SWAPPED_NAMES,
-            _lvl(
-                "surname_metaphone_l = surname_metaphone_r OR surname_soundex_l = surname_soundex_r",
-                "sounds alike",
-            ),
-            _lvl("list_has_any(surname_keys_l, surname_keys_r)",
-                 "part of a double-barrelled or alias surname"),
-            # Half a swap ('Capurso Ruby' for 'Harrison Capurso') is weighed once, by the
-            # forename comparison; the surname it displaced is no evidence either way. Fixed at
-            # a Bayes factor of 1 so training cannot count the same fact twice.
-            _lvl(_HALF_SWAP + " AND " + _SAME_GENDER,
-                 "forename is the other's surname (weighed under forename)",
-                 m_probability=_NEUTRAL, u_probability=_NEUTRAL,
-                 fix_m_probability=True, fix_u_probability=True),
-            _ELSE,
-        ]),
-        _cmp("date_of_birth", "date of birth, or the birth range an age estimate implies", [
-            _null(
-                "(dob_l IS NULL OR dob_r IS NULL)"
-                " AND (birth_lo_l IS NULL OR birth_lo_r IS NULL)"
-            ),
-            _lvl("dob_l = dob_r", "exact"),
-            _lvl("dob_swapped_l = dob_r", "day and month swapped"),
-            _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 1", "one typo"),
-            _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
-            _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 2", "two typos"),
-            _lvl(_GENERATION_APART, GENERATION_LABEL),
-            _lvl(
-                "(dob_days_l IS NULL OR dob_days_r IS NULL)"
-                " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
-                "fits the age estimate",
-            ),
-            _ELSE,
-        ]),
-        _cmp("gender", "gender", [
-            _null("gender_l IS NULL OR gender_r IS NULL"),
-            _lvl("gender_l = gender_r", "exact"),
-            _ELSE,
-        ]),
-        _cmp("location", "home address and postcode", [
-            _null(
-                "(address_l IS NULL AND postcode_l IS NULL)"
-                " OR (address_r IS NULL AND postcode_r IS NULL)"
-            ),
-            # Frequency adjustment: a care home or a hostel is home to many children.
-            _lvl("address_l = address_r", "same address",
-                 tf_adjustment_column="address", tf_adjustment_weight=1.0),
-            _lvl(
-                "postcode_l = postcode_r AND " + _similar_address(0.88, 0.15),
-                "same postcode, similar address",
-            ),
-            _lvl("postcode_l = postcode_r", "same postcode"),
-            _lvl(_similar_address(0.92, 0.1), "similar address"),
-            _lvl("postcode_sector_l = postcode_sector_r", "same postcode sector"),
-            _lvl("damerau_levenshtein(postcode_l, postcode_r) <= 1", "postcode with one typo"),
-            _ELSE,
-        ]),
-        _cmp("phone", "phone number", [
-            _null("phone_l IS NULL OR phone_r IS NULL"),
-            _lvl("phone_l = phone_r", "exact"),
-            _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "one typo"),
-            _ELSE,
-        ]),
-        _cmp("pnc", "Police National Computer id", [
-            _null("pnc_l IS NULL OR pnc_r IS NULL"),
-            _lvl("pnc_l = pnc_r", "exact"),
-            _ELSE,
-        ]),
-        _cmp("nhs", "NHS number", [
-            _null("nhs_l IS NULL OR nhs_r IS NULL"),
-            _lvl("nhs_l = nhs_r", "exact"),
-            _ELSE,
-        ]),
+        _cmp(
+            "forename",
+            "forename with nicknames, aliases and misspellings",
+            [
+                _null("forename_l IS NULL OR forename_r IS NULL"),
+                _lvl(
+                    "forename_l = forename_r",
+                    "exact",
+                    tf_adjustment_column="forename",
+                    tf_adjustment_weight=1.0,
+                ),
+                _lvl(
+                    "(list_contains(name_keys_r, forename_l) OR list_contains(name_keys_l, forename_r)"
+                    " OR list_has_any(alias_tokens_l, alias_tokens_r)) AND " + _SAME_GENDER,
+                    "nickname or alias",
+                ),
+                _lvl(
+                    "(damerau_levenshtein(forename_l, forename_r) <= 1"
+                    " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.92) AND "
+                    + _SAME_GENDER,
+                    "one typo",
+                ),
+                _SWAPPED_NAMES,
+                # Half a swap: one side's forename is the other's surname ('Capurso Ruby' and
+                # 'Harrison Capurso'), from systems that confuse the order of names.
+                _lvl(_HALF_SWAP + " AND " + _SAME_GENDER, "forename is the other's surname"),
+                _lvl(
+                    "(forename_metaphone_l = forename_metaphone_r"
+                    " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.85) AND "
+                    + _SAME_GENDER,
+                    "sounds alike",
+                ),
+                _lvl(
+                    "forename_l = first_middle_r OR first_middle_l = forename_r",
+                    "forename is the other's middle name",
+                ),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "surname",
+            "surname with frequency adjustment and phonetic similarity",
+            [
+                _null("surname_l IS NULL OR surname_r IS NULL"),
+                _lvl(
+                    "surname_l = surname_r",
+                    "exact",
+                    tf_adjustment_column="surname",
+                    tf_adjustment_weight=1.0,
+                ),
+                _lvl(
+                    "damerau_levenshtein(surname_l, surname_r) <= 1"
+                    " OR jaro_winkler_similarity(surname_l, surname_r) >= 0.92",
+                    "one typo",
+                ),
+                _SWAPPED_NAMES,
+                _lvl(
+                    "surname_metaphone_l = surname_metaphone_r OR surname_soundex_l = surname_soundex_r",
+                    "sounds alike",
+                ),
+                _lvl(
+                    "list_has_any(surname_keys_l, surname_keys_r)",
+                    "part of a double-barrelled or alias surname",
+                ),
+                # Half a swap ('Capurso Ruby' for 'Harrison Capurso') is weighed once, by the
+                # forename comparison; the surname it displaced is no evidence either way. Fixed at
+                # a Bayes factor of 1 so training cannot count the same fact twice.
+                _lvl(
+                    _HALF_SWAP + " AND " + _SAME_GENDER,
+                    "forename is the other's surname (weighed under forename)",
+                    m_probability=_NEUTRAL,
+                    u_probability=_NEUTRAL,
+                    fix_m_probability=True,
+                    fix_u_probability=True,
+                ),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "date_of_birth",
+            "date of birth, or the birth range an age estimate implies",
+            [
+                _null(
+                    "(dob_l IS NULL OR dob_r IS NULL)"
+                    " AND (birth_lo_l IS NULL OR birth_lo_r IS NULL)"
+                ),
+                _lvl("dob_l = dob_r", "exact"),
+                _lvl("dob_swapped_l = dob_r", "day and month swapped"),
+                _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 1", "one typo"),
+                _lvl("abs(dob_days_l - dob_days_r) <= 365", "within a year"),
+                _lvl(f"damerau_levenshtein({_DOB_DIGITS_L}, {_DOB_DIGITS_R}) <= 2", "two typos"),
+                _lvl(_GENERATION_APART, GENERATION_LABEL),
+                _lvl(
+                    "(dob_days_l IS NULL OR dob_days_r IS NULL)"
+                    " AND birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
+                    "fits the age estimate",
+                ),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "gender",
+            "gender",
+            [
+                _null("gender_l IS NULL OR gender_r IS NULL"),
+                _lvl("gender_l = gender_r", "exact"),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "location",
+            "home address and postcode",
+            [
+                _null(
+                    "(address_l IS NULL AND postcode_l IS NULL)"
+                    " OR (address_r IS NULL AND postcode_r IS NULL)"
+                ),
+                # Frequency adjustment: a care home or a hostel is home to many children.
+                _lvl(
+                    "address_l = address_r",
+                    "same address",
+                    tf_adjustment_column="address",
+                    tf_adjustment_weight=1.0,
+                ),
+                _lvl(
+                    "postcode_l = postcode_r AND " + _similar_address(0.88, 0.15),
+                    "same postcode, similar address",
+                ),
+                _lvl("postcode_l = postcode_r", "same postcode"),
+                _lvl(_similar_address(0.92, 0.1), "similar address"),
+                _lvl("postcode_sector_l = postcode_sector_r", "same postcode sector"),
+                _lvl("damerau_levenshtein(postcode_l, postcode_r) <= 1", "postcode with one typo"),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "phone",
+            "phone number",
+            [
+                _null("phone_l IS NULL OR phone_r IS NULL"),
+                _lvl("phone_l = phone_r", "exact"),
+                _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "one typo"),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "pnc",
+            "Police National Computer id",
+            [
+                _null("pnc_l IS NULL OR pnc_r IS NULL"),
+                _lvl("pnc_l = pnc_r", "exact"),
+                _ELSE,
+            ],
+        ),
+        _cmp(
+            "nhs",
+            "NHS number",
+            [
+                _null("nhs_l IS NULL OR nhs_r IS NULL"),
+                _lvl("nhs_l = nhs_r", "exact"),
+                _ELSE,
+            ],
+        ),
     ]
 
 
 # Columns every scored pair carries out of Splink: the hard rules' and :func:`family_pair_sql`'s.
 RETAINED_COLUMNS: tuple[str, ...] = (
-    "record_key", "pnc", "nhs", "has_name", "forename", "surname", "dob", "name_keys",
-    "alias_tokens", "gender", "first_middle", "forename_metaphone",
+    "record_key",
+    "pnc",
+    "nhs",
+    "has_name",
+    "forename",
+    "surname",
+    "dob",
+    "name_keys",
+    "alias_tokens",
+    "gender",
+    "first_middle",
+    "forename_metaphone",
 )
 
 
@@ -284,8 +348,11 @@ def family_pair_sql() -> str:
     it is linked *and* shown to a reviewer. (Not kept apart outright: data that replaces whole
     forenames, as FEBRL does, has many true pairs like this.)"""
     forename = comparisons()[0]
-    agreeing = [lvl["sql_condition"] for lvl in forename["comparison_levels"]
-                if not lvl.get("is_null_level") and lvl["sql_condition"] != "ELSE"]
+    agreeing = [
+        lvl["sql_condition"]
+        for lvl in forename["comparison_levels"]
+        if not lvl.get("is_null_level") and lvl["sql_condition"] != "ELSE"
+    ]
     return (
         "forename_l IS NOT NULL AND forename_r IS NOT NULL"
         " AND surname_l = surname_r AND dob_l = dob_r"
@@ -505,7 +572,9 @@ def train(
         settings["probability_two_random_records_match"] = prior
     settings.pop("linker_uid", None)
     return IdentityModel(
-        settings=settings, thresholds=thresholds or Thresholds(), trained_on=trained_on,
+        settings=settings,
+        thresholds=thresholds or Thresholds(),
+        trained_on=trained_on,
         term_frequencies={c: name_frequencies(prepared[c]) for c in NAME_TF_COLUMNS},
     )
 
@@ -550,8 +619,9 @@ def set_generation_m_from_truth(
     return m
 
 
-def _generation_apart(dob_a: str, dob_b: str, swapped_a: str | None, swapped_b: str | None,
-                      days_a: int, days_b: int) -> bool:
+def _generation_apart(
+    dob_a: str, dob_b: str, swapped_a: str | None, swapped_b: str | None, days_a: int, days_b: int
+) -> bool:
     """:data:`_GENERATION_APART` (and no level before it) in Python, for labelled pairs."""
     import jellyfish
 
@@ -560,8 +630,12 @@ def _generation_apart(dob_a: str, dob_b: str, swapped_a: str | None, swapped_b: 
             return 99
         return int(jellyfish.damerau_levenshtein_distance(x.replace("-", ""), y.replace("-", "")))
 
-    return (abs(int(days_a) - int(days_b)) >= _GENERATION_DAYS and dl(dob_a, dob_b) > 2
-            and dl(swapped_a, dob_b) > 1 and dl(dob_a, swapped_b) > 1)
+    return (
+        abs(int(days_a) - int(days_b)) >= _GENERATION_DAYS
+        and dl(dob_a, dob_b) > 2
+        and dl(swapped_a, dob_b) > 1
+        and dl(dob_a, swapped_b) > 1
+    )
 
 
 # Name columns whose frequencies a model carries for stores too small to count their own.
@@ -580,15 +654,16 @@ def name_frequencies(values: pd.Series) -> dict[str, Any]:
     listed = counts.iloc[:LISTED_NAMES]
     rest = counts.iloc[LISTED_NAMES:]
     other = (float(rest.sum()) / len(rest) if len(rest) else float(listed.min())) / total
-    return {"values": {str(k): round(int(v) / total, 8) for k, v in listed.items()},
-            "other": round(other, 10)}
+    return {
+        "values": {str(k): round(int(v) / total, 8) for k, v in listed.items()},
+        "other": round(other, 10),
+    }
 
 
 # The deterministic rule the prior is estimated from, and the comparisons (with their exact
 # level's label) whose agreement it requires.
 _PRIOR_RULE = "l.forename = r.forename AND l.surname = r.surname AND l.dob = r.dob"
-_PRIOR_RULE_PARTS = (("forename", "forename"), ("surname", "surname"),
-                     ("date_of_birth", "dob"))
+_PRIOR_RULE_PARTS = (("forename", "forename"), ("surname", "surname"), ("date_of_birth", "dob"))
 
 
 def _estimate_prior(linker: Any, prepared: pd.DataFrame) -> None:
@@ -604,17 +679,16 @@ def _estimate_prior(linker: Any, prepared: pd.DataFrame) -> None:
     by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
     recall = 1.0
     for comparison, column in _PRIOR_RULE_PARTS:
-        levels = [lvl for lvl in by_name[comparison]["comparison_levels"]
-                  if not lvl.get("is_null_level")]
+        levels = [
+            lvl for lvl in by_name[comparison]["comparison_levels"] if not lvl.get("is_null_level")
+        ]
         m_exact = float(levels[0].get("m_probability") or 0.0)
         present = float(prepared[column].notna().mean())
         recall *= m_exact * present * present
     if not 0.0 < recall <= 1.0:
         logger.warning("prior not estimated: rule recall %.3g from the trained model", recall)
         return
-    linker.training.estimate_probability_two_random_records_match(
-        [_PRIOR_RULE], recall=recall
-    )
+    linker.training.estimate_probability_two_random_records_match([_PRIOR_RULE], recall=recall)
 
 
 def _bf(level: dict[str, Any]) -> float | None:
@@ -645,7 +719,7 @@ def _fill_untrained_levels(settings: dict[str, Any], n_mentions: int = 0) -> dic
                     factors[i] = level["m_probability"] / u
                     continue
             above = next((f for f in reversed(factors[:i]) if f is not None), None)
-            below = next((f for f in factors[i + 1:] if f is not None), None)
+            below = next((f for f in factors[i + 1 :] if f is not None), None)
             if above is not None and below is not None:
                 target = math.sqrt(above * below)
             elif above is not None:

@@ -24,8 +24,9 @@ class Person(models.Model):
 class MentionLink(models.Model):
     """Which person a mention is (each mention is linked to exactly one person)."""
 
-    mention = models.OneToOneField(PersonMention, on_delete=models.PROTECT, primary_key=True,
-                                   related_name="link")
+    mention = models.OneToOneField(
+        PersonMention, on_delete=models.PROTECT, primary_key=True, related_name="link"
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links")
     linked_at = models.DateTimeField()
     model_version = models.CharField(max_length=40, blank=True)
@@ -70,10 +71,12 @@ class LinkDecision(models.Model):
 
     # A decision outlives a mention a new version of its record no longer names: it lapses
     # (undone, by Vigil, saying why) and keeps its row, with that side empty.
-    mention_a = models.ForeignKey(PersonMention, on_delete=models.SET_NULL, null=True,
-                                  related_name="+")
-    mention_b = models.ForeignKey(PersonMention, on_delete=models.SET_NULL, null=True,
-                                  related_name="+")
+    mention_a = models.ForeignKey(
+        PersonMention, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    mention_b = models.ForeignKey(
+        PersonMention, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     decision = models.CharField(max_length=16, choices=Decision.choices)
     decided_by = models.CharField(max_length=150)
     decided_at = models.DateTimeField()

@@ -133,7 +133,10 @@ class PersonIndex:
     """
 
     def __init__(
-        self, existing: pd.DataFrame, model: IdentityModel, path: str | Path | None = None,
+        self,
+        existing: pd.DataFrame,
+        model: IdentityModel,
+        path: str | Path | None = None,
         token: str = "",
     ) -> None:
         if "person_id" not in existing.columns:
@@ -143,8 +146,9 @@ class PersonIndex:
         prepared = ensure_prepared(existing).copy()
         prepared["person_id"] = existing["person_id"].astype(str).to_numpy()
         # The caller's own id for each mention (the database layer's primary key), opaque here.
-        prepared["ref"] = (existing["ref"].astype(str).to_numpy() if "ref" in existing.columns
-                           else None)
+        prepared["ref"] = (
+            existing["ref"].astype(str).to_numpy() if "ref" in existing.columns else None
+        )
         self._con = quiet_connection()
         try:
             if path is not None:
@@ -190,15 +194,17 @@ class PersonIndex:
     def _write_store(self, prepared: pd.DataFrame, token: str) -> None:
         register_prepared(self._con, "store.existing", prepared, extra=_KEPT)
         self._con.execute("CREATE TABLE store.meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
-        self._con.execute("INSERT INTO store.meta VALUES ('format', ?), ('token', ?)",
-                          [INDEX_FORMAT, token])
+        self._con.execute(
+            "INSERT INTO store.meta VALUES ('format', ?), ('token', ?)", [INDEX_FORMAT, token]
+        )
 
     def _start(self, model: IdentityModel) -> None:
         self.model = model
         # Splink's working tables go to the in-memory catalogue; the file holds only mentions.
         self._con.execute("CREATE OR REPLACE VIEW existing AS SELECT * FROM store.existing")
         self._linker, self._db_api, self._existing_sdf = new_linker(
-            model, self._con, "existing", validate=False)
+            model, self._con, "existing", validate=False
+        )
         self._batches = 0
 
     def _meta(self, name: str) -> str | None:
@@ -237,7 +243,10 @@ class PersonIndex:
             self._con.unregister("gone_keys")
 
     def add(
-        self, new: pd.DataFrame, assignments: Mapping[str, str], token: str = "",
+        self,
+        new: pd.DataFrame,
+        assignments: Mapping[str, str],
+        token: str = "",
         refs: Mapping[str, str] | None = None,
     ) -> None:
         """Hold new mentions under the persons a :meth:`match` gave them, and a new token."""
@@ -275,7 +284,8 @@ class PersonIndex:
         out: dict[str, float] = {}
         for value in wanted:
             rows = self._con.execute(
-                f"SELECT count(*) FROM store.existing WHERE {column} = ?", [value]  # noqa: S608
+                f"SELECT count(*) FROM store.existing WHERE {column} = ?",  # noqa: S608
+                [value],
             ).fetchall()
             out[value] = max(int(rows[0][0]) - 1, 1) / max(total - 1, 1)
         return out
@@ -317,8 +327,10 @@ class PersonIndex:
             ).fetchall()
         finally:
             self._con.unregister("wanted_persons")
-        return {str(pid): _Held(records or [], pncs or [], nhss or [])
-                for pid, records, pncs, nhss in rows}
+        return {
+            str(pid): _Held(records or [], pncs or [], nhss or [])
+            for pid, records, pncs, nhss in rows
+        }
 
     def match(
         self,
@@ -333,7 +345,9 @@ class PersonIndex:
         register_prepared(self._con, table, prepared)
         new_sdf = self._db_api.register(table)
         held_sdf, narrowed = self._existing_sdf, None
-        where = candidate_filter(blocking_rules(), prepared) if len(prepared) <= SMALL_BATCH else None
+        where = (
+            candidate_filter(blocking_rules(), prepared) if len(prepared) <= SMALL_BATCH else None
+        )
         if where is not None:
             narrowed = f"candidates_{self._batches}"
             self._con.execute(
@@ -342,8 +356,10 @@ class PersonIndex:
             )
             held_sdf = self._db_api.register(narrowed)
         between = self._linker.inference.predict_between(
-            new_sdf, held_sdf,
-            threshold_match_probability=th.review_lower, warning_mode="never",
+            new_sdf,
+            held_sdf,
+            threshold_match_probability=th.review_lower,
+            warning_mode="never",
         )
         cross = edges_frame(self._con, between.physical_name, th)
         scored = [between]
@@ -376,15 +392,19 @@ class PersonIndex:
 
         uf = ConstrainedUnionFind()
         for key, record, pnc, nhs in zip(
-            prepared["mention_key"], prepared["record_key"], prepared["pnc"], prepared["nhs"],
+            prepared["mention_key"],
+            prepared["record_key"],
+            prepared["pnc"],
+            prepared["nhs"],
             strict=True,
         ):
             uf.add(key, record=record, pnc=pnc, nhs=nhs)
         touched = set(cross.loc[cross["match_probability"] >= th.link, "person_id"].dropna())
         persons = self._person_constraints({str(p) for p in touched})
         for pid, held in persons.items():
-            uf.add("person:" + pid, records=held.records, pncs=held.pncs, nhss=held.nhss,
-                   members=[])
+            uf.add(
+                "person:" + pid, records=held.records, pncs=held.pncs, nhss=held.nhss, members=[]
+            )
         for a, b in ordered_pairs(cannot_link):
             # A decision may name existing mentions: it then binds their person's node.
             node_a = a if a in uf else ("person:" + person_of[a] if a in person_of else None)
@@ -396,12 +416,26 @@ class PersonIndex:
         edges: list[tuple[float, str, str, str, str]] = []
         for row in cross.itertuples(index=False):
             if row.match_probability >= th.link and isinstance(row.person_id, str):
-                edges.append((float(row.match_probability), row.mention_key_l,
-                              "person:" + row.person_id, row.mention_key_l, row.mention_key_r))
+                edges.append(
+                    (
+                        float(row.match_probability),
+                        row.mention_key_l,
+                        "person:" + row.person_id,
+                        row.mention_key_l,
+                        row.mention_key_r,
+                    )
+                )
         for row in inner.itertuples(index=False):
             if row.match_probability >= th.link:
-                edges.append((float(row.match_probability), row.mention_key_l,
-                              row.mention_key_r, row.mention_key_l, row.mention_key_r))
+                edges.append(
+                    (
+                        float(row.match_probability),
+                        row.mention_key_l,
+                        row.mention_key_r,
+                        row.mention_key_l,
+                        row.mention_key_r,
+                    )
+                )
         edges.sort(key=lambda e: (-e[0], e[3], e[4]))
 
         person_of_root: dict[str, str] = {}
@@ -413,7 +447,7 @@ class PersonIndex:
                 continue
             pa, pb = person_of_root.get(ra), person_of_root.get(rb)
             if b.startswith("person:"):
-                pb = b[len("person:"):]
+                pb = b[len("person:") :]
             if pa and pb and pa != pb:
                 # Would merge two existing persons: leave that to a reviewer / full relink.
                 bridged.append((min(pa, pb), max(pa, pb), prob))
@@ -453,13 +487,22 @@ class PersonIndex:
                         else assignments.get(row.mention_key_l)
                         == assignments.get(row.mention_key_r)
                     )
-                    review.append(ScoredPair(row.mention_key_l, row.mention_key_r,
-                                             float(row.match_probability),
-                                             float(row.match_weight), bool(same)))
+                    review.append(
+                        ScoredPair(
+                            row.mention_key_l,
+                            row.mention_key_r,
+                            float(row.match_probability),
+                            float(row.match_weight),
+                            bool(same),
+                        )
+                    )
         review.sort(key=lambda p: -p.match_probability)
         return IncrementalResult(
-            assignments=assignments, new_person_ids=new_ids, review=review,
-            bridged_persons=sorted(set(bridged)), refused=refused,
+            assignments=assignments,
+            new_person_ids=new_ids,
+            review=review,
+            bridged_persons=sorted(set(bridged)),
+            refused=refused,
         )
 
 

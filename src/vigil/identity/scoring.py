@@ -65,8 +65,12 @@ TF_COLUMNS = ("forename", "surname", "address")
 
 
 def new_linker(
-    model: IdentityModel, con: duckdb.DuckDBPyConnection, table: str, extra_mentions: int = 0,
-    others_only: bool = False, validate: bool = True,
+    model: IdentityModel,
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    extra_mentions: int = 0,
+    others_only: bool = False,
+    validate: bool = True,
 ) -> Any:
     """A Splink linker over ``table`` with term frequencies counted in it.
 
@@ -90,7 +94,8 @@ def new_linker(
     use_tf = population >= MIN_TF_POPULATION
     tf = (
         "CAST(greatest(count(*) - 1, 1) AS DOUBLE) / greatest(sum(count(*)) OVER () - 1, 1)"
-        if others_only else "CAST(count(*) AS DOUBLE) / sum(count(*)) OVER ()"
+        if others_only
+        else "CAST(count(*) AS DOUBLE) / sum(count(*)) OVER ()"
     )
     for column in TF_COLUMNS:
         tf_table = f"{table}__tf_{column}"
@@ -106,9 +111,7 @@ def new_linker(
                 GROUP BY {column}
                 """  # noqa: S608
             )
-        linker.table_management.register_term_frequency_lookup(
-            db_api.register(tf_table), column
-        )
+        linker.table_management.register_term_frequency_lookup(db_api.register(tf_table), column)
     return linker, db_api, sdf
 
 
@@ -119,8 +122,10 @@ def _model_tf_table(
     the names it shows as common, with their shares; no other name is adjusted
     (:meth:`~vigil.identity.model.IdentityModel.common_names`)."""
     common = model.common_names(column)
-    frame = pd.DataFrame({column: list(common), f"tf_{column}": list(common.values())},
-                         columns=[column, f"tf_{column}"])
+    frame = pd.DataFrame(
+        {column: list(common), f"tf_{column}": list(common.values())},
+        columns=[column, f"tf_{column}"],
+    )
     view = f"{tf_table}__listed"
     con.register(view, frame)
     try:
@@ -165,4 +170,3 @@ def ordered_pairs(pairs: Iterable[Sequence[str]]) -> list[Pair]:
         a, b = pair[0], pair[1]
         out.append((a, b) if a <= b else (b, a))
     return out
-

@@ -30,23 +30,36 @@ def on_mentions_replaced(sender: Any, record_id: int, gone: list[int], **kwargs:
     decisions naming them lapse."""
     from vigil.identity.frames import mention_key  # here: pandas loads only when needed
 
-    mentions = list(PersonMention.objects.filter(record_id=record_id)
-                    .values_list("pk", "record__source_system", "record__source_id", "mention_id"))
+    mentions = list(
+        PersonMention.objects.filter(record_id=record_id).values_list(
+            "pk", "record__source_system", "record__source_id", "mention_id"
+        )
+    )
     dropped = set(gone)
-    ChangedMention.objects.bulk_create([
-        ChangedMention(mention_key=mention_key(system, source_id, mention_id),
-                       mention_pk=None if pk in dropped else pk)
-        for pk, system, source_id, mention_id in mentions])
+    ChangedMention.objects.bulk_create(
+        [
+            ChangedMention(
+                mention_key=mention_key(system, source_id, mention_id),
+                mention_pk=None if pk in dropped else pk,
+            )
+            for pk, system, source_id, mention_id in mentions
+        ]
+    )
     if not gone:
         return
     MentionLink.objects.filter(mention_id__in=gone).delete()
     ReviewPair.objects.filter(Q(mention_a_id__in=gone) | Q(mention_b_id__in=gone)).delete()
-    lapsed = LinkDecision.objects.filter(Q(mention_a_id__in=gone) | Q(mention_b_id__in=gone),
-                                         undone_at__isnull=True)
+    lapsed = LinkDecision.objects.filter(
+        Q(mention_a_id__in=gone) | Q(mention_b_id__in=gone), undone_at__isnull=True
+    )
     for decision in lapsed:
         decision.undone_at = timezone.now()
         decision.undone_by = LAPSED_BY
         decision.save(update_fields=["undone_at", "undone_by"])
-        log.record(LAPSED_BY, AuditAction.IDENTITY_LAPSE_DECISION, f"decision:{decision.pk}",
-                   reason=f"record {record_id}'s new version no longer names the mention",
-                   detail={"record_id": record_id})
+        log.record(
+            LAPSED_BY,
+            AuditAction.IDENTITY_LAPSE_DECISION,
+            f"decision:{decision.pk}",
+            reason=f"record {record_id}'s new version no longer names the mention",
+            detail={"record_id": record_id},
+        )

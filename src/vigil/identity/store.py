@@ -54,9 +54,14 @@ class LinkSummary:
     """Wall seconds of each step, for operators and benchmarks."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"mode": self.mode, "mentions": self.mentions, "persons": self.persons,
-                "links_changed": self.changed, "review_pairs": self.review_pairs,
-                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
+        return {
+            "mode": self.mode,
+            "mentions": self.mentions,
+            "persons": self.persons,
+            "links_changed": self.changed,
+            "review_pairs": self.review_pairs,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+        }
 
     def timed(self, step: str, started: float) -> float:
         now = time.perf_counter()
@@ -78,9 +83,12 @@ def model_in_use() -> Any:
 def _mention_sql(where: str = "", with_person: bool = False) -> str:
     m, r = PersonMention._meta.db_table, Record._meta.db_table
     links, persons = MentionLink._meta.db_table, Person._meta.db_table
-    person = (f", p.person_id FROM {m} m JOIN {r} r ON r.id = m.record_id "
-              f"JOIN {links} l ON l.mention_id = m.id JOIN {persons} p ON p.id = l.person_id"
-              if with_person else f", NULL FROM {m} m JOIN {r} r ON r.id = m.record_id")
+    person = (
+        f", p.person_id FROM {m} m JOIN {r} r ON r.id = m.record_id "
+        f"JOIN {links} l ON l.mention_id = m.id JOIN {persons} p ON p.id = l.person_id"
+        if with_person
+        else f", NULL FROM {m} m JOIN {r} r ON r.id = m.record_id"
+    )
     return (
         f"SELECT m.id, r.source_system, r.source_id, m.mention_id, m.forename, m.middle_names, "
         f"m.surname, m.aliases, m.date_of_birth, m.age_estimate, m.occurred_at, m.gender, "
@@ -109,7 +117,8 @@ def mention_frame(
     pk_of: dict[str, int] = {}
     wanted = None if pks is None else sorted(set(pks))
     chunks: list[list[int] | None] = (
-        [wanted[i:i + 900] for i in range(0, len(wanted), 900)] if wanted is not None else [None])
+        [wanted[i : i + 900] for i in range(0, len(wanted), 900)] if wanted is not None else [None]
+    )
     with connection.cursor() as cursor:
         for chunk in chunks:
             if chunk is None:
@@ -119,21 +128,48 @@ def mention_frame(
                 cursor.execute(_mention_sql(where, with_person), chunk)
             else:
                 continue
-            for (pk, system, source_id, mention_id, forename, middle, surname, aliases, dob, age,
-                 occurred, gender, address, postcode, phone, pnc, nhs, person) in cursor.fetchall():
+            for (
+                pk,
+                system,
+                source_id,
+                mention_id,
+                forename,
+                middle,
+                surname,
+                aliases,
+                dob,
+                age,
+                occurred,
+                gender,
+                address,
+                postcode,
+                phone,
+                pnc,
+                nhs,
+                person,
+            ) in cursor.fetchall():
                 key = mention_key(system, source_id, mention_id)
                 pk_of[key] = pk
-                rows.append({
-                    "mention_key": key, "record_key": record_key(system, source_id),
-                    "forename": forename or None, "middle_names": middle or None,
-                    "surname": surname or None,
-                    "aliases": [a for a in (aliases or "").split("\n") if a] or None,
-                    "date_of_birth": _iso_date(dob), "age_estimate": age,
-                    "occurred_on": _iso_date(occurred), "gender": gender or None,
-                    "address": address or None, "postcode": postcode or None,
-                    "phone": phone or None, "pnc": pnc or None, "nhs": nhs or None,
-                    "person_id": person,
-                })
+                rows.append(
+                    {
+                        "mention_key": key,
+                        "record_key": record_key(system, source_id),
+                        "forename": forename or None,
+                        "middle_names": middle or None,
+                        "surname": surname or None,
+                        "aliases": [a for a in (aliases or "").split("\n") if a] or None,
+                        "date_of_birth": _iso_date(dob),
+                        "age_estimate": age,
+                        "occurred_on": _iso_date(occurred),
+                        "gender": gender or None,
+                        "address": address or None,
+                        "postcode": postcode or None,
+                        "phone": phone or None,
+                        "pnc": pnc or None,
+                        "nhs": nhs or None,
+                        "person_id": person,
+                    }
+                )
     columns = [*INPUT_COLUMNS, "person_id"] if with_person else list(INPUT_COLUMNS)
     return pd.DataFrame(rows, columns=columns), pk_of
 
@@ -143,14 +179,18 @@ def _key_of_pk(pks: Iterable[int]) -> dict[int, str]:
 
     wanted = sorted(set(pks))
     rows = PersonMention.objects.filter(pk__in=wanted).values_list(
-        "pk", "record__source_system", "record__source_id", "mention_id")
+        "pk", "record__source_system", "record__source_id", "mention_id"
+    )
     return {pk: mention_key(s, i, mid) for pk, s, i, mid in rows}
 
 
 def decided_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(must-link, cannot-link) pairs of mention keys from decisions still in force."""
-    live = list(LinkDecision.objects.filter(undone_at__isnull=True)
-                .values_list("mention_a_id", "mention_b_id", "decision"))
+    live = list(
+        LinkDecision.objects.filter(undone_at__isnull=True).values_list(
+            "mention_a_id", "mention_b_id", "decision"
+        )
+    )
     if not live:
         return [], []
     keys = _key_of_pk([pk for a, b, _ in live for pk in (a, b)])
@@ -188,33 +228,54 @@ def _store_links(assignments: dict[str, str], pk_of: dict[str, int], model_versi
     """Write mention -> person links; returns how many changed. Caller holds the transaction."""
     now = timezone.now()
     wanted = set(assignments.values())
-    known = dict(Person.objects.filter(person_id__in=sorted(wanted)).values_list("person_id", "pk")) \
-        if len(wanted) < 900 else dict(Person.objects.values_list("person_id", "pk"))
+    known = (
+        dict(Person.objects.filter(person_id__in=sorted(wanted)).values_list("person_id", "pk"))
+        if len(wanted) < 900
+        else dict(Person.objects.values_list("person_id", "pk"))
+    )
     fresh = sorted(wanted - set(known))
     if fresh:
-        Person.objects.bulk_create([Person(person_id=p, created_at=now) for p in fresh],
-                                   batch_size=2000)
-        for names in (fresh[i:i + 900] for i in range(0, len(fresh), 900)):
+        Person.objects.bulk_create(
+            [Person(person_id=p, created_at=now) for p in fresh], batch_size=2000
+        )
+        for names in (fresh[i : i + 900] for i in range(0, len(fresh), 900)):
             known.update(Person.objects.filter(person_id__in=names).values_list("person_id", "pk"))
     mention_pks = [pk_of[k] for k in assignments]
     current: dict[int, int] = {}
     if len(mention_pks) > 20_000:  # a relink: one read of every link beats a thousand look-ups
         current.update(MentionLink.objects.values_list("mention_id", "person_id"))
     else:
-        for chunk in (mention_pks[i:i + 900] for i in range(0, len(mention_pks), 900)):
-            current.update(MentionLink.objects.filter(mention_id__in=chunk)
-                           .values_list("mention_id", "person_id"))
+        for chunk in (mention_pks[i : i + 900] for i in range(0, len(mention_pks), 900)):
+            current.update(
+                MentionLink.objects.filter(mention_id__in=chunk).values_list(
+                    "mention_id", "person_id"
+                )
+            )
     create, update = [], []
     for key, pid in assignments.items():
         mention_pk, person_pk = pk_of[key], known[pid]
         if mention_pk not in current:
-            create.append(MentionLink(mention_id=mention_pk, person_id=person_pk, linked_at=now,
-                                      model_version=model_version))
+            create.append(
+                MentionLink(
+                    mention_id=mention_pk,
+                    person_id=person_pk,
+                    linked_at=now,
+                    model_version=model_version,
+                )
+            )
         elif current[mention_pk] != person_pk:
-            update.append(MentionLink(mention_id=mention_pk, person_id=person_pk, linked_at=now,
-                                      model_version=model_version))
+            update.append(
+                MentionLink(
+                    mention_id=mention_pk,
+                    person_id=person_pk,
+                    linked_at=now,
+                    model_version=model_version,
+                )
+            )
     MentionLink.objects.bulk_create(create, batch_size=2000)
-    MentionLink.objects.bulk_update(update, ["person", "linked_at", "model_version"], batch_size=2000)
+    MentionLink.objects.bulk_update(
+        update, ["person", "linked_at", "model_version"], batch_size=2000
+    )
     return len(create) + len(update)
 
 
@@ -223,22 +284,36 @@ def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
     now = timezone.now()
     pairs = list(pairs)
     ordered = [tuple(sorted((pk_of[p.mention_key_a], pk_of[p.mention_key_b]))) for p in pairs]
-    decided = {tuple(sorted(p)) for p in LinkDecision.objects.filter(undone_at__isnull=True)
-               .values_list("mention_a_id", "mention_b_id")}
+    decided = {
+        tuple(sorted(p))
+        for p in LinkDecision.objects.filter(undone_at__isnull=True).values_list(
+            "mention_a_id", "mention_b_id"
+        )
+    }
     # Only the queue rows these pairs could repeat (the queue grows with the store).
     firsts = sorted({a for a, _ in ordered})
     queued: set[tuple[int, ...]] = set()
-    for chunk in (firsts[i:i + 900] for i in range(0, len(firsts), 900)):
-        queued.update(tuple(sorted(p)) for p in ReviewPair.objects.filter(mention_a_id__in=chunk)
-                      .values_list("mention_a_id", "mention_b_id"))
+    for chunk in (firsts[i : i + 900] for i in range(0, len(firsts), 900)):
+        queued.update(
+            tuple(sorted(p))
+            for p in ReviewPair.objects.filter(mention_a_id__in=chunk).values_list(
+                "mention_a_id", "mention_b_id"
+            )
+        )
     new = []
     for pair, (a, b) in zip(pairs, ordered, strict=True):
         if (a, b) in decided or (a, b) in queued:
             continue
         queued.add((a, b))
-        new.append(ReviewPair(mention_a_id=a, mention_b_id=b,
-                              match_probability=pair.match_probability,
-                              linked_by_model=pair.same_cluster, raised_at=now))
+        new.append(
+            ReviewPair(
+                mention_a_id=a,
+                mention_b_id=b,
+                match_probability=pair.match_probability,
+                linked_by_model=pair.same_cluster,
+                raised_at=now,
+            )
+        )
     ReviewPair.objects.bulk_create(new, batch_size=2000)
     return len(new)
 
@@ -246,7 +321,8 @@ def _store_review(pairs: Iterable[Any], pk_of: dict[str, int]) -> int:
 def _state() -> IdentityState:
     """This store's identity state, made on first use (two processes at once get one row)."""
     state, _ = IdentityState.objects.get_or_create(
-        pk=1, defaults={"store_id": uuid.uuid4().hex, "token": uuid.uuid4().hex})
+        pk=1, defaults={"store_id": uuid.uuid4().hex, "token": uuid.uuid4().hex}
+    )
     return state
 
 
@@ -309,8 +385,10 @@ def prune_indexes(store_id: str, *, now: float | None = None) -> list[Path]:
         deleted.append(path)
     for lock in folder.glob("person-index-*.lock"):  # locks whose index is long gone
         try:
-            if (not lock.with_suffix(".duckdb").exists()
-                    and now - lock.stat().st_mtime >= INDEX_IDLE_SECONDS):
+            if (
+                not lock.with_suffix(".duckdb").exists()
+                and now - lock.stat().st_mtime >= INDEX_IDLE_SECONDS
+            ):
                 lock.unlink(missing_ok=True)
         except OSError:
             continue
@@ -330,13 +408,20 @@ def _index_lock(store_id: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _keep_index(frame: pd.DataFrame, ids: dict[str, str], pk_of: dict[str, int], model: Any,
-                store_id: str, token: str) -> None:
+def _keep_index(
+    frame: pd.DataFrame,
+    ids: dict[str, str],
+    pk_of: dict[str, int],
+    model: Any,
+    store_id: str,
+    token: str,
+) -> None:
     """Write the person index after a full relink, so the next import need not build it."""
     from vigil.identity.person_index import PersonIndex
 
-    held = frame.assign(person_id=frame["mention_key"].map(ids),
-                        ref=frame["mention_key"].map(pk_of).astype(str))
+    held = frame.assign(
+        person_id=frame["mention_key"].map(ids), ref=frame["mention_key"].map(pk_of).astype(str)
+    )
     try:
         with _index_lock(store_id):
             PersonIndex(held, model, path=index_path(store_id), token=token).close()
@@ -397,41 +482,58 @@ def relink_around(mention_pks: Iterable[int], *, actor: str, model: Any = None) 
     base = _state()
     named = set(mention_pks)
     persons = MentionLink.objects.filter(mention_id__in=sorted(named)).values("person_id")
-    members = named | set(MentionLink.objects.filter(person_id__in=persons)
-                          .values_list("mention_id", flat=True))
+    members = named | set(
+        MentionLink.objects.filter(person_id__in=persons).values_list("mention_id", flat=True)
+    )
     frame, pk_of = mention_frame(members)
     summary = LinkSummary(mentions=len(frame), mode="local")
     if frame.empty:
         return summary
     must, cannot = decided_pairs()
-    result = link(frame, model, must_link=must, cannot_link=cannot,
-                  population=MentionLink.objects.count())
+    result = link(
+        frame, model, must_link=must, cannot_link=cannot, population=MentionLink.objects.count()
+    )
     with transaction.atomic():
         previous_frame, _ = mention_frame(members, with_person=True)
-        held_ids = dict(zip(previous_frame["mention_key"], previous_frame["person_id"],
-                            strict=True))
+        held_ids = dict(
+            zip(previous_frame["mention_key"], previous_frame["person_id"], strict=True)
+        )
         reserved: set[str] = set()
         while True:  # until no id this relink makes is another person's already
             ids = assign_stable_ids(held_ids, result.clusters, reserved=reserved)
             fresh = set(ids.values()) - set(held_ids.values())
-            clash = set(Person.objects.filter(person_id__in=sorted(fresh))
-                        .values_list("person_id", flat=True))
+            clash = set(
+                Person.objects.filter(person_id__in=sorted(fresh)).values_list(
+                    "person_id", flat=True
+                )
+            )
             if not clash:
                 break
             reserved |= clash
         summary.changed = _store_links(ids, pk_of, str(model.version))
         summary.persons = len(set(ids.values()))
         summary.review_pairs = _store_review(result.review, pk_of)
-        log.record(actor, AuditAction.IDENTITY_RELINK, f"mentions:{','.join(map(str, sorted(named)))}",
-                   detail=summary.as_json())
+        log.record(
+            actor,
+            AuditAction.IDENTITY_RELINK,
+            f"mentions:{','.join(map(str, sorted(named)))}",
+            detail=summary.as_json(),
+        )
         previous, token = _new_token()
     if previous == base.token:
         _update_index(base.store_id, previous, token, frame, ids, pk_of, model)
     return summary
 
 
-def _update_index(store_id: str, before: str, token: str, frame: pd.DataFrame,
-                  ids: dict[str, str], pk_of: dict[str, int], model: Any) -> None:
+def _update_index(
+    store_id: str,
+    before: str,
+    token: str,
+    frame: pd.DataFrame,
+    ids: dict[str, str],
+    pk_of: dict[str, int],
+    model: Any,
+) -> None:
     """Carry a change of these mentions' persons into the kept index, if it was current."""
     import duckdb
 
@@ -491,8 +593,10 @@ def explain(first: Any, second: Any, model: Any = None) -> Any:
     model = model or model_in_use()
     frame, _ = mention_frame([first.pk, second.pk])
     rows = {row["mention_key"]: row for row in frame.to_dict("records")}
-    keys = [mention_key(m.record.source_system, m.record.source_id, m.mention_id)
-            for m in (first, second)]
+    keys = [
+        mention_key(m.record.source_system, m.record.source_id, m.mention_id)
+        for m in (first, second)
+    ]
     held = PersonMention.objects.count()
     frequencies = None
     if held >= MIN_TF_POPULATION:
@@ -504,8 +608,9 @@ def explain(first: Any, second: Any, model: Any = None) -> Any:
                 frequencies = {c: index.frequencies(c, prepared[c].tolist()) for c in TF_COLUMNS}
             finally:
                 index.close()
-    return explain_pair(rows[keys[0]], rows[keys[1]], model, n_mentions=held,
-                        frequencies=frequencies)
+    return explain_pair(
+        rows[keys[0]], rows[keys[1]], model, n_mentions=held, frequencies=frequencies
+    )
 
 
 def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> LinkSummary:
@@ -518,14 +623,19 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
     # Mentions a replaced version changed are linked afresh; the ones it dropped only leave the
     # index. Read before the counts, so those rows are the ones this run clears.
     changed = list(ChangedMention.objects.values_list("pk", "mention_key", "mention_pk"))
-    todo |= set(PersonMention.objects.filter(
-        pk__in=[pk for _, _, pk in changed if pk is not None]).values_list("pk", flat=True))
+    todo |= set(
+        PersonMention.objects.filter(
+            pk__in=[pk for _, _, pk in changed if pk is not None]
+        ).values_list("pk", flat=True)
+    )
     held = MentionLink.objects.count()
     # Mentions never linked (e.g. imported with --no-assess) are linked now too. Two counts
     # tell whether any exist beyond these; looking for them joins every mention to its link.
     ordered = sorted(todo)
-    linked_here = sum(MentionLink.objects.filter(mention_id__in=ordered[i:i + 900]).count()
-                      for i in range(0, len(ordered), 900))
+    linked_here = sum(
+        MentionLink.objects.filter(mention_id__in=ordered[i : i + 900]).count()
+        for i in range(0, len(ordered), 900)
+    )
     if PersonMention.objects.count() - held > len(todo) - linked_here:
         todo |= set(PersonMention.objects.filter(link__isnull=True).values_list("pk", flat=True))
     if not todo:  # dropped mentions alone wait for the next run to leave the index
@@ -551,14 +661,22 @@ def link_new(mention_pks: Iterable[int], *, actor: str, model: Any = None) -> Li
                 summary.changed = _store_links(result.assignments, pk_of, str(model.version))
                 summary.persons = len(set(result.assignments.values()))
                 summary.review_pairs = _store_review(result.review, pk_of)
-                log.record(actor, AuditAction.IDENTITY_LINK, f"mentions:{len(new_frame)}",
-                           detail=summary.as_json())
+                log.record(
+                    actor,
+                    AuditAction.IDENTITY_LINK,
+                    f"mentions:{len(new_frame)}",
+                    detail=summary.as_json(),
+                )
                 ChangedMention.objects.filter(pk__in=[pk for pk, _, _ in changed]).delete()
                 previous, token = _new_token()
             if previous == base:  # else a writer without the lock changed links meanwhile
                 try:
-                    index.add(new_frame, result.assignments, token=token,
-                              refs={k: str(v) for k, v in new_pk.items()})
+                    index.add(
+                        new_frame,
+                        result.assignments,
+                        token=token,
+                        refs={k: str(v) for k, v in new_pk.items()},
+                    )
                 except Exception:  # the file's token stays blank: the next import rebuilds
                     logger.warning("could not update the person index", exc_info=True)
         finally:
@@ -579,8 +697,11 @@ def train_force_model(*, actor: str) -> Any:
     frame, _ = mention_frame()
     if len(frame) < 2:
         raise ValueError("too few mentions to train on")
-    model = train(frame, prior=None, trained_on=f"this store's data, {len(frame):,} mentions, "
-                                                f"{timezone.now():%Y-%m-%d}")
+    model = train(
+        frame,
+        prior=None,
+        trained_on=f"this store's data, {len(frame):,} mentions, {timezone.now():%Y-%m-%d}",
+    )
     keep_trained_model(model, actor=actor, mentions=len(frame))
     return model
 
@@ -593,9 +714,15 @@ def keep_trained_model(model: Any, *, actor: str, mentions: int) -> None:
         state.trained_model = model.to_json()
         state.trained_at = timezone.now()
         state.save(update_fields=["trained_model", "trained_at"])
-        log.record(actor, AuditAction.IDENTITY_TRAIN, "model", detail={
-            "mentions": mentions,
-            "prior": model.settings["probability_two_random_records_match"]})
+        log.record(
+            actor,
+            AuditAction.IDENTITY_TRAIN,
+            "model",
+            detail={
+                "mentions": mentions,
+                "prior": model.settings["probability_two_random_records_match"],
+            },
+        )
 
 
 def persons() -> Iterator[dict[str, Any]]:
@@ -618,6 +745,10 @@ def persons() -> Iterator[dict[str, Any]]:
             pid = person_id or cluster_id_for([mention_key(system, source_id, mention_id)])
             groups.setdefault(pid, []).append((system, source_id, mention_id))
     for pid in sorted(groups):
-        yield {"person_id": pid, "mentions": [
-            {"source_system": s, "source_id": i, "mention_id": mid}
-            for s, i, mid in sorted(groups[pid])]}
+        yield {
+            "person_id": pid,
+            "mentions": [
+                {"source_system": s, "source_id": i, "mention_id": mid}
+                for s, i, mid in sorted(groups[pid])
+            ],
+        }

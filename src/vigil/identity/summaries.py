@@ -24,7 +24,7 @@ CHUNK = 500
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     items = list(values)
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def payload_text(key: str, prefix: str = "record__") -> KeyTextTransform:
@@ -47,12 +47,17 @@ def da_of(row: Any) -> dict[str, Any]:
     def get(key: str) -> Any:
         return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
 
-    return {"category": get("da_category"), "offence_group": get("da_offence_group"),
-            "concern_type": get("da_concern_type"), "flags": get("da_flags")}
+    return {
+        "category": get("da_category"),
+        "offence_group": get("da_offence_group"),
+        "concern_type": get("da_concern_type"),
+        "flags": get("da_flags"),
+    }
 
 
-def visible_mentions(viewer: Viewer, qs: QuerySet[PersonMention] | None = None, *,
-                     by_type: bool = True) -> QuerySet[PersonMention]:
+def visible_mentions(
+    viewer: Viewer, qs: QuerySet[PersonMention] | None = None, *, by_type: bool = True
+) -> QuerySet[PersonMention]:
     """Mentions this viewer may learn anything from (before the per-record DA test).
 
     ``by_type=False`` leaves a partner's record types and roles to :func:`mention_visible`
@@ -67,8 +72,11 @@ def visible_mentions(viewer: Viewer, qs: QuerySet[PersonMention] | None = None, 
         # The record type through a function, so no planner (SQLite has no statistics unless
         # someone runs ANALYZE) drives the query from the record-type index, reading every
         # record of the agreement's types, instead of from the criterion (a surname, say).
-        qs = (qs.alias(record_kind=Coalesce(F("record__record_type"), Value("")))
-              .filter(agreement_q(viewer.agreement)).exclude(role__in=["suspect", "offender"]))
+        qs = (
+            qs.alias(record_kind=Coalesce(F("record__record_type"), Value("")))
+            .filter(agreement_q(viewer.agreement))
+            .exclude(role__in=["suspect", "offender"])
+        )
     return qs
 
 
@@ -99,8 +107,9 @@ def mention_visible(viewer: Viewer, row: dict[str, Any]) -> bool:
     return viewer.visibility(row["record__record_type"], row["role"], da) != "hidden"
 
 
-def age_on(dob: dt.date | None, estimate: int | None, estimated_on: dt.date | None,
-           today: dt.date) -> int | None:
+def age_on(
+    dob: dt.date | None, estimate: int | None, estimated_on: dt.date | None, today: dt.date
+) -> int | None:
     if dob is not None:
         return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
     if estimate is not None and estimated_on is not None:
@@ -137,14 +146,31 @@ class PersonSummary:
         return self.age is not None and self.age < 18
 
 
-SUMMARY_FIELDS = ("pk", "mention_id", "role", "forename", "middle_names", "surname", "date_of_birth",
-                  "age_estimate", "occurred_at", "address", "postcode", "location_id", "flags",
-                  "link__person_id", "link__person__person_id", "record__record_type",
-                  "record__source_system", "record__source_id")
+SUMMARY_FIELDS = (
+    "pk",
+    "mention_id",
+    "role",
+    "forename",
+    "middle_names",
+    "surname",
+    "date_of_birth",
+    "age_estimate",
+    "occurred_at",
+    "address",
+    "postcode",
+    "location_id",
+    "flags",
+    "link__person_id",
+    "link__person__person_id",
+    "record__record_type",
+    "record__source_system",
+    "record__source_id",
+)
 
 
-def summarise(person_pks: Iterable[int], viewer: Viewer, *,
-              today: dt.date | None = None) -> tuple[dict[int, PersonSummary], dict[int, list[dict[str, Any]]]]:
+def summarise(
+    person_pks: Iterable[int], viewer: Viewer, *, today: dt.date | None = None
+) -> tuple[dict[int, PersonSummary], dict[int, list[dict[str, Any]]]]:
     """One summary per person (by ``Person`` pk) from the mentions this viewer may see:
     most used name, most used date of birth, age today, latest address, flags; and the mention
     rows each rests on. Two queries per 500 persons. (Open alerts are counted by the people
@@ -155,18 +181,21 @@ def summarise(person_pks: Iterable[int], viewer: Viewer, *,
     annotations = da_annotations() if viewer.partner else {}
     fields = SUMMARY_FIELDS + tuple(annotations)
     for chunk in chunks(pks):
-        qs = visible_mentions(viewer, PersonMention.objects.filter(link__person_id__in=chunk),
-                              by_type=False)
+        qs = visible_mentions(
+            viewer, PersonMention.objects.filter(link__person_id__in=chunk), by_type=False
+        )
         for row in qs.annotate(**annotations).values(*fields):
             if mention_visible(viewer, row):
                 rows_by[row["link__person_id"]].append(row)
     out: dict[int, PersonSummary] = {}
     for pk, rows in rows_by.items():
         rows.sort(key=lambda r: (r["occurred_at"], r["pk"]))
-        summary = PersonSummary(pk=pk, person_id=rows[0]["link__person__person_id"],
-                                mentions=len(rows))
-        names = Counter(n for r in rows if (n := full_name(r["forename"], r["middle_names"],
-                                                           r["surname"])))
+        summary = PersonSummary(
+            pk=pk, person_id=rows[0]["link__person__person_id"], mentions=len(rows)
+        )
+        names = Counter(
+            n for r in rows if (n := full_name(r["forename"], r["middle_names"], r["surname"]))
+        )
         summary.names = [n for n, _ in names.most_common()]
         summary.best_name = summary.names[0] if summary.names else "(no name recorded)"
         dobs = Counter(r["date_of_birth"] for r in rows if r["date_of_birth"])

@@ -24,13 +24,320 @@ from nicknames import NickNamer
 # Midlands', where Muhammad and Mohammed are among the commonest boys' names and Khan among the
 # commonest surnames; the model's name frequencies (for stores too small to count their own)
 # come from these mentions, so those names must be common here as they are there.
-FEMALE = ["olivia", "amelia", "isla", "ava", "mia", "ivy", "lily", "isabella", "rosie", "sophia", "grace", "freya", "evie", "ella", "willow", "chloe", "poppy", "sophie", "emily", "charlotte", "jessica", "ruby", "daisy", "lucy", "holly", "megan", "kayleigh", "jade", "leah", "amber", "paige", "courtney", "shannon", "bethany", "danielle", "aisha", "fatima", "zainab", "maryam", "amira", "sarah", "emma", "rebecca", "laura", "hannah", "katie", "natalie", "gemma", "stacey", "kelly", "lisa", "michelle", "joanne", "victoria", "elizabeth", "margaret", "catherine", "jennifer", "abigail", "alexandra", "samantha", "rachel", "nicole"]
-MALE = ["oliver", "muhammad", "george", "mohammed", "noah", "arthur", "leo", "harry", "oscar", "archie", "jack", "charlie", "freddie", "theo", "thomas", "james", "william", "henry", "alfie", "joshua", "jacob", "tyler", "kyle", "liam", "connor", "callum", "jordan", "ryan", "reece", "brandon", "ali", "ibrahim", "yusuf", "omar", "hamza", "adam", "daniel", "matthew", "michael", "christopher", "david", "andrew", "robert", "richard", "anthony", "joseph", "benjamin", "samuel", "nicholas", "alexander", "edward", "jonathan", "patrick", "stephen", "peter", "darren", "wayne", "lee", "craig", "dean", "jamie", "luke", "nathan"]
-SURNAMES = ["smith", "jones", "khan", "williams", "taylor", "brown", "davies", "evans", "wilson", "thomas", "johnson", "roberts", "robinson", "thompson", "wright", "walker", "white", "edwards", "hughes", "green", "hall", "lewis", "harris", "clarke", "patel", "jackson", "wood", "turner", "martin", "cooper", "hill", "ward", "morris", "moore", "clark", "lee", "king", "baker", "harrison", "morgan", "allen", "james", "scott", "phillips", "watson", "davis", "parker", "price", "bennett", "young", "griffiths", "mitchell", "kelly", "cook", "carter", "richardson", "bailey", "collins", "bell", "shaw", "murphy", "miller", "cox", "richards", "marshall", "anderson", "simpson", "ellis", "adams", "singh", "begum", "wilkinson", "foster", "chapman", "powell", "webb", "rogers", "gray", "mason", "ali", "hunt", "hussain", "campbell", "matthews", "owen", "palmer", "holmes", "mills", "barnes", "knight", "lloyd", "butler", "russell", "barker", "fisher", "stevens", "jenkins", "murray", "dixon", "harvey", "graham", "pearson", "ahmed", "fletcher", "walsh", "kaur", "gibson", "howard", "andrews", "stewart", "elliott", "reynolds", "saunders", "payne", "fox", "ford", "pearce", "day", "brooks", "west", "lawrence", "cole", "atkinson", "bradley", "spencer", "gill", "dawson", "ball", "burton", "obrien", "watts", "rose", "booth", "perry", "ryan", "grant", "wells", "armstrong", "francis", "rees", "hayes", "hart", "hudson", "newman", "barrett", "kennedy", "robertson", "okafor", "nowak", "kowalski", "mensah"]
-STREETS = ["alder road", "birch close", "station road", "church street", "victoria road", "park lane", "elm grove", "high street", "mill lane", "queens road", "king street", "meadow way", "oak avenue", "school lane", "the crescent", "york road", "manor drive", "grange road", "windsor close", "chapel street"]
+FEMALE = [
+    "olivia",
+    "amelia",
+    "isla",
+    "ava",
+    "mia",
+    "ivy",
+    "lily",
+    "isabella",
+    "rosie",
+    "sophia",
+    "grace",
+    "freya",
+    "evie",
+    "ella",
+    "willow",
+    "chloe",
+    "poppy",
+    "sophie",
+    "emily",
+    "charlotte",
+    "jessica",
+    "ruby",
+    "daisy",
+    "lucy",
+    "holly",
+    "megan",
+    "kayleigh",
+    "jade",
+    "leah",
+    "amber",
+    "paige",
+    "courtney",
+    "shannon",
+    "bethany",
+    "danielle",
+    "aisha",
+    "fatima",
+    "zainab",
+    "maryam",
+    "amira",
+    "sarah",
+    "emma",
+    "rebecca",
+    "laura",
+    "hannah",
+    "katie",
+    "natalie",
+    "gemma",
+    "stacey",
+    "kelly",
+    "lisa",
+    "michelle",
+    "joanne",
+    "victoria",
+    "elizabeth",
+    "margaret",
+    "catherine",
+    "jennifer",
+    "abigail",
+    "alexandra",
+    "samantha",
+    "rachel",
+    "nicole",
+]
+MALE = [
+    "oliver",
+    "muhammad",
+    "george",
+    "mohammed",
+    "noah",
+    "arthur",
+    "leo",
+    "harry",
+    "oscar",
+    "archie",
+    "jack",
+    "charlie",
+    "freddie",
+    "theo",
+    "thomas",
+    "james",
+    "william",
+    "henry",
+    "alfie",
+    "joshua",
+    "jacob",
+    "tyler",
+    "kyle",
+    "liam",
+    "connor",
+    "callum",
+    "jordan",
+    "ryan",
+    "reece",
+    "brandon",
+    "ali",
+    "ibrahim",
+    "yusuf",
+    "omar",
+    "hamza",
+    "adam",
+    "daniel",
+    "matthew",
+    "michael",
+    "christopher",
+    "david",
+    "andrew",
+    "robert",
+    "richard",
+    "anthony",
+    "joseph",
+    "benjamin",
+    "samuel",
+    "nicholas",
+    "alexander",
+    "edward",
+    "jonathan",
+    "patrick",
+    "stephen",
+    "peter",
+    "darren",
+    "wayne",
+    "lee",
+    "craig",
+    "dean",
+    "jamie",
+    "luke",
+    "nathan",
+]
+SURNAMES = [
+    "smith",
+    "jones",
+    "khan",
+    "williams",
+    "taylor",
+    "brown",
+    "davies",
+    "evans",
+    "wilson",
+    "thomas",
+    "johnson",
+    "roberts",
+    "robinson",
+    "thompson",
+    "wright",
+    "walker",
+    "white",
+    "edwards",
+    "hughes",
+    "green",
+    "hall",
+    "lewis",
+    "harris",
+    "clarke",
+    "patel",
+    "jackson",
+    "wood",
+    "turner",
+    "martin",
+    "cooper",
+    "hill",
+    "ward",
+    "morris",
+    "moore",
+    "clark",
+    "lee",
+    "king",
+    "baker",
+    "harrison",
+    "morgan",
+    "allen",
+    "james",
+    "scott",
+    "phillips",
+    "watson",
+    "davis",
+    "parker",
+    "price",
+    "bennett",
+    "young",
+    "griffiths",
+    "mitchell",
+    "kelly",
+    "cook",
+    "carter",
+    "richardson",
+    "bailey",
+    "collins",
+    "bell",
+    "shaw",
+    "murphy",
+    "miller",
+    "cox",
+    "richards",
+    "marshall",
+    "anderson",
+    "simpson",
+    "ellis",
+    "adams",
+    "singh",
+    "begum",
+    "wilkinson",
+    "foster",
+    "chapman",
+    "powell",
+    "webb",
+    "rogers",
+    "gray",
+    "mason",
+    "ali",
+    "hunt",
+    "hussain",
+    "campbell",
+    "matthews",
+    "owen",
+    "palmer",
+    "holmes",
+    "mills",
+    "barnes",
+    "knight",
+    "lloyd",
+    "butler",
+    "russell",
+    "barker",
+    "fisher",
+    "stevens",
+    "jenkins",
+    "murray",
+    "dixon",
+    "harvey",
+    "graham",
+    "pearson",
+    "ahmed",
+    "fletcher",
+    "walsh",
+    "kaur",
+    "gibson",
+    "howard",
+    "andrews",
+    "stewart",
+    "elliott",
+    "reynolds",
+    "saunders",
+    "payne",
+    "fox",
+    "ford",
+    "pearce",
+    "day",
+    "brooks",
+    "west",
+    "lawrence",
+    "cole",
+    "atkinson",
+    "bradley",
+    "spencer",
+    "gill",
+    "dawson",
+    "ball",
+    "burton",
+    "obrien",
+    "watts",
+    "rose",
+    "booth",
+    "perry",
+    "ryan",
+    "grant",
+    "wells",
+    "armstrong",
+    "francis",
+    "rees",
+    "hayes",
+    "hart",
+    "hudson",
+    "newman",
+    "barrett",
+    "kennedy",
+    "robertson",
+    "okafor",
+    "nowak",
+    "kowalski",
+    "mensah",
+]
+STREETS = [
+    "alder road",
+    "birch close",
+    "station road",
+    "church street",
+    "victoria road",
+    "park lane",
+    "elm grove",
+    "high street",
+    "mill lane",
+    "queens road",
+    "king street",
+    "meadow way",
+    "oak avenue",
+    "school lane",
+    "the crescent",
+    "york road",
+    "manor drive",
+    "grange road",
+    "windsor close",
+    "chapel street",
+]
 TOWNS = (
-    ("Birmingham", "B"), ("Coventry", "CV"), ("Wolverhampton", "WV"), ("Walsall", "WS"),
-    ("Dudley", "DY"), ("Worcester", "WR"), ("Solihull", "B9"), ("West Bromwich", "B7"),
+    ("Birmingham", "B"),
+    ("Coventry", "CV"),
+    ("Wolverhampton", "WV"),
+    ("Walsall", "WS"),
+    ("Dudley", "DY"),
+    ("Worcester", "WR"),
+    ("Solihull", "B9"),
+    ("West Bromwich", "B7"),
 )
 _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 # Partnered women with a previous surname, and the share of their mentions that use it.
@@ -40,9 +347,80 @@ PREVIOUS_SURNAME_USED = 0.3
 # The long tail: real surnames and street names are far more varied than any short list (the
 # commonest 200 surnames cover about a quarter of people in England). Without a tail, blocks
 # such as 'same surname sound and birth year' grow quadratically at a million mentions.
-_STARTS = ["ash", "ald", "bar", "bel", "black", "brad", "brook", "cal", "car", "chad", "ches", "crom", "dal", "dun", "eld", "fair", "farn", "gar", "glen", "grant", "hal", "hart", "hay", "holl", "kel", "ken", "kings", "lang", "lind", "marl", "mel", "mont", "new", "nor", "oak", "pen", "ral", "red", "rich", "ros", "sher", "stan", "sud", "thorn", "wad", "wal", "west", "whit", "wood", "yar"]
+_STARTS = [
+    "ash",
+    "ald",
+    "bar",
+    "bel",
+    "black",
+    "brad",
+    "brook",
+    "cal",
+    "car",
+    "chad",
+    "ches",
+    "crom",
+    "dal",
+    "dun",
+    "eld",
+    "fair",
+    "farn",
+    "gar",
+    "glen",
+    "grant",
+    "hal",
+    "hart",
+    "hay",
+    "holl",
+    "kel",
+    "ken",
+    "kings",
+    "lang",
+    "lind",
+    "marl",
+    "mel",
+    "mont",
+    "new",
+    "nor",
+    "oak",
+    "pen",
+    "ral",
+    "red",
+    "rich",
+    "ros",
+    "sher",
+    "stan",
+    "sud",
+    "thorn",
+    "wad",
+    "wal",
+    "west",
+    "whit",
+    "wood",
+    "yar",
+]
 _MIDS = ("", "er", "en", "ing", "ow", "ley", "a", "el", "ins", "am")
-_ENDS = ["ton", "ley", "wood", "field", "son", "by", "ham", "well", "ford", "worth", "stone", "bury", "croft", "more", "dale", "shaw", "hurst", "wick", "combe"]
+_ENDS = [
+    "ton",
+    "ley",
+    "wood",
+    "field",
+    "son",
+    "by",
+    "ham",
+    "well",
+    "ford",
+    "worth",
+    "stone",
+    "bury",
+    "croft",
+    "more",
+    "dale",
+    "shaw",
+    "hurst",
+    "wick",
+    "combe",
+]
 TAIL_SURNAMES = tuple(f"{a}{m}{e}" for a in _STARTS for m in _MIDS for e in _ENDS)
 STREET_KINDS = ("Road", "Street", "Close", "Avenue", "Way", "Lane", "Drive", "Grove", "Crescent")
 
@@ -72,11 +450,11 @@ def _typo(rng: random.Random, text: str) -> str:
     op = rng.random()
     letters = "abcdefghijklmnopqrstuvwxyz"
     if op < 0.3:
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     if op < 0.6:
-        return text[:i] + rng.choice(letters) + text[i + 1:]
+        return text[:i] + rng.choice(letters) + text[i + 1 :]
     if op < 0.8 and i < len(text) - 1:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     return text[:i] + rng.choice(letters) + text[i:]
 
 
@@ -117,8 +495,15 @@ class _Maker:
             return self.rng.choices(FEMALE, self.fore_weights_f)[0]
         return self.rng.choices(MALE, self.fore_weights_m)[0]
 
-    def person(self, surname: str, dob: dt.date, gender: str, address: str, postcode: str,
-               forename: str | None = None) -> _Person:
+    def person(
+        self,
+        surname: str,
+        dob: dt.date,
+        gender: str,
+        address: str,
+        postcode: str,
+        forename: str | None = None,
+    ) -> _Person:
         rng = self.rng
         self.serial += 1
         age_2014 = 2014 - dob.year
@@ -132,9 +517,12 @@ class _Maker:
             address=address,
             postcode=postcode,
             phone=f"07{rng.randint(100000000, 999999999)}" if rng.random() < 0.3 else None,
-            pnc=(f"{rng.randint(90, 99) if age_2014 > 30 else rng.randint(0, 14):02d}/"
-                 f"{rng.randint(100000, 999999)}{rng.choice(_LETTERS)}")
-            if age_2014 >= 12 and rng.random() < 0.15 else None,
+            pnc=(
+                f"{rng.randint(90, 99) if age_2014 > 30 else rng.randint(0, 14):02d}/"
+                f"{rng.randint(100000, 999999)}{rng.choice(_LETTERS)}"
+            )
+            if age_2014 >= 12 and rng.random() < 0.15
+            else None,
             nhs=str(rng.randint(4000000000, 4999999999)) if rng.random() < 0.1 else None,
         )
 
@@ -225,10 +613,12 @@ class _Maker:
         elif roll < 0.20 and postcode:
             postcode = _typo(rng, postcode.replace(" ", "")).upper()
         gender: str | None = p.gender if rng.random() > 0.05 else None
+
         def case(s: str | None) -> str | None:
             if s is None:
                 return None
             return s.upper() if rng.random() < 0.1 else s.title()
+
         return {
             "forename": case(forename),
             "middle_names": case(p.middle) if p.middle and rng.random() < 0.5 else None,
@@ -251,7 +641,7 @@ def _typo_date(rng: random.Random, dob: dt.date) -> str:
     text = dob.isoformat()
     for _ in range(10):
         i = rng.choice([2, 3, 6, 8, 9])
-        candidate = text[:i] + str(rng.randint(0, 9)) + text[i + 1:]
+        candidate = text[:i] + str(rng.randint(0, 9)) + text[i + 1 :]
         if candidate != text:
             try:
                 dt.date.fromisoformat(candidate)
@@ -288,5 +678,10 @@ def make_mentions(n_mentions: int, seed: int = 7) -> pd.DataFrame:
             row["record_key"] = rkey
             rows.append(row)
     frame = pd.DataFrame(rows[:n_mentions])
-    return frame[["mention_key", "record_key", *[c for c in frame.columns
-                                                 if c not in ("mention_key", "record_key")]]]
+    return frame[
+        [
+            "mention_key",
+            "record_key",
+            *[c for c in frame.columns if c not in ("mention_key", "record_key")],
+        ]
+    ]

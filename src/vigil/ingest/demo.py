@@ -18,9 +18,13 @@ from vigil.synth import generate
 ACTOR = "cli:demo"
 
 
-def build_demo(people: int, seed: int, out: Path | None = None,
-               end: dt.date | dt.datetime | None = None,
-               say: Callable[[str], None] = print) -> None:
+def build_demo(
+    people: int,
+    seed: int,
+    out: Path | None = None,
+    end: dt.date | dt.datetime | None = None,
+    say: Callable[[str], None] = print,
+) -> None:
     """Generate (once) and ingest a demo force, then ``say`` a sign-in for every role.
 
     The force's period ends at ``end`` (default: now), so its alerts are current; a force already
@@ -36,8 +40,10 @@ def build_demo(people: int, seed: int, out: Path | None = None,
     now = dt.datetime.now(dt.UTC)
     result = ingest_files(files, actor=ACTOR, as_of=now)
     summary = result.imported
-    say(f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
-        f"{summary.quarantined:,} quarantined).")
+    say(
+        f"Imported {summary.imported:,} new records ({summary.unchanged:,} already held, "
+        f"{summary.quarantined:,} quarantined)."
+    )
     if result.linked is not None:
         say(f"Linked {result.linked.mentions:,} mentions into {result.linked.persons:,} people.")
     if result.assessed != "everyone":

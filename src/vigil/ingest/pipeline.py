@@ -50,8 +50,14 @@ class IngestResult:
     """Wall seconds of each step (import, link, assess), for operators and benchmarks."""
 
 
-def ingest_files(paths: Sequence[Path], *, actor: str, as_of: dt.datetime | None = None,
-                 assess: bool = True, progress: Progress | None = None) -> IngestResult:
+def ingest_files(
+    paths: Sequence[Path],
+    *,
+    actor: str,
+    as_of: dt.datetime | None = None,
+    assess: bool = True,
+    progress: Progress | None = None,
+) -> IngestResult:
     """Import NDJSON files (RECORDS.md), then bring identities and alerts up to date.
 
     The whole sequence holds the store's import lock, so a second ingestion waits for this one
@@ -80,9 +86,14 @@ def failed_after_import(exc: BaseException) -> bool:
     return AFTER_IMPORT_NOTE in getattr(exc, "__notes__", ())
 
 
-def ingest_records(records: Iterable[Mapping[str, Any] | BaseModel], *, actor: str,
-                   label: str = "records", as_of: dt.datetime | None = None,
-                   assess: bool = True) -> IngestResult:
+def ingest_records(
+    records: Iterable[Mapping[str, Any] | BaseModel],
+    *,
+    actor: str,
+    label: str = "records",
+    as_of: dt.datetime | None = None,
+    assess: bool = True,
+) -> IngestResult:
     """Ingest contract records held in memory (a form, the API) through the same code as files.
 
     They are written as one NDJSON file first, so they are validated, quarantined, versioned

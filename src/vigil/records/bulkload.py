@@ -86,13 +86,17 @@ def _secondary_indexes() -> list[tuple[str, str, str]]:
                 "JOIN pg_class c ON c.relname = i.indexname "
                 "JOIN pg_index x ON x.indexrelid = c.oid "
                 f"WHERE i.schemaname = current_schema() AND i.tablename IN ({marks}) "
-                "AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.indexname", TABLES)
+                "AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.indexname",
+                TABLES,
+            )
         else:
             # Unique constraints' indexes have no SQL of their own (sqlite_autoindex_*).
             cursor.execute(
                 "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
                 f"AND sql IS NOT NULL AND tbl_name IN ({marks}) "
-                "AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name", TABLES)
+                "AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name",
+                TABLES,
+            )
         return [(name, table, sql) for name, table, sql in cursor.fetchall()]
 
 
@@ -110,9 +114,13 @@ def _foreign_keys() -> list[tuple[str, str, str]]:
             "SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
             "JOIN pg_class t ON t.oid = c.conrelid "
             f"WHERE c.contype = 'f' AND t.relname IN ({marks}) "
-            "AND t.relnamespace = current_schema()::regnamespace ORDER BY c.conname", TABLES)
-        return [(name, table, f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-                for name, table, definition in cursor.fetchall()]
+            "AND t.relnamespace = current_schema()::regnamespace ORDER BY c.conname",
+            TABLES,
+        )
+        return [
+            (name, table, f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            for name, table, definition in cursor.fetchall()
+        ]
 
 
 def _try_load_lock() -> bool:
@@ -159,11 +167,14 @@ def _drop(batch: ImportBatch) -> int:
     with transaction.atomic(using=owner_alias()):
         _lock()
         dropped = 0
-        for kind, found in ((DeferredIndex.Kind.INDEX, _secondary_indexes()),
-                            (DeferredIndex.Kind.FOREIGN_KEY, _foreign_keys())):
+        for kind, found in (
+            (DeferredIndex.Kind.INDEX, _secondary_indexes()),
+            (DeferredIndex.Kind.FOREIGN_KEY, _foreign_keys()),
+        ):
             for name, table, statement in found:
                 DeferredIndex.objects.using(owner_alias()).create(
-                    name=name, table=table, kind=kind, statement=statement, batch_id=batch.pk)
+                    name=name, table=table, kind=kind, statement=statement, batch_id=batch.pk
+                )
                 with _owner().cursor() as cursor:
                     if kind == DeferredIndex.Kind.INDEX:
                         cursor.execute(f'DROP INDEX "{name}"')
@@ -184,10 +195,14 @@ def _present() -> set[tuple[str, str]]:
                 "UNION ALL SELECT %s, c.conname FROM pg_constraint c "
                 "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' "
                 f"AND t.relnamespace = current_schema()::regnamespace AND t.relname IN ({marks})",
-                [DeferredIndex.Kind.INDEX, *TABLES, DeferredIndex.Kind.FOREIGN_KEY, *TABLES])
+                [DeferredIndex.Kind.INDEX, *TABLES, DeferredIndex.Kind.FOREIGN_KEY, *TABLES],
+            )
         else:
-            cursor.execute(f"SELECT %s, name FROM sqlite_master WHERE type = 'index' "
-                           f"AND tbl_name IN ({marks})", [DeferredIndex.Kind.INDEX, *TABLES])
+            cursor.execute(
+                f"SELECT %s, name FROM sqlite_master WHERE type = 'index' "
+                f"AND tbl_name IN ({marks})",
+                [DeferredIndex.Kind.INDEX, *TABLES],
+            )
         return {(kind, name) for kind, name in cursor.fetchall()}
 
 
@@ -198,11 +213,16 @@ def _check_statement(item: DeferredIndex) -> None:
     database, but a row that is not one of ours is refused rather than run.
     """
     statement = item.statement.lstrip()
-    expected = ("CREATE INDEX ",) if item.kind == DeferredIndex.Kind.INDEX else (
-        f'ALTER TABLE "{item.table}" ADD CONSTRAINT "{item.name}" FOREIGN KEY ',)
+    expected = (
+        ("CREATE INDEX ",)
+        if item.kind == DeferredIndex.Kind.INDEX
+        else (f'ALTER TABLE "{item.table}" ADD CONSTRAINT "{item.name}" FOREIGN KEY ',)
+    )
     if item.table not in TABLES or not statement.startswith(expected) or ";" in statement:
-        raise ValueError(f"records_deferredindex row {item.pk} ({item.name}) is not an index "
-                         f"or foreign key a bulk load dropped; refusing to run it")
+        raise ValueError(
+            f"records_deferredindex row {item.pk} ({item.name}) is not an index "
+            f"or foreign key a bulk load dropped; refusing to run it"
+        )
 
 
 def _anything_deferred() -> bool:
@@ -257,8 +277,10 @@ def _build() -> int:
             with _owner().cursor() as cursor:
                 # Each index sorted in memory rather than in runs spilled to disk.
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        pending = sorted(DeferredIndex.objects.using(owner_alias()).all(),
-                         key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name))
+        pending = sorted(
+            DeferredIndex.objects.using(owner_alias()).all(),
+            key=lambda d: (d.kind != DeferredIndex.Kind.INDEX, d.name),
+        )
         present = _present()
         for item in pending:
             _check_statement(item)
@@ -291,7 +313,9 @@ def restore_abandoned() -> int:
             return restore()
         finally:
             _unlock_load()
-    loading = ImportBatch.objects.filter(pk__in=list(DeferredIndex.objects.values_list("batch", flat=True)))
+    loading = ImportBatch.objects.filter(
+        pk__in=list(DeferredIndex.objects.values_list("batch", flat=True))
+    )
     if any(batch.is_running() for batch in loading):
         return 0
     return restore()

@@ -31,6 +31,7 @@ from pydantic import (
 
 LONDON = ZoneInfo("Europe/London")
 
+
 def _assume_london(value: dt.datetime) -> dt.datetime:
     # The contract asks for offsets; a source that omits one on a secondary time means local
     # time, which in England and Wales is Europe/London.
@@ -54,16 +55,20 @@ _EARLIEST_OFFSET, _LATEST_OFFSET = dt.timedelta(hours=-12), dt.timedelta(hours=1
 def _real_offset(value: dt.datetime) -> dt.datetime:
     offset = value.utcoffset()
     if offset is not None and not _EARLIEST_OFFSET <= offset <= _LATEST_OFFSET:
-        raise ValueError(f"'{value.isoformat()}' has a UTC offset no time zone uses "
-                         "(they run from -12:00 to +14:00)")
+        raise ValueError(
+            f"'{value.isoformat()}' has a UTC offset no time zone uses "
+            "(they run from -12:00 to +14:00)"
+        )
     # The store keeps instants in UTC: a time in year 1 or 9999 may fall outside the years a
     # date-time can hold (0001 to 9999) once converted (0001-01-01T00:30:00+01:00 does).
     if value.year in (1, 9999):
         try:
             value.astimezone(dt.UTC)
         except OverflowError:
-            raise ValueError(f"'{value.isoformat()}' is outside the times the store can hold "
-                             "(0001-01-01 to 9999-12-31, in UTC)") from None
+            raise ValueError(
+                f"'{value.isoformat()}' is outside the times the store can hold "
+                "(0001-01-01 to 9999-12-31, in UTC)"
+            ) from None
     return value
 
 
@@ -93,31 +98,84 @@ MAX_VERSION = 2**31 - 1
 Version = Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]
 
 RecordType = Literal[
-    "call", "crime", "concern", "missing", "custody", "police_protection", "referral",
-    "strategy_discussion", "investigation", "intelligence", "rso", "marac", "cp_plan",
+    "call",
+    "crime",
+    "concern",
+    "missing",
+    "custody",
+    "police_protection",
+    "referral",
+    "strategy_discussion",
+    "investigation",
+    "intelligence",
+    "rso",
+    "marac",
+    "cp_plan",
 ]
 RECORD_TYPES: tuple[str, ...] = RecordType.__args__  # type: ignore[attr-defined]
 
 Role = Literal[
-    "victim", "suspect", "offender", "witness", "reporting_person", "child_present", "subject",
-    "missing_person", "detainee", "parent_carer", "household_member", "associate", "professional",
+    "victim",
+    "suspect",
+    "offender",
+    "witness",
+    "reporting_person",
+    "child_present",
+    "subject",
+    "missing_person",
+    "detainee",
+    "parent_carer",
+    "household_member",
+    "associate",
+    "professional",
 ]
 PersonFlag = Literal[
-    "looked_after", "child_protection_plan", "cse_risk", "cce_risk", "rso", "mental_health",
-    "learning_disability", "substance_misuse", "disability", "pregnant",
+    "looked_after",
+    "child_protection_plan",
+    "cse_risk",
+    "cce_risk",
+    "rso",
+    "mental_health",
+    "learning_disability",
+    "substance_misuse",
+    "disability",
+    "pregnant",
 ]
 PremisesType = Literal[
-    "private_dwelling", "care_home", "school", "licensed_premises", "takeaway", "hotel",
-    "public_place", "police_station", "hospital", "online", "other",
+    "private_dwelling",
+    "care_home",
+    "school",
+    "licensed_premises",
+    "takeaway",
+    "hotel",
+    "public_place",
+    "police_station",
+    "hospital",
+    "online",
+    "other",
 ]
 Agency = Literal["childrens_social_care", "school", "health", "mash", "other"]
 OffenceGroup = Literal[
-    "violence", "sexual", "domestic_abuse", "online_sexual", "neglect", "exploitation", "drugs",
-    "robbery", "criminal_damage", "other",
+    "violence",
+    "sexual",
+    "domestic_abuse",
+    "online_sexual",
+    "neglect",
+    "exploitation",
+    "drugs",
+    "robbery",
+    "criminal_damage",
+    "other",
 ]
 CrimeFlag = Literal[
-    "domestic_abuse", "child_sexual_abuse", "child_sexual_exploitation",
-    "child_criminal_exploitation", "online", "honour_based", "fgm", "indecent_images",
+    "domestic_abuse",
+    "child_sexual_abuse",
+    "child_sexual_exploitation",
+    "child_criminal_exploitation",
+    "online",
+    "honour_based",
+    "fgm",
+    "indecent_images",
 ]
 
 
@@ -185,15 +243,21 @@ def amendment_problem(source_system: str, links: list[RecordLink]) -> str | None
     if not amends:
         return None
     if source_system != VIGIL_SYSTEM:
-        return (f"links[{amends[0][0]}].relation: 'amends' on a record of source system "
-                f"{source_system!r}; only records written in Vigil (source_system 'vigil') amend")
+        return (
+            f"links[{amends[0][0]}].relation: 'amends' on a record of source system "
+            f"{source_system!r}; only records written in Vigil (source_system 'vigil') amend"
+        )
     if len(amends) > 1:
-        return (f"links[{amends[1][0]}].relation: an amendment names more than one record with "
-                f"'amends' ({len(amends)}); it completes exactly one")
+        return (
+            f"links[{amends[1][0]}].relation: an amendment names more than one record with "
+            f"'amends' ({len(amends)}); it completes exactly one"
+        )
     index, link = amends[0]
     if link.source_system == VIGIL_SYSTEM:
-        return (f"links[{index}]: amends {link.source_system}/{link.source_id}, a record written "
-                "in Vigil; those change by a new version, not an amendment")
+        return (
+            f"links[{index}]: amends {link.source_system}/{link.source_id}, a record written "
+            "in Vigil; those change by a new version, not an amendment"
+        )
     return None
 
 
@@ -248,9 +312,12 @@ class GradeChange(ContractModel):
 
 class Call(RecordBase):
     record_type: Literal["call"]
-    category: Literal[
-        "domestic", "child_concern", "missing", "assault", "sexual", "public_order", "other"
-    ] | None = None
+    category: (
+        Literal[
+            "domestic", "child_concern", "missing", "assault", "sexual", "public_order", "other"
+        ]
+        | None
+    ) = None
     grade_history: list[GradeChange] = Field(default_factory=list)
     attended_at: Instant | None = None
     closed_at: Instant | None = None
@@ -279,10 +346,18 @@ class AgencyReferral(ContractModel):
 
 class Concern(RecordBase):
     record_type: Literal["concern"]
-    concern_type: Literal[
-        "child_at_risk", "domestic_abuse_noncrime", "neglect", "exploitation", "mental_health",
-        "online_safety", "other",
-    ] | None = None
+    concern_type: (
+        Literal[
+            "child_at_risk",
+            "domestic_abuse_noncrime",
+            "neglect",
+            "exploitation",
+            "mental_health",
+            "online_safety",
+            "other",
+        ]
+        | None
+    ) = None
     risk_assessment: RiskAssessment | None = None
     referred_to: list[AgencyReferral] = Field(default_factory=list)
 
@@ -315,9 +390,9 @@ class Custody(RecordBase):
     charged_at: Instant | None = None
     bail_refused: StrictBool | None = None
     accommodation_requested_at: Instant | None = None
-    accommodation_outcome: Literal[
-        "provided", "refused", "unavailable", "secure_unavailable", "not_requested"
-    ] | None = None
+    accommodation_outcome: (
+        Literal["provided", "refused", "unavailable", "secure_unavailable", "not_requested"] | None
+    ) = None
     accommodation_escalated_at: Instant | None = None
     transferred_at: Instant | None = None
     released_at: Instant | None = None
@@ -344,9 +419,10 @@ class Referral(RecordBase):
     sent_at: Instant | None = None
     received_at: Instant | None = None
     decision_at: Instant | None = None
-    decision: Literal[
-        "no_further_action", "early_help", "section_17", "section_47", "already_open"
-    ] | None = None
+    decision: (
+        Literal["no_further_action", "early_help", "section_17", "section_47", "already_open"]
+        | None
+    ) = None
     feedback_at: Instant | None = None
 
 
@@ -432,9 +508,10 @@ class RsoRecord(RecordBase):
 class Marac(RecordBase):
     record_type: Literal["marac"]
     referred_at: Instant | None = None
-    criteria: Literal[
-        "visible_high_risk", "professional_judgement", "potential_escalation", "repeat"
-    ] | None = None
+    criteria: (
+        Literal["visible_high_risk", "professional_judgement", "potential_escalation", "repeat"]
+        | None
+    ) = None
     information_shared_before: StrictBool | None = None
     meeting_at: Instant | None = None
     actions: list[Action] = Field(default_factory=list)
@@ -448,15 +525,36 @@ class CpPlan(RecordBase):
 
 
 SourceRecord = Annotated[
-    Call | Crime | Concern | MissingEpisode | Custody | PoliceProtection | Referral | StrategyDiscussion | Investigation | Intelligence | RsoRecord | Marac | CpPlan,
+    Call
+    | Crime
+    | Concern
+    | MissingEpisode
+    | Custody
+    | PoliceProtection
+    | Referral
+    | StrategyDiscussion
+    | Investigation
+    | Intelligence
+    | RsoRecord
+    | Marac
+    | CpPlan,
     Field(discriminator="record_type"),
 ]
 
 MODEL_FOR_TYPE: dict[str, type[RecordBase]] = {
-    "call": Call, "crime": Crime, "concern": Concern, "missing": MissingEpisode,
-    "custody": Custody, "police_protection": PoliceProtection, "referral": Referral,
-    "strategy_discussion": StrategyDiscussion, "investigation": Investigation,
-    "intelligence": Intelligence, "rso": RsoRecord, "marac": Marac, "cp_plan": CpPlan,
+    "call": Call,
+    "crime": Crime,
+    "concern": Concern,
+    "missing": MissingEpisode,
+    "custody": Custody,
+    "police_protection": PoliceProtection,
+    "referral": Referral,
+    "strategy_discussion": StrategyDiscussion,
+    "investigation": Investigation,
+    "intelligence": Intelligence,
+    "rso": RsoRecord,
+    "marac": Marac,
+    "cp_plan": CpPlan,
 }
 
 RECORD_ADAPTER: TypeAdapter[RecordBase] = TypeAdapter(SourceRecord)

@@ -22,7 +22,9 @@ class PayloadText(Func):
         super().__init__(F("payload"))
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template=f"JSON_EXTRACT(%(expressions)s, '$.{self.key}')")
+        return self.as_sql(
+            compiler, connection, template=f"JSON_EXTRACT(%(expressions)s, '$.{self.key}')"
+        )
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, template=f"(%(expressions)s ->> '{self.key}')")

@@ -94,9 +94,13 @@ class ImportSummary:
 
     def as_contract(self) -> dict[str, Any]:
         return {
-            "files": self.files, "received": self.received, "imported": self.imported,
-            "unchanged": self.unchanged, "replaced": self.replaced,
-            "quarantined": self.quarantined, "errors": self.errors,
+            "files": self.files,
+            "received": self.received,
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "replaced": self.replaced,
+            "quarantined": self.quarantined,
+            "errors": self.errors,
         }
 
 
@@ -140,7 +144,8 @@ def check_readable(path: Path) -> None:
         raise FileUnreadable(path, f"cannot be read: {exc.strerror}") from None
     if looks_wide(head):
         raise FileUnreadable(
-            path, "wrong encoding: the file looks like UTF-16 or UTF-32 (it holds NUL bytes); "
+            path,
+            "wrong encoding: the file looks like UTF-16 or UTF-32 (it holds NUL bytes); "
             "NDJSON must be UTF-8",
         )
     head = head.removeprefix(UTF8_BOM)
@@ -165,13 +170,17 @@ def check_readable(path: Path) -> None:
         parsed: Any = orjson.loads(first)
     except orjson.JSONDecodeError:
         parsed = None
-        what = ("a JSON document spread over several lines (a pretty-printed object or array)"
-                if first in (b"[", b"{") else "not JSON")
+        what = (
+            "a JSON document spread over several lines (a pretty-printed object or array)"
+            if first in (b"[", b"{")
+            else "not JSON"
+        )
     if parsed is not None:
         kind = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
         what = f"a JSON {kind.get(type(parsed), 'value')}, not one object per line"
     raise FileUnreadable(
-        path, f"not NDJSON: expected one JSON object per line, but the file is {what}",
+        path,
+        f"not NDJSON: expected one JSON object per line, but the file is {what}",
         f" (line 1 starts {preview!r})",
     )
 
@@ -200,7 +209,9 @@ def _blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
             first += data.count(b"\n")
 
 
-def _prepared(path: Path, pool: ProcessPoolExecutor | None, vendor: str) -> Iterator[tuple[list[Prepared], int]]:
+def _prepared(
+    path: Path, pool: ProcessPoolExecutor | None, vendor: str
+) -> Iterator[tuple[list[Prepared], int]]:
     """Prepared lines of a file in order; with a pool, several blocks are prepared at once."""
     name = str(path)
     if pool is None:
@@ -223,8 +234,12 @@ def _pool_for(paths: Sequence[Path]) -> ProcessPoolExecutor | None:
     if _total_bytes(paths) < POOL_THRESHOLD_BYTES or WORKERS < 2:
         return None
     # Spawned, not forked: a forked child would share the parent's database sockets.
-    return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=start_worker, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        max_workers=WORKERS,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(os.getpid(),),
+    )
 
 
 _gc_lock = threading.Lock()
@@ -266,8 +281,7 @@ def import_files(
     One import at a time per store: a second waits for the first (``locks.IMPORTING``).
     """
     with locks.exclusive(locks.IMPORTING), _import_pace_gc():
-        return _import_files(paths, started_by=started_by, progress=progress,
-                             batch_size=batch_size)
+        return _import_files(paths, started_by=started_by, progress=progress, batch_size=batch_size)
 
 
 def _import_files(
@@ -279,8 +293,10 @@ def _import_files(
 ) -> ImportSummary:
     summary = ImportSummary(files=len(paths))
     batch = ImportBatch.objects.create(
-        started_at=timezone.now(), started_by=started_by or f"cli:{_os_user()}",
-        pid=os.getpid(), files=[str(p) for p in paths],
+        started_at=timezone.now(),
+        started_by=started_by or f"cli:{_os_user()}",
+        pid=os.getpid(),
+        files=[str(p) for p in paths],
     )
     summary.batch_id = batch.pk
     writer = BatchWriter(batch)
@@ -288,8 +304,10 @@ def _import_files(
     cache_before = set_pragma("cache_size", -SQLITE_CACHE_KIB) if vendor == "sqlite" else None
     pool = _pool_for(paths)
     try:
-        with _checkpoints_aside(vendor), \
-                bulkload.deferred(batch, _total_bytes(paths)) as summary.deferred_indexes:
+        with (
+            _checkpoints_aside(vendor),
+            bulkload.deferred(batch, _total_bytes(paths)) as summary.deferred_indexes,
+        ):
             _import_each(paths, writer, pool, vendor, summary, progress, batch_size)
         batch.status = ImportBatch.Status.COMPLETED
     except BaseException as exc:
@@ -335,7 +353,8 @@ def describe_failure(exc: BaseException, writing: tuple[str, int, int] | None) -
         what = "the connection to the database was lost" + (f" ({code})" if code else "")
     elif isinstance(exc, DatabaseError):
         what = f"the database refused a batch ({type(cause).__name__}" + (
-            f", {code})" if code else ")")
+            f", {code})" if code else ")"
+        )
     elif isinstance(exc, OSError) and exc.strerror:
         what = f"{type(exc).__name__}: {exc.strerror}"
     else:
@@ -370,8 +389,9 @@ def _checkpoints_aside(vendor: str) -> contextlib.AbstractContextManager[None]:
     if vendor != "sqlite":
         return contextlib.nullcontext()
     connection.ensure_connection()
-    return walcheckpoint.checkpointed_aside(connection.connection,
-                                            str(connection.settings_dict["NAME"]))
+    return walcheckpoint.checkpointed_aside(
+        connection.connection, str(connection.settings_dict["NAME"])
+    )
 
 
 def _total_bytes(paths: Sequence[Path]) -> int:
@@ -394,8 +414,9 @@ class _OrderedWriter:
         self.queue: queue.Queue[Callable[[], None] | None] | None = None
         if threaded:
             self.queue = queue.Queue(maxsize=1)
-            self.thread = threading.Thread(target=self._run, name="vigil-import-writer",
-                                           daemon=True)
+            self.thread = threading.Thread(
+                target=self._run, name="vigil-import-writer", daemon=True
+            )
             self.thread.start()
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -435,9 +456,15 @@ class _OrderedWriter:
             raise self.error
 
 
-def _import_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolExecutor | None,
-                 vendor: str, summary: ImportSummary, progress: Progress | None,
-                 batch_size: int) -> None:
+def _import_each(
+    paths: Sequence[Path],
+    writer: BatchWriter,
+    pool: ProcessPoolExecutor | None,
+    vendor: str,
+    summary: ImportSummary,
+    progress: Progress | None,
+    batch_size: int,
+) -> None:
     threaded = vendor == "postgresql" and pool is not None and not connection.in_atomic_block
     ordered = _OrderedWriter(threaded)
     try:
@@ -448,17 +475,27 @@ def _import_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolEx
     ordered.close()
 
 
-def _read_each(paths: Sequence[Path], writer: BatchWriter, pool: ProcessPoolExecutor | None,
-               vendor: str, summary: ImportSummary, progress: Progress | None,
-               batch_size: int, ordered: _OrderedWriter) -> None:
+def _read_each(
+    paths: Sequence[Path],
+    writer: BatchWriter,
+    pool: ProcessPoolExecutor | None,
+    vendor: str,
+    summary: ImportSummary,
+    progress: Progress | None,
+    batch_size: int,
+    ordered: _OrderedWriter,
+) -> None:
     def flush(items: list[Prepared]) -> None:
         if items:
             ordered.submit(lambda: _flush(writer, items, summary))
 
     def error(path: Path, reason: str) -> None:
         # Through the writer, so that errors are listed in the order of the files and lines.
-        ordered.submit(lambda: summary.errors.append(
-            {"file": str(path), "line": None, "source_id": None, "reasons": [reason]}))
+        ordered.submit(
+            lambda: summary.errors.append(
+                {"file": str(path), "line": None, "source_id": None, "reasons": [reason]}
+            )
+        )
 
     bytes_before = 0
     for path in paths:

@@ -84,13 +84,16 @@ class Record(models.Model):
     content_hash = models.CharField(max_length=64)
     occurred_at = models.DateTimeField(db_index=True)
     recorded_at = models.DateTimeField(null=True)
-    location = models.ForeignKey(Location, null=True, on_delete=models.PROTECT, related_name="records")
+    location = models.ForeignKey(
+        Location, null=True, on_delete=models.PROTECT, related_name="records"
+    )
     premises_type = models.CharField(max_length=32, blank=True)
     summary = models.TextField(blank=True)
     payload = models.JSONField()
     # Not indexed: nothing looks records up by batch often enough to pay for it on every insert.
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records",
-                              db_index=False)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -130,8 +133,9 @@ class PersonMention(models.Model):
     """One person as named in one record, with the fields identity resolution compares."""
 
     # The (record, mention_id) constraint's index serves look-ups by record.
-    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="mentions",
-                               db_index=False)
+    record = models.ForeignKey(
+        Record, on_delete=models.PROTECT, related_name="mentions", db_index=False
+    )
     mention_id = models.CharField(max_length=100)
     role = models.CharField(max_length=32)
     occurred_at = models.DateTimeField(help_text="the record's, so a timeline needs no join")
@@ -142,7 +146,9 @@ class PersonMention(models.Model):
     age_estimate = models.IntegerField(null=True)
     gender = models.CharField(max_length=16, blank=True)
     postcode = models.CharField(max_length=16, blank=True, db_index=True)
-    location = models.ForeignKey(Location, null=True, on_delete=models.PROTECT, related_name="residents")
+    location = models.ForeignKey(
+        Location, null=True, on_delete=models.PROTECT, related_name="residents"
+    )
     address = models.CharField(max_length=500, blank=True, help_text="as written")
     aliases = models.TextField(blank=True, help_text="other names used, one per line")
     phone = models.CharField(max_length=32, blank=True, db_index=True)
@@ -212,8 +218,12 @@ class DeferredIndex(models.Model):
     table = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     statement = models.TextField()
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+",
-                              help_text="the import that dropped it")
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the import that dropped it",
+    )
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name} on {self.table}"
@@ -232,7 +242,10 @@ class QuarantinedRecord(models.Model):
     first_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
     last_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
     resolved_by_batch = models.ForeignKey(
-        ImportBatch, null=True, on_delete=models.PROTECT, related_name="+",
+        ImportBatch,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="the import that brought a valid record with the same identity, or re-read "
         "the file and found the line gone or changed",
     )

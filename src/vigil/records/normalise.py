@@ -64,7 +64,7 @@ def location_key(address: str | None, code: str | None) -> str | None:
         return None
     if len(key) > LOCATION_KEY_MAX:
         digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
-        key = f"{key[:LOCATION_KEY_MAX - 17]}#{digest}"
+        key = f"{key[: LOCATION_KEY_MAX - 17]}#{digest}"
     return key
 
 
@@ -84,42 +84,132 @@ _NUMBER_WORDS = frozenset({"no", "number", "num"})
 # Written out the one way, so 'St', 'Rd' and 'Ave' match 'Street', 'Road' and 'Avenue'. 'st'
 # is decided by where it stands ('St Mary's Road' is Saint, 'High St' is Street).
 _ABBREVIATIONS = {
-    "rd": "road", "ave": "avenue", "av": "avenue", "avn": "avenue", "ln": "lane",
-    "cl": "close", "cres": "crescent", "cresc": "crescent", "cr": "crescent", "dr": "drive",
-    "drv": "drive", "ct": "court", "crt": "court", "pl": "place", "sq": "square",
-    "gdns": "gardens", "gdn": "gardens", "gr": "grove", "gro": "grove", "grv": "grove",
-    "ter": "terrace", "terr": "terrace", "tce": "terrace", "wk": "walk", "pde": "parade",
-    "blvd": "boulevard", "hse": "house", "ho": "house", "bldgs": "buildings", "mws": "mews",
-    "sth": "south", "nth": "north", "upr": "upper", "lwr": "lower",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "avn": "avenue",
+    "ln": "lane",
+    "cl": "close",
+    "cres": "crescent",
+    "cresc": "crescent",
+    "cr": "crescent",
+    "dr": "drive",
+    "drv": "drive",
+    "ct": "court",
+    "crt": "court",
+    "pl": "place",
+    "sq": "square",
+    "gdns": "gardens",
+    "gdn": "gardens",
+    "gr": "grove",
+    "gro": "grove",
+    "grv": "grove",
+    "ter": "terrace",
+    "terr": "terrace",
+    "tce": "terrace",
+    "wk": "walk",
+    "pde": "parade",
+    "blvd": "boulevard",
+    "hse": "house",
+    "ho": "house",
+    "bldgs": "buildings",
+    "mws": "mews",
+    "sth": "south",
+    "nth": "north",
+    "upr": "upper",
+    "lwr": "lower",
 }
 # The last word of a street's name ('Station Road'), so a street written without a number is
 # still found; words that are also common in town names ('Green', 'Park', 'Hill') are not here.
-_STREET_TYPES = frozenset({
-    "road", "street", "avenue", "lane", "close", "crescent", "drive", "court", "place",
-    "square", "gardens", "grove", "terrace", "walk", "parade", "boulevard", "way", "rise",
-    "mews", "row", "approach", "croft", "wharf", "quay", "highway",
-})
+_STREET_TYPES = frozenset(
+    {
+        "road",
+        "street",
+        "avenue",
+        "lane",
+        "close",
+        "crescent",
+        "drive",
+        "court",
+        "place",
+        "square",
+        "gardens",
+        "grove",
+        "terrace",
+        "walk",
+        "parade",
+        "boulevard",
+        "way",
+        "rise",
+        "mews",
+        "row",
+        "approach",
+        "croft",
+        "wharf",
+        "quay",
+        "highway",
+    }
+)
 _EXPANDED = frozenset(_ABBREVIATIONS) | {"st", "saint"}
 _FLAT_OR_NUMBER = _FLAT_WORDS | _NUMBER_WORDS
 _DIRECTIONS = frozenset({"north", "south", "east", "west", "upper", "lower"})
-_COUNTRIES = frozenset({"uk", "u k", "gb", "united kingdom", "great britain", "england",
-                        "wales", "scotland", "northern ireland"})
+_COUNTRIES = frozenset(
+    {
+        "uk",
+        "u k",
+        "gb",
+        "united kingdom",
+        "great britain",
+        "england",
+        "wales",
+        "scotland",
+        "northern ireland",
+    }
+)
 # Counties written after the town ('Coventry, West Midlands'): not the town. Counties named
 # '...shire' are recognised by that ending.
-_COUNTIES = frozenset({
-    "west midlands", "greater manchester", "merseyside", "tyne and wear", "greater london",
-    "kent", "essex", "surrey", "east sussex", "west sussex", "sussex", "norfolk", "suffolk",
-    "devon", "cornwall", "dorset", "somerset", "cumbria", "northumberland", "rutland",
-    "isle of wight", "middlesex", "avon", "cleveland", "county durham", "west yorkshire",
-    "south yorkshire", "north yorkshire", "east yorkshire", "east riding of yorkshire",
-})
+_COUNTIES = frozenset(
+    {
+        "west midlands",
+        "greater manchester",
+        "merseyside",
+        "tyne and wear",
+        "greater london",
+        "kent",
+        "essex",
+        "surrey",
+        "east sussex",
+        "west sussex",
+        "sussex",
+        "norfolk",
+        "suffolk",
+        "devon",
+        "cornwall",
+        "dorset",
+        "somerset",
+        "cumbria",
+        "northumberland",
+        "rutland",
+        "isle of wight",
+        "middlesex",
+        "avon",
+        "cleveland",
+        "county durham",
+        "west yorkshire",
+        "south yorkshire",
+        "north yorkshire",
+        "east yorkshire",
+        "east riding of yorkshire",
+    }
+)
 
 
 def _fold(value: str) -> str:
     """Lower case without accents ('Zoë Court' is 'zoe court') or apostrophes ('Mary's')."""
     if not value.isascii():
-        value = "".join(c for c in unicodedata.normalize("NFKD", value)
-                        if not unicodedata.combining(c))
+        value = "".join(
+            c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)
+        )
     return _APOSTROPHES.sub("", value.lower())
 
 
@@ -154,8 +244,12 @@ def _take_flats(words: list[str], flats: list[str]) -> list[str]:
                 flats.append(f"flat {words[j]}")
                 i = j + 1
                 continue
-        if (word in _NUMBER_WORDS and i + 1 < len(words)
-                and _HOUSE_NUMBER.match(words[i + 1]) and out[-1:] != ["flat"]):
+        if (
+            word in _NUMBER_WORDS
+            and i + 1 < len(words)
+            and _HOUSE_NUMBER.match(words[i + 1])
+            and out[-1:] != ["flat"]
+        ):
             i += 1
             continue
         out.append(word)
@@ -173,8 +267,10 @@ def _without_postcode(words: list[str]) -> list[str]:
 
 def _is_numbered(words: list[str]) -> bool:
     """'12 Elm Road', '12a Elm Road': a house number followed by a name."""
-    return any(w[0].isdigit() and _HOUSE_NUMBER.match(w) and _LETTER.search(words[i + 1])
-               for i, w in enumerate(words[:-1]))
+    return any(
+        w[0].isdigit() and _HOUSE_NUMBER.match(w) and _LETTER.search(words[i + 1])
+        for i, w in enumerate(words[:-1])
+    )
 
 
 def _street_end(words: list[str]) -> int | None:
@@ -209,12 +305,18 @@ def _parse(value: str | None) -> tuple[str, str | None, bool] | None:
     # in a street type ('The Cottage, Mill Lane, Coventry').
     street = next((i for i, p in enumerate(parts) if _is_numbered(p)), None)
     if street is None:
-        street = next((i for i in range(len(parts) - 1, -1, -1)
-                       if parts[i][-1] in _STREET_TYPES and len(parts[i]) > 1), None)
+        street = next(
+            (
+                i
+                for i in range(len(parts) - 1, -1, -1)
+                if parts[i][-1] in _STREET_TYPES and len(parts[i]) > 1
+            ),
+            None,
+        )
     if street is None:  # a building or place: 'Bus station, Walsall'
         street = len(parts) - 2 if len(parts) >= 2 else len(parts) - 1
     dwelling = [w for p in parts[: street + 1] for w in p]
-    rest = [" ".join(p) for p in parts[street + 1:]]
+    rest = [" ".join(p) for p in parts[street + 1 :]]
     if not rest and street >= 0:
         # 'Flat 4 1 Henry Avenue Coventry': the town follows the street type, no comma between.
         end = _street_end(parts[street])

@@ -46,8 +46,12 @@ class QuarantineEntry:
     source_id: str | None = None
 
     def error(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "source_id": self.source_id,
-                "reasons": self.reasons}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "source_id": self.source_id,
+            "reasons": self.reasons,
+        }
 
 
 @dataclass(slots=True)
@@ -68,16 +72,54 @@ class PreparedRecord:
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from a tuple: a slotted dataclass otherwise pickles through its Python-level
         # __getstate__/__setstate__, paid per record on the way from a worker to the writer.
-        return (PreparedRecord, (self.file, self.line, self.key, self.version, self.content_hash,
-                                 self.record, self.mentions, self.objects, self.links, self.places))
+        return (
+            PreparedRecord,
+            (
+                self.file,
+                self.line,
+                self.key,
+                self.version,
+                self.content_hash,
+                self.record,
+                self.mentions,
+                self.objects,
+                self.links,
+                self.places,
+            ),
+        )
 
 
 # Column order of the rows above; the store fills in ids where keys stand.
-RECORD_COLUMNS = ["record_type", "version", "content_hash", "occurred_at", "recorded_at",
-                  "location_id", "premises_type", "summary", "payload"]
-MENTION_COLUMNS = ["mention_id", "role", "occurred_at", "forename", "middle_names", "surname",
-                   "date_of_birth", "age_estimate", "gender", "postcode", "location_id", "address",
-                   "aliases", "phone", "pnc", "nhs", "flags"]
+RECORD_COLUMNS = [
+    "record_type",
+    "version",
+    "content_hash",
+    "occurred_at",
+    "recorded_at",
+    "location_id",
+    "premises_type",
+    "summary",
+    "payload",
+]
+MENTION_COLUMNS = [
+    "mention_id",
+    "role",
+    "occurred_at",
+    "forename",
+    "middle_names",
+    "surname",
+    "date_of_birth",
+    "age_estimate",
+    "gender",
+    "postcode",
+    "location_id",
+    "address",
+    "aliases",
+    "phone",
+    "pnc",
+    "nhs",
+    "flags",
+]
 RECORD_LOCATION = RECORD_COLUMNS.index("location_id")
 MENTION_LOCATION = MENTION_COLUMNS.index("location_id")
 
@@ -129,8 +171,9 @@ def nul_reasons(value: Any, path: str = "") -> list[str]:
             found.append(f"{where}: holds a NUL character (\\u0000), which no text may hold")
     elif isinstance(value, dict):
         if any("\x00" in key for key in value):
-            found.append(f"{where}: a field name holds a NUL character (\\u0000), which no "
-                         "text may hold")
+            found.append(
+                f"{where}: a field name holds a NUL character (\\u0000), which no text may hold"
+            )
         for key, item in value.items():
             if "\x00" not in key:
                 found += nul_reasons(item, f"{path}.{key}" if path else key)
@@ -154,37 +197,52 @@ IDENTIFIER_LIMIT = 32  # pnc, nhs
 OBJECT_IDENTIFIER_LIMIT = 200
 
 
-def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) -> PreparedRecord | QuarantineEntry:
+def prepare_line(
+    name: str, number: int, text: bytes, ended: bool, vendor: str
+) -> PreparedRecord | QuarantineEntry:
     """Validate one line into rows, or say every reason it cannot be a record."""
     if b"\x00" in text:
         column = text.index(b"\x00") + 1
-        return QuarantineEntry(name, number, text, [
-            f"holds a NUL byte at column {column}, which no line of NDJSON "
-            "may hold (kept here with each NUL byte written as \\x00)"
-        ])
+        return QuarantineEntry(
+            name,
+            number,
+            text,
+            [
+                f"holds a NUL byte at column {column}, which no line of NDJSON "
+                "may hold (kept here with each NUL byte written as \\x00)"
+            ],
+        )
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return QuarantineEntry(name, number, text, [
-            f"not valid UTF-8: byte 0x{text[exc.start]:02x} at column {exc.start + 1}; "
-            "NDJSON must be UTF-8 (was the file saved as Latin-1 or Windows-1252?)"
-        ])
+        return QuarantineEntry(
+            name,
+            number,
+            text,
+            [
+                f"not valid UTF-8: byte 0x{text[exc.start]:02x} at column {exc.start + 1}; "
+                "NDJSON must be UTF-8 (was the file saved as Latin-1 or Windows-1252?)"
+            ],
+        )
     try:
         obj = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         if not ended:
-            reason = (f"truncated: the last line ends without a newline and is not complete "
-                      f"JSON ({exc}); was the file cut off?")
+            reason = (
+                f"truncated: the last line ends without a newline and is not complete "
+                f"JSON ({exc}); was the file cut off?"
+            )
         else:
             reason = f"not valid JSON: {exc}"
         return QuarantineEntry(name, number, text, [reason])
     system, source_id = _identity_of(obj)
     if not isinstance(obj, dict):
-        kind = {list: "array", str: "string", int: "number", float: "number",
-                bool: "boolean"}.get(type(obj), "value")
-        return QuarantineEntry(name, number, text, [
-            f"each line must be one JSON object; this line is a JSON {kind}"
-        ])
+        kind = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+            type(obj), "value"
+        )
+        return QuarantineEntry(
+            name, number, text, [f"each line must be one JSON object; this line is a JSON {kind}"]
+        )
     # JSON writes a NUL character only as this escape: most lines need no walk.
     nul = nul_reasons(obj) if b"\\u0000" in text else []
     try:
@@ -212,11 +270,18 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
 
     occurred = when(record.occurred_at, vendor)
     loc = record.location
-    row = [record.record_type, record.version, "", occurred, when(record.recorded_at, vendor),
-           place("location.", loc.address, loc.postcode) if loc else None,
-           (loc.premises_type or "") if loc else "", record.summary or "",
-           # The record exactly as received, blank values and unknown fields included.
-           decoded]
+    row = [
+        record.record_type,
+        record.version,
+        "",
+        occurred,
+        when(record.recorded_at, vendor),
+        place("location.", loc.address, loc.postcode) if loc else None,
+        (loc.premises_type or "") if loc else "",
+        record.summary or "",
+        # The record exactly as received, blank values and unknown fields included.
+        decoded,
+    ]
     digest = content_hash(obj)
     row[2] = digest
     mentions = []
@@ -224,35 +289,62 @@ def prepare_line(name: str, number: int, text: bytes, ended: bool, vendor: str) 
         at = f"people[{index}]."
         if mention.identifiers:
             ids = {k.lower(): v for k, v in mention.identifiers.items() if v}
-            pnc = check(f"{at}identifiers.pnc", normalise.identifier(ids.get("pnc")),
-                        IDENTIFIER_LIMIT) or ""
-            nhs = check(f"{at}identifiers.nhs", normalise.identifier(ids.get("nhs")),
-                        IDENTIFIER_LIMIT) or ""
+            pnc = (
+                check(
+                    f"{at}identifiers.pnc", normalise.identifier(ids.get("pnc")), IDENTIFIER_LIMIT
+                )
+                or ""
+            )
+            nhs = (
+                check(
+                    f"{at}identifiers.nhs", normalise.identifier(ids.get("nhs")), IDENTIFIER_LIMIT
+                )
+                or ""
+            )
         else:
             pnc = nhs = ""
         dob = mention.date_of_birth
-        mentions.append([
-            mention.mention_id, mention.role, occurred, mention.forename or "",
-            mention.middle_names or "", mention.surname or "",
-            dob.isoformat() if dob else None, mention.age_estimate, mention.gender or "",
-            check(f"{at}postcode", normalise.postcode(mention.postcode), POSTCODE_LIMIT) or "",
-            place(at, mention.address, mention.postcode),
-            (mention.address or "")[:500],
-            "\n".join(a for a in mention.aliases if a.strip()) if mention.aliases else "",
-            normalise.phone(mention.phone) or "", pnc, nhs,
-            # A flag named twice is held once: the ten flags fit the column, repeats need not.
-            " ".join(dict.fromkeys(mention.flags)),
-        ])
-    objects = [[o.object_type,
-                check(f"objects[{index}].identifier", normalise.identifier(o.identifier),
-                      OBJECT_IDENTIFIER_LIMIT) or o.identifier,
-                o.description or ""] for index, o in enumerate(record.objects)]
+        mentions.append(
+            [
+                mention.mention_id,
+                mention.role,
+                occurred,
+                mention.forename or "",
+                mention.middle_names or "",
+                mention.surname or "",
+                dob.isoformat() if dob else None,
+                mention.age_estimate,
+                mention.gender or "",
+                check(f"{at}postcode", normalise.postcode(mention.postcode), POSTCODE_LIMIT) or "",
+                place(at, mention.address, mention.postcode),
+                (mention.address or "")[:500],
+                "\n".join(a for a in mention.aliases if a.strip()) if mention.aliases else "",
+                normalise.phone(mention.phone) or "",
+                pnc,
+                nhs,
+                # A flag named twice is held once: the ten flags fit the column, repeats need not.
+                " ".join(dict.fromkeys(mention.flags)),
+            ]
+        )
+    objects = [
+        [
+            o.object_type,
+            check(
+                f"objects[{index}].identifier",
+                normalise.identifier(o.identifier),
+                OBJECT_IDENTIFIER_LIMIT,
+            )
+            or o.identifier,
+            o.description or "",
+        ]
+        for index, o in enumerate(record.objects)
+    ]
     if too_long:
-        return QuarantineEntry(name, number, text, list(dict.fromkeys(too_long)), system,
-                               source_id)
+        return QuarantineEntry(name, number, text, list(dict.fromkeys(too_long)), system, source_id)
     links = [[k.source_system, k.source_id, k.relation] for k in record.links]
-    return PreparedRecord(name, number, record.key, record.version, digest, row, mentions,
-                          objects, links, places)
+    return PreparedRecord(
+        name, number, record.key, record.version, digest, row, mentions, objects, links, places
+    )
 
 
 def block_lines(data: bytes, first: int) -> list[tuple[int, bytes, bool]]:
@@ -277,10 +369,14 @@ def block_lines(data: bytes, first: int) -> list[tuple[int, bytes, bool]]:
     return found
 
 
-def prepare_block(name: str, data: bytes, first: int, vendor: str) -> list[PreparedRecord | QuarantineEntry]:
+def prepare_block(
+    name: str, data: bytes, first: int, vendor: str
+) -> list[PreparedRecord | QuarantineEntry]:
     """A block of lines, for a worker process (or the importer itself, for a small file)."""
-    return [prepare_line(name, number, text, ended, vendor)
-            for number, text, ended in block_lines(data, first)]
+    return [
+        prepare_line(name, number, text, ended, vendor)
+        for number, text, ended in block_lines(data, first)
+    ]
 
 
 def start_worker(parent: int) -> None:

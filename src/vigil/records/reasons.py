@@ -48,7 +48,8 @@ def _reason(error: Any) -> str:
     path = field_path(loc)
     if kind.startswith("date_") or kind in ("date_type",):
         return f"{path}: {_shown(value)} is not a date" + (
-            "" if isinstance(value, str) and _DATE.match(value) else " (expected YYYY-MM-DD)")
+            "" if isinstance(value, str) and _DATE.match(value) else " (expected YYYY-MM-DD)"
+        )
     if kind.startswith("datetime_"):
         if isinstance(value, str) and _DATE.match(value):
             return f"{path}: {_shown(value)} is a date without a time; a date-time is required"

@@ -34,20 +34,23 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
         yield values[start : start + _CHUNK]
 
 
-def rekey_locations(location_model: Any, mention_model: Any, record_model: Any,
-                    using: str = "default") -> dict[str, int]:
+def rekey_locations(
+    location_model: Any, mention_model: Any, record_model: Any, using: str = "default"
+) -> dict[str, int]:
     """Move every mention and record to the location its address now keys to.
 
     Returns counts: ``mentions_moved``, ``records_moved``, ``locations_created``,
     ``locations_renamed``, ``locations_deleted``.
     """
+
     def objects(model: Any) -> Any:
         return model._default_manager.db_manager(using)
 
     written: dict[int, tuple[str, str]] = {}
     existing: dict[str, int] = {}
-    for key, pk, address, code in objects(location_model).values_list("key", "pk", "address",
-                                                                      "postcode"):
+    for key, pk, address, code in objects(location_model).values_list(
+        "key", "pk", "address", "postcode"
+    ):
         existing[key] = pk
         written[pk] = (address, code)
     first_written: dict[str, tuple[str, str]] = {}
@@ -60,15 +63,24 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any,
             first_written[key] = ((normalise.postcode(code) or "")[:16], (address or "")[:500])
         moves.append((model, pk, old, key))
 
-    mentions = (objects(mention_model).filter(Q(location__isnull=False) | ~Q(address=""))
-                .order_by("pk").values_list("pk", "location_id", "address", "postcode"))
+    mentions = (
+        objects(mention_model)
+        .filter(Q(location__isnull=False) | ~Q(address=""))
+        .order_by("pk")
+        .values_list("pk", "location_id", "address", "postcode")
+    )
     for pk, old, address, code in mentions.iterator(chunk_size=5000):
         note(mention_model, pk, old, address, code)
-    records = (objects(record_model)
-               .annotate(at_address=KeyTextTransform("address", KeyTransform("location", "payload")),
-                         at_postcode=KeyTextTransform("postcode", KeyTransform("location", "payload")))
-               .filter(Q(location__isnull=False) | Q(at_address__isnull=False))
-               .order_by("pk").values_list("pk", "location_id", "at_address", "at_postcode"))
+    records = (
+        objects(record_model)
+        .annotate(
+            at_address=KeyTextTransform("address", KeyTransform("location", "payload")),
+            at_postcode=KeyTextTransform("postcode", KeyTransform("location", "payload")),
+        )
+        .filter(Q(location__isnull=False) | Q(at_address__isnull=False))
+        .order_by("pk")
+        .values_list("pk", "location_id", "at_address", "at_postcode")
+    )
     for pk, old, address, code in records.iterator(chunk_size=5000):
         note(record_model, pk, old, address, code)
 
@@ -99,8 +111,12 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any,
             objects(location_model).filter(pk=pk).update(postcode=postcode, address=address)
     created = [key for key in sorted(wanted) if key not in target]
     objects(location_model).bulk_create(
-        [location_model(key=key, postcode=first_written[key][0], address=first_written[key][1])
-         for key in created], batch_size=500)
+        [
+            location_model(key=key, postcode=first_written[key][0], address=first_written[key][1])
+            for key in created
+        ],
+        batch_size=500,
+    )
     if created:
         for keys in _key_chunks(created):
             target.update(objects(location_model).filter(key__in=keys).values_list("key", "pk"))
@@ -117,11 +133,18 @@ def rekey_locations(location_model: Any, mention_model: Any, record_model: Any,
             objects(model).filter(pk__in=chunk).update(location_id=new)
     deleted = 0
     for chunk in _chunks(sorted(obsolete)):
-        deleted += objects(location_model).filter(pk__in=chunk, residents__isnull=True,
-                                                 records__isnull=True).delete()[0]
-    return {"mentions_moved": moved["mentions_moved"], "records_moved": moved["records_moved"],
-            "locations_created": len(created), "locations_renamed": renamed,
-            "locations_deleted": deleted}
+        deleted += (
+            objects(location_model)
+            .filter(pk__in=chunk, residents__isnull=True, records__isnull=True)
+            .delete()[0]
+        )
+    return {
+        "mentions_moved": moved["mentions_moved"],
+        "records_moved": moved["records_moved"],
+        "locations_created": len(created),
+        "locations_renamed": renamed,
+        "locations_deleted": deleted,
+    }
 
 
 def _key_chunks(keys: list[str]) -> Iterable[list[str]]:

@@ -8,7 +8,10 @@ from vigil.records.contract import json_schema
 
 
 def schema_text() -> str:
-    return orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+    return (
+        orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

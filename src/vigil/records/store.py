@@ -64,19 +64,26 @@ def _chunk_size() -> int:
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
-def _insert_sql(model: type[Any], columns: Sequence[str], json_columns: Sequence[str] = (),
-                conflict: str = "") -> str:
+def _insert_sql(
+    model: type[Any], columns: Sequence[str], json_columns: Sequence[str] = (), conflict: str = ""
+) -> str:
     table = model._meta.db_table
     json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     marks = ", ".join(json_mark if c in json_columns else "%s" for c in columns)
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}"
 
 
-def _insert_many(cursor: Any, model: type[Any], columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                 json_columns: Sequence[str] = (), conflict: str = "") -> None:
+def _insert_many(
+    cursor: Any,
+    model: type[Any],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    json_columns: Sequence[str] = (),
+    conflict: str = "",
+) -> None:
     """Insert many rows the fastest portable way each backend has.
 
     On PostgreSQL, Django's cursors bind parameters on the client and send one statement per
@@ -89,8 +96,9 @@ def _insert_many(cursor: Any, model: type[Any], columns: Sequence[str], rows: Se
     table = model._meta.db_table
     if connection.vendor != "postgresql":
         marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}",
-                           rows)
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}", rows
+        )
         return
     import psycopg
 
@@ -102,8 +110,9 @@ def _insert_many(cursor: Any, model: type[Any], columns: Sequence[str], rows: Se
                     copy.write_row(row)
             return
         marks = ", ".join("%s::jsonb" if c in json_columns else "%s" for c in columns)
-        pg.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}",
-                       rows)
+        pg.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {conflict}", rows
+        )
 
 
 def _upsert_locations_pg(keys: Sequence[str], wanted: dict[str, tuple[str, str]]) -> None:
@@ -134,8 +143,10 @@ def _reserve_ids(model: type[Any], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                           "FROM generate_series(1, %s)", [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f"SELECT max(id) FROM {table}")
         highest = cursor.fetchone()[0] or 0
@@ -162,8 +173,10 @@ def _any(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
     own time on a first import) and a list of literals would be parsed and planned afresh.
     """
     if connection.vendor == "postgresql":
-        return (f"{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
-                [orjson.dumps(list(values)).decode()])
+        return (
+            f"{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+            [orjson.dumps(list(values)).decode()],
+        )
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
@@ -208,8 +221,11 @@ class BatchWriter:
             else:
                 outcome.unchanged += 1
         superseded = self._superseded([current[0] for _, current in replacing])
-        resent = [(item, current) for item, current in replacing
-                  if (current[0], item.content_hash) in superseded]
+        resent = [
+            (item, current)
+            for item, current in replacing
+            if (current[0], item.content_hash) in superseded
+        ]
         if resent:
             replacing = [pair for pair in replacing if pair not in resent]
             outcome.unchanged += len(resent)
@@ -231,11 +247,17 @@ class BatchWriter:
 
     # --- amendments (RECORDS.md v1.1 'Records written in Vigil') ---------------------------
 
-    def _amendments_checked(self, items: Sequence[PreparedRecord]) -> tuple[list[PreparedRecord], list[QuarantineEntry]]:
+    def _amendments_checked(
+        self, items: Sequence[PreparedRecord]
+    ) -> tuple[list[PreparedRecord], list[QuarantineEntry]]:
         """The items the store takes, and the amendments it refuses: those naming a record held
         (or arriving in this batch) with another record_type."""
-        targets = {(i, tuple(link[:2])) for i, item in enumerate(items) for link in item.links
-                   if link[2] == AMENDS}
+        targets = {
+            (i, tuple(link[:2]))
+            for i, item in enumerate(items)
+            for link in item.links
+            if link[2] == AMENDS
+        }
         if not targets:
             return list(items), []
         types = self._held_types({key for _, key in targets})
@@ -246,10 +268,15 @@ class BatchWriter:
             if held_type is not None and held_type != item.record[0]:
                 link = next(n for n, k in enumerate(item.links) if tuple(k[:2]) == key)
                 refused[index] = QuarantineEntry(
-                    item.file, item.line, str(item.record[-1]).encode(),
-                    [f"links[{link}]: amends {key[0]}/{key[1]}, a {held_type} record; an "
-                     f"amendment completes a record of its own record_type ({item.record[0]})"],
-                    *item.key)
+                    item.file,
+                    item.line,
+                    str(item.record[-1]).encode(),
+                    [
+                        f"links[{link}]: amends {key[0]}/{key[1]}, a {held_type} record; an "
+                        f"amendment completes a record of its own record_type ({item.record[0]})"
+                    ],
+                    *item.key,
+                )
         return [item for i, item in enumerate(items) if i not in refused], list(refused.values())
 
     @staticmethod
@@ -259,8 +286,11 @@ class BatchWriter:
         with connection.cursor() as cursor:
             for chunk in _chunks(ids, _chunk_size()):
                 where, params = _any("source_id", chunk)
-                cursor.execute(f"SELECT source_system, source_id, record_type FROM "
-                               f"{Record._meta.db_table} WHERE {where}", params)
+                cursor.execute(
+                    f"SELECT source_system, source_id, record_type FROM "
+                    f"{Record._meta.db_table} WHERE {where}",
+                    params,
+                )
                 for system, source_id, record_type in cursor.fetchall():
                     if (system, source_id) in keys:
                         found[(system, source_id)] = record_type
@@ -269,8 +299,9 @@ class BatchWriter:
     def _quarantine_mismatched_amendments(self, items: Sequence[PreparedRecord]) -> None:
         """A waiting amendment whose target arrives with another record_type is not applied,
         and quarantine lists it with that reason (it stays held, as received)."""
-        by_key = {item.key: item.record[0] for item in items
-                  if item.key[0] != VIGIL_SYSTEM}  # only other systems' records are amended
+        by_key = {
+            item.key: item.record[0] for item in items if item.key[0] != VIGIL_SYSTEM
+        }  # only other systems' records are amended
         if not by_key:
             return
         table, links = Record._meta.db_table, RecordLink._meta.db_table
@@ -283,7 +314,9 @@ class BatchWriter:
                 cursor.execute(
                     f"SELECT r.source_system, r.source_id, r.record_type, r.payload, "
                     f"k.target_system, k.target_id FROM {links} k JOIN {table} r "
-                    f"ON r.id = k.record_id WHERE {where} AND k.relation = %s", [*params, AMENDS])
+                    f"ON r.id = k.record_id WHERE {where} AND k.relation = %s",
+                    [*params, AMENDS],
+                )
                 for a_system, a_id, a_type, payload, t_system, t_id in cursor.fetchall():
                     target_type = by_key.get((t_system, t_id))
                     if target_type is not None and a_type != target_type:
@@ -291,17 +324,32 @@ class BatchWriter:
         for a_system, a_id, a_type, payload, t_system, t_id, target_type in found:
             raw = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
             digest = hashlib.sha256(raw.encode()).hexdigest()
-            reason = (f"links: amends {t_system}/{t_id}, which arrived as a {target_type} record; "
-                      f"an amendment completes a record of its own record_type ({a_type}), so "
-                      "this one is not applied")
+            reason = (
+                f"links: amends {t_system}/{t_id}, which arrived as a {target_type} record; "
+                f"an amendment completes a record of its own record_type ({a_type}), so "
+                "this one is not applied"
+            )
             QuarantinedRecord.objects.update_or_create(
-                file=HELD_AMENDMENT_FILE, line=0, raw_hash=digest,
-                defaults={"source_system": a_system, "source_id": a_id[:200], "raw": raw,
-                          "reasons": [reason], "last_batch": self.batch,
-                          "resolved_by_batch": None},
-                create_defaults={"source_system": a_system, "source_id": a_id[:200], "raw": raw,
-                                 "reasons": [reason], "first_batch": self.batch,
-                                 "last_batch": self.batch})
+                file=HELD_AMENDMENT_FILE,
+                line=0,
+                raw_hash=digest,
+                defaults={
+                    "source_system": a_system,
+                    "source_id": a_id[:200],
+                    "raw": raw,
+                    "reasons": [reason],
+                    "last_batch": self.batch,
+                    "resolved_by_batch": None,
+                },
+                create_defaults={
+                    "source_system": a_system,
+                    "source_id": a_id[:200],
+                    "raw": raw,
+                    "reasons": [reason],
+                    "first_batch": self.batch,
+                    "last_batch": self.batch,
+                },
+            )
 
     @staticmethod
     def _replaces(item: PreparedRecord, current: Held) -> bool:
@@ -324,8 +372,11 @@ class BatchWriter:
         """
         found: set[tuple[int, str]] = set()
         for chunk in _chunks(sorted(set(record_ids))):
-            found.update(RecordVersion.objects.filter(record_id__in=chunk)
-                         .values_list("record_id", "content_hash"))
+            found.update(
+                RecordVersion.objects.filter(record_id__in=chunk).values_list(
+                    "record_id", "content_hash"
+                )
+            )
         return found
 
     def _held(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Held]:
@@ -340,7 +391,8 @@ class BatchWriter:
                     # The identity index leads with source_system: name it so the index is used.
                     cursor.execute(
                         f"SELECT id, source_id, version, content_hash FROM {Record._meta.db_table} "
-                        f"WHERE source_system = %s AND {where}", [system, *params],
+                        f"WHERE source_system = %s AND {where}",
+                        [system, *params],
                     )
                     for record_id, source_id, version, digest in cursor.fetchall():
                         held[(system, source_id)] = (record_id, version, digest)
@@ -364,68 +416,99 @@ class BatchWriter:
             if connection.vendor == "postgresql":
                 _upsert_locations_pg(keys, wanted)
             else:
-                _insert_many(cursor, Location, ["key", "postcode", "address"],
-                             [(k, *wanted[k]) for k in keys],
-                             conflict="ON CONFLICT (key) DO NOTHING")
+                _insert_many(
+                    cursor,
+                    Location,
+                    ["key", "postcode", "address"],
+                    [(k, *wanted[k]) for k in keys],
+                    conflict="ON CONFLICT (key) DO NOTHING",
+                )
             for chunk in _chunks(keys, _chunk_size()):
                 where, params = _any("key", chunk)
-                cursor.execute(f"SELECT id, key FROM {Location._meta.db_table} WHERE {where}",
-                               params)
+                cursor.execute(
+                    f"SELECT id, key FROM {Location._meta.db_table} WHERE {where}", params
+                )
                 for pk, key in cursor.fetchall():
                     found[key] = pk
                     self._uncommitted_locations[key] = pk
         return found
 
-    def _insert_records(self, items: Sequence[PreparedRecord], locations: dict[str, int]) -> dict[tuple[str, str], int]:
+    def _insert_records(
+        self, items: Sequence[PreparedRecord], locations: dict[str, int]
+    ) -> dict[tuple[str, str], int]:
         # Ids taken before the rows go in, so that no look-up is needed to learn them after.
         ids = _reserve_ids(Record, len(items))
         columns = ["id", "source_system", "source_id", *RECORD_COLUMNS, "batch_id"]
-        rows = [[pk, *item.key, *_with_location(item.record, RECORD_LOCATION, locations),
-                 self.batch.pk] for pk, item in zip(ids, items, strict=True)]
+        rows = [
+            [pk, *item.key, *_with_location(item.record, RECORD_LOCATION, locations), self.batch.pk]
+            for pk, item in zip(ids, items, strict=True)
+        ]
         with connection.cursor() as cursor:
             _insert_many(cursor, Record, columns, rows, ["payload"])
         return {item.key: pk for pk, item in zip(ids, items, strict=True)}
 
-    def _insert_children(self, pairs: Sequence[tuple[int, PreparedRecord]], locations: dict[str, int],
-                         mentions: bool = True) -> None:
+    def _insert_children(
+        self,
+        pairs: Sequence[tuple[int, PreparedRecord]],
+        locations: dict[str, int],
+        mentions: bool = True,
+    ) -> None:
         mention_rows: list[list[Any]] = []
         object_rows: list[list[Any]] = []
         link_rows: list[list[Any]] = []
         for record_id, item in pairs:
             if mentions:
-                mention_rows += [[record_id, *_with_location(m, MENTION_LOCATION, locations)]
-                                 for m in item.mentions]
+                mention_rows += [
+                    [record_id, *_with_location(m, MENTION_LOCATION, locations)]
+                    for m in item.mentions
+                ]
             object_rows += [[record_id, *o] for o in item.objects]
             link_rows += [[record_id, *k] for k in item.links]
         with connection.cursor() as cursor:
             _insert_many(cursor, PersonMention, ["record_id", *MENTION_COLUMNS], mention_rows)
-            _insert_many(cursor, RecordObject,
-                         ["record_id", "object_type", "identifier", "description"], object_rows)
-            _insert_many(cursor, RecordLink,
-                         ["record_id", "target_system", "target_id", "relation"], link_rows)
+            _insert_many(
+                cursor,
+                RecordObject,
+                ["record_id", "object_type", "identifier", "description"],
+                object_rows,
+            )
+            _insert_many(
+                cursor,
+                RecordLink,
+                ["record_id", "target_system", "target_id", "relation"],
+                link_rows,
+            )
 
     def _replace(self, record_id: int, item: PreparedRecord, locations: dict[str, int]) -> None:
         """Keep the version in force whole in history, then put the new one in its place."""
         held = Record.objects.get(pk=record_id)
         RecordVersion.objects.get_or_create(
-            record=held, content_hash=held.content_hash,
-            defaults={"version": held.version, "payload": held.payload, "batch_id": held.batch_id,
-                      "superseded_by_batch": self.batch},
+            record=held,
+            content_hash=held.content_hash,
+            defaults={
+                "version": held.version,
+                "payload": held.payload,
+                "batch_id": held.batch_id,
+                "superseded_by_batch": self.batch,
+            },
         )
         columns = [*RECORD_COLUMNS, "batch_id"]
         values = [*_with_location(item.record, RECORD_LOCATION, locations), self.batch.pk]
         json_mark = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
         assignments = ", ".join(f"{c} = {json_mark if c == 'payload' else '%s'}" for c in columns)
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {Record._meta.db_table} SET {assignments} WHERE id = %s",
-                           [*values, record_id])
+            cursor.execute(
+                f"UPDATE {Record._meta.db_table} SET {assignments} WHERE id = %s",
+                [*values, record_id],
+            )
         # Objects and links are facts of the version and are simply restated. Mentions keep
         # their rows, and so whatever identity resolution decided about them.
         RecordObject.objects.filter(record_id=record_id).delete()
         RecordLink.objects.filter(record_id=record_id).delete()
         self._insert_children([(record_id, item)], locations, mentions=False)
         existing = dict(
-            PersonMention.objects.filter(record_id=record_id).values_list("mention_id", "pk"))
+            PersonMention.objects.filter(record_id=record_id).values_list("mention_id", "pk")
+        )
         incoming = {m[0]: _with_location(m, MENTION_LOCATION, locations) for m in item.mentions}
         gone = [pk for mention_id, pk in existing.items() if mention_id not in incoming]
         mentions_replaced.send(sender=type(self), record_id=record_id, gone=gone)
@@ -436,34 +519,59 @@ class BatchWriter:
         with connection.cursor() as cursor:
             for mention_id, row in incoming.items():
                 if mention_id in existing:
-                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s",
-                                   [*row[1:], existing[mention_id]])
+                    cursor.execute(
+                        f"UPDATE {table} SET {assignments} WHERE id = %s",
+                        [*row[1:], existing[mention_id]],
+                    )
                 else:
-                    cursor.execute(_insert_sql(PersonMention, ["record_id", *MENTION_COLUMNS]),
-                                   [record_id, *row])
+                    cursor.execute(
+                        _insert_sql(PersonMention, ["record_id", *MENTION_COLUMNS]),
+                        [record_id, *row],
+                    )
 
     # --- quarantine ----------------------------------------------------------------------
 
     def quarantine(self, entries: Sequence[QuarantineEntry]) -> None:
         if not entries:
             return
-        columns = ["raw_hash", "file", "line", "source_system", "source_id", "raw", "reasons",
-                   "first_batch_id", "last_batch_id"]
+        columns = [
+            "raw_hash",
+            "file",
+            "line",
+            "source_system",
+            "source_id",
+            "raw",
+            "reasons",
+            "first_batch_id",
+            "last_batch_id",
+        ]
         rows: dict[tuple[str, int, str], list[Any]] = {}
         for entry in entries:
             digest = hashlib.sha256(entry.raw).hexdigest()
             entry_file = str(Path(entry.file).resolve())
             rows[(entry_file, entry.line, digest)] = [
-                digest, entry_file[:1000], entry.line, entry.source_system or "",
+                digest,
+                entry_file[:1000],
+                entry.line,
+                entry.source_system or "",
                 (entry.source_id or "")[:200],
                 # No text column of PostgreSQL holds a NUL: kept written as \x00 (its reason
                 # says so), as bytes that are not UTF-8 are kept written as \xNN.
                 entry.raw.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00"),
-                orjson.dumps(entry.reasons).decode(), self.batch.pk, self.batch.pk]
+                orjson.dumps(entry.reasons).decode(),
+                self.batch.pk,
+                self.batch.pk,
+            ]
         with connection.cursor() as cursor:
-            _insert_many(cursor, QuarantinedRecord, columns, list(rows.values()), ["reasons"],
-                         conflict="ON CONFLICT (file, line, raw_hash) DO UPDATE SET "
-                         "reasons = excluded.reasons, last_batch_id = excluded.last_batch_id")
+            _insert_many(
+                cursor,
+                QuarantinedRecord,
+                columns,
+                list(rows.values()),
+                ["reasons"],
+                conflict="ON CONFLICT (file, line, raw_hash) DO UPDATE SET "
+                "reasons = excluded.reasons, last_batch_id = excluded.last_batch_id",
+            )
 
     def file_reread(self, path: Path) -> None:
         """A file read to its end: its quarantined lines not seen again were fixed at source."""
@@ -474,7 +582,10 @@ class BatchWriter:
     def _resolve_quarantine(self, keys: Sequence[tuple[str, str]]) -> None:
         """A record fixed at source and re-imported clears its quarantined line."""
         # Usually nothing waits in quarantine: one indexed probe saves the look-ups.
-        if not keys or not QuarantinedRecord.objects.filter(resolved_by_batch__isnull=True).exists():
+        if (
+            not keys
+            or not QuarantinedRecord.objects.filter(resolved_by_batch__isnull=True).exists()
+        ):
             return
         wanted = set(keys)
         ids = sorted({source_id for _, source_id in keys})
@@ -483,8 +594,11 @@ class BatchWriter:
         with connection.cursor() as cursor:
             for chunk in _chunks(ids, _chunk_size()):
                 where, params = _any("source_id", chunk)
-                cursor.execute(f"SELECT id, source_system, source_id FROM {table} "
-                               f"WHERE {where} AND resolved_by_batch_id IS NULL", params)
+                cursor.execute(
+                    f"SELECT id, source_system, source_id FROM {table} "
+                    f"WHERE {where} AND resolved_by_batch_id IS NULL",
+                    params,
+                )
                 resolved += [pk for pk, system, sid in cursor.fetchall() if (system, sid) in wanted]
         for chunk in _chunks(resolved):
             QuarantinedRecord.objects.filter(pk__in=chunk).update(resolved_by_batch=self.batch)

@@ -23,8 +23,9 @@ INTERVAL_SECONDS = 0.25
 
 
 @contextlib.contextmanager
-def checkpointed_aside(writer: sqlite3.Connection, path: str,
-                       interval: float = INTERVAL_SECONDS) -> Iterator[None]:
+def checkpointed_aside(
+    writer: sqlite3.Connection, path: str, interval: float = INTERVAL_SECONDS
+) -> Iterator[None]:
     """While inside, ``writer`` does not checkpoint; a thread checkpoints ``path`` instead.
 
     Does nothing unless ``writer`` is in WAL mode on a file (an in-memory database has no log).
@@ -36,8 +37,12 @@ def checkpointed_aside(writer: sqlite3.Connection, path: str,
     before = int(writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     writer.execute("PRAGMA wal_autocheckpoint = 0")
     stop = threading.Event()
-    thread = threading.Thread(target=_checkpoint_until, args=(path, stop, interval),
-                              name="vigil-wal-checkpoint", daemon=True)
+    thread = threading.Thread(
+        target=_checkpoint_until,
+        args=(path, stop, interval),
+        name="vigil-wal-checkpoint",
+        daemon=True,
+    )
     thread.start()
     try:
         yield

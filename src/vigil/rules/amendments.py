@@ -93,8 +93,9 @@ def effective_record(source: RecordBase, amendments: Iterable[RecordBase]) -> Ef
     Amendments of another record type are not applied (the importer quarantines them).
     ``source`` itself is left unchanged; a changed copy is returned when anything was supplied.
     """
-    ordered = sorted((a for a in amendments if a.record_type == source.record_type),
-                     key=amendment_order)
+    ordered = sorted(
+        (a for a in amendments if a.record_type == source.record_type), key=amendment_order
+    )
     if not ordered:
         return Effective(source)
     own = own_fields(source.record_type)

@@ -103,8 +103,11 @@ class Casebook:
     """Every record and the indexes the rules need, built once."""
 
     def __init__(
-        self, records: Iterable[RecordBase], identity: Mapping[MentionKey, str] | None = None,
-        *, amendments_upto: dt.datetime | None = None,
+        self,
+        records: Iterable[RecordBase],
+        identity: Mapping[MentionKey, str] | None = None,
+        *,
+        amendments_upto: dt.datetime | None = None,
     ) -> None:
         """``amendments_upto``: apply only amendments that occurred by then (default: all)."""
         with collector_paused():
@@ -115,8 +118,12 @@ class Casebook:
             # build and evaluate 30 s without the pause and this, 27 s with them).
             gc.collect()
 
-    def _build(self, records: Iterable[RecordBase], identity: Mapping[MentionKey, str],
-               amendments_upto: dt.datetime | None) -> None:
+    def _build(
+        self,
+        records: Iterable[RecordBase],
+        identity: Mapping[MentionKey, str],
+        amendments_upto: dt.datetime | None,
+    ) -> None:
         self._held = _latest_versions(records)
         self._identity = identity
         self._amendments_upto = amendments_upto
@@ -142,7 +149,8 @@ class Casebook:
                 timeline[person].append(Appearance(at, record, mention, mkey))
             self.named[key] = tuple(named)
         self._type_times = {
-            kind: [self.time_of[self.key_of(r)] for r in rows] for kind, rows in self._by_type.items()
+            kind: [self.time_of[self.key_of(r)] for r in rows]
+            for kind, rows in self._by_type.items()
         }
         self.timeline: dict[str, list[Appearance]] = dict(timeline)
         self._timeline_times = {p: [a.at for a in rows] for p, rows in self.timeline.items()}
@@ -177,8 +185,9 @@ class Casebook:
                     self._amendment_times[key] = amendment.occurred_at.astimezone(dt.UTC)
             if source is None:
                 continue  # waits for its target
-            applied = sorted((a for a in found if upto is None or a.occurred_at <= upto),
-                             key=amendment_order)
+            applied = sorted(
+                (a for a in found if upto is None or a.occurred_at <= upto), key=amendment_order
+            )
             effective = effective_record(source, applied)
             if effective.suppliers:
                 records[target] = effective.record
@@ -399,7 +408,9 @@ class Casebook:
             defaultdict(list)
         )
         for key, record in self.records.items():
-            people = sorted({n.person for n in self.named[key] if n.mention.role not in NON_ASSOCIATING_ROLES})
+            people = sorted(
+                {n.person for n in self.named[key] if n.mention.role not in NON_ASSOCIATING_ROLES}
+            )
             at = self.time_of[key]
             shared = AssociationEvent(at, (key,), None)
             for i, a in enumerate(people):
@@ -422,7 +433,9 @@ class Casebook:
         return graph
 
     @staticmethod
-    def _pair_over_time(rows: list[tuple[dt.datetime, RecordKey, list[str]]], add: _AddEvent) -> None:
+    def _pair_over_time(
+        rows: list[tuple[dt.datetime, RecordKey, list[str]]], add: _AddEvent
+    ) -> None:
         # Records sharing an identifier link their people from the later record's moment.
         latest: dict[str, RecordKey] = {}
         for at, key, people in rows:

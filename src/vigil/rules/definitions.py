@@ -34,8 +34,12 @@ INCIDENT_RELATIONS = frozenset({"follows_from", "part_of"})
 EXPLOITATION_TOPICS = frozenset({"cse", "cce", "county_lines", "online", "trafficking"})
 SEXUAL_OR_EXPLOITATION_GROUPS = frozenset({"sexual", "online_sexual", "exploitation"})
 SEXUAL_OR_EXPLOITATION_FLAGS = frozenset(
-    {"child_sexual_abuse", "child_sexual_exploitation", "child_criminal_exploitation",
-     "indecent_images"}
+    {
+        "child_sexual_abuse",
+        "child_sexual_exploitation",
+        "child_criminal_exploitation",
+        "indecent_images",
+    }
 )
 SEXUAL_GROUPS = frozenset({"sexual", "online_sexual"})
 SEXUAL_FLAGS = frozenset({"child_sexual_abuse", "child_sexual_exploitation", "indecent_images"})

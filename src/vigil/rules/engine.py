@@ -47,7 +47,9 @@ def evaluate(
     return findings
 
 
-def _with_amendments(finding: Finding, suppliers: Mapping[RecordKey, tuple[RecordKey, ...]]) -> Finding:
+def _with_amendments(
+    finding: Finding, suppliers: Mapping[RecordKey, tuple[RecordKey, ...]]
+) -> Finding:
     """RECORDS.md v1.1: an amendment counts as evidence where a value it supplied decides an
     alert. Each evidence record is read as its effective record, so the amendments that
     supplied values or entries to it are listed after it."""

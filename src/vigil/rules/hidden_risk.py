@@ -97,7 +97,9 @@ def da_risk_underestimated(view: View) -> Iterator[Finding]:
             start = plan.started_at or plan.occurred_at
             ended = view.seen(plan.ended_at)
             until = f" to {in_words(ended)}" if ended else " (still open)"
-            reasons.append(f"the child was on a child protection plan from {in_words(start)}{until}")
+            reasons.append(
+                f"the child was on a child protection plan from {in_words(start)}{until}"
+            )
             evidence.append(view.book.key_of(plan))
             since.append(plan.occurred_at)
         assessment = getattr(record, "risk_assessment", None)
@@ -189,7 +191,9 @@ def _matter_children(view: View) -> dict[str, list[tuple[dt.datetime, RecordKey,
         for named in view.book.named[key]:
             if named.mention.role in MATTER_CHILD_ROLES and view.is_child(named.person, at):
                 role = named.mention.role.replace("_", " ")
-                found[named.person].append((at, key, f"{role} in {with_article(describe(record))} on {in_words(at)}"))
+                found[named.person].append(
+                    (at, key, f"{role} in {with_article(describe(record))} on {in_words(at)}")
+                )
     for rows in found.values():
         rows.sort()
     return found
@@ -204,7 +208,9 @@ def _network_adults(view: View) -> set[str]:
         )
         for record in view.records(record_type):
             for named in view.book.named[view.book.key_of(record)]:
-                if named.mention.role in roles and not view.is_child(named.person, record.occurred_at):
+                if named.mention.role in roles and not view.is_child(
+                    named.person, record.occurred_at
+                ):
                     adults.add(named.person)
     return adults
 
@@ -239,12 +245,14 @@ def exploitation_network(view: View) -> Iterator[Finding]:
             items.append(f"{view.name_of(other)} ({children[other][0][2]})")
         raised = sorted(moments)[threshold - 1]
         if view.in_scope(adult):
-            parts[adult].append((
-                f"Associated in the last {days} days with {len(linked)} children named in sexual "
-                f"or exploitation matters (threshold {threshold}): {listing(items)}.",
-                evidence,
-                raised,
-            ))
+            parts[adult].append(
+                (
+                    f"Associated in the last {days} days with {len(linked)} children named in sexual "
+                    f"or exploitation matters (threshold {threshold}): {listing(items)}.",
+                    evidence,
+                    raised,
+                )
+            )
         for other, _ in linked:
             networks[other].append((adult, len(linked), evidence, raised))
     for child, adults in sorted(networks.items()):
@@ -252,13 +260,15 @@ def exploitation_network(view: View) -> Iterator[Finding]:
             continue
         # The child's finding rests on the whole network: every adult's links to every child.
         names = listing(f"{view.name_of(a)} ({count} children)" for a, count, _, _ in adults)
-        parts[child].append((
-            f"Part of a possible exploitation network: associated in the last {days} days with "
-            f"{names}, each an adult associated with {threshold} or more children named in sexual "
-            f"or exploitation matters (threshold {threshold}).",
-            [k for _, _, keys, _ in adults for k in keys],
-            min(at for _, _, _, at in adults),
-        ))
+        parts[child].append(
+            (
+                f"Part of a possible exploitation network: associated in the last {days} days with "
+                f"{names}, each an adult associated with {threshold} or more children named in sexual "
+                f"or exploitation matters (threshold {threshold}).",
+                [k for _, _, keys, _ in adults for k in keys],
+                min(at for _, _, _, at in adults),
+            )
+        )
     yield from _one_per_person(view, code, parts)
 
 
@@ -304,24 +314,28 @@ def rso_child_contact(view: View) -> Iterator[Finding]:
             f"{view.name_of(c)} ({in_words(at)})" for c, (_, at) in sorted(contacts.items())
         )
         if view.in_scope(offender):
-            parts[offender].append((
-                f"Registered sex offender in contact with {len(contacts)} "
-                f"{'child' if len(contacts) == 1 else 'children'} in the last {days} days: {items}.",
-                evidence,
-                max(registered, min(at for _, at in contacts.values())),
-            ))
+            parts[offender].append(
+                (
+                    f"Registered sex offender in contact with {len(contacts)} "
+                    f"{'child' if len(contacts) == 1 else 'children'} in the last {days} days: {items}.",
+                    evidence,
+                    max(registered, min(at for _, at in contacts.values())),
+                )
+            )
         for child, (keys, at) in contacts.items():
             by_child[child].append((offender, [rso_key, *keys], max(at, registered)))
     for child, offenders in sorted(by_child.items()):
         if not view.in_scope(child):
             continue
         names = listing(f"{view.name_of(o)} ({in_words(at)})" for o, _, at in offenders)
-        parts[child].append((
-            f"Named with or associated with a registered sex offender in the last {days} days: "
-            f"{names}.",
-            [k for _, keys, _ in offenders for k in keys],
-            min(at for _, _, at in offenders),
-        ))
+        parts[child].append(
+            (
+                f"Named with or associated with a registered sex offender in the last {days} days: "
+                f"{names}.",
+                [k for _, keys, _ in offenders for k in keys],
+                min(at for _, _, at in offenders),
+            )
+        )
     yield from _one_per_person(view, code, parts)
 
 
@@ -376,7 +390,9 @@ def transition_to_adulthood(view: View) -> Iterator[Finding]:
                 evidence.append(key)
             if key in view.book.matters and row.mention.role in MATTER_CHILD_ROLES:
                 role = row.mention.role.replace("_", " ")
-                reasons.append(f"{role} in {with_article(describe(row.record))} on {in_words(row.at)}")
+                reasons.append(
+                    f"{role} in {with_article(describe(row.record))} on {in_words(row.at)}"
+                )
                 evidence.append(key)
         if not reasons:
             continue

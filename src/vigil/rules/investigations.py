@@ -41,7 +41,11 @@ def investigation_drift(view: View) -> Iterator[Finding]:
         since = latest + dt.timedelta(days=days)
         if view.as_of <= since:
             continue
-        last = f"last activity {in_words(latest)}" if done else f"no activity since it opened {in_words(latest)}"
+        last = (
+            f"last activity {in_words(latest)}"
+            if done
+            else f"no activity since it opened {in_words(latest)}"
+        )
         yield view.record_finding(
             code,
             record,
@@ -81,7 +85,9 @@ def supervision_overdue(view: View) -> Iterator[Finding]:
         if view.as_of <= since:
             continue
         last = (
-            f"last review {in_words(latest)}" if reviews else f"no review since it opened {in_words(latest)}"
+            f"last review {in_words(latest)}"
+            if reviews
+            else f"no review since it opened {in_words(latest)}"
         )
         yield view.record_finding(
             code,
@@ -119,14 +125,19 @@ def allocation_problem(view: View) -> Iterator[Finding]:
             problems.append((deadline, f"not allocated within {hours} hours of opening ({state})"))
         if len(allocations) >= most:
             problems.append(
-                (allocations[most - 1].at,
-                 f"allocated {len(allocations)} times (threshold {most}): "
-                 f"{listing(in_words(a.at) + (f' to {a.team}' if a.team else '') for a in allocations)}")
+                (
+                    allocations[most - 1].at,
+                    f"allocated {len(allocations)} times (threshold {most}): "
+                    f"{listing(in_words(a.at) + (f' to {a.team}' if a.team else '') for a in allocations)}",
+                )
             )
         if allocations and allocations[-1].specialist is not True and _sexual_abuse(view, record):
             problems.append(
-                (allocations[-1].at, "a sexual-abuse investigation whose current allocation "
-                 f"({in_words(allocations[-1].at)}) is not to a specialist investigator")
+                (
+                    allocations[-1].at,
+                    "a sexual-abuse investigation whose current allocation "
+                    f"({in_words(allocations[-1].at)}) is not to a specialist investigator",
+                )
             )
         if problems:
             problems.sort()

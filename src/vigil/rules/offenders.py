@@ -63,7 +63,11 @@ def rso_visit_overdue(view: View) -> Iterator[Finding]:
         due = last + dt.timedelta(days=days)
         if view.as_of <= due:
             continue
-        since = f"last visit {in_words(last)}" if visits else f"no visit since registration {in_words(last)}"
+        since = (
+            f"last visit {in_words(last)}"
+            if visits
+            else f"no visit since registration {in_words(last)}"
+        )
         yield view.person_finding(
             code,
             person,

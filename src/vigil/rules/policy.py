@@ -63,7 +63,9 @@ def _check_value(key: str, default: object, value: object, least: int = 1) -> Th
     if type(default) is float and type(value) is int:
         return float(value)
     if type(value) is not type(default):
-        raise PolicyError(f"{key}: expected {_type_name(default)}, got {_type_name(value)} {value!r}")
+        raise PolicyError(
+            f"{key}: expected {_type_name(default)}, got {_type_name(value)} {value!r}"
+        )
     # A count or period of zero would make every rule fire (or index an empty list): refuse it.
     if type(value) in (int, float) and value < least:  # type: ignore[operator]
         raise PolicyError(f"{key}: must be at least {least}, got {value!r}")

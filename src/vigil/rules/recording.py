@@ -126,10 +126,17 @@ def _protection_problems(view: View, record: PoliceProtection) -> list[tuple[dt.
     limit = started + dt.timedelta(hours=view.policy.int(code, "max_hours"))
     ended = view.seen(record.ended_at)
     if view.as_of > limit and (ended is None or ended > limit):
-        state = f"ended {time_in_words(ended)}, {lateness(ended, limit)}" if ended else "no end recorded"
+        state = (
+            f"ended {time_in_words(ended)}, {lateness(ended, limit)}"
+            if ended
+            else "no end recorded"
+        )
         problems.append(
-            (limit, f"police protection from {time_in_words(started)} not ended within "
-             f"{view.policy.int(code, 'max_hours')} hours ({state})")
+            (
+                limit,
+                f"police protection from {time_in_words(started)} not ended within "
+                f"{view.policy.int(code, 'max_hours')} hours ({state})",
+            )
         )
     inform = started + dt.timedelta(hours=view.policy.int(code, "inform_la_hours"))
     informed = view.seen(record.local_authority_informed_at)
@@ -140,11 +147,16 @@ def _protection_problems(view: View, record: PoliceProtection) -> list[tuple[dt.
             else "not recorded as informed"
         )
         problems.append(
-            (inform, f"local authority not informed within {view.policy.int(code, 'inform_la_hours')} "
-             f"hours of police protection starting {time_in_words(started)} ({state})")
+            (
+                inform,
+                f"local authority not informed within {view.policy.int(code, 'inform_la_hours')} "
+                f"hours of police protection starting {time_in_words(started)} ({state})",
+            )
         )
     if ended is not None and record.protective_plan is None:
-        problems.append((ended, f"police protection ended {time_in_words(ended)} with no protective plan"))
+        problems.append(
+            (ended, f"police protection ended {time_in_words(ended)} with no protective plan")
+        )
     return problems
 
 

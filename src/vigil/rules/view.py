@@ -241,7 +241,9 @@ class View:
                 found.append(incident)
         return sorted(found, key=lambda i: (i.at, i.root))
 
-    def latest_da_assessment(self, incidents: Iterable[DaIncident]) -> tuple[RecordBase, str, dt.datetime] | None:
+    def latest_da_assessment(
+        self, incidents: Iterable[DaIncident]
+    ) -> tuple[RecordBase, str, dt.datetime] | None:
         """The risk assessment with the latest assessed_at among the incidents: (record, level, at)."""
         latest: tuple[dt.datetime, RecordKey, RecordBase, str] | None = None
         for incident in incidents:
@@ -274,7 +276,9 @@ class View:
                 flags = EXPLOITATION_RISK_FLAGS.intersection(row.mention.flags)
                 why = [f"flagged {FLAG_WORDS[f]}" for f in sorted(flags)]
                 if key in self.book.matters and row.mention.role not in NOT_NAMED_IN_MATTER_ROLES:
-                    why.append(f"named ({row.mention.role.replace('_', ' ')}) in {with_article(describe(row.record))}")
+                    why.append(
+                        f"named ({row.mention.role.replace('_', ' ')}) in {with_article(describe(row.record))}"
+                    )
                 if why:
                     first = first or row.at
                     evidence.append(key)
@@ -297,7 +301,10 @@ class View:
                 Signal(
                     rows[0].at,
                     tuple(r.key.record for r in rows),
-                    tuple(f"{r.mention.role} in {with_article(describe(r.record))} on {in_words(r.at)}" for r in rows),
+                    tuple(
+                        f"{r.mention.role} in {with_article(describe(r.record))} on {in_words(r.at)}"
+                        for r in rows
+                    ),
                 )
                 if rows
                 else None
@@ -410,7 +417,6 @@ def listing(items: Iterable[str]) -> str:
     """Items read aloud in order: commas, or semicolons when an item has commas of its own."""
     parts = list(items)
     return ("; " if any("," in part for part in parts) else ", ").join(parts)
-
 
 
 def exposed_to(view: View, root: RecordKey) -> list[str]:

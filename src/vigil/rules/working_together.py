@@ -55,7 +55,9 @@ def referral_no_decision(view: View) -> Iterator[Finding]:
             if decided
             else "no decision recorded"
         )
-        agency = "children's social care" if record.to_agency == "childrens_social_care" else "the MASH"
+        agency = (
+            "children's social care" if record.to_agency == "childrens_social_care" else "the MASH"
+        )
         yield view.record_finding(
             code,
             record,
@@ -86,7 +88,9 @@ class _StrategyIndex:
     ) -> tuple[bool, tuple[dt.datetime, RecordKey] | None]:
         """Whether a discussion naming the child or linked to ``about`` was held from ``start``
         to ``deadline``; if not, when the first one after the deadline was held (if any)."""
-        rows = self.by_person.get(child, []) + self.by_incident.get(self.view.incident_of(about), [])
+        rows = self.by_person.get(child, []) + self.by_incident.get(
+            self.view.incident_of(about), []
+        )
         if any(start <= at <= deadline for at, _ in rows):
             return True, None
         return False, min((row for row in rows if row[0] > deadline), default=None)
@@ -99,7 +103,12 @@ def _strategy_triggers(view: View) -> Iterator[tuple[str, RecordBase, dt.datetim
         decided = view.seen(record.decision_at)
         if record.decision != "section_47" or (record.decision_at is not None and decided is None):
             continue
-        at = decided or view.seen(record.received_at) or view.seen(record.sent_at) or record.occurred_at
+        at = (
+            decided
+            or view.seen(record.received_at)
+            or view.seen(record.sent_at)
+            or record.occurred_at
+        )
         for named in view.children_on(record):
             yield named.person, record, at, f"referral decided section 47 on {time_in_words(at)}"
     for record in view.records("crime"):
@@ -108,7 +117,9 @@ def _strategy_triggers(view: View) -> Iterator[tuple[str, RecordBase, dt.datetim
             continue
         key = view.book.key_of(record)
         day = london_date(record.occurred_at)
-        suspects = [n.person for n in view.book.named[key] if n.mention.role in ("suspect", "offender")]
+        suspects = [
+            n.person for n in view.book.named[key] if n.mention.role in ("suspect", "offender")
+        ]
         for named in view.children_on(record):
             if named.mention.role != "victim":
                 continue
@@ -215,7 +226,11 @@ def _return_rule(view: View, code: str, field: str, what: str) -> Iterator[Findi
         done = view.seen(getattr(record, field))
         if view.as_of <= deadline or (done is not None and done <= deadline):
             continue
-        state = f"recorded {time_in_words(done)}, {lateness(done, deadline)}" if done else "none recorded"
+        state = (
+            f"recorded {time_in_words(done)}, {lateness(done, deadline)}"
+            if done
+            else "none recorded"
+        )
         for named in view.children_on(record):
             if named.mention.role == "missing_person" and view.in_scope(named.person):
                 late[named.person].append(
@@ -309,9 +324,13 @@ def _marac_triggers(view: View) -> dict[str, list[_MaracTrigger]]:
                 continue
             at = assessment.assessed_at or record.occurred_at
             level = f"{assessment.level} risk" if assessment.level else "risk"
-            yes = f", {assessment.yes_count} yes answers" if assessment.yes_count is not None else ""
+            yes = (
+                f", {assessment.yes_count} yes answers" if assessment.yes_count is not None else ""
+            )
             named_victims = {
-                n.person for n in view.book.named[view.book.key_of(record)] if n.mention.role == "victim"
+                n.person
+                for n in view.book.named[view.book.key_of(record)]
+                if n.mention.role == "victim"
             } or victims
             for person in named_victims:
                 triggers[person].append(

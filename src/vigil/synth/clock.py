@@ -107,8 +107,10 @@ class Clock:
             if text is None:
                 text = dates[day] = dt.date.fromordinal(_EPOCH_ORDINAL + day).isoformat() + "T"
             if secs % MINUTE:
-                return (f"{text}{secs // HOUR:02d}:{secs % HOUR // MINUTE:02d}:"
-                        f"{secs % MINUTE:02d}{found[0]}")
+                return (
+                    f"{text}{secs // HOUR:02d}:{secs % HOUR // MINUTE:02d}:"
+                    f"{secs % MINUTE:02d}{found[0]}"
+                )
             return text + clock_texts[secs // MINUTE] + found[0]
 
         return iso

@@ -50,50 +50,50 @@ ALERT_CODES: tuple[str, ...] = (
 PEOPLE_PER_PLANTING = 5000
 
 # --- identity noise, per mention (most mentions stay clean) -----------------------------------
-NOISE_MISSPELL = 0.04          # one edit (substitute, drop, double, swap) in forename or surname
-NOISE_NICKNAME = 0.05          # Kayleigh -> Kayley, William -> Bill
-NOISE_DOB_SWAP = 0.02          # day and month swapped (only possible when the day is <= 12)
-NOISE_DOB_TYPO = 0.015         # one digit of the date of birth mistyped
-NOISE_DOB_MISSING = 0.06       # no date of birth; an age estimate instead
+NOISE_MISSPELL = 0.04  # one edit (substitute, drop, double, swap) in forename or surname
+NOISE_NICKNAME = 0.05  # Kayleigh -> Kayley, William -> Bill
+NOISE_DOB_SWAP = 0.02  # day and month swapped (only possible when the day is <= 12)
+NOISE_DOB_TYPO = 0.015  # one digit of the date of birth mistyped
+NOISE_DOB_MISSING = 0.06  # no date of birth; an age estimate instead
 NOISE_POSTCODE_MISSING = 0.06  # address without its postcode
-NOISE_STALE_ADDRESS = 0.25     # after a move, the old address is still used
-NOISE_PREVIOUS_SURNAME = 0.3   # a person with a previous surname is recorded under it
-NOISE_ALIAS = 0.03             # an alias recorded (nickname or previous surname)
-NOISE_NO_MIDDLE_NAME = 0.5     # middle names dropped by the source system
-IDENT_PNC_SHOWN = 0.6          # a person with a PNC id has it on this share of mentions
-IDENT_NHS_SHOWN = 0.15         # the NHS number is known on this share of mentions
-PHONE_SHOWN = 0.3              # a person's mobile number is recorded on this share of mentions
+NOISE_STALE_ADDRESS = 0.25  # after a move, the old address is still used
+NOISE_PREVIOUS_SURNAME = 0.3  # a person with a previous surname is recorded under it
+NOISE_ALIAS = 0.03  # an alias recorded (nickname or previous surname)
+NOISE_NO_MIDDLE_NAME = 0.5  # middle names dropped by the source system
+IDENT_PNC_SHOWN = 0.6  # a person with a PNC id has it on this share of mentions
+IDENT_NHS_SHOWN = 0.15  # the NHS number is known on this share of mentions
+PHONE_SHOWN = 0.3  # a person's mobile number is recorded on this share of mentions
 
 # --- population ------------------------------------------------------------------------------
 PEOPLE_PER_CARE_HOME = 8000
 PEOPLE_PER_SCHOOL = 1500
 CARE_HOME_CHILD_SHARE = 0.004  # share of households that are one looked-after child in care
-MOVE_SHARE = 0.08              # households that move during the period
+MOVE_SHARE = 0.08  # households that move during the period
 PREVIOUS_SURNAME_SHARE = 0.35  # partnered women with a previous (maiden) surname
-PNC_SHARE_ADULT = 0.12         # adults with an offending history (a PNC id)
-PNC_SHARE_TEEN = 0.04         # children 13+ already known to the police (juvenile custody)
+PNC_SHARE_ADULT = 0.12  # adults with an offending history (a PNC id)
+PNC_SHARE_TEEN = 0.04  # children 13+ already known to the police (juvenile custody)
 RSO_SHARE_ADULT_MALE = 0.0015  # registered sex offenders among adult men
-RECENT_POOL = 4000             # people kept for cross-household roles (bounded: flat memory)
+RECENT_POOL = 4000  # people kept for cross-household roles (bounded: flat memory)
 
 # --- background events: expected events per household over 730 days --------------------------
 # A household's intensity multiplies these; most households have none, a few have many.
-RATE_CALL_GENERAL = 1.9        # assault, public order, concern for welfare... about adults
-RATE_CALL_DOMESTIC = 0.55      # per household with an adult couple or single parent
-RATE_CONCERN_CHILD = 1.3       # per household with children
+RATE_CALL_GENERAL = 1.9  # assault, public order, concern for welfare... about adults
+RATE_CALL_DOMESTIC = 0.55  # per household with an adult couple or single parent
+RATE_CONCERN_CHILD = 1.3  # per household with children
 RATE_CRIME_GENERAL = 0.5
-RATE_MISSING_TEEN = 0.35       # per child aged 11-17
-RATE_MISSING_CARE = 5.0        # per looked-after child in a care home
-RATE_CUSTODY = 0.25            # per household with someone who has a PNC id
+RATE_MISSING_TEEN = 0.35  # per child aged 11-17
+RATE_MISSING_CARE = 5.0  # per looked-after child in a care home
+RATE_CUSTODY = 0.25  # per household with someone who has a PNC id
 RATE_INTELLIGENCE = 0.12
 RATE_POLICE_PROTECTION = 0.01  # per household with children
-SHARE_DA_CRIME = 0.35          # a domestic call that is a crime (else a non-crime concern)
-SHARE_DA_HIGH = 0.08           # DA assessments at high risk (those go to MARAC, usually)
+SHARE_DA_CRIME = 0.35  # a domestic call that is a crime (else a non-crime concern)
+SHARE_DA_HIGH = 0.08  # DA assessments at high risk (those go to MARAC, usually)
 SHARE_CHILD_CONCERN_REFERRED = 0.5
 SHARE_CRIME_INVESTIGATED = 0.25  # crimes with a child victim that get an investigation record
-SHARE_WITH_OBJECTS = 0.2      # records naming any vehicle or phone; of those:
+SHARE_WITH_OBJECTS = 0.2  # records naming any vehicle or phone; of those:
 SHARE_WITH_VEHICLE = 0.6
 SHARE_WITH_PHONE = 0.5
-SHARE_WITH_ACCOUNT = 0.1       # an online account (social media handle)
+SHARE_WITH_ACCOUNT = 0.1  # an online account (social media handle)
 
 # --- open findings ----------------------------------------------------------------------------
 # Background lapses of time-limited duties (a child not spoken to, a late attendance or

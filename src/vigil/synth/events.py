@@ -19,8 +19,34 @@ from .output import Cast, Emitter, Ref
 from .population import Household, Person, Population
 
 # Evening-heavy hours of demand, as command-and-control data shows.
-HOURS = (0, 1, 2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21,
-         22, 22, 23)
+HOURS = (
+    0,
+    1,
+    2,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    16,
+    17,
+    17,
+    18,
+    18,
+    19,
+    19,
+    20,
+    20,
+    21,
+    21,
+    22,
+    22,
+    23,
+)
 GENERAL_CALLS = (
     ("assault", "Caller reports being assaulted outside the address."),
     ("public_order", "Group causing a disturbance in the street, shouting and threats."),
@@ -48,12 +74,31 @@ CHILD_CONCERNS = (
     ("child_at_risk", "Child disclosed being hit by a parent's partner."),
     ("exploitation", "Child seen getting into cars with older males."),
 )
-PUBLIC_PLACES = ("Bull Ring", "New Street station", "Broadway Plaza", "Sutton Park",
-                 "Cannon Hill Park", "the canal towpath", "Star City", "the bus station")
-DEMEANOURS = ("quiet and withdrawn", "upset, crying", "calm, playing with toys", "anxious",
-              "clinging to mother", "watchful, did not want to talk", "settled, chatty")
-VIEWS = ("Says they feel safe at home now.", "Wants dad to stop shouting.",
-         "Does not want to talk about it.", "Wants to stay with nan.")
+PUBLIC_PLACES = (
+    "Bull Ring",
+    "New Street station",
+    "Broadway Plaza",
+    "Sutton Park",
+    "Cannon Hill Park",
+    "the canal towpath",
+    "Star City",
+    "the bus station",
+)
+DEMEANOURS = (
+    "quiet and withdrawn",
+    "upset, crying",
+    "calm, playing with toys",
+    "anxious",
+    "clinging to mother",
+    "watchful, did not want to talk",
+    "settled, chatty",
+)
+VIEWS = (
+    "Says they feel safe at home now.",
+    "Wants dad to stop shouting.",
+    "Does not want to talk about it.",
+    "Wants to stay with nan.",
+)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -87,8 +132,12 @@ class Background:
     def when(self) -> int:
         rng = self.rng
         day = int(rng.random() * self.clock.days)
-        ts = (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
-              + int(rng.random() * 60) * MINUTE)
+        ts = (
+            self.clock.start_ts
+            + day * DAY
+            + HOURS[int(rng.random() * len(HOURS))] * HOUR
+            + int(rng.random() * 60) * MINUTE
+        )
         # Whole days of 24 hours run an hour past midnight when the clocks went forward in the
         # period: never past an as_of early in its day.
         return ts if ts <= self.clock.as_of else self.clock.as_of
@@ -98,8 +147,12 @@ class Background:
         rng = self.rng
         span = min(self.clock.days, C.OPEN_FINDINGS_DAYS)
         day = self.clock.days - span + int(rng.random() * span)
-        ts = (self.clock.start_ts + day * DAY + HOURS[int(rng.random() * len(HOURS))] * HOUR
-              + int(rng.random() * 60) * MINUTE)
+        ts = (
+            self.clock.start_ts
+            + day * DAY
+            + HOURS[int(rng.random() * len(HOURS))] * HOUR
+            + int(rng.random() * 60) * MINUTE
+        )
         return ts if ts <= self.clock.as_of else self.clock.as_of
 
     def opt(self, ts: int) -> str | None:
@@ -126,8 +179,10 @@ class Background:
         return pool[int(self.rng.random() * len(pool))] if pool else None
 
     def public_place(self) -> dict[str, str]:
-        return {"address": f"{pick(self.rng, PUBLIC_PLACES)}, Birmingham",
-                "premises_type": "public_place"}
+        return {
+            "address": f"{pick(self.rng, PUBLIC_PLACES)}, Birmingham",
+            "premises_type": "public_place",
+        }
 
     def objects(self, people: list[Person]) -> list[dict[str, str]] | None:
         rng = self.rng
@@ -135,17 +190,36 @@ class Background:
             return None
         out = []
         if rng.random() < C.SHARE_WITH_VEHICLE:
-            out.append({"object_type": "vehicle", "identifier": vehicle_registration(self.pop.object_serial()),
-                        "description": pick(rng, ("silver Ford Focus", "black Audi A3",
-                                                   "white Transit van", "blue Vauxhall Corsa"))})
+            out.append(
+                {
+                    "object_type": "vehicle",
+                    "identifier": vehicle_registration(self.pop.object_serial()),
+                    "description": pick(
+                        rng,
+                        (
+                            "silver Ford Focus",
+                            "black Audi A3",
+                            "white Transit van",
+                            "blue Vauxhall Corsa",
+                        ),
+                    ),
+                }
+            )
         if rng.random() < C.SHARE_WITH_PHONE:
             phones = [p.phone for p in people if p.phone]
-            out.append({"object_type": "phone", "identifier": phones[0] if phones else unknown_mobile(rng)})
+            out.append(
+                {"object_type": "phone", "identifier": phones[0] if phones else unknown_mobile(rng)}
+            )
         if rng.random() < C.SHARE_WITH_ACCOUNT:
             serial = scramble(self.pop.object_serial(), 10**8)
             handle = f"{pick(rng, self.pop.pools.surnames).lower().replace(chr(39), '')}{serial}"
-            out.append({"object_type": "online_account", "identifier": f"snapchat:{handle}",
-                        "description": "Snapchat account"})
+            out.append(
+                {
+                    "object_type": "online_account",
+                    "identifier": f"snapchat:{handle}",
+                    "description": "Snapchat account",
+                }
+            )
         return out or None
 
     def children_at(self, hh: Household, ts: int) -> list[Person]:
@@ -169,12 +243,18 @@ class Background:
 
     def call_grades(self, ts: int, first: str) -> list[dict[str, Any]]:
         grades: list[dict[str, Any]] = [
-            {"at": self.iso(ts), "grade": first, "reason": None, "welfare_check": None}]
+            {"at": self.iso(ts), "grade": first, "reason": None, "welfare_check": None}
+        ]
         if self.rng.random() < 0.1:
             checked = self.rng.random() < 0.8 or not self.lapses(ts)
-            grades.append({"at": self.iso(self.later(ts, 10, 60)), "grade": "scheduled",
-                           "reason": "No ongoing threat; appointment made with caller.",
-                           "welfare_check": checked})
+            grades.append(
+                {
+                    "at": self.iso(self.later(ts, 10, 60)),
+                    "grade": "scheduled",
+                    "reason": "No ongoing threat; appointment made with caller.",
+                    "welfare_check": checked,
+                }
+            )
         return grades
 
     # --- the household -------------------------------------------------------------------------
@@ -224,24 +304,37 @@ class Background:
         if other is not None and other.household is not hh and rng.random() < 0.6:
             cast.append((other, "suspect" if category != "other" else "subject"))
         home = rng.random() < 0.5
-        first = pick(rng, ("priority", "priority", "scheduled", "emergency",
-                            "resolution_without_deployment"))
+        first = pick(
+            rng, ("priority", "priority", "scheduled", "emergency", "resolution_without_deployment")
+        )
         # Attended within an emergency's 60 or a priority's 240 minutes, unless a recent lapse.
         latest = 200 if self.lapses(ts) else 55
         attended = self.later(ts, 8, latest) if first != "resolution_without_deployment" else None
         ref = self.e.emit(
-            "call", ts, cast,
+            "call",
+            ts,
+            cast,
             location=hh.address_at(ts) if home else self.public_place(),
-            objects=self.objects([reporter]), summary=text, category=category,
+            objects=self.objects([reporter]),
+            summary=text,
+            category=category,
             grade_history=self.call_grades(ts, first),
-            **self._fields(attended_at=attended and self.opt(attended),
-                           closed_at=self.opt(self.later(ts, 120, 600))),
+            **self._fields(
+                attended_at=attended and self.opt(attended),
+                closed_at=self.opt(self.later(ts, 120, 600)),
+            ),
         )
         if category == "assault" and rng.random() < 0.5 and len(cast) > 1:
             self.general_crime(hh, ref, ts, victim=reporter, suspect=cast[1][0])
 
-    def general_crime(self, hh: Household, call: Ref | None, ts: int | None = None,
-                      victim: Person | None = None, suspect: Person | None = None) -> None:
+    def general_crime(
+        self,
+        hh: Household,
+        call: Ref | None,
+        ts: int | None = None,
+        victim: Person | None = None,
+        suspect: Person | None = None,
+    ) -> None:
         rng = self.rng
         ts = self.later(ts, 30, 180) if ts is not None else self.when()
         people = [p for p in hh.people if p.born_by(ts)]
@@ -255,10 +348,18 @@ class Background:
             cast.append((w, "witness"))
         status = "closed" if rng.random() < 0.6 else "open"
         ref = self.e.emit(
-            "crime", ts, cast, location=hh.address_at(ts) if rng.random() < 0.6 else self.public_place(),
-            links=[call] if call else None, objects=self.objects([victim]),
-            summary=f"{offence} reported.", offence=offence, offence_group=group, flags=[],
-            status=status, **self._fields(outcome="No further action" if status == "closed" else None),
+            "crime",
+            ts,
+            cast,
+            location=hh.address_at(ts) if rng.random() < 0.6 else self.public_place(),
+            links=[call] if call else None,
+            objects=self.objects([victim]),
+            summary=f"{offence} reported.",
+            offence=offence,
+            offence_group=group,
+            flags=[],
+            status=status,
+            **self._fields(outcome="No further action" if status == "closed" else None),
         )
         if victim.is_child_on(ts) and rng.random() < C.SHARE_CRIME_INVESTIGATED:
             self.investigation(ts, cast, ref, group)
@@ -281,36 +382,58 @@ class Background:
         home = hh.address_at(ts)
         first = "emergency" if rng.random() < 0.3 else "priority"
         lapses = self.lapses(ts)
-        attended = self.later(ts, 5, (90 if lapses else 55) if first == "emergency"
-                              else (300 if lapses else 230))
+        attended = self.later(
+            ts, 5, (90 if lapses else 55) if first == "emergency" else (300 if lapses else 230)
+        )
         call = self.e.emit(
-            "call", ts, cast, location=home, category="domestic",
+            "call",
+            ts,
+            cast,
+            location=home,
+            category="domestic",
             summary="Reports of shouting and banging; partners arguing.",
             grade_history=self.call_grades(ts, first),
-            **self._fields(attended_at=self.opt(attended),
-                           closed_at=self.opt(self.later(ts, 120, 400))),
+            **self._fields(
+                attended_at=self.opt(attended), closed_at=self.opt(self.later(ts, 120, 400))
+            ),
         )
         high = rng.random() < C.SHARE_DA_HIGH
         yes = between(rng, 14, 22) if high else between(rng, 0, 13)
         assessed = self.later(ts, 60, 240)
-        risk = {"tool": pick(rng, ("DASH", "DASH", "DARA")),
-                "level": "high" if high else pick(rng, ("standard", "standard", "medium")),
-                "yes_count": yes, "assessed_at": self.iso(assessed)}
+        risk = {
+            "tool": pick(rng, ("DASH", "DASH", "DARA")),
+            "level": "high" if high else pick(rng, ("standard", "standard", "medium")),
+            "yes_count": yes,
+            "assessed_at": self.iso(assessed),
+        }
         follow = self.later(ts, 30, 200)
         if follow > self.clock.as_of:
             return
         if rng.random() < C.SHARE_DA_CRIME:
             self.e.emit(
-                "crime", follow, cast[:2], location=home, links=[call], offence="Assault by beating",
-                offence_group="domestic_abuse", flags=["domestic_abuse"], status="open",
+                "crime",
+                follow,
+                cast[:2],
+                location=home,
+                links=[call],
+                offence="Assault by beating",
+                offence_group="domestic_abuse",
+                flags=["domestic_abuse"],
+                status="open",
                 summary="Domestic assault; victim has visible injuries.",
             )
         ppn = self.e.emit(
-            "concern", follow, cast, location=home, links=[call],
-            concern_type="domestic_abuse_noncrime", risk_assessment=risk,
+            "concern",
+            follow,
+            cast,
+            location=home,
+            links=[call],
+            concern_type="domestic_abuse_noncrime",
+            risk_assessment=risk,
             referred_to=[{"agency": "school", "at": self.iso(follow + 12 * HOUR)}] if kids else [],
             summary="Public protection notice: domestic incident with children in the household."
-            if kids else "Public protection notice: domestic incident.",
+            if kids
+            else "Public protection notice: domestic incident.",
         )
         if kids and rng.random() < 0.4:
             self.referral(kids, follow, ppn, victim)
@@ -338,8 +461,14 @@ class Background:
         if rng.random() < 0.3:
             referred.append({"agency": "health", "at": self.iso(self.later(ts, 60, 900))})
         ref = self.e.emit(
-            "concern", ts, cast, location=school if at_school else hh.address_at(ts), nhs=True,
-            concern_type=concern_type, referred_to=referred, summary=text,
+            "concern",
+            ts,
+            cast,
+            location=school if at_school else hh.address_at(ts),
+            nhs=True,
+            concern_type=concern_type,
+            referred_to=referred,
+            summary=text,
         )
         if rng.random() < C.SHARE_CHILD_CONCERN_REFERRED:
             self.referral(kids[:3], ts, ref, hh.adults[0] if hh.adults else None)
@@ -350,20 +479,37 @@ class Background:
         if sent > self.clock.as_of:
             return
         received = self.later(sent, 1, 90)
-        decided = (self.later(received, 60, 1300) if rng.random() < 0.93 or not self.lapses(sent)
-                   else None)
-        decision = pick(rng, ("no_further_action", "early_help", "section_17", "section_17",
-                               "section_47", "already_open"))
+        decided = (
+            self.later(received, 60, 1300) if rng.random() < 0.93 or not self.lapses(sent) else None
+        )
+        decision = pick(
+            rng,
+            (
+                "no_further_action",
+                "early_help",
+                "section_17",
+                "section_17",
+                "section_47",
+                "already_open",
+            ),
+        )
         cast: list[Cast] = [(c, "subject") for c in kids]
         if carer is not None:
             cast.append((carer, "parent_carer"))
         ref = self.e.emit(
-            "referral", sent, cast, links=[about], nhs=True, from_unit="MASH police desk",
+            "referral",
+            sent,
+            cast,
+            links=[about],
+            nhs=True,
+            from_unit="MASH police desk",
             to_agency=pick(rng, ("childrens_social_care", "childrens_social_care", "mash")),
             sent_at=self.iso(sent),
-            **self._fields(received_at=self.opt(received),
-                           decision_at=decided and self.opt(decided),
-                           decision=decision if decided and decided <= self.clock.as_of else None),
+            **self._fields(
+                received_at=self.opt(received),
+                decision_at=decided and self.opt(decided),
+                decision=decision if decided and decided <= self.clock.as_of else None,
+            ),
         )
         if decided and decision == "section_47" and decided < self.clock.as_of:
             self.strategy(kids, decided, ref, carer)
@@ -374,18 +520,32 @@ class Background:
         if held > self.clock.as_of:
             return
         actions = [
-            {"description": "Joint visit to see the children", "owner": "police",
-             "due_at": self.iso(held + 2 * DAY), "done_at": self.opt(self.later(held, 600, 2800))},
-            {"description": "Health check and school liaison", "owner": "health",
-             "due_at": self.iso(held + 7 * DAY), "done_at": self.opt(self.later(held, 1440, 9000))},
+            {
+                "description": "Joint visit to see the children",
+                "owner": "police",
+                "due_at": self.iso(held + 2 * DAY),
+                "done_at": self.opt(self.later(held, 600, 2800)),
+            },
+            {
+                "description": "Health check and school liaison",
+                "owner": "health",
+                "due_at": self.iso(held + 7 * DAY),
+                "done_at": self.opt(self.later(held, 1440, 9000)),
+            },
         ]
         cast: list[Cast] = [(c, "subject") for c in kids]
         if carer is not None:
             cast.append((carer, "parent_carer"))
         self.e.emit(
-            "strategy_discussion", held, cast, links=[about], nhs=True, held_at=self.iso(held),
+            "strategy_discussion",
+            held,
+            cast,
+            links=[about],
+            nhs=True,
+            held_at=self.iso(held),
             agencies=["police", "childrens_social_care", "health", "education"],
-            decisions="Section 47 enquiries to proceed.", actions=actions,
+            decisions="Section 47 enquiries to proceed.",
+            actions=actions,
         )
         if rng.random() < 0.45:
             started = held + 15 * DAY
@@ -393,9 +553,14 @@ class Background:
             # low (DA_RISK_UNDERESTIMATED, for two years): a lapse, so only a recent one.
             if started < self.clock.as_of and (self.lapses(started) or not self.domestic_abuse):
                 self.e.emit(
-                    "cp_plan", started, [(c, "subject") for c in kids], nhs=True,
-                    started_at=self.iso(started), category=pick(rng,
-                        ("neglect", "physical", "emotional", "sexual", "multiple", "neglect")),
+                    "cp_plan",
+                    started,
+                    [(c, "subject") for c in kids],
+                    nhs=True,
+                    started_at=self.iso(started),
+                    category=pick(
+                        rng, ("neglect", "physical", "emotional", "sexual", "multiple", "neglect")
+                    ),
                 )
 
     def marac(self, ts: int, cast: list[Cast], about: Ref) -> None:
@@ -403,16 +568,28 @@ class Background:
         meeting = ts + (10 + int(rng.random() * 20)) * DAY
         if ts > self.clock.as_of:
             return
-        actions = [{"description": "Safety plan and target hardening", "owner": "IDVA",
-                    "due_at": self.iso(meeting + 14 * DAY),
-                    "done_at": self.opt(meeting + int(rng.random() * (
-                        20 if self.lapses(meeting) else 14)) * DAY)}]
+        actions = [
+            {
+                "description": "Safety plan and target hardening",
+                "owner": "IDVA",
+                "due_at": self.iso(meeting + 14 * DAY),
+                "done_at": self.opt(
+                    meeting + int(rng.random() * (20 if self.lapses(meeting) else 14)) * DAY
+                ),
+            }
+        ]
         self.e.emit(
-            "marac", ts, cast, links=[about], referred_at=self.iso(ts),
+            "marac",
+            ts,
+            cast,
+            links=[about],
+            referred_at=self.iso(ts),
             criteria=pick(rng, ("visible_high_risk", "professional_judgement")),
             information_shared_before=rng.random() < 0.9 or not self.lapses(meeting),
-            **self._fields(meeting_at=self.opt(meeting),
-                           actions=actions if meeting <= self.clock.as_of else None),
+            **self._fields(
+                meeting_at=self.opt(meeting),
+                actions=actions if meeting <= self.clock.as_of else None,
+            ),
         )
 
     def missing(self, hh: Household, child: Person) -> None:
@@ -434,16 +611,34 @@ class Background:
         risk = pick(rng, ("no_apparent", "low", "low", "medium", "medium", "high"))
         indicators = []
         if rng.random() < 0.12:
-            indicators = rng.sample(("older_associates", "unexplained_gifts", "seen_in_vehicle",
-                                     "found_with_adult", "drugs", "hotel", "out_of_area"), 2)
+            indicators = rng.sample(
+                (
+                    "older_associates",
+                    "unexplained_gifts",
+                    "seen_in_vehicle",
+                    "found_with_adult",
+                    "drugs",
+                    "hotel",
+                    "out_of_area",
+                ),
+                2,
+            )
         lapses = self.lapses(found)
         # Within the 72 hours (4,320 minutes) after being found, unless a recent lapse.
-        interview = (self.later(found, 600, 6000 if lapses else 4000)
-                     if rng.random() < 0.85 or not lapses else None)
+        interview = (
+            self.later(found, 600, 6000 if lapses else 4000)
+            if rng.random() < 0.85 or not lapses
+            else None
+        )
         self.e.emit(
-            "missing", ts, cast, location=home,
-            classification="absent" if risk == "no_apparent" else "missing", risk_level=risk,
-            reported_at=self.iso(self.later(ts, 0, 90)), from_care=hh.in_care,
+            "missing",
+            ts,
+            cast,
+            location=home,
+            classification="absent" if risk == "no_apparent" else "missing",
+            risk_level=risk,
+            reported_at=self.iso(self.later(ts, 0, 90)),
+            from_care=hh.in_care,
             exploitation_indicators=indicators,
             summary="Did not return home at the agreed time.",
             **self._fields(
@@ -466,23 +661,36 @@ class Background:
         fields: dict[str, Any] = {
             "grounds": pick(rng, ("offence", "offence", "offence", "breach", "warrant")),
             "offence": pick(rng, GENERAL_CRIMES)[0],
-            "arrived_at": self.iso(ts), "detention_authorised_at": self.iso(authorised),
+            "arrived_at": self.iso(ts),
+            "detention_authorised_at": self.iso(authorised),
             "reviews": [self.iso(authorised + 6 * HOUR - 20 * MINUTE)]
-            if released > authorised + 6 * HOUR else [],
+            if released > authorised + 6 * HOUR
+            else [],
             "healthcare_seen_at": self.opt(self.later(ts, 30, 180)),
             "released_at": self.opt(released),
         }
         if child:
             fields["appropriate_adult_requested_at"] = self.iso(self.later(authorised, 5, 30))
             fields["appropriate_adult_arrived_at"] = self.opt(
-                self.later(authorised, 40, 180 if self.lapses(authorised) else 115))
+                self.later(authorised, 40, 180 if self.lapses(authorised) else 115)
+            )
             fields["referral_to_csc_at"] = self.opt(self.later(ts, 60, 500))
         self.e.emit(
-            "custody", ts, [(p, "detainee")], pnc=True,
-            location={"address": pick(rng, ("Perry Barr custody suite, Birmingham",
-                                              "Oldbury custody suite, Oldbury",
-                                              "Coventry central custody, Coventry")),
-                      "premises_type": "police_station"},
+            "custody",
+            ts,
+            [(p, "detainee")],
+            pnc=True,
+            location={
+                "address": pick(
+                    rng,
+                    (
+                        "Perry Barr custody suite, Birmingham",
+                        "Oldbury custody suite, Oldbury",
+                        "Coventry central custody, Coventry",
+                    ),
+                ),
+                "premises_type": "police_station",
+            },
             **{k: v for k, v in fields.items() if v is not None},
         )
 
@@ -495,8 +703,13 @@ class Background:
         if assoc is not None and assoc is not p:
             cast.append((assoc, "associate"))
         self.e.emit(
-            "intelligence", ts, cast, objects=self.objects([p]), summary="Intelligence received.",
-            grading=pick(rng, ("B2 1", "C3 1", "B3 2", "E4 1")), topics=topics,
+            "intelligence",
+            ts,
+            cast,
+            objects=self.objects([p]),
+            summary="Intelligence received.",
+            grading=pick(rng, ("B2 1", "C3 1", "B3 2", "E4 1")),
+            topics=topics,
             **self._fields(follow_up_at=self.opt(self.later(ts, 600, 8000))),
         )
 
@@ -511,21 +724,44 @@ class Background:
             t += int(rng.random() * 20 * DAY)
             if t > self.clock.as_of:
                 break
-            activity.append({"at": self.iso(t), "type": pick(rng,
-                ("statement", "house_to_house", "cctv", "interview", "update_to_victim")),
-                "note": "Enquiries ongoing."})
+            activity.append(
+                {
+                    "at": self.iso(t),
+                    "type": pick(
+                        rng,
+                        ("statement", "house_to_house", "cctv", "interview", "update_to_victim"),
+                    ),
+                    "note": "Enquiries ongoing.",
+                }
+            )
         closed = opened + int(rng.random() * 120 * DAY)
         self.e.emit(
-            "investigation", opened, cast, links=[crime], opened_at=self.iso(opened),
-            allocations=[{"at": self.iso(self.later(opened, 30, 600)),
-                          "officer_id": f"PC{between(rng, 1000, 9999)}", "team": "CID",
-                          "specialist": False}],
+            "investigation",
+            opened,
+            cast,
+            links=[crime],
+            opened_at=self.iso(opened),
+            allocations=[
+                {
+                    "at": self.iso(self.later(opened, 30, 600)),
+                    "officer_id": f"PC{between(rng, 1000, 9999)}",
+                    "team": "CID",
+                    "specialist": False,
+                }
+            ],
             activity=activity,
-            supervisory_reviews=[{"at": self.iso(min(opened + 14 * DAY, self.clock.as_of)),
-                                  "by": f"DS{between(rng, 100, 999)}"}],
-            offence_group=group, flags=[],
-            **self._fields(closed_at=self.opt(closed),
-                           outcome="Evidential difficulties" if closed <= self.clock.as_of else None),
+            supervisory_reviews=[
+                {
+                    "at": self.iso(min(opened + 14 * DAY, self.clock.as_of)),
+                    "by": f"DS{between(rng, 100, 999)}",
+                }
+            ],
+            offence_group=group,
+            flags=[],
+            **self._fields(
+                closed_at=self.opt(closed),
+                outcome="Evidential difficulties" if closed <= self.clock.as_of else None,
+            ),
         )
 
     def police_protection(self, hh: Household) -> None:
@@ -538,13 +774,19 @@ class Background:
         cast: list[Cast] = [(c, "subject") for c in kids[:2]]
         cast += [(a, "parent_carer") for a in hh.adults[:1]]
         self.e.emit(
-            "police_protection", ts, cast, location=hh.address_at(ts), started_at=self.iso(ts),
+            "police_protection",
+            ts,
+            cast,
+            location=hh.address_at(ts),
+            started_at=self.iso(ts),
             designated_officer=f"Insp {self.pop.pools.surnames[rng.randrange(100)]}",
             local_authority_informed_at=self.iso(self.later(ts, 10, 110)),
             parents_informed_at=self.iso(self.later(ts, 10, 200)),
-            **self._fields(ended_at=self.opt(ended),
-                           end_reason="la_accommodation" if ended <= self.clock.as_of else None,
-                           protective_plan="Placed with foster carers pending strategy meeting."),
+            **self._fields(
+                ended_at=self.opt(ended),
+                end_reason="la_accommodation" if ended <= self.clock.as_of else None,
+                protective_plan="Placed with foster carers pending strategy meeting.",
+            ),
         )
 
     def rso(self, p: Person) -> None:
@@ -559,10 +801,15 @@ class Background:
             visits[-1] = ts - int(rng.random() * 60) * DAY
             visits.sort()
         self.e.emit(
-            "rso", ts, [(p, "offender")], pnc=True, location=p.household.address_at(ts),
-            registered_at=self.iso(registered), risk_level=risk, management="active",
+            "rso",
+            ts,
+            [(p, "offender")],
+            pnc=True,
+            location=p.household.address_at(ts),
+            registered_at=self.iso(registered),
+            risk_level=risk,
+            management="active",
             arms_assessed_at=self.iso(ts - int(rng.random() * 200) * DAY),
             visits=[self.iso(v) for v in visits],
             flagged_on=["crime", "command_and_control"] if rng.random() < 0.9 else ["crime"],
         )
-

@@ -52,8 +52,9 @@ def _pools(seed: int) -> Pools:
 def planting_schedule(rng: random.Random, people: int) -> list[tuple[int, str]]:
     """(population position, code) pairs, sorted: where each planted situation is built."""
     per_code = max(1, round(people / C.PEOPLE_PER_PLANTING))
-    schedule = [(int(rng.random() * people), code)
-                for code in C.ALERT_CODES for _ in range(per_code)]
+    schedule = [
+        (int(rng.random() * people), code) for code in C.ALERT_CODES for _ in range(per_code)
+    ]
     schedule.sort()
     return schedule
 
@@ -96,11 +97,16 @@ def _run_block(job: Job, tick: Callable[[int], None] | None = None) -> dict[str,
         gc.set_threshold(*thresholds)
         sink.close()
     result = {
-        "people": pop.count, "staff": pop.staff_count, "households": pop.households,
-        "care_homes": len(pop.care_homes), "schools": len(pop.schools),
-        "by_type": dict(sink.by_type), "planted": dict(sink.planted),
+        "people": pop.count,
+        "staff": pop.staff_count,
+        "households": pop.households,
+        "care_homes": len(pop.care_homes),
+        "schools": len(pop.schools),
+        "by_type": dict(sink.by_type),
+        "planted": dict(sink.planted),
         "situations": dict(planter.situations),
-        "mentions": sink.mentions, "noisy": mentioner.noisy,
+        "mentions": sink.mentions,
+        "noisy": mentioner.noisy,
     }
     # Drop the block's households (reference cycles) now, not at some later full collection:
     # this is what keeps a worker's memory flat across many blocks.
@@ -117,14 +123,23 @@ def _jobs(parts: Path, people: int, seed: int, as_of: int, days: int) -> list[Jo
     for position, code in schedule:
         per_block[position // size].append((position % size, code))
     return [
-        (str(parts / f"{b:05d}"), seed, as_of, days, b,
-         min(size, people - b * size), people, per_block[b])
+        (
+            str(parts / f"{b:05d}"),
+            seed,
+            as_of,
+            days,
+            b,
+            min(size, people - b * size),
+            people,
+            per_block[b],
+        )
         for b in range(blocks)
     ]
 
 
-def _results(jobs: list[Job], workers: int,
-             progress: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+def _results(
+    jobs: list[Job], workers: int, progress: Callable[[int], None] | None
+) -> Iterator[dict[str, Any]]:
     if workers <= 1 or len(jobs) == 1:
         done = 0
         for job in jobs:
@@ -170,8 +185,9 @@ def _append(src: BinaryIO, dest: BinaryIO) -> None:
         dest.flush()
 
 
-def period(start: dt.date | None = None, days: int | None = None,
-           end: dt.date | dt.datetime | None = None) -> Clock:
+def period(
+    start: dt.date | None = None, days: int | None = None, end: dt.date | dt.datetime | None = None
+) -> Clock:
     """The period named by any two of start, end and days (days alone: 730 by default).
 
     ``end`` is when the systems are extracted, the as_of of every planted expectation: a date
@@ -194,10 +210,17 @@ def period(start: dt.date | None = None, days: int | None = None,
     return Clock(as_of, days)
 
 
-def generate(out: Path, people: int, seed: int = 1, start: dt.date | None = None,
-             days: int | None = None, progress: Callable[[int], None] | None = None, *,
-             end: dt.date | dt.datetime | None = None,
-             workers: int | None = None) -> dict[str, Any]:
+def generate(
+    out: Path,
+    people: int,
+    seed: int = 1,
+    start: dt.date | None = None,
+    days: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    end: dt.date | dt.datetime | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
     """Write a synthetic force to ``out`` and return a JSON-able summary of what was written.
 
     The period is given by any two of ``start``, ``end`` and ``days`` (see ``period``); the same
@@ -215,8 +238,11 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date | None = None
     shutil.rmtree(parts, ignore_errors=True)
     jobs = _jobs(parts, people, seed, clock.as_of, clock.days)
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-            os.cpu_count() or 1)
+        workers = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1)
+        )
     totals: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
     planted: Counter[str] = Counter()
@@ -257,6 +283,7 @@ def generate(out: Path, people: int, seed: int = 1, start: dt.date | None = None
     }
     # The file stays byte-identical across runs; only the returned summary carries timing.
     (out / "truth" / "summary.json").write_bytes(
-        orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
+    )
     summary["elapsed_seconds"] = round(time.perf_counter() - began, 3)
     return summary

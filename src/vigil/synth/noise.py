@@ -44,10 +44,32 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 _KEYBOARD_NEIGHBOURS = {
-    "a": "sq", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
-    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
-    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
-    "y": "tu", "z": "x",
+    "a": "sq",
+    "b": "vn",
+    "c": "xv",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "g": "fh",
+    "h": "gj",
+    "i": "uo",
+    "j": "hk",
+    "k": "jl",
+    "l": "k",
+    "m": "n",
+    "n": "bm",
+    "o": "ip",
+    "p": "o",
+    "q": "w",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "v": "cb",
+    "w": "qe",
+    "x": "zc",
+    "y": "tu",
+    "z": "x",
 }
 _NAME_NOISE = (
     ("misspell", C.NOISE_MISSPELL),
@@ -108,13 +130,13 @@ def misspell(rng: random.Random, name: str) -> str:
     ch = name[i]
     if kind == 0 and ch.lower() in _KEYBOARD_NEIGHBOURS:
         sub = pick(rng, _KEYBOARD_NEIGHBOURS[ch.lower()])
-        return name[:i] + (sub.upper() if ch.isupper() else sub) + name[i + 1:]
+        return name[:i] + (sub.upper() if ch.isupper() else sub) + name[i + 1 :]
     if kind == 1:
-        return name[:i] + name[i + 1:]
+        return name[:i] + name[i + 1 :]
     if kind == 2:
         return name[:i] + ch + name[i:]
     if i < len(name) - 1 and name[i] != name[i + 1]:
-        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
     return name[:i] + ch + name[i:]
 
 
@@ -143,7 +165,7 @@ def typo_dob(rng: random.Random, dob: dt.date, day: dt.date) -> str | None:
     text = dob.isoformat()
     for _ in range(4):
         i = pick(rng, (2, 3, 5, 6, 8, 9))  # not the century: nobody writes 1914 for 2014
-        candidate = text[:i] + str(rng.randrange(10)) + text[i + 1:]
+        candidate = text[:i] + str(rng.randrange(10)) + text[i + 1 :]
         if candidate == text:
             continue
         try:
@@ -163,9 +185,18 @@ class Mentioner:
         self.nicknames = _nickname_table()
         self.noisy = 0  # mentions that carry at least one identity error (for the summary)
 
-    def mention(self, p: Person, role: str, mid: str, ts: int, clean: bool = False,
-                pnc: bool = False, nhs: bool = False,
-                extra: dict[str, Any] | None = None, local: bool = False) -> dict[str, Any]:
+    def mention(
+        self,
+        p: Person,
+        role: str,
+        mid: str,
+        ts: int,
+        clean: bool = False,
+        pnc: bool = False,
+        nhs: bool = False,
+        extra: dict[str, Any] | None = None,
+        local: bool = False,
+    ) -> dict[str, Any]:
         """``p`` as written on a record at ``ts``. ``pnc``/``nhs`` say the system holds ids;
         ``local`` that it has its own person id (children's social care does)."""
         rng = self.rng
@@ -248,8 +279,11 @@ class Mentioner:
             m["age_estimate"] = guess if (guess < 18) == (age < 18) else age  # as _plausible
         else:
             options = self.nicknames[forename]
-            m["aliases"] = [f"{pick(rng, options)} {m['surname']}" if options and rng.random() < 0.6
-                            else f"{forename} {p.prev_surname or misspell(rng, m['surname'])}"]
+            m["aliases"] = [
+                f"{pick(rng, options)} {m['surname']}"
+                if options and rng.random() < 0.6
+                else f"{forename} {p.prev_surname or misspell(rng, m['surname'])}"
+            ]
 
     def _pick_noise(self) -> str:
         r = self.rng.random() * _NAME_NOISE_TOTAL

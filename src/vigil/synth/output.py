@@ -54,8 +54,11 @@ class Ref(NamedTuple):
         return [self.source_system, self.source_id]
 
     def link(self, relation: str = "follows_from") -> dict[str, str]:
-        return {"source_system": self.source_system, "source_id": self.source_id,
-                "relation": relation}
+        return {
+            "source_system": self.source_system,
+            "source_id": self.source_id,
+            "relation": relation,
+        }
 
 
 # One person on one record: (person, role) or (person, role, extra mention fields).
@@ -74,8 +77,13 @@ class Sink:
             ss: open(out / "records" / f"{ss}.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
             for ss in SYSTEMS
         }
-        self.persons = open(out / "truth" / "persons.csv", "w", buffering=_BUFFER,  # noqa: SIM115
-                            encoding="utf-8", newline="")
+        self.persons = open(  # noqa: SIM115
+            out / "truth" / "persons.csv",
+            "w",
+            buffering=_BUFFER,
+            encoding="utf-8",
+            newline="",
+        )
         self.alerts = open(out / "truth" / "alerts.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
         # Per id prefix; ids are PREFIX-BBBBNNNNNN (block, serial) so parallel blocks never clash.
         self.serial: Counter[str] = Counter()
@@ -83,8 +91,14 @@ class Sink:
         self.planted: Counter[str] = Counter()
         self.mentions = 0
 
-    def expect(self, code: str, planted: str, *, mention: list[str] | None = None,
-               record: list[str] | None = None) -> None:
+    def expect(
+        self,
+        code: str,
+        planted: str,
+        *,
+        mention: list[str] | None = None,
+        record: list[str] | None = None,
+    ) -> None:
         """One planted expectation, shaped like a ``must`` entry of check_scenarios.py."""
         line: dict[str, Any] = {"code": code}
         if mention is not None:
@@ -113,11 +127,21 @@ class Emitter:
         self.iso = clock.iso
         self.as_of = clock.as_of
 
-    def emit(self, record_type: str, ts: int, cast: list[Cast], *,
-             location: Address | dict[str, Any] | None = None, clean: bool = False,
-             links: list[Ref] | None = None, objects: list[dict[str, str]] | None = None,
-             summary: str | None = None, pnc: bool = False, nhs: bool = False,
-             **fields: Any) -> Ref:
+    def emit(
+        self,
+        record_type: str,
+        ts: int,
+        cast: list[Cast],
+        *,
+        location: Address | dict[str, Any] | None = None,
+        clean: bool = False,
+        links: list[Ref] | None = None,
+        objects: list[dict[str, str]] | None = None,
+        summary: str | None = None,
+        pnc: bool = False,
+        nhs: bool = False,
+        **fields: Any,
+    ) -> Ref:
         sink = self.sink
         ss, prefix = SOURCES[record_type]
         serial = sink.serial[prefix] + 1
@@ -156,4 +180,4 @@ class Emitter:
         sink.persons.write("".join(truth))
         sink.by_type[record_type] += 1
         sink.mentions += len(people)
-        return Ref(ss, sid, _MIDS[:len(people)])
+        return Ref(ss, sid, _MIDS[: len(people)])

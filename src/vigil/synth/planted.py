@@ -22,13 +22,17 @@ from .names import pnc_id, vehicle_registration
 from .output import Cast, Emitter, Ref, Sink
 from .population import Household, Person, Population
 
-CUSTODY_SUITE = {"address": "Perry Barr custody suite, Birmingham", "postcode": "B42 1ZZ",
-                 "premises_type": "police_station"}
+CUSTODY_SUITE = {
+    "address": "Perry Barr custody suite, Birmingham",
+    "postcode": "B42 1ZZ",
+    "premises_type": "police_station",
+}
 
 
 class Planter:
-    def __init__(self, emit: Emitter, pop: Population, clock: Clock, rng: random.Random,
-                 sink: Sink) -> None:
+    def __init__(
+        self, emit: Emitter, pop: Population, clock: Clock, rng: random.Random, sink: Sink
+    ) -> None:
         self.e = emit
         self.pop = pop
         self.clock = clock
@@ -80,8 +84,9 @@ class Planter:
             self.pop.households += 1
             hh = Household(home)
             hh.in_care = True
-            c = self.pop.person(hh, self.pop._surname(), self.rng.choice("FM"), self.dob_for(age),
-                                child=True)
+            c = self.pop.person(
+                hh, self.pop._surname(), self.rng.choice("FM"), self.dob_for(age), child=True
+            )
             c.flags = ("looked_after",)
             c.planted = True
             hh.children.append(c)
@@ -116,59 +121,117 @@ class Planter:
         cast: list[Cast] = [(mother, "victim"), (father, "suspect")]
         cast += self.kids(hh, **(kids_extra if kids_extra is not None else self.seen()))
         return self.e.emit(
-            "call", ts, cast, clean=True, location=hh.address_at(ts), category="domestic",
+            "call",
+            ts,
+            cast,
+            clean=True,
+            location=hh.address_at(ts),
+            category="domestic",
             summary="Neighbour reports shouting and banging; children at home.",
-            grade_history=[{"at": self.iso(ts), "grade": "priority", "reason": None,
-                            "welfare_check": None}],
-            attended_at=self.iso(ts + 35 * MINUTE), closed_at=self.iso(ts + 3 * HOUR),
+            grade_history=[
+                {"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None}
+            ],
+            attended_at=self.iso(ts + 35 * MINUTE),
+            closed_at=self.iso(ts + 3 * HOUR),
         )
 
-    def da_concern(self, hh: Household, ts: int, level: str, yes: int,
-                   links: list[Ref] | None = None) -> Ref:
+    def da_concern(
+        self, hh: Household, ts: int, level: str, yes: int, links: list[Ref] | None = None
+    ) -> Ref:
         mother, father = hh.adults[0], hh.adults[-1]
         cast: list[Cast] = [(mother, "victim"), (father, "suspect"), *self.kids(hh, **self.seen())]
         return self.e.emit(
-            "concern", ts, cast, clean=True, location=hh.address_at(ts), links=links,
+            "concern",
+            ts,
+            cast,
+            clean=True,
+            location=hh.address_at(ts),
+            links=links,
             concern_type="domestic_abuse_noncrime",
-            risk_assessment={"tool": "DASH", "level": level, "yes_count": yes,
-                             "assessed_at": self.iso(ts + HOUR)},
+            risk_assessment={
+                "tool": "DASH",
+                "level": level,
+                "yes_count": yes,
+                "assessed_at": self.iso(ts + HOUR),
+            },
             referred_to=[{"agency": "school", "at": self.iso(ts + 12 * HOUR)}],
             summary="Public protection notice: verbal argument, children present.",
         )
 
-    def child_victim_crime(self, hh: Household, ts: int, group: str = "violence",
-                           offence: str = "Assault occasioning actual bodily harm") -> Ref:
+    def child_victim_crime(
+        self,
+        hh: Household,
+        ts: int,
+        group: str = "violence",
+        offence: str = "Assault occasioning actual bodily harm",
+    ) -> Ref:
         child = hh.children[0]
         suspect = self.adult_male(30 + self.rng.random() * 15)
         return self.e.emit(
-            "crime", ts, [(child, "victim"), (suspect, "suspect"), (hh.adults[0], "parent_carer")],
-            clean=True, location=self.pop.street_address("public_place").location(),
-            offence=offence, offence_group=group, flags=[], status="open",
+            "crime",
+            ts,
+            [(child, "victim"), (suspect, "suspect"), (hh.adults[0], "parent_carer")],
+            clean=True,
+            location=self.pop.street_address("public_place").location(),
+            offence=offence,
+            offence_group=group,
+            flags=[],
+            status="open",
             summary=f"{offence}; victim is a child.",
         )
 
-    def investigation(self, code: str, why: str, *, opened_days: int,
-                      allocations: list[dict[str, Any]] | None = None,
-                      activity_days: tuple[int, ...] = (3,), review_days: tuple[int, ...] = (5,),
-                      devices: list[dict[str, Any]] | None = None,
-                      charging: list[dict[str, Any]] | None = None,
-                      group: str = "violence", flags: tuple[str, ...] = ()) -> None:
+    def investigation(
+        self,
+        code: str,
+        why: str,
+        *,
+        opened_days: int,
+        allocations: list[dict[str, Any]] | None = None,
+        activity_days: tuple[int, ...] = (3,),
+        review_days: tuple[int, ...] = (5,),
+        devices: list[dict[str, Any]] | None = None,
+        charging: list[dict[str, Any]] | None = None,
+        group: str = "violence",
+        flags: tuple[str, ...] = (),
+    ) -> None:
         hh = self.family((11 + self.rng.random() * 4,))
-        crime = self.child_victim_crime(hh, self.at(opened_days + 1, 15), group=group,
-                                        offence="Sexual assault on a child under 13"
-                                        if group == "sexual" else "Assault occasioning actual bodily harm")
+        crime = self.child_victim_crime(
+            hh,
+            self.at(opened_days + 1, 15),
+            group=group,
+            offence="Sexual assault on a child under 13"
+            if group == "sexual"
+            else "Assault occasioning actual bodily harm",
+        )
         opened = self.at(opened_days, 10)
         if allocations is None:
-            allocations = [{"at": self.iso(opened + 2 * HOUR), "officer_id": "DC4410",
-                            "team": "Child Abuse Investigation Unit", "specialist": True}]
+            allocations = [
+                {
+                    "at": self.iso(opened + 2 * HOUR),
+                    "officer_id": "DC4410",
+                    "team": "Child Abuse Investigation Unit",
+                    "specialist": True,
+                }
+            ]
         ref = self.e.emit(
-            "investigation", opened, [(hh.children[0], "victim")], clean=True, links=[crime],
-            opened_at=self.iso(opened), allocations=allocations,
-            activity=[{"at": self.iso(self.at(d, 11)), "type": "enquiry", "note": "Enquiries made."}
-                      for d in activity_days],
-            supervisory_reviews=[{"at": self.iso(self.at(d, 16)), "by": "DS Hall"}
-                                 for d in review_days],
-            devices=devices or [], charging=charging or [], offence_group=group, flags=list(flags),
+            "investigation",
+            opened,
+            [(hh.children[0], "victim")],
+            clean=True,
+            links=[crime],
+            opened_at=self.iso(opened),
+            allocations=allocations,
+            activity=[
+                {"at": self.iso(self.at(d, 11)), "type": "enquiry", "note": "Enquiries made."}
+                for d in activity_days
+            ],
+            supervisory_reviews=[
+                {"at": self.iso(self.at(d, 16)), "by": "DS Hall"} for d in review_days
+            ],
+            devices=devices or [],
+            charging=charging or [],
+            offence_group=group,
+            flags=list(flags),
         )
         self.expect_record(code, ref, why)
 
@@ -180,22 +243,36 @@ class Planter:
         call = self.da_call(hh, self.at(45, 23))
         mother, father = hh.adults[0], hh.adults[-1]
         self.e.emit(
-            "crime", self.at(45, 23, 50), [(mother, "victim"), (father, "suspect")], clean=True,
-            location=hh.address_at(self.at(45, 23)), links=[call],
-            offence="Assault by beating", offence_group="domestic_abuse", flags=["domestic_abuse"],
-            status="open", summary="Domestic assault; children present.",
+            "crime",
+            self.at(45, 23, 50),
+            [(mother, "victim"), (father, "suspect")],
+            clean=True,
+            location=hh.address_at(self.at(45, 23)),
+            links=[call],
+            offence="Assault by beating",
+            offence_group="domestic_abuse",
+            flags=["domestic_abuse"],
+            status="open",
+            summary="Domestic assault; children present.",
         )
         for i in (2, 3):
-            self.expect_mention("CUMULATIVE_DOMESTIC_ABUSE", call, i,
-                                "child exposed to 3 DA incidents in 300 days")
+            self.expect_mention(
+                "CUMULATIVE_DOMESTIC_ABUSE", call, i, "child exposed to 3 DA incidents in 300 days"
+            )
 
     def da_risk_underestimated(self) -> None:
         hh = self.family((6 + self.rng.random() * 8,))
         child = hh.children[0]
         if self.rng.random() < 0.5:
-            self.e.emit("cp_plan", self.at(250, 11), [(child, "subject")], clean=True,
-                        started_at=self.iso(self.at(250, 11)), ended_at=self.iso(self.at(60, 11)),
-                        category="emotional")
+            self.e.emit(
+                "cp_plan",
+                self.at(250, 11),
+                [(child, "subject")],
+                clean=True,
+                started_at=self.iso(self.at(250, 11)),
+                ended_at=self.iso(self.at(60, 11)),
+                category="emotional",
+            )
             why = "latest DASH medium; child on a CP plan within 2 years"
         else:
             self.da_call(hh, self.at(200, 21))
@@ -212,9 +289,16 @@ class Planter:
         assert ref is not None
         self.expect_mention("REPEAT_MISSING", ref, 0, "3 episodes in 55 days")
 
-    def missing_episode(self, child: Person, days: int, risk: str = "medium",
-                        indicators: list[str] | None = None, flags: list[str] | None = None,
-                        safe_and_well: bool = True, interview: bool = True) -> Ref:
+    def missing_episode(
+        self,
+        child: Person,
+        days: int,
+        risk: str = "medium",
+        indicators: list[str] | None = None,
+        flags: list[str] | None = None,
+        safe_and_well: bool = True,
+        interview: bool = True,
+    ) -> Ref:
         ts = self.at(days, 20)
         home = child.household.address_at(ts)
         staff = self.pop.staff.get(home.line)
@@ -225,8 +309,11 @@ class Planter:
             cast.append((child.household.adults[0], "reporting_person"))
         found = ts + 7 * HOUR
         fields: dict[str, Any] = {
-            "classification": "missing", "risk_level": risk, "reported_at": self.iso(ts),
-            "found_at": self.iso(found), "from_care": child.household.in_care,
+            "classification": "missing",
+            "risk_level": risk,
+            "reported_at": self.iso(ts),
+            "found_at": self.iso(found),
+            "from_care": child.household.in_care,
             "exploitation_indicators": indicators or [],
             "return_interview_offered_at": self.iso(found + 10 * HOUR),
         }
@@ -235,9 +322,19 @@ class Planter:
         if interview:
             fields["return_interview_completed_at"] = self.iso(found + 40 * HOUR)
         if indicators and "hotel" in indicators:
-            fields["found_location"] = {"address": "Station Hotel, Birmingham", "premises_type": "hotel"}
-        return self.e.emit("missing", ts, cast, clean=True, location=home,
-                           summary="Failed to return at the agreed time.", **fields)
+            fields["found_location"] = {
+                "address": "Station Hotel, Birmingham",
+                "premises_type": "hotel",
+            }
+        return self.e.emit(
+            "missing",
+            ts,
+            cast,
+            clean=True,
+            location=home,
+            summary="Failed to return at the agreed time.",
+            **fields,
+        )
 
     def missing_exploitation_risk(self) -> None:
         child = self.child(13 + self.rng.random() * 3, in_care=self.rng.random() < 0.5)
@@ -255,16 +352,29 @@ class Planter:
         b = self.child(14 + self.rng.random() * 2)
         ts = self.at(40, 14)
         ref = self.e.emit(
-            "intelligence", ts, [(adult, "subject"), (a, "associate"), (b, "associate")],
-            clean=True, grading="B2 1", topics=["cce", "county_lines"],
+            "intelligence",
+            ts,
+            [(adult, "subject"), (a, "associate"), (b, "associate")],
+            clean=True,
+            grading="B2 1",
+            topics=["cce", "county_lines"],
             follow_up_at=self.iso(ts + 3 * DAY),
-            objects=[{"object_type": "vehicle", "identifier": vehicle_registration(self.pop.object_serial()),
-                      "description": "black Mercedes seen collecting the children"}],
+            objects=[
+                {
+                    "object_type": "vehicle",
+                    "identifier": vehicle_registration(self.pop.object_serial()),
+                    "description": "black Mercedes seen collecting the children",
+                }
+            ],
             summary="Adult seen using two children to run drugs between addresses.",
         )
         for i in range(3):
-            self.expect_mention("EXPLOITATION_NETWORK", ref, i,
-                                "adult with two children in a county lines intelligence report")
+            self.expect_mention(
+                "EXPLOITATION_NETWORK",
+                ref,
+                i,
+                "adult with two children in a county lines intelligence report",
+            )
 
     def rso_child_contact(self) -> None:
         offender = self.adult_male(40 + self.rng.random() * 15, rso=True)
@@ -272,12 +382,18 @@ class Planter:
         hh = self.family((8 + self.rng.random() * 6,), lone=True)
         ts = self.at(40, 18)
         ref = self.e.emit(
-            "call", ts, [(hh.adults[0], "reporting_person"), (hh.children[0], "victim"),
-                         (offender, "suspect")],
-            clean=True, pnc=True, location=hh.address_at(ts), category="child_concern",
-            grade_history=[{"at": self.iso(ts), "grade": "priority", "reason": None,
-                            "welfare_check": None}],
-            attended_at=self.iso(ts + HOUR), closed_at=self.iso(ts + 4 * HOUR),
+            "call",
+            ts,
+            [(hh.adults[0], "reporting_person"), (hh.children[0], "victim"), (offender, "suspect")],
+            clean=True,
+            pnc=True,
+            location=hh.address_at(ts),
+            category="child_concern",
+            grade_history=[
+                {"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None}
+            ],
+            attended_at=self.iso(ts + HOUR),
+            closed_at=self.iso(ts + 4 * HOUR),
             summary="Mother reports a man from the next street giving her child gifts.",
         )
         self.expect_mention("RSO_CHILD_CONTACT", ref, 1, "RSO named with a child 40 days ago")
@@ -285,8 +401,11 @@ class Planter:
 
     def transition_to_adulthood(self) -> None:
         birthday18 = self.clock.as_of_date - dt.timedelta(days=90 + self.rng.randrange(40))
-        dob = birthday18.replace(year=birthday18.year - 18) if not (
-            birthday18.month == 2 and birthday18.day == 29) else dt.date(birthday18.year - 18, 3, 1)
+        dob = (
+            birthday18.replace(year=birthday18.year - 18)
+            if not (birthday18.month == 2 and birthday18.day == 29)
+            else dt.date(birthday18.year - 18, 3, 1)
+        )
         hh = self.family((17,), lone=True)
         young = hh.children[0]
         young.dob = dob
@@ -294,23 +413,35 @@ class Planter:
         ts = self.at(230, 22)
         suspect = self.adult_male(25 + self.rng.random() * 10)
         ref = self.e.emit(
-            "crime", ts, [(young, "victim"), (suspect, "suspect")], clean=True,
+            "crime",
+            ts,
+            [(young, "victim"), (suspect, "suspect")],
+            clean=True,
             location={"address": "Station Hotel, Birmingham", "premises_type": "hotel"},
-            offence="Sexual activity with a child", offence_group="sexual",
-            flags=["child_sexual_exploitation"], status="open",
+            offence="Sexual activity with a child",
+            offence_group="sexual",
+            flags=["child_sexual_exploitation"],
+            status="open",
             summary="Victim aged 17 exploited by an older male.",
         )
-        self.expect_mention("TRANSITION_TO_ADULTHOOD", ref, 0,
-                            "turned 18 about 100 days ago; CSE victim at 17")
+        self.expect_mention(
+            "TRANSITION_TO_ADULTHOOD", ref, 0, "turned 18 about 100 days ago; CSE victim at 17"
+        )
 
     def child_suspect_exploited(self) -> None:
         child = self.child(14.5 + self.rng.random() * 2)
         ts = self.at(30, 16)
         ref = self.e.emit(
-            "crime", ts, [(child, "suspect", {"flags": ["cce_risk"]})], clean=True,
+            "crime",
+            ts,
+            [(child, "suspect", {"flags": ["cce_risk"]})],
+            clean=True,
             location={"address": "Bus station, Walsall", "premises_type": "public_place"},
-            offence="Possession with intent to supply class A", offence_group="drugs", flags=[],
-            status="open", summary="Child found with wraps of crack cocaine far from home.",
+            offence="Possession with intent to supply class A",
+            offence_group="drugs",
+            flags=[],
+            status="open",
+            summary="Child found with wraps of crack cocaine far from home.",
         )
         self.expect_mention("CHILD_SUSPECT_EXPLOITED", ref, 0, "child suspect flagged CCE risk")
 
@@ -318,12 +449,18 @@ class Planter:
     def child_not_seen_or_heard(self) -> None:
         hh = self.family((2 + self.rng.random() * 10,))
         ts = self.at(35, 17)
-        cast: list[Cast] = [(hh.children[0], "child_present",
-                             {"spoken_to": False, "demeanour": None})]
+        cast: list[Cast] = [
+            (hh.children[0], "child_present", {"spoken_to": False, "demeanour": None})
+        ]
         cast += [(a, "parent_carer") for a in hh.adults]
         ref = self.e.emit(
-            "concern", ts, cast, clean=True, location=hh.address_at(ts),
-            concern_type="child_at_risk", summary="Home conditions poor; child not spoken to.",
+            "concern",
+            ts,
+            cast,
+            clean=True,
+            location=hh.address_at(ts),
+            concern_type="child_at_risk",
+            summary="Home conditions poor; child not spoken to.",
             referred_to=[{"agency": "childrens_social_care", "at": self.iso(ts + DAY)}],
         )
         self.expect_mention("CHILD_NOT_SEEN_OR_HEARD", ref, 0, "child present, not spoken to")
@@ -331,9 +468,14 @@ class Planter:
     def child_call(self, ts: int, grades: list[dict[str, Any]], attended: int) -> Ref:
         hh = self.family((4 + self.rng.random() * 10,), lone=True)
         return self.e.emit(
-            "call", ts, [(hh.adults[0], "reporting_person"), (hh.children[0], "child_present", self.seen())],
-            clean=True, location=hh.address_at(ts), category="child_concern",
-            grade_history=grades, attended_at=self.iso(attended),
+            "call",
+            ts,
+            [(hh.adults[0], "reporting_person"), (hh.children[0], "child_present", self.seen())],
+            clean=True,
+            location=hh.address_at(ts),
+            category="child_concern",
+            grade_history=grades,
+            attended_at=self.iso(attended),
             closed_at=self.iso(attended + 2 * HOUR),
             summary="Caller worried about a child left with an intoxicated adult.",
         )
@@ -343,19 +485,28 @@ class Planter:
         welfare = None if self.rng.random() < 0.5 else False
         grades: list[dict[str, Any]] = [
             {"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None},
-            {"at": self.iso(ts + 25 * MINUTE), "grade": "scheduled", "reason": None,
-             "welfare_check": welfare}]
+            {
+                "at": self.iso(ts + 25 * MINUTE),
+                "grade": "scheduled",
+                "reason": None,
+                "welfare_check": welfare,
+            },
+        ]
         ref = self.child_call(ts, grades, ts + 3 * HOUR)
         self.expect_record("CALL_DOWNGRADED_UNCHECKED", ref, "priority to scheduled, no reason")
 
     def attendance_delayed(self) -> None:
         ts = self.at(12, 21)
         if self.rng.random() < 0.5:
-            grades = [{"at": self.iso(ts), "grade": "emergency", "reason": None, "welfare_check": None}]
+            grades = [
+                {"at": self.iso(ts), "grade": "emergency", "reason": None, "welfare_check": None}
+            ]
             ref = self.child_call(ts, grades, ts + 150 * MINUTE)
             why = "emergency attended after 150 minutes"
         else:
-            grades = [{"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None}]
+            grades = [
+                {"at": self.iso(ts), "grade": "priority", "reason": None, "welfare_check": None}
+            ]
             ref = self.child_call(ts, grades, ts + 9 * HOUR)
             why = "priority attended after 9 hours"
         self.expect_record("ATTENDANCE_DELAYED", ref, why)
@@ -364,8 +515,11 @@ class Planter:
         hh = self.family((1 + self.rng.random() * 12,), lone=True)
         start = self.at(20, 23)
         variant = self.rng.randrange(3)
-        fields: dict[str, Any] = {"started_at": self.iso(start), "designated_officer": "Insp Reid",
-                                  "parents_informed_at": self.iso(start + HOUR)}
+        fields: dict[str, Any] = {
+            "started_at": self.iso(start),
+            "designated_officer": "Insp Reid",
+            "parents_informed_at": self.iso(start + HOUR),
+        }
         if variant == 0:
             fields["local_authority_informed_at"] = self.iso(start + 6 * HOUR)
             fields["ended_at"] = self.iso(start + 30 * HOUR)
@@ -380,9 +534,14 @@ class Planter:
             fields["ended_at"] = self.iso(start + 20 * HOUR)
             fields["end_reason"] = "returned_home"
             why = "ended with no protective plan"
-        ref = self.e.emit("police_protection", start,
-                          [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
-                          clean=True, location=hh.address_at(start), **fields)
+        ref = self.e.emit(
+            "police_protection",
+            start,
+            [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
+            clean=True,
+            location=hh.address_at(start),
+            **fields,
+        )
         self.expect_mention("POLICE_PROTECTION_UNRESOLVED", ref, 0, why)
 
     # --- working together ------------------------------------------------------------------------
@@ -390,28 +549,46 @@ class Planter:
         hh = self.family((3 + self.rng.random() * 12,))
         sent = self.at(days, 10)
         ref = self.e.emit(
-            "referral", sent, [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
-            clean=True, from_unit="MASH police desk", sent_at=self.iso(sent),
-            received_at=self.iso(sent + 30 * MINUTE), **fields,
+            "referral",
+            sent,
+            [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
+            clean=True,
+            from_unit="MASH police desk",
+            sent_at=self.iso(sent),
+            received_at=self.iso(sent + 30 * MINUTE),
+            **fields,
         )
         return ref, hh.children[0]
 
     def referral_no_decision(self) -> None:
         ref, _ = self.referral(20, to_agency=self.rng.choice(("childrens_social_care", "mash")))
-        self.expect_record("REFERRAL_NO_DECISION", ref, "referral received 20 days ago, no decision")
+        self.expect_record(
+            "REFERRAL_NO_DECISION", ref, "referral received 20 days ago, no decision"
+        )
 
     def no_strategy_discussion(self) -> None:
         if self.rng.random() < 0.5:
-            ref, _ = self.referral(42, to_agency="childrens_social_care", decision="section_47",
-                                   decision_at=self.iso(self.at(41, 15)))
+            ref, _ = self.referral(
+                42,
+                to_agency="childrens_social_care",
+                decision="section_47",
+                decision_at=self.iso(self.at(41, 15)),
+            )
             why = "section 47 decided 41 days ago, no strategy discussion"
         else:
             hh = self.family((4 + self.rng.random() * 10,))
             ts = self.at(40, 19)
             ref = self.e.emit(
-                "crime", ts, [(hh.children[0], "victim"), (hh.adults[-1], "suspect")], clean=True,
-                location=hh.address_at(ts), offence="Cruelty to a child", offence_group="neglect",
-                flags=[], status="open", summary="Child injured by a parent at home.",
+                "crime",
+                ts,
+                [(hh.children[0], "victim"), (hh.adults[-1], "suspect")],
+                clean=True,
+                location=hh.address_at(ts),
+                offence="Cruelty to a child",
+                offence_group="neglect",
+                flags=[],
+                status="open",
+                summary="Child injured by a parent at home.",
             )
             why = "child victim of a parent at home 40 days ago, no strategy discussion"
         self.expect_mention("NO_STRATEGY_DISCUSSION", ref, 0, why)
@@ -420,13 +597,27 @@ class Planter:
         hh = self.family((5 + self.rng.random() * 10,))
         held = self.at(40, 14)
         ref = self.e.emit(
-            "strategy_discussion", held, [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
-            clean=True, held_at=self.iso(held), agencies=["police", "childrens_social_care", "health"],
+            "strategy_discussion",
+            held,
+            [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
+            clean=True,
+            held_at=self.iso(held),
+            agencies=["police", "childrens_social_care", "health"],
             decisions="Section 47 enquiries; joint visit.",
-            actions=[{"description": "Joint visit", "owner": "police", "due_at": self.iso(held + 2 * DAY),
-                      "done_at": self.iso(held + DAY)},
-                     {"description": "Paediatric assessment", "owner": "health",
-                      "due_at": self.iso(held + 15 * DAY), "done_at": None}],
+            actions=[
+                {
+                    "description": "Joint visit",
+                    "owner": "police",
+                    "due_at": self.iso(held + 2 * DAY),
+                    "done_at": self.iso(held + DAY),
+                },
+                {
+                    "description": "Paediatric assessment",
+                    "owner": "health",
+                    "due_at": self.iso(held + 15 * DAY),
+                    "done_at": None,
+                },
+            ],
         )
         self.expect_record("ACTIONS_OVERDUE", ref, "action due 25 days ago, not done")
 
@@ -445,93 +636,181 @@ class Planter:
         referred = self.at(35, 10)
         meeting = self.at(20, 10)
         if self.rng.random() < 0.5:
-            extra: dict[str, Any] = {"information_shared_before": False, "actions": [
-                {"description": "Safety plan", "owner": "IDVA", "due_at": self.iso(meeting + 3 * DAY),
-                 "done_at": self.iso(meeting + DAY)}]}
+            extra: dict[str, Any] = {
+                "information_shared_before": False,
+                "actions": [
+                    {
+                        "description": "Safety plan",
+                        "owner": "IDVA",
+                        "due_at": self.iso(meeting + 3 * DAY),
+                        "done_at": self.iso(meeting + DAY),
+                    }
+                ],
+            }
             why = "MARAC held 20 days ago without information shared before"
         else:
             extra = {"information_shared_before": True, "actions": []}
             why = "MARAC held 20 days ago with no actions"
         ref = self.e.emit(
-            "marac", referred, [(hh.adults[0], "victim"), (hh.adults[-1], "suspect"),
-                                (hh.children[0], "household_member")],
-            clean=True, referred_at=self.iso(referred), criteria="visible_high_risk",
-            meeting_at=self.iso(meeting), **extra,
+            "marac",
+            referred,
+            [
+                (hh.adults[0], "victim"),
+                (hh.adults[-1], "suspect"),
+                (hh.children[0], "household_member"),
+            ],
+            clean=True,
+            referred_at=self.iso(referred),
+            criteria="visible_high_risk",
+            meeting_at=self.iso(meeting),
+            **extra,
         )
         self.expect_record("MARAC_INCOMPLETE", ref, why)
 
     def marac_criteria_met_not_referred(self) -> None:
         hh = self.family((3 + self.rng.random() * 10,))
         ref = self.da_concern(hh, self.at(50, 21), "high", 16)
-        self.expect_mention("MARAC_CRITERIA_MET_NOT_REFERRED", ref, 0,
-                            "DASH high (16 yes) 50 days ago, no MARAC")
-        self.expect_mention("MARAC_CRITERIA_MET_NOT_REFERRED", ref, 2,
-                            "child exposed to a high-risk DA incident, no MARAC")
+        self.expect_mention(
+            "MARAC_CRITERIA_MET_NOT_REFERRED", ref, 0, "DASH high (16 yes) 50 days ago, no MARAC"
+        )
+        self.expect_mention(
+            "MARAC_CRITERIA_MET_NOT_REFERRED",
+            ref,
+            2,
+            "child exposed to a high-risk DA incident, no MARAC",
+        )
 
     # --- investigations ----------------------------------------------------------------------------
     def investigation_drift(self) -> None:
-        self.investigation("INVESTIGATION_DRIFT", "no activity for 40 days", opened_days=50,
-                           activity_days=(49, 40), review_days=(6,))
+        self.investigation(
+            "INVESTIGATION_DRIFT",
+            "no activity for 40 days",
+            opened_days=50,
+            activity_days=(49, 40),
+            review_days=(6,),
+        )
 
     def investigation_aged(self) -> None:
-        self.investigation("INVESTIGATION_AGED", "opened 110 days ago", opened_days=110,
-                           activity_days=(100, 3), review_days=(8,))
+        self.investigation(
+            "INVESTIGATION_AGED",
+            "opened 110 days ago",
+            opened_days=110,
+            activity_days=(100, 3),
+            review_days=(8,),
+        )
 
     def supervision_overdue(self) -> None:
-        self.investigation("SUPERVISION_OVERDUE", "last supervisory review 50 days ago",
-                           opened_days=60, activity_days=(4,), review_days=(50,))
+        self.investigation(
+            "SUPERVISION_OVERDUE",
+            "last supervisory review 50 days ago",
+            opened_days=60,
+            activity_days=(4,),
+            review_days=(50,),
+        )
 
     def allocation_problem(self) -> None:
         variant = self.rng.randrange(3)
         if variant == 0:
-            self.investigation("ALLOCATION_PROBLEM", "not allocated 6 days after opening",
-                               opened_days=6, allocations=[], activity_days=(5,), review_days=(2,))
+            self.investigation(
+                "ALLOCATION_PROBLEM",
+                "not allocated 6 days after opening",
+                opened_days=6,
+                allocations=[],
+                activity_days=(5,),
+                review_days=(2,),
+            )
             return
         opened = self.at(20, 10)
         if variant == 1:
-            allocations = [{"at": self.iso(opened + (1 + i * 48) * HOUR), "officer_id": f"DC{i}01",
-                            "team": "CID", "specialist": True} for i in range(3)]
-            self.investigation("ALLOCATION_PROBLEM", "allocated three times", opened_days=20,
-                               allocations=allocations, activity_days=(3,), review_days=(4,))
+            allocations = [
+                {
+                    "at": self.iso(opened + (1 + i * 48) * HOUR),
+                    "officer_id": f"DC{i}01",
+                    "team": "CID",
+                    "specialist": True,
+                }
+                for i in range(3)
+            ]
+            self.investigation(
+                "ALLOCATION_PROBLEM",
+                "allocated three times",
+                opened_days=20,
+                allocations=allocations,
+                activity_days=(3,),
+                review_days=(4,),
+            )
         else:
             self.investigation(
-                "ALLOCATION_PROBLEM", "child sexual abuse case with a non-specialist officer",
-                opened_days=20, group="sexual", flags=("child_sexual_abuse",),
-                allocations=[{"at": self.iso(opened + 2 * HOUR), "officer_id": "PC2231",
-                              "team": "Response", "specialist": False}],
-                activity_days=(3,), review_days=(4,))
+                "ALLOCATION_PROBLEM",
+                "child sexual abuse case with a non-specialist officer",
+                opened_days=20,
+                group="sexual",
+                flags=("child_sexual_abuse",),
+                allocations=[
+                    {
+                        "at": self.iso(opened + 2 * HOUR),
+                        "officer_id": "PC2231",
+                        "team": "Response",
+                        "specialist": False,
+                    }
+                ],
+                activity_days=(3,),
+                review_days=(4,),
+            )
 
     def digital_backlog(self) -> None:
         self.investigation(
-            "DIGITAL_BACKLOG", "phone submitted 50 days ago, not examined", opened_days=60,
-            activity_days=(3,), review_days=(5,),
-            devices=[{"device_id": f"EXH-{self.rng.randrange(10_000, 99_999)}",
-                      "seized_at": self.iso(self.at(55, 11)), "submitted_at": self.iso(self.at(50, 11)),
-                      "examined_at": None}])
+            "DIGITAL_BACKLOG",
+            "phone submitted 50 days ago, not examined",
+            opened_days=60,
+            activity_days=(3,),
+            review_days=(5,),
+            devices=[
+                {
+                    "device_id": f"EXH-{self.rng.randrange(10_000, 99_999)}",
+                    "seized_at": self.iso(self.at(55, 11)),
+                    "submitted_at": self.iso(self.at(50, 11)),
+                    "examined_at": None,
+                }
+            ],
+        )
 
     def charging_delay(self) -> None:
         self.investigation(
-            "CHARGING_DELAY", "charging file submitted 45 days ago, no decision", opened_days=70,
-            activity_days=(2,), review_days=(5,),
-            charging=[{"submitted_at": self.iso(self.at(45, 12)), "decision_at": None,
-                       "decision": None}])
+            "CHARGING_DELAY",
+            "charging file submitted 45 days ago, no decision",
+            opened_days=70,
+            activity_days=(2,),
+            review_days=(5,),
+            charging=[
+                {"submitted_at": self.iso(self.at(45, 12)), "decision_at": None, "decision": None}
+            ],
+        )
 
     def intelligence_not_actioned(self) -> None:
         child = self.child(13 + self.rng.random() * 4)
         ts = self.at(30, 15)
         ref = self.e.emit(
-            "intelligence", ts, [(child, "subject")], clean=True, grading="C3 1",
+            "intelligence",
+            ts,
+            [(child, "subject")],
+            clean=True,
+            grading="C3 1",
             topics=[self.rng.choice(("cse", "cce", "county_lines"))],
             summary="Child reported to be going to parties with older males.",
         )
-        self.expect_record("INTELLIGENCE_NOT_ACTIONED", ref, "CSE/CCE intelligence 30 days old, no follow-up")
+        self.expect_record(
+            "INTELLIGENCE_NOT_ACTIONED", ref, "CSE/CCE intelligence 30 days old, no follow-up"
+        )
 
     # --- children in custody -----------------------------------------------------------------------
-    def custody(self, code: str, why: str, arrived: int, flags: list[str] | None = None,
-                **fields: Any) -> None:
+    def custody(
+        self, code: str, why: str, arrived: int, flags: list[str] | None = None, **fields: Any
+    ) -> None:
         child = self.child(14.5 + self.rng.random() * 2)
         base: dict[str, Any] = {
-            "grounds": "offence", "offence": "Robbery of personal property",
+            "grounds": "offence",
+            "offence": "Robbery of personal property",
             "arrived_at": self.iso(arrived),
             "detention_authorised_at": self.iso(arrived + 15 * MINUTE),
             "appropriate_adult_requested_at": self.iso(arrived + 25 * MINUTE),
@@ -541,60 +820,108 @@ class Planter:
             "released_at": self.iso(arrived + 4 * HOUR),
         }
         base.update(fields)
-        ref = self.e.emit("custody", arrived, [(child, "detainee", {"flags": flags} if flags else {})],
-                          clean=True, pnc=True, location=CUSTODY_SUITE,
-                          **{k: v for k, v in base.items() if v is not None})
+        ref = self.e.emit(
+            "custody",
+            arrived,
+            [(child, "detainee", {"flags": flags} if flags else {})],
+            clean=True,
+            pnc=True,
+            location=CUSTODY_SUITE,
+            **{k: v for k, v in base.items() if v is not None},
+        )
         self.expect_record(code, ref, why)
 
     def custody_aa_delay(self) -> None:
         t = self.at(20, 10)
-        self.custody("CUSTODY_AA_DELAY", "appropriate adult arrived 3.5 hours after authorisation",
-                     t, appropriate_adult_arrived_at=self.iso(t + 15 * MINUTE + 210 * MINUTE),
-                     released_at=self.iso(t + 5 * HOUR))
+        self.custody(
+            "CUSTODY_AA_DELAY",
+            "appropriate adult arrived 3.5 hours after authorisation",
+            t,
+            appropriate_adult_arrived_at=self.iso(t + 15 * MINUTE + 210 * MINUTE),
+            released_at=self.iso(t + 5 * HOUR),
+        )
 
     def _remanded(self, t: int) -> dict[str, Any]:
-        return {"reviews": [self.iso(t + 6 * HOUR), self.iso(t + 14 * HOUR)],
-                "charged_at": self.iso(t + 7 * HOUR), "bail_refused": True,
-                "accommodation_requested_at": self.iso(t + 7 * HOUR + 30 * MINUTE),
-                "released_at": self.iso(t + 20 * HOUR)}
+        return {
+            "reviews": [self.iso(t + 6 * HOUR), self.iso(t + 14 * HOUR)],
+            "charged_at": self.iso(t + 7 * HOUR),
+            "bail_refused": True,
+            "accommodation_requested_at": self.iso(t + 7 * HOUR + 30 * MINUTE),
+            "released_at": self.iso(t + 20 * HOUR),
+        }
 
     def custody_no_transfer(self) -> None:
         t = self.at(20, 14)
-        self.custody("CUSTODY_NO_TRANSFER", "charged, bail refused, accommodation unavailable, "
-                     "not escalated, not transferred", t, **self._remanded(t),
-                     accommodation_outcome="unavailable",
-                     detention_certificate_at=self.iso(t + 8 * HOUR))
+        self.custody(
+            "CUSTODY_NO_TRANSFER",
+            "charged, bail refused, accommodation unavailable, not escalated, not transferred",
+            t,
+            **self._remanded(t),
+            accommodation_outcome="unavailable",
+            detention_certificate_at=self.iso(t + 8 * HOUR),
+        )
 
     def custody_no_certificate(self) -> None:
         t = self.at(20, 14)
-        self.custody("CUSTODY_NO_CERTIFICATE", "charged, bail refused, kept without certificate",
-                     t, **self._remanded(t), accommodation_outcome="secure_unavailable",
-                     accommodation_escalated_at=self.iso(t + 8 * HOUR))
+        self.custody(
+            "CUSTODY_NO_CERTIFICATE",
+            "charged, bail refused, kept without certificate",
+            t,
+            **self._remanded(t),
+            accommodation_outcome="secure_unavailable",
+            accommodation_escalated_at=self.iso(t + 8 * HOUR),
+        )
 
     def custody_long_detention(self) -> None:
         t = self.at(20, 11)
-        self.custody("CUSTODY_LONG_DETENTION", "27 hours in custody", t,
-                     reviews=[self.iso(t + 6 * HOUR), self.iso(t + 15 * HOUR), self.iso(t + 24 * HOUR)],
-                     released_at=self.iso(t + 27 * HOUR))
+        self.custody(
+            "CUSTODY_LONG_DETENTION",
+            "27 hours in custody",
+            t,
+            reviews=[self.iso(t + 6 * HOUR), self.iso(t + 15 * HOUR), self.iso(t + 24 * HOUR)],
+            released_at=self.iso(t + 27 * HOUR),
+        )
 
     def custody_no_referral(self) -> None:
         t = self.at(20, 12)
-        self.custody("CUSTODY_NO_REFERRAL", "child with mental health flag, no referral to CSC",
-                     t, flags=["mental_health"], referral_to_csc_at=None)
+        self.custody(
+            "CUSTODY_NO_REFERRAL",
+            "child with mental health flag, no referral to CSC",
+            t,
+            flags=["mental_health"],
+            referral_to_csc_at=None,
+        )
 
     # --- offenders ---------------------------------------------------------------------------------
-    def rso_record(self, offender: Person, days: int, arms: int | None, visits: tuple[int, ...],
-                   flagged: bool, risk: str = "medium", management: str = "active") -> Ref:
+    def rso_record(
+        self,
+        offender: Person,
+        days: int,
+        arms: int | None,
+        visits: tuple[int, ...],
+        flagged: bool,
+        risk: str = "medium",
+        management: str = "active",
+    ) -> Ref:
         ts = self.at(days, 10)
         fields: dict[str, Any] = {
-            "registered_at": self.iso(self.at(days + 1500, 10)), "risk_level": risk,
-            "management": management, "visits": [self.iso(self.at(v, 11)) for v in visits],
+            "registered_at": self.iso(self.at(days + 1500, 10)),
+            "risk_level": risk,
+            "management": management,
+            "visits": [self.iso(self.at(v, 11)) for v in visits],
             "flagged_on": ["crime", "command_and_control"] if flagged else ["crime"],
         }
         if arms is not None:
             fields["arms_assessed_at"] = self.iso(self.at(arms, 10))
-        return self.e.emit("rso", ts, [(offender, "offender")], clean=True, pnc=True,
-                           location=offender.household.address_at(ts), **fields)
+        return self.e.emit(
+            "rso",
+            ts,
+            [(offender, "offender")],
+            clean=True,
+            pnc=True,
+            location=offender.household.address_at(ts),
+            **fields,
+        )
 
     def rso_arms_overdue(self) -> None:
         p = self.adult_male(35 + self.rng.random() * 30, rso=True)

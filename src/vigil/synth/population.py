@@ -63,8 +63,16 @@ class Person:
         "template",
     )
 
-    def __init__(self, pid: str, forename: str, middle: str | None, surname: str, gender: str,
-                 dob: dt.date, household: Household) -> None:
+    def __init__(
+        self,
+        pid: str,
+        forename: str,
+        middle: str | None,
+        surname: str,
+        gender: str,
+        dob: dt.date,
+        household: Household,
+    ) -> None:
         self.pid = pid
         self.forename = forename
         self.middle = middle
@@ -136,8 +144,15 @@ class Household:
 class Population:
     """Makes people and households from seeded pools; keeps only bounded pools alive."""
 
-    def __init__(self, rng: random.Random, shared: random.Random, pools: Pools, clock: Clock,
-                 people: int, block: int) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        shared: random.Random,
+        pools: Pools,
+        clock: Clock,
+        people: int,
+        block: int,
+    ) -> None:
         """``shared`` seeds what every block must agree on (care homes, schools, their staff);
         ``rng`` drives this block's own households. ``people`` is the whole force's size."""
         self.pools = pools
@@ -148,15 +163,18 @@ class Population:
         self.prefix = "S"
         self.block = block
         self.staff_phase = True
-        self.care_homes = [self._care_home(i) for i in range(max(2, people // C.PEOPLE_PER_CARE_HOME))]
+        self.care_homes = [
+            self._care_home(i) for i in range(max(2, people // C.PEOPLE_PER_CARE_HOME))
+        ]
         self.schools = [self._school() for _ in range(max(3, people // C.PEOPLE_PER_SCHOOL))]
         # Care home staff are people too: they report looked-after children missing. Every
         # block makes the same staff (same ids), so one staff member is one true person.
         self.staff: dict[str, list[Person]] = {}
         for home in self.care_homes:
             hh = Household(home)
-            hh.adults = [self.adult(hh, self._surname(), pick(shared, "FFFM"), 25, 60)
-                         for _ in range(2)]
+            hh.adults = [
+                self.adult(hh, self._surname(), pick(shared, "FFFM"), 25, 60) for _ in range(2)
+            ]
             self.staff[home.line] = hh.adults
         self.staff_count = self.count
         self.count = 0
@@ -189,8 +207,11 @@ class Population:
     def _school(self) -> Address:
         base = self.street_address("school")
         stem = pick(self.rng, self.pools.streets).split()[0]
-        return Address(f"{stem} {pick(self.rng, SCHOOL_KINDS)}, {base.line.split(', ')[-1]}",
-                       base.postcode, "school")
+        return Address(
+            f"{stem} {pick(self.rng, SCHOOL_KINDS)}, {base.line.split(', ')[-1]}",
+            base.postcode,
+            "school",
+        )
 
     # --- people -------------------------------------------------------------------------------
     def uid(self) -> int:
@@ -215,13 +236,21 @@ class Population:
             pool = self.pools.female if gender == "F" else self.pools.male
         return pool[int(self.rng.random() * len(pool))]
 
-    def person(self, hh: Household, surname: str, gender: str, dob: dt.date,
-               child: bool = False) -> Person:
+    def person(
+        self, hh: Household, surname: str, gender: str, dob: dt.date, child: bool = False
+    ) -> Person:
         rng = self.rng
         self.count += 1
         middle = self._forename(gender, child) if rng.random() < 0.55 else None
-        p = Person(f"{self.prefix}{self.count:06d}", self._forename(gender, child), middle, surname,
-                   "female" if gender == "F" else "male", dob, hh)
+        p = Person(
+            f"{self.prefix}{self.count:06d}",
+            self._forename(gender, child),
+            middle,
+            surname,
+            "female" if gender == "F" else "male",
+            dob,
+            hh,
+        )
         if rng.random() < 0.5:
             p.nhs = self.uid()  # formatted (nhs_text) only if ever written
         return p
@@ -231,8 +260,9 @@ class Population:
         age_days = int((min_age + self.rng.random() * (max_age - min_age)) * 365.25)
         return self.clock.start - dt.timedelta(days=age_days)
 
-    def adult(self, hh: Household, surname: str, gender: str, min_age: float = 18,
-              max_age: float = 80) -> Person:
+    def adult(
+        self, hh: Household, surname: str, gender: str, min_age: float = 18, max_age: float = 80
+    ) -> Person:
         rng = self.rng
         p = self.person(hh, surname, gender, self._dob(min_age, max_age))
         if rng.random() < 0.75:
@@ -244,8 +274,9 @@ class Population:
                 p.flags = ("rso",)
         return p
 
-    def child(self, hh: Household, surname: str, min_age: float, max_age: float,
-              gender: str | None = None) -> Person:
+    def child(
+        self, hh: Household, surname: str, min_age: float, max_age: float, gender: str | None = None
+    ) -> Person:
         g = gender or ("F" if self.rng.random() < 0.5 else "M")
         p = self.person(hh, surname, g, self._dob(min_age, max_age), child=True)
         if p.age_on(self.clock.start) >= 13:
@@ -287,8 +318,15 @@ class Population:
             mother = self.adult(hh, surname, "F", 19, 55 if kind != "couple" else 80)
             hh.adults.append(mother)
             if kind != "lone_parent":
-                hh.adults.append(self.adult(hh, surname, "M", mother.age_on(self.clock.start) - 2,
-                                            mother.age_on(self.clock.start) + 8))
+                hh.adults.append(
+                    self.adult(
+                        hh,
+                        surname,
+                        "M",
+                        mother.age_on(self.clock.start) - 2,
+                        mother.age_on(self.clock.start) + 8,
+                    )
+                )
                 if rng.random() < C.PREVIOUS_SURNAME_SHARE:
                     mother.prev_surname = self._surname()
             if kind != "couple":
@@ -300,8 +338,9 @@ class Population:
         """Siblings a year or more apart (twins aside); some born during the period."""
         rng = self.rng
         youngest_allowed = -0.5 * self.clock.days / 365  # born by the middle of the period
-        age = (youngest_allowed + rng.random()
-               * (min(17.9, mother.age_on(self.clock.start) - 17) - youngest_allowed))
+        age = youngest_allowed + rng.random() * (
+            min(17.9, mother.age_on(self.clock.start) - 17) - youngest_allowed
+        )
         for _ in range(pick(rng, (1, 1, 2, 2, 2, 3, 3, 4))):
             if age < youngest_allowed:
                 break
@@ -311,8 +350,11 @@ class Population:
         # match for identity resolution: make some.
         if hh.children and rng.random() < 0.04:
             twin = hh.children[0]
-            hh.children.append(self._own_forename(
-                hh, self.person(hh, surname, pick(rng, "FM"), twin.dob, child=True)))
+            hh.children.append(
+                self._own_forename(
+                    hh, self.person(hh, surname, pick(rng, "FM"), twin.dob, child=True)
+                )
+            )
 
     def _own_forename(self, hh: Household, child: Person) -> Person:
         """Parents do not give two of their children one forename: a draw that repeats a

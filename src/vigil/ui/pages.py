@@ -23,8 +23,9 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page_of(request: HttpRequest, items: Any, per_page: int, param: str = "page",
-            count: int | None = None) -> Page[Any]:
+def page_of(
+    request: HttpRequest, items: Any, per_page: int, param: str = "page", count: int | None = None
+) -> Page[Any]:
     """One page of ``items``; pass ``count`` when it is already known, to save a COUNT query."""
     paginator = Paginator(items, per_page)
     if count is not None:
@@ -44,5 +45,9 @@ def bad_request(request: HttpRequest, form: forms.Form, title: str, back: str = 
     """A 400 page listing what was wrong with a form (or a query string read through one), in
     plain words and never echoing the value sent."""
     errors = [str(e) for errs in form.errors.values() for e in errs]
-    return render(request, "web/bad_request.html",
-                  {"errors": errors, "title": title, "back": back}, status=400)
+    return render(
+        request,
+        "web/bad_request.html",
+        {"errors": errors, "title": title, "back": back},
+        status=400,
+    )

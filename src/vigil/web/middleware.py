@@ -53,8 +53,10 @@ class SignInRequiredMiddleware:
             reason = ""
             if not isinstance(started, int | float) or time.time() - started > limit:
                 reason = "session limit reached"
-            elif (getattr(request.user, "role", "") in settings.VIGIL_TOTP_REQUIRED_ROLES
-                  and not request.user.is_verified()):  # type: ignore[attr-defined]
+            elif (
+                getattr(request.user, "role", "") in settings.VIGIL_TOTP_REQUIRED_ROLES
+                and not request.user.is_verified()  # type: ignore[attr-defined]
+            ):
                 reason = "second factor required"  # e.g. the role was made to need one
             if reason:
                 request.vigil_sign_out_reason = reason  # type: ignore[attr-defined]
@@ -96,7 +98,9 @@ class AccessLogRequiredMiddleware:
             return response
         match = request.resolver_match
         view = match.func if match else None
-        if getattr(view, "discloses_nothing", False) or getattr(request, "vigil_nothing_disclosed", False):
+        if getattr(view, "discloses_nothing", False) or getattr(
+            request, "vigil_nothing_disclosed", False
+        ):
             return response
         raise UnloggedAccess(
             f"{request.method} {request.path} ({match.view_name if match else '?'}) answered "
@@ -128,11 +132,18 @@ class ViaLinksMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if (response.status_code in (200, 400) and not response.streaming
-                and response.get("Content-Type", "").startswith("text/html")
-                and request.user.is_authenticated and hasattr(request, "session")):
-            targets = {m for m in PAGE_LINK.findall(response.content.decode("utf-8", "replace"))
-                       if m.startswith(LOGGED_PREFIXES) and m != request.path}
+        if (
+            response.status_code in (200, 400)
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and request.user.is_authenticated
+            and hasattr(request, "session")
+        ):
+            targets = {
+                m
+                for m in PAGE_LINK.findall(response.content.decode("utf-8", "replace"))
+                if m.startswith(LOGGED_PREFIXES) and m != request.path
+            }
             if targets:
                 links = request.session.get(VIA_SESSION_KEY)
                 links = dict(links) if isinstance(links, dict) else {}

@@ -24,13 +24,15 @@ class _Gunicorn(BaseApplication):
 
 def serve(host: str, port: int, workers: int = 2) -> None:
     print(f"Vigil is serving on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    _Gunicorn({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": 4,
-        "worker_class": "gthread",
-        "timeout": 60,
-        "accesslog": None,  # who saw what goes to the audit log, not to a file of URLs
-        "errorlog": "-",
-        "loglevel": "warning",
-    }).run()
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": 4,
+            "worker_class": "gthread",
+            "timeout": 60,
+            "accesslog": None,  # who saw what goes to the audit log, not to a file of URLs
+            "errorlog": "-",
+            "loglevel": "warning",
+        }
+    ).run()

@@ -29,6 +29,10 @@ def records_held(request: HttpRequest) -> HttpResponse:
     by_type: list[dict[str, object]] | None = None
     if can(request.user, Capability.RECORD_COUNTS):
         hidden = viewer_for(request.user).excluded_types()
-        by_type = list(Record.objects.exclude(record_type__in=hidden).values("record_type")
-                       .annotate(n=Count("id")).order_by("record_type"))
+        by_type = list(
+            Record.objects.exclude(record_type__in=hidden)
+            .values("record_type")
+            .annotate(n=Count("id"))
+            .order_by("record_type")
+        )
     return render(request, "web/home.html", {"by_type": by_type})

@@ -50,10 +50,12 @@ def _check_actor(user: User | None, kind: WorkKind, what: str) -> None:
         raise WorkActionError(f"your role may not {what} an {kind.label}")
 
 
-def _event(kind: WorkKind, item: Model, at: Any, actor: str, action: str,
-           detail: dict[str, Any]) -> Model:
+def _event(
+    kind: WorkKind, item: Model, at: Any, actor: str, action: str, detail: dict[str, Any]
+) -> Model:
     event: Model = kind.event_model._default_manager.create(
-        **{kind.event_item_field: item}, at=at, actor=actor, action=action, detail=detail)
+        **{kind.event_item_field: item}, at=at, actor=actor, action=action, detail=detail
+    )
     return event
 
 
@@ -62,8 +64,14 @@ def _live(kind: WorkKind, item: Any, what: str) -> None:
         raise WorkActionError(f"only open work can be {what}; this {kind.label} is {item.status}")
 
 
-def assign(item: Any, *, actor: User | str, to: User | None = None, team: Team | None = None,
-           note: str = "") -> Any:
+def assign(
+    item: Any,
+    *,
+    actor: User | str,
+    to: User | None = None,
+    team: Team | None = None,
+    note: str = "",
+) -> Any:
     """Give live work to a person (it joins their team's work too), or to a team's tray (no
     person), or to nobody. When its holder gives it to someone else it is *handed on*, which
     needs a note: the next holder has to know why."""
@@ -74,7 +82,9 @@ def assign(item: Any, *, actor: User | str, to: User | None = None, team: Team |
     note = note.strip()
     if to is not None:
         if not may_act(to, kind):
-            raise WorkActionError(f"{to.display_name} cannot act on an {kind.label}, so cannot be given one")
+            raise WorkActionError(
+                f"{to.display_name} cannot act on an {kind.label}, so cannot be given one"
+            )
         team = to.team
     elif team is not None and not team.active:
         raise WorkActionError(f"the team {team.name} has stopped, so cannot be given work")
@@ -93,33 +103,65 @@ def assign(item: Any, *, actor: User | str, to: User | None = None, team: Team |
         item.assigned_at = now if (to or team) else None
         item.save(update_fields=["assigned_to", "assigned_team", "assigned_by", "assigned_at"])
         detail = {
-            "to": to.display_name if to else None, "to_id": to.pk if to else None,
+            "to": to.display_name if to else None,
+            "to_id": to.pk if to else None,
             "team": team.name if team else None,
             "from": previous.display_name if previous else None,
             "from_team": previous_team.name if previous_team else None,
             "note": note,
         }
         _event(kind, item, now, name, action, detail)
-        log.record(name, AuditAction(f"{kind.key}.assign"), kind.item_key(item),
-                   detail={"to": to.get_username() if to else None, "team": detail["team"],
-                           "from": previous.get_username() if previous else None,
-                           "handed_on": handing_on})
+        log.record(
+            name,
+            AuditAction(f"{kind.key}.assign"),
+            kind.item_key(item),
+            detail={
+                "to": to.get_username() if to else None,
+                "team": detail["team"],
+                "from": previous.get_username() if previous else None,
+                "handed_on": handing_on,
+            },
+        )
         by = user.display_name if user else "Vigil"
         title = kind.title(item)
         if to is not None and to != user:
             verb = "handed on" if handing_on else "gave"
-            notify.send([to], kind=kind, item=item, reason=Notification.Reason.ASSIGNED_TO_YOU,
-                        title=title, why=f"{by} {verb} this {kind.label} to you", note=note, at=now)
+            notify.send(
+                [to],
+                kind=kind,
+                item=item,
+                reason=Notification.Reason.ASSIGNED_TO_YOU,
+                title=title,
+                why=f"{by} {verb} this {kind.label} to you",
+                note=note,
+                at=now,
+            )
         elif to is None and team is not None:
-            members = [m for m in team.members.filter(is_active=True) if may_act(m, kind) and m != user]
-            notify.send(members, kind=kind, item=item, reason=Notification.Reason.ASSIGNED_TO_TEAM,
-                        title=title, why=f"{by} gave this {kind.label} to your team, {team.name}",
-                        note=note, at=now)
+            members = [
+                m for m in team.members.filter(is_active=True) if may_act(m, kind) and m != user
+            ]
+            notify.send(
+                members,
+                kind=kind,
+                item=item,
+                reason=Notification.Reason.ASSIGNED_TO_TEAM,
+                title=title,
+                why=f"{by} gave this {kind.label} to your team, {team.name}",
+                note=note,
+                at=now,
+            )
         if previous is not None and previous != user and previous != to and previous.is_active:
             where = to.display_name if to else (team.name if team else "nobody")
-            notify.send([previous], kind=kind, item=item, reason=Notification.Reason.TAKEN_FROM_YOU,
-                        title=title, why=f"{by} gave this {kind.label}, which you held, to {where}",
-                        note=note, at=now)
+            notify.send(
+                [previous],
+                kind=kind,
+                item=item,
+                reason=Notification.Reason.TAKEN_FROM_YOU,
+                title=title,
+                why=f"{by} gave this {kind.label}, which you held, to {where}",
+                note=note,
+                at=now,
+            )
     return item
 
 
@@ -141,13 +183,21 @@ def add_note(item: Any, *, actor: User | str, text: str) -> Any:
         raise WorkActionError("write the note")
     with transaction.atomic():
         event = _event(kind, item, timezone.now(), name, "note", {"note": text})
-        log.record(name, AuditAction(f"{kind.key}.note"), kind.item_key(item), detail={"event": event.pk})
+        log.record(
+            name, AuditAction(f"{kind.key}.note"), kind.item_key(item), detail={"event": event.pk}
+        )
     return item
 
 
-def transition(item: Any, name: str, *, actor: User | str, detail: dict[str, Any] | None = None,
-               apply: Callable[[Any, User | None, Any], None] | None = None,
-               reason: str = "") -> Any:
+def transition(
+    item: Any,
+    name: str,
+    *,
+    actor: User | str,
+    detail: dict[str, Any] | None = None,
+    apply: Callable[[Any, User | None, Any], None] | None = None,
+    reason: str = "",
+) -> Any:
     """Move an item along one of its kind's transitions; ``apply`` sets the kind's own fields
     (who acknowledged it, when) before the one save."""
     kind = kind_of(item)
@@ -158,7 +208,9 @@ def transition(item: Any, name: str, *, actor: User | str, detail: dict[str, Any
     _check_actor(user, kind, name)
     if item.status not in step.sources:
         wanted = " or ".join(step.sources)
-        raise WorkActionError(f"only an {wanted} {kind.label} can be {step.event}; this one is {item.status}")
+        raise WorkActionError(
+            f"only an {wanted} {kind.label} can be {step.event}; this one is {item.status}"
+        )
     now = timezone.now()
     with transaction.atomic():
         item.status = step.target
@@ -167,13 +219,24 @@ def transition(item: Any, name: str, *, actor: User | str, detail: dict[str, Any
         item.save()
         _event(kind, item, now, who_name, step.event, detail or {})
         # Every kind's actions are members of AuditAction: an undeclared one fails here, in tests.
-        log.record(who_name, AuditAction(f"{kind.key}.{name}"), kind.item_key(item), reason=reason,
-                   detail={k: v for k, v in (detail or {}).items() if k == "outcome"})
+        log.record(
+            who_name,
+            AuditAction(f"{kind.key}.{name}"),
+            kind.item_key(item),
+            reason=reason,
+            detail={k: v for k, v in (detail or {}).items() if k == "outcome"},
+        )
     return item
 
 
-def close(item: Any, *, actor: User | str, outcome: str, rationale: str,
-          apply: Callable[[Any, User | None, Any], None] | None = None) -> Any:
+def close(
+    item: Any,
+    *,
+    actor: User | str,
+    outcome: str,
+    rationale: str,
+    apply: Callable[[Any, User | None, Any], None] | None = None,
+) -> Any:
     """Close with an outcome from the kind's list for this item and a written rationale; the
     person who handed it on is told."""
     kind = kind_of(item)
@@ -181,10 +244,14 @@ def close(item: Any, *, actor: User | str, outcome: str, rationale: str,
     rationale = rationale.strip()
     sources = kind.transitions[kind.close].sources
     if item.status not in sources:
-        raise WorkActionError(f"an {kind.label} is {' or '.join(sources)} before it is closed; "
-                              f"this one is {item.status}")
+        raise WorkActionError(
+            f"an {kind.label} is {' or '.join(sources)} before it is closed; "
+            f"this one is {item.status}"
+        )
     if outcome not in {o.key for o in kind.outcomes(item)}:
-        raise WorkActionError(f"choose the outcome of this {kind.label} from the list", field="outcome")
+        raise WorkActionError(
+            f"choose the outcome of this {kind.label} from the list", field="outcome"
+        )
     if not rationale:
         raise WorkActionError(f"closing an {kind.label} needs a written rationale")
 
@@ -195,25 +262,45 @@ def close(item: Any, *, actor: User | str, outcome: str, rationale: str,
 
     label = kind.outcome_label(item, outcome)
     with transaction.atomic():
-        transition(item, kind.close, actor=actor, apply=closing, reason=rationale,
-                   detail={"outcome": outcome, "outcome_label": label, "rationale": rationale})
+        transition(
+            item,
+            kind.close,
+            actor=actor,
+            apply=closing,
+            reason=rationale,
+            detail={"outcome": outcome, "outcome_label": label, "rationale": rationale},
+        )
         by = user.display_name if user else "Vigil"
         handed, holder = item.assigned_by, item.assigned_to
 
         def other(person: User | None) -> bool:
-            return (person is not None and person.is_active and (user is None or person.pk != user.pk)
-                    and can(person, kind.see))
+            return (
+                person is not None
+                and person.is_active
+                and (user is None or person.pk != user.pk)
+                and can(person, kind.see)
+            )
 
         if other(handed):
-            notify.send([handed], kind=kind, item=item, reason=Notification.Reason.HANDED_ON_CLOSED,
-                        title=kind.title(item),
-                        why=f"{by} closed this {kind.label}, which you gave on. Outcome: {label}",
-                        at=timezone.now())
+            notify.send(
+                [handed],
+                kind=kind,
+                item=item,
+                reason=Notification.Reason.HANDED_ON_CLOSED,
+                title=kind.title(item),
+                why=f"{by} closed this {kind.label}, which you gave on. Outcome: {label}",
+                at=timezone.now(),
+            )
         if other(holder) and holder != handed:
-            notify.send([holder], kind=kind, item=item, reason=Notification.Reason.HELD_CLOSED,
-                        title=kind.title(item),
-                        why=f"{by} closed this {kind.label}, which you held. Outcome: {label}",
-                        at=timezone.now())
+            notify.send(
+                [holder],
+                kind=kind,
+                item=item,
+                reason=Notification.Reason.HELD_CLOSED,
+                title=kind.title(item),
+                why=f"{by} closed this {kind.label}, which you held. Outcome: {label}",
+                at=timezone.now(),
+            )
     return item
 
 
@@ -228,6 +315,10 @@ def mark_read(user: User, *, pk: int | None = None) -> list[int]:
             unread = unread.filter(pk=pk)
         marked = list(unread.values_list("pk", flat=True))
         unread.filter(pk__in=marked).update(read_at=timezone.now())
-        log.record(user.get_username(), AuditAction.NOTIFICATION_READ, f"user:{user.pk}",
-                   detail={"notifications": marked})
+        log.record(
+            user.get_username(),
+            AuditAction.NOTIFICATION_READ,
+            f"user:{user.pk}",
+            detail={"notifications": marked},
+        )
     return marked

@@ -17,15 +17,19 @@ class Assignable(models.Model):
     ``assigned_by`` is who gave it to its holder: the "handed on by me" list of My work.
     """
 
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    assigned_team = models.ForeignKey("accounts.Team", null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     assigned_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=64, blank=True,
-                               help_text="the key of the outcome chosen when it was closed")
+    outcome = models.CharField(
+        max_length=64, blank=True, help_text="the key of the outcome chosen when it was closed"
+    )
 
     class Meta:
         abstract = True
@@ -64,8 +68,9 @@ class Notification(models.Model):
         HELD_CLOSED = "held_closed", "Work you held was closed by someone else"
         TAKEN_FROM_YOU = "taken_from_you", "Work you held was given to someone else"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     reason = models.CharField(max_length=32, choices=Reason.choices)
     kind = models.CharField(max_length=32, help_text="the kind of work, as registered")
     item_key = models.CharField(max_length=64)

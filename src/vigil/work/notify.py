@@ -22,13 +22,33 @@ from vigil.work.registry import WorkKind
 logger = logging.getLogger(__name__)
 
 
-def send(recipients: Iterable[User], *, kind: WorkKind, item: Any, reason: str, title: str,
-         why: str, at: dt.datetime, note: str = "") -> list[Notification]:
-    made = Notification.objects.bulk_create([
-        Notification(recipient=r, reason=reason, kind=kind.key, item_key=kind.item_key(item),
-                     title=title[:200], why=why[:300], note=note, link=kind.url(item), created_at=at)
-        for r in {r.pk: r for r in recipients}.values()
-    ])
+def send(
+    recipients: Iterable[User],
+    *,
+    kind: WorkKind,
+    item: Any,
+    reason: str,
+    title: str,
+    why: str,
+    at: dt.datetime,
+    note: str = "",
+) -> list[Notification]:
+    made = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=r,
+                reason=reason,
+                kind=kind.key,
+                item_key=kind.item_key(item),
+                title=title[:200],
+                why=why[:300],
+                note=note,
+                link=kind.url(item),
+                created_at=at,
+            )
+            for r in {r.pk: r for r in recipients}.values()
+        ]
+    )
     to_mail = [(n.pk, n.recipient.email) for n in made if n.recipient.email]
     if to_mail:
         transaction.on_commit(lambda: _email(to_mail))
@@ -41,11 +61,17 @@ def _email(to_mail: list[tuple[int, str]]) -> None:
     base = settings.VIGIL_BASE_URL.rstrip("/")
     for pk, address in to_mail:
         n = Notification.objects.get(pk=pk)
-        body = (f"{n.why}.\n\n{n.title}\n\nOpen it in Vigil: {base}{n.link}\n\n"
-                f"Your notifications: {base}/work/notifications/\n")
+        body = (
+            f"{n.why}.\n\n{n.title}\n\nOpen it in Vigil: {base}{n.link}\n\n"
+            f"Your notifications: {base}/work/notifications/\n"
+        )
         try:
-            send_mail(f"Vigil: {n.get_reason_display()}: {n.title}", body,
-                      settings.DEFAULT_FROM_EMAIL, [address])
+            send_mail(
+                f"Vigil: {n.get_reason_display()}: {n.title}",
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [address],
+            )
         except Exception:  # a mail server that is down must not undo the change it reports
             logger.exception("could not email notification %s", pk)
             continue

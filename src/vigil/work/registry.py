@@ -32,24 +32,24 @@ class Transition:
 
 @dataclass(frozen=True)
 class WorkKind:
-    key: str                                  # "alert": in notifications and URLs of the core
-    label: str                                # "alert": in sentences ("an alert")
-    model: type[Any]                          # inherits vigil.work.models.Assignable
-    event_model: type[Any]                    # inherits vigil.work.models.WorkEvent
-    event_item_field: str                     # the event's foreign key to the item
-    key_field: str                            # the item's stable public key (e.g. alert_id)
+    key: str  # "alert": in notifications and URLs of the core
+    label: str  # "alert": in sentences ("an alert")
+    model: type[Any]  # inherits vigil.work.models.Assignable
+    event_model: type[Any]  # inherits vigil.work.models.WorkEvent
+    event_item_field: str  # the event's foreign key to the item
+    key_field: str  # the item's stable public key (e.g. alert_id)
     live_statuses: tuple[str, ...]
-    see: Capability                           # who may see an item of this kind
-    act: Capability                           # who may assign, note and close one
-    title: Callable[[Any], str]               # plain English, no personal data
+    see: Capability  # who may see an item of this kind
+    act: Capability  # who may assign, note and close one
+    title: Callable[[Any], str]  # plain English, no personal data
     url: Callable[[Any], str]
     outcomes: Callable[[Any], Sequence[Outcome]]  # the outcomes that may close this item
     transitions: dict[str, Transition] = field(default_factory=dict)
-    close: str = "close"                      # the transition that closes it (needs an outcome)
+    close: str = "close"  # the transition that closes it (needs an outcome)
     # Who or what each item is about, for a page of items at once (one query, not one per row):
     # shown only on pages of roles that may see the kind.
     describe: Callable[[list[Any]], dict[Any, str]] | None = None
-    listing_defers: tuple[str, ...] = ()      # large fields no list of work shows
+    listing_defers: tuple[str, ...] = ()  # large fields no list of work shows
 
     def live(self) -> Q:
         return Q(status__in=self.live_statuses)

@@ -23,35 +23,75 @@ HENRY = "Flat 4, 1 Henry Avenue, Coventry"
 GARNER = "Flat 4, 103 Garner Street, Birmingham"
 
 
-def person(mention_id: str, forename: str, surname: str, dob: str, address: str, key: str,
-           **extra: Any) -> dict[str, Any]:
-    return {"mention_id": mention_id, "role": "victim", "forename": forename, "surname": surname,
-            "date_of_birth": dob, "address": address, "test_person": key, **extra}
+def person(
+    mention_id: str, forename: str, surname: str, dob: str, address: str, key: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "mention_id": mention_id,
+        "role": "victim",
+        "forename": forename,
+        "surname": surname,
+        "date_of_birth": dob,
+        "address": address,
+        "test_person": key,
+        **extra,
+    }
 
 
 @pytest.fixture
 def homes(db: None, tmp_path: Path) -> None:
     rows = [
-        record("call", "CALL-H",
-               [person("c", "Lily", "Grant", "2015-04-01", HENRY, "lily"),
-                person("m", "Sara", "Grant", "1988-02-02", "flat 4, 1 Henry Ave., COVENTRY", "sara")],
-               "2023-01-01",
-               location={"address": HENRY, "premises_type": "private_dwelling"},
-               category="domestic"),
-        record("rso", "RSO-G",
-               [person("o", "Karl", "Moss", "1970-03-03", GARNER, "karl", role="offender",
-                       flags=["rso"])],
-               "2023-02-01",
-               risk_level="high", management="active"),
-        record("call", "CALL-G", [person("k", "Karl", "Moss", "1970-03-03", GARNER, "karl")], "2023-03-01",
-               location={"address": GARNER, "premises_type": "private_dwelling"}, category="other"),
+        record(
+            "call",
+            "CALL-H",
+            [
+                person("c", "Lily", "Grant", "2015-04-01", HENRY, "lily"),
+                person(
+                    "m", "Sara", "Grant", "1988-02-02", "flat 4, 1 Henry Ave., COVENTRY", "sara"
+                ),
+            ],
+            "2023-01-01",
+            location={"address": HENRY, "premises_type": "private_dwelling"},
+            category="domestic",
+        ),
+        record(
+            "rso",
+            "RSO-G",
+            [
+                person(
+                    "o",
+                    "Karl",
+                    "Moss",
+                    "1970-03-03",
+                    GARNER,
+                    "karl",
+                    role="offender",
+                    flags=["rso"],
+                )
+            ],
+            "2023-02-01",
+            risk_level="high",
+            management="active",
+        ),
+        record(
+            "call",
+            "CALL-G",
+            [person("k", "Karl", "Moss", "1970-03-03", GARNER, "karl")],
+            "2023-03-01",
+            location={"address": GARNER, "premises_type": "private_dwelling"},
+            category="other",
+        ),
     ]
     summary = import_files([write_ndjson(tmp_path / "homes.ndjson", rows)], started_by="test")
     assert summary.quarantined == 0, summary.errors
     reset_name_index()
     link_by_test_key()
-    add_alert("P-karl", code="RSO_NOT_FLAGGED", evidence=[["test", "RSO-G"]],
-              explanation="KARL-ALERT-EXPLANATION")
+    add_alert(
+        "P-karl",
+        code="RSO_NOT_FLAGGED",
+        evidence=[["test", "RSO-G"]],
+        explanation="KARL-ALERT-EXPLANATION",
+    )
 
 
 def home_of(forename: str) -> Location:
@@ -61,7 +101,8 @@ def home_of(forename: str) -> Location:
 
 
 def test_the_briefing_lists_only_those_at_the_dwelling(
-        homes: None, client_for: Callable[[str], Client]) -> None:
+    homes: None, client_for: Callable[[str], Client]
+) -> None:
     henry, garner = home_of("Lily"), home_of("Karl")
     assert henry != garner and home_of("Sara") == henry
     page = client_for("response_officer").get(f"/addresses/{henry.pk}/").content.decode()
@@ -72,7 +113,8 @@ def test_the_briefing_lists_only_those_at_the_dwelling(
 
 
 def test_the_household_and_rso_flag_follow_the_dwelling(
-        homes: None, client_for: Callable[[str], Client]) -> None:
+    homes: None, client_for: Callable[[str], Client]
+) -> None:
     page = client_for("investigator").get("/people/P-lily/").content.decode()
     assert "/people/P-sara/" in page
     assert "/people/P-karl/" not in page
@@ -80,7 +122,12 @@ def test_the_household_and_rso_flag_follow_the_dwelling(
 
 
 def test_searching_the_street_finds_one_dwelling(
-        homes: None, client_for: Callable[[str], Client]) -> None:
-    found = client_for("response_officer").post("/addresses/", {"place": "Henry Avenue"}).content.decode()
+    homes: None, client_for: Callable[[str], Client]
+) -> None:
+    found = (
+        client_for("response_officer")
+        .post("/addresses/", {"place": "Henry Avenue"})
+        .content.decode()
+    )
     assert f"/addresses/{home_of('Lily').pk}/" in found
     assert f"/addresses/{home_of('Karl').pk}/" not in found

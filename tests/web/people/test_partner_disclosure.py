@@ -31,8 +31,14 @@ from vigil.web.people.words import describe
 
 pytestmark = pytest.mark.django_db
 PARTNERS = [Role.PARTNER_CSC, Role.PARTNER_HEALTH, Role.PARTNER_EDUCATION]
-FREE_TEXT_PLANTED = ("STRATEGY-DECISION-TEXT", "ACTION-DESCRIPTION-TEXT", "PROTECTIVE-PLAN-TEXT",
-                     "DA-CRIME-SUMMARY", "Neighbour reports shouting", "CUSTODY-OFFENCE-TEXT")
+FREE_TEXT_PLANTED = (
+    "STRATEGY-DECISION-TEXT",
+    "ACTION-DESCRIPTION-TEXT",
+    "PROTECTIVE-PLAN-TEXT",
+    "DA-CRIME-SUMMARY",
+    "Neighbour reports shouting",
+    "CUSTODY-OFFENCE-TEXT",
+)
 TIME = re.compile(r"\b\d{1,2}:\d{2}\b|\bat \d")
 
 
@@ -53,8 +59,11 @@ def _expected_kind(record: Record, role: str, partner: str) -> str | None:
     if record.record_type in RESTRICTED_TYPES or role in PARTNER_EXCLUDED_ROLES:
         return None
     kind = record.record_type
-    if (record.record_type in DA_CANDIDATE_TYPES and DA_INCIDENT in agreement.shares
-            and is_domestic_abuse(record.record_type, **da_fields_of(record.payload))):
+    if (
+        record.record_type in DA_CANDIDATE_TYPES
+        and DA_INCIDENT in agreement.shares
+        and is_domestic_abuse(record.record_type, **da_fields_of(record.payload))
+    ):
         kind = DA_INCIDENT
     return kind if kind in agreement.shares else None
 
@@ -74,13 +83,15 @@ def _linked_row(page: str, url: str) -> str:
 
 
 def _cells(row: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
 
 
 @pytest.mark.parametrize("partner", PARTNERS)
 def test_every_partner_page_follows_the_agreement_table(
-        build_force: Callable[..., dict[str, Person]], client_for: Callable[[str], Client],
-        partner: str) -> None:
+    build_force: Callable[..., dict[str, Person]], client_for: Callable[[str], Client], partner: str
+) -> None:
     from tests.web.people.test_people_pages import give_purpose
 
     build_force(free_text=True)
@@ -88,7 +99,9 @@ def test_every_partner_page_follows_the_agreement_table(
     client = client_for(partner)
     give_purpose(client)
     page = client.get("/people/P-william/").content.decode()
-    mentions = PersonMention.objects.filter(link__person__person_id="P-william").select_related("record")
+    mentions = PersonMention.objects.filter(link__person__person_id="P-william").select_related(
+        "record"
+    )
     shown = 0
     for mention in mentions:
         record = mention.record
@@ -119,9 +132,14 @@ def test_every_partner_page_follows_the_agreement_table(
         text = response.content.decode()
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S)
         assert heading is not None and heading.group(1).startswith(label + ",")
-        assert bool(TIME.search(heading.group(1))) == share.time, (record.source_id, heading.group(1))
-        expected = [f.label for f in describe({k: record.payload[k] for k in share.fields
-                                               if k in record.payload})]
+        assert bool(TIME.search(heading.group(1))) == share.time, (
+            record.source_id,
+            heading.group(1),
+        )
+        expected = [
+            f.label
+            for f in describe({k: record.payload[k] for k in share.fields if k in record.payload})
+        ]
         assert [f.label for f in response.context["fields"]] == expected, record.source_id
         for hidden in set(record.payload) - set(share.fields):
             value = record.payload[hidden]
@@ -135,7 +153,8 @@ def test_every_partner_page_follows_the_agreement_table(
 
 
 def test_education_sees_domestic_abuse_incidents_as_such_with_the_date_only(
-        build_force: Callable[..., dict[str, Person]], client_for: Callable[[str], Client]) -> None:
+    build_force: Callable[..., dict[str, Person]], client_for: Callable[[str], Client]
+) -> None:
     """The probe's case: a DA crime, call and concern read "Domestic abuse incident" in the
     "Records linked" table as in the chronology, with no time anywhere."""
     from tests.web.people.test_people_pages import give_purpose

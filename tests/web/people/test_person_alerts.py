@@ -32,34 +32,67 @@ def ended(build_force: Callable[..., dict[str, Person]]) -> dict[str, Alert]:
     build_force()
     jo = User.objects.create(username="jo.mash", role="mash", full_name="Jo Bloggs")
     sam = User.objects.create(username="sam.inv", role="investigator", full_name="Sam Patel")
-    sync_findings([
-        finding("P-william", "REPEAT_MISSING", raised_at=ago(days=9), evidence=(("test", "MIS-1"),)),
-        finding("P-william", "CHILD_NOT_SEEN_OR_HEARD", "medium", raised_at=ago(days=8),
-                evidence=(("test", "CALL-1"),)),
-        finding("P-william", "INTELLIGENCE_NOT_ACTIONED", raised_at=ago(days=7),
-                evidence=(("test", "INT-1"),)),
-        finding("P-william", "CUMULATIVE_DOMESTIC_ABUSE", raised_at=ago(days=6),
-                evidence=(("test", "CRIME-DA"),)),
-    ], ago(days=1), in_scope=[])
+    sync_findings(
+        [
+            finding(
+                "P-william", "REPEAT_MISSING", raised_at=ago(days=9), evidence=(("test", "MIS-1"),)
+            ),
+            finding(
+                "P-william",
+                "CHILD_NOT_SEEN_OR_HEARD",
+                "medium",
+                raised_at=ago(days=8),
+                evidence=(("test", "CALL-1"),),
+            ),
+            finding(
+                "P-william",
+                "INTELLIGENCE_NOT_ACTIONED",
+                raised_at=ago(days=7),
+                evidence=(("test", "INT-1"),),
+            ),
+            finding(
+                "P-william",
+                "CUMULATIVE_DOMESTIC_ABUSE",
+                raised_at=ago(days=6),
+                evidence=(("test", "CRIME-DA"),),
+            ),
+        ],
+        ago(days=1),
+        in_scope=[],
+    )
     alerts = {a.code: a for a in Alert.objects.filter(person_id="P-william")}
     closed = alerts["REPEAT_MISSING"]
     assign(closed, actor=jo, assignee=sam)
     acknowledge(closed, actor=sam, note="Spoke to the carer.")
-    close(closed, actor=sam, outcome="referral_made",
-          rationale="Return interviews done; referred to the exploitation team.")
+    close(
+        closed,
+        actor=sam,
+        outcome="referral_made",
+        rationale="Return interviews done; referred to the exploitation team.",
+    )
     secret = alerts["INTELLIGENCE_NOT_ACTIONED"]
     acknowledge(secret, actor=sam, note="INTEL-NOTE")
     close(secret, actor=sam, outcome="duplicate", rationale="INTEL-RATIONALE")
     # The rules no longer find the DA alert: it resolves itself.
-    sync_findings([
-        finding("P-william", "CHILD_NOT_SEEN_OR_HEARD", "medium", raised_at=ago(days=8),
-                evidence=(("test", "CALL-1"),)),
-    ], ago(hours=1), in_scope=["person:P-william"])
+    sync_findings(
+        [
+            finding(
+                "P-william",
+                "CHILD_NOT_SEEN_OR_HEARD",
+                "medium",
+                raised_at=ago(days=8),
+                evidence=(("test", "CALL-1"),),
+            ),
+        ],
+        ago(hours=1),
+        in_scope=["person:P-william"],
+    )
     return {a.code: a for a in Alert.objects.filter(person_id="P-william")}
 
 
-def test_closed_and_resolved_alerts_stay_with_their_history(ended: dict[str, Alert],
-                                                            client_for: Clients) -> None:
+def test_closed_and_resolved_alerts_stay_with_their_history(
+    ended: dict[str, Alert], client_for: Clients
+) -> None:
     assert ended["REPEAT_MISSING"].status == "closed"
     assert ended["CUMULATIVE_DOMESTIC_ABUSE"].status == "resolved"
     page = client_for("investigator").get("/people/P-william/").content.decode()
@@ -89,19 +122,19 @@ def test_closed_and_resolved_alerts_stay_with_their_history(ended: dict[str, Ale
     assert "P-william" not in text
 
 
-def test_restricted_alerts_keep_what_people_wrote_withheld(ended: dict[str, Alert],
-                                                           client_for: Clients) -> None:
+def test_restricted_alerts_keep_what_people_wrote_withheld(
+    ended: dict[str, Alert], client_for: Clients
+) -> None:
     investigator = client_for("investigator").get("/people/P-william/").content.decode()
     assert "INTEL-RATIONALE" in investigator and "INTEL-NOTE" in investigator
     officer = client_for("response_officer").get("/people/P-william/").content.decode()
     assert "Exploitation intelligence not followed up within 14 days" in officer
     assert "INTEL-RATIONALE" not in officer and "INTEL-NOTE" not in officer
     assert "The reasons draw on a restricted record" in officer
-    assert "Spoke to the carer." in officer     # an alert without restricted evidence
+    assert "Spoke to the carer." in officer  # an alert without restricted evidence
 
 
-def test_partners_see_no_alerts_open_or_ended(ended: dict[str, Alert],
-                                              client_for: Clients) -> None:
+def test_partners_see_no_alerts_open_or_ended(ended: dict[str, Alert], client_for: Clients) -> None:
     client = client_for("partner_csc")
     give_purpose(client)
     page = client.get("/people/P-william/").content.decode()
@@ -111,7 +144,8 @@ def test_partners_see_no_alerts_open_or_ended(ended: dict[str, Alert],
 
 
 def test_person_page_queries_do_not_grow_with_alert_history(
-        ended: dict[str, Alert], client_for: Clients) -> None:
+    ended: dict[str, Alert], client_for: Clients
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -23,11 +23,13 @@ _serial = itertools.count(1)
 @pytest.fixture
 def as_role(db: None) -> Callable[..., tuple[Client, User]]:
     """A test client signed in as a new account of a role (CSRF checks on, as in production)."""
+
     def sign_in(role: str, team: str = "") -> tuple[Client, User]:
         user = make_user(role, **({"team": team} if team else {}))
         client = Client(enforce_csrf_checks=False)
         client.force_login(user)
         return client, user
+
     return sign_in
 
 
@@ -37,4 +39,5 @@ def import_records(db: None, tmp_path: Path) -> Callable[[list[dict[str, Any]]],
         path = tmp_path / f"records-{next(_serial)}.ndjson"
         path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
         return import_files([path])
+
     return run

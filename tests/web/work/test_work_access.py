@@ -13,8 +13,18 @@ from vigil.identity.models import LinkDecision
 
 pytestmark = pytest.mark.django_db
 
-ALL_ROLES = ["call_handler", "response_officer", "investigator", "mash", "supervisor", "partner_csc",
-             "partner_health", "partner_education", "auditor", "admin"]
+ALL_ROLES = [
+    "call_handler",
+    "response_officer",
+    "investigator",
+    "mash",
+    "supervisor",
+    "partner_csc",
+    "partner_health",
+    "partner_education",
+    "auditor",
+    "admin",
+]
 ALERT = "A-0123456789abcdef0123"
 
 
@@ -29,7 +39,11 @@ def pages() -> list[tuple[str, str, set[str]]]:
         ("post", reverse("alerts:close", args=[ALERT]), act),
         ("post", reverse("alerts:assign", args=[ALERT]), act),
         ("post", reverse("alerts:note", args=[ALERT]), act),
-        ("get", reverse("work:mine"), {"call_handler", "response_officer", "investigator", "mash", "supervisor"}),
+        (
+            "get",
+            reverse("work:mine"),
+            {"call_handler", "response_officer", "investigator", "mash", "supervisor"},
+        ),
         ("get", reverse("work:team"), {"supervisor", "auditor"}),
         ("get", reverse("work:notifications"), set(ALL_ROLES)),
         ("get", reverse("web:supervisor"), {"supervisor", "auditor"}),
@@ -55,11 +69,20 @@ def one_alert(db: None) -> Alert:
 def test_role_by_url_by_method(as_role: Any, one_alert: Alert, role: str) -> None:
     client, _ = as_role(role)
     for method, url, allowed in pages():
-        response = getattr(client, method)(url, {"note": "x", "rationale": "x", "reason": "x",
-                                                  "decision": "same"} if method == "post" else {})
+        response = getattr(client, method)(
+            url,
+            {"note": "x", "rationale": "x", "reason": "x", "decision": "same"}
+            if method == "post"
+            else {},
+        )
         if role in allowed:
             # allowed: the page, a redirect after a change, a refused form (400) or a missing id (404)
-            assert response.status_code in (200, 302, 400, 404), (role, method, url, response.status_code)
+            assert response.status_code in (200, 302, 400, 404), (
+                role,
+                method,
+                url,
+                response.status_code,
+            )
         else:
             assert response.status_code == 403, (role, method, url, response.status_code)
     one_alert.refresh_from_db()
@@ -68,8 +91,10 @@ def test_role_by_url_by_method(as_role: Any, one_alert: Alert, role: str) -> Non
     assert not LinkDecision.objects.exists()
 
 
-@pytest.mark.parametrize("role", ["partner_csc", "partner_health", "partner_education", "call_handler",
-                                  "response_officer"])
+@pytest.mark.parametrize(
+    "role",
+    ["partner_csc", "partner_health", "partner_education", "call_handler", "response_officer"],
+)
 def test_no_work_area_in_navigation_for_roles_without_it(as_role: Any, role: str) -> None:
     client, _ = as_role(role)
     text = client.get("/").content.decode()

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def imported(import_records: Callable[..., Any]) -> Any:
     bad = record("call", "C-BAD", [person("c", "child_present", "Amy", "Stone", "2014-13-01")])
-    summary = import_records([record("call", "C-1", [person("c", "child_present", "Amy", "Stone", "2012-01-01")]), bad])
+    summary = import_records(
+        [record("call", "C-1", [person("c", "child_present", "Amy", "Stone", "2012-01-01")]), bad]
+    )
     assert summary.quarantined == 1
     return summary
 
@@ -34,8 +36,12 @@ def dead_pid() -> int:
     return process.pid
 
 
-def test_imports_page_shows_batches_status_and_quarantine_reasons(as_role: Any, imported: Any) -> None:
-    ImportBatch.objects.create(started_at=timezone.now(), started_by="cli:gone", pid=dead_pid(), status="running")
+def test_imports_page_shows_batches_status_and_quarantine_reasons(
+    as_role: Any, imported: Any
+) -> None:
+    ImportBatch.objects.create(
+        started_at=timezone.now(), started_by="cli:gone", pid=dead_pid(), status="running"
+    )
     client, user = as_role("supervisor")
     response = client.get(reverse("web:imports"))
     text = response.content.decode()
@@ -44,21 +50,34 @@ def test_imports_page_shows_batches_status_and_quarantine_reasons(as_role: Any, 
     assert "1 line waiting in quarantine" in text
     assert "people[0].date_of_birth" in text and "test/C-BAD" in text
     assert "Download the quarantine" not in text  # supervisors see it, only admins download it
-    assert AuditEntry.objects.filter(actor=user.username, action="import.list", target="imports").exists()
+    assert AuditEntry.objects.filter(
+        actor=user.username, action="import.list", target="imports"
+    ).exists()
 
 
 def test_a_running_batch_whose_process_lives_is_running(as_role: Any) -> None:
     import os
-    ImportBatch.objects.create(started_at=timezone.now(), started_by="cli:me", pid=os.getpid(), status="running")
+
+    ImportBatch.objects.create(
+        started_at=timezone.now(), started_by="cli:me", pid=os.getpid(), status="running"
+    )
     client, _ = as_role("auditor")
     assert ">running<" in client.get(reverse("web:imports")).content.decode()
 
 
 def test_quarantine_csv_for_admin_only_and_logged(as_role: Any, imported: Any) -> None:
     batch = ImportBatch.objects.get(pk=imported.batch_id)
-    QuarantinedRecord.objects.create(raw_hash="x", file="/in/evil.ndjson", line=7, source_system="s",
-                                     source_id="=HYPERLINK(\"http://x\")", raw="{}", reasons=["bad"],
-                                     first_batch=batch, last_batch=batch)
+    QuarantinedRecord.objects.create(
+        raw_hash="x",
+        file="/in/evil.ndjson",
+        line=7,
+        source_system="s",
+        source_id='=HYPERLINK("http://x")',
+        raw="{}",
+        reasons=["bad"],
+        first_batch=batch,
+        last_batch=batch,
+    )
     supervisor, _ = as_role("supervisor")
     assert supervisor.get(reverse("web:quarantine-download")).status_code == 403
     admin, user = as_role("admin")
@@ -80,14 +99,18 @@ def test_quarantine_csv_for_admin_only_and_logged(as_role: Any, imported: Any) -
 
 def test_imports_pages_batches_and_quarantine_separately(as_role: Any, imported: Any) -> None:
     for _ in range(30):
-        ImportBatch.objects.create(started_at=timezone.now(), started_by="cli:x", status="completed")
+        ImportBatch.objects.create(
+            started_at=timezone.now(), started_by="cli:x", status="completed"
+        )
     client, _ = as_role("admin")
     text = client.get(reverse("web:imports") + "?page=2").content.decode()
     assert "2 of 2" in text
     assert "people[0].date_of_birth" in text
 
 
-@pytest.mark.parametrize("value", ["=1+1", " =1+1", "  @SUM(A1)", "\u00a0+1", "\t-1", " \r=2", "\n=3"])
+@pytest.mark.parametrize(
+    "value", ["=1+1", " =1+1", "  @SUM(A1)", "\u00a0+1", "\t-1", " \r=2", "\n=3"]
+)
 def test_quarantine_csv_cell_neutralises_formulas_after_leading_whitespace(value: str) -> None:
     from vigil.web.work.imports import _cell
 

@@ -26,8 +26,15 @@ pytestmark = pytest.mark.django_db
 # Each includes the header's count of unread notifications (one indexed COUNT on every page);
 # alert-queue: four for naming the page's subjects (persons, their names, records, the children
 # a record names: alerts.subjects), whatever the number of alerts.
-LIMITS = {"alert-queue": 18, "supervisor": 17, "imports": 14, "identity-reviews": 15, "alert": 18,
-          "custody-now": 14, "referrals-waiting": 14}
+LIMITS = {
+    "alert-queue": 18,
+    "supervisor": 17,
+    "imports": 14,
+    "identity-reviews": 15,
+    "alert": 18,
+    "custody-now": 14,
+    "referrals-waiting": 14,
+}
 if connection.vendor == "postgresql":
     LIMITS = {name: n + 1 for name, n in LIMITS.items()}
 
@@ -40,10 +47,18 @@ def queries(client: Any, url: str) -> int:
 
 
 def grow(users: list[Any], n: int, start: int) -> None:
-    alerts = make_alerts(*[finding(f"P{start + i}", ("REPEAT_MISSING", "INVESTIGATION_DRIFT")[i % 2],
-                                   raised_at=ago(days=i % 40), due_at=ago(days=1),
-                                   evidence=(("test", "C-1"), ("test", "C-2")))
-                           for i in range(n)])
+    alerts = make_alerts(
+        *[
+            finding(
+                f"P{start + i}",
+                ("REPEAT_MISSING", "INVESTIGATION_DRIFT")[i % 2],
+                raised_at=ago(days=i % 40),
+                due_at=ago(days=1),
+                evidence=(("test", "C-1"), ("test", "C-2")),
+            )
+            for i in range(n)
+        ]
+    )
     for i, alert in enumerate(alerts):
         assign(alert, actor="test", assignee=users[i % len(users)])
         if i % 3 == 0:
@@ -54,8 +69,11 @@ def test_alert_pages_make_a_fixed_number_of_queries(as_role: Any) -> None:
     users = [make_user("investigator", team=f"Team {i % 3}") for i in range(6)]
     client, _ = as_role("supervisor")
     grow(users, 3, 0)
-    pages = {"alert-queue": reverse("alerts:queue"), "supervisor": reverse("web:supervisor"),
-             "alert-queue-sorted": reverse("alerts:queue") + "?sort=assignee&status=all&team=Team+1"}
+    pages = {
+        "alert-queue": reverse("alerts:queue"),
+        "supervisor": reverse("web:supervisor"),
+        "alert-queue-sorted": reverse("alerts:queue") + "?sort=assignee&status=all&team=Team+1",
+    }
     few = {name: queries(client, url) for name, url in pages.items()}
     grow(users, 120, 100)
     many = {name: queries(client, url) for name, url in pages.items()}
@@ -69,31 +87,66 @@ def test_alert_pages_make_a_fixed_number_of_queries(as_role: Any) -> None:
 
 def test_imports_page_queries_do_not_grow(as_role: Any, import_records: Callable[..., Any]) -> None:
     client, _ = as_role("admin")
-    import_records([record("call", "C-1", [person("c", "child_present", "Amy", "Stone", "2014-13-01")])])
+    import_records(
+        [record("call", "C-1", [person("c", "child_present", "Amy", "Stone", "2014-13-01")])]
+    )
     few = queries(client, reverse("web:imports"))
     for _ in range(60):
-        ImportBatch.objects.create(started_at=timezone.now(), started_by="cli:x", status="running", pid=None)
+        ImportBatch.objects.create(
+            started_at=timezone.now(), started_by="cli:x", status="running", pid=None
+        )
     many = queries(client, reverse("web:imports"))
     assert many == few <= LIMITS["imports"]
 
 
-def test_review_and_list_pages_queries_do_not_grow(as_role: Any, import_records: Callable[..., Any]) -> None:
+def test_review_and_list_pages_queries_do_not_grow(
+    as_role: Any, import_records: Callable[..., Any]
+) -> None:
     client, _ = as_role("supervisor")
 
     def add(n: int, start: int) -> None:
-        import_records([record("custody", f"CUS-{start + i}",
-                               [person("d", "detainee", "Amy", "Stone", "2012-01-01"),
-                                person("e", "detainee", "Bob", "Stone", "2011-01-01")],
-                               arrived_at="2026-01-05T10:00:00+00:00") for i in range(n)]
-                       + [record("referral", f"REF-{start + i}", [person("s", "subject", "Amy", "Stone", "2012-01-01")],
-                                 to_agency="mash") for i in range(n)])
-        mentions = sorted(PersonMention.objects.filter(record__source_id__startswith="CUS-"), key=lambda m: m.pk)
+        import_records(
+            [
+                record(
+                    "custody",
+                    f"CUS-{start + i}",
+                    [
+                        person("d", "detainee", "Amy", "Stone", "2012-01-01"),
+                        person("e", "detainee", "Bob", "Stone", "2011-01-01"),
+                    ],
+                    arrived_at="2026-01-05T10:00:00+00:00",
+                )
+                for i in range(n)
+            ]
+            + [
+                record(
+                    "referral",
+                    f"REF-{start + i}",
+                    [person("s", "subject", "Amy", "Stone", "2012-01-01")],
+                    to_agency="mash",
+                )
+                for i in range(n)
+            ]
+        )
+        mentions = sorted(
+            PersonMention.objects.filter(record__source_id__startswith="CUS-"), key=lambda m: m.pk
+        )
         for a, b in zip(mentions[::2], mentions[1::2], strict=True):
-            ReviewPair.objects.get_or_create(mention_a=a, mention_b=b, defaults={
-                "match_probability": 0.5, "linked_by_model": False, "raised_at": timezone.now()})
+            ReviewPair.objects.get_or_create(
+                mention_a=a,
+                mention_b=b,
+                defaults={
+                    "match_probability": 0.5,
+                    "linked_by_model": False,
+                    "raised_at": timezone.now(),
+                },
+            )
 
-    pages = {"identity-reviews": reverse("identity:reviews"), "custody-now": reverse("web:custody-now"),
-             "referrals-waiting": reverse("web:referrals-waiting")}
+    pages = {
+        "identity-reviews": reverse("identity:reviews"),
+        "custody-now": reverse("web:custody-now"),
+        "referrals-waiting": reverse("web:referrals-waiting"),
+    }
     add(2, 0)
     few = {name: queries(client, url) for name, url in pages.items()}
     add(30, 100)

@@ -11,8 +11,12 @@ def teams_from_text(apps, schema_editor):
     Team = apps.get_model("accounts", "Team")
     User = apps.get_model("accounts", "User")
     db = schema_editor.connection.alias
-    for name in (User.objects.using(db).exclude(legacy_team="")
-                 .values_list("legacy_team", flat=True).distinct()):
+    for name in (
+        User.objects.using(db)
+        .exclude(legacy_team="")
+        .values_list("legacy_team", flat=True)
+        .distinct()
+    ):
         team, _ = Team.objects.using(db).get_or_create(name=name.strip())
         User.objects.using(db).filter(legacy_team=name).update(team=team)
 
@@ -26,7 +30,6 @@ def text_from_teams(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("accounts", "0001_initial"),
     ]
@@ -35,7 +38,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Team",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("name", models.CharField(max_length=100, unique=True)),
                 ("active", models.BooleanField(default=True)),
             ],
@@ -45,15 +53,27 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="team",
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT,
-                                    related_name="members", to="accounts.team"),
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="accounts.team",
+            ),
         ),
         migrations.RunPython(teams_from_text, text_from_teams),
         migrations.RemoveField(model_name="user", name="legacy_team"),
-        migrations.AddField(model_name="user", name="full_name",
-                            field=models.CharField(blank=True, max_length=150)),
-        migrations.AddField(model_name="user", name="rank",
-                            field=models.CharField(blank=True, help_text="role title or rank", max_length=100)),
-        migrations.AddField(model_name="user", name="staff_number",
-                            field=models.CharField(blank=True, help_text="collar or staff number", max_length=20)),
+        migrations.AddField(
+            model_name="user", name="full_name", field=models.CharField(blank=True, max_length=150)
+        ),
+        migrations.AddField(
+            model_name="user",
+            name="rank",
+            field=models.CharField(blank=True, help_text="role title or rank", max_length=100),
+        ),
+        migrations.AddField(
+            model_name="user",
+            name="staff_number",
+            field=models.CharField(blank=True, help_text="collar or staff number", max_length=20),
+        ),
     ]

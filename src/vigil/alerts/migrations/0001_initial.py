@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,53 +14,127 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alert_id', models.CharField(help_text='stable: from code and subject', max_length=40, unique=True)),
-                ('code', models.CharField(db_index=True, max_length=64)),
-                ('severity', models.CharField(max_length=16)),
-                ('subject_kind', models.CharField(max_length=16)),
-                ('subject_key', models.CharField(help_text='person:<id> or record:<system>/<id>', max_length=300)),
-                ('person_id', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('record_system', models.CharField(blank=True, max_length=64)),
-                ('record_source_id', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('closed', 'Closed'), ('resolved', 'Resolved')], db_index=True, default='open', max_length=16)),
-                ('raised_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField(null=True)),
-                ('explanation', models.TextField()),
-                ('evidence', models.JSONField(default=list)),
-                ('mentions', models.JSONField(default=list)),
-                ('thresholds', models.JSONField(default=dict)),
-                ('evidence_hash', models.CharField(max_length=64)),
-                ('evaluated_at', models.DateTimeField(help_text='the as-of moment of the evaluation that last saw it')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('close_rationale', models.TextField(blank=True)),
-                ('closed_evidence_hash', models.CharField(blank=True, max_length=64)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.TextField(blank=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_alerts', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "alert_id",
+                    models.CharField(
+                        help_text="stable: from code and subject", max_length=40, unique=True
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=64)),
+                ("severity", models.CharField(max_length=16)),
+                ("subject_kind", models.CharField(max_length=16)),
+                (
+                    "subject_key",
+                    models.CharField(
+                        help_text="person:<id> or record:<system>/<id>", max_length=300
+                    ),
+                ),
+                ("person_id", models.CharField(blank=True, db_index=True, max_length=80)),
+                ("record_system", models.CharField(blank=True, max_length=64)),
+                ("record_source_id", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("closed", "Closed"),
+                            ("resolved", "Resolved"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField(null=True)),
+                ("explanation", models.TextField()),
+                ("evidence", models.JSONField(default=list)),
+                ("mentions", models.JSONField(default=list)),
+                ("thresholds", models.JSONField(default=dict)),
+                ("evidence_hash", models.CharField(max_length=64)),
+                (
+                    "evaluated_at",
+                    models.DateTimeField(
+                        help_text="the as-of moment of the evaluation that last saw it"
+                    ),
+                ),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("close_rationale", models.TextField(blank=True)),
+                ("closed_evidence_hash", models.CharField(blank=True, max_length=64)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.TextField(blank=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_alerts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AlertEvent',
+            name="AlertEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('actor', models.CharField(max_length=150)),
-                ('action', models.CharField(max_length=32)),
-                ('detail', models.JSONField(default=dict)),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='alerts.alert')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("actor", models.CharField(max_length=150)),
+                ("action", models.CharField(max_length=32)),
+                ("detail", models.JSONField(default=dict)),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="alerts.alert",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('code', 'subject_key'), name='one_alert_per_code_subject'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("code", "subject_key"), name="one_alert_per_code_subject"
+            ),
         ),
     ]

@@ -12,8 +12,15 @@ from typing import Any
 
 from django.db import migrations
 
-TABLES = ("records_personmention", "identity_mentionlink", "identity_person", "records_record",
-          "records_recordobject", "records_recordlink", "records_location")
+TABLES = (
+    "records_personmention",
+    "identity_mentionlink",
+    "identity_person",
+    "records_record",
+    "records_recordobject",
+    "records_recordlink",
+    "records_location",
+)
 
 CREATE = f"""
 CREATE OR REPLACE FUNCTION vigil_analyze(tables text[]) RETURNS void

@@ -13,54 +13,79 @@ def team_of_holder(apps, schema_editor):
     teams = dict(User.objects.using(db).exclude(team=None).values_list("pk", "team_id"))
     for alert in Alert.objects.using(db).exclude(assigned_to=None).only("pk", "assigned_to_id"):
         if alert.assigned_to_id in teams:
-            Alert.objects.using(db).filter(pk=alert.pk).update(assigned_team_id=teams[alert.assigned_to_id])
+            Alert.objects.using(db).filter(pk=alert.pk).update(
+                assigned_team_id=teams[alert.assigned_to_id]
+            )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_team_and_names'),
-        ('alerts', '0002_analyze_function'),
+        ("accounts", "0002_team_and_names"),
+        ("alerts", "0002_analyze_function"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='assigned_at',
+            model_name="alert",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='assigned_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="alert",
+            name="assigned_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='assigned_team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team'),
+            model_name="alert",
+            name="assigned_team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.team",
+            ),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='outcome',
-            field=models.CharField(blank=True, help_text='the key of the outcome chosen when it was closed', max_length=64),
+            model_name="alert",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                help_text="the key of the outcome chosen when it was closed",
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="alert",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['assigned_to', 'status', 'due_at'], name='alert_holder_due'),
+            model_name="alert",
+            index=models.Index(fields=["assigned_to", "status", "due_at"], name="alert_holder_due"),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['assigned_team', 'assigned_to', 'status'], name='alert_team_tray'),
+            model_name="alert",
+            index=models.Index(
+                fields=["assigned_team", "assigned_to", "status"], name="alert_team_tray"
+            ),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['assigned_by', 'status'], name='alert_given_by'),
+            model_name="alert",
+            index=models.Index(fields=["assigned_by", "status"], name="alert_given_by"),
         ),
         migrations.RunPython(team_of_holder, migrations.RunPython.noop),
     ]

@@ -4,28 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('actor', models.CharField(help_text="account name, or 'cli:<os user>'", max_length=150)),
-                ('action', models.CharField(help_text='e.g. import, view, search, export', max_length=64)),
-                ('target', models.CharField(blank=True, help_text='what was touched', max_length=300)),
-                ('reason', models.TextField(blank=True, help_text='why, for disclosures')),
-                ('detail', models.JSONField(default=dict)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.CharField(help_text="account name, or 'cli:<os user>'", max_length=150),
+                ),
+                (
+                    "action",
+                    models.CharField(help_text="e.g. import, view, search, export", max_length=64),
+                ),
+                (
+                    "target",
+                    models.CharField(blank=True, help_text="what was touched", max_length=300),
+                ),
+                ("reason", models.TextField(blank=True, help_text="why, for disclosures")),
+                ("detail", models.JSONField(default=dict)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
     ]

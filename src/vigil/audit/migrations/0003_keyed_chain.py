@@ -28,10 +28,19 @@ def seal(apps: Any, schema_editor: Any) -> None:
     key = keys.current()
     at = timezone.now()
     detail = {"unkeyed_entries": entries.count(), "key_id": key.key_id}
-    entry = entry_model(at=at, actor="system", action="audit.keyed", target="", reason="",
-                        detail=detail, previous_hash=last.entry_hash, key_id=key.key_id)
-    entry.entry_hash = key.sign(log.body(last.entry_hash, at, "system", "audit.keyed", "", "",
-                                         detail))
+    entry = entry_model(
+        at=at,
+        actor="system",
+        action="audit.keyed",
+        target="",
+        reason="",
+        detail=detail,
+        previous_hash=last.entry_hash,
+        key_id=key.key_id,
+    )
+    entry.entry_hash = key.sign(
+        log.body(last.entry_hash, at, "system", "audit.keyed", "", "", detail)
+    )
     entry.save(using=schema_editor.connection.alias)
 
 
@@ -39,9 +48,14 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only")]
     operations = [
         migrations.AddField(
-            model_name="auditentry", name="key_id",
-            field=models.CharField(blank=True, default="", max_length=16,
-                                   help_text="the audit-log key's id; empty before the chain was keyed"),
+            model_name="auditentry",
+            name="key_id",
+            field=models.CharField(
+                blank=True,
+                default="",
+                max_length=16,
+                help_text="the audit-log key's id; empty before the chain was keyed",
+            ),
         ),
         # SQLite adds the column by rebuilding the table, which loses its triggers: put them back.
         migrations.RunPython(triggers_back, migrations.RunPython.noop, elidable=False),

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_keyed_chain'),
+        ("audit", "0003_keyed_chain"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(help_text='noun.verb, e.g. person.view, alert.close', max_length=64),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                help_text="noun.verb, e.g. person.view, alert.close", max_length=64
+            ),
         ),
     ]

@@ -5,58 +5,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('records', '0001_initial'),
+        ("records", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.CharField(max_length=40, unique=True)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_id", models.CharField(max_length=40, unique=True)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='LinkDecision',
+            name="LinkDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('same', 'Same person (must link)'), ('different', 'Different people (cannot link)')], max_length=16)),
-                ('decided_by', models.CharField(max_length=150)),
-                ('decided_at', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('undone_by', models.CharField(blank=True, max_length=150)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
-                ('mention_a', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.personmention')),
-                ('mention_b', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.personmention')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("same", "Same person (must link)"),
+                            ("different", "Different people (cannot link)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("decided_by", models.CharField(max_length=150)),
+                ("decided_at", models.DateTimeField()),
+                ("reason", models.TextField()),
+                ("undone_by", models.CharField(blank=True, max_length=150)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "mention_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.personmention",
+                    ),
+                ),
+                (
+                    "mention_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.personmention",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MentionLink',
+            name="MentionLink",
             fields=[
-                ('mention', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='link', serialize=False, to='records.personmention')),
-                ('linked_at', models.DateTimeField()),
-                ('model_version', models.CharField(blank=True, max_length=40)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links', to='identity.person')),
+                (
+                    "mention",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="link",
+                        serialize=False,
+                        to="records.personmention",
+                    ),
+                ),
+                ("linked_at", models.DateTimeField()),
+                ("model_version", models.CharField(blank=True, max_length=40)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="links",
+                        to="identity.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReviewPair',
+            name="ReviewPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_probability', models.FloatField()),
-                ('linked_by_model', models.BooleanField(help_text="the model's own call: same cluster or not")),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('decided', 'Decided'), ('superseded', 'Superseded')], default='pending', max_length=16)),
-                ('raised_at', models.DateTimeField()),
-                ('mention_a', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.personmention')),
-                ('mention_b', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.personmention')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("match_probability", models.FloatField()),
+                (
+                    "linked_by_model",
+                    models.BooleanField(help_text="the model's own call: same cluster or not"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("decided", "Decided"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                (
+                    "mention_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.personmention",
+                    ),
+                ),
+                (
+                    "mention_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.personmention",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('mention_a', 'mention_b'), name='review_pair_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("mention_a", "mention_b"), name="review_pair_once"
+                    )
+                ],
             },
         ),
     ]

@@ -5,21 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0002_identity_state'),
-        ('records', '0003_search_indexes'),
+        ("identity", "0002_identity_state"),
+        ("records", "0003_search_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='linkdecision',
-            name='mention_a',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='records.personmention'),
+            model_name="linkdecision",
+            name="mention_a",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="records.personmention",
+            ),
         ),
         migrations.AlterField(
-            model_name='linkdecision',
-            name='mention_b',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='records.personmention'),
+            model_name="linkdecision",
+            name="mention_b",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="records.personmention",
+            ),
         ),
     ]

@@ -4,18 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0003_decisions_outlive_mentions'),
+        ("identity", "0003_decisions_outlive_mentions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangedMention',
+            name="ChangedMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mention_key', models.TextField()),
-                ('mention_pk', models.BigIntegerField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mention_key", models.TextField()),
+                ("mention_pk", models.BigIntegerField(null=True)),
             ],
         ),
     ]

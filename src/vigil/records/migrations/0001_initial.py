@@ -5,155 +5,326 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed')], default='running', max_length=16)),
-                ('started_by', models.CharField(help_text="account or 'cli:<os user>'", max_length=150)),
-                ('pid', models.IntegerField(help_text='importer process, to tell a crash from a run', null=True)),
-                ('files', models.JSONField(default=list)),
-                ('received', models.IntegerField(default=0)),
-                ('imported', models.IntegerField(default=0)),
-                ('unchanged', models.IntegerField(default=0)),
-                ('replaced', models.IntegerField(default=0)),
-                ('quarantined', models.IntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.CharField(help_text="account or 'cli:<os user>'", max_length=150),
+                ),
+                (
+                    "pid",
+                    models.IntegerField(
+                        help_text="importer process, to tell a crash from a run", null=True
+                    ),
+                ),
+                ("files", models.JSONField(default=list)),
+                ("received", models.IntegerField(default=0)),
+                ("imported", models.IntegerField(default=0)),
+                ("unchanged", models.IntegerField(default=0)),
+                ("replaced", models.IntegerField(default=0)),
+                ("quarantined", models.IntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=300, unique=True)),
-                ('postcode', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('address', models.CharField(blank=True, help_text='as first written', max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=300, unique=True)),
+                ("postcode", models.CharField(blank=True, db_index=True, max_length=16)),
+                (
+                    "address",
+                    models.CharField(blank=True, help_text="as first written", max_length=500),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_system', models.CharField(max_length=64)),
-                ('source_id', models.CharField(max_length=200)),
-                ('record_type', models.CharField(db_index=True, max_length=32)),
-                ('version', models.IntegerField(null=True)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('recorded_at', models.DateTimeField(null=True)),
-                ('premises_type', models.CharField(blank=True, max_length=32)),
-                ('summary', models.TextField(blank=True)),
-                ('payload', models.JSONField()),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='records.importbatch')),
-                ('location', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='records.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_system", models.CharField(max_length=64)),
+                ("source_id", models.CharField(max_length=200)),
+                ("record_type", models.CharField(db_index=True, max_length=32)),
+                ("version", models.IntegerField(null=True)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("recorded_at", models.DateTimeField(null=True)),
+                ("premises_type", models.CharField(blank=True, max_length=32)),
+                ("summary", models.TextField(blank=True)),
+                ("payload", models.JSONField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="records.importbatch",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="records.location",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PersonMention',
+            name="PersonMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mention_id', models.CharField(max_length=100)),
-                ('role', models.CharField(max_length=32)),
-                ('occurred_at', models.DateTimeField(help_text="the record's, so a timeline needs no join")),
-                ('forename', models.CharField(blank=True, max_length=200)),
-                ('middle_names', models.CharField(blank=True, max_length=200)),
-                ('surname', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('date_of_birth', models.DateField(null=True)),
-                ('age_estimate', models.IntegerField(null=True)),
-                ('gender', models.CharField(blank=True, max_length=16)),
-                ('postcode', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('address', models.CharField(blank=True, help_text='as written', max_length=500)),
-                ('aliases', models.TextField(blank=True, help_text='other names used, one per line')),
-                ('phone', models.CharField(blank=True, max_length=32)),
-                ('pnc', models.CharField(blank=True, max_length=32)),
-                ('nhs', models.CharField(blank=True, max_length=32)),
-                ('flags', models.CharField(blank=True, help_text='space-separated', max_length=300)),
-                ('location', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='records.location')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mentions', to='records.record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mention_id", models.CharField(max_length=100)),
+                ("role", models.CharField(max_length=32)),
+                (
+                    "occurred_at",
+                    models.DateTimeField(help_text="the record's, so a timeline needs no join"),
+                ),
+                ("forename", models.CharField(blank=True, max_length=200)),
+                ("middle_names", models.CharField(blank=True, max_length=200)),
+                ("surname", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("date_of_birth", models.DateField(null=True)),
+                ("age_estimate", models.IntegerField(null=True)),
+                ("gender", models.CharField(blank=True, max_length=16)),
+                ("postcode", models.CharField(blank=True, db_index=True, max_length=16)),
+                ("address", models.CharField(blank=True, help_text="as written", max_length=500)),
+                (
+                    "aliases",
+                    models.TextField(blank=True, help_text="other names used, one per line"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32)),
+                ("pnc", models.CharField(blank=True, max_length=32)),
+                ("nhs", models.CharField(blank=True, max_length=32)),
+                (
+                    "flags",
+                    models.CharField(blank=True, help_text="space-separated", max_length=300),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="records.location",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mentions",
+                        to="records.record",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RecordLink',
+            name="RecordLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_system', models.CharField(max_length=64)),
-                ('target_id', models.CharField(max_length=200)),
-                ('relation', models.CharField(max_length=16)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links', to='records.record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_system", models.CharField(max_length=64)),
+                ("target_id", models.CharField(max_length=200)),
+                ("relation", models.CharField(max_length=16)),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="links",
+                        to="records.record",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RecordObject',
+            name="RecordObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(max_length=32)),
-                ('identifier', models.CharField(help_text='normalised', max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='source_objects', to='records.record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=32)),
+                ("identifier", models.CharField(help_text="normalised", max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="source_objects",
+                        to="records.record",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RecordVersion',
+            name="RecordVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.IntegerField(null=True)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('payload', models.JSONField()),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.importbatch')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='history', to='records.record')),
-                ('superseded_by_batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.IntegerField(null=True)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("payload", models.JSONField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.importbatch",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="history",
+                        to="records.record",
+                    ),
+                ),
+                (
+                    "superseded_by_batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.importbatch",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuarantinedRecord',
+            name="QuarantinedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raw_hash', models.CharField(max_length=64)),
-                ('file', models.CharField(help_text='absolute path at import', max_length=1000)),
-                ('line', models.IntegerField()),
-                ('source_system', models.CharField(blank=True, max_length=64)),
-                ('source_id', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('raw', models.TextField()),
-                ('reasons', models.JSONField()),
-                ('first_batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.importbatch')),
-                ('last_batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.importbatch')),
-                ('resolved_by_batch', models.ForeignKey(help_text='the import that brought a valid record with the same identity, or re-read the file and found the line gone or changed', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raw_hash", models.CharField(max_length=64)),
+                ("file", models.CharField(help_text="absolute path at import", max_length=1000)),
+                ("line", models.IntegerField()),
+                ("source_system", models.CharField(blank=True, max_length=64)),
+                ("source_id", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("raw", models.TextField()),
+                ("reasons", models.JSONField()),
+                (
+                    "first_batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.importbatch",
+                    ),
+                ),
+                (
+                    "last_batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.importbatch",
+                    ),
+                ),
+                (
+                    "resolved_by_batch",
+                    models.ForeignKey(
+                        help_text="the import that brought a valid record with the same identity, or re-read the file and found the line gone or changed",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.importbatch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['file', 'line'],
-                'constraints': [models.UniqueConstraint(fields=('file', 'line', 'raw_hash'), name='quarantine_once')],
+                "ordering": ["file", "line"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("file", "line", "raw_hash"), name="quarantine_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='record',
-            constraint=models.UniqueConstraint(fields=('source_system', 'source_id'), name='record_identity'),
+            model_name="record",
+            constraint=models.UniqueConstraint(
+                fields=("source_system", "source_id"), name="record_identity"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personmention',
-            constraint=models.UniqueConstraint(fields=('record', 'mention_id'), name='mention_identity'),
+            model_name="personmention",
+            constraint=models.UniqueConstraint(
+                fields=("record", "mention_id"), name="mention_identity"
+            ),
         ),
         migrations.AddIndex(
-            model_name='recordlink',
-            index=models.Index(fields=['target_system', 'target_id'], name='records_rec_target__97ce4c_idx'),
+            model_name="recordlink",
+            index=models.Index(
+                fields=["target_system", "target_id"], name="records_rec_target__97ce4c_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='recordobject',
-            index=models.Index(fields=['object_type', 'identifier'], name='records_rec_object__f32263_idx'),
+            model_name="recordobject",
+            index=models.Index(
+                fields=["object_type", "identifier"], name="records_rec_object__f32263_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recordversion',
-            constraint=models.UniqueConstraint(fields=('record', 'content_hash'), name='version_once'),
+            model_name="recordversion",
+            constraint=models.UniqueConstraint(
+                fields=("record", "content_hash"), name="version_once"
+            ),
         ),
     ]

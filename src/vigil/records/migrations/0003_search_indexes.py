@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0002_lighter_indexes'),
+        ("records", "0002_lighter_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='personmention',
-            name='date_of_birth',
+            model_name="personmention",
+            name="date_of_birth",
             field=models.DateField(db_index=True, null=True),
         ),
         migrations.AlterField(
-            model_name='personmention',
-            name='phone',
+            model_name="personmention",
+            name="phone",
             field=models.CharField(blank=True, db_index=True, max_length=32),
         ),
     ]

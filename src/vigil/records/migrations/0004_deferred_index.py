@@ -5,21 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0003_search_indexes'),
+        ("records", "0003_search_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeferredIndex',
+            name="DeferredIndex",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('table', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('index', 'Index'), ('foreign_key', 'Foreign Key')], max_length=16)),
-                ('statement', models.TextField()),
-                ('batch', models.ForeignKey(help_text='the import that dropped it', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("table", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("index", "Index"), ("foreign_key", "Foreign Key")], max_length=16
+                    ),
+                ),
+                ("statement", models.TextField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        help_text="the import that dropped it",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.importbatch",
+                    ),
+                ),
             ],
         ),
     ]

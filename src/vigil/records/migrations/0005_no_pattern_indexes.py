@@ -42,8 +42,10 @@ def backwards(apps: Any, schema_editor: Any) -> None:
     for table, columns in PATTERN_INDEXES.items():
         for column in columns:
             if not _pattern_index_names(schema_editor, table, column):
-                schema_editor.execute(f'CREATE INDEX "{table}_{column}_like" ON "{table}" '
-                                      f'("{column}" varchar_pattern_ops)')
+                schema_editor.execute(
+                    f'CREATE INDEX "{table}_{column}_like" ON "{table}" '
+                    f'("{column}" varchar_pattern_ops)'
+                )
 
 
 class Migration(migrations.Migration):

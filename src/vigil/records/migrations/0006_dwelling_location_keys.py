@@ -13,11 +13,14 @@ from vigil.records.relocate import rekey_locations
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
-    rekey_locations(apps.get_model("records", "Location"), apps.get_model("records", "PersonMention"),
-                    apps.get_model("records", "Record"),
-                    # The migrating connection: the owner's, which the application's role is
-                    # granted only after migrating (docs/operations.md, Database roles).
-                    using=schema_editor.connection.alias)
+    rekey_locations(
+        apps.get_model("records", "Location"),
+        apps.get_model("records", "PersonMention"),
+        apps.get_model("records", "Record"),
+        # The migrating connection: the owner's, which the application's role is
+        # granted only after migrating (docs/operations.md, Database roles).
+        using=schema_editor.connection.alias,
+    )
 
 
 class Migration(migrations.Migration):

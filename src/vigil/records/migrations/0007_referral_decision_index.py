@@ -8,7 +8,6 @@ import vigil.records.expressions
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("records", "0006_dwelling_location_keys"),
     ]
@@ -16,8 +15,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="record",
-            index=models.Index(models.F("record_type"),
-                               vigil.records.expressions.PayloadText("decision_at"),
-                               name="record_decision_at"),
+            index=models.Index(
+                models.F("record_type"),
+                vigil.records.expressions.PayloadText("decision_at"),
+                name="record_decision_at",
+            ),
         ),
     ]

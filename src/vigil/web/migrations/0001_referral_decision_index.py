@@ -23,8 +23,10 @@ EXPRESSION = {
 def forwards(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor in EXPRESSION:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {NAME} ON records_record "
-                              f"(record_type, {EXPRESSION[vendor]})")
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {NAME} ON records_record "
+            f"(record_type, {EXPRESSION[vendor]})"
+        )
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:

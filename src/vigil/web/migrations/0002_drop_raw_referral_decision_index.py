@@ -23,10 +23,15 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 def backwards(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor in EXPRESSION:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {OLD} ON records_record "
-                              f"(record_type, {EXPRESSION[vendor]})")
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {OLD} ON records_record "
+            f"(record_type, {EXPRESSION[vendor]})"
+        )
 
 
 class Migration(migrations.Migration):
-    dependencies = [("web", "0001_referral_decision_index"), ("records", "0007_referral_decision_index")]
+    dependencies = [
+        ("web", "0001_referral_decision_index"),
+        ("records", "0007_referral_decision_index"),
+    ]
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

@@ -24,8 +24,18 @@ from vigil.web.people.person import residents
 from vigil.web.people.summaries import summarise
 
 MAX_LOCATIONS = 50
-_DA_FIELDS = ("pk", "record_type", "occurred_at", "summary", "da_category", "da_offence_group",
-              "da_concern_type", "da_flags", "risk_level", "risk_tool")
+_DA_FIELDS = (
+    "pk",
+    "record_type",
+    "occurred_at",
+    "summary",
+    "da_category",
+    "da_offence_group",
+    "da_concern_type",
+    "da_flags",
+    "risk_level",
+    "risk_tool",
+)
 
 
 def find_locations(place: str) -> list[dict[str, Any]]:
@@ -37,12 +47,23 @@ def find_locations(place: str) -> list[dict[str, Any]]:
         qs = Location.objects.filter(postcode=code)
     else:
         qs = Location.objects.filter(address__icontains=place.strip())
-    return list(qs.annotate(people=Count("residents")).order_by("address")
-                .values("pk", "address", "postcode", "people")[:MAX_LOCATIONS])
+    return list(
+        qs.annotate(people=Count("residents"))
+        .order_by("address")
+        .values("pk", "address", "postcode", "people")[:MAX_LOCATIONS]
+    )
 
 
-_ALERT_FIELDS = ("pk", "alert_id", "code", "severity", "person_id", "status", "raised_at",
-                 "thresholds")
+_ALERT_FIELDS = (
+    "pk",
+    "alert_id",
+    "code",
+    "severity",
+    "person_id",
+    "status",
+    "raised_at",
+    "thresholds",
+)
 
 
 def _resident_alerts(current: dict[int, Resident], viewer: Viewer) -> None:
@@ -60,11 +81,13 @@ def _resident_alerts(current: dict[int, Resident], viewer: Viewer) -> None:
         if excluded:
             mentions = mentions.exclude(record__record_type__in=excluded)
         for system, source_id, mention_id, pk in mentions.values_list(
-                "record__source_system", "record__source_id", "mention_id", "link__person_id"):
+            "record__source_system", "record__source_id", "mention_id", "link__person_id"
+        ):
             keys[(system, source_id, mention_id)] = pk
     for chunk in chunks(sorted({k[1] for k in keys})):
-        for alert in Alert.objects.live().on_records(chunk).only(
-                *_ALERT_FIELDS, "record_system", "mentions"):
+        for alert in (
+            Alert.objects.live().on_records(chunk).only(*_ALERT_FIELDS, "record_system", "mentions")
+        ):
             for pk in {keys[k] for m in alert.mentions if (k := tuple(m)) in keys}:
                 current[pk].alerts.append(alert)
     for resident in current.values():
@@ -99,20 +122,34 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
     here = residents(location.pk, viewer)
     # Open alerts are listed per current resident below, so no per-person alert counts here.
     summaries = summarise(here, viewer, with_alerts=False, today=today)
-    people = [Resident(summaries[pk], info["last_here"], info["current"])
-              for pk, info in here.items() if pk in summaries]
+    people = [
+        Resident(summaries[pk], info["last_here"], info["current"])
+        for pk, info in here.items()
+        if pk in summaries
+    ]
     people.sort(key=lambda r: (r.summary.age is None, r.summary.age or 0, r.summary.best_name))
     _resident_alerts({r.summary.pk: r for r in people if r.current}, viewer)
-    premises = sorted({p.replace("_", " ") for p in Record.objects.filter(location=location)
-                       .exclude(premises_type="").values_list("premises_type", flat=True)
-                       .distinct()})
+    premises = sorted(
+        {
+            p.replace("_", " ")
+            for p in Record.objects.filter(location=location)
+            .exclude(premises_type="")
+            .values_list("premises_type", flat=True)
+            .distinct()
+        }
+    )
 
     # Domestic abuse at the address: calls, crimes and concerns recorded here.
-    da_rows = (Record.objects.filter(location=location, record_type__in=["call", "crime", "concern"])
-               .annotate(**da_annotations(prefix=""), risk_level=KeyTextTransform("level", KeyTransform("risk_assessment", "payload")),
-                         risk_tool=KeyTextTransform("tool", KeyTransform("risk_assessment", "payload")))
-               .order_by("-occurred_at")
-               .values(*_DA_FIELDS))
+    da_rows = (
+        Record.objects.filter(location=location, record_type__in=["call", "crime", "concern"])
+        .annotate(
+            **da_annotations(prefix=""),
+            risk_level=KeyTextTransform("level", KeyTransform("risk_assessment", "payload")),
+            risk_tool=KeyTextTransform("tool", KeyTransform("risk_assessment", "payload")),
+        )
+        .order_by("-occurred_at")
+        .values(*_DA_FIELDS)
+    )
     incidents = [r for r in da_rows if is_domestic_abuse(r["record_type"], **da_of(r))]
     latest_risk = next((r for r in incidents if r["risk_level"]), None)
 
@@ -123,11 +160,21 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
         rso_q |= Q(link__person_id__in=persons_here)
     offenders = list(
         PersonMention.objects.filter(rso_q, record__record_type="rso", role="offender")
-        .annotate(risk_level=payload_text("risk_level"),
-                  management=payload_text("management"))
-        .values("pk", "forename", "surname", "location_id", "address", "occurred_at",
-                "record_id", "risk_level", "management", "link__person__person_id")
-        .order_by("-occurred_at"))
+        .annotate(risk_level=payload_text("risk_level"), management=payload_text("management"))
+        .values(
+            "pk",
+            "forename",
+            "surname",
+            "location_id",
+            "address",
+            "occurred_at",
+            "record_id",
+            "risk_level",
+            "management",
+            "link__person__person_id",
+        )
+        .order_by("-occurred_at")
+    )
     seen: set[Any] = set()
     unique = []
     for o in offenders:
@@ -139,15 +186,40 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
 
     # Police protection and child protection plans for the children living here.
     child_pks = [r.summary.pk for r in people if r.current and r.summary.is_child]
-    protection = list(
-        PersonMention.objects.filter(link__person_id__in=child_pks,
-                                     record__record_type__in=["police_protection", "cp_plan"])
-        .annotate(started=payload_text("started_at"), ended=payload_text("ended_at"),
-                  category=payload_text("category"))
-        .values("record_id", "record__record_type", "record__occurred_at", "started", "ended",
-                "category", "forename", "surname", "link__person__person_id")
-        .order_by("-record__occurred_at")) if child_pks else []
-    return Briefing(location=location, residents=[r for r in people if r.current],
-                    former=[r for r in people if not r.current], da_incidents=incidents,
-                    latest_risk=latest_risk, offenders=unique, protection=protection,
-                    premises=premises)
+    protection = (
+        list(
+            PersonMention.objects.filter(
+                link__person_id__in=child_pks,
+                record__record_type__in=["police_protection", "cp_plan"],
+            )
+            .annotate(
+                started=payload_text("started_at"),
+                ended=payload_text("ended_at"),
+                category=payload_text("category"),
+            )
+            .values(
+                "record_id",
+                "record__record_type",
+                "record__occurred_at",
+                "started",
+                "ended",
+                "category",
+                "forename",
+                "surname",
+                "link__person__person_id",
+            )
+            .order_by("-record__occurred_at")
+        )
+        if child_pks
+        else []
+    )
+    return Briefing(
+        location=location,
+        residents=[r for r in people if r.current],
+        former=[r for r in people if not r.current],
+        da_incidents=incidents,
+        latest_risk=latest_risk,
+        offenders=unique,
+        protection=protection,
+        premises=premises,
+    )

@@ -36,9 +36,9 @@ from vigil.records import normalise
 from vigil.records.models import Location, PersonMention, RecordObject
 from vigil.web.people.summaries import summarise
 
-MAX_RESULTS = 50            # persons shown
-MAX_CANDIDATES = 2000       # persons considered before refining; beyond it, ask for more
-MAX_SURNAMES = 200          # distinct spellings looked up for one surname
+MAX_RESULTS = 50  # persons shown
+MAX_CANDIDATES = 2000  # persons considered before refining; beyond it, ask for more
+MAX_SURNAMES = 200  # distinct spellings looked up for one surname
 INDEX_TTL = 300.0
 
 
@@ -48,13 +48,16 @@ class Criteria:
     surname: str = ""
     date_of_birth: dt.date | None = None
     age: int | None = None
-    place: str = ""          # an address or a postcode
+    place: str = ""  # an address or a postcode
     vehicle: str = ""
     phone: str = ""
 
     def as_log(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
-                for k, v in self.__dict__.items() if v not in ("", None)}
+        return {
+            k: (v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in self.__dict__.items()
+            if v not in ("", None)
+        }
 
 
 @dataclass
@@ -75,11 +78,11 @@ class SearchResult:
 class _NameIndex:
     built_at: float
     max_pk: int | None
-    by_clean: dict[str, list[str]]          # clean surname -> spellings held
-    by_metaphone: dict[str, list[str]]      # metaphone -> clean surnames
+    by_clean: dict[str, list[str]]  # clean surname -> spellings held
+    by_metaphone: dict[str, list[str]]  # metaphone -> clean surnames
     by_soundex: dict[str, list[str]]
-    by_part: dict[str, list[str]]           # a part of a double-barrelled name -> clean surnames
-    forenames: dict[str, list[str]] = field(default_factory=dict)       # clean -> spellings held
+    by_part: dict[str, list[str]]  # a part of a double-barrelled name -> clean surnames
+    forenames: dict[str, list[str]] = field(default_factory=dict)  # clean -> spellings held
     forename_sounds: dict[str, list[str]] = field(default_factory=dict)  # metaphone -> clean
     forename_formal: dict[str, list[str]] = field(default_factory=dict)  # a key -> clean names
 
@@ -91,8 +94,11 @@ _lock = threading.Lock()
 def _spellings_held(name_field: str) -> dict[str, list[str]]:
     """Every distinct spelling of a mention's name field held, by its clean form."""
     found: dict[str, list[str]] = defaultdict(list)
-    for spelling in PersonMention.objects.exclude(**{name_field: ""}).values_list(
-            name_field, flat=True).distinct():
+    for spelling in (
+        PersonMention.objects.exclude(**{name_field: ""})
+        .values_list(name_field, flat=True)
+        .distinct()
+    ):
         if key := clean_name(spelling):
             found[key].append(spelling)
     return found
@@ -118,16 +124,28 @@ def _build_index(max_pk: int | None) -> _NameIndex:
         sounds[jellyfish.metaphone(key)].append(key)
         for other in _forename_keys(key):
             formal[other].append(key)
-    return _NameIndex(time.monotonic(), max_pk, dict(by_clean), dict(by_meta), dict(by_sdx),
-                      dict(by_part), dict(forenames), dict(sounds), dict(formal))
+    return _NameIndex(
+        time.monotonic(),
+        max_pk,
+        dict(by_clean),
+        dict(by_meta),
+        dict(by_sdx),
+        dict(by_part),
+        dict(forenames),
+        dict(sounds),
+        dict(formal),
+    )
 
 
 def name_index() -> _NameIndex:
     global _index
     max_pk = PersonMention.objects.aggregate(m=Max("pk"))["m"]
     with _lock:
-        if (_index is None or _index.max_pk != max_pk
-                or time.monotonic() - _index.built_at > INDEX_TTL):
+        if (
+            _index is None
+            or _index.max_pk != max_pk
+            or time.monotonic() - _index.built_at > INDEX_TTL
+        ):
             _index = _build_index(max_pk)
         return _index
 
@@ -162,8 +180,11 @@ def surname_spellings(surname: str) -> list[str]:
     limit = _typo_limit(query)
     if limit:
         for key in index.by_clean:
-            if key not in scores and abs(len(key) - len(query)) <= limit and \
-                    jellyfish.damerau_levenshtein_distance(query, key) <= limit:
+            if (
+                key not in scores
+                and abs(len(key) - len(query)) <= limit
+                and jellyfish.damerau_levenshtein_distance(query, key) <= limit
+            ):
                 scores[key] = 0.5 + jellyfish.jaro_winkler_similarity(query, key) / 10
     best = sorted(scores, key=lambda k: -scores[k])[:MAX_SURNAMES]
     return [spelling for key in best for spelling in index.by_clean.get(key, ())]
@@ -183,8 +204,12 @@ def forename_spellings(query: str) -> list[str] | None:
     keys.update(index.forename_sounds.get(jellyfish.metaphone(q), ()))
     limit = _typo_limit(q)
     if limit:
-        keys.update(k for k in held if abs(len(k) - len(q)) <= limit
-                    and jellyfish.damerau_levenshtein_distance(q, k) <= limit)
+        keys.update(
+            k
+            for k in held
+            if abs(len(k) - len(q)) <= limit
+            and jellyfish.damerau_levenshtein_distance(q, k) <= limit
+        )
     return sorted(spelling for k in keys for spelling in held[k])
 
 
@@ -221,8 +246,12 @@ _PARTNER_ROW = (*_ROW, "role", "record__record_type")  # what mention_visible ne
 Matched = dict[int, Counter[str]]
 
 
-def _persons(viewer: Viewer, q: Q, refine_forename: str = "", matched: Matched | None = None,
-             ) -> set[int]:
+def _persons(
+    viewer: Viewer,
+    q: Q,
+    refine_forename: str = "",
+    matched: Matched | None = None,
+) -> set[int]:
     """Persons with a visible mention matching ``q`` (and the forename, if given). The names of
     the matching mentions are counted into ``matched``."""
     annotations = da_annotations() if viewer.partner else {}
@@ -239,15 +268,17 @@ def _persons(viewer: Viewer, q: Q, refine_forename: str = "", matched: Matched |
         if refine_forename:
             ok = forename_ok.get(row["forename"])
             if ok is None:
-                ok = forename_ok[row["forename"]] = forename_matches(refine_forename,
-                                                                     row["forename"])
+                ok = forename_ok[row["forename"]] = forename_matches(
+                    refine_forename, row["forename"]
+                )
             if not ok:
                 continue
         if mention_visible(viewer, row):
             pk = row["link__person_id"]
             found.add(pk)
-            if matched is not None and (name := full_name(row["forename"], row["middle_names"],
-                                                          row["surname"])):
+            if matched is not None and (
+                name := full_name(row["forename"], row["middle_names"], row["surname"])
+            ):
                 matched.setdefault(pk, Counter())[name] += row.get("n", 1)
     return found
 
@@ -257,15 +288,19 @@ def _by_place(viewer: Viewer, place: str, matched: Matched) -> set[int]:
     compact = place.replace(" ", "")
     if code and 5 <= len(compact) <= 7 and any(c.isdigit() for c in compact):
         return _persons(viewer, Q(postcode=code), matched=matched)
-    locations = list(Location.objects.filter(address__icontains=place.strip())
-                     .values_list("pk", flat=True)[:500])
+    locations = list(
+        Location.objects.filter(address__icontains=place.strip()).values_list("pk", flat=True)[:500]
+    )
     return _persons(viewer, Q(location_id__in=locations), matched=matched) if locations else set()
 
 
 def _by_object(viewer: Viewer, object_type: str, value: str, matched: Matched) -> set[int]:
     identifier = normalise.identifier(value) or ""
-    records = list(RecordObject.objects.filter(object_type=object_type, identifier=identifier)
-                   .values_list("record_id", flat=True)[:500])
+    records = list(
+        RecordObject.objects.filter(object_type=object_type, identifier=identifier).values_list(
+            "record_id", flat=True
+        )[:500]
+    )
     q = Q(record_id__in=records)
     if object_type == "phone" and (digits := normalise.phone(value)):
         q |= Q(phone=digits)
@@ -280,14 +315,16 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
     # The forenames a first name may be, so the database narrows by them too (the per-row
     # check in _persons stays, and decides).
     forenames = forename_spellings(criteria.forename) if criteria.forename else None
-    by_forename = Q(forename__in=forenames) if forenames is not None and len(forenames) <= 900 \
-        else Q()
+    by_forename = (
+        Q(forename__in=forenames) if forenames is not None and len(forenames) <= 900 else Q()
+    )
     if criteria.surname:
         spellings = surname_spellings(criteria.surname)
         found: set[int] = set()
         for chunk in chunks(spellings):
-            found |= _persons(viewer, Q(surname__in=chunk) & by_forename, criteria.forename,
-                              matched)
+            found |= _persons(
+                viewer, Q(surname__in=chunk) & by_forename, criteria.forename, matched
+            )
         sets.append(found)
     if criteria.place:
         sets.append(_by_place(viewer, criteria.place, matched))
@@ -314,8 +351,9 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
     if len(candidates) > MAX_CANDIDATES:
         return SearchResult(total=len(candidates), too_many=True)
     query_name = clean_name(criteria.surname) or ""
-    needs_summaries = bool(wanted or criteria.age is not None
-                           or (criteria.forename and not forename_applied))
+    needs_summaries = bool(
+        wanted or criteria.age is not None or (criteria.forename and not forename_applied)
+    )
     if len(candidates) > MAX_RESULTS and not needs_summaries:
         # Many people match, and nothing left to check needs their whole summary: rank them by
         # the names they were matched by and summarise only those shown.
@@ -324,8 +362,11 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
     summaries = summarise(candidates, viewer, with_alerts=few, today=today)
     people = list(summaries.values())
     if criteria.forename and not forename_applied:
-        people = [p for p in people if any(forename_matches(criteria.forename, n.split(" ")[0])
-                                           for n in p.names)]
+        people = [
+            p
+            for p in people
+            if any(forename_matches(criteria.forename, n.split(" ")[0]) for n in p.names)
+        ]
     if criteria.date_of_birth:
         wanted = criteria.date_of_birth
         people = [p for p in people if p.date_of_birth and _dob_matches(wanted, p.date_of_birth)]
@@ -351,8 +392,9 @@ def _rank(names: Any, best_name: str, query_name: str, tie: Any) -> tuple[Any, .
     return (not exact, best_name.split(" ")[-1].lower(), best_name.lower(), tie)
 
 
-def _ranked_by_match(candidates: set[int], matched: Matched, query_name: str, viewer: Viewer,
-                     today: dt.date) -> SearchResult:
+def _ranked_by_match(
+    candidates: set[int], matched: Matched, query_name: str, viewer: Viewer, today: dt.date
+) -> SearchResult:
     def rank(pk: int) -> tuple[Any, ...]:
         names = matched.get(pk) or Counter()
         best = names.most_common(1)[0][0] if names else ""

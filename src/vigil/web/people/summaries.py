@@ -13,8 +13,13 @@ from vigil.identity import summaries as core
 from vigil.identity.summaries import PersonSummary, chunks
 
 
-def summarise(person_pks: Iterable[int], viewer: Viewer, *, with_alerts: bool = True,
-              today: dt.date | None = None) -> dict[int, PersonSummary]:
+def summarise(
+    person_pks: Iterable[int],
+    viewer: Viewer,
+    *,
+    with_alerts: bool = True,
+    today: dt.date | None = None,
+) -> dict[int, PersonSummary]:
     """``vigil.identity.summaries.summarise``, and the open alerts of each (never for partners).
     One or two queries per 500 persons for the alerts."""
     out, rows_by = core.summarise(person_pks, viewer, today=today)
@@ -30,7 +35,9 @@ def count_alerts(out: dict[int, PersonSummary], rows_by: dict[int, list[dict[str
     for s in out.values():
         s.open_alerts = 0
     for chunk in chunks(by_person_id):
-        for person_id in Alert.objects.live().about_persons(chunk).values_list("person_id", flat=True):
+        for person_id in (
+            Alert.objects.live().about_persons(chunk).values_list("person_id", flat=True)
+        ):
             summary = by_person_id[person_id]
             summary.open_alerts = (summary.open_alerts or 0) + 1
     owner: dict[tuple[str, str, str], int] = {}

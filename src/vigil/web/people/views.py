@@ -85,13 +85,22 @@ def search(request: HttpRequest) -> HttpResponse:
             # A criterion this role may not search by (a partner's address, phone or vehicle):
             # refused on the server whatever the page offered, and the attempt logged.
             status = 400
-            log_access(request, AuditAction.PERSON_REFUSE_SEARCH, "people", detail={"refused": refused})
+            log_access(
+                request, AuditAction.PERSON_REFUSE_SEARCH, "people", detail={"refused": refused}
+            )
         elif form.is_valid():
             criteria = form.criteria()
             result = run_search(criteria, viewer)
-            log_access(request, AuditAction.PERSON_SEARCH, "people", detail={
-                "criteria": criteria.as_log(), "results": result.total,
-                "shown": [p.person_id for p in result.people]})
+            log_access(
+                request,
+                AuditAction.PERSON_SEARCH,
+                "people",
+                detail={
+                    "criteria": criteria.as_log(),
+                    "results": result.total,
+                    "shown": [p.person_id for p in result.people],
+                },
+            )
             context["result"] = result
         else:
             _nothing_disclosed(request)
@@ -99,8 +108,9 @@ def search(request: HttpRequest) -> HttpResponse:
         form = SearchForm(request.user)
         _nothing_disclosed(request)
     context["form"] = form
-    template = "web/people/_results.html" if getattr(request, "htmx", False) else \
-        "web/people/search.html"
+    template = (
+        "web/people/_results.html" if getattr(request, "htmx", False) else "web/people/search.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -114,8 +124,12 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     narrowed = RecordTypeFilter(request.GET)
     if not narrowed.is_valid():
-        return bad_request(request, narrowed, "This list of records cannot be shown",
-                           back=reverse("web:person", args=[person_id]))
+        return bad_request(
+            request,
+            narrowed,
+            "This list of records cannot be shown",
+            back=reverse("web:person", args=[person_id]),
+        )
     reason = ""
     if viewer.agreement is not None:
         if request.method == "POST":
@@ -124,33 +138,62 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
                 purposes = dict(request.session.get(PURPOSES_KEY) or {})
                 purposes[person_id] = form.reason()
                 request.session[PURPOSES_KEY] = purposes
-                log_access(request, AuditAction.PERSON_GIVE_PURPOSE, person_id, reason=form.reason(),
-                           detail={"agreement": viewer.agreement.name,
-                                   "purpose": form.cleaned_data["purpose"]})
+                log_access(
+                    request,
+                    AuditAction.PERSON_GIVE_PURPOSE,
+                    person_id,
+                    reason=form.reason(),
+                    detail={
+                        "agreement": viewer.agreement.name,
+                        "purpose": form.cleaned_data["purpose"],
+                    },
+                )
                 return redirect("web:person", person_id=person_id)
             _nothing_disclosed(request)
-            return render(request, "web/people/purpose.html", {"form": form, "person_id": person_id},
-                          status=400)
+            return render(
+                request,
+                "web/people/purpose.html",
+                {"form": form, "person_id": person_id},
+                status=400,
+            )
         reason = _purpose(request, person_id) or ""
         if not reason:
             _nothing_disclosed(request)
-            return render(request, "web/people/purpose.html",
-                          {"form": PurposeForm(viewer.agreement), "person_id": person_id})
+            return render(
+                request,
+                "web/people/purpose.html",
+                {"form": PurposeForm(viewer.agreement), "person_id": person_id},
+            )
     elif request.method == "POST":
         raise PermissionDenied
     record_type = narrowed.cleaned_data["type"]
     page = person_page(subject, viewer, record_type=record_type)
-    log_access(request, AuditAction.PERSON_VIEW, person_id, reason=reason,
-               detail={"type_filter": record_type, "records_shown": len(page.chronology),
-                       **({"agreement": viewer.agreement.name} if viewer.agreement else {})})
-    return render(request, "web/people/person.html", {
-        "page": page, "viewer": viewer, "record_type": record_type, "purpose": reason,
-        "alerts": [(a, _alert_url(request, a.alert)) for a in page.open_alerts],
-        "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
-        "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
-        "review_url": reverse("web:person-review", args=[person_id]),
-        "review_form": ReviewRequestForm(),
-    })
+    log_access(
+        request,
+        AuditAction.PERSON_VIEW,
+        person_id,
+        reason=reason,
+        detail={
+            "type_filter": record_type,
+            "records_shown": len(page.chronology),
+            **({"agreement": viewer.agreement.name} if viewer.agreement else {}),
+        },
+    )
+    return render(
+        request,
+        "web/people/person.html",
+        {
+            "page": page,
+            "viewer": viewer,
+            "record_type": record_type,
+            "purpose": reason,
+            "alerts": [(a, _alert_url(request, a.alert)) for a in page.open_alerts],
+            "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
+            "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
+            "review_url": reverse("web:person-review", args=[person_id]),
+            "review_form": ReviewRequestForm(),
+        },
+    )
 
 
 @requires(C.REQUEST_IDENTITY_REVIEW)
@@ -163,16 +206,24 @@ def request_review(request: HttpRequest, person_id: str) -> HttpResponse:
         _nothing_disclosed(request)
         messages.error(request, "Say why this is not the same person, then send the request again.")
         return redirect("web:person", person_id=person_id)
-    mention = get_object_or_404(PersonMention, pk=form.cleaned_data["mention"], link__person=subject)
+    mention = get_object_or_404(
+        PersonMention, pk=form.cleaned_data["mention"], link__person=subject
+    )
     try:
-        identity_actions.request_review(subject, mention, actor=request.user.get_username(),
-                                        reason=form.cleaned_data["reason"])
+        identity_actions.request_review(
+            subject, mention, actor=request.user.get_username(), reason=form.cleaned_data["reason"]
+        )
     except identity_actions.NothingToSeparate:
-        messages.info(request, "This person has only one linked record: there is nothing to separate.")
+        messages.info(
+            request, "This person has only one linked record: there is nothing to separate."
+        )
         _nothing_disclosed(request)
         return redirect("web:person", person_id=person_id)
-    messages.success(request, "A review has been requested: someone who decides identity "
-                              "questions will check whether these records are the same person.")
+    messages.success(
+        request,
+        "A review has been requested: someone who decides identity "
+        "questions will check whether these records are the same person.",
+    )
     return redirect("web:person", person_id=person_id)
 
 
@@ -184,22 +235,41 @@ def request_review(request: HttpRequest, person_id: str) -> HttpResponse:
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     rec = get_object_or_404(Record.objects.select_related("location"), pk=pk)
     viewer = viewer_for(request.user)
-    rows: list[dict[str, Any]] = [dict(r) for r in PersonMention.objects.filter(
-        record=rec).order_by("pk").values(
-        "pk", "mention_id", "role", "forename", "middle_names", "surname", "date_of_birth",
-        "age_estimate", "address", "postcode", "link__person__person_id")]
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in PersonMention.objects.filter(record=rec)
+        .order_by("pk")
+        .values(
+            "pk",
+            "mention_id",
+            "role",
+            "forename",
+            "middle_names",
+            "surname",
+            "date_of_birth",
+            "age_estimate",
+            "address",
+            "postcode",
+            "link__person__person_id",
+        )
+    ]
     da = da_fields_of(rec.payload) if rec.record_type in DA_CANDIDATE_TYPES else None
     for r in rows:
-        r["role_label"] = (r["role"].replace("_", " ") if viewer.shows_role(rec.record_type, da)
-                           else "Not shared")
+        r["role_label"] = (
+            r["role"].replace("_", " ") if viewer.shows_role(rec.record_type, da) else "Not shared"
+        )
     reason = ""
     people = rows
     if viewer.partner:
         # A partner sees a record only about a person it gave a purpose for, and only if the
         # agreement covers the record with that person's role on it.
-        entitled = [r for r in rows if (pid := r["link__person__person_id"])
-                    and _purpose(request, pid)
-                    and viewer.visibility(rec.record_type, r["role"], da) == "minimised"]
+        entitled = [
+            r
+            for r in rows
+            if (pid := r["link__person__person_id"])
+            and _purpose(request, pid)
+            and viewer.visibility(rec.record_type, r["role"], da) == "minimised"
+        ]
         if not entitled:
             raise PermissionDenied
         reason = _purpose(request, entitled[0]["link__person__person_id"]) or ""
@@ -207,23 +277,45 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     elif viewer.visibility(rec.record_type) != "full":
         raise PermissionDenied
     payload = disclosed_payload(viewer, rec.record_type, rec.payload)
-    objects = [] if viewer.partner else list(rec.source_objects.values("object_type", "identifier",
-                                                                         "description"))
-    log_access(request, AuditAction.RECORD_VIEW, f"record:{rec.pk}", reason=reason, detail={
-        "source_system": rec.source_system, "source_id": rec.source_id,
-        "record_type": rec.record_type,
-        **({"person_id": people[0]["link__person__person_id"],
-            "fields": sorted(payload)} if viewer.partner else {})})
-    return render(request, "web/people/record.html", {
-        "record": rec, "viewer": viewer, "people": people,
-        "kind": kind_label(viewer.kind(rec.record_type, da)),
-        "fields": describe(payload), "objects": objects,
-        "summary": "" if viewer.partner else rec.summary,
-        "occurred": phrase(rec.payload.get("occurred_at")) if viewer.shows_time(rec.record_type, da)
-        else day_of(rec.occurred_at),
-        "location": None if viewer.partner else rec.location,
-        "premises": rec.premises_type.replace("_", " "),
-    })
+    objects = (
+        []
+        if viewer.partner
+        else list(rec.source_objects.values("object_type", "identifier", "description"))
+    )
+    log_access(
+        request,
+        AuditAction.RECORD_VIEW,
+        f"record:{rec.pk}",
+        reason=reason,
+        detail={
+            "source_system": rec.source_system,
+            "source_id": rec.source_id,
+            "record_type": rec.record_type,
+            **(
+                {"person_id": people[0]["link__person__person_id"], "fields": sorted(payload)}
+                if viewer.partner
+                else {}
+            ),
+        },
+    )
+    return render(
+        request,
+        "web/people/record.html",
+        {
+            "record": rec,
+            "viewer": viewer,
+            "people": people,
+            "kind": kind_label(viewer.kind(rec.record_type, da)),
+            "fields": describe(payload),
+            "objects": objects,
+            "summary": "" if viewer.partner else rec.summary,
+            "occurred": phrase(rec.payload.get("occurred_at"))
+            if viewer.shows_time(rec.record_type, da)
+            else day_of(rec.occurred_at),
+            "location": None if viewer.partner else rec.location,
+            "premises": rec.premises_type.replace("_", " "),
+        },
+    )
 
 
 # ---- addresses -----------------------------------------------------------------------------
@@ -237,8 +329,12 @@ def address_search(request: HttpRequest) -> HttpResponse:
         form = AddressSearchForm(request.POST)
         if form.is_valid():
             locations = find_locations(form.cleaned_data["place"])
-            log_access(request, AuditAction.ADDRESS_SEARCH, "addresses", detail={
-                "place": form.cleaned_data["place"], "results": len(locations)})
+            log_access(
+                request,
+                AuditAction.ADDRESS_SEARCH,
+                "addresses",
+                detail={"place": form.cleaned_data["place"], "results": len(locations)},
+            )
             context["locations"] = locations
         else:
             _nothing_disclosed(request)
@@ -257,8 +353,12 @@ def address(request: HttpRequest, location_id: int) -> HttpResponse:
     if viewer.partner:
         raise Http404
     brief = briefing(location, viewer)
-    log_access(request, AuditAction.ADDRESS_VIEW, f"location:{location.pk}", detail={
-        "residents": [r.summary.person_id for r in brief.residents]})
+    log_access(
+        request,
+        AuditAction.ADDRESS_VIEW,
+        f"location:{location.pk}",
+        detail={"residents": [r.summary.person_id for r in brief.residents]},
+    )
     for resident in brief.residents:
         for alert in resident.alerts:
             alert.url = _alert_url(request, alert)  # type: ignore[attr-defined]

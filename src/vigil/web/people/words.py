@@ -13,21 +13,46 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 LABELS = {
-    "occurred_at": "When it happened", "recorded_at": "When it was recorded",
-    "source_system": "Source system", "source_id": "Reference on the source system",
-    "dob": "Date of birth", "date_of_birth": "Date of birth", "pnc": "PNC number",
-    "nhs": "NHS number", "cp_plan": "Child protection plan", "rso": "Registered sex offender",
-    "csc": "children's social care", "arms_assessed_at": "ARMS assessment",
-    "marac": "MARAC", "s136_mental_health": "section 136 (mental health)",
-    "epo_obtained": "emergency protection order obtained", "la_accommodation":
-    "local authority accommodation", "section_47": "section 47 enquiry", "section_17":
-    "section 17 (child in need)", "referral_to_csc_at": "Referred to children's social care",
-    "spoken_to": "Child spoken to", "spoken_to_alone": "Child spoken to alone",
-    "views": "The child's views", "demeanour": "The child's demeanour",
-    "grade_history": "Grading history", "welfare_check": "Welfare check before change",
+    "occurred_at": "When it happened",
+    "recorded_at": "When it was recorded",
+    "source_system": "Source system",
+    "source_id": "Reference on the source system",
+    "dob": "Date of birth",
+    "date_of_birth": "Date of birth",
+    "pnc": "PNC number",
+    "nhs": "NHS number",
+    "cp_plan": "Child protection plan",
+    "rso": "Registered sex offender",
+    "csc": "children's social care",
+    "arms_assessed_at": "ARMS assessment",
+    "marac": "MARAC",
+    "s136_mental_health": "section 136 (mental health)",
+    "epo_obtained": "emergency protection order obtained",
+    "la_accommodation": "local authority accommodation",
+    "section_47": "section 47 enquiry",
+    "section_17": "section 17 (child in need)",
+    "referral_to_csc_at": "Referred to children's social care",
+    "spoken_to": "Child spoken to",
+    "spoken_to_alone": "Child spoken to alone",
+    "views": "The child's views",
+    "demeanour": "The child's demeanour",
+    "grade_history": "Grading history",
+    "welfare_check": "Welfare check before change",
 }
-SKIP = frozenset({"record_type", "people", "objects", "links", "location", "version",
-                  "source_system", "source_id", "occurred_at", "summary"})
+SKIP = frozenset(
+    {
+        "record_type",
+        "people",
+        "objects",
+        "links",
+        "location",
+        "version",
+        "source_system",
+        "source_id",
+        "occurred_at",
+        "summary",
+    }
+)
 
 
 def label(key: str) -> str:
@@ -94,10 +119,17 @@ def describe(payload: dict[str, Any], skip: frozenset[str] = SKIP) -> list[Field
             continue
         name = label(key)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            headers = sorted({k for v in value for k in v}, key=lambda k: list(value[0]).index(k)
-                             if k in value[0] else 99)
-            out.append(Field(name, headers=[label(h) for h in headers],
-                             rows=[[phrase(v.get(h)) for h in headers] for v in value]))
+            headers = sorted(
+                {k for v in value for k in v},
+                key=lambda k: list(value[0]).index(k) if k in value[0] else 99,
+            )
+            out.append(
+                Field(
+                    name,
+                    headers=[label(h) for h in headers],
+                    rows=[[phrase(v.get(h)) for h in headers] for v in value],
+                )
+            )
         elif isinstance(value, list):
             out.append(Field(name, items=[phrase(v) for v in value] or ["None"]))
         elif isinstance(value, dict):

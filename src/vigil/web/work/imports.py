@@ -19,7 +19,16 @@ from vigil.ui.pages import page_of, query_without
 
 BATCHES_PER_PAGE = 25
 QUARANTINE_PER_PAGE = 50
-CSV_COLUMNS = ["file", "line", "source_system", "source_id", "reasons", "first_batch", "last_batch", "raw"]
+CSV_COLUMNS = [
+    "file",
+    "line",
+    "source_system",
+    "source_id",
+    "reasons",
+    "first_batch",
+    "last_batch",
+    "raw",
+]
 
 
 def shown_status(batch: ImportBatch) -> str:
@@ -38,21 +47,31 @@ def waiting_quarantine() -> Any:
 @requires(Capability.VIEW_IMPORTS)
 @require_GET
 def imports(request: HttpRequest) -> HttpResponse:
-    batches = page_of(request, ImportBatch.objects.order_by("-started_at", "-id").defer("files"),
-                      BATCHES_PER_PAGE)
+    batches = page_of(
+        request, ImportBatch.objects.order_by("-started_at", "-id").defer("files"), BATCHES_PER_PAGE
+    )
     rows = []
     for batch in batches.object_list:
         status = shown_status(batch)
-        rows.append({"batch": batch, "status": status, "colour": STATUS_COLOURS.get(status, "grey")})
+        rows.append(
+            {"batch": batch, "status": status, "colour": STATUS_COLOURS.get(status, "grey")}
+        )
     quarantine = waiting_quarantine().defer("raw").order_by("file", "line", "id")
     page = page_of(request, quarantine, QUARANTINE_PER_PAGE, param="qpage")
     log_access(request, AuditAction.IMPORT_LIST, "imports", detail={"quarantine_page": page.number})
-    return render(request, "web/work/imports.html", {
-        "batches": batches, "rows": rows, "quarantine": page,
-        "waiting": page.paginator.count,
-        "can_download": can(request.user, Capability.DOWNLOAD_QUARANTINE),
-        "batches_query": query_without(request, "page"), "quarantine_query": query_without(request, "qpage"),
-    })
+    return render(
+        request,
+        "web/work/imports.html",
+        {
+            "batches": batches,
+            "rows": rows,
+            "quarantine": page,
+            "waiting": page.paginator.count,
+            "can_download": can(request.user, Capability.DOWNLOAD_QUARANTINE),
+            "batches_query": query_without(request, "page"),
+            "quarantine_query": query_without(request, "qpage"),
+        },
+    )
 
 
 class _Echo:
@@ -78,16 +97,33 @@ def _cell(value: Any) -> str:
 def quarantine_download(request: HttpRequest) -> StreamingHttpResponse:
     rows = waiting_quarantine().order_by("file", "line", "id")
     count = rows.count()
-    log_access(request, AuditAction.QUARANTINE_EXPORT, "quarantine", reason="quarantine download for correction at source",
-               detail={"rows": count, "format": "csv"})
+    log_access(
+        request,
+        AuditAction.QUARANTINE_EXPORT,
+        "quarantine",
+        reason="quarantine download for correction at source",
+        detail={"rows": count, "format": "csv"},
+    )
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
         yield writer.writerow(CSV_COLUMNS)
         for q in rows.iterator(chunk_size=1000):
-            yield writer.writerow([_cell(v) for v in (
-                q.file, q.line, q.source_system, q.source_id,
-                "; ".join(str(r) for r in (q.reasons or [])), q.first_batch_id, q.last_batch_id, q.raw)])
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        q.file,
+                        q.line,
+                        q.source_system,
+                        q.source_id,
+                        "; ".join(str(r) for r in (q.reasons or [])),
+                        q.first_batch_id,
+                        q.last_batch_id,
+                        q.raw,
+                    )
+                ]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

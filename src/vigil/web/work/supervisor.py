@@ -54,30 +54,52 @@ def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     live = Alert.objects.live()
     bands = live.figures(now)
-    ages = [{"label": b[1], "n": bands[f"band_{i}"], "url": _queue(age=b[0])}
-            for i, b in enumerate(AGE_BANDS)]
+    ages = [
+        {"label": b[1], "n": bands[f"band_{i}"], "url": _queue(age=b[0])}
+        for i, b in enumerate(AGE_BANDS)
+    ]
     drift_counts = {c["code"]: c["n"] for c in live.filter(code__in=DRIFT_CODES).by_code()}
     drift = [{"code": c, "n": drift_counts.get(c, 0), "url": _queue(code=c)} for c in DRIFT_CODES]
     workload = [
-        {"username": row["assigned_to__full_name"] or row["assigned_to__username"], "team": row["assigned_to__team__name"] or "",
-         "n": row["n"], "overdue": row["overdue"],
-         "url": _queue(assignee=row["assigned_to"] or "none"),
-         "overdue_url": _queue(assignee=row["assigned_to"] or "none", overdue="1")}
+        {
+            "username": row["assigned_to__full_name"] or row["assigned_to__username"],
+            "team": row["assigned_to__team__name"] or "",
+            "n": row["n"],
+            "overdue": row["overdue"],
+            "url": _queue(assignee=row["assigned_to"] or "none"),
+            "overdue_url": _queue(assignee=row["assigned_to"] or "none", overdue="1"),
+        }
         for row in live.workload(now)
     ]
     teams = [
-        {"team": row["assigned_team__name"], "n": row["n"], "url": _queue(team=row["assigned_team__name"])}
+        {
+            "team": row["assigned_team__name"],
+            "n": row["n"],
+            "url": _queue(team=row["assigned_team__name"]),
+        }
         for row in live.exclude(assigned_team=None)
-        .values("assigned_team__name").annotate(n=Count("id")).order_by("assigned_team__name")
+        .values("assigned_team__name")
+        .annotate(n=Count("id"))
+        .order_by("assigned_team__name")
     ]
     log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor")
-    return render(request, "web/work/supervisor.html", {
-        "totals": bands, "ages": ages, "drift": drift,
-        "drift_total": sum(d["n"] for d in drift), "drift_url": _queue(code=list(DRIFT_CODES)),
-        "custody": children_in_custody(now).count(), "referrals": queries.referrals_waiting().count(),
-        "workload": workload, "teams": teams,
-        "live_url": _queue(), "overdue_url": _queue(overdue="1"),
-    })
+    return render(
+        request,
+        "web/work/supervisor.html",
+        {
+            "totals": bands,
+            "ages": ages,
+            "drift": drift,
+            "drift_total": sum(d["n"] for d in drift),
+            "drift_url": _queue(code=list(DRIFT_CODES)),
+            "custody": children_in_custody(now).count(),
+            "referrals": queries.referrals_waiting().count(),
+            "workload": workload,
+            "teams": teams,
+            "live_url": _queue(),
+            "overdue_url": _queue(overdue="1"),
+        },
+    )
 
 
 def _people_on(records: list[Record], role: str | None = None) -> dict[int, list[dict[str, Any]]]:
@@ -85,25 +107,36 @@ def _people_on(records: list[Record], role: str | None = None) -> dict[int, list
     mentions = PersonMention.objects.filter(record__in=records)
     if role:
         mentions = mentions.filter(role=role)
-    person_of = dict(MentionLink.objects.filter(mention__in=mentions)
-                     .values_list("mention_id", "person__person_id"))
+    person_of = dict(
+        MentionLink.objects.filter(mention__in=mentions).values_list(
+            "mention_id", "person__person_id"
+        )
+    )
     out: dict[int, list[dict[str, Any]]] = {}
     for m in mentions.order_by("record_id", "mention_id"):
         person_id = person_of.get(m.pk)
-        out.setdefault(m.record_id, []).append({
-            "name": " ".join(p for p in (m.forename, m.surname) if p) or "Name not recorded",
-            "date_of_birth": m.date_of_birth, "role": m.role, "person_id": person_id,
-            "url": optional_url("web:person", person_id) if person_id else None,
-        })
+        out.setdefault(m.record_id, []).append(
+            {
+                "name": " ".join(p for p in (m.forename, m.surname) if p) or "Name not recorded",
+                "date_of_birth": m.date_of_birth,
+                "role": m.role,
+                "person_id": person_id,
+                "url": optional_url("web:person", person_id) if person_id else None,
+            }
+        )
     return out
 
 
-def _record_rows(request: HttpRequest, records: Any, role: str | None) -> tuple[Any, list[dict[str, Any]]]:
+def _record_rows(
+    request: HttpRequest, records: Any, role: str | None
+) -> tuple[Any, list[dict[str, Any]]]:
     page = page_of(request, records, PER_PAGE)
     items = list(page.object_list)
     people = _people_on(items, role)
-    rows = [{"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
-            for r in items]
+    rows = [
+        {"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
+        for r in items
+    ]
     return page, rows
 
 
@@ -115,11 +148,19 @@ def custody_now(request: HttpRequest) -> HttpResponse:
     page, rows = _record_rows(request, records, "detainee")
     cutoff = adult_birthday_cutoff(now)
     for row in rows:
-        row["people"] = [p for p in row["people"] if not p["date_of_birth"] or p["date_of_birth"] > cutoff]
+        row["people"] = [
+            p for p in row["people"] if not p["date_of_birth"] or p["date_of_birth"] > cutoff
+        ]
         row["arrived_at"] = _instant(row["record"].payload.get("arrived_at"))
-        row["hours"] = int((now - row["arrived_at"]).total_seconds() // 3600) if row["arrived_at"] else None
-    log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor:custody-now",
-               detail={"records": [r["record"].pk for r in rows]})
+        row["hours"] = (
+            int((now - row["arrived_at"]).total_seconds() // 3600) if row["arrived_at"] else None
+        )
+    log_access(
+        request,
+        AuditAction.SUPERVISOR_VIEW,
+        "supervisor:custody-now",
+        detail={"records": [r["record"].pk for r in rows]},
+    )
     return render(request, "web/work/custody_now.html", {"page": page, "rows": rows, "now": now})
 
 
@@ -129,20 +170,27 @@ def referrals_waiting(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     # One pass over the referrals (each one's payload read) for every waiting id, in order;
     # then the page's records by primary key. A COUNT and a page query would read them twice.
-    ids = list(queries.referrals_waiting().order_by("occurred_at", "id").values_list("id", flat=True))
+    ids = list(
+        queries.referrals_waiting().order_by("occurred_at", "id").values_list("id", flat=True)
+    )
     page = page_of(request, ids, PER_PAGE)
     by_id = Record.objects.in_bulk(list(page.object_list))
     records = [by_id[i] for i in page.object_list if i in by_id]
     people = _people_on(records, None)
-    rows: list[dict[str, Any]] = [{"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
-            for r in records]
+    rows: list[dict[str, Any]] = [
+        {"record": r, "people": people.get(r.pk, []), "url": optional_url("web:record", r.pk)}
+        for r in records
+    ]
     for row in rows:
         payload = row["record"].payload
         row["to_agency"] = (payload.get("to_agency") or "").replace("_", " ")
         row["sent_at"] = _instant(payload.get("sent_at")) or row["record"].occurred_at
         row["days"] = (now - row["sent_at"]).days
         row["people"] = [p for p in row["people"] if p["role"] != "professional"]
-    log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor:referrals-waiting",
-               detail={"records": [r["record"].pk for r in rows]})
+    log_access(
+        request,
+        AuditAction.SUPERVISOR_VIEW,
+        "supervisor:referrals-waiting",
+        detail={"records": [r["record"].pk for r in rows]},
+    )
     return render(request, "web/work/referrals_waiting.html", {"page": page, "rows": rows})
-

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,54 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('assigned_to_you', 'Given to you'), ('assigned_to_team', 'Given to your team'), ('handed_on_closed', 'Work you handed on was closed'), ('held_closed', 'Work you held was closed by someone else'), ('taken_from_you', 'Work you held was given to someone else')], max_length=32)),
-                ('kind', models.CharField(help_text='the kind of work, as registered', max_length=32)),
-                ('item_key', models.CharField(max_length=64)),
-                ('title', models.CharField(max_length=200)),
-                ('why', models.CharField(max_length=300)),
-                ('note', models.TextField(blank=True)),
-                ('link', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("assigned_to_you", "Given to you"),
+                            ("assigned_to_team", "Given to your team"),
+                            ("handed_on_closed", "Work you handed on was closed"),
+                            ("held_closed", "Work you held was closed by someone else"),
+                            ("taken_from_you", "Work you held was given to someone else"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(help_text="the kind of work, as registered", max_length=32),
+                ),
+                ("item_key", models.CharField(max_length=64)),
+                ("title", models.CharField(max_length=200)),
+                ("why", models.CharField(max_length=300)),
+                ("note", models.TextField(blank=True)),
+                ("link", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField()),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='work_notif_unread'), models.Index(fields=['recipient', '-created_at'], name='work_notif_recent')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["recipient", "read_at"], name="work_notif_unread"),
+                    models.Index(fields=["recipient", "-created_at"], name="work_notif_recent"),
+                ],
             },
         ),
     ]

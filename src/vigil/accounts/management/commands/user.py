@@ -22,8 +22,12 @@ class Command(VigilCommand):
         u.add_argument("--role", required=True)
         u.add_argument("--password-stdin", action="store_true")
         u.add_argument("--name", default="", help="full name, as colleagues know them")
-        u.add_argument("--rank", default="", help="rank or role title, e.g. DC or 'MASH researcher'")
-        u.add_argument("--staff-number", default="", help="collar or staff number (letters, digits)")
+        u.add_argument(
+            "--rank", default="", help="rank or role title, e.g. DC or 'MASH researcher'"
+        )
+        u.add_argument(
+            "--staff-number", default="", help="collar or staff number (letters, digits)"
+        )
         u.add_argument("--team", default="", help="a team in use, by name")
         u.add_argument("--json", action="store_true")
 
@@ -40,14 +44,22 @@ class Command(VigilCommand):
         else:
             password = None
         try:
-            user = add_user(options["username"], options["role"], password, actor=actor(),
-                            full_name=options["name"], rank=options["rank"],
-                            staff_number=options["staff_number"], team=options["team"])
+            user = add_user(
+                options["username"],
+                options["role"],
+                password,
+                actor=actor(),
+                full_name=options["name"],
+                rank=options["rank"],
+                staff_number=options["staff_number"],
+                team=options["team"],
+            )
         except AccountError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         except ValidationError as exc:
-            raise CommandError(f"password refused: {' '.join(exc.messages)}",
-                               returncode=EXIT_USAGE) from exc
+            raise CommandError(
+                f"password refused: {' '.join(exc.messages)}", returncode=EXIT_USAGE
+            ) from exc
         if options["json"]:
             self.print_json(user_summary(user))
         else:

@@ -25,8 +25,9 @@ class Command(VigilCommand):
         code = options["code"]
         if code is not None and code not in ALERT_CODES:
             # A misspelt code would otherwise list nothing, which reads as "no alerts".
-            raise CommandError(f"--code {code!r} is not an alert code of ALERTS.md",
-                               returncode=EXIT_USAGE)
+            raise CommandError(
+                f"--code {code!r} is not an alert code of ALERTS.md", returncode=EXIT_USAGE
+            )
         as_of = options["as_of"] or now()
         findings = findings_at(as_of)
         if code:
@@ -38,6 +39,8 @@ class Command(VigilCommand):
         if not listed:
             self.stdout.write(f"No alerts as of {as_of:%d %B %Y %H:%M %Z}.")
         for alert in listed:
-            self.stdout.write(f"{alert['severity']:8s} {alert['code']:32s} {alert['status']:12s} "
-                              f"{alert['alert_id']}")
+            self.stdout.write(
+                f"{alert['severity']:8s} {alert['code']:32s} {alert['status']:12s} "
+                f"{alert['alert_id']}"
+            )
             self.stdout.write(f"         {alert['explanation']}")

@@ -22,11 +22,20 @@ class Command(VigilCommand):
         as_of = options["as_of"] or now()
         findings, outcome = assess(as_of)
         if options["json"]:
-            self.print_json({"as_of": as_of.isoformat(), "findings": len(findings),
-                             "raised": outcome.raised, "updated": outcome.updated,
-                             "reopened": outcome.reopened, "resolved": outcome.resolved,
-                             "unchanged": outcome.unchanged})
+            self.print_json(
+                {
+                    "as_of": as_of.isoformat(),
+                    "findings": len(findings),
+                    "raised": outcome.raised,
+                    "updated": outcome.updated,
+                    "reopened": outcome.reopened,
+                    "resolved": outcome.resolved,
+                    "unchanged": outcome.unchanged,
+                }
+            )
             return
-        self.stdout.write(f"As of {as_of:%d %B %Y %H:%M %Z}: {len(findings):,} findings; "
-                          f"{outcome.raised:,} alerts raised, {outcome.updated:,} updated, "
-                          f"{outcome.reopened:,} reopened, {outcome.resolved:,} resolved")
+        self.stdout.write(
+            f"As of {as_of:%d %B %Y %H:%M %Z}: {len(findings):,} findings; "
+            f"{outcome.raised:,} alerts raised, {outcome.updated:,} updated, "
+            f"{outcome.reopened:,} reopened, {outcome.resolved:,} resolved"
+        )

@@ -22,8 +22,9 @@ class Command(VigilCommand):
         from vigil.alerts.profile import MentionNotFound, person_profile
 
         try:
-            profile = person_profile(options["source_system"], options["source_id"],
-                                     options["mention_id"])
+            profile = person_profile(
+                options["source_system"], options["source_id"], options["mention_id"]
+            )
         except MentionNotFound as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         if options["json"]:
@@ -34,7 +35,9 @@ class Command(VigilCommand):
         out(f"  dates of birth: {', '.join(profile['dates_of_birth']) or 'none recorded'}")
         out(f"  {len(profile['mentions'])} mention(s); chronology:")
         for entry in profile["chronology"]:
-            out(f"    {entry['at'][:16]}  {entry['record_type']:20s} {entry['source_system']}/"
-                f"{entry['source_id']}  {entry['summary'][:60]}")
+            out(
+                f"    {entry['at'][:16]}  {entry['record_type']:20s} {entry['source_system']}/"
+                f"{entry['source_id']}  {entry['summary'][:60]}"
+            )
         for alert in profile["alerts"]:
             out(f"  ALERT {alert['code']} ({alert['status']}): {alert['explanation']}")

@@ -15,12 +15,16 @@ class Command(VigilCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="audit_command", required=True)
-        a = sub.add_parser("verify", help="check the keyed chain and the signed checkpoints; "
-                                          "exit 1 listing each break")
+        a = sub.add_parser(
+            "verify",
+            help="check the keyed chain and the signed checkpoints; exit 1 listing each break",
+        )
         a.add_argument("--json", action="store_true")
-        a.add_argument("--checkpoints", metavar="FILE",
-                       help="the signed checkpoints to check against (default: the data "
-                            "folder's)")
+        a.add_argument(
+            "--checkpoints",
+            metavar="FILE",
+            help="the signed checkpoints to check against (default: the data folder's)",
+        )
         sub.add_parser("checkpoint", help="write a signed checkpoint of the log now")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,30 +39,38 @@ class Command(VigilCommand):
         from vigil.audit.log import verify
 
         try:
-            found = verify(checkpoint_file=Path(options["checkpoints"])
-                           if options["checkpoints"] else None)
+            found = verify(
+                checkpoint_file=Path(options["checkpoints"]) if options["checkpoints"] else None
+            )
         except AuditKeyError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         if options["json"]:
             self.print_json(found.as_json())
         elif found.breaks:
-            self.say(f"The audit log is NOT intact: {len(found.breaks)} break(s) in "
-                     f"{found.entries} entries")
+            self.say(
+                f"The audit log is NOT intact: {len(found.breaks)} break(s) in "
+                f"{found.entries} entries"
+            )
             for line in found.breaks:
                 self.stdout.write(line)
         else:
             self.stdout.write(
                 f"The audit log is intact: {found.entries} entries, every hash chained under key "
                 f"{found.key_id}; {found.checkpoints} signed checkpoint(s) in "
-                f"{found.checkpoint_file} match it")
+                f"{found.checkpoint_file} match it"
+            )
             if found.unkeyed:
-                self.stdout.write(f"  {found.unkeyed} entries are from before the chain was keyed "
-                                  "(plain SHA-256), sealed by the keyed entries after them")
+                self.stdout.write(
+                    f"  {found.unkeyed} entries are from before the chain was keyed "
+                    "(plain SHA-256), sealed by the keyed entries after them"
+                )
         if found.other_stores and not options["json"]:
-            self.say(f"Note: {found.checkpoint_file} also holds checkpoints of "
-                     f"{found.other_stores} other store(s). With one database per data folder, "
-                     "that means this log is not the one they were written for (replaced, or "
-                     "rewritten from its first entry).")
+            self.say(
+                f"Note: {found.checkpoint_file} also holds checkpoints of "
+                f"{found.other_stores} other store(s). With one database per data folder, "
+                "that means this log is not the one they were written for (replaced, or "
+                "rewritten from its first entry)."
+            )
         if found.breaks:
             raise SystemExit(EXIT_FAILED)
         if found.entries:
@@ -71,5 +83,7 @@ class Command(VigilCommand):
         if point is None:
             self.stdout.write("The audit log is empty: no checkpoint written")
         else:
-            self.stdout.write(f"Checkpoint written to {checkpoints.path()}: {point.entries} "
-                              f"entries up to entry {point.last_id}, head {point.head[:16]}…")
+            self.stdout.write(
+                f"Checkpoint written to {checkpoints.path()}: {point.entries} "
+                f"entries up to entry {point.last_id}, head {point.head[:16]}…"
+            )

@@ -23,12 +23,15 @@ class Command(VigilCommand):
 
         user = dbroles.app_user()
         if not user:
-            raise CommandError("set VIGIL_DATABASE_OWNER_URL (the tables' owner) and "
-                               "VIGIL_DATABASE_URL (the application's role) on PostgreSQL",
-                               returncode=EXIT_USAGE)
+            raise CommandError(
+                "set VIGIL_DATABASE_OWNER_URL (the tables' owner) and "
+                "VIGIL_DATABASE_URL (the application's role) on PostgreSQL",
+                returncode=EXIT_USAGE,
+            )
         try:
             dbroles.grant(connections[dbroles.owner_alias()], user)
         except RuntimeError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
-        self.stdout.write(f"Granted {user} what the application needs (the access log: read and "
-                          "add only)")
+        self.stdout.write(
+            f"Granted {user} what the application needs (the access log: read and add only)"
+        )

@@ -27,15 +27,23 @@ class Command(VigilCommand):
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         why = explain(a, b)
         if options["json"]:
-            self.print_json({
-                "probability": why.probability, "total_weight": why.total_weight,
-                "prior_weight": why.prior_weight,
-                "terms": [{"comparison": c, "level": level, "match_weight": w}
-                          for c, level, w in why.terms],
-                "capped": why.capped or None})
+            self.print_json(
+                {
+                    "probability": why.probability,
+                    "total_weight": why.total_weight,
+                    "prior_weight": why.prior_weight,
+                    "terms": [
+                        {"comparison": c, "level": level, "match_weight": w}
+                        for c, level, w in why.terms
+                    ],
+                    "capped": why.capped or None,
+                }
+            )
             return
-        self.stdout.write(f"Match probability {why.probability:.4f} (total weight "
-                          f"{why.total_weight:+.2f} bits, prior {why.prior_weight:+.2f})")
+        self.stdout.write(
+            f"Match probability {why.probability:.4f} (total weight "
+            f"{why.total_weight:+.2f} bits, prior {why.prior_weight:+.2f})"
+        )
         for c, level, w in why.terms:
             self.stdout.write(f"  {c:24s} {level:40s} {w:+7.2f}")
         if why.capped:

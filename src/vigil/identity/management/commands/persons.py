@@ -15,8 +15,9 @@ class Command(VigilCommand):
     help = "every person identity resolution holds, with every mention, one JSON object a line"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--out", metavar="FILE",
-                            help="write to FILE instead of standard output")
+        parser.add_argument(
+            "--out", metavar="FILE", help="write to FILE instead of standard output"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from vigil.identity.store import persons

@@ -31,16 +31,29 @@ class Command(VigilCommand):
     def _list(self, options: dict[str, Any]) -> None:
         from vigil.identity.models import ReviewPair
 
-        pairs = ReviewPair.objects.filter(status=ReviewPair.Status.PENDING).select_related(
-            "mention_a__record", "mention_b__record").order_by("-match_probability")
+        pairs = (
+            ReviewPair.objects.filter(status=ReviewPair.Status.PENDING)
+            .select_related("mention_a__record", "mention_b__record")
+            .order_by("-match_probability")
+        )
         rows: list[dict[str, Any]] = [
-            {"review_id": p.pk, "match_probability": p.match_probability,
-             "linked_by_model": p.linked_by_model,
-             "a": [p.mention_a.record.source_system, p.mention_a.record.source_id,
-                   p.mention_a.mention_id],
-             "b": [p.mention_b.record.source_system, p.mention_b.record.source_id,
-                   p.mention_b.mention_id]}
-            for p in pairs]
+            {
+                "review_id": p.pk,
+                "match_probability": p.match_probability,
+                "linked_by_model": p.linked_by_model,
+                "a": [
+                    p.mention_a.record.source_system,
+                    p.mention_a.record.source_id,
+                    p.mention_a.mention_id,
+                ],
+                "b": [
+                    p.mention_b.record.source_system,
+                    p.mention_b.record.source_id,
+                    p.mention_b.mention_id,
+                ],
+            }
+            for p in pairs
+        ]
         if options["json"]:
             self.print_json(rows)
             return
@@ -50,7 +63,8 @@ class Command(VigilCommand):
             self.stdout.write(
                 f"{row['review_id']:>6}  p={row['match_probability']:.3f}  {'/'.join(row['a'])}"
                 f"  ~  {'/'.join(row['b'])}  "
-                f"(model: {'same' if row['linked_by_model'] else 'apart'})")
+                f"(model: {'same' if row['linked_by_model'] else 'apart'})"
+            )
 
     def _decide(self, options: dict[str, Any]) -> None:
         from vigil.identity.actions import DecisionError, decide
@@ -59,14 +73,17 @@ class Command(VigilCommand):
 
         try:
             a, b = mention_pair(options)
-            made, summary = decide(a, b, options["decision"], actor=actor(),
-                                   reason=options["reason"])
+            made, summary = decide(
+                a, b, options["decision"], actor=actor(), reason=options["reason"]
+            )
         except DecisionError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         # Who is who changed: the ingest app re-assesses every rule (vigil.ingest.tasks).
         persons_relinked.send(sender=LinkDecision)
-        self.stdout.write(f"Decision {made.pk} recorded ({made.decision}); relinked "
-                          f"{summary.mentions:,} mentions into {summary.persons:,} persons")
+        self.stdout.write(
+            f"Decision {made.pk} recorded ({made.decision}); relinked "
+            f"{summary.mentions:,} mentions into {summary.persons:,} persons"
+        )
 
     def _undo(self, options: dict[str, Any]) -> None:
         from vigil.identity.actions import DecisionError, undo
@@ -77,8 +94,9 @@ class Command(VigilCommand):
             decision = LinkDecision.objects.get(pk=options["decision_id"])
             undo(decision, actor=actor(), reason=options["reason"])
         except LinkDecision.DoesNotExist as exc:
-            raise CommandError(f"no decision {options['decision_id']}",
-                               returncode=EXIT_USAGE) from exc
+            raise CommandError(
+                f"no decision {options['decision_id']}", returncode=EXIT_USAGE
+            ) from exc
         except DecisionError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         # Who is who changed: the ingest app re-assesses every rule (vigil.ingest.tasks).

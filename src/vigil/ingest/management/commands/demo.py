@@ -17,16 +17,26 @@ class Command(VigilCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--people", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--out", help="where to write the synthetic files (default: data folder)")
-        parser.add_argument("--end", type=end_arg, metavar="DATE|DATETIME",
-                            help="end of a newly generated force's period (default: now)")
+        parser.add_argument(
+            "--out", help="where to write the synthetic files (default: data folder)"
+        )
+        parser.add_argument(
+            "--end",
+            type=end_arg,
+            metavar="DATE|DATETIME",
+            help="end of a newly generated force's period (default: now)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from vigil.ingest.demo import build_demo
 
-        build_demo(people=options["people"], seed=options["seed"],
-                   out=Path(options["out"]) if options["out"] else None, end=options["end"],
-                   say=self._say)
+        build_demo(
+            people=options["people"],
+            seed=options["seed"],
+            out=Path(options["out"]) if options["out"] else None,
+            end=options["end"],
+            say=self._say,
+        )
 
     def _say(self, message: str) -> None:
         self.stdout.write(message)

@@ -19,8 +19,11 @@ class Command(VigilCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--json", action="store_true")
-        parser.add_argument("--no-assess", action="store_true",
-                            help="do not bring identity resolution and alerts up to date afterwards")
+        parser.add_argument(
+            "--no-assess",
+            action="store_true",
+            help="do not bring identity resolution and alerts up to date afterwards",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from vigil.ingest.pipeline import ingest_files
@@ -29,8 +32,9 @@ class Command(VigilCommand):
         progress, finish = _progress(paths, enabled=sys.stderr.isatty() and not options["json"])
         try:
             try:
-                result = ingest_files(paths, actor=actor(), assess=not options["no_assess"],
-                                      progress=progress)
+                result = ingest_files(
+                    paths, actor=actor(), assess=not options["no_assess"], progress=progress
+                )
             finally:
                 finish()
         except Exception as exc:  # one line on standard error, never a traceback quoting a record
@@ -47,17 +51,20 @@ class Command(VigilCommand):
             raise SystemExit(EXIT_USAGE)
 
     def _print_summary(self, summary: Any) -> None:
-        self.stdout.write(f"{summary.files} file(s): {summary.received:,} records received, "
-                          f"{summary.imported:,} imported, {summary.unchanged:,} unchanged, "
-                          f"{summary.replaced:,} replaced, {summary.quarantined:,} quarantined")
+        self.stdout.write(
+            f"{summary.files} file(s): {summary.received:,} records received, "
+            f"{summary.imported:,} imported, {summary.unchanged:,} unchanged, "
+            f"{summary.replaced:,} replaced, {summary.quarantined:,} quarantined"
+        )
         shown = summary.errors[:20]
         for error in shown:
             where = f"{error['file']}" + (f" line {error['line']}" if error["line"] else "")
             ident = f" ({error['source_id']})" if error.get("source_id") else ""
             self.stdout.write(f"  {where}{ident}: {'; '.join(error['reasons'])}")
         if len(summary.errors) > len(shown):
-            self.stdout.write(f"  … and {len(summary.errors) - len(shown):,} more: see "
-                              "`vigil quarantine list`")
+            self.stdout.write(
+                f"  … and {len(summary.errors) - len(shown):,} more: see `vigil quarantine list`"
+            )
 
 
 def _failure(exc: BaseException) -> str:
@@ -66,14 +73,18 @@ def _failure(exc: BaseException) -> str:
     from vigil.records.importer import describe_failure, failure_of
 
     if failed_after_import(exc):
-        return (f"the records were imported, but linking or assessing them failed: "
-                f"{describe_failure(exc, None)} (`vigil link` links and assesses everyone again)")
+        return (
+            f"the records were imported, but linking or assessing them failed: "
+            f"{describe_failure(exc, None)} (`vigil link` links and assesses everyone again)"
+        )
     failure = failure_of(exc)
     if failure is None:
         return f"failed before it began: {describe_failure(exc, None)}"
     batch, message = failure
-    return (f"failed: {message}; import batch {batch} is marked failed (the batches before "
-            "it are kept: import the same files again to carry on)")
+    return (
+        f"failed: {message}; import batch {batch} is marked failed (the batches before "
+        "it are kept: import the same files again to carry on)"
+    )
 
 
 def _progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], None]]:
@@ -90,8 +101,13 @@ def _progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], N
 
     total = sum(p.stat().st_size for p in paths if p.is_file())
     bar = Progress(
-        TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TextColumn("{task.fields[counts]}"), TimeRemainingColumn(), transient=False,
+        TextColumn("importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeRemainingColumn(),
+        transient=False,
     )
     bar.start()
     task = bar.add_task("import", total=total or None, counts="")
@@ -99,8 +115,10 @@ def _progress(paths: Sequence[Path], enabled: bool) -> tuple[Any, Callable[[], N
 
     def update(done: int, summary: Any) -> None:
         seconds = max((dt.datetime.now(dt.UTC) - started).total_seconds(), 1e-6)
-        counts = (f"{summary.received:,} records ({summary.received / seconds:,.0f}/s), "
-                  f"{summary.imported:,} new, {summary.quarantined:,} quarantined")
+        counts = (
+            f"{summary.received:,} records ({summary.received / seconds:,.0f}/s), "
+            f"{summary.imported:,} new, {summary.quarantined:,} quarantined"
+        )
         bar.update(task, completed=done, counts=counts)
 
     return update, bar.stop

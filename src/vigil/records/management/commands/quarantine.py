@@ -15,8 +15,9 @@ class Command(VigilCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="quarantine_command", required=True)
         q = sub.add_parser("list", help="list quarantined records and why")
-        q.add_argument("--all", action="store_true",
-                       help="include those since fixed and re-imported")
+        q.add_argument(
+            "--all", action="store_true", help="include those since fixed and re-imported"
+        )
         q.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -26,17 +27,26 @@ class Command(VigilCommand):
         if not options["all"]:
             entries = entries.filter(resolved_by_batch__isnull=True)
         rows = [
-            {"file": q.file, "line": q.line, "source_system": q.source_system or None,
-             "source_id": q.source_id or None, "reasons": q.reasons,
-             "resolved": q.resolved_by_batch_id is not None, "raw": q.raw}
+            {
+                "file": q.file,
+                "line": q.line,
+                "source_system": q.source_system or None,
+                "source_id": q.source_id or None,
+                "reasons": q.reasons,
+                "resolved": q.resolved_by_batch_id is not None,
+                "raw": q.raw,
+            }
             for q in entries.iterator(chunk_size=2000)
         ]
         if options["json"]:
             self.print_json(rows)
             return
         if not rows:
-            self.stdout.write("Quarantine is empty." if options["all"]
-                              else "No records are waiting in quarantine.")
+            self.stdout.write(
+                "Quarantine is empty."
+                if options["all"]
+                else "No records are waiting in quarantine."
+            )
         for row in rows:
             ident = f"{row['source_system'] or '?'}/{row['source_id'] or '?'}"
             state = " (resolved)" if row["resolved"] else ""

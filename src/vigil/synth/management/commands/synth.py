@@ -23,8 +23,12 @@ class Command(VigilCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--start", type=date_arg)
         parser.add_argument("--days", type=int, help="length of the period (default 730)")
-        parser.add_argument("--end", type=end_arg, metavar="DATE|DATETIME",
-                            help="end of the period, as_of of the truth (default: now)")
+        parser.add_argument(
+            "--end",
+            type=end_arg,
+            metavar="DATE|DATETIME",
+            help="end of the period, as_of of the truth (default: now)",
+        )
         parser.add_argument("--out", required=True)
         parser.add_argument("--json", action="store_true")
 
@@ -42,8 +46,15 @@ class Command(VigilCommand):
         # Neither start nor end: a period ending now, so alerts are current when assessed now.
         end = options["end"] if options["end"] or options["start"] else dt.datetime.now(dt.UTC)
         try:
-            summary = generate(out, people=people, seed=options["seed"], start=options["start"],
-                               days=options["days"], end=end, progress=progress)
+            summary = generate(
+                out,
+                people=people,
+                seed=options["seed"],
+                start=options["start"],
+                days=options["days"],
+                end=end,
+                progress=progress,
+            )
         except ValueError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         if show:
@@ -54,5 +65,6 @@ class Command(VigilCommand):
         records = summary.get("records")
         if isinstance(records, dict):
             records = sum(records.values())
-        self.stdout.write(f"Wrote a synthetic force of {people:,} people ({records:,} records) "
-                          f"to {out}")
+        self.stdout.write(
+            f"Wrote a synthetic force of {people:,} people ({records:,} records) to {out}"
+        )

@@ -24,7 +24,9 @@ class Command(VigilCommand):
         from vigil.web.server import serve
 
         if connection.vendor == "postgresql" and not dbroles.app_user():
-            self.say("vigil serve: warning: VIGIL_DATABASE_OWNER_URL is not set, so the web "
-                     "application works as the tables' owner and could lift the access log's "
-                     "protection; see docs/operations.md 'Database roles'")
+            self.say(
+                "vigil serve: warning: VIGIL_DATABASE_OWNER_URL is not set, so the web "
+                "application works as the tables' owner and could lift the access log's "
+                "protection; see docs/operations.md 'Database roles'"
+            )
         serve(options["host"], options["port"], workers=options["workers"])
