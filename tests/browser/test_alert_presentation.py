@@ -53,6 +53,7 @@ def test_queue_and_childs_page_at_390px(new_page: Any, server: Server) -> None:
     assert not PERSON_ID.search(page.locator("main").inner_text())
     if page.get_by_role("button", name="Acknowledge").count():
         page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_label("No further action: risk assessed as low").check()
     page.get_by_label("Why are you closing this alert?").fill("Seen at home; safe; plan agreed.")
     page.get_by_role("button", name="Close alert").click()
     page.get_by_role("button", name="Close alert").wait_for(state="detached")
@@ -65,6 +66,7 @@ def test_queue_and_childs_page_at_390px(new_page: Any, server: Server) -> None:
     )
     assert closed.count() == 1
     assert title.split(" ")[0] in closed.inner_text()
+    assert "No further action: risk assessed as low" in closed.inner_text()  # its outcome
     closed.locator(".govuk-details__summary").click()
     history = closed.locator(".govuk-details__text").inner_text()
     assert "Closed, by" in history and "Raised by Vigil's rules" in history
