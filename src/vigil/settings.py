@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "vigil.accounts",
     "vigil.synth",
     "vigil.ingest",
+    "vigil.people",
+    "vigil.oversight",
     "vigil.web",
 ]
 

@@ -6,5 +6,8 @@ urlpatterns = [
     path("alerts/", include("vigil.alerts.urls")),
     path("identity/", include("vigil.identity.urls")),
     path("work/", include("vigil.work.urls")),
+    path("", include("vigil.people.urls")),
+    path("", include("vigil.records.urls")),
+    path("", include("vigil.oversight.urls")),
     path("", include("vigil.web.urls")),
 ]

@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.web.people.conftest import build_force, client_for  # noqa: F401 (fixtures)
+from tests.people.conftest import build_force, client_for  # noqa: F401 (fixtures)
 from vigil.alerts.models import Alert
 from vigil.audit.models import AuditEntry
 from vigil.identity.models import Person

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from vigil.web.work.queries import referrals_waiting
+from vigil.oversight.queries import referrals_waiting
 
 OLD = "web_referral_decision_at"
 NEW = "record_decision_at"

@@ -32,7 +32,7 @@ def test_via_is_the_page_that_linked_here_never_the_referer(
     assert other is not None
     client = signed_in(Role.SUPERVISOR)
     alert_page = reverse("alerts:alert", args=[alert.alert_id])
-    person_page = reverse("web:person", args=[alert.person_id])
+    person_page = reverse("people:person", args=[alert.person_id])
 
     # A Referer naming the alert, with no page of Vigil having linked here: no via.
     client.get(person_page, HTTP_REFERER=f"http://testserver{alert_page}")
@@ -47,7 +47,8 @@ def test_via_is_the_page_that_linked_here_never_the_referer(
     # A person the alert's page did not link is not recorded as reached from it, whatever the
     # Referer claims.
     client.get(
-        reverse("web:person", args=[other.person_id]), HTTP_REFERER=f"http://testserver{alert_page}"
+        reverse("people:person", args=[other.person_id]),
+        HTTP_REFERER=f"http://testserver{alert_page}",
     )
     assert _last_view(other.person_id).detail.get("via", "") != alert_page
 
@@ -69,8 +70,8 @@ def test_via_from_search_results(small_force: object, signed_in: Callable[[str],
     )
     assert mention is not None
     client = signed_in(Role.INVESTIGATOR)
-    results = client.post(reverse("web:search"), {"surname": mention.surname}).content.decode()
-    person_page = reverse("web:person", args=[mention.link.person.person_id])
+    results = client.post(reverse("people:search"), {"surname": mention.surname}).content.decode()
+    person_page = reverse("people:person", args=[mention.link.person.person_id])
     assert person_page in results
     client.get(person_page)
-    assert _last_view(mention.link.person.person_id).detail["via"] == reverse("web:search")
+    assert _last_view(mention.link.person.person_id).detail["via"] == reverse("people:search")

@@ -32,9 +32,9 @@ C = Capability
 # (URL name, method); the value decides from the role's capabilities.
 REFINEMENTS: dict[tuple[str, str], Callable[[frozenset[Capability]], bool]] = {
     # Only a partner POSTs to a person's page (the purpose of its look, before any disclosure).
-    ("web:person", "post"): lambda held: C.VIEW_PERSON_MINIMISED in held,
+    ("people:person", "post"): lambda held: C.VIEW_PERSON_MINIMISED in held,
     # A partner opens a record only about a person it has given a purpose for (none here).
-    ("web:record", "get"): lambda held: C.VIEW_PERSON in held,
+    ("people:record", "get"): lambda held: C.VIEW_PERSON in held,
 }
 ROLES = list(Role)
 

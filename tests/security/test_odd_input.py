@@ -49,11 +49,11 @@ KNOWN: dict[tuple[str, str], set[str]] = {
     ("alerts:assign", "post"): {"assignee"},
     ("alerts:close", "post"): {"rationale"},
     ("alerts:acknowledge", "post"): {"note"},
-    ("web:person", "get"): {"type"},
-    ("web:person", "post"): {"purpose", "detail"},
+    ("people:person", "get"): {"type"},
+    ("people:person", "post"): {"purpose", "detail"},
     ("identity:decide", "post"): {"decision", "reason"},
     ("identity:undo", "post"): {"reason"},
-    ("web:search", "post"): {
+    ("people:search", "post"): {
         "forename",
         "surname",
         "dob_day",
@@ -65,7 +65,7 @@ KNOWN: dict[tuple[str, str], set[str]] = {
         "phone",
     },
     ("audit:log", "get"): {"actor", "action", "since", "until", "page"},
-    ("web:imports", "get"): {"page", "qpage"},
+    ("records:imports", "get"): {"page", "qpage"},
 }
 
 

@@ -128,8 +128,8 @@ def _searched(client: Client) -> list[str]:
     postcodes = Counter(
         PersonMention.objects.exclude(postcode="").values_list("postcode", flat=True)
     ).most_common(2)
-    for name, data in [("web:search", {"surname": s}) for s, _ in surnames] + [
-        ("web:address-search", {"place": p}) for p, _ in postcodes
+    for name, data in [("people:search", {"surname": s}) for s, _ in surnames] + [
+        ("people:address-search", {"place": p}) for p, _ in postcodes
     ]:
         try:
             url = reverse(name)
@@ -208,7 +208,12 @@ def test_every_page_is_safe(
             kinds.add(resolve(urlsplit(url).path).view_name)
     if role == Role.SUPERVISOR:
         built = {r.name for r in walk()}
-        missing = {"web:person", "web:record", "web:address", "alerts:alert"} & built - kinds
+        missing = {
+            "people:person",
+            "people:record",
+            "people:address",
+            "alerts:alert",
+        } & built - kinds
         assert not missing, f"the crawl never reached {missing}: follow more links"
     assert not problems, "\n  ".join([f"{len(problems)} problems:", *problems])
 

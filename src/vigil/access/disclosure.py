@@ -32,7 +32,7 @@ call, crime or concern it is, with its date and not the time or the person's rol
 
 ``AGREEMENTS`` below is the one table of what each partner sees; the pages read it through
 ``Viewer`` (``share``, ``fields``, ``shows_time``, ``shows_role``), and
-``tests/web/people/test_partner_disclosure.py`` checks every partner page against it.
+``tests/people/test_partner_disclosure.py`` checks every partner page against it.
 """
 
 from __future__ import annotations

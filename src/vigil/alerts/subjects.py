@@ -147,7 +147,7 @@ def subjects(
             summary.best_name,
             summary.age,
             summary.date_of_birth,
-            optional_url("web:person", summary.person_id),
+            optional_url("people:person", summary.person_id),
             summary.person_id,
         )
 
@@ -163,7 +163,7 @@ def subjects(
             else:
                 subject.record = record_words(record["record_type"], record["occurred_at"], viewer)
                 if subject.record != "A restricted record":
-                    subject.record_url = optional_url("web:record", record["pk"])
+                    subject.record_url = optional_url("people:record", record["pk"])
                 seen: set[int] = set()
                 for m in a.mentions[:MAX_CHILDREN]:
                     pk = person_of_mention.get((record["pk"], m[2]))

@@ -65,7 +65,7 @@ def _decorate(alert: Alert, now: dt.datetime) -> Alert:
     alert.status_colour = STATUS_COLOURS.get(alert.status, "grey")  # type: ignore[attr-defined]
     alert.code_display = breakable(alert.code)  # type: ignore[attr-defined]
     alert.title = title(alert.code, alert.thresholds)  # type: ignore[attr-defined]
-    alert.person_url = optional_url("web:person", alert.person_id) if alert.person_id else None  # type: ignore[attr-defined]
+    alert.person_url = optional_url("people:person", alert.person_id) if alert.person_id else None  # type: ignore[attr-defined]
     return alert
 
 
@@ -248,7 +248,7 @@ def _evidence(alert: Alert, user: Any) -> list[dict[str, Any]]:
                 "system": system,
                 "source_id": source_id,
                 "record": record,
-                "url": optional_url("web:record", record.pk) if record else None,
+                "url": optional_url("people:record", record.pk) if record else None,
                 "kind": kind_label(record.record_type) if record else "",
                 "summary": (
                     record.summary

@@ -174,7 +174,7 @@ def summarise(
     """One summary per person (by ``Person`` pk) from the mentions this viewer may see:
     most used name, most used date of birth, age today, latest address, flags; and the mention
     rows each rests on. Two queries per 500 persons. (Open alerts are counted by the people
-    pages, above the alerts app: ``vigil.web.people.summaries``.)"""
+    pages, above the alerts app: ``vigil.people.summaries``.)"""
     today = today or timezone.localdate()
     pks = sorted(set(person_pks))
     rows_by: dict[int, list[dict[str, Any]]] = defaultdict(list)

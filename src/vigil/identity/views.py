@@ -47,9 +47,9 @@ def _mention(m: PersonMention, person_of: dict[int, str]) -> dict[str, Any]:
         "record_type": record.record_type.replace("_", " "),
         "occurred_at": record.occurred_at,
         "record_ref": f"{record.source_system}/{record.source_id}",
-        "record_url": optional_url("web:record", record.pk),
+        "record_url": optional_url("people:record", record.pk),
         "person_id": person_id,
-        "person_url": optional_url("web:person", person_id) if person_id else None,
+        "person_url": optional_url("people:person", person_id) if person_id else None,
     }
 
 

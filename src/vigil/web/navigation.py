@@ -12,13 +12,13 @@ from vigil.access.permissions import Capability, capabilities
 # (label, URL name, capabilities any one of which opens it)
 AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("My work", "work:mine", (Capability.MY_WORK,)),
-    ("Search", "web:search", (Capability.SEARCH_PEOPLE,)),
-    ("Address briefing", "web:address-search", (Capability.ADDRESS_BRIEFING,)),
+    ("Search", "people:search", (Capability.SEARCH_PEOPLE,)),
+    ("Address briefing", "people:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
-    ("Supervisor", "web:supervisor", (Capability.SUPERVISE,)),
+    ("Supervisor", "oversight:supervisor", (Capability.SUPERVISE,)),
     ("Team", "work:team", (Capability.SUPERVISE,)),
     ("Identity review", "identity:reviews", (Capability.DECIDE_IDENTITY,)),
-    ("Imports", "web:imports", (Capability.VIEW_IMPORTS,)),
+    ("Imports", "records:imports", (Capability.VIEW_IMPORTS,)),
     ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
     ("Accounts", "accounts:users", (Capability.MANAGE_ACCOUNTS,)),
 ]

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from vigil.web import views
 
@@ -6,6 +6,4 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("held/", views.records_held, name="records-held"),
-    path("", include("vigil.web.people.urls")),
-    path("", include("vigil.web.work.urls")),
 ]

@@ -1,4 +1,7 @@
-"""The home page. Pages about people live in ``web/people``, pages for work in ``web/work``."""
+"""The home page and the records-held page.
+
+Pages about people live in ``vigil.people``, the supervisor's in ``vigil.oversight``.
+"""
 
 from __future__ import annotations
 

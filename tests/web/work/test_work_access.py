@@ -46,11 +46,11 @@ def pages() -> list[tuple[str, str, set[str]]]:
         ),
         ("get", reverse("work:team"), {"supervisor", "auditor"}),
         ("get", reverse("work:notifications"), set(ALL_ROLES)),
-        ("get", reverse("web:supervisor"), {"supervisor", "auditor"}),
-        ("get", reverse("web:custody-now"), {"supervisor", "auditor"}),
-        ("get", reverse("web:referrals-waiting"), {"supervisor", "auditor"}),
-        ("get", reverse("web:imports"), {"supervisor", "auditor", "admin"}),
-        ("get", reverse("web:quarantine-download"), {"admin"}),
+        ("get", reverse("oversight:supervisor"), {"supervisor", "auditor"}),
+        ("get", reverse("oversight:custody-now"), {"supervisor", "auditor"}),
+        ("get", reverse("oversight:referrals-waiting"), {"supervisor", "auditor"}),
+        ("get", reverse("records:imports"), {"supervisor", "auditor", "admin"}),
+        ("get", reverse("records:quarantine-download"), {"admin"}),
         ("get", reverse("identity:reviews"), {"mash", "supervisor"}),
         ("post", reverse("identity:decide", args=[999999]), {"mash", "supervisor"}),
         ("post", reverse("identity:undo", args=[999999]), {"mash", "supervisor"}),
@@ -98,7 +98,7 @@ def test_role_by_url_by_method(as_role: Any, one_alert: Alert, role: str) -> Non
 def test_no_work_area_in_navigation_for_roles_without_it(as_role: Any, role: str) -> None:
     client, _ = as_role(role)
     text = client.get("/").content.decode()
-    for name in ("alerts:queue", "web:supervisor", "identity:reviews", "web:imports"):
+    for name in ("alerts:queue", "oversight:supervisor", "identity:reviews", "records:imports"):
         assert f'href="{reverse(name)}"' not in text
 
 

@@ -1,4 +1,4 @@
-"""An index for the supervisor's "referrals waiting" figure and list (web/work/queries.py).
+"""An index for the supervisor's "referrals waiting" figure and list (oversight/queries.py).
 
 Waiting means a referral with no decision recorded; without this index every referral ever
 made has its payload parsed to find out (11,000 on a 100,000-person force, most of the

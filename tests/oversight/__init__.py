@@ -1,0 +1,1 @@
+"""Tests of the supervisor's pages (vigil.oversight)."""
