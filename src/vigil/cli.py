@@ -27,6 +27,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "explain": ("vigil.identity", "explain"),
     "review": ("vigil.identity", "review"),
     "quarantine": ("vigil.records", "quarantine"),
+    "export": ("vigil.records", "export"),
     "synth": ("vigil.synth", "synth"),
     "user": ("vigil.accounts", "user"),
     "audit-log": ("vigil.audit", "audit_log"),

@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     PERSON_GIVE_PURPOSE = "person.give_purpose"
     RECORD_VIEW = "record.view"
     RECORD_IMPORT = "record.import"
+    RECORD_EXPORT = "record.export"
     ADDRESS_SEARCH = "address.search"
     ADDRESS_VIEW = "address.view"
     IMPORT_LIST = "import.list"
