@@ -3,6 +3,7 @@ itself comes from ``tests/factories.py``)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import uuid
@@ -36,7 +37,7 @@ def write_ndjson(path: Path, lines: list[Any]) -> Path:
 
 
 @contextmanager
-def _as_owner(connection: Any) -> Iterator[None]:
+def as_owner(connection: Any) -> Iterator[None]:
     """The default connection's settings name the tables' owner within the block."""
     from django.conf import settings
 
@@ -75,7 +76,7 @@ def django_db_setup(
     if not django_db_use_migrations:
         _disable_migrations()
     aliases, serialized = _get_databases_for_setup(request.session.items)
-    with django_db_blocker.unblock(), _as_owner(connection):
+    with django_db_blocker.unblock(), as_owner(connection):
         config = setup_databases(
             verbosity=request.config.option.verbose,
             interactive=False,
@@ -87,7 +88,7 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             connections.close_all()
-            with _as_owner(connection):
+            with as_owner(connection):
                 teardown_databases(config, verbosity=request.config.option.verbose)
 
 
@@ -153,3 +154,38 @@ def vigil_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     if owner is not None and database_url.startswith("postgresql://"):
         env["VIGIL_DATABASE_OWNER_URL"] = _server_url(owner, database_url.rsplit("/", 1)[1])
     return env
+
+
+# ---- fixtures every app's page tests share ----------------------------------------------------
+
+_imports = itertools.count(1)
+
+
+@pytest.fixture
+def as_role(db: None) -> Callable[..., tuple[Any, Any]]:
+    """A test client signed in as a new account of a role (a team by name, if given), with CSRF
+    checks off as Django's test client has them by default."""
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    def sign_in(role: str, team: str = "") -> tuple[Client, Any]:
+        user = make_user(role, **({"team": team} if team else {}))
+        client = Client(enforce_csrf_checks=False)
+        client.force_login(user)
+        return client, user
+
+    return sign_in
+
+
+@pytest.fixture
+def import_records(db: None, tmp_path: Path) -> Callable[[list[dict[str, Any]]], Any]:
+    """Import contract records (dicts) through the importer, as one file."""
+    from vigil.records.importer import import_files
+
+    def run(records: list[dict[str, Any]]) -> Any:
+        path = tmp_path / f"records-{next(_imports)}.ndjson"
+        path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+        return import_files([path])
+
+    return run

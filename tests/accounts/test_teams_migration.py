@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from tests.conftest import _as_owner
+from tests.conftest import as_owner
 
 BEFORE = [("accounts", "0001_initial")]
 AFTER = [("accounts", "0002_team_and_names")]
@@ -16,7 +16,7 @@ AFTER = [("accounts", "0002_team_and_names")]
 @pytest.mark.django_db(transaction=True)
 def test_free_text_teams_become_teams() -> None:
     # Migrations are the tables' owner's to run (docs/operations.md "Database roles").
-    with _as_owner(connection):
+    with as_owner(connection):
         migrate_and_check()
 
 

@@ -1,5 +1,5 @@
 """Identity tests share one loaded model (the linker's tests need no database); the review
-pages' tests sign in as staff and import records with the work pages' fixtures."""
+pages' tests use the suite's ``as_role`` and ``import_records`` (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.web.work.conftest import as_role, import_records  # noqa: F401 (fixtures)
 from vigil.identity import IdentityModel, load_model
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +37,4 @@ class Command(VigilCommand):
             with Path(options["out"]).open("wb") as handle:
                 export_records(handle.write, out=options["out"], **asked)
             return
-        # Bytes as they are (the records' own text, not re-encoded by a text stream).
-        stdout = getattr(self.stdout, "_out", sys.stdout)
-        target = getattr(stdout, "buffer", None)
-        if target is not None:
-            export_records(target.write, **asked)
-            target.flush()
-        else:  # a text stream (call_command with a StringIO): decode
-            export_records(lambda line: stdout.write(line.decode()), **asked)
+        export_records(lambda line: self.stdout.write(line.decode(), ending=""), **asked)
