@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "vigil.ingest",
     "vigil.people",
     "vigil.oversight",
+    "vigil.casework",
     "vigil.web",
 ]
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("vigil.people.urls")),
     path("", include("vigil.records.urls")),
     path("", include("vigil.oversight.urls")),
+    path("", include("vigil.casework.urls")),
     path("", include("vigil.web.urls")),
 ]

@@ -39,6 +39,21 @@ class Capability(StrEnum):
     DOWNLOAD_QUARANTINE = "download_quarantine"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ACCOUNTS = "manage_accounts"
+    # Casework written in Vigil (docs/casework.md): one capability per workflow.
+    WRITE_CASEWORK = "write_casework"  # check one's answers, see what one's entry did
+    REFERRALS_INBOX = "referrals_inbox"  # the MASH front door: referrals and their clocks
+    DECIDE_REFERRALS = "decide_referrals"  # a referral's decision and feedback
+    RECORD_STRATEGY_DISCUSSION = "record_strategy_discussion"
+    RECORD_MARAC = "record_marac"
+    VIEW_MARAC_LIST = "view_marac_list"
+    RECORD_OWN_ACTIONS = "record_own_actions"  # mark done an action one owns
+    RECORD_MISSING_EPISODE = "record_missing_episode"  # safe and well, return interview
+    RECORD_POLICE_PROTECTION = "record_police_protection"
+    RECORD_INVESTIGATION_ACTIVITY = "record_investigation_activity"
+    RECORD_SUPERVISORY_REVIEW = "record_supervisory_review"  # and allocation changes
+    RECORD_INTELLIGENCE_FOLLOW_UP = "record_intelligence_follow_up"
+    RECORD_CUSTODY_REFERRAL = "record_custody_referral"
+    RECORD_OFFENDER_VISIT = "record_offender_visit"
 
 
 # What each capability lets a person do, in words (the account page; docs/security.md's table).
@@ -61,6 +76,20 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.DOWNLOAD_QUARANTINE: "download quarantined records",
     Capability.VIEW_AUDIT_LOG: "read the access log",
     Capability.MANAGE_ACCOUNTS: "manage accounts (add, change role or team, stop signing in, set a password, lift a lockout)",
+    Capability.WRITE_CASEWORK: "check casework before saving it, and see what it did to alerts",
+    Capability.REFERRALS_INBOX: "work the referrals inbox (each referral's first-working-day clock)",
+    Capability.DECIDE_REFERRALS: "record a referral's decision and the feedback given to the referrer",
+    Capability.RECORD_STRATEGY_DISCUSSION: "record strategy discussions and their actions",
+    Capability.RECORD_MARAC: "record MARAC referrals, meetings and actions",
+    Capability.VIEW_MARAC_LIST: "see the MARAC list",
+    Capability.RECORD_OWN_ACTIONS: "record an action they own as done",
+    Capability.RECORD_MISSING_EPISODE: "record safe and well checks, return interviews and trigger plans",
+    Capability.RECORD_POLICE_PROTECTION: "record police protection (informing, ending, protective plan)",
+    Capability.RECORD_INVESTIGATION_ACTIVITY: "record activity on an investigation",
+    Capability.RECORD_SUPERVISORY_REVIEW: "record supervisory reviews and change allocations",
+    Capability.RECORD_INTELLIGENCE_FOLLOW_UP: "record the follow-up of intelligence",
+    Capability.RECORD_CUSTODY_REFERRAL: "record a custody referral to children's social care",
+    Capability.RECORD_OFFENDER_VISIT: "record a visit to a registered sex offender",
 }
 
 C = Capability
@@ -77,14 +106,38 @@ _WORKS = {C.MY_WORK}
 # Partners see only what their agreement names, so no counts of what the force holds; they
 # search by name and date of birth only, never by where or how someone may be reached.
 _PARTNER = {C.HOME, C.SEARCH_PEOPLE, C.VIEW_PERSON_MINIMISED}
+# Partners record only what their agreement allows (issue 13): actions they own; children's
+# social care also referral decisions and feedback.
+_PARTNER_WRITES = {C.WRITE_CASEWORK, C.RECORD_OWN_ACTIONS}
+_WRITES = {C.WRITE_CASEWORK, C.RECORD_OWN_ACTIONS}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CALL_HANDLER: frozenset(_POLICE_READ | _WORKS),
-    Role.RESPONSE_OFFICER: frozenset(_POLICE_READ | _WORKS),
+    Role.RESPONSE_OFFICER: frozenset(
+        _POLICE_READ
+        | _WORKS
+        | _WRITES
+        | {C.RECORD_MISSING_EPISODE, C.RECORD_POLICE_PROTECTION, C.RECORD_CUSTODY_REFERRAL}
+    ),
     Role.INVESTIGATOR: frozenset(
         _POLICE_READ
         | _WORKS
-        | {C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.ACT_ON_ALERTS, C.REQUEST_IDENTITY_REVIEW}
+        | _WRITES
+        | {
+            C.VIEW_INTELLIGENCE,
+            C.VIEW_ALERTS,
+            C.ACT_ON_ALERTS,
+            C.REQUEST_IDENTITY_REVIEW,
+            C.RECORD_STRATEGY_DISCUSSION,
+            C.RECORD_MARAC,
+            C.VIEW_MARAC_LIST,
+            C.RECORD_MISSING_EPISODE,
+            C.RECORD_POLICE_PROTECTION,
+            C.RECORD_INVESTIGATION_ACTIVITY,
+            C.RECORD_INTELLIGENCE_FOLLOW_UP,
+            C.RECORD_CUSTODY_REFERRAL,
+            C.RECORD_OFFENDER_VISIT,
+        }
     ),
     Role.MASH: frozenset(
         _POLICE_READ
@@ -95,7 +148,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.ACT_ON_ALERTS,
             C.REQUEST_IDENTITY_REVIEW,
             C.DECIDE_IDENTITY,
+            C.REFERRALS_INBOX,
+            C.DECIDE_REFERRALS,
+            C.RECORD_STRATEGY_DISCUSSION,
+            C.RECORD_MARAC,
+            C.VIEW_MARAC_LIST,
+            C.RECORD_MISSING_EPISODE,
+            C.RECORD_INTELLIGENCE_FOLLOW_UP,
+            C.RECORD_CUSTODY_REFERRAL,
         }
+        | _WRITES
     ),
     Role.SUPERVISOR: frozenset(
         _POLICE_READ
@@ -108,15 +170,35 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.REQUEST_IDENTITY_REVIEW,
             C.DECIDE_IDENTITY,
             C.VIEW_IMPORTS,
+            C.REFERRALS_INBOX,
+            C.DECIDE_REFERRALS,
+            C.RECORD_STRATEGY_DISCUSSION,
+            C.RECORD_MARAC,
+            C.VIEW_MARAC_LIST,
+            C.RECORD_MISSING_EPISODE,
+            C.RECORD_POLICE_PROTECTION,
+            C.RECORD_INVESTIGATION_ACTIVITY,
+            C.RECORD_SUPERVISORY_REVIEW,
+            C.RECORD_INTELLIGENCE_FOLLOW_UP,
+            C.RECORD_CUSTODY_REFERRAL,
+            C.RECORD_OFFENDER_VISIT,
         }
+        | _WRITES
     ),
-    Role.PARTNER_CSC: frozenset(_PARTNER),
-    Role.PARTNER_HEALTH: frozenset(_PARTNER),
-    Role.PARTNER_EDUCATION: frozenset(_PARTNER),
+    Role.PARTNER_CSC: frozenset(_PARTNER | _PARTNER_WRITES | {C.DECIDE_REFERRALS}),
+    Role.PARTNER_HEALTH: frozenset(_PARTNER | _PARTNER_WRITES),
+    Role.PARTNER_EDUCATION: frozenset(_PARTNER | _PARTNER_WRITES),
     # Inspectors and auditors read everything and change nothing.
     Role.AUDITOR: frozenset(
         _POLICE_READ
-        | {C.VIEW_INTELLIGENCE, C.VIEW_ALERTS, C.SUPERVISE, C.VIEW_IMPORTS, C.VIEW_AUDIT_LOG}
+        | {
+            C.VIEW_INTELLIGENCE,
+            C.VIEW_ALERTS,
+            C.SUPERVISE,
+            C.VIEW_IMPORTS,
+            C.VIEW_AUDIT_LOG,
+            C.VIEW_MARAC_LIST,
+        }
     ),
     # The administrator manages accounts and imports and sees no one's records, nor their counts.
     Role.ADMIN: frozenset(

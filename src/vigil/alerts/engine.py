@@ -380,22 +380,34 @@ class IncrementalOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def assess_touched(record_ids: Iterable[int], as_of: dt.datetime) -> IncrementalOutcome:
-    """Re-evaluate only the people the touched records can affect (docs/rules.md 'Engine').
+def evaluate_touched(
+    record_ids: Iterable[int],
+    as_of: dt.datetime,
+    *,
+    persons: Iterable[int] = (),
+    extra: Sequence[RecordBase] = (),
+    extra_identity: dict[MentionKey, str] | None = None,
+    outcome: IncrementalOutcome | None = None,
+) -> tuple[list[Finding], set[str]]:
+    """The findings about everyone the touched records (and ``persons``, person pks) can affect,
+    and the stored alerts' subject keys those findings answer for.
 
-    The stored alerts end up exactly as ``assess(as_of)`` over everyone would leave them,
-    provided they were already in line with an evaluation at ``as_of`` before the change.
+    ``extra`` are records not in the store, evaluated as if held (with ``extra_identity`` saying
+    who their mentions are): what a form would change, before it is saved.
     """
     started = time.perf_counter()
-    outcome = IncrementalOutcome()
+    outcome = outcome if outcome is not None else IncrementalOutcome()
     ensure_statistics()
     hood = Neighbourhood()
-    affected = hood.affected(record_ids)
+    affected = hood.affected(record_ids) | set(persons)
     outcome.affected = len(affected)
     support = hood.support(affected)
     outcome.records = len(support)
     outcome.seconds["neighbourhood"] = time.perf_counter() - started
     records, identity = hood.load(support)
+    if extra:
+        records = [*records, *extra]
+        identity.update(extra_identity or {})
     casebook = Casebook(records, identity)
     outcome.seconds["load"] = time.perf_counter() - started - outcome.seconds["neighbourhood"]
     people = hood.person_ids(affected)
@@ -410,6 +422,21 @@ def assess_touched(record_ids: Iterable[int], as_of: dt.datetime) -> Incremental
     for key in casebook.records:
         if not people.isdisjoint(casebook.persons_on(key)):
             in_scope.add(f"record:{key.source_system}/{key.source_id}")
+    return findings, in_scope
+
+
+def assess_touched(
+    record_ids: Iterable[int], as_of: dt.datetime, *, persons: Iterable[int] = ()
+) -> IncrementalOutcome:
+    """Re-evaluate only the people the touched records (and ``persons``) can affect
+    (docs/rules.md 'Engine').
+
+    The stored alerts end up exactly as ``assess(as_of)`` over everyone would leave them,
+    provided they were already in line with an evaluation at ``as_of`` before the change.
+    """
+    started = time.perf_counter()
+    outcome = IncrementalOutcome()
+    findings, in_scope = evaluate_touched(record_ids, as_of, persons=persons, outcome=outcome)
     outcome.sync = sync_findings(findings, as_of, in_scope)
     outcome.seconds["total"] = time.perf_counter() - started
     return outcome

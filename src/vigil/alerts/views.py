@@ -389,6 +389,9 @@ def _page_context(request: HttpRequest, alert: Alert, **lifecycle: Any) -> dict[
         **_lifecycle_context(request, alert, **lifecycle),
         "evidence": _evidence(alert, request.user),
         "subject": subjects([alert], viewer_for(request.user))[alert.pk],
+        "duty_links": (
+            work_registry.duty_links(request.user, alert) if alert.status in actions.LIVE else []
+        ),
     }
 
 

@@ -57,6 +57,11 @@ class AuditAction(StrEnum):
     ALERT_CLOSE = "alert.close"
     ALERT_ASSIGN = "alert.assign"
     ALERT_NOTE = "alert.note"
+    # casework written in Vigil
+    CASEWORK_START = "casework.start"  # a form opened about a person or record
+    CASEWORK_SUBMIT = "casework.submit"  # a form sent, whether or not it was valid
+    CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
+    CASEWORK_VIEW = "casework.view"  # what an entry did
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,11 +57,15 @@ def ingest_files(
     as_of: dt.datetime | None = None,
     assess: bool = True,
     progress: Progress | None = None,
+    replacing: Collection[int] | None = None,
 ) -> IngestResult:
     """Import NDJSON files (RECORDS.md), then bring identities and alerts up to date.
 
     The whole sequence holds the store's import lock, so a second ingestion waits for this one
     to have linked and assessed too. Import failures propagate (the batches before are kept).
+    ``replacing``: the persons (pks) every record that may be replaced named before, from a
+    caller that knows them (a casework entry changed): a replacement is then assessed for
+    them and the people the new version can affect, not for everyone.
     """
     with locks.exclusive(locks.IMPORTING):
         started = time.perf_counter()
@@ -70,7 +74,7 @@ def ingest_files(
         result.seconds["import"] = time.perf_counter() - started
         if assess:
             try:
-                _link_and_assess(result, actor=actor, as_of=as_of or _now())
+                _link_and_assess(result, actor=actor, as_of=as_of or _now(), replacing=replacing)
             except BaseException as exc:
                 # The records are stored whatever happens now: say so to whoever reports it.
                 exc.add_note(AFTER_IMPORT_NOTE)
@@ -93,6 +97,7 @@ def ingest_records(
     label: str = "records",
     as_of: dt.datetime | None = None,
     assess: bool = True,
+    replacing: Collection[int] | None = None,
 ) -> IngestResult:
     """Ingest contract records held in memory (a form, the API) through the same code as files.
 
@@ -108,7 +113,7 @@ def ingest_records(
                 if isinstance(record, BaseModel):
                     record = record.model_dump(mode="json", exclude_unset=True)
                 handle.write(orjson.dumps(record) + b"\n")
-        return ingest_files([path], actor=actor, as_of=as_of, assess=assess)
+        return ingest_files([path], actor=actor, as_of=as_of, assess=assess, replacing=replacing)
 
 
 def reassess(as_of: dt.datetime | None = None) -> tuple[int, SyncOutcome]:
@@ -118,7 +123,13 @@ def reassess(as_of: dt.datetime | None = None) -> tuple[int, SyncOutcome]:
     return len(findings), outcome
 
 
-def _link_and_assess(result: IngestResult, *, actor: str, as_of: dt.datetime) -> None:
+def _link_and_assess(
+    result: IngestResult,
+    *,
+    actor: str,
+    as_of: dt.datetime,
+    replacing: Collection[int] | None = None,
+) -> None:
     started = time.perf_counter()
     touched_ids = result.imported.touched_record_ids
     touched = PersonMention.objects.filter(record_id__in=touched_ids)
@@ -136,12 +147,13 @@ def _link_and_assess(result: IngestResult, *, actor: str, as_of: dt.datetime) ->
     # 'Engine'): a relink can move any mention, a replaced version may have dropped people,
     # addresses, objects or links the store no longer shows, and mentions linked late belong
     # to people never assessed with them. Then assess everyone.
-    if linked.mode == "full" or result.imported.replaced or unlinked > touched_unlinked:
+    replaced_unknown = result.imported.replaced and replacing is None
+    if linked.mode == "full" or replaced_unknown or unlinked > touched_unlinked:
         findings, outcome = engine.assess(as_of)
         result.assessed, result.findings, result.alerts = "everyone", len(findings), outcome
         result.found = findings
     else:
-        incremental = engine.assess_touched(touched_ids, as_of)
+        incremental = engine.assess_touched(touched_ids, as_of, persons=replacing or ())
         result.assessed, result.findings = "touched", incremental.findings
         result.alerts, result.incremental = incremental.sync, incremental
     result.seconds["assess"] = time.perf_counter() - started

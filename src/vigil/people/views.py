@@ -23,6 +23,7 @@ from vigil.access.disclosure import (
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
+from vigil.casework import links as casework_links
 from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
 from vigil.people.briefing import briefing, find_locations
@@ -312,6 +313,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
             else day_of(rec.occurred_at),
             "location": None if viewer.partner else rec.location,
             "premises": rec.premises_type.replace("_", " "),
+            "duty_links": casework_links.for_record(request.user, rec),
         },
     )
 

@@ -91,3 +91,17 @@ def kind_of(item: Model) -> WorkKind:
         if isinstance(item, kind.model):
             return kind
     raise LookupError(f"{type(item).__name__} is not a registered kind of work")
+
+
+# What a person can record to do what an alert asks (casework's workflows), asked by the alert
+# page without the alerts app knowing casework: functions of (user, alert) -> [(label, url)].
+_DUTY_LINKS: list[Callable[[Any, Any], list[tuple[str, str]]]] = []
+
+
+def register_duty_links(links: Callable[[Any, Any], list[tuple[str, str]]]) -> None:
+    if links not in _DUTY_LINKS:
+        _DUTY_LINKS.append(links)
+
+
+def duty_links(user: Any, item: Any) -> list[tuple[str, str]]:
+    return [link for links in _DUTY_LINKS for link in links(user, item)]

@@ -1,0 +1,3 @@
+"""Every workflow, registered on import (``apps.ready``): one module each under ``flows/``."""
+
+from vigil.casework.flows import intelligence  # noqa: F401
