@@ -125,7 +125,7 @@ def preview(
             continue
         if finding is None:
             effects.append(_effect(alert.alert_id, code, alert.thresholds, ENDS, alert.explanation))
-        elif new in {tuple(k) for k in finding.evidence}:
+        elif _done_late(workflow, code, new, finding.evidence, alert.explanation, finding):
             effects.append(
                 _effect(alert.alert_id, code, alert.thresholds, LATE, finding.explanation)
             )
@@ -169,7 +169,7 @@ def compare(
                     alert.resolution or alert.explanation,
                 )
             )
-        elif new in alert.evidence:
+        elif _done_late(workflow, alert.code, new, alert.evidence, before[alert.pk][1], alert):
             effects.append(
                 _effect(alert.alert_id, alert.code, alert.thresholds, LATE, alert.explanation)
             )
@@ -184,6 +184,18 @@ def compare(
                 _effect(alert.alert_id, alert.code, alert.thresholds, RAISED, alert.explanation)
             )
     return effects, late
+
+
+def _done_late(workflow: Workflow, code: str, new: Any, evidence: Any, was: str, now: Any) -> bool:
+    """The entry did the duty an alert asks, after its deadline: an alert this workflow can end,
+    resting on the entry now, and saying something new (how late). An entry that completes
+    another part of the record (an amendment counts as evidence of every finding on the record
+    it amends) or does not yet do the duty (an interview offered, not held) leaves it as it was."""
+    return (
+        code in workflow.resolves
+        and tuple(new) in {tuple(k) for k in evidence}
+        and now.explanation != was
+    )
 
 
 def _effect(alert_id: str, code: str, thresholds: Any, after: str, explanation: str) -> Effect:

@@ -45,6 +45,8 @@ class Workflow:
     initial: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
     # Extra keyword arguments for the form (e.g. the record, to check against what it holds).
     form_kwargs: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
+    # Initial values from the signed-in user (e.g. their name as the officer who did it).
+    user_initial: Callable[[Any], dict[str, Any]] = field(default=lambda user: {})
     hint: str = ""  # a sentence under the heading
 
     def targets(self) -> tuple[str, ...]:

@@ -140,7 +140,7 @@ def start(
             form = _form(flow, subject, data=answers)
             form.errors.clear() if form.is_valid() else None
         else:
-            form = _form(flow, subject)
+            form = _form(flow, subject, initial=flow.user_initial(request.user))
     return render(
         request,
         "casework/form.html",
