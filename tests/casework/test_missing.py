@@ -367,3 +367,41 @@ def test_workflows_apply_only_to_found_children() -> None:
         assert flow is not None and not flow.can_complete(record)
         client = _officer()
         assert client.get(reverse(f"casework:{key}", args=[record.pk])).status_code == 404
+
+
+def test_changing_a_recorded_check_writes_a_new_version() -> None:
+    """Once recorded the check is no longer offered, but its writer may still change it."""
+    record = _hold()
+    client = _officer()
+    url = reverse("casework:safe-and-well-check", args=[record.pk])
+    _save(client, url, _safe_and_well(FOUND + dt.timedelta(hours=2)))
+    entry = Entry.objects.get()
+    page = client.get(f"{url}?change={entry.token}")
+    assert page.status_code == 200 and "Harborne" in page.content.decode()
+    # Check your answers' "Change" link goes back to the form being changed.
+    token = str(uuid.uuid4())
+    data = _safe_and_well(FOUND + dt.timedelta(hours=3))
+    client.post(f"{url}?change={entry.token}", {"token": token, **data})
+    back = client.get(reverse("casework:check", args=[token])).context["change"]
+    assert client.get(back).status_code == 200 and f"change={entry.token}" in back
+    _save(
+        client,
+        f"{url}?change={entry.token}",
+        _safe_and_well(FOUND + dt.timedelta(hours=3), account="Seen again: calm, no injuries."),
+    )
+    written = Record.objects.get(source_system="vigil")
+    assert written.version == 2 and "Seen again" in written.summary
+    assert _alert("SAFE_AND_WELL_NOT_RECORDED").status == "resolved"
+
+
+def test_the_childs_page_shows_the_amendment_in_the_chronology() -> None:
+    record = _hold()
+    alert = _alert("SAFE_AND_WELL_NOT_RECORDED")
+    client = _officer()
+    _save(
+        client,
+        reverse("casework:safe-and-well-check", args=[record.pk]),
+        _safe_and_well(FOUND + dt.timedelta(hours=2)),
+    )
+    html = client.get(reverse("people:person", args=[alert.person_id])).content.decode()
+    assert "stayed with a friend in Harborne" in html

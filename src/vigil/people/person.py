@@ -30,7 +30,8 @@ from vigil.identity.summaries import (
     payload_text,
 )
 from vigil.people.summaries import summarise
-from vigil.records.models import PersonMention, Record
+from vigil.records.contract import AMENDS, VIGIL_SYSTEM
+from vigil.records.models import PersonMention, Record, RecordLink
 from vigil.work import registry as work_registry
 
 # Premises where people live together without being a household.
@@ -227,6 +228,8 @@ def person_page(
                 entry.summary = row["record__summary"]
         if seen != "restricted" and viewer.shows_role(rtype, da):
             entry.roles.append(row["role"].replace("_", " "))
+    if not viewer.partner:
+        _amendments(entries)
     chronology = sorted(entries.values(), key=lambda e: (e.occurred_at, e.pk))
     counts = Counter(e.kind if e.visibility != "restricted" else "restricted" for e in chronology)
     type_counts = sorted(
@@ -279,6 +282,39 @@ def person_page(
         page.alerts = _alerts(person, rows, viewer)
     page.flags = [(f, FLAG_LABELS[f]) for f in FLAG_LABELS if f in flags]
     return page
+
+
+def _amendments(entries: dict[int, Entry]) -> None:
+    """What was recorded in Vigil to complete a record in the chronology (an amendment names no
+    one of its own, RECORDS.md v1.1): in the chronology as part of that record's history."""
+    full = {
+        (e.source_system, e.source_id): e
+        for e in entries.values()
+        if e.visibility == "full" and e.source_system and e.source_system != VIGIL_SYSTEM
+    }
+    if not full:
+        return
+    found = RecordLink.objects.filter(
+        relation=AMENDS,
+        target_id__in={source_id for _, source_id in full},
+        record__source_system=VIGIL_SYSTEM,
+    ).values_list(
+        "target_system", "target_id", "record_id", "record__occurred_at", "record__summary"
+    )
+    for system, source_id, pk, occurred_at, summary in found:
+        target = full.get((system, source_id))
+        if target is None or pk in entries:
+            continue
+        entries[pk] = Entry(
+            pk=pk,
+            occurred_at=occurred_at,
+            record_type=target.record_type,
+            kind=target.kind,
+            label=f"{target.label}, completed in Vigil",
+            visibility="full",
+            summary=summary,
+            time=target.time,
+        )
 
 
 def _mention_row(r: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
