@@ -182,3 +182,29 @@ def test_the_alert_page_offers_the_workflow_only_to_roles_that_may_use_it(
     auditor = Client()
     auditor.force_login(make_user("auditor"))
     assert "Record the follow-up of intelligence" not in auditor.get(page).content.decode()
+
+
+def test_on_a_record_vigil_wrote_an_entry_writes_its_next_version(db: None) -> None:
+    """No amendment may name a record written in Vigil (RECORDS.md): the entry is applied to
+    the record itself, as its next version, and the alert ends the same way."""
+    own = {**_intelligence(days_ago=20), "source_system": "vigil", "source_id": "intel-own"}
+    ingest_records([own], actor="test")
+    alert = Alert.objects.get(code="INTELLIGENCE_NOT_ACTIONED")
+    record = Record.objects.get(source_id="intel-own")
+    client = Client()
+    client.force_login(make_user("investigator"))
+    url = reverse("casework:intelligence-follow-up", args=[record.pk])
+    token = str(uuid.uuid4())
+    _send(
+        client, url, token, dt.datetime.now(dt.UTC) - dt.timedelta(days=12), "Shared with CSE team"
+    )
+    check = reverse("casework:check", args=[token])
+    assert [e.after for e in client.get(check).context["effects"]] == ["ends"]
+    client.post(check, {"confirm": "yes"})
+    record.refresh_from_db()
+    assert record.version == 2 and record.payload["follow_up_at"]
+    assert "links" not in record.payload  # no amendment of its own record
+    assert Record.objects.filter(source_system="vigil").count() == 1
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    assert Entry.objects.get().record == record

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from vigil.access.permissions import Capability
+from vigil.records.contract import VIGIL_SYSTEM
 from vigil.records.models import Record
 
 
@@ -46,9 +47,20 @@ class Workflow:
     # Extra keyword arguments for the form (e.g. the record, to check against what it holds).
     form_kwargs: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
     hint: str = ""  # a sentence under the heading
+    # Used on a record written in Vigil (which no amendment may name): its payload with this
+    # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
+    revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)
+
+    def revises(self, subject: Subject) -> bool:
+        """Whether an entry on this subject writes the next version of a record Vigil wrote."""
+        return (
+            self.amends
+            and subject.record is not None
+            and subject.record.source_system == VIGIL_SYSTEM
+        )
 
     def can_complete(self, record: Record) -> bool:
         return record.record_type in self.targets() and self.applies(record)

@@ -23,7 +23,7 @@ from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.casework import registry
 from vigil.casework.actions import CaseworkError, write
-from vigil.casework.drafts import build_record, source_id_for
+from vigil.casework.drafts import compose
 from vigil.casework.effects import SAYS, Effect, preview
 from vigil.casework.forms import ConfirmForm
 from vigil.casework.models import Entry
@@ -246,10 +246,13 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         request.session[DRAFTS] = drafts
         return redirect("casework:written", token=entry.token)
     now = timezone.now()
-    source_id = replaces.record.source_id if replaces else source_id_for(flow, token)
-    version = (replaces.record.version or 1) + 1 if replaces else 1
-    record = build_record(
-        flow, form.cleaned_data, subject, source_id=source_id, version=version, now=now
+    record = compose(
+        flow,
+        form.cleaned_data,
+        subject,
+        token=token,
+        now=now,
+        replaces_record=replaces.record if replaces else None,
     )
     _log_start(request, subject, flow, AuditAction.CASEWORK_START)
     return render(
@@ -297,7 +300,11 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "about": subject_text(subject),
             "effects": effects,
             "says": SAYS,
-            "may_change": entry.written_by_id == request.user.pk and latest == entry,
+            # An entry that revised a record Vigil wrote is not changed again: the record has
+            # moved on; a new entry on it is the way.
+            "may_change": entry.written_by_id == request.user.pk
+            and latest == entry
+            and not flow.revises(subject),
             "change_url": _change_url(flow, entry),
         },
     )
