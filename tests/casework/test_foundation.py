@@ -208,3 +208,20 @@ def test_on_a_record_vigil_wrote_an_entry_writes_its_next_version(db: None) -> N
     alert.refresh_from_db()
     assert alert.status == "resolved"
     assert Entry.objects.get().record == record
+
+
+def test_the_childs_chronology_shows_what_was_recorded_in_vigil(held: tuple[Record, Alert]) -> None:
+    record, _ = held
+    officer = make_user("investigator", full_name="Priya Shah")
+    client = Client()
+    client.force_login(officer)
+    url = reverse("casework:intelligence-follow-up", args=[record.pk])
+    token = str(uuid.uuid4())
+    _send(
+        client, url, token, dt.datetime.now(dt.UTC) - dt.timedelta(days=12), "Shared with CSE team"
+    )
+    client.post(reverse("casework:check", args=[token]), {"confirm": "yes"})
+    child = record.mentions.get().link.person.person_id
+    page = client.get(reverse("people:person", args=[child])).content.decode()
+    assert "Recorded in Vigil" in page
+    assert "by Priya Shah: Intelligence followed up: Shared with CSE team" in page
