@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from vigil.synth.config import CASEWORK_SITUATIONS
+
 
 def synth(out: Path, *extra: str) -> str:
     shown = io.StringIO()
@@ -110,3 +112,52 @@ def test_casework_written_in_vigil_imports_whole_and_exports_back_as_written(
     exported = [orjson.loads(line) for line in out.getvalue().splitlines()]
     assert len(exported) == len(latest)
     assert {(r["source_system"], r["source_id"]): r for r in exported} == latest
+
+
+def _matches(alert: dict[str, Any], exp: dict[str, Any]) -> bool:
+    """As shared/contract/check_scenarios.py matches an expectation to an alert."""
+    if alert["code"] != exp["code"]:
+        return False
+    subject = alert["subject"]
+    if "mention" in exp:
+        mentions = {
+            (m["source_system"], m["source_id"], m["mention_id"]) for m in subject["mentions"]
+        }
+        return tuple(exp["mention"]) in mentions
+    want = tuple(exp["record"])
+    return (subject.get("source_system"), subject.get("source_id")) == want or want in {
+        (e["source_system"], e["source_id"]) for e in alert["evidence"]
+    }
+
+
+@pytest.mark.django_db
+def test_what_synth_plants_the_store_finds_through_vigil_import_and_alerts(
+    tmp_path: Path,
+) -> None:
+    """The whole pipeline (import, identity resolution, assessment, `vigil alerts --as-of`) on a
+    force with casework written in Vigil: every planted alert, saying what it must, and none of
+    those that must not fire (the truth's must and must_not, as check_scenarios.py reads them)."""
+    synth(tmp_path / "force", "--seed", "4", "--days", "200")
+    force = tmp_path / "force"
+    as_of = orjson.loads((force / "truth" / "summary.json").read_bytes())["as_of"]
+    files = sorted(str(p) for p in (force / "records").glob("*.ndjson"))
+    call_command("import", *files, "--json", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("alerts", "--as-of", as_of, "--json", stdout=out)
+    alerts = orjson.loads(out.getvalue())
+    truth = [
+        orjson.loads(line) for line in (force / "truth" / "alerts.ndjson").read_bytes().splitlines()
+    ]
+    must_not = [
+        orjson.loads(line)
+        for line in (force / "truth" / "alerts_must_not.ndjson").read_bytes().splitlines()
+    ]
+    assert {e.get("casework") for e in truth + must_not} >= set(CASEWORK_SITUATIONS)
+    missing = [
+        exp
+        for exp in truth
+        if not any(_matches(a, exp) and exp.get("says", "") in a["explanation"] for a in alerts)
+    ]
+    assert not missing, missing[:5]
+    fired = [exp for exp in must_not if any(_matches(a, exp) for a in alerts)]
+    assert not fired, fired[:5]
