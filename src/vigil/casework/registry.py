@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from vigil.access.permissions import Capability
+from vigil.records.contract import VIGIL_SYSTEM
 from vigil.records.models import Record
 
 
@@ -48,9 +49,20 @@ class Workflow:
     # Initial values from the signed-in user (e.g. their name as the officer who did it).
     user_initial: Callable[[Any], dict[str, Any]] = field(default=lambda user: {})
     hint: str = ""  # a sentence under the heading
+    # Used on a record written in Vigil (which no amendment may name): its payload with this
+    # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
+    revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)
+
+    def revises(self, subject: Subject) -> bool:
+        """Whether an entry on this subject writes the next version of a record Vigil wrote."""
+        return (
+            self.amends
+            and subject.record is not None
+            and subject.record.source_system == VIGIL_SYSTEM
+        )
 
     def can_complete(self, record: Record) -> bool:
         return record.record_type in self.targets() and self.applies(record)

@@ -21,6 +21,7 @@ from vigil.alerts.models import Alert, AlertEvent
 from vigil.alerts.querysets import LIVE
 from vigil.alerts.subjects import Happened, history, people_named
 from vigil.alerts.titles import title
+from vigil.casework.models import Entry as CaseworkEntry
 from vigil.identity.models import MentionLink, Person
 from vigil.identity.summaries import (
     PersonSummary,
@@ -76,6 +77,8 @@ class Entry:
     summary: str = ""
     roles: list[str] = field(default_factory=list)
     time: bool = True  # the time of day may be shown (a partner's agreement may say not)
+    # What staff recorded in Vigil to complete it (amendments): (when, what, by whom).
+    completed: list[tuple[str, str, str]] = field(default_factory=list)
 
     # Written here, not by template tags: a long chronology is hundreds of entries.
     @property
@@ -228,9 +231,8 @@ def person_page(
                 entry.summary = row["record__summary"]
         if seen != "restricted" and viewer.shows_role(rtype, da):
             entry.roles.append(row["role"].replace("_", " "))
-    if not viewer.partner:
-        _amendments(entries)
     chronology = sorted(entries.values(), key=lambda e: (e.occurred_at, e.pk))
+    _completions([e for e in chronology if e.visibility == "full"])
     counts = Counter(e.kind if e.visibility != "restricted" else "restricted" for e in chronology)
     type_counts = sorted(
         (
@@ -284,37 +286,38 @@ def person_page(
     return page
 
 
-def _amendments(entries: dict[int, Entry]) -> None:
-    """What was recorded in Vigil to complete a record in the chronology (an amendment names no
-    one of its own, RECORDS.md v1.1): in the chronology as part of that record's history."""
-    full = {
-        (e.source_system, e.source_id): e
-        for e in entries.values()
-        if e.visibility == "full" and e.source_system and e.source_system != VIGIL_SYSTEM
-    }
-    if not full:
+def _completions(shown: list[Entry]) -> None:
+    """Each record's amendments written in Vigil, as part of its history in the chronology
+    (RECORDS.md v1.1): an amendment names no one of its own, so it is read through its target.
+    Two queries for the page."""
+    by_key = {(e.source_system, e.source_id): e for e in shown if e.source_system != VIGIL_SYSTEM}
+    if not by_key:
         return
-    found = RecordLink.objects.filter(
-        relation=AMENDS,
-        target_id__in={source_id for _, source_id in full},
-        record__source_system=VIGIL_SYSTEM,
-    ).values_list(
-        "target_system", "target_id", "record_id", "record__occurred_at", "record__summary"
-    )
-    for system, source_id, pk, occurred_at, summary in found:
-        target = full.get((system, source_id))
-        if target is None or pk in entries:
-            continue
-        entries[pk] = Entry(
-            pk=pk,
-            occurred_at=occurred_at,
-            record_type=target.record_type,
-            kind=target.kind,
-            label=f"{target.label}, completed in Vigil",
-            visibility="full",
-            summary=summary,
-            time=target.time,
+    links = list(
+        RecordLink.objects.filter(
+            relation=AMENDS,
+            target_system__in={k[0] for k in by_key},
+            target_id__in={k[1] for k in by_key},
+        ).values_list(
+            "target_system", "target_id", "record_id", "record__occurred_at", "record__summary"
         )
+    )
+    writers = dict(
+        CaseworkEntry.objects.filter(record_id__in={link[2] for link in links})
+        .order_by("record_id", "-version")
+        .values_list("record_id", "written_by__full_name")
+    )
+    for system, source_id, record_id, at, summary in sorted(links, key=lambda k: k[3]):
+        entry = by_key.get((system, source_id))
+        if entry is not None:
+            local = timezone.localtime(at)
+            entry.completed.append(
+                (
+                    f"{local.day} {local:%B %Y} at {local:%H:%M}",
+                    summary,
+                    writers.get(record_id) or "",
+                )
+            )
 
 
 def _mention_row(r: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
