@@ -405,3 +405,27 @@ def test_the_childs_page_shows_the_amendment_in_the_chronology() -> None:
     )
     html = client.get(reverse("people:person", args=[alert.person_id])).content.decode()
     assert "stayed with a friend in Harborne" in html
+
+
+def test_on_an_episode_written_in_vigil_the_check_writes_its_next_version() -> None:
+    """A record Vigil wrote is never amended (RECORDS.md): the check revises it instead."""
+    ingest_records(
+        [{**_episode(), "source_system": "vigil", "source_id": "missing-own", "version": 1}],
+        actor="test",
+    )
+    record = Record.objects.get(source_system="vigil", source_id="missing-own")
+    alert = _alert("SAFE_AND_WELL_NOT_RECORDED")
+    client = _officer()
+    url = reverse("casework:safe-and-well-check", args=[record.pk])
+    shown, _ = _save(client, url, _safe_and_well(FOUND + dt.timedelta(hours=2)))
+    assert [(e.code, e.after) for e in shown.context["effects"]] == [
+        ("SAFE_AND_WELL_NOT_RECORDED", "ends")
+    ]
+    record.refresh_from_db()
+    assert record.version == 2 and record.payload["safe_and_well_at"]
+    assert "Harborne" in record.payload["summary"]
+    assert Record.objects.filter(source_system="vigil").count() == 1  # no amendment
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    flow = registry.get("safe-and-well-check")
+    assert flow is not None and not flow.can_complete(record)

@@ -287,3 +287,25 @@ def test_only_roles_with_the_capability_may_record_it() -> None:
             client = Client()
             client.force_login(make_user(role))
             assert client.get(url).status_code == status, (key, role)
+
+
+def test_on_protection_written_in_vigil_the_end_writes_its_next_version() -> None:
+    ingest_records(
+        [
+            _protection(
+                source_system="vigil",
+                source_id="pp-own",
+                version=1,
+                local_authority_informed_at=(STARTED + dt.timedelta(minutes=30)).isoformat(),
+            )
+        ],
+        actor="test",
+    )
+    record = Record.objects.get(source_system="vigil", source_id="pp-own")
+    client = _officer()
+    url = reverse("casework:police-protection-end", args=[record.pk])
+    _save(client, url, _ending(STARTED + dt.timedelta(hours=48)))
+    record.refresh_from_db()
+    assert record.version == 2 and record.payload["protective_plan"] == PLAN
+    assert Record.objects.filter(source_system="vigil").count() == 1
+    assert _alert().status == "resolved"
