@@ -128,9 +128,13 @@ def test_safe_and_well_in_time_ends_the_alert_and_shows_on_the_record() -> None:
         ("SAFE_AND_WELL_NOT_RECORDED", "ends")
     ]
     assert [e.after for e in done.context["effects"]] == ["ends"]
+    # A response officer has no alert pages: the alert is named, not linked.
+    assert reverse("alerts:alert", args=[alert.alert_id]) not in shown.content.decode()
+    assert reverse("alerts:alert", args=[alert.alert_id]) not in done.content.decode()
     alert.refresh_from_db()
     assert alert.status == "resolved"
     written = Record.objects.get(source_system="vigil")
+    assert "Where: at home." in written.summary
     assert written.payload["links"] == [
         {"source_system": "compact", "source_id": "MIS-1", "relation": "amends"}
     ]

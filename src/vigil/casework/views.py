@@ -267,6 +267,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         "casework/check.html",
         {
             "workflow": flow,
+            "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "rows": _rows(form),
             "about": subject_text(subject),
             "effects": preview(flow, record, subject, now),
@@ -302,6 +303,7 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         "casework/written.html",
         {
             "workflow": flow,
+            "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "entry": entry,
             "rows": rows,
             "about": subject_text(subject),

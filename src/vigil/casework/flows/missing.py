@@ -119,8 +119,8 @@ def build_safe_and_well(cleaned: dict[str, Any], subject: Subject) -> dict[str, 
         "occurred_at": at,
         "safe_and_well_at": at,
         "summary": (
-            f"Safe and well check by {cleaned['officer']}, {cleaned['place']}, "
-            f"{when_text(at)}. {cleaned['account']}"
+            f"Safe and well check on {when_text(at)} by {cleaned['officer']}. "
+            f"Where: {cleaned['place']}. {cleaned['account']}"
         ),
     }
 
