@@ -433,3 +433,22 @@ def test_on_an_episode_written_in_vigil_the_check_writes_its_next_version() -> N
     assert alert.status == "resolved"
     flow = registry.get("safe-and-well-check")
     assert flow is not None and not flow.can_complete(record)
+
+
+def test_signs_of_exploitation_disclosed_raise_the_exploitation_alert_and_say_so_first() -> None:
+    record = _hold(safe_and_well_at=(FOUND + dt.timedelta(hours=2)).isoformat())
+    assert not Alert.objects.filter(code="MISSING_EXPLOITATION_RISK").exists()
+    client = _officer()
+    url = reverse("casework:return-interview", args=[record.pk])
+    data = _interview(FOUND + dt.timedelta(hours=10), FOUND + dt.timedelta(hours=30))
+    data["indicators"] = ["drugs", "out_of_area"]
+    shown, done = _save(client, url, data)
+    effects = {e.code: e.after for e in shown.context["effects"]}
+    assert effects == {"RETURN_INTERVIEW_OVERDUE": "ends", "MISSING_EXPLOITATION_RISK": "raised"}
+    assert {e.code: e.after for e in done.context["effects"]} == effects
+    assert "New alert" in shown.content.decode()
+    assert Alert.objects.get(code="MISSING_EXPLOITATION_RISK").status == "open"
+    assert (
+        "drugs or alcohol, found out of the area"
+        in Record.objects.get(source_system="vigil").summary
+    )
