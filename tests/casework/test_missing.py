@@ -321,6 +321,7 @@ def test_a_declined_interview_records_the_offer_only_and_the_alert_stays() -> No
     client = _officer()
     url = reverse("casework:return-interview", args=[record.pk])
     offered = FOUND + dt.timedelta(hours=12)
+    assert "return_interview_offered_at" not in client.get(url).context["form"].initial
     data = _interview(offered, None, outcome="declined", childs_words="", indicators=[])
     data["trigger_plan"] = "no"
     shown, _ = _save(client, url, data)
@@ -333,9 +334,12 @@ def test_a_declined_interview_records_the_offer_only_and_the_alert_stays() -> No
     assert written.payload["trigger_plan"] is False
     assert "declined" in written.summary and written.occurred_at == offered
     assert _alert("RETURN_INTERVIEW_OVERDUE").status == "open"
-    # Not held yet: still offered, so the interview can be recorded when it happens.
+    # Not held yet: still offered, so the interview can be recorded when it happens; the form
+    # starts from the offer and the plan recorded.
     flow = registry.get("return-interview")
     assert flow is not None and flow.can_complete(record)
+    initial = client.get(url).context["form"].initial
+    assert initial["return_interview_offered_at"] == offered and initial["trigger_plan"] == "no"
 
 
 def test_a_completed_interview_needs_its_time_and_the_childs_words() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from unittest.mock import ANY
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -129,6 +130,7 @@ def test_the_local_authority_told_late_stays_a_finding_for_the_supervisor() -> N
     client = _officer()
     url = reverse("casework:police-protection-informing", args=[record.pk])
     told = STARTED + dt.timedelta(hours=5)
+    assert client.get(url).context["form"].initial == {"token": ANY}  # nothing told yet
     shown, done = _save(client, url, _when("local_authority_informed_at", told))
     assert [e.after for e in shown.context["effects"]] == ["late"]
     assert [e.after for e in done.context["effects"]] == ["late"]
@@ -272,6 +274,17 @@ def test_bad_ending_keeps_what_was_typed_and_writes_nothing() -> None:
     assert "must be now or in the past" in html and "Typed plan kept" in html
     assert not Record.objects.filter(source_system="vigil").exists()
     assert not Entry.objects.exists()
+
+
+def test_the_informing_form_starts_from_what_the_record_holds() -> None:
+    told = STARTED + dt.timedelta(minutes=30)
+    record = _hold(designated_officer="Insp Reid", local_authority_informed_at=told.isoformat())
+    client = _officer()
+    url = reverse("casework:police-protection-informing", args=[record.pk])
+    initial = client.get(url).context["form"].initial
+    assert initial["designated_officer"] == "Insp Reid"
+    assert initial["local_authority_informed_at"] == told
+    assert "parents_informed_at" not in initial
 
 
 def test_only_roles_with_the_capability_may_record_it() -> None:

@@ -266,6 +266,21 @@ def build_return_interview(cleaned: dict[str, Any], subject: Subject) -> dict[st
     return fields
 
 
+def _interview_initial(subject: Subject) -> dict[str, Any]:
+    """What the episode already holds of the interview (the source's values stand)."""
+    if subject.record is None:
+        return {}
+    held = effective(subject.record)
+    initial: dict[str, Any] = {}
+    offered = getattr(held, "return_interview_offered_at", None)
+    if offered is not None:
+        initial["return_interview_offered_at"] = offered
+    plan = getattr(held, "trigger_plan", None)
+    if plan is not None:
+        initial["trigger_plan"] = "yes" if plan else "no"
+    return initial
+
+
 def _needs_return_interview(record: Record) -> bool:
     held = effective(record)
     return bool(getattr(held, "found_at", None)) and not getattr(
@@ -284,6 +299,7 @@ RETURN_INTERVIEW = register(
         build=build_return_interview,
         resolves=("RETURN_INTERVIEW_OVERDUE",),
         applies=_needs_return_interview,
+        initial=_interview_initial,
         form_kwargs=_record_kwargs,
         hint=(
             "Every child who comes back from being missing is offered an independent return "

@@ -103,6 +103,18 @@ def build_informing(cleaned: dict[str, Any], subject: Subject) -> dict[str, Any]
     return fields
 
 
+def _informing_initial(subject: Subject) -> dict[str, Any]:
+    """What the record already holds: who was told and when (the source's values stand)."""
+    if subject.record is None:
+        return {}
+    held = effective(subject.record)
+    return {
+        name: value
+        for name in ("designated_officer", *(name for name, _, _ in TOLD))
+        if (value := getattr(held, name, None))
+    }
+
+
 def _needs_informing(record: Record) -> bool:
     held = effective(record)
     return any(
@@ -122,6 +134,7 @@ INFORMING = register(
         build=build_informing,
         resolves=("POLICE_PROTECTION_UNRESOLVED",),
         applies=_needs_informing,
+        initial=_informing_initial,
         form_kwargs=_record_kwargs,
         hint=(
             "As soon as practicable: tell the local authority (within 2 hours), the parents or "
