@@ -176,3 +176,53 @@ def test_the_end_of_police_protection_with_a_plan_ends_the_alert(
     assert server.one("SELECT status FROM alerts_alert WHERE alert_id = ?", alert_id) == (
         "resolved",
     )
+
+
+def test_a_return_home_interview_in_the_childs_words_ends_the_alert(
+    new_page: Any, server: Server
+) -> None:
+    child, alert_id, episode = _open_alert(server, "RETURN_INTERVIEW_OVERDUE", "%none recorded%")
+    found = dt.datetime.fromisoformat(episode["found_at"])
+    page = new_page()
+    sign_in(page, server, "response_officer")
+    page.goto(f"/people/{child}/")
+    page.get_by_role("link", name=re.compile(r"^Record a return home interview")).click()
+    page.get_by_role("heading", name="Record a return home interview").wait_for()
+    check_page(page, "return-interview-form")
+    narrow(page, "return-interview-form")
+
+    # Held, but without when or the child's words: refused, what was typed kept.
+    if not episode.get("return_interview_offered_at"):
+        _fill_when(page, "return_interview_offered_at", found + dt.timedelta(hours=6))
+    page.get_by_label("The interview took place").check()
+    page.get_by_label("Who offered or held the interview").fill("Jo Banks")
+    page.get_by_label("An independent return home interview provider").check()
+    page.get_by_label("Older associates").check()
+    page.locator("input[name='trigger_plan'][value='yes']").check()
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".govuk-error-summary")
+    summary.wait_for()
+    assert "Enter when the interview took place" in summary.inner_text()
+    assert "Enter what the child said, in their own words" in summary.inner_text()
+    assert page.get_by_label("Older associates").is_checked()
+    check_page(page, "return-interview-errors")
+    narrow(page, "return-interview-errors")
+
+    _fill_when(page, "return_interview_completed_at", found + dt.timedelta(hours=30))
+    page.get_by_label("What the child said, in their own words").fill(
+        "I went to my cousin's because home was loud. An older lad gives me lifts."
+    )
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Check your answers").wait_for()
+    effects = page.locator("table", has_text="What this will do to open alerts").inner_text()
+    assert "No return home interview" in effects and "Ends" in effects
+    check_page(page, "return-interview-check")
+    narrow(page, "return-interview-check")
+
+    page.get_by_role("button", name="Save return home interview").click()
+    page.get_by_role("heading", name="Return home interview recorded").wait_for()
+    check_page(page, "return-interview-written")
+    narrow(page, "return-interview-written")
+    assert server.one("SELECT status FROM alerts_alert WHERE alert_id = ?", alert_id) == (
+        "resolved",
+    )
