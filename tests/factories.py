@@ -180,3 +180,48 @@ def add_alert(
             **fields,
         }
     )
+
+
+# ---- case audits ---------------------------------------------------------------------------
+
+
+def make_audit(name: str = "Spring audit", **fields: Any) -> Any:
+    """An audit row written directly (``vigil.inspection``), of January to March 2026."""
+    from vigil.inspection.models import Audit
+
+    serial = next(_serial)
+    return Audit.objects.create(
+        **{
+            "audit_id": f"AUD-{serial}",
+            "name": name,
+            "period_from": dt.date(2026, 1, 1),
+            "period_to": dt.date(2026, 3, 31),
+            "created_by": "test",
+            "created_at": timezone.now(),
+            **fields,
+        }
+    )
+
+
+def make_case(
+    audit: Any,
+    area: str = "missing",
+    system: str = "test",
+    source_id: str = "MIS-1",
+    **fields: Any,
+) -> Any:
+    """A case of an audit written directly; ``subjects`` and ``findings`` as AuditCase holds."""
+    from vigil.inspection.models import AuditCase
+
+    return AuditCase.objects.create(
+        **{
+            "audit": audit,
+            "case_ref": f"{area}:{system}:{source_id}",
+            "area": area,
+            "index_system": system,
+            "index_source_id": source_id,
+            "origin": AuditCase.Origin.SAMPLE,
+            "added_at": timezone.now(),
+            **fields,
+        }
+    )

@@ -83,6 +83,21 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
+    # case audit and inspection (vigil.inspection): audits, their cases and assessments
+    CASE_AUDIT_LIST = "case_audit.list"
+    CASE_AUDIT_CREATE = "case_audit.create"
+    CASE_AUDIT_VIEW = "case_audit.view"  # an audit's page: its cases, by area
+    CASE_AUDIT_SAMPLE = "case_audit.sample"
+    CASE_AUDIT_VIEW_CASE = "case_audit.view_case"  # a case: its subjects' chronologies
+    CASE_AUDIT_SUBMIT_FORM = "case_audit.submit_form"  # an assessment form sent, valid or not
+    CASE_AUDIT_SAVE_DRAFT = "case_audit.save_draft"  # an assessment saved as a draft
+    CASE_AUDIT_SUBMIT = "case_audit.submit"  # an assessment submitted
+    # an immediate management review an assessor asked for (a kind of work)
+    MANAGEMENT_REVIEW_RAISE = "management_review.raise"
+    MANAGEMENT_REVIEW_VIEW = "management_review.view"
+    MANAGEMENT_REVIEW_ASSIGN = "management_review.assign"
+    MANAGEMENT_REVIEW_NOTE = "management_review.note"
+    MANAGEMENT_REVIEW_CLOSE = "management_review.close"
 
 
 # (old action string, prefix its target starts with, the action it is now). The generic "view",

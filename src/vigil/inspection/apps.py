@@ -10,3 +10,8 @@ class InspectionConfig(AppConfig):
     name = "vigil.inspection"
     label = "inspection"
     verbose_name = "Case audit and inspection"
+
+    def ready(self) -> None:
+        from vigil.inspection.work import register_reviews
+
+        register_reviews()
