@@ -83,13 +83,14 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
-    # case audit and inspection (vigil.inspection): audits, their cases and assessments
-    CASE_AUDIT_LIST = "case_audit.list"
+    # case audits (vigil.inspection): made, sampled, grades loaded, report read or written
     CASE_AUDIT_CREATE = "case_audit.create"
-    CASE_AUDIT_VIEW = "case_audit.view"  # an audit's page: its cases, by area
     CASE_AUDIT_SAMPLE = "case_audit.sample"
+    CASE_AUDIT_LOAD_GRADES = "case_audit.load_grades"
+    CASE_AUDIT_REPORT = "case_audit.report"
+    # case audits' pages: an audit, a case, the two assessments of a case
+    CASE_AUDIT_VIEW = "case_audit.view"  # an audit's page: its cases, by area
     CASE_AUDIT_VIEW_CASE = "case_audit.view_case"  # a case: its subjects' chronologies
-    CASE_AUDIT_SUBMIT_FORM = "case_audit.submit_form"  # an assessment form sent, valid or not
     CASE_AUDIT_SAVE_DRAFT = "case_audit.save_draft"  # an assessment saved as a draft
     CASE_AUDIT_SUBMIT = "case_audit.submit"  # an assessment submitted
     # an immediate management review an assessor asked for (a kind of work)
