@@ -163,6 +163,26 @@ def test_audits_are_listed(as_role: SignIn, held: Any) -> None:
     assert reverse("inspection:audit", args=[held[0].audit_id]) in page
 
 
+def test_create_an_audit(as_role: SignIn) -> None:
+    client, user = as_role("auditor")
+    assert "Start of the period" in client.get(reverse("inspection:new")).content.decode()
+    data = {"name": "Summer audit"}
+    data |= {f"period_from_{i}": v for i, v in enumerate(("1", "4", "2026"))}
+    data |= {f"period_to_{i}": v for i, v in enumerate(("30", "6", "2026"))}
+    made = client.post(reverse("inspection:new"), data)
+    audit = Audit.objects.get()
+    assert made.status_code == 302
+    assert made["Location"] == reverse("inspection:sample", args=[audit.audit_id])
+    assert (audit.name, str(audit.period_from), str(audit.period_to)) == (
+        "Summer audit",
+        "2026-04-01",
+        "2026-06-30",
+    )
+    assert AuditEntry.objects.filter(action="case_audit.create", actor=user.username).exists()
+    page = client.get(made["Location"]).content.decode()
+    assert "Audit created: Summer audit" in page and "Draw a sample" in page
+
+
 @pytest.mark.parametrize(
     ("dates", "message"),
     [
@@ -183,6 +203,53 @@ def test_creating_an_audit_checks_its_period(
     text = page.content.decode().replace("&#x27;", "'")
     assert "There is a problem" in text and message in text
     assert not Audit.objects.exists()
+
+
+# ---- drawing a sample ------------------------------------------------------------------------
+
+
+def test_draw_a_sample_says_where_fewer_cases_existed_and_the_seed(
+    as_role: SignIn, held: Any
+) -> None:
+    audit, _ = held
+    fresh = make_audit("Fresh audit")
+    client, _ = as_role("supervisor")
+    url = reverse("inspection:sample", args=[fresh.audit_id])
+    form = client.get(url).content.decode().replace("&#x27;", "'")
+    assert "Missing children" in form and "Section 47 enquiries" in form
+    assert "missing" not in form.split("<main", 1)[1].split("name=", 1)[0]  # no codes as labels
+    page = client.post(url, {"area_missing": "5", "area_custody": "2", "seed": "7"}).content
+    text = page.decode()
+    assert "1 case drawn" in text and "Seed 7" in text
+    assert text.count("Fewer cases than asked") == 2
+    assert "the records hold 1 case of this area in the period" in text
+    drawn = fresh.cases.get()
+    assert drawn.case_ref == "missing:test:MIS-1" and drawn.subjects[0]["person_id"] == "P-amy"
+    # Never a case twice: drawing again finds none left, and says it is already in the audit.
+    again = client.post(url, {"area_missing": "1"}).content.decode()
+    assert "0 cases drawn" in again and "1 of them already in the audit" in again
+    assert fresh.cases.count() == 1
+    assert audit.cases.count() == 1  # the other audit untouched
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Enter how many cases to draw from at least one area"),
+        ({"area_missing": "201"}, "Missing children: the number of cases must be 200 or fewer"),
+        ({"area_missing": "-1"}, "Missing children: the number of cases must be 0 or more"),
+        ({"area_missing": "two"}, "Missing children: enter a whole number of cases"),
+        ({"area_missing": "1", "seed": "x"}, "The seed must be a whole number"),
+    ],
+)
+def test_sample_form_errors(as_role: SignIn, data: dict[str, str], message: str) -> None:
+    audit = make_audit()
+    client, _ = as_role("auditor")
+    page = client.post(reverse("inspection:sample", args=[audit.audit_id]), data)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "There is a problem" in text and message in text
+    assert not audit.cases.exists()
 
 
 # ---- an audit's page --------------------------------------------------------------------------

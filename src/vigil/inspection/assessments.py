@@ -220,7 +220,7 @@ def save(
         log.record(
             user.get_username(),
             AuditAction.CASE_AUDIT_SUBMIT if submit else AuditAction.CASE_AUDIT_SAVE_DRAFT,
-            f"case_audit:{case.audit.audit_id}/{case.case_ref}",
+            f"case-audit:{case.audit.audit_id}/{case.case_ref}",
             # Never the grade or what the assessment says: the access log is read by people
             # the blind rule keeps it from.
             detail={"audit": case.audit.audit_id, "case": case.pk, "assessor": assessor},

@@ -16,15 +16,9 @@ from django.utils import timezone
 from vigil.access.disclosure import RESTRICTED_TYPES, Viewer, kind_label
 from vigil.alerts.titles import title
 from vigil.identity.summaries import full_name
-from vigil.inspection.models import Audit, AuditCase
+from vigil.inspection.models import AuditCase
 from vigil.inspection.words import day_text, record_words
 from vigil.records.models import PersonMention, Record
-
-
-def period_end(audit: Audit) -> dt.datetime:
-    """The end of the audit's last day, in London."""
-    day = audit.period_to + dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
 @dataclass
@@ -135,6 +129,11 @@ def subjects(case: AuditCase, until: dt.datetime, viewer: Viewer) -> list[Subjec
 def findings(case: AuditCase, people: list[Subject], viewer: Viewer) -> list[Finding]:
     """Vigil's findings on the case, as evaluated at the audit's end, with their evidence."""
     keys = {tuple(e) for f in case.findings for e in f.get("evidence", [])}
+    keys |= {
+        (f["subject"]["source_system"], f["subject"]["source_id"])
+        for f in case.findings
+        if isinstance(f.get("subject"), dict) and f["subject"].get("kind") == "record"
+    }
     held: dict[tuple[str, str], tuple[int, str, dt.datetime]] = {}
     if keys:
         held = {
@@ -169,15 +168,25 @@ def findings(case: AuditCase, people: list[Subject], viewer: Viewer) -> list[Fin
                 title=title(raw["code"], raw.get("thresholds")),
                 severity=str(raw.get("severity", "")),
                 explanation=None if withheld else str(raw.get("explanation", "")),
-                about=_about(raw.get("subject"), named),
+                about=_about(raw.get("subject"), named, held, viewer),
                 evidence=evidence,
             )
         )
     return out
 
 
-def _about(subject: Any, named: dict[str, str]) -> str:
-    """Whom a finding is about, when it names one of the case's subjects."""
+def _about(
+    subject: Any,
+    named: dict[str, str],
+    held: dict[tuple[str, str], tuple[int, str, dt.datetime]],
+    viewer: Viewer,
+) -> str:
+    """Whom (one of the case's people) or what (a record, in words) a finding is about."""
+    if isinstance(subject, dict) and subject.get("kind") == "record":
+        found = held.get((subject.get("source_system", ""), subject.get("source_id", "")))
+        if found is None or (found[1] in RESTRICTED_TYPES and not viewer.intelligence):
+            return ""
+        return record_words(found[1], found[2])
     if isinstance(subject, dict):
         subject = subject.get("person_id") or ""
     if isinstance(subject, str):

@@ -20,7 +20,7 @@ from vigil.access.disclosure import viewer_for
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
-from vigil.inspection import assessments, casefile
+from vigil.inspection import actions, assessments, casefile
 from vigil.inspection.assessments import AssessmentError
 from vigil.inspection.forms import AssessmentForm, AuditForm, ReviewCloseForm, SampleForm
 from vigil.inspection.grading import AREAS, ASSESSORS, INSPECTOR, SELF
@@ -45,7 +45,7 @@ def _purpose(audit: Audit) -> str:
 
 
 def _target(case: AuditCase) -> str:
-    return f"case_audit:{case.audit.audit_id}/{case.case_ref}"
+    return f"case-audit:{case.audit.audit_id}/{case.case_ref}"
 
 
 def period_text(audit: Audit) -> str:
@@ -72,18 +72,20 @@ def audits(request: HttpRequest) -> HttpResponse:
 @requires(C.RUN_CASE_AUDIT)
 @require_http_methods(["GET", "POST"])
 def new_audit(request: HttpRequest) -> HttpResponse:
-    form = AuditForm(request.POST or None)
+    form = AuditForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        from vigil.inspection import actions
-
-        audit = actions.create_audit(
-            form.cleaned_data["name"],
-            form.cleaned_data["period_from"],
-            form.cleaned_data["period_to"],
-            actor=request.user,
-        )
-        messages.success(request, f"Audit created: {audit.name}. Now draw its sample.")
-        return redirect("inspection:sample", audit_id=audit.audit_id)
+        try:
+            audit = actions.create_audit(
+                form.cleaned_data["name"],
+                form.cleaned_data["period_from"],
+                form.cleaned_data["period_to"],
+                actor=request.user.get_username(),
+            )
+        except actions.AuditError as refused:
+            form.add_error(None, str(refused).capitalize())
+        else:
+            messages.success(request, f"Audit created: {audit.name}. Now draw its sample.")
+            return redirect("inspection:sample", audit_id=audit.audit_id)
     return render(request, "inspection/new_audit.html", {"form": form})
 
 
@@ -91,37 +93,36 @@ def new_audit(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sample(request: HttpRequest, audit_id: str) -> HttpResponse:
     audit = _audit(audit_id)
-    form = SampleForm(request.POST or None)
+    form = SampleForm(request.POST if request.method == "POST" else None)
     drawn = None
     if request.method == "POST" and form.is_valid():
-        from vigil.inspection import actions
-
-        result = actions.sample(
-            audit, form.counts(), seed=form.cleaned_data.get("seed"), actor=request.user
+        # The draw and its access-log entry are CORE's (``actions.sample``); the page shows
+        # how many of each area were drawn (no one's name) and says where fewer existed.
+        cases, shortfalls, seed = actions.sample(
+            audit,
+            form.counts(),
+            form.cleaned_data.get("seed"),
+            actor=request.user.get_username(),
         )
         held = dict.fromkeys(AREAS, 0)
-        for case in result.cases:
+        for case in cases:
             held[case.area] += 1
+        short = {s.area: s for s in shortfalls}
         drawn = {
-            "seed": result.seed,
+            "seed": seed,
             "areas": [
                 {
                     "label": AREAS[code],
                     "asked": asked,
                     "drawn": held[code],
-                    "short": held[code] < asked,
+                    "short": code in short,
+                    "held": short[code].held if code in short else None,
+                    "already": short[code].already if code in short else 0,
                 }
                 for code, asked in form.counts().items()
             ],
-            "total": len(result.cases),
+            "total": len(cases),
         }
-        log_access(
-            request,
-            AuditAction.CASE_AUDIT_SAMPLE,
-            f"case_audit:{audit.audit_id}",
-            reason=_purpose(audit),
-            detail={"seed": result.seed, "drawn": len(result.cases)},
-        )
         form = SampleForm()
     return render(
         request,
@@ -156,7 +157,7 @@ def audit(request: HttpRequest, audit_id: str) -> HttpResponse:
     log_access(
         request,
         AuditAction.CASE_AUDIT_VIEW,
-        f"case_audit:{found.audit_id}",
+        f"case-audit:{found.audit_id}",
         reason=_purpose(found),
         detail={"cases": len(cases)},
     )
@@ -182,7 +183,7 @@ def case(request: HttpRequest, audit_id: str, pk: int) -> HttpResponse:
     found = _audit(audit_id)
     item = _case(found, pk)
     viewer = viewer_for(request.user)
-    people = casefile.subjects(item, casefile.period_end(found), viewer)
+    people = casefile.subjects(item, actions.as_of(found), viewer)
     vigil_findings = casefile.findings(item, people, viewer)
     _log_case(request, item, people, page="case")
     shown = assessments.shown(item, request.user)
