@@ -296,6 +296,7 @@ def test_a_case_shows_the_chronology_to_the_audits_end_and_vigils_findings(
     assert "Amy Stone, born 1 April 2009" in page
     assert "Missing overnight from home" in page and "Seen with older males" in page
     assert "Referral after the period" not in page  # after the audit's end
+    assert page.count("This case</strong>") == 1  # the index record marked in the chronology
     assert "missing person" in page.lower()
     # Vigil's findings: the rule's title in words, its explanation and its evidence, linked.
     assert title("MISSING_EXPLOITATION_RISK") in page

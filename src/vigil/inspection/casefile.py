@@ -29,6 +29,7 @@ class Line:
     occurred_at: dt.datetime
     what: str
     restricted: bool = False
+    index: bool = False  # the case's own record
     summary: str = ""
     roles: list[str] = field(default_factory=list)
 
@@ -87,6 +88,8 @@ def subjects(case: AuditCase, until: dt.datetime, viewer: Viewer) -> list[Subjec
             "record__record_type",
             "record__occurred_at",
             "record__summary",
+            "record__source_system",
+            "record__source_id",
         )
         .order_by("occurred_at", "record_id", "pk")
     )
@@ -105,6 +108,8 @@ def subjects(case: AuditCase, until: dt.datetime, viewer: Viewer) -> list[Subjec
                 what="Restricted record" if restricted else kind_label(rtype),
                 restricted=restricted,
                 summary="" if restricted else row["record__summary"],
+                index=(row["record__source_system"], row["record__source_id"])
+                == (case.index_system, case.index_source_id),
             )
         if restricted:
             continue
