@@ -278,10 +278,12 @@ def test_the_audit_page_is_blind(as_role: SignIn, held: Any) -> None:
     assert "Excellent" in supervisor_client.get(url).content.decode()
     page = auditor_client.get(url).content.decode()
     assert "Submitted" in page and "Excellent" not in page and "grade hidden" in page
+    assert "1 self-assessment, 0 inspections, 0 cases with both" in page
     assessments.save(case, INSPECTOR, auditor, grade="inadequate", rationale="r", submit=True)
     for client in (supervisor_client, auditor_client):
         page = client.get(url).content.decode()
         assert "Excellent" in page and "Inadequate" in page
+        assert "1 self-assessment, 1 inspection, 1 case with both" in page
 
 
 # ---- a case ---------------------------------------------------------------------------------

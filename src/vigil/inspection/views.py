@@ -27,6 +27,7 @@ from vigil.inspection.grading import AREAS, ASSESSORS, INSPECTOR, SELF
 from vigil.inspection.models import Assessment, Audit, AuditCase, ManagementReview
 from vigil.inspection.words import case_title, case_titles, day_text
 from vigil.inspection.work import OUTCOMES
+from vigil.ui.pages import optional_url
 from vigil.work.actions import WorkActionError
 
 C = Capability
@@ -149,6 +150,16 @@ def audit(request: HttpRequest, audit_id: str) -> HttpResponse:
                 "findings": len(case.findings),
             }
         )
+    rows = [r for area in by_area.values() for r in area]
+    submitted = {
+        side: sum(1 for r in rows if r[side].state == assessments.SUBMITTED)
+        for side in (SELF, INSPECTOR)
+    }
+    submitted["both"] = sum(
+        1
+        for r in rows
+        if r[SELF].state == assessments.SUBMITTED and r[INSPECTOR].state == assessments.SUBMITTED
+    )
     areas = [
         {"code": code, "label": label, "cases": by_area[code]}
         for code, label in AREAS.items()
@@ -169,7 +180,10 @@ def audit(request: HttpRequest, audit_id: str) -> HttpResponse:
             "period": period_text(found),
             "areas": areas,
             "total": len(cases),
+            "submitted": submitted,
             "may_run": can(request.user, C.RUN_CASE_AUDIT),
+            # The report page (REPORT's views_report), once it is built.
+            "report_url": optional_url("inspection:report", found.audit_id),
         },
     )
 
