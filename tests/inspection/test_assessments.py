@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.factories import make_audit, make_case, make_user
+from tests.factories import add_audit_case, make_audit, make_user
 from vigil.audit.models import AuditEntry
 from vigil.inspection import assessments
 from vigil.inspection.assessments import AssessmentError
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case() -> Any:
-    return make_case(make_audit())
+    return add_audit_case(make_audit(), "missing:test:MIS-1")
 
 
 def _submit(case: Any, assessor: str, user: Any, grade: str = "good", **kw: Any) -> Assessment:
@@ -47,7 +47,7 @@ def test_blind_both_ways_until_both_are_submitted(case: Any) -> None:
     assert assessments.shown(case, supervisor)[INSPECTOR].assessment is None
     assert assessments.shown(case, supervisor)[INSPECTOR].state == "draft"
     # The inspector's submitted grade is hidden from the supervisor until both are in ...
-    case2 = make_case(case.audit, source_id="MIS-2")
+    case2 = add_audit_case(case.audit, "missing:test:MIS-2")
     _submit(case2, INSPECTOR, auditor, grade="inadequate")
     assert assessments.shown(case2, supervisor)[INSPECTOR].assessment is None
     assert assessments.shown(case2, auditor)[INSPECTOR].assessment is not None

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_audit, make_case, person, record
+from tests.factories import add_audit_case, make_audit, person, record
 from vigil.alerts.titles import title
 from vigil.audit.models import AuditEntry
 from vigil.identity.models import MentionLink, Person
@@ -60,12 +60,11 @@ def held(import_records: Callable[[list[dict[str, Any]]], Any]) -> Any:
         MentionLink(mention=m, person=child, linked_at=timezone.now())
         for m in PersonMention.objects.all()
     )
-    audit = make_audit("Spring audit")
-    case = make_case(
+    audit = make_audit(name="Spring audit")
+    case = add_audit_case(
         audit,
-        "missing",
-        "test",
-        "MIS-1",
+        "missing:test:MIS-1",
+        origin="sample",
         subjects=[{"person_id": "P-amy", "mentions": [["test", "MIS-1", "c1"]]}],
         findings=[
             {
@@ -212,7 +211,7 @@ def test_draw_a_sample_says_where_fewer_cases_existed_and_the_seed(
     as_role: SignIn, held: Any
 ) -> None:
     audit, _ = held
-    fresh = make_audit("Fresh audit")
+    fresh = make_audit(name="Fresh audit")
     client, _ = as_role("supervisor")
     url = reverse("inspection:sample", args=[fresh.audit_id])
     form = client.get(url).content.decode().replace("&#x27;", "'")
@@ -257,7 +256,7 @@ def test_sample_form_errors(as_role: SignIn, data: dict[str, str], message: str)
 
 def test_an_audits_cases_are_named_in_words_by_area(as_role: SignIn, held: Any) -> None:
     audit, case = held
-    make_case(audit, "custody", "test", "NOT-HELD")
+    add_audit_case(audit, "custody:test:NOT-HELD")
     client, _ = as_role("auditor")
     page = client.get(reverse("inspection:audit", args=[audit.audit_id])).content.decode()
     assert "Missing children" in page and "Detention of children in police custody" in page
