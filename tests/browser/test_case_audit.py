@@ -79,6 +79,7 @@ def test_audit_sample_and_blind_assessments(new_page: Any, server: Server) -> No
     # Draw a sample of missing episodes, with a seed.
     assert supervisor.get_by_role("heading", name="Draw a sample").is_visible()
     check_page(supervisor, "draw a sample")
+    _fits(supervisor, "draw a sample")
     supervisor.get_by_label("Missing children").fill("3")
     supervisor.get_by_label("Seed (optional)").fill("20140314")
     supervisor.get_by_role("button", name="Draw the sample").click()
@@ -113,6 +114,7 @@ def test_audit_sample_and_blind_assessments(new_page: Any, server: Server) -> No
     supervisor.get_by_role("link", name="Start the force self-assessment").click()
     supervisor.wait_for_load_state()
     check_page(supervisor, "self-assessment form")
+    _fits(supervisor, "self-assessment form")
     supervisor.get_by_role("button", name="Submit").click()
     supervisor.wait_for_load_state()
     assert "Choose the overall grade" in supervisor.locator(".govuk-error-summary").inner_text()
