@@ -37,6 +37,7 @@ STAFF_PREFIXES = (
     "/search/",
     "/accounts/",
     "/work/",
+    "/case-audits/",
 )
 PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 

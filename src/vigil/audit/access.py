@@ -67,6 +67,7 @@ LOGGED_PREFIXES = (
     "/identity/",
     "/audit/",
     "/work/",
+    "/case-audits/",
 )
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])

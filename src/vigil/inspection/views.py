@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vigil.access.disclosure import viewer_for
 from vigil.access.permissions import Capability, can, requires
-from vigil.audit.access import log_access
+from vigil.audit.access import discloses_nothing, log_access
 from vigil.audit.actions import AuditAction
 from vigil.inspection import actions, assessments, casefile
 from vigil.inspection.assessments import AssessmentError
@@ -58,6 +58,7 @@ def period_text(audit: Audit) -> str:
 
 @requires(C.VIEW_CASE_AUDITS)
 @require_GET
+@discloses_nothing  # audits' names and periods: no one's personal data
 def audits(request: HttpRequest) -> HttpResponse:
     rows = [
         {"audit": a, "period": period_text(a), "cases": a.n_cases}
@@ -72,6 +73,7 @@ def audits(request: HttpRequest) -> HttpResponse:
 
 @requires(C.RUN_CASE_AUDIT)
 @require_http_methods(["GET", "POST"])
+@discloses_nothing  # the form; creating the audit is logged by actions.create_audit
 def new_audit(request: HttpRequest) -> HttpResponse:
     form = AuditForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -92,6 +94,7 @@ def new_audit(request: HttpRequest) -> HttpResponse:
 
 @requires(C.RUN_CASE_AUDIT)
 @require_http_methods(["GET", "POST"])
+@discloses_nothing  # counts by area, no one named; the draw is logged by actions.sample
 def sample(request: HttpRequest, audit_id: str) -> HttpResponse:
     audit = _audit(audit_id)
     form = SampleForm(request.POST if request.method == "POST" else None)
