@@ -62,6 +62,7 @@ class AuditAction(StrEnum):
     CASEWORK_SUBMIT = "casework.submit"  # a form sent, whether or not it was valid
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
+    CASEWORK_LIST_MINE = "casework.list_mine"  # what one has recorded
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"
