@@ -354,6 +354,27 @@ def test_too_many_allocations_can_only_get_worse_and_the_check_page_says_the_ale
     assert [e["after"] for e in Entry.objects.get().effects] == ["stays"]
 
 
+def test_a_third_allocation_raises_the_alert_and_the_check_page_says_so() -> None:
+    opened = _now() - dt.timedelta(days=20)
+    held = [
+        {"at": (opened + dt.timedelta(days=d, hours=1)).isoformat(), "officer_id": f"10{d}"}
+        for d in (0, 4)
+    ]
+    record = _hold(_investigation(days_ago=20, allocations=held))
+    assert not Alert.objects.filter(code="ALLOCATION_PROBLEM").exists()
+    client, _ = _signed_in("supervisor")
+    form = client.get(reverse("casework:allocation", args=[record.pk])).content.decode()
+    assert "allocated 2 times already: another allocation raises an alert" in form
+    shown, check = _allocation(
+        client, record, make_user("investigator"), _now() - dt.timedelta(hours=1), "no"
+    )
+    assert [(e.code, e.after) for e in shown.context["effects"]] == [
+        ("ALLOCATION_PROBLEM", "raised")
+    ]
+    client.post(check, {"confirm": "yes"})
+    assert _alert("ALLOCATION_PROBLEM").status == "open"
+
+
 def test_only_an_active_investigator_may_be_chosen() -> None:
     record = _hold(_investigation())
     client, _ = _signed_in("supervisor")

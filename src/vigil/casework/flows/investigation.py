@@ -222,11 +222,17 @@ class AllocationForm(InvestigationForm):
         if self.held is not None:
             held = [a for a in self.held.allocations if a.at <= dt.datetime.now(dt.UTC)]
             most = current_policy().int("ALLOCATION_PROBLEM", "max_allocations")
-            if len(held) + 1 >= most:
+            times = f"{len(held)} {'time' if len(held) == 1 else 'times'}"
+            if len(held) >= most:
                 officer.help_text = (
-                    f"This investigation has been allocated {len(held)} "
-                    f"{'time' if len(held) == 1 else 'times'} already. An alert is raised at "
-                    f"{most} allocations: another allocation adds to it and cannot end it."
+                    f"This investigation has been allocated {times} already. An alert is "
+                    f"raised at {most} allocations: another allocation adds to it and cannot "
+                    "end it."
+                )
+            elif len(held) + 1 == most:
+                officer.help_text = (
+                    f"This investigation has been allocated {times} already: another "
+                    f"allocation raises an alert ({most} allocations or more)."
                 )
 
     def clean(self) -> dict[str, Any]:
