@@ -393,3 +393,47 @@ def test_only_an_active_investigator_may_be_chosen() -> None:
         )
         assert "Choose an investigator from the list" in page.content.decode()
     assert not Record.objects.filter(source_system="vigil").exists()
+
+
+def test_the_investigation_page_offers_each_role_what_it_may_record() -> None:
+    record = _hold(_investigation())
+    page = reverse("people:record", args=[record.pk])
+    supervisor, _ = _signed_in("supervisor")
+    offered = supervisor.get(page).content.decode()
+    for title in (
+        "Record a supervisory review",
+        "Record investigation activity",
+        "Record an allocation",
+    ):
+        assert title in offered
+    investigator, _ = _signed_in("investigator")
+    offered = investigator.get(page).content.decode()
+    assert "Record investigation activity" in offered
+    assert "Record a supervisory review" not in offered and "Record an allocation" not in offered
+
+
+def test_changing_a_review_writes_a_new_version_still_naming_the_reviewer() -> None:
+    record = _hold(_investigation())
+    client, _ = _signed_in("supervisor", full_name="Kim Lee")
+    _, check = _check(
+        client,
+        "supervisory-review",
+        record,
+        {**_when("at", _now() - dt.timedelta(hours=5)), "direction": "First direction"},
+    )
+    client.post(check, {"confirm": "yes"})
+    entry = Entry.objects.get()
+    url = reverse("casework:supervisory-review", args=[record.pk])
+    page = client.get(f"{url}?change={entry.token}")
+    assert "First direction" in page.content.decode()
+    token = str(page.context["form"]["token"].value())
+    sent = client.post(
+        f"{url}?change={entry.token}",
+        {"token": token, **_when("at", _now() - dt.timedelta(hours=4)), "direction": "Second"},
+    )
+    assert sent.status_code == 302
+    client.post(sent["Location"], {"confirm": "yes"})
+    written = _written()
+    assert written.version == 2 and written.payload["summary"] == "Second"
+    assert [r["by"] for r in written.payload["supervisory_reviews"]] == ["Kim Lee"]
+    assert _alert("SUPERVISION_OVERDUE").status == "resolved"
