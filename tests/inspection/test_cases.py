@@ -319,3 +319,17 @@ def test_on_a_synthetic_force_the_sample_reads_what_one_casebook_decides(tmp_pat
         again = sampling.draw(area, 3, period, seed=7)
         assert [c.case_ref for c in again.cases] == [c.case_ref for c in drawn.cases[:3]]
     assert seen > 50
+
+
+@pytest.mark.usefixtures("store")
+def test_neighbourhood_reads_a_generator_of_records_once() -> None:
+    """Regression: ``Neighbourhood.info`` read its argument twice, so a generator gave nothing and
+    the support of a child's findings missed the exploitation network around them."""
+    from vigil.alerts.neighbourhood import Neighbourhood
+    from vigil.records.models import Record
+
+    pk = Record.objects.get(source_id="CR-CSE").pk
+    hood = Neighbourhood()
+    assert hood.info(p for p in [pk]) == {pk: ("crime", None)}
+    child = hood.persons_on([pk])
+    assert hood.matter_candidates(child) == child

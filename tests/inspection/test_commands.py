@@ -296,3 +296,17 @@ def test_vigil_audit_is_a_verb_with_subcommands(tmp_path: Path) -> None:
         timeout=120,
     )
     assert usage.returncode == 2 and "not a practice area" in usage.stderr
+
+
+def test_report_writes_html_and_pdf_files(tmp_path: Path) -> None:
+    """The documents are REPORT's (``vigil.inspection.documents``); the command writes them."""
+    pytest.importorskip("vigil.inspection.documents")
+    audit_id = create("Documents")
+    as_json("grades", audit_id, str(EXAMPLE / "grades.csv"))
+    html, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
+    out, _ = audit("report", audit_id, "--html", str(html), "--pdf", str(pdf))
+    assert out == ""  # the files are the output; --json would print the figures as well
+    assert html.read_text().lstrip().lower().startswith("<!doctype html")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    logged = AuditEntry.objects.get(action="case_audit.report")
+    assert logged.detail["forms"] == ["html", "pdf"]
