@@ -383,6 +383,11 @@ def test_a_colleagues_draft_is_not_shown_in_the_form(as_role: SignIn, held: Any)
     assessments.save(case, SELF, author, grade="good", rationale="AUTHOR-NOTES")
     page = colleague.get(_case_url(case, "self-assessment")).content.decode()
     assert "AUTHOR-NOTES" not in page and "colleague" in page
+    on_case = colleague.get(_case_url(case)).content.decode()
+    assert "AUTHOR-NOTES" not in on_case and "Being written" in on_case
+    assert "write-self" not in on_case  # no button to continue someone else's draft
+    on_audit = colleague.get(reverse("inspection:audit", args=[case.audit.audit_id]))
+    assert "Draft" in on_audit.content.decode() and "yours" not in on_audit.content.decode()
     colleague.post(_case_url(case, "self-assessment"), _form("inadequate", "x", "submit"))
     assert Assessment.objects.get().grade == "good"
 
