@@ -1,6 +1,7 @@
 """A case audit in a real browser, blind: a supervisor creates an audit, draws a sample and
 self-assesses a case; the auditor opens the same case and cannot see the self-assessment's
-grade, inspects it and submits; then each sees both. axe on every page; at a phone's width
+grade, inspects it, asks for an immediate management review and submits; then each sees both,
+and the supervisor finds the review on My work and closes it. axe on every page; at a phone's width
 (390 px) the audit and case pages do not scroll sideways."""
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ def test_audit_sample_and_blind_assessments(new_page: Any, server: Server) -> No
     auditor.wait_for_load_state()
     assert "Seen and heard" not in auditor.content()
     _assess(auditor, "Inadequate", "No return interview; exploitation risk not assessed")
+    # An immediate management review, for the demo's supervisor.
+    held_by = server.one(
+        "SELECT id FROM accounts_user WHERE username = ?", server.credentials("supervisor")[0]
+    )
+    assert held_by is not None
+    auditor.get_by_label("This case needs an immediate management review").check()
+    auditor.locator("#id_review_supervisor").select_option(str(held_by[0]))
+    auditor.get_by_label("Why the case needs a management review").fill(
+        "Third missing episode with no strategy discussion"
+    )
+    check_page(auditor, "inspection form with a review")
     auditor.get_by_role("button", name="Submit").click()
     auditor.wait_for_load_state()
     assert auditor.url == case_url
@@ -152,6 +164,25 @@ def test_audit_sample_and_blind_assessments(new_page: Any, server: Server) -> No
     assert "Inadequate" in supervisor.locator("#assessment-inspector").inner_text()
     assert "No return interview" in supervisor.locator("#assessment-inspector").inner_text()
     _fits(supervisor, "case")
+
+    # The review is on the supervisor's My work; they read it and close it.
+    supervisor.goto("/work/")
+    supervisor.wait_for_load_state()
+    review = supervisor.locator("#assigned-table").get_by_role(
+        "link", name="Immediate management review: Missing episode of"
+    )
+    assert review.count() == 1
+    check_page(supervisor, "my work with a review")
+    review.click()
+    supervisor.wait_for_load_state()
+    assert "Third missing episode" in supervisor.locator("#review-reason").inner_text()
+    check_page(supervisor, "management review")
+    supervisor.get_by_label("Management review held: actions set for the case").check()
+    supervisor.get_by_label("Note").fill("Strategy discussion booked for tomorrow")
+    supervisor.get_by_role("button", name="Close the review").click()
+    supervisor.wait_for_load_state()
+    assert supervisor.locator("#review-status").inner_text() == "Done"
+    check_page(supervisor, "management review closed")
     supervisor.goto(f"/case-audits/{audit_id[0]}/")
     supervisor.wait_for_load_state()
     assert "Inadequate" in supervisor.locator("#area-missing").inner_text()
