@@ -221,7 +221,9 @@ def add_audit_case(audit: Any, case_ref: str, **fields: Any) -> Any:
     )
 
 
-def assess_case(case: Any, assessor: str, grade: str, *, submitted: bool = True, **fields: Any) -> Any:
+def assess_case(
+    case: Any, assessor: str, grade: str, *, submitted: bool = True, **fields: Any
+) -> Any:
     """One assessor's grade of a case, submitted unless told otherwise."""
     from vigil.inspection.models import Assessment
 

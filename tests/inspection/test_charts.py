@@ -141,7 +141,10 @@ def test_cross_tab_heat_map_labels_every_cell_with_its_count() -> None:
     texts = _texts(root)
     assert texts.count("2") >= 2 and "Self-assessment's grade" in texts
     # darker for more: the fullest cell is darkest
-    darkest = min(cells.values(), key=lambda c: sum(int(c.get("fill", "#ffffff")[i : i + 2], 16) for i in (1, 3, 5)))
+    darkest = min(
+        cells.values(),
+        key=lambda c: sum(int(c.get("fill", "#ffffff")[i : i + 2], 16) for i in (1, 3, 5)),
+    )
     assert int(darkest.get("data-value", "0")) == 2
     assert chart.table.rows[1] == ["Good", 0, 2, 1, 0, 0]
 

@@ -137,11 +137,15 @@ def test_csv_of_assessments() -> None:
         "submitted_at",
     ]
     assert len(rows) == 8  # four cases by both; the case with a draft left out
-    first = next(r for r in rows if r["case_ref"] == "missing:compact:M-1" and r["assessor"] == "self")
+    first = next(
+        r for r in rows if r["case_ref"] == "missing:compact:M-1" and r["assessor"] == "self"
+    )
     assert first["grade"] == "good" and first["area"] == "missing"
     assert first["risk_answer"] == "partly_met" and first["risk_note"] == "DASH late"
     assert first["vigil_findings"] == "REPEAT_MISSING"
-    inspected = next(r for r in rows if r["case_ref"] == "missing:compact:M-1" and r["assessor"] == "inspector")
+    inspected = next(
+        r for r in rows if r["case_ref"] == "missing:compact:M-1" and r["assessor"] == "inspector"
+    )
     assert inspected["rationale"].startswith("'=")  # not run as a formula
     assert not any(r["case_ref"].startswith("section_47") for r in rows)
 
@@ -180,7 +184,7 @@ def test_downloads_are_attachments_and_logged(as_role: Any, name: str, kind: str
     response = client.get(reverse(name, args=[audit.audit_id]))
     assert response.status_code == 200
     assert response["Content-Type"] == kind
-    assert response["Content-Disposition"].startswith("attachment; filename=\"case-audit-AUD-DOC")
+    assert response["Content-Disposition"].startswith('attachment; filename="case-audit-AUD-DOC')
     action = "case_audit.export_assessments" if fmt == "csv" else "case_audit.download_report"
     entry = AuditEntry.objects.filter(action=action).last()
     assert entry is not None and entry.detail["format"] == fmt

@@ -84,9 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         .order_by("assigned_team__name")
     ]
     late_count, late = (
-        recommendations.overdue(now)
-        if can(request.user, Capability.VIEW_CASE_AUDITS)
-        else (0, [])
+        recommendations.overdue(now) if can(request.user, Capability.VIEW_CASE_AUDITS) else (0, [])
     )
     log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor")
     return render(
