@@ -379,9 +379,57 @@ def context(audit: Audit, figures: Mapping[str, Any] | None = None) -> dict[str,
     }
 
 
+# The document's own style sheet, inline so the file stands alone. Kept here, not in the
+# template, because no page Vigil serves may carry a <style> element (the CSP forbids it): the
+# document is a download, opened outside Vigil.
+_PAGE_PDF = (
+    "@page { size: A4; margin: 22mm 16mm 22mm 16mm;"
+    ' @top-center { content: "%(m)s"; font: bold 11pt Arial, sans-serif; color: #0b0c0c; }'
+    ' @bottom-center { content: "%(m)s"; font: bold 11pt Arial, sans-serif; color: #0b0c0c; }'
+    ' @bottom-right { content: "Page " counter(page) " of " counter(pages);'
+    " font: 9pt Arial, sans-serif; } }\n"
+    ".marking { display: none; }\n"
+)
+_PAGE_HTML = (
+    "@page { margin: 18mm 14mm; }\n"
+    ".marking { font-weight: bold; text-align: center; border: 2px solid #0b0c0c;"
+    " padding: 4px; margin: 0 0 16px; }\n"
+    ".marking--bottom { margin: 24px 0 0; }\n"
+    ".vigil-table-scroll { overflow-x: auto; }\n"
+)
+_STYLE = """
+body { font-family: Arial, sans-serif; color: #0b0c0c; font-size: 11pt; line-height: 1.4;
+  margin: 0 auto; max-width: 960px; padding: 0 12px; }
+h1 { font-size: 20pt; margin: 0 0 8px; }
+h2 { font-size: 15pt; margin: 20px 0 8px; }
+h3 { font-size: 12pt; margin: 14px 0 6px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: 10pt; }
+caption { text-align: left; font-weight: bold; padding: 4px 0; }
+th, td { border-bottom: 1px solid #b1b4b6; padding: 4px 6px; text-align: left;
+  vertical-align: top; }
+.num, .govuk-table__cell--numeric, .govuk-table__header--numeric { text-align: right; }
+figure { margin: 10px 0 4px; break-inside: avoid; }
+figcaption { font-weight: bold; margin-bottom: 4px; }
+svg { max-width: 100%; height: auto; }
+.case { break-before: page; }
+.muted { color: #505a5f; }
+.grade { font-weight: bold; }
+"""
+
+
+def _style(pdf: bool) -> str:
+    page = _PAGE_PDF % {"m": MARKING} if pdf else _PAGE_HTML
+    return mark_safe(f"<style>\n{page}{_STYLE}</style>")  # noqa: S308 (fixed text)
+
+
 def _document(audit: Audit, *, pdf: bool) -> str:
     ctx = context(audit)
-    ctx |= {"pages": case_pages(audit), "pdf": pdf, "made_at": _moment(timezone.now())}
+    ctx |= {
+        "pages": case_pages(audit),
+        "pdf": pdf,
+        "made_at": _moment(timezone.now()),
+        "style": _style(pdf),
+    }
     return render_to_string("inspection/report_document.html", ctx)
 
 
