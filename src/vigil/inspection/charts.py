@@ -169,7 +169,7 @@ def grouped_bars(
     bar, gap = 26, 22
     group = n_series * bar + gap
     left, right, top_pad = 44, 12, 10
-    width = max(560, left + right + group * max(len(categories), 1))
+    width = max(360, left + right + group * max(len(categories), 1))
     legend, legend_h = _legend(
         key, [name for name, _ in series], left, top_pad, width - left - right
     )
@@ -188,8 +188,9 @@ def grouped_bars(
             f'stroke="{_GRID}" stroke-width="1"/>'
             + _text(left - 6, y + 4, str(tick), anchor="end", size=11)
         )
+    pad = (width - left - right - group * len(categories)) / 2  # the groups centred
     for c, (category, lines) in enumerate(zip(categories, label_lines, strict=True)):
-        x0 = left + gap / 2 + c * group
+        x0 = left + pad + gap / 2 + c * group
         for s, (name, values) in enumerate(series):
             value = values[c]
             h = plot_h * value / axis_top
