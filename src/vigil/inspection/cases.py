@@ -206,7 +206,11 @@ class Finder:
         if area == "domestic_abuse":
             incident = self.incident_of(key)
             return incident.at if incident is not None else None
-        return self.view.seen(deciding_time(area, record)) or record.occurred_at
+        when = deciding_time(area, record)
+        if when is None:
+            return record.occurred_at
+        # Not started, decided, opened, arrived or registered yet at the audit's end.
+        return self.view.seen(when)
 
     def in_period(self, area: str, key: RecordKey, period: Period) -> bool:
         moment = self.moment(area, key)
@@ -251,8 +255,9 @@ class Finder:
             return self._children(record, ["subject"])
         if area == "section_47":
             if isinstance(record, Referral):
-                decided = view.seen(record.decision_at) or record.occurred_at
-                if record.decision != "section_47" or decided > view.as_of:
+                if record.decision != "section_47" or (
+                    record.decision_at is not None and record.decision_at > view.as_of
+                ):
                     return []
                 return self._children(record)
             if isinstance(record, Investigation):
@@ -261,8 +266,7 @@ class Finder:
         if area == "sex_offender":
             if not isinstance(record, RsoRecord):
                 return []
-            registered = view.seen(record.registered_at) or record.occurred_at
-            if registered > view.as_of:
+            if record.registered_at is not None and record.registered_at > view.as_of:
                 return []
             return [n.person for n in self._named(record, ["offender", "subject"])]
         if area == "missing":

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
 from vigil.alerts.engine import current_policy, evaluate_touched
@@ -87,14 +87,21 @@ def candidates(area: str, period: Period) -> list[Candidate]:
     targets: set[RecordKey] = set()
     for record_type in RECORD_TYPES[area]:
         rows = Record.objects.filter(record_type=record_type, occurred_at__lte=period.end)
-        if record_type not in _WHOLE_HISTORY.get(area, frozenset()):
+        whole = record_type in _WHOLE_HISTORY.get(area, frozenset())
+        if not whole:
             rows = rows.filter(occurred_at__gte=period.start)
+        rows = rows.annotate(text=Cast("payload", output_field=TextField()))
         words = _WORDS_BY_TYPE.get((area, record_type), _WORDS.get(area, ()))
-        texts = rows.annotate(text=Cast("payload", output_field=TextField())).values_list(
-            "pk", "source_system", "source_id", "text"
-        )
+        if words:  # LIKE in the database (on SQLite regardless of case: still a superset)
+            wanted = Q()
+            for word in words:
+                wanted |= Q(text__contains=word)
+            rows = rows.filter(wanted)
+        texts = rows.values_list("pk", "source_system", "source_id", "text")
         for pk, system, source_id, text in texts.iterator(chunk_size=5000):
-            if words and not any(word in text for word in words):
+            if not whole and '"amends"' not in text:
+                # Of the type, in the period, with the word: all the source record can show.
+                found[pk] = RecordKey(system, source_id)
                 continue
             record = parse_record_json(text)
             amends = [link for link in record.links if link.relation == "amends"]
