@@ -39,7 +39,12 @@ def _audit() -> Any:
         ("custody:niche:CU-2", "good", "good", False),
     ]
     for ref, own, theirs, flagged in rows:
-        case = add_audit_case(audit, ref, findings=[FINDING] if flagged else [])
+        case = add_audit_case(
+            audit,
+            ref,
+            findings=[FINDING] if flagged else [],
+            subjects=[{"person_id": "P-1", "mentions": []}] if ref.endswith("M-1") else [],
+        )
         assess_case(
             case,
             "self",
@@ -186,8 +191,12 @@ def test_downloads_are_attachments_and_logged(as_role: Any, name: str, kind: str
     assert response["Content-Type"] == kind
     assert response["Content-Disposition"].startswith('attachment; filename="case-audit-AUD-DOC')
     action = "case_audit.export_assessments" if fmt == "csv" else "case_audit.download_report"
-    entry = AuditEntry.objects.filter(action=action).last()
-    assert entry is not None and entry.detail["format"] == fmt
+    entry = AuditEntry.objects.get(action=action, target="case_audit:AUD-DOC")
+    assert entry.detail["format"] == fmt
+    # and a view of each case's people, the audit the purpose
+    person = AuditEntry.objects.get(action=action, target="person:P-1")
+    assert person.reason == "Case audit: Spring audit"
+    assert person.detail["cases"] == ["missing:compact:M-1"]
 
 
 @pytest.mark.django_db

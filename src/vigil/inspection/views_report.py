@@ -37,6 +37,25 @@ def _audit(audit_id: str) -> Audit:
     return get_object_or_404(Audit, audit_id=audit_id)
 
 
+def _log_people(request: HttpRequest, audit: Audit, action: AuditAction, fmt: str) -> None:
+    """A document holds every case's findings, whose explanations name people, and the
+    assessors' rationales: a view of each case's people, one entry each, the audit the purpose
+    (as the case pages log them), after the entry for the document itself."""
+    people: dict[str, list[str]] = {}
+    for ref, subjects in AuditCase.objects.filter(audit=audit).values_list("case_ref", "subjects"):
+        for subject in subjects or []:
+            if subject.get("person_id"):
+                people.setdefault(str(subject["person_id"]), []).append(ref)
+    for person_id, refs in sorted(people.items()):
+        log_access(
+            request,
+            action,
+            f"person:{person_id}",
+            reason=f"Case audit: {audit.name}",
+            detail={"audit": audit.audit_id, "format": fmt, "cases": refs},
+        )
+
+
 def _filename(audit: Audit, ext: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in audit.audit_id)
     return f"case-audit-{safe}.{ext}"
@@ -85,6 +104,7 @@ def report_html(request: HttpRequest, audit_id: str) -> HttpResponse:
         f"case_audit:{audit.audit_id}",
         detail={"format": "html"},
     )
+    _log_people(request, audit, AuditAction.CASE_AUDIT_DOWNLOAD_REPORT, "html")
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(audit, "html")}"'
     return response
@@ -101,6 +121,7 @@ def report_pdf(request: HttpRequest, audit_id: str) -> HttpResponse:
         f"case_audit:{audit.audit_id}",
         detail={"format": "pdf"},
     )
+    _log_people(request, audit, AuditAction.CASE_AUDIT_DOWNLOAD_REPORT, "pdf")
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(audit, "pdf")}"'
     return response
@@ -117,6 +138,7 @@ def assessments_csv(request: HttpRequest, audit_id: str) -> HttpResponse:
         f"case_audit:{audit.audit_id}",
         detail={"format": "csv", "rows": max(body.count("\n") - 1, 0)},
     )
+    _log_people(request, audit, AuditAction.CASE_AUDIT_EXPORT_ASSESSMENTS, "csv")
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(audit, "csv").replace(".csv", "-assessments.csv")}"'
