@@ -334,3 +334,17 @@ def test_list_page_and_access(as_role: Any) -> None:
         partner.get(reverse("inspection:recommendations", args=[audit.audit_id])).status_code == 403
     )
     assert AuditEntry.objects.filter(action="case_audit.list_recommendations").exists()
+
+
+@pytest.mark.django_db
+def test_done_recommendations_are_in_the_teams_closed_work(as_role: Any) -> None:
+    audit = make_audit()
+    client, owner = as_role(Role.SUPERVISOR, team="Public protection")
+    rec = _publish(audit, make_user(Role.AUDITOR), owner)
+    page = client.get(reverse("work:team")).content.decode()
+    assert "Case audit recommendation 1" in page  # live work, by person
+    recs.record_progress(rec, actor=owner, status="done", evidence="Policy rewritten and briefed")
+    page = client.get(reverse("work:team")).content.decode()
+    closed = page[page.index('id="team-closed"') :]
+    closed = closed[: closed.index("</table>")]
+    assert "Case audit recommendation 1" in closed and ">Done<" in closed
