@@ -214,3 +214,16 @@ def test_partners_and_others_may_not_see_reports(as_role: Any) -> None:
 def test_unknown_audit_is_not_found(as_role: Any) -> None:
     client, _ = as_role(Role.AUDITOR)
     assert client.get(reverse("inspection:report", args=["AUD-NONE"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_audit_with_nothing_graded_yet(as_role: Any) -> None:
+    audit = make_audit("AUD-EMPTY")
+    client, _ = as_role(Role.SUPERVISOR)
+    page = client.get(reverse("inspection:report", args=[audit.audit_id])).content.decode()
+    assert "No case has been graded by both" in page
+    assert "No case has been added to the audit yet." in page
+    assert "The report makes no recommendation yet." in page
+    pdf = PdfReader(io.BytesIO(documents.report_pdf(audit)))
+    assert all("OFFICIAL-SENSITIVE" in p.extract_text() for p in pdf.pages)
+    assert documents.assessments_csv(audit).splitlines() == [",".join(documents.CSV_COLUMNS)]
