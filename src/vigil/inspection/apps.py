@@ -12,6 +12,8 @@ class InspectionConfig(AppConfig):
     verbose_name = "Case audit and inspection"
 
     def ready(self) -> None:
+        from vigil.inspection.recommendations import register_recommendations
         from vigil.inspection.work import register_reviews
 
         register_reviews()
+        register_recommendations()
