@@ -67,6 +67,7 @@ LOGGED_PREFIXES = (
     "/identity/",
     "/audit/",
     "/work/",
+    "/casework/",
     "/case-audits/",
 )
 
