@@ -141,6 +141,26 @@ def test_the_local_authority_told_late_stays_a_finding_for_the_supervisor() -> N
     assert Entry.objects.get().effects[0]["after"] == "late"
 
 
+def test_telling_the_child_leaves_a_late_local_authority_as_it_was() -> None:
+    """The source told the local authority late: recording when the child was told does not do
+    that duty, so the alert stays open (not late) and goes to no one."""
+    ended = STARTED + dt.timedelta(hours=30)
+    record = _hold(
+        local_authority_informed_at=(STARTED + dt.timedelta(hours=4)).isoformat(),
+        ended_at=ended.isoformat(),
+        end_reason="returned_home",
+        protective_plan=PLAN,
+    )
+    make_user("supervisor", team="Response Team 2")
+    client = _officer()
+    url = reverse("casework:police-protection-informing", args=[record.pk])
+    shown, done = _save(client, url, _when("child_informed_at", STARTED + dt.timedelta(hours=1)))
+    assert [e.after for e in shown.context["effects"]] == ["stays"]
+    assert [e.after for e in done.context["effects"]] == ["stays"]
+    alert = _alert()
+    assert alert.status == "open" and alert.assigned_to is None
+
+
 def test_informing_needs_a_time_each_after_protection_started() -> None:
     record = _hold()
     client = _officer()

@@ -46,12 +46,14 @@ class Workflow:
     initial: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
     # Extra keyword arguments for the form (e.g. the record, to check against what it holds).
     form_kwargs: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
-    # Initial values from the signed-in user (e.g. their name as the officer who did it).
-    user_initial: Callable[[Any], dict[str, Any]] = field(default=lambda user: {})
     hint: str = ""  # a sentence under the heading
     # Used on a record written in Vigil (which no amendment may name): its payload with this
     # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
     revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
+    # Whether an alert of ``code`` (in ``resolves``) that still rests on the entry is a duty done
+    # late (``effects.LATE``: it goes to a supervisor) rather than one it does not end
+    # (``effects.STAYS``), given the record written. None: late (the usual deadline rule).
+    late: Callable[[str, Subject, dict[str, Any]], bool] | None = None
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)

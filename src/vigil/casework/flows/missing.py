@@ -99,18 +99,21 @@ class SafeAndWellForm(_EpisodeForm):
         error_messages={"required": "Enter what the child said and how they presented"},
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("officer") and self.user is not None:
+            self.initial["officer"] = officer_name(self.user)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         self.after_found("safe_and_well_at", "The check")
         return cleaned
 
 
-def _officer(user: Any) -> dict[str, Any]:
+def officer_name(user: Any) -> str:
     """The signed-in officer, as a collar number is written: 'PC Ryan Cole 4127'."""
-    name = " ".join(
-        part for part in (getattr(user, "rank", ""), user.display_name, user.staff_number) if part
-    )
-    return {"officer": name}
+    parts = (getattr(user, "rank", ""), user.display_name, getattr(user, "staff_number", ""))
+    return " ".join(part for part in parts if part)
 
 
 def build_safe_and_well(cleaned: dict[str, Any], subject: Subject) -> dict[str, Any]:
@@ -142,7 +145,6 @@ SAFE_AND_WELL = register(
         resolves=("SAFE_AND_WELL_NOT_RECORDED",),
         applies=_needs_safe_and_well,
         form_kwargs=_record_kwargs,
-        user_initial=_officer,
         hint=(
             "When a missing child is found, police see them to check they are safe and well, "
             "within 24 hours."
@@ -281,6 +283,12 @@ def _interview_initial(subject: Subject) -> dict[str, Any]:
     return initial
 
 
+def _interview_held(code: str, subject: Subject, record: dict[str, Any]) -> bool:
+    """Late only when the entry says the interview took place: an offer alone, or one the child
+    declined, does not do the duty, so the alert stays open rather than late."""
+    return bool(record.get("return_interview_completed_at"))
+
+
 def _needs_return_interview(record: Record) -> bool:
     held = effective(record)
     return bool(getattr(held, "found_at", None)) and not getattr(
@@ -300,6 +308,7 @@ RETURN_INTERVIEW = register(
         resolves=("RETURN_INTERVIEW_OVERDUE",),
         applies=_needs_return_interview,
         initial=_interview_initial,
+        late=_interview_held,
         form_kwargs=_record_kwargs,
         hint=(
             "Every child who comes back from being missing is offered an independent return "

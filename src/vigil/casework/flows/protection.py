@@ -103,6 +103,12 @@ def build_informing(cleaned: dict[str, Any], subject: Subject) -> dict[str, Any]
     return fields
 
 
+def _local_authority_told(code: str, subject: Subject, record: dict[str, Any]) -> bool:
+    """Late only when the entry tells when the local authority was told (the duty with a
+    deadline): the parents, the child or a designated officer alone leave the alert as it was."""
+    return bool(record.get("local_authority_informed_at"))
+
+
 def _informing_initial(subject: Subject) -> dict[str, Any]:
     """What the record already holds: who was told and when (the source's values stand)."""
     if subject.record is None:
@@ -135,6 +141,7 @@ INFORMING = register(
         resolves=("POLICE_PROTECTION_UNRESOLVED",),
         applies=_needs_informing,
         initial=_informing_initial,
+        late=_local_authority_told,
         form_kwargs=_record_kwargs,
         hint=(
             "As soon as practicable: tell the local authority (within 2 hours), the parents or "
