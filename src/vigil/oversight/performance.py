@@ -29,14 +29,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from vigil.accounts.models import Team
 from vigil.alerts.engine import current_policy
@@ -46,17 +60,53 @@ from vigil.alerts.titles import title
 from vigil.identity.models import MentionLink
 from vigil.oversight.queries import REFERRAL_AGENCIES
 from vigil.records.contract import AMENDS, VIGIL_SYSTEM, parse_record
-from vigil.records.expressions import PayloadText
-from vigil.records.models import Record
+from vigil.records.models import Record, RecordLink
 from vigil.rules.amendments import effective_record
 from vigil.rules.clock import LONDON, end_of_working_day_after, london_date, start_of_day
+from vigil.rules.policy import Policy
 
 # The rule groups a weekly chart draws in its own colour and pattern; the rest are "Other rules".
 TOP_CODES = 5
 OTHER = "Other rules"
 # Referrals to the same agency may arrive up to this long after they were first written (their
 # ``occurred_at``); the database narrows by ``occurred_at`` with this margin, Python by receipt.
-REFERRAL_MARGIN = dt.timedelta(days=31)
+REFERRAL_MARGIN = dt.timedelta(days=14)
+REFERRAL_FIELDS = ("to_agency", "received_at", "sent_at", "decision_at", "occurred_at")
+
+
+class PayloadFields(Func):
+    """Some top-level payload fields as one JSON array (text), the payload read once per row."""
+
+    output_field = CharField()
+
+    def __init__(self, *keys: str) -> None:
+        if not all(key.isidentifier() for key in keys):
+            raise ValueError(keys)
+        self.keys = keys
+        super().__init__(F("payload"))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        paths = ", ".join(f"'$.{key}'" for key in self.keys)
+        return self.as_sql(compiler, connection, template=f"JSON_EXTRACT(%(expressions)s, {paths})")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        parts = ", ".join(f"(%(expressions)s -> '{key}')" for key in self.keys)
+        return self.as_sql(compiler, connection, template=f"jsonb_build_array({parts})::text")
+
+
+def _policy() -> Policy:
+    """The force's policy, read again only when its file changes (reading it takes a while)."""
+    path = settings.VIGIL_POLICY_FILE
+    try:
+        stamp = os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        stamp = -1
+    return _policy_at(str(path or ""), stamp)
+
+
+@lru_cache(maxsize=4)
+def _policy_at(path: str, stamp: int) -> Policy:
+    return current_policy()
 
 
 @dataclass(frozen=True)
@@ -95,11 +145,19 @@ def default_period(today: dt.date, weeks: int = 12) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=7 * weeks - 1), today
 
 
-def _week(value: dt.datetime | dt.date) -> dt.date:
-    """TruncWeek's answer as a Monday (an aware datetime on PostgreSQL and SQLite alike)."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(LONDON).date() if value.tzinfo else value.date()
-    return value
+def week_number(field: str, period: Period) -> Case:
+    """Which of the period's weeks (0, 1, …) a moment inside the period falls in: comparisons
+    with each week's London midnight, which both databases do natively and fast (TruncWeek on
+    SQLite calls back into Python for every row)."""
+    weeks = period.weeks()
+    return Case(
+        *(
+            When(**{f"{field}__lt": period.week_end(monday)}, then=Value(i))
+            for i, monday in enumerate(weeks)
+        ),
+        default=Value(len(weeks) - 1),
+        output_field=IntegerField(),
+    )
 
 
 def team_q(team: Team | None, prefix: str = "") -> Q:
@@ -129,14 +187,14 @@ def alerts_per_week(period: Period) -> WeeklyByRule:
     alerts = Alert.objects.filter(team_q(period.team))
     raised = (
         alerts.filter(raised_at__gte=period.since, raised_at__lt=period.until)
-        .annotate(week=TruncWeek("raised_at", tzinfo=LONDON))
+        .annotate(week=week_number("raised_at", period))
         .values("week", "code")
         .annotate(n=Count("id"))
         .order_by()
     )
     closed = (
         alerts.filter(closed_at__gte=period.since, closed_at__lt=period.until)
-        .annotate(week=TruncWeek("closed_at", tzinfo=LONDON))
+        .annotate(week=week_number("closed_at", period))
         .values("week", "code")
         .annotate(n=Count("id"))
         .order_by()
@@ -147,10 +205,9 @@ def alerts_per_week(period: Period) -> WeeklyByRule:
     totals: Counter[str] = Counter()
     for column, rows in ((0, raised), (1, closed)):
         for row in rows:
-            week = _week(row["week"])
-            if week in index:
-                cells[(row["code"], week)][column] += row["n"]
-                totals[row["code"]] += row["n"]
+            week = weeks[row["week"]]
+            cells[(row["code"], week)][column] += row["n"]
+            totals[row["code"]] += row["n"]
     ranked = sorted(totals, key=lambda c: (-totals[c], title(c)))
     top, rest = ranked[:TOP_CODES], ranked[TOP_CODES:]
     if len(rest) == 1:  # one more rule needs no "Other" of its own
@@ -275,17 +332,19 @@ def _amended_decisions(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
     """The effective ``decision_at`` of each referral (by system and id) that amendments written
     in Vigil complete, read through the rules' merge; only referrals with amendments appear."""
     wanted = set(keys)
-    amendments = (
-        Record.objects.filter(
-            source_system=VIGIL_SYSTEM, record_type="referral", links__relation=AMENDS
+    # Records written in Vigil first (by the index on source system), then their links.
+    written = dict(
+        Record.objects.filter(source_system=VIGIL_SYSTEM, record_type="referral").values_list(
+            "pk", "payload"
         )
-        .values_list("links__target_system", "links__target_id", "payload")
-        .order_by()
     )
     by_target: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for system, source_id, payload in amendments:
+    links = RecordLink.objects.filter(record_id__in=list(written), relation=AMENDS)
+    for record_id, system, source_id in links.values_list(
+        "record_id", "target_system", "target_id"
+    ):
         if (system, source_id) in wanted:
-            by_target[(system, source_id)].append(payload)
+            by_target[(system, source_id)].append(written[record_id])
     if not by_target:
         return {}
     sources = Record.objects.filter(
@@ -315,21 +374,16 @@ def referral_decisions(period: Period, now: dt.datetime) -> list[dict[str, Any]]
     """Per week (of the London day each referral to children's social care or the MASH was
     received, or else sent): decided in time, decided late, not decided (deadline passed), and
     waiting (deadline not yet passed), by ``REFERRAL_NO_DECISION``'s working-day rule."""
-    days = current_policy().int("REFERRAL_NO_DECISION", "working_days")
+    days = _policy().int("REFERRAL_NO_DECISION", "working_days")
+    # One read of each payload for its five fields (SQLite parses the JSON once per read).
     rows = (
         Record.objects.filter(
             record_type="referral",
             occurred_at__gte=period.since - REFERRAL_MARGIN,
             occurred_at__lt=period.until + REFERRAL_MARGIN,
         )
-        .alias(to_agency=PayloadText("to_agency"))
-        .filter(to_agency__in=REFERRAL_AGENCIES)
-        .annotate(
-            received=PayloadText("received_at"),
-            sent=PayloadText("sent_at"),
-            decided=PayloadText("decision_at"),
-        )
-        .values_list("source_system", "source_id", "occurred_at", "received", "sent", "decided")
+        .annotate(fields=PayloadFields(*REFERRAL_FIELDS))
+        .values_list("source_system", "source_id", "fields")
         .order_by()
     )
     weeks = period.weeks()
@@ -337,8 +391,13 @@ def referral_decisions(period: Period, now: dt.datetime) -> list[dict[str, Any]]
     counts = [Counter[str]() for _ in weeks]
     undecided: list[tuple[tuple[str, str], int, dt.datetime]] = []
     deadlines: dict[dt.date, dt.datetime] = {}
-    for system, source_id, occurred_at, received, sent, decided in rows:
-        start = _instant(received) or _instant(sent) or occurred_at
+    for system, source_id, fields in rows:
+        to_agency, received, sent, decided, occurred = json.loads(fields)
+        if to_agency not in REFERRAL_AGENCIES:
+            continue
+        start = _instant(received) or _instant(sent) or _instant(occurred)
+        if start is None:
+            continue
         day = london_date(start)
         if not period.start <= day <= period.end:
             continue
@@ -381,7 +440,7 @@ def repeat_missing(period: Period) -> tuple[list[dict[str, Any]], int, int]:
     missing or absent episodes in the ``window_days`` ending at the close of the week
     (``REPEAT_MISSING``'s settings). One grouped query: a conditional count per week for each
     person, and only people meeting it in some week come back."""
-    policy = current_policy()
+    policy = _policy()
     threshold = policy.int("REPEAT_MISSING", "episodes")
     window = dt.timedelta(days=policy.int("REPEAT_MISSING", "window_days"))
     weeks = period.weeks()
@@ -394,10 +453,15 @@ def repeat_missing(period: Period) -> tuple[list[dict[str, Any]], int, int]:
         child = Q(mention__date_of_birth__gt=cutoff) | Q(
             mention__date_of_birth__isnull=True, mention__age_estimate__lt=18
         )
+        # Each naming counts, as in the rule (two mentions of one person on an episode, which
+        # identity resolution would not normally leave, count twice there too).
         counts[f"w{i}"] = Count(
             "mention__record_id",
-            distinct=True,
-            filter=Q(mention__occurred_at__gt=end - window, mention__occurred_at__lt=end) & child,
+            filter=Q(
+                mention__record__occurred_at__gt=end - window,
+                mention__record__occurred_at__lt=end,
+            )
+            & child,
         )
     meeting = Q()
     for name in counts:
@@ -406,8 +470,9 @@ def repeat_missing(period: Period) -> tuple[list[dict[str, Any]], int, int]:
         MentionLink.objects.filter(
             mention__role="missing_person",
             mention__record__record_type="missing",
-            mention__occurred_at__gt=ends[0] - window,
-            mention__occurred_at__lt=ends[-1],
+            # the record's time, which is indexed (the mention's copy of it is not)
+            mention__record__occurred_at__gt=ends[0] - window,
+            mention__record__occurred_at__lt=ends[-1],
         )
         .values("person_id")
         .annotate(**counts)

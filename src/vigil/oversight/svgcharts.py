@@ -51,6 +51,16 @@ def nice_ceiling(value: float) -> float:
     return 10 * power  # pragma: no cover (the loop always returns)
 
 
+def axis_top(values: Sequence[float]) -> float:
+    """The axis maximum for some values: a round number at or above the largest, and for whole
+    numbers one whose quarters (the gridlines) are whole numbers too."""
+    peak = max(values, default=0)
+    top = nice_ceiling(peak)
+    if all(float(v).is_integer() for v in values) and not (top / 4).is_integer():
+        top = float(max(4, math.ceil(peak / 4) * 4))
+    return top
+
+
 def _number(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
@@ -153,10 +163,9 @@ def column_chart(
                 f"series {s.label!r} has {len(s.values)} values, not {len(categories)}"
             )
     if stacked:
-        peak = max(sum(s.values[i] for s in series) for i in range(len(categories)))
+        top = axis_top([sum(s.values[i] for s in series) for i in range(len(categories))])
     else:
-        peak = max(max(s.values) for s in series)
-    top = nice_ceiling(peak)
+        top = axis_top([v for s in series for v in s.values])
     plot_w = g.width - g.left - 8
     band = plot_w / len(categories)
     bar_w = band * 0.7 if stacked else band * 0.8 / len(series)
@@ -222,7 +231,7 @@ def bar_chart(
             raise ValueError(
                 f"series {s.label!r} has {len(s.values)} values, not {len(categories)}"
             )
-    top = nice_ceiling(max(max(s.values) for s in series))
+    top = axis_top([v for s in series for v in s.values])
     x0 = g.label_width
     plot_w = g.width - x0 - 48
     row = g.row_height * len(series) + 10
