@@ -55,7 +55,7 @@ from django.db.models.functions import Coalesce
 from vigil.accounts.models import Team
 from vigil.alerts.engine import current_policy
 from vigil.alerts.models import Alert
-from vigil.alerts.querysets import LIVE
+from vigil.alerts.querysets import CHUNK, LIVE
 from vigil.alerts.titles import title
 from vigil.identity.models import MentionLink
 from vigil.oversight.queries import REFERRAL_AGENCIES
@@ -332,19 +332,22 @@ def _amended_decisions(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
     """The effective ``decision_at`` of each referral (by system and id) that amendments written
     in Vigil complete, read through the rules' merge; only referrals with amendments appear."""
     wanted = set(keys)
-    # Records written in Vigil first (by the index on source system), then their links.
-    written = dict(
-        Record.objects.filter(source_system=VIGIL_SYSTEM, record_type="referral").values_list(
-            "pk", "payload"
-        )
-    )
+    # The links naming these referrals (by the index on a link's target), from referrals
+    # written in Vigil, a chunk of ids at a time.
     by_target: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    links = RecordLink.objects.filter(record_id__in=list(written), relation=AMENDS)
-    for record_id, system, source_id in links.values_list(
-        "record_id", "target_system", "target_id"
-    ):
-        if (system, source_id) in wanted:
-            by_target[(system, source_id)].append(written[record_id])
+    ids = sorted({source_id for _, source_id in wanted})
+    systems = sorted({system for system, _ in wanted})
+    for start in range(0, len(ids), CHUNK):
+        links = RecordLink.objects.filter(
+            target_system__in=systems,
+            target_id__in=ids[start : start + CHUNK],
+            relation=AMENDS,
+            record__source_system=VIGIL_SYSTEM,
+            record__record_type="referral",
+        ).values_list("target_system", "target_id", "record__payload")
+        for system, source_id, payload in links:
+            if (system, source_id) in wanted:
+                by_target[(system, source_id)].append(payload)
     if not by_target:
         return {}
     sources = Record.objects.filter(
