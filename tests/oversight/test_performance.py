@@ -71,9 +71,9 @@ def test_alerts_raised_and_closed_each_week_by_rule(supervisor: Any) -> None:
         "Investigation with no activity for 28 days",
     )
     columns = next(f for f in page.context["figures"] if f.slug == "alerts-raised").table.columns
-    assert columns == ["Week", missing, drift, "All rules"]  # titles, never codes
-    assert raised[0] == ["Week of 1 December 2025", 2, 0, 2]
-    assert raised[1] == ["Week of 8 December 2025", 1, 1, 2]
+    assert columns == ["Week beginning", missing, drift, "All rules"]  # titles, never codes
+    assert raised[0] == ["1 December 2025", 2, 0, 2]
+    assert raised[1] == ["8 December 2025", 1, 1, 2]
     assert [r[-1] for r in raised[2:]] == [0] * 6
     closed = table(page, "alerts-closed")
     assert closed[1][-1] == 1 and closed[7][-1] == 1  # 10 December; 20 January
@@ -223,8 +223,8 @@ def test_referrals_decided_in_time_late_or_not_by_the_working_day_rule(
     by_week = {r[0]: r[1:] for r in rows}
     # in time, late, not decided, not yet due, all
     # in time R1, R4 (Friday), R6 (by amendment); late R2, R7; not decided R3
-    assert by_week["Week of 5 January 2026"] == [3, 2, 1, 0, 6]
-    assert by_week["Week of 22 December 2025"] == [1, 0, 0, 0, 1]
+    assert by_week["5 January 2026"] == [3, 2, 1, 0, 6]
+    assert by_week["22 December 2025"] == [1, 0, 0, 0, 1]
     assert sum(r[-1] for r in rows) == 7
 
 
@@ -381,7 +381,7 @@ def test_every_figure_and_the_rule_breakdown_export(supervisor: Any) -> None:
         assert header == f.table.columns
     every = supervisor.get(reverse("oversight:performance-csv", args=["alerts-by-rule"]), PERIOD)
     assert list(csv.reader(io.StringIO(every.content.decode())))[1] == [
-        "Week of 1 December 2025",
+        "1 December 2025",
         "Missing 3 or more times in 90 days",
         "1",
         "0",

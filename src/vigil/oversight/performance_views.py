@@ -138,7 +138,8 @@ def _short(week: dt.date) -> str:
 
 
 def _week_label(week: dt.date) -> str:
-    return f"Week of {in_words(week)}"
+    """A week in a table's first column, headed "Week beginning"."""
+    return in_words(week)
 
 
 def _peak(labels: list[str], values: list[float], what: str) -> str:
@@ -160,7 +161,7 @@ def alerts_raised_closed(period: Period, now: dt.datetime) -> list[Figure]:
         totals = [sum(counts[g][i] for g in data.groups) for i in range(len(data.weeks))]
         summary = (
             f"{sum(totals)} alerts {verb} over {len(data.weeks)} weeks, stacked by rule."
-            + _peak(long, [float(t) for t in totals], "in a week")
+            + _peak([f"week beginning {w}" for w in long], [float(t) for t in totals], "in a week")
         )
         series = [Series(g, tuple(float(v) for v in counts[g])) for g in data.groups]
         out.append(
@@ -178,7 +179,7 @@ def alerts_raised_closed(period: Period, now: dt.datetime) -> list[Figure]:
                 ),
                 table=Table(
                     caption=f"Alerts {verb} each week, by rule",
-                    columns=["Week", *data.groups, "All rules"],
+                    columns=["Week beginning", *data.groups, "All rules"],
                     rows=[
                         [long[i], *(counts[g][i] for g in data.groups), totals[i]]
                         for i in range(len(data.weeks))
@@ -196,7 +197,7 @@ def alerts_by_rule_csv(period: Period, now: dt.datetime) -> Table:
     data = perf.alerts_per_week(period)
     return Table(
         caption="Alerts raised and closed each week, by rule",
-        columns=["Week", "Rule", "Raised", "Closed"],
+        columns=["Week beginning", "Rule", "Raised", "Closed"],
         rows=[[_week_label(r["week"]), r["rule"], r["raised"], r["closed"]] for r in data.by_code],
         numeric_from=2,
     )
@@ -311,7 +312,7 @@ def referrals(period: Period, now: dt.datetime) -> list[Figure]:
             svg=svg,
             table=Table(
                 caption="Referrals by week received",
-                columns=["Week", *(label for _, label in labels), "All referrals"],
+                columns=["Week beginning", *(label for _, label in labels), "All referrals"],
                 rows=[
                     [long[i], *(r[k] for k, _ in labels), r["total"]] for i, r in enumerate(rows)
                 ],
@@ -327,7 +328,7 @@ def missing(period: Period, now: dt.datetime) -> list[Figure]:
     values = [float(r["children"]) for r in rows]
     summary = (
         f"Children missing or absent {threshold} or more times in the {days} days up to the "
-        f"end of each week." + _peak(long, values, "children")
+        f"end of each week." + _peak([f"week beginning {w}" for w in long], values, "children")
     )
     svg = column_chart(
         "chart-missing",
@@ -348,7 +349,7 @@ def missing(period: Period, now: dt.datetime) -> list[Figure]:
             svg=svg,
             table=Table(
                 caption=f"Children missing {threshold} or more times in {days} days",
-                columns=["Week", "Children"],
+                columns=["Week beginning", "Children"],
                 rows=[[long[i], r["children"]] for i, r in enumerate(rows)],
             ),
         )
@@ -376,12 +377,17 @@ CSV_FIGURES: dict[str, Callable[[Period, dt.datetime], list[Figure]]] = {
 }
 
 
+def _day(day: dt.date) -> str:
+    """A date as the form's hint writes one: 27/3/2026."""
+    return f"{day.day}/{day.month}/{day.year}"
+
+
 def _filters(request: HttpRequest) -> tuple[PerformanceFilter, Period | None]:
     today = london_date(timezone.now())
     form = PerformanceFilter(request.GET or None, today=today)
     if not request.GET:
         start, end = perf.default_period(today)
-        form = PerformanceFilter({"start": start.isoformat(), "end": end.isoformat()}, today=today)
+        form = PerformanceFilter({"start": _day(start), "end": _day(end)}, today=today)
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
