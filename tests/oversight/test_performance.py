@@ -231,12 +231,20 @@ def test_referrals_decided_in_time_late_or_not_by_the_working_day_rule(
 def test_a_referral_whose_deadline_has_not_passed_is_not_yet_due(
     import_records: Callable[..., Any],
 ) -> None:
-    import_records([referral("R1", "2026-01-05T10:00:00+00:00")])
+    import_records(
+        [
+            referral("R1", "2026-01-05T10:00:00+00:00"),
+            # decided after the moment asked about: not yet seen then
+            referral("R2", "2026-01-05T10:00:00+00:00", "2026-01-09T10:00:00+00:00"),
+        ]
+    )
     period = Period(dt.date(2026, 1, 5), dt.date(2026, 1, 11))
     before = performance.referral_decisions(period, at("2026-01-06", 23))
     after = performance.referral_decisions(period, at("2026-01-07", 0))
-    assert (before[0]["waiting"], before[0]["not_decided"]) == (1, 0)
-    assert (after[0]["waiting"], after[0]["not_decided"]) == (0, 1)
+    later = performance.referral_decisions(period, at("2026-01-10", 0))
+    assert (before[0]["waiting"], before[0]["not_decided"]) == (2, 0)
+    assert (after[0]["waiting"], after[0]["not_decided"]) == (0, 2)
+    assert (later[0]["late"], later[0]["not_decided"]) == (1, 1)
 
 
 # ---- children missing 3 or more times in 90 days ----------------------------------------------

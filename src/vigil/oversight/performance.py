@@ -409,6 +409,8 @@ def referral_decisions(period: Period, now: dt.datetime) -> list[dict[str, Any]]
             deadlines[day] = end_of_working_day_after(start, days)
         deadline = deadlines[day]
         decision = _instant(decided)
+        if decision is not None and decision > now:
+            decision = None  # a time later than now is not yet seen, as the rules read it
         if decision is None:
             undecided.append(((system, source_id), week, deadline))
             continue
