@@ -433,3 +433,23 @@ def test_an_empty_store_draws_every_chart_saying_so(supervisor: Any) -> None:
     body = page.content.decode()
     # the referrals and missing charts have weeks but no numbers; the rest have nothing at all
     assert body.count("No data for this period") >= len(page.context["figures"])
+
+
+def test_weeks_are_london_weeks_in_summer_time() -> None:
+    # 23:30 UTC on Sunday 7 June is 00:30 on Monday 8 June in London (BST)
+    add_alert("P1", raised_at=dt.datetime(2026, 6, 7, 23, 30, tzinfo=dt.UTC))
+    add_alert("P2", raised_at=dt.datetime(2026, 6, 7, 22, 30, tzinfo=dt.UTC))  # 23:30 Sunday
+    add_alert("P3", raised_at=dt.datetime(2026, 5, 31, 23, 30, tzinfo=dt.UTC))  # 00:30, 1 June
+    add_alert("P4", raised_at=dt.datetime(2026, 5, 31, 22, 30, tzinfo=dt.UTC))  # 31 May: before
+    data = performance.alerts_per_week(Period(dt.date(2026, 6, 1), dt.date(2026, 6, 14)))
+    assert data.weeks == [dt.date(2026, 6, 1), dt.date(2026, 6, 8)]
+    assert data.raised["Missing 3 or more times in 90 days"] == [2, 1]
+
+
+def test_a_period_starting_midweek_keeps_its_partial_weeks() -> None:
+    period = Period(dt.date(2026, 1, 7), dt.date(2026, 1, 13))  # Wednesday to Tuesday
+    assert period.weeks() == [dt.date(2026, 1, 5), dt.date(2026, 1, 12)]
+    add_alert("P1", raised_at=at("2026-01-06"))  # Tuesday: the same week, but before the period
+    add_alert("P2", raised_at=at("2026-01-13", 23))
+    data = performance.alerts_per_week(period)
+    assert data.raised["Missing 3 or more times in 90 days"] == [0, 1]
