@@ -70,6 +70,8 @@ class AuditAction(StrEnum):
     NOTIFICATION_SUBMIT_READ = "notification.submit_read"  # a form sent, valid or not
     NOTIFICATION_READ = "notification.read"
     SUPERVISOR_VIEW = "supervisor.view"
+    SUPERVISOR_VIEW_PERFORMANCE = "supervisor.view_performance"  # the performance charts
+    SUPERVISOR_EXPORT_PERFORMANCE = "supervisor.export_performance"  # one chart's table as CSV
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"
     IDENTITY_REQUEST_REVIEW = "identity.request_review"
