@@ -214,6 +214,27 @@ class Neighbourhood:
         for p in wanted:
             self._not_dwelling[p].sort()
 
+    def first_not_dwelling(self, places: Iterable[int]) -> set[int]:
+        """At each place, the first record showing it is not a private dwelling (from when it
+        stops linking the people recorded there), if any."""
+        places = set(places)
+        self.not_dwelling(places)
+        return {r for p in places for _, r in self._not_dwelling[p][:1]}
+
+    def association_support(self, person: int) -> set[int]:
+        """Every record the person's one-hop associations ('Linked (association)') rest on, so
+        that a casebook of just these gives the person exactly the associations the whole
+        store's casebook gives: their own records, the records sharing an object with those,
+        the records giving an address of anyone recorded at their addresses (whose address on
+        a date decides a shared address: their other records cannot change it), and the record
+        that ends each address's linking."""
+        own = self.timeline({person})
+        places = self.places_of({person})
+        addressed = {
+            row.record for row in self.rows_of(self.residents(places)) if row.location is not None
+        }
+        return own | self.sharing_objects(own) | addressed | self.first_not_dwelling(places)
+
     def residents(self, places: Iterable[int]) -> set[int]:
         """People recorded as living at these places while they could link or be exposed."""
         places = set(places)
