@@ -120,7 +120,8 @@ class Neighbourhood:
 
     def rows_on(self, records: Iterable[int]) -> list[Row]:
         """Every mention on the records."""
-        wanted = [r for r in set(records) if r not in self._by_record]
+        records = set(records)  # read twice below: a generator would be empty the second time
+        wanted = [r for r in records if r not in self._by_record]
         for chunk in _chunks(wanted):
             for r in chunk:
                 self._by_record[r] = []
@@ -128,7 +129,7 @@ class Neighbourhood:
             for raw in self._rows(sql, chunk):
                 row = self._row(raw)
                 self._by_record[row.record].append(row)
-        return [row for r in set(records) for row in self._by_record[r]]
+        return [row for r in records for row in self._by_record[r]]
 
     def rows_of(self, persons: Iterable[int]) -> list[Row]:
         """Every mention of the persons: their timelines."""
@@ -156,7 +157,8 @@ class Neighbourhood:
 
     def rows_at(self, places: Iterable[int]) -> list[Row]:
         """Every mention giving one of these addresses (people recorded as living there)."""
-        wanted = [p for p in set(places) if p not in self._by_place]
+        places = set(places)
+        wanted = [p for p in places if p not in self._by_place]
         for chunk in _chunks(wanted):
             for p in chunk:
                 self._by_place[p] = []
@@ -165,13 +167,14 @@ class Neighbourhood:
                 row = self._row(raw)
                 assert row.location is not None
                 self._by_place[row.location].append(row)
-        return [row for p in set(places) for row in self._by_place[p]]
+        return [row for p in places for row in self._by_place[p]]
 
     def records_at(self, places: Iterable[int]) -> set[int]:
         """Records located at these places that rules read about the place: the possible DA
         incidents while it was still a private dwelling, and the first record showing it is not
         one (when it stopped linking people)."""
-        wanted = [p for p in set(places) if p not in self._place_records]
+        places = set(places)
+        wanted = [p for p in places if p not in self._place_records]
         for chunk in _chunks(wanted):
             for p in chunk:
                 self._place_records[p] = []
@@ -183,7 +186,7 @@ class Neighbourhood:
             for record, place, at in self._rows(sql, chunk):
                 self._place_records[place].append((record, at))
         found: set[int] = set()
-        for place in set(places):
+        for place in places:
             since = self.since(place)
             found |= {
                 r for r, at in self._place_records[place] if since is None or at < since + _MARGIN
@@ -249,12 +252,13 @@ class Neighbourhood:
 
     def info(self, records: Iterable[int]) -> dict[int, tuple[str, int | None]]:
         """Record -> (record type, location)."""
-        wanted = [r for r in set(records) if r not in self._record_info]
+        records = set(records)  # read twice below: callers pass generators
+        wanted = [r for r in records if r not in self._record_info]
         for chunk in _chunks(wanted):
             sql = f"SELECT id, record_type, location_id FROM {_R} WHERE id IN ({_marks(chunk)})"
             for record, kind, place in self._rows(sql, chunk):
                 self._record_info[record] = (kind, place)
-        return {r: self._record_info[r] for r in set(records) if r in self._record_info}
+        return {r: self._record_info[r] for r in records if r in self._record_info}
 
     def sharing_objects(self, records: Iterable[int]) -> set[int]:
         """Records naming a vehicle, phone, device or account that one of these records names.
@@ -262,7 +266,8 @@ class Neighbourhood:
         The store's identifiers are normalised at least as coarsely as the rules compare them,
         so this is a superset of the rules' object sharing.
         """
-        wanted = [r for r in set(records) if r not in self._sharing]
+        records = set(records)
+        wanted = [r for r in records if r not in self._sharing]
         for chunk in _chunks(wanted):
             for r in chunk:
                 self._sharing[r] = set()
@@ -273,7 +278,7 @@ class Neighbourhood:
             )
             for mine, other in self._rows(sql, chunk):
                 self._sharing[mine].add(other)
-        return {o for r in set(records) for o in self._sharing[r]}
+        return {o for r in records for o in self._sharing[r]}
 
     def link_closure(self, records: Iterable[int]) -> set[int]:
         """The records and every record joined to them by links, either way, transitively."""

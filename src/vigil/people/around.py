@@ -194,7 +194,7 @@ def record_refs(book: Casebook, keys: Iterable[RecordKey]) -> dict[RecordKey, Re
 
 def record_words(record: RecordBase) -> str:
     """'Assault (crime), 1 February 2020', 'Call, 1 January 2020'."""
-    what = describe(record)
+    what = describe(record).replace("_", " ")
     text = what[:1].upper() + what[1:]
     if record.record_type == "crime" and "crime" not in what:
         text = f"{text} (crime)"
@@ -209,7 +209,8 @@ def _role(book: Casebook, key: RecordKey, person: str) -> str:
 
 
 def _shared_objects(book: Casebook, a: RecordKey, b: RecordKey) -> list[tuple[str, str]]:
-    """The (type, identifier as written) that the two records both name."""
+    """The (type, identifier) pairs the two records both name, each identifier as written on
+    either record ('YX19 ABC' and 'yx19abc' are one vehicle)."""
 
     def norm(text: str) -> str:
         return "".join(text.split()).lower()
@@ -217,12 +218,14 @@ def _shared_objects(book: Casebook, a: RecordKey, b: RecordKey) -> list[tuple[st
     first, second = book.records.get(a), book.records.get(b)
     if first is None or second is None:
         return []
+    mine = {(o.object_type, norm(o.identifier)) for o in first.objects}
     theirs = {(o.object_type, norm(o.identifier)) for o in second.objects}
+    both = mine & theirs
     return sorted(
         {
             (o.object_type, o.identifier)
-            for o in first.objects
-            if (o.object_type, norm(o.identifier)) in theirs
+            for o in (*first.objects, *second.objects)
+            if (o.object_type, norm(o.identifier)) in both
         }
     )
 
@@ -265,8 +268,8 @@ def describe_events(
         else:
             shared = _shared_objects(book, *event.evidence[:2])
             kind = shared[0][0] if shared else "phone"
-            ident = ", ".join(sorted({i for _, i in shared})) or "an identifier"
-            key = (kind, ident.lower())
+            ident = " or ".join(sorted({i for _, i in shared})) or "an identifier"
+            key = (kind, "".join(ident.split()).lower())
             reason = reasons.get(key)
             if reason is None:
                 reason = reasons[key] = Reason(
