@@ -49,7 +49,9 @@ from vigil.rules.view import View
 
 CODE = "EXPLOITATION_NETWORK"
 SEED = 20140601  # the layout's seed: the same network is drawn the same way every time
-WIDTH, HEIGHT, MARGIN = 960, 640, 70
+WIDTH, HEIGHT = 960, 640
+# Room for a label (about 300 units at most) centred under a node at the edge.
+MARGIN_X, MARGIN_Y = 160, 50
 
 
 @dataclass
@@ -281,14 +283,12 @@ def layout(nodes: list[Node], links: list[Link]) -> None:
     span_y = (max(ys) - min(ys)) or 1.0
     for node in nodes:
         x, y = positions[node.key]
-        node.x = (
-            MARGIN + (x - min(xs)) / span_x * (WIDTH - 2 * MARGIN) if len(nodes) > 1 else WIDTH / 2
-        )
-        node.y = (
-            MARGIN + (y - min(ys)) / span_y * (HEIGHT - 2 * MARGIN)
-            if len(nodes) > 1
-            else HEIGHT / 2
-        )
+        if len(nodes) == 1:
+            node.x, node.y = WIDTH / 2, HEIGHT / 2
+            continue
+        node.x = MARGIN_X + (x - min(xs)) / span_x * (WIDTH - 2 * MARGIN_X)
+        # The label sits below its node: keep 30 more units at the bottom for it.
+        node.y = MARGIN_Y + (y - min(ys)) / span_y * (HEIGHT - 2 * MARGIN_Y - 30)
 
 
 def _esc(text: str) -> str:
@@ -336,7 +336,7 @@ def draw(network: Network) -> str:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="14" fill="#1d70b8"{mark}/>')
         label = node.label + (" (flagged)" if node.flagged else "")
         out.append(
-            f'<text x="{x:.1f}" y="{y + 38:.1f}" text-anchor="middle" font-size="16" '
+            f'<text x="{x:.1f}" y="{y + 38:.1f}" text-anchor="middle" font-size="19" '
             f'font-family="Arial, sans-serif" fill="#0b0c0c" stroke="#ffffff" stroke-width="4" '
             f'paint-order="stroke">{_esc(label)}</text>'
         )
