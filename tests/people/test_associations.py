@@ -135,3 +135,20 @@ def test_partners_and_administrators_may_not_see_it(
     client, _ = as_role(role)
     assert client.get("/people/P-amy/around/").status_code == 403
     assert not AuditEntry.objects.filter(action="person.view_associations").exists()
+
+
+def test_the_same_associations_as_the_whole_stores_casebook(people: dict[str, Person]) -> None:
+    """The page loads only the person's neighbourhood: it must find exactly what a casebook of
+    every record finds (the rules' one-hop association), for everyone."""
+    from django.utils import timezone
+
+    from vigil.alerts.engine import load_casebook
+
+    book = load_casebook()
+    now = timezone.now()
+    for key, person in people.items():
+        whole = {other for other, _ in book.associations(person.person_id, now)}
+        found = _around(person)
+        assert set(found) - {"_"} == whole, key
+        for other, events in book.associations(person.person_id, now):
+            assert found[other].since == min(e.at for e in events), (key, other)

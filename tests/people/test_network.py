@@ -126,3 +126,19 @@ def test_roles_without_intelligence_may_not_see_it(
     client, _ = as_role(role)
     assert client.get("/people/P-marcus/network/").status_code == 403
     assert not AuditEntry.objects.filter(action="person.view_network").exists()
+
+
+def test_everyone_the_rule_raises_is_in_the_network_and_no_one_else(
+    people: dict[str, Person],
+) -> None:
+    from django.utils import timezone
+
+    from vigil.alerts.engine import current_policy, load_casebook
+    from vigil.rules import evaluate
+
+    findings = evaluate(load_casebook(), current_policy(), timezone.now())
+    raised = {f.person_id for f in findings if f.code == "EXPLOITATION_NETWORK"}
+    assert raised == {"P-marcus", "P-kayla", "P-leon", "P-jade"}
+    for person_id in raised:
+        network = _network(people[person_id.removeprefix("P-")])
+        assert {n.key for n in network.nodes} == raised, person_id
