@@ -177,9 +177,11 @@ def record_refs(book: Casebook, keys: Iterable[RecordKey]) -> dict[RecordKey, Re
     wanted = sorted(set(keys))
     pks: dict[RecordKey, int] = {}
     ids = sorted({k.source_id for k in wanted})
+    # The system too, so the look-up uses the (system, id) unique index, not a scan by id.
+    systems = sorted({k.source_system for k in wanted})
     for i in range(0, len(ids), 500):
         for pk, system, source_id in Record.objects.filter(
-            source_id__in=ids[i : i + 500]
+            source_system__in=systems, source_id__in=ids[i : i + 500]
         ).values_list("pk", "source_system", "source_id"):
             pks[RecordKey(system, source_id)] = pk
     out = {}
