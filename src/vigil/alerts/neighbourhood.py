@@ -238,6 +238,20 @@ class Neighbourhood:
         }
         return own | self.sharing_objects(own) | addressed | self.first_not_dwelling(places)
 
+    def network_support(self, person: int) -> set[int]:
+        """Every record the EXPLOITATION_NETWORK networks around the person rest on: the
+        person's associations, those of each possible network adult among the person and
+        their neighbours, and the whole timelines of the possible matter children around
+        those adults (their ages and the matters naming them). Smaller than :meth:`support`,
+        which also holds what other rules read (DA incidents, MARAC victims)."""
+        records = self.association_support(person)
+        adults = self.network_adult_candidates(self.neighbours({person}) | {person})
+        for adult in adults:
+            records |= self.association_support(adult)
+        if adults:
+            records |= self.timeline(self.matter_candidates(self.neighbours(adults) | {person}))
+        return records
+
     def residents(self, places: Iterable[int]) -> set[int]:
         """People recorded as living at these places while they could link or be exposed."""
         places = set(places)

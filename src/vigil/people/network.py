@@ -4,8 +4,9 @@ The network is the rule's own: the adults (named as suspect, offender, or intell
 or associate) each associated, within the rule's window, with the policy's number of children
 named in sexual or exploitation matters (``vigil.rules.hidden_risk.network_links``), and those
 children. Around a person means: the adults whose network the person is in (as the adult, or
-as one of the children). The person's neighbourhood comes from the store as the incremental
-engine loads it (:meth:`Neighbourhood.support`), so the page finds what the rule found.
+as one of the children). The records those networks rest on come from the store
+(:meth:`Neighbourhood.network_support`), and the rule's own functions run on a casebook of them,
+so the page finds what the rule found.
 
 networkx analyses it (the graph, how many each node links to, a spring layout with a fixed
 seed so the drawing is the same every time) and the page draws it as SVG on the server: no
@@ -168,7 +169,7 @@ def network_around(person: Person, viewer: Viewer, *, as_of: dt.datetime | None 
     threshold = policy.int(CODE, "children")
     days = policy.int(CODE, "window_days")
     hood = Neighbourhood()
-    book = load_book(hood.support({person.pk}))
+    book = load_book(hood.network_support(person.pk))
     view = View(book, policy, now)
     since = view.days_ago(days)
     me = person.person_id
