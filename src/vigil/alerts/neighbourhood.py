@@ -266,7 +266,7 @@ class Neighbourhood:
 
     def info(self, records: Iterable[int]) -> dict[int, tuple[str, int | None]]:
         """Record -> (record type, location)."""
-        records = set(records)  # read twice below: callers pass generators
+        records = set(records)  # read twice below: a generator would be spent by the first
         wanted = [r for r in records if r not in self._record_info]
         for chunk in _chunks(wanted):
             sql = f"SELECT id, record_type, location_id FROM {_R} WHERE id IN ({_marks(chunk)})"
