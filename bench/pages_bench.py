@@ -1,7 +1,7 @@
 """Server time of every staff page on a large synthetic force: p50 and p95 per page.
 
     .venv/bin/python bench/pages_bench.py [--people 100000] [--requests 40] [--data-dir DIR]
-        [--database-url URL] [--json PATH]
+        [--database-url URL] [--json PATH] [--only NAME ...]
 
 Without --data-dir, a temporary store is made and thrown away afterwards. With --data-dir, the
 store there is reused if it holds a force already (a file ``pages-bench.json`` says it was
@@ -167,6 +167,11 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         if m.forename and m.surname
     ][:sample]
     alerts = [a.alert_id for a in random_rows(Alert, sample)]
+    network_people = list(
+        Alert.objects.filter(code="EXPLOITATION_NETWORK")
+        .exclude(person_id=None)
+        .values_list("person_id", flat=True)[:sample]
+    )
     partner_people = list(
         PersonMention.objects.filter(record__record_type="missing", role="missing_person")
         .exclude(link=None)
@@ -208,6 +213,18 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
             "investigator",
             gets([f"/people/{p}/" for p in person_ids]),
             expect=b'id="chronology"',
+        ),
+        Page(
+            "who is around a person (half busiest)",
+            "investigator",
+            gets([f"/people/{p}/around/" for p in person_ids]),
+            expect=b'id="count-linked"',
+        ),
+        Page(
+            "exploitation network",
+            "mash",
+            gets([f"/people/{p}/network/" for p in network_people or person_ids[:1]]),
+            expect=b"Possible exploitation network",
         ),
         Page(
             "person, filtered chronology",
@@ -396,7 +413,9 @@ def main() -> int:
     parser.add_argument("--data-dir", help="a store to reuse, or to prepare and keep")
     parser.add_argument("--database-url", help="default: the SQLite file in the data folder")
     parser.add_argument("--json", help="write the figures to this file too")
-    parser.add_argument("--only", help="time only the pages whose name contains this text")
+    parser.add_argument(
+        "--only", action="append", help="measure only pages whose name holds this (repeatable)"
+    )
     args = parser.parse_args()
 
     temporary = None
@@ -433,7 +452,7 @@ def main() -> int:
         )
         pages = build_pages(random.Random(args.seed), args.sample)
         if args.only:
-            pages = [p for p in pages if args.only in p.name]
+            pages = [p for p in pages if any(word in p.name for word in args.only)]
         print(f"{'page':<36} {'role':<18} {'p50':>8} {'p95':>8} {'max':>8} {'SQL':>5}")
         run(pages, args.requests)
     finally:
