@@ -72,6 +72,7 @@ class AuditAction(StrEnum):
     SUPERVISOR_VIEW = "supervisor.view"
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"
+    IDENTITY_LIST_PERSON_LINKS = "identity.list_person_links"  # one person's pending pairs
     IDENTITY_REQUEST_REVIEW = "identity.request_review"
     IDENTITY_SUBMIT_DECISION = "identity.submit_decision"  # a form sent, valid or not
     IDENTITY_SUBMIT_UNDO = "identity.submit_undo"
@@ -83,6 +84,8 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"  # the access log as CSV
+    AUDIT_VIEW_PERSON = "audit.view_person"  # who has looked at one person
 
 
 # (old action string, prefix its target starts with, the action it is now). The generic "view",
