@@ -109,7 +109,10 @@ def search(request: HttpRequest) -> HttpResponse:
         form = SearchForm(request.user)
         _nothing_disclosed(request)
     context["form"] = form
-    template = "people/_results.html" if getattr(request, "htmx", False) else "people/search.html"
+    # htmx swaps the form and its results together, so a field's error is marked on the field.
+    template = (
+        "people/_search_area.html" if getattr(request, "htmx", False) else "people/search.html"
+    )
     return render(request, template, context, status=status)
 
 
