@@ -266,5 +266,5 @@ def test_person_links_page_needs_decide_identity(
     as_role: Any, pairs: dict[str, ReviewPair]
 ) -> None:
     amy = MentionLink.objects.get(mention=pairs["amy"].mention_a).person
-    client, _ = as_role("response")
+    client, _ = as_role("response_officer")
     assert client.get(reverse("identity:person-links", args=[amy.person_id])).status_code == 403

@@ -360,7 +360,15 @@ def address(request: HttpRequest, location_id: int) -> HttpResponse:
         request,
         AuditAction.ADDRESS_VIEW,
         f"location:{location.pk}",
-        detail={"residents": [r.summary.person_id for r in brief.residents]},
+        detail={
+            "residents": [r.summary.person_id for r in brief.residents],
+            # The same address recorded with and without its postcode, shown as one.
+            **(
+                {"joined": [brief.location.pk, *(loc.pk for loc in brief.without_postcode)]}
+                if brief.without_postcode
+                else {}
+            ),
+        },
     )
     for resident in brief.residents:
         for alert in resident.alerts:
