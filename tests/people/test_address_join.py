@@ -170,3 +170,14 @@ def test_the_address_search_lists_the_address_once(newton: dict[str, Location]) 
     assert by_postcode[0]["also_without_postcode"] == 1
     mill = find_locations("Mill Lane")
     assert len(mill) == 3 and all(r["also_without_postcode"] == 0 for r in mill)
+
+
+def test_a_postcode_search_finds_those_recorded_without_it(
+    as_role: Any, newton: dict[str, Location]
+) -> None:
+    client, _ = as_role("response_officer")
+    found = client.post(reverse("people:search"), {"place": "B18 9HD"})
+    names = sorted(p.best_name for p in found.context["result"].people)
+    assert names == ["Amy Stone", "Ben Stone"]
+    mill = client.post(reverse("people:search"), {"place": "LS1 1AA"})
+    assert [p.best_name for p in mill.context["result"].people] == ["Cara Lee"]

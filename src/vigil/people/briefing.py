@@ -92,6 +92,24 @@ def joined(location: Location) -> Joined:
     return Joined(location)
 
 
+def joining_without_postcode(postcoded: list[tuple[int, str, str]]) -> dict[int, int]:
+    """Of these addresses with a postcode (pk, key, address as written), the ones recorded
+    without it that join them: bare location pk -> the pk it joins."""
+    keys = {
+        k: pk
+        for pk, key, address in postcoded
+        if not key.startswith("|")
+        and (k := normalise.location_key(address, None))
+        and k.startswith("|")
+    }
+    out: dict[int, int] = {}
+    for pk, key in Location.objects.filter(key__in=list(keys)).values_list("pk", "key"):
+        candidates = postcode_candidates(key)
+        if len(candidates) == 1 and candidates[0].pk == keys[key]:
+            out[pk] = keys[key]
+    return out
+
+
 def find_locations(place: str) -> list[dict[str, Any]]:
     """Addresses matching a postcode (exactly) or part of an address line, with how many
     mentions record someone living there. An address recorded without its postcode that joins

@@ -33,6 +33,7 @@ from vigil.identity.summaries import (
     mention_visible,
     visible_mentions,
 )
+from vigil.people.briefing import joining_without_postcode
 from vigil.people.summaries import summarise
 from vigil.records import normalise
 from vigil.records.models import Location, PersonMention, RecordObject
@@ -326,7 +327,12 @@ def _by_place(viewer: Viewer, place: str, matched: Matched) -> set[int]:
     code = normalise.postcode(place)
     compact = place.replace(" ", "")
     if code and 5 <= len(compact) <= 7 and any(c.isdigit() for c in compact):
-        return _persons(viewer, Q(postcode=code), matched=matched)
+        # With the people recorded at one of its addresses written without the postcode, where
+        # that address joins one here (the first line and town agree, no other candidate).
+        here = Location.objects.filter(postcode=code).values_list("pk", "key", "address")[:200]
+        bare = sorted(joining_without_postcode(list(here)))
+        q = Q(postcode=code) | Q(location_id__in=bare) if bare else Q(postcode=code)
+        return _persons(viewer, q, matched=matched)
     locations = list(
         Location.objects.filter(address__icontains=place.strip()).values_list("pk", flat=True)[:500]
     )
