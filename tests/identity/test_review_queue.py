@@ -268,3 +268,12 @@ def test_person_links_page_needs_decide_identity(
     amy = MentionLink.objects.get(mention=pairs["amy"].mention_a).person
     client, _ = as_role("response_officer")
     assert client.get(reverse("identity:person-links", args=[amy.person_id])).status_code == 403
+
+
+def test_a_pair_not_yet_linked_is_never_hidden(as_role: Any, pairs: dict[str, ReviewPair]) -> None:
+    """Mentions no run has linked yet (no person on either side) are not 'already linked',
+    however high the score."""
+    MentionLink.objects.filter(mention_id__in=[pairs["ben"].mention_a_id]).delete()
+    MentionLink.objects.filter(mention_id__in=[pairs["ben"].mention_b_id]).delete()
+    client, _ = as_role("mash")
+    assert shown(client.get(REVIEWS))[0] == pairs["ben"].pk  # 0.99: 0.09 from the threshold

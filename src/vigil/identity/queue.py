@@ -114,10 +114,10 @@ def pending_pairs(query: QueueQuery) -> QuerySet[ReviewPair]:
     ids only, for paging."""
     qs = ReviewPair.objects.filter(status=ReviewPair.Status.PENDING)
     if query.person_pks is not None:
-        qs = qs.filter(
-            Q(mention_a__link__person_id__in=query.person_pks)
-            | Q(mention_b__link__person_id__in=query.person_pks)
-        )
+        # Driven from the persons' mentions, so each side is a look-up on its own index rather
+        # than a join from every pending pair.
+        mentions = MentionLink.objects.filter(person_id__in=query.person_pks).values("mention_id")
+        qs = qs.filter(Q(mention_a_id__in=mentions) | Q(mention_b_id__in=mentions))
     if query.band:
         _, low, high = BANDS[query.band]
         qs = qs.filter(match_probability__gte=low, match_probability__lt=high)
