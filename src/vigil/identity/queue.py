@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Abs
 from django.utils import timezone
@@ -122,16 +122,23 @@ def pending_pairs(query: QueueQuery) -> QuerySet[ReviewPair]:
         _, low, high = BANDS[query.band]
         qs = qs.filter(match_probability__gte=low, match_probability__lt=high)
     if query.source:
-        qs = qs.filter(
-            Q(mention_a__record__source_system=query.source)
-            | Q(mention_b__record__source_system=query.source)
-        )
+        # Each side's record looked up by key: the work grows with the pending pairs, not with
+        # every mention the source system ever sent.
+        def side(name: str) -> Exists:
+            return Exists(
+                PersonMention.objects.filter(pk=OuterRef(name), record__source_system=query.source)
+            )
+
+        qs = qs.filter(side("mention_a_id") | side("mention_b_id"))
     if not query.include_linked:
-        # Both mentions already one person, and the model sure enough to have linked them.
-        qs = qs.exclude(
-            Q(match_probability__gte=query.threshold)
-            & Q(mention_a__link__person_id=F("mention_b__link__person_id"))
+        # Both mentions already one person, and the model sure enough to have linked them:
+        # each side's link read by its mention's key (no join through the mentions).
+        person_b = MentionLink.objects.filter(mention_id=OuterRef(OuterRef("mention_b_id")))
+        same_person = MentionLink.objects.filter(
+            mention_id=OuterRef("mention_a_id"),
+            person_id=Subquery(person_b.values("person_id")[:1]),
         )
+        qs = qs.exclude(Q(match_probability__gte=query.threshold) & Exists(same_person))
     return qs.order_by(Abs(F("match_probability") - query.threshold), "id")
 
 
