@@ -277,3 +277,21 @@ def test_a_pair_not_yet_linked_is_never_hidden(as_role: Any, pairs: dict[str, Re
     MentionLink.objects.filter(mention_id__in=[pairs["ben"].mention_b_id]).delete()
     client, _ = as_role("mash")
     assert shown(client.get(REVIEWS))[0] == pairs["ben"].pk  # 0.99: 0.09 from the threshold
+
+
+def test_every_decision_form_carries_its_csrf_token(
+    as_role: Any, pairs: dict[str, ReviewPair]
+) -> None:
+    """The pair partial is included with ``only``: the token must be passed to it, or a real
+    browser's decision is refused (403) though the test client, which skips CSRF, passes."""
+    amy = MentionLink.objects.get(mention=pairs["amy"].mention_a).person
+    client, _ = as_role("mash")
+    for url in (
+        REVIEWS + "?linked=on",
+        reverse("identity:person-links", args=[amy.person_id]),
+    ):
+        text = client.get(url).content.decode()
+        for form in re.findall(
+            r'<form method="post" action="/identity/reviews/\d+/decide/".*?</form>', text, re.S
+        ):
+            assert re.search(r'name="csrfmiddlewaretoken" value="[^"]+"', form), url
