@@ -4,6 +4,7 @@ has looked at a child), and the search form's errors with the summary focused.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -56,6 +57,13 @@ def test_identity_review_queue_at_390px(new_page: Any, server: Server) -> None:
     )
     no_sideways_scroll(page)
     check_page(page, "identity-person-links-390")
+    # A decision sent with nothing chosen comes back to this person's page, the error focused.
+    page.get_by_role("button", name=re.compile(r"^Record decision")).first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Review this person's links").is_visible()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('govuk-error-summary')")
+    check_page(page, "identity-person-links-error-390")
 
 
 def test_access_log_at_390px(new_page: Any, server: Server) -> None:
