@@ -86,6 +86,34 @@ class AuditAction(StrEnum):
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"  # the access log as CSV
     AUDIT_VIEW_PERSON = "audit.view_person"  # who has looked at one person
+    # case audits (vigil.inspection): made, sampled, grades loaded, report read or written
+    CASE_AUDIT_CREATE = "case_audit.create"
+    CASE_AUDIT_SAMPLE = "case_audit.sample"
+    CASE_AUDIT_LOAD_GRADES = "case_audit.load_grades"
+    CASE_AUDIT_REPORT = "case_audit.report"
+    # case audits' pages: an audit, a case, the two assessments of a case
+    CASE_AUDIT_VIEW = "case_audit.view"  # an audit's page: its cases, by area
+    CASE_AUDIT_VIEW_CASE = "case_audit.view_case"  # a case: its subjects' chronologies
+    CASE_AUDIT_SAVE_DRAFT = "case_audit.save_draft"  # an assessment saved as a draft
+    CASE_AUDIT_SUBMIT = "case_audit.submit"  # an assessment submitted
+    # an immediate management review an assessor asked for (a kind of work)
+    MANAGEMENT_REVIEW_RAISE = "management_review.raise"
+    MANAGEMENT_REVIEW_VIEW = "management_review.view"
+    MANAGEMENT_REVIEW_ASSIGN = "management_review.assign"
+    MANAGEMENT_REVIEW_NOTE = "management_review.note"
+    MANAGEMENT_REVIEW_CLOSE = "management_review.close"
+    # case audit: the report, its documents and the recommendations tracker (vigil.inspection)
+    CASE_AUDIT_VIEW_REPORT = "case_audit.view_report"
+    CASE_AUDIT_DOWNLOAD_REPORT = "case_audit.download_report"  # HTML or PDF
+    CASE_AUDIT_EXPORT_ASSESSMENTS = "case_audit.export_assessments"  # CSV
+    CASE_AUDIT_LIST_RECOMMENDATIONS = "case_audit.list_recommendations"
+    CASE_AUDIT_VIEW_RECOMMENDATION = "case_audit.view_recommendation"
+    CASE_AUDIT_SUBMIT_RECOMMENDATION = (
+        "case_audit.submit_recommendation"  # a form sent, valid or not
+    )
+    CASE_AUDIT_RECOMMEND = "case_audit.recommend"  # a recommendation published
+    CASE_AUDIT_CHANGE_RECOMMENDATION = "case_audit.change_recommendation"
+    CASE_AUDIT_UPDATE_RECOMMENDATION = "case_audit.update_recommendation"  # status and evidence
 
 
 # (old action string, prefix its target starts with, the action it is now). The generic "view",

@@ -10,3 +10,10 @@ class InspectionConfig(AppConfig):
     name = "vigil.inspection"
     label = "inspection"
     verbose_name = "Case audit and inspection"
+
+    def ready(self) -> None:
+        from vigil.inspection.recommendations import register_recommendations
+        from vigil.inspection.work import register_reviews
+
+        register_reviews()
+        register_recommendations()
