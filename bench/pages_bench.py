@@ -195,9 +195,29 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
             )
 
     name_forms = [{"forename": f, "surname": s} for f, s in names]
+    dob_forms = [
+        {
+            "surname": m.surname,
+            "dob_day": m.date_of_birth.day,
+            "dob_month": m.date_of_birth.month,
+            "dob_year": m.date_of_birth.year + 1,  # a year out: found, after exact matches
+        }
+        for m in random_rows(PersonMention, sample * 3)
+        if m.surname and m.date_of_birth
+    ][:sample]
     pages = [
         Page("records held", "investigator", gets(["/held/"])),
         Page("search: name (POST)", "investigator", posts("/search/", name_forms)),
+        Page(
+            "search: first name and an age range (POST)",
+            "investigator",
+            posts("/search/", [{"forename": f, "age": "12 to 15"} for f, _ in names]),
+        ),
+        Page(
+            "search: name and date of birth, a year either side (POST)",
+            "investigator",
+            posts("/search/", dob_forms),
+        ),
         Page(
             "search: surname only (POST)",
             "call_handler",
@@ -268,7 +288,18 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         ),
         Page("imports", "supervisor", gets(["/imports/"])),
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
+        Page("identity reviews: 70% to 90%", "mash", gets(["/identity/reviews/?band=70-90"])),
+        Page(
+            "identity: a person's links",
+            "mash",
+            gets([f"/identity/people/{p}/links/" for p in person_ids]),
+        ),
         Page("access log", "auditor", gets(["/audit/"])),
+        Page(
+            "access log: who looked at a person",
+            "supervisor",
+            gets([f"/audit/people/{p}/" for p in person_ids]),
+        ),
         Page("accounts", "admin", gets(["/accounts/users/"]), expect=b"Add an account"),
         Page(
             "my work",

@@ -76,6 +76,7 @@ class AuditAction(StrEnum):
     SUPERVISOR_EXPORT_PERFORMANCE = "supervisor.export_performance"  # one chart's table as CSV
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"
+    IDENTITY_LIST_PERSON_LINKS = "identity.list_person_links"  # one person's pending pairs
     IDENTITY_REQUEST_REVIEW = "identity.request_review"
     IDENTITY_SUBMIT_DECISION = "identity.submit_decision"  # a form sent, valid or not
     IDENTITY_SUBMIT_UNDO = "identity.submit_undo"
@@ -87,6 +88,8 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"  # the access log as CSV
+    AUDIT_VIEW_PERSON = "audit.view_person"  # who has looked at one person
     # case audits (vigil.inspection): made, sampled, grades loaded, report read or written
     CASE_AUDIT_CREATE = "case_audit.create"
     CASE_AUDIT_SAMPLE = "case_audit.sample"
