@@ -46,6 +46,14 @@ class Workflow:
     # Extra keyword arguments for the form (e.g. the record, to check against what it holds).
     form_kwargs: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
     hint: str = ""  # a sentence under the heading
+    # Whether this user may use it on this subject, beyond the capability (request, subject):
+    # e.g. a partner only about a person it gave a purpose for. Refused with 403.
+    allowed: Callable[[Any, Subject], bool] = field(default=lambda request, subject: True)
+    # More for the form's page (request, subject): a dict with "template" (drawn above the
+    # form, given the dict as ``panel``), or None. E.g. what Vigil holds on the people named.
+    panel: Callable[[Any, Subject], dict[str, Any] | None] = field(
+        default=lambda request, subject: None
+    )
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)

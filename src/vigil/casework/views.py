@@ -111,6 +111,8 @@ def start(
     if not can(request.user, flow.capability):
         raise PermissionDenied
     subject = _subject(flow, pk, person_id)
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     drafts = request.session.get(DRAFTS, {})
     replaces = _replaced(request)
     if request.method == "POST":
@@ -151,6 +153,7 @@ def start(
             "about": subject_text(subject),
             "replaces": replaces,
             "back": _back(subject),
+            "panel": flow.panel(request, subject),
         },
     )
 
@@ -223,6 +226,8 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if not can(request.user, flow.capability):
         raise PermissionDenied
     subject = _subject(flow, draft["pk"], draft["person_id"])
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     form = _form(flow, subject, data=_Answers(draft["answers"]))
     change = f"{draft['back']}?draft={token}"
     if not form.is_valid():
