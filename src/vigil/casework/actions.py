@@ -17,7 +17,7 @@ from vigil.alerts import actions as alert_actions
 from vigil.alerts.models import Alert
 from vigil.audit import log
 from vigil.audit.actions import AuditAction
-from vigil.casework.drafts import build_record, source_id_for
+from vigil.casework.drafts import compose
 from vigil.casework.effects import compare, snapshot, watched
 from vigil.casework.models import Entry
 from vigil.casework.registry import Subject, Workflow
@@ -54,15 +54,24 @@ def write(
         return done
     now = now or timezone.now()
     replacing: list[int] | None = None
-    if replaces is not None:
-        held = replaces.record
-        source_id, version = held.source_id, (held.version or 1) + 1
+    rewritten = replaces.record if replaces is not None else None
+    if workflow.revises(subject):
+        rewritten = subject.record
+    if rewritten is not None:
         replacing = list(
-            MentionLink.objects.filter(mention__record=held).values_list("person_id", flat=True)
+            MentionLink.objects.filter(mention__record=rewritten).values_list(
+                "person_id", flat=True
+            )
         )
-    else:
-        source_id, version = source_id_for(workflow, token), 1
-    record = build_record(workflow, cleaned, subject, source_id=source_id, version=version, now=now)
+    record = compose(
+        workflow,
+        cleaned,
+        subject,
+        token=token,
+        now=now,
+        replaces_record=replaces.record if replaces is not None else None,
+    )
+    source_id, version = record["source_id"], record["version"]
     keys = watched(subject, record)
     before = snapshot(keys)
     result = ingest_records(
@@ -101,7 +110,9 @@ def write(
                 "version": version,
                 "amends": (
                     f"{subject.record.source_system}/{subject.record.source_id}"
-                    if workflow.amends and subject.record is not None
+                    if workflow.amends
+                    and subject.record is not None
+                    and not workflow.revises(subject)
                     else None
                 ),
                 "person": subject.person_id or None,

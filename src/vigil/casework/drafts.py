@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from vigil.casework.registry import Subject, Workflow
 from vigil.records.contract import AMENDS, VIGIL_SYSTEM, RecordBase, parse_record
-from vigil.records.models import PersonMention
+from vigil.records.models import PersonMention, Record
 
 
 def source_id_for(workflow: Workflow, token: uuid.UUID) -> str:
@@ -69,6 +69,72 @@ def build_record(
     if "occurred_at" not in record:
         record["occurred_at"] = now
     return dict(jsonable(record))
+
+
+ENVELOPE = frozenset(
+    {
+        "record_type",
+        "source_system",
+        "source_id",
+        "version",
+        "occurred_at",
+        "recorded_at",
+        "location",
+        "people",
+        "objects",
+        "summary",
+        "links",
+    }
+)
+
+
+def merged(held: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A record Vigil wrote with an entry's fields applied as an amendment would apply them
+    (RECORDS.md): a missing value filled, list entries appended unless already there; the
+    entry's summary added to the record's."""
+    payload = dict(held)
+    for name, value in fields.items():
+        if name in ENVELOPE:
+            continue
+        if isinstance(value, list):
+            have = list(payload.get(name) or [])
+            payload[name] = have + [v for v in value if v not in have]
+        elif payload.get(name) in (None, "", [], {}):
+            payload[name] = value
+    if fields.get("summary"):
+        payload["summary"] = "\n".join(p for p in (held.get("summary"), fields["summary"]) if p)
+    return payload
+
+
+def compose(
+    workflow: Workflow,
+    cleaned: dict[str, Any],
+    subject: Subject,
+    *,
+    token: uuid.UUID,
+    now: dt.datetime,
+    replaces_record: Record | None = None,
+) -> dict[str, Any]:
+    """The record an entry writes: a new record or amendment (version 1), the next version of
+    the record an entry being changed wrote (``replaces_record``), or, on a record Vigil wrote,
+    that record's next version with the entry applied (``Workflow.revise``)."""
+    if workflow.revises(subject):
+        assert subject.record is not None
+        held = subject.record
+        fields = jsonable(dict(workflow.build(cleaned, subject)))
+        if workflow.revise is not None:
+            payload = workflow.revise(dict(held.payload), dict(cleaned), subject)
+        else:
+            payload = merged(held.payload, fields)
+        payload = dict(jsonable(payload))
+        payload["version"] = (held.version or 1) + 1
+        payload["recorded_at"] = jsonable(now)
+        return payload
+    if replaces_record is not None:
+        source_id, version = replaces_record.source_id, (replaces_record.version or 1) + 1
+    else:
+        source_id, version = source_id_for(workflow, token), 1
+    return build_record(workflow, cleaned, subject, source_id=source_id, version=version, now=now)
 
 
 def parsed(record: dict[str, Any]) -> RecordBase:

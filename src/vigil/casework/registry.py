@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from vigil.access.permissions import Capability
+from vigil.records.contract import VIGIL_SYSTEM
 from vigil.records.models import Record
 
 
@@ -46,6 +47,7 @@ class Workflow:
     # Extra keyword arguments for the form (e.g. the record, to check against what it holds).
     form_kwargs: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
     hint: str = ""  # a sentence under the heading
+<<<<<<< HEAD
     # Whether this user may use it on this subject, beyond the capability (request, subject):
     # e.g. a partner only about a person it gave a purpose for. Refused with 403.
     allowed: Callable[[Any, Subject], bool] = field(default=lambda request, subject: True)
@@ -54,9 +56,22 @@ class Workflow:
     panel: Callable[[Any, Subject], dict[str, Any] | None] = field(
         default=lambda request, subject: None
     )
+=======
+    # Used on a record written in Vigil (which no amendment may name): its payload with this
+    # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
+    revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
+>>>>>>> main
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)
+
+    def revises(self, subject: Subject) -> bool:
+        """Whether an entry on this subject writes the next version of a record Vigil wrote."""
+        return (
+            self.amends
+            and subject.record is not None
+            and subject.record.source_system == VIGIL_SYSTEM
+        )
 
     def can_complete(self, record: Record) -> bool:
         return record.record_type in self.targets() and self.applies(record)

@@ -23,7 +23,7 @@ from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.casework import registry
 from vigil.casework.actions import CaseworkError, write
-from vigil.casework.drafts import build_record, source_id_for
+from vigil.casework.drafts import compose
 from vigil.casework.effects import SAYS, Effect, preview
 from vigil.casework.forms import ConfirmForm
 from vigil.casework.models import Entry
@@ -31,6 +31,7 @@ from vigil.casework.registry import Subject, Workflow
 from vigil.identity.models import Person
 from vigil.records.models import Record
 from vigil.ui.fields import WhenField, when_text
+from vigil.ui.pages import page_of
 
 DRAFTS = "casework_drafts"
 
@@ -251,10 +252,13 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         request.session[DRAFTS] = drafts
         return redirect("casework:written", token=entry.token)
     now = timezone.now()
-    source_id = replaces.record.source_id if replaces else source_id_for(flow, token)
-    version = (replaces.record.version or 1) + 1 if replaces else 1
-    record = build_record(
-        flow, form.cleaned_data, subject, source_id=source_id, version=version, now=now
+    record = compose(
+        flow,
+        form.cleaned_data,
+        subject,
+        token=token,
+        now=now,
+        replaces_record=replaces.record if replaces else None,
     )
     _log_start(request, subject, flow, AuditAction.CASEWORK_START)
     return render(
@@ -302,7 +306,11 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "about": subject_text(subject),
             "effects": effects,
             "says": SAYS,
-            "may_change": entry.written_by_id == request.user.pk and latest == entry,
+            # An entry that revised a record Vigil wrote is not changed again: the record has
+            # moved on; a new entry on it is the way.
+            "may_change": entry.written_by_id == request.user.pk
+            and latest == entry
+            and not flow.revises(subject),
             "change_url": _change_url(flow, entry),
         },
     )
@@ -325,3 +333,37 @@ def context_for(workflows: list[Workflow], user: Any, record: Record) -> list[di
         for w in workflows
         if can(user, w.capability)
     ]
+
+
+ENTRIES_PER_PAGE = 25
+
+
+@requires(Capability.WRITE_CASEWORK)
+def mine(request: HttpRequest) -> HttpResponse:
+    """What I recorded in Vigil, newest first: each entry, what it was about, what it did.
+
+    Partners see here what they wrote, whatever their agreement lets them see of others'."""
+    entries = Entry.objects.filter(written_by_id=request.user.pk).select_related("target")
+    page = page_of(request, entries, ENTRIES_PER_PAGE)
+    log_access(
+        request, AuditAction.CASEWORK_LIST_MINE, "casework:mine", detail={"page": page.number}
+    )
+    rows = []
+    for entry in page:
+        flow = registry.get(entry.workflow)
+        ended = sum(1 for e in entry.effects if e["after"] == "ends")
+        late = sum(1 for e in entry.effects if e["after"] == "late")
+        did = []
+        if ended:
+            did.append(f"ended {ended} alert{'s' if ended > 1 else ''}")
+        if late:
+            did.append(f"{late} alert{'s' if late > 1 else ''} marked late")
+        rows.append(
+            {
+                "entry": entry,
+                "what": (flow.noun if flow else "entry").capitalize(),
+                "about": subject_text(Subject(record=entry.target, person_id=entry.person_id)),
+                "did": "; ".join(did).capitalize() or "No alert changed",
+            }
+        )
+    return render(request, "casework/mine.html", {"page": page, "rows": rows})

@@ -16,6 +16,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Address briefing", "people:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Referrals", "casework:referrals", (Capability.REFERRALS_INBOX,)),
+    ("Recorded by me", "casework:mine", (Capability.WRITE_CASEWORK,)),
     ("Supervisor", "oversight:supervisor", (Capability.SUPERVISE,)),
     ("Team", "work:team", (Capability.SUPERVISE,)),
     ("Identity review", "identity:reviews", (Capability.DECIDE_IDENTITY,)),
