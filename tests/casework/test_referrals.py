@@ -486,3 +486,23 @@ def test_partners_decide_only_referrals_about_people_they_gave_a_purpose_for(
     other = Record.objects.get(source_id="R-2")
     # R-2 names the same mother: a purpose for the child does not open it.
     assert client.get(reverse("casework:referral-decision", args=[other.pk])).status_code == 403
+
+
+def test_a_referral_written_in_vigil_is_decided_by_its_next_version() -> None:
+    received = timezone.now() - dt.timedelta(days=10)
+    own = {**_referral("referral-own-1", received), "source_system": "vigil"}
+    ingest_records([own], actor="test")
+    record = Record.objects.get(source_system="vigil", source_id="referral-own-1")
+    alert = Alert.objects.get(code="REFERRAL_NO_DECISION")
+    client = _client(make_user("mash"))
+    assert [r["record"].pk for r in client.get(reverse("casework:referrals")).context["rows"]] == [
+        record.pk
+    ]
+    _, token = _decide(client, record, received + dt.timedelta(hours=1), "early_help")
+    client.post(reverse("casework:check", args=[token]), {"confirm": "yes"})
+    record.refresh_from_db()
+    assert record.version == 2 and record.payload["decision"] == "early_help"
+    assert Record.objects.filter(source_system="vigil").count() == 1  # no amendment of it
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    assert client.get(reverse("casework:referrals")).context["rows"] == []

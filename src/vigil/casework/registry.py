@@ -47,7 +47,9 @@ class Workflow:
     # Extra keyword arguments for the form (e.g. the record, to check against what it holds).
     form_kwargs: Callable[[Subject], dict[str, Any]] = field(default=lambda subject: {})
     hint: str = ""  # a sentence under the heading
-<<<<<<< HEAD
+    # Used on a record written in Vigil (which no amendment may name): its payload with this
+    # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
+    revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
     # Whether this user may use it on this subject, beyond the capability (request, subject):
     # e.g. a partner only about a person it gave a purpose for. Refused with 403.
     allowed: Callable[[Any, Subject], bool] = field(default=lambda request, subject: True)
@@ -56,11 +58,6 @@ class Workflow:
     panel: Callable[[Any, Subject], dict[str, Any] | None] = field(
         default=lambda request, subject: None
     )
-=======
-    # Used on a record written in Vigil (which no amendment may name): its payload with this
-    # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
-    revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
->>>>>>> main
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)
