@@ -27,7 +27,7 @@ from vigil.rules.clock import LONDON, end_of_working_day_after, london_date
 
 CODE = "REFERRAL_NO_DECISION"
 AGENCIES = ("childrens_social_care", "mash")
-AGENCY_NAMES = {"childrens_social_care": "Children's social care", "mash": "The MASH"}
+AGENCY_NAMES = {"childrens_social_care": "children's social care", "mash": "the MASH"}
 
 
 def _decided_by_amendment(now: dt.datetime) -> Exists:
@@ -190,4 +190,4 @@ def referral_clock(record: Record, now: dt.datetime) -> Clock | None:
 
 
 def agency_name(value: Any) -> str:
-    return AGENCY_NAMES.get(str(value or ""), "Another agency")
+    return AGENCY_NAMES.get(str(value or ""), "another agency")

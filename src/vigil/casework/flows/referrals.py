@@ -100,7 +100,7 @@ class DecisionForm(_AfterArrival):
     moment_words = "The time of the decision"
 
     decision = forms.ChoiceField(
-        label="Decision",
+        label="What was decided",
         choices=DECISIONS,
         widget=forms.RadioSelect,
         error_messages={"required": "Select the decision"},
