@@ -163,6 +163,11 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         if m.forename and m.surname
     ][:sample]
     alerts = [a.alert_id for a in random_rows(Alert, sample)]
+    from django.utils import timezone
+
+    from vigil.casework.front_door import waiting as referrals_waiting
+
+    waiting = list(referrals_waiting(timezone.now()).values_list("pk", flat=True)[:sample])
     partner_people = list(
         PersonMention.objects.filter(record__record_type="missing", role="missing_person")
         .exclude(link=None)
@@ -239,6 +244,15 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("supervisor", "supervisor", gets(["/supervisor/"])),
         Page("supervisor: custody now", "supervisor", gets(["/supervisor/custody/"])),
         Page("supervisor: referrals waiting", "supervisor", gets(["/supervisor/referrals/"])),
+        Page(
+            "referrals inbox (MASH)", "mash", gets(["/casework/referrals/"]), expect=b"Decision due"
+        ),
+        Page(
+            "referral decision (checks)",
+            "mash",
+            gets([f"/casework/referral-decision/record/{pk}/" for pk in waiting]),
+            expect=b"Background checks",
+        ),
         Page("imports", "supervisor", gets(["/imports/"])),
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
         Page("access log", "auditor", gets(["/audit/"])),
