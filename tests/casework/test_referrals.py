@@ -415,13 +415,41 @@ def test_the_decision_page_shows_background_checks_and_logs_each_person(
         "people": [person("c1", role="missing_person", flags=["cse_risk"], **CHILD)],
         "reported_at": _iso(timezone.now() - dt.timedelta(days=40)),
     }
-    ingest_records([missing], actor="test")
+    # The referral follows from a crime naming an adult it does not: checked too.
+    crime = {
+        "record_type": "crime",
+        "source_system": "niche",
+        "source_id": "CR-1",
+        "occurred_at": _iso(record.occurred_at - dt.timedelta(days=1)),
+        "offence_group": "neglect",
+        "people": [
+            person(
+                "s1",
+                role="suspect",
+                forename="Dan",
+                surname="Roe",
+                date_of_birth="1980-02-02",
+                address="9 Low Road, Leeds",
+                postcode="LS9 9ZZ",
+            )
+        ],
+    }
+    linked = {
+        **_referral("R-1", record.occurred_at),
+        "links": [{"source_system": "niche", "source_id": "CR-1", "relation": "follows_from"}],
+    }
+    ingest_records([missing, crime, linked], actor="test")
     mash = make_user("mash")
     client = _client(mash)
     page = client.get(reverse("casework:referral-decision", args=[record.pk]))
     assert page.status_code == 200
     panel = page.context["panel"]
-    child, mother = panel["people"]
+    child, mother, suspect = panel["people"]
+    assert (suspect.name, suspect.roles, dict(suspect.counts)) == (
+        "Dan Roe",
+        ["suspect"],
+        {"Crime": 1},
+    )
     assert child.name == "Amy Stone" and child.is_child and child.roles == ["subject"]
     assert child.flags == ["At risk of child sexual exploitation"]
     assert dict(child.counts) == {"Missing or absent episode": 1, "Referral": 1}
@@ -437,7 +465,9 @@ def test_the_decision_page_shows_background_checks_and_logs_each_person(
     assert reverse("people:person", args=[child.person_id]) in html
     assert "Sam Jones" not in html  # the referrer is not checked
     logged = AuditEntry.objects.filter(action="person.check", actor=mash.username)
-    assert sorted(e.target for e in logged) == sorted([child.person_id, mother.person_id])
+    assert sorted(e.target for e in logged) == sorted(
+        [child.person_id, mother.person_id, suspect.person_id]
+    )
     assert all(e.detail["referral"] == "niche/R-1" for e in logged)
 
 
@@ -454,8 +484,10 @@ def test_partners_decide_only_referrals_about_people_they_gave_a_purpose_for(
     partner = make_user("partner_csc")
     client = _client(partner)
     url = reverse("casework:referral-decision", args=[record.pk])
+    feedback = reverse("casework:referral-feedback", args=[record.pk])
     assert client.get(url).status_code == 403
     assert client.post(url, {"token": str(uuid.uuid4())}).status_code == 403
+    assert client.get(feedback).status_code == 403
     child = _person_id("R-1", "c1")
     given = client.post(
         reverse("people:person", args=[child]),
@@ -463,7 +495,7 @@ def test_partners_decide_only_referrals_about_people_they_gave_a_purpose_for(
     )
     assert given.status_code == 302
     page = client.get(url)
-    assert page.status_code == 200
+    assert page.status_code == 200 and client.get(feedback).status_code == 200
     assert page.context["panel"] is None
     html = page.content.decode()
     assert "Background checks" not in html and "Jo Stone" not in html

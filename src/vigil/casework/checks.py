@@ -91,15 +91,17 @@ def records_checked(record: Record) -> list[Record]:
 
 
 def people_checked(records: list[Record]) -> dict[int, list[str]]:
-    """Person pk -> their roles on these records (professionals left out), in order named."""
+    """Person pk -> their roles on these records (professionals left out), in the order named:
+    the referral's own people first, then those of the records it links to."""
     roles: dict[int, list[str]] = {}
-    rows = (
+    place = {r.pk: i for i, r in enumerate(records)}
+    rows = sorted(
         PersonMention.objects.filter(record__in=records, link__isnull=False)
         .exclude(role__in=NOT_CHECKED)
-        .order_by("record__occurred_at", "pk")
-        .values_list("link__person_id", "role")
+        .values_list("record_id", "pk", "link__person_id", "role"),
+        key=lambda row: (place[row[0]], row[1]),
     )
-    for pk, role in rows:
+    for _, _, pk, role in rows:
         held = roles.setdefault(pk, [])
         words = role.replace("_", " ")
         if words not in held:
