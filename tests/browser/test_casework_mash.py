@@ -134,3 +134,60 @@ def _count(page: Any) -> int:
     found = re.match(r"(\d+) referral", page.locator("#list-count").inner_text())
     assert found is not None
     return int(found[1])
+
+
+def test_an_investigator_records_a_custody_referral_from_its_alert(
+    new_page: Any, server: Server
+) -> None:
+    s = server.scenario
+    row = server.one(
+        """
+        SELECT a.alert_id, r.id, json_extract(r.payload, '$.arrived_at') FROM alerts_alert a
+        JOIN records_record r
+          ON r.source_system = a.record_system AND r.source_id = a.record_source_id
+        WHERE a.code = 'CUSTODY_NO_REFERRAL' AND a.status = 'open' AND a.assigned_to_id IS NULL
+          AND json_extract(r.payload, '$.referral_to_csc_at') IS NULL
+          AND a.alert_id NOT IN (?, ?)
+          AND r.id NOT IN (
+            SELECT m.record_id FROM records_personmention m
+            JOIN identity_mentionlink l ON l.mention_id = m.id
+            JOIN identity_person p ON p.id = l.person_id
+            WHERE p.person_id IN (?, ?))
+        ORDER BY a.alert_id LIMIT 1""",
+        s.alert_id,
+        s.work_alert_id,
+        s.child_id,
+        s.partner_child_id,
+    )
+    assert row is not None, "the demo force has no open CUSTODY_NO_REFERRAL alert"
+    alert_id, record_pk, arrived = str(row[0]), int(row[1]), row[2]
+    page = new_page()
+    sign_in(page, server, "investigator")
+    page.goto(f"/alerts/{alert_id}/")
+    page.get_by_role(
+        "link", name=re.compile(r"^Record a referral to children's social care")
+    ).first.click()
+    page.wait_for_url(f"**/casework/custody-referral/record/{record_pk}/")
+    check_page(page, "custody-referral-form")
+    narrow(page, "custody-referral-form")
+    told = dt.datetime.fromisoformat(arrived or "") + dt.timedelta(hours=2)
+    told = min(told.astimezone(LONDON), dt.datetime.now(LONDON) - dt.timedelta(minutes=1))
+    page.locator("#id_referral_to_csc_at_0").fill(str(told.day))
+    page.locator("#id_referral_to_csc_at_1").fill(str(told.month))
+    page.locator("#id_referral_to_csc_at_2").fill(str(told.year))
+    page.locator("#id_referral_to_csc_at_3").fill(f"{told:%H:%M}")
+    page.get_by_label("What was shared").fill("Held overnight; the emergency duty team told.")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/casework/check/"))
+    assert "Ends: the alert resolves itself" in page.locator("main").inner_text()
+    check_page(page, "custody-referral-check")
+    narrow(page, "custody-referral-check")
+    page.get_by_role("button", name=re.compile(r"^Save ")).click()
+    page.wait_for_url(re.compile(r"/casework/written/"))
+    assert page.get_by_role(
+        "heading", name="Custody referral to children's social care recorded"
+    ).is_visible()
+    check_page(page, "custody-referral-written")
+    narrow(page, "custody-referral-written")
+    page.goto(f"/alerts/{alert_id}/")
+    assert "resolved" in page.locator("#alert-status").inner_text().lower()
