@@ -500,10 +500,21 @@ def test_partners_decide_only_referrals_about_people_they_gave_a_purpose_for(
     html = page.content.decode()
     assert "Background checks" not in html and "Jo Stone" not in html
     assert not AuditEntry.objects.filter(action="person.check").exists()
-    _, token = _decide(client, record, record.occurred_at + dt.timedelta(hours=1), "section_17")
+    _, token = _decide(client, record, record.occurred_at + dt.timedelta(hours=1), "section_47")
     check = reverse("casework:check", args=[token])
-    client.post(check, {"confirm": "yes"})
-    assert Record.objects.get(source_system="vigil").payload["decision"] == "section_17"
+    # What saving does, as far as the agreement goes: the alert this ends, by title; not the
+    # strategy discussion alert a section 47 decision ten days ago raises, nor explanations.
+    shown = client.get(check)
+    assert [(e.code, e.after, e.explanation, e.alert_id) for e in shown.context["effects"]] == [
+        ("REFERRAL_NO_DECISION", "ends", "", "")
+    ]
+    text = shown.content.decode()
+    assert "Referral with no decision" in text and "/alerts/" not in text
+    assert "strategy discussion" not in text.lower()
+    done = client.get(client.post(check, {"confirm": "yes"})["Location"])
+    assert [e.code for e in done.context["effects"]] == ["REFERRAL_NO_DECISION"]
+    assert Record.objects.get(source_system="vigil").payload["decision"] == "section_47"
+    assert Alert.objects.live().filter(code="NO_STRATEGY_DISCUSSION").exists()
     # A referral about someone else: refused, even with a purpose given for another person.
     ingest_records(
         [
