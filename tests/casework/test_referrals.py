@@ -226,12 +226,21 @@ def test_the_inbox_is_a_fixed_number_of_queries_whatever_the_number_of_referrals
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     ingest_records(
-        [_referral(f"R-{i}", now - dt.timedelta(days=i)) for i in range(2, 12)], actor="test"
+        [_referral(f"R-{i}", now - dt.timedelta(days=i, hours=1)) for i in range(2, 28)],
+        actor="test",
     )
     with CaptureQueriesContext(connection) as many:
         page = client.get(url)
-    assert len(page.context["rows"]) == 11
+    assert len(page.context["rows"]) == 25
     assert len(many.captured_queries) == len(one.captured_queries)
+    # Oldest first, paged.
+    assert [r["record"].source_id for r in page.context["rows"]] == [
+        f"R-{i}" for i in range(27, 2, -1)
+    ]
+    assert 'aria-label="Page 1 of 2"' in page.content.decode()
+    second = client.get(f"{url}?page=2")
+    # R-1 arrived 3 days ago, between R-3 (3 days 1 hour) and R-2 (2 days 1 hour).
+    assert [r["record"].source_id for r in second.context["rows"]] == ["R-1", "R-2"]
 
 
 def test_the_inbox_is_in_the_navigation_of_those_who_work_it() -> None:
