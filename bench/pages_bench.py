@@ -172,6 +172,11 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         .exclude(person_id=None)
         .values_list("person_id", flat=True)[:sample]
     )
+    from django.utils import timezone
+
+    from vigil.casework.front_door import waiting as referrals_waiting
+
+    waiting = list(referrals_waiting(timezone.now()).values_list("pk", flat=True)[:sample])
     partner_people = list(
         PersonMention.objects.filter(record__record_type="missing", role="missing_person")
         .exclude(link=None)
@@ -280,6 +285,15 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("supervisor", "supervisor", gets(["/supervisor/"])),
         Page("supervisor: custody now", "supervisor", gets(["/supervisor/custody/"])),
         Page("supervisor: referrals waiting", "supervisor", gets(["/supervisor/referrals/"])),
+        Page(
+            "referrals inbox (MASH)", "mash", gets(["/casework/referrals/"]), expect=b"Decision due"
+        ),
+        Page(
+            "referral decision (checks)",
+            "mash",
+            gets([f"/casework/referral-decision/record/{pk}/" for pk in waiting]),
+            expect=b"Background checks",
+        ),
         Page("supervisor: performance", "supervisor", gets(["/supervisor/performance/"])),
         Page(
             "supervisor: performance, a year",

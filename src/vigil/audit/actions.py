@@ -65,6 +65,8 @@ class AuditAction(StrEnum):
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
     CASEWORK_LIST_MINE = "casework.list_mine"  # what one has recorded
+    REFERRAL_LIST = "referral.list"  # the MASH front door: referrals waiting for a decision
+    PERSON_CHECK = "person.check"  # a person's background checks beside a referral
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"
