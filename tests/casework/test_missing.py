@@ -292,7 +292,7 @@ def test_return_interview_in_time_ends_the_alert_and_appends_indicators() -> Non
     assert "An older lad gave me a phone" in written.summary and "Jo Banks" in written.summary
     assert "independent return home interview provider" in written.summary
     # The effective record appends only the new indicator (the source's own is not repeated).
-    from vigil.casework.held import effective
+    from vigil.casework.flows.held import effective
 
     assert effective(record).exploitation_indicators == [  # type: ignore[attr-defined]
         "older_associates",

@@ -1,14 +1,14 @@
-"""What Vigil holds on a record as the rules read it (its effective record: RECORDS.md v1.1), and
-what was recorded in Vigil to complete it, for the forms that complete a record and its page."""
+"""What was recorded in Vigil to complete a record (its amendments: RECORDS.md v1.1), with who
+recorded each, for the record's page. (A record as the rules read it: ``flows.held.effective``.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from vigil.casework.models import Entry
-from vigil.records.contract import AMENDS, VIGIL_SYSTEM, RecordBase, parse_record
+from vigil.records.contract import AMENDS, VIGIL_SYSTEM, parse_record
 from vigil.records.models import Record
-from vigil.rules.amendments import amendment_order, effective_record
+from vigil.rules.amendments import amendment_order
 
 
 def amendments_of(record: Record) -> list[Record]:
@@ -23,16 +23,6 @@ def amendments_of(record: Record) -> list[Record]:
     )
     parsed = {a.pk: parse_record(dict(a.payload)) for a in found}
     return sorted(found, key=lambda a: amendment_order(parsed[a.pk]))
-
-
-def effective(record: Record) -> RecordBase:
-    """The record with what was recorded in Vigil applied: gaps filled, lists appended, the
-    source's own values winning (a record written in Vigil is simply itself)."""
-    source = parse_record(dict(record.payload))
-    if record.source_system == VIGIL_SYSTEM:
-        return source
-    amendments = [parse_record(dict(a.payload)) for a in amendments_of(record)]
-    return effective_record(source, amendments).record
 
 
 def recorded_in_vigil(record: Record) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.access.disclosure import kind_label
+from vigil.access.disclosure import kind_label, viewer_for
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access, nothing_disclosed
 from vigil.audit.actions import AuditAction
@@ -126,6 +126,8 @@ def start(
     replaces = _replaced(request)
     changing = replaces is not None and (pk is None or replaces.target_id == pk)
     subject = _subject(flow, pk, person_id, changing=changing)
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     drafts = request.session.get(DRAFTS, {})
     if request.method == "POST":
         form = _form(flow, subject, data=request.POST, user=request.user)
@@ -165,6 +167,7 @@ def start(
             "about": subject_text(subject),
             "replaces": replaces,
             "back": _back(subject),
+            "panel": flow.panel(request, subject),
         },
     )
 
@@ -238,6 +241,8 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if not can(request.user, flow.capability):
         raise PermissionDenied
     subject = _subject(flow, draft["pk"], draft["person_id"], changing=bool(draft["replaces"]))
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
     back = draft["back"]
     change = f"{back}{'&' if '?' in back else '?'}draft={token}"
@@ -281,7 +286,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "rows": _rows(form),
             "about": subject_text(subject),
-            "effects": preview(flow, record, subject, now),
+            "effects": _shown_effects(request, flow, preview(flow, record, subject, now)),
             "change": change,
             "token": token,
             "replaces": replaces,
@@ -318,7 +323,7 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "entry": entry,
             "rows": rows,
             "about": subject_text(subject),
-            "effects": effects,
+            "effects": _shown_effects(request, flow, effects),
             "says": SAYS,
             # An entry that revised a record Vigil wrote is not changed again: the record has
             # moved on; a new entry on it is the way.
@@ -328,6 +333,14 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "change_url": _change_url(flow, entry),
         },
     )
+
+
+def _shown_effects(request: HttpRequest, flow: Workflow, effects: list[Effect]) -> list[Effect]:
+    """Partners' agreements share no alerts (access/disclosure.py): a partner sees only what its
+    entry does to the alerts its workflow can end, by title, with no explanation or link."""
+    if viewer_for(request.user).agreement is None:
+        return effects
+    return [Effect("", e.code, e.title, e.after, "") for e in effects if e.code in flow.resolves]
 
 
 def _change_url(flow: Workflow, entry: Entry) -> str:

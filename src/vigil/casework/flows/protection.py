@@ -11,9 +11,9 @@ from typing import Any
 from django import forms
 
 from vigil.access.permissions import Capability
+from vigil.casework.flows.held import effective
 from vigil.casework.flows.missing import at_words
 from vigil.casework.forms import CaseworkForm
-from vigil.casework.held import effective
 from vigil.casework.registry import Subject, Workflow, register
 from vigil.records.models import Record
 from vigil.ui.fields import WhenField, when_text
