@@ -62,6 +62,10 @@ class AuditAction(StrEnum):
     CASEWORK_SUBMIT = "casework.submit"  # a form sent, whether or not it was valid
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
+    CASE_ACTION_VIEW = "case_action.view"  # a strategy discussion or MARAC action's page
+    CASE_ACTION_ASSIGN = "case_action.assign"  # given to its owner (or a team's tray)
+    CASE_ACTION_NOTE = "case_action.note"
+    CASE_ACTION_CLOSE = "case_action.close"  # recorded done (or taken off a changed record)
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"

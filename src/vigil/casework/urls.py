@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import URLPattern, path
 
 from vigil.access.permissions import requires
-from vigil.casework import registry, views
+from vigil.casework import action_views, registry, views
 from vigil.ui import converters  # noqa: F401 (registers <ref:…> and <key:…>)
 
 app_name = "casework"
@@ -26,6 +26,7 @@ def _form_view(workflow: registry.Workflow) -> Any:
 urlpatterns: list[URLPattern] = [
     path("casework/check/<uuid:token>/", views.check, name="check"),
     path("casework/written/<uuid:token>/", views.written, name="written"),
+    path("casework/action/<slug:key>/", action_views.action, name="action"),
 ]
 for _w in registry.all_workflows():
     _route = "record/<key:pk>" if _w.subject == "record" else "person/<ref:person_id>"

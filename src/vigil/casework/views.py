@@ -78,8 +78,17 @@ def _log_start(
     log_access(request, action, target, detail={"workflow": workflow.key})
 
 
-def _form(workflow: Workflow, subject: Subject, *, data: Any = None, initial: Any = None) -> Any:
+def _form(
+    workflow: Workflow,
+    subject: Subject,
+    *,
+    data: Any = None,
+    initial: Any = None,
+    user: Any = None,
+) -> Any:
     kwargs = workflow.form_kwargs(subject)
+    if getattr(workflow.form, "takes_user", False):  # choices that depend on who is writing
+        kwargs["user"] = user
     if data is not None:
         return workflow.form(data, **kwargs)
     return workflow.form(initial={**workflow.initial(subject), **(initial or {})}, **kwargs)
@@ -114,7 +123,7 @@ def start(
     drafts = request.session.get(DRAFTS, {})
     replaces = _replaced(request)
     if request.method == "POST":
-        form = _form(flow, subject, data=request.POST)
+        form = _form(flow, subject, data=request.POST, user=request.user)
         _log_start(request, subject, flow, AuditAction.CASEWORK_SUBMIT)
         if form.is_valid():
             token = str(form.cleaned_data["token"])
@@ -132,15 +141,19 @@ def start(
         _log_start(request, subject, flow, AuditAction.CASEWORK_START)
         draft = drafts.get(str(request.GET.get("draft", "")))
         if draft and draft["workflow"] == flow.key:
-            form = _form(flow, subject, data=_Answers(draft["answers"]))
+            form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
             form.is_valid()
         elif replaces is not None:
             answers = _Answers(replaces.answers)
             answers["token"] = [str(uuid.uuid4())]
-            form = _form(flow, subject, data=answers)
+            form = _form(flow, subject, data=answers, user=request.user)
             form.errors.clear() if form.is_valid() else None
         else:
-            form = _form(flow, subject)
+            # A link may choose a field's answer (?action=… from an action's page).
+            chosen = {
+                k: v for k, v in request.GET.items() if k in flow.form.base_fields and k != "token"
+            }
+            form = _form(flow, subject, initial=chosen, user=request.user)
     return render(
         request,
         "casework/form.html",
@@ -223,7 +236,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if not can(request.user, flow.capability):
         raise PermissionDenied
     subject = _subject(flow, draft["pk"], draft["person_id"])
-    form = _form(flow, subject, data=_Answers(draft["answers"]))
+    form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
     change = f"{draft['back']}?draft={token}"
     if not form.is_valid():
         return redirect(change)
@@ -286,7 +299,7 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         detail={"workflow": entry.workflow, "version": entry.version},
     )
     subject = Subject(record=entry.target, person_id=entry.person_id)
-    form = _form(flow, subject, data=_Answers(entry.answers))
+    form = _form(flow, subject, data=_Answers(entry.answers), user=entry.written_by)
     rows = _rows(form) if form.is_valid() else []
     effects = [Effect(**e) for e in entry.effects]
     latest = Entry.objects.filter(record=entry.record).order_by("-version", "-pk").first()
