@@ -244,9 +244,7 @@ class ActionDoneForm(CaseworkForm):
 
 
 def _has_open_action(record: Record) -> bool:
-    return any(not a.get("done_at") for a in record.payload.get("actions") or []) or any(
-        a.done_at is None for a in actions_of(record)
-    )
+    return any(a.done_at is None for a in actions_of(record))
 
 
 def _done_kwargs(subject: Subject) -> dict[str, Any]:
