@@ -8,7 +8,9 @@ Generates a force (`vigil.synth`; its period ends at --end, default the library'
 prints, per code: planted expectations, how many were found (recall), how many alerts fired in
 all and how many of those no planted expectation accounts for (for a reviewer to judge noise:
 the synthetic force's background is random, so some of these are real situations it made by
-chance).
+chance). Then the planted alerts that must NOT fire (truth/alerts_must_not.ndjson: duties done in
+time by casework written in Vigil), how many held (none fired), and the situations casework
+completes: their expectations met, and whether each alert says what it must (how late).
 """
 
 from __future__ import annotations
@@ -116,18 +118,29 @@ def run(args: argparse.Namespace, work: Path) -> int:
         for line in (force / "truth" / "alerts.ndjson").read_bytes().splitlines()
         if line.strip()
     ]
+    must_not = [
+        orjson.loads(line)
+        for line in (force / "truth" / "alerts_must_not.ndjson").read_bytes().splitlines()
+        if line.strip()
+    ]
     # Each finding by the subjects an expectation can name: a mention of the person, or a record.
     by_mention: dict[tuple[str, tuple[str, str, str]], int] = {}
     by_record: dict[tuple[str, tuple[str, str]], int] = {}
+    # A record among a finding's evidence (as check_scenarios.py matches `must_not`).
+    by_evidence: dict[tuple[str, tuple[str, str]], int] = {}
     for index, finding in enumerate(findings):
         if finding.subject_kind == "record" and finding.record is not None:
             by_record[(finding.code, tuple(finding.record))] = index  # type: ignore[index]
+        for key in finding.evidence:
+            by_evidence[(finding.code, tuple(key))] = index  # type: ignore[index]
         for mention in finding.mentions:
             by_mention[(finding.code, tuple(mention))] = index  # type: ignore[index]
     planted: Counter[str] = Counter()
     found: Counter[str] = Counter()
     explained: set[int] = set()
     missed: list[dict[str, object]] = []
+    casework: Counter[str] = Counter()
+    casework_met: Counter[str] = Counter()
     for expectation in truth:
         code = expectation["code"]
         planted[code] += 1
@@ -135,11 +148,31 @@ def run(args: argparse.Namespace, work: Path) -> int:
             hit = by_record.get((code, tuple(expectation["record"])))
         else:
             hit = by_mention.get((code, tuple(expectation["mention"])))
-        if hit is None:
+        if "casework" in expectation:
+            casework[expectation["casework"]] += 1
+        if hit is None or expectation.get("says", "") not in findings[hit].explanation:
             missed.append(expectation)
         else:
             found[code] += 1
             explained.add(hit)
+            if "casework" in expectation:
+                casework_met[expectation["casework"]] += 1
+    must_not_planted: Counter[str] = Counter()
+    must_not_held: Counter[str] = Counter()
+    for expectation in must_not:
+        code = expectation["code"]
+        must_not_planted[code] += 1
+        casework[expectation.get("casework", "")] += 1
+        if "record" in expectation:
+            key = (code, tuple(expectation["record"]))
+            fired = key in by_record or key in by_evidence
+        else:
+            fired = (code, tuple(expectation["mention"])) in by_mention
+        if fired:
+            missed.append({**expectation, "fired": True})
+        else:
+            must_not_held[code] += 1
+            casework_met[expectation.get("casework", "")] += 1
     fired = Counter(f.code for f in findings)
     beyond = Counter(f.code for i, f in enumerate(findings) if i not in explained)
     print(f"{'code':34} {'planted':>8} {'found':>6} {'recall':>7} {'alerts':>7} {'beyond':>7}")
@@ -154,6 +187,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
         f"{'all':34} {total:>8} {sum(found.values()):>6} "
         f"{sum(found.values()) / max(total, 1):>7.0%} {len(findings):>7} {sum(beyond.values()):>7}"
     )
+    print(f"\n{'must not fire':34} {'planted':>8} {'held':>6}")
+    for code in sorted(must_not_planted):
+        print(f"{code:34} {must_not_planted[code]:>8} {must_not_held[code]:>6}")
+    print(
+        f"{'all':34} {sum(must_not_planted.values()):>8} {sum(must_not_held.values()):>6}\n"
+        f"\n{'completed by casework in Vigil':34} {'expected':>8} {'met':>6}"
+    )
+    for name in sorted(n for n in casework if n):
+        print(f"{name:34} {casework[name]:>8} {casework_met[name]:>6}")
     if args.keep:
         (work / "missed.ndjson").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in missed))
     for expectation in missed[:20]:

@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{size / 1e6:,.0f} MB on disk)"
     )
     print(f"planted alerts:    {summary['planted_total']:,} across {len(summary['planted'])} codes")
+    print(
+        f"must not fire:     {summary['planted_must_not_total']:,} "
+        f"({summary['written_in_vigil']:,} records written in Vigil)"
+    )
     print(f"elapsed:           {wall:,.1f} s wall, {cpu:,.1f} s CPU")
     print(f"people/s:          {summary['people'] / wall:,.0f}")
     print(f"records/s:         {summary['records'] / wall:,.0f}")

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "vigil.people",
     "vigil.oversight",
     "vigil.casework",
+    "vigil.inspection",
     "vigil.web",
 ]
 

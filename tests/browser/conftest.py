@@ -113,6 +113,13 @@ class Server:
     url: str
     accounts: dict[str, str]  # username -> password
     scenario: Scenario
+    database: Path  # this server's own SQLite copy, for a test to find what it needs
+
+    def one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
+        """The first row a query gives on this server's database (read only)."""
+        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
+            row: tuple[Any, ...] | None = db.execute(sql, args).fetchone()
+            return row
 
     def credentials(self, role: str) -> tuple[str, str]:
         username = f"demo-{role.replace('_', '-')}"
@@ -314,7 +321,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     try:
         _wait_until_serving(url, proc, log)
-        yield Server(url=url, accounts=accounts, scenario=_scenario(mine / "vigil.sqlite3"))
+        yield Server(
+            url=url,
+            accounts=accounts,
+            scenario=_scenario(mine / "vigil.sqlite3"),
+            database=mine / "vigil.sqlite3",
+        )
     finally:
         proc.terminate()
         try:

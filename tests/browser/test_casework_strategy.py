@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.browser.conftest import Server, check_page, sign_in
 
 pytestmark = pytest.mark.browser
 
+LONDON = ZoneInfo("Europe/London")
 ACTION = "Check the school's attendance and concerns"
 DECISIONS = "Section 47 enquiry to start; joint visit with children's social care today."
 MONTHS = {
@@ -82,7 +84,7 @@ def test_strategy_discussion_from_the_alert_to_its_action_done(
     page.get_by_label("Decisions").fill(DECISIONS)
     page.locator("#id_action_1_0").fill(ACTION)
     page.locator("#id_action_1_1").select_option(label="Chloe Evans, MASH")
-    due = dt.datetime.now() + dt.timedelta(days=7)
+    due = dt.datetime.now(LONDON) + dt.timedelta(days=7)
     # The row's boxes: what, owner, partner agency's name, then the due date's four.
     for i, value in enumerate((str(due.day), str(due.month), str(due.year), "17:00"), start=3):
         page.locator(f"#id_action_1_{i}").fill(value)
@@ -120,7 +122,7 @@ def test_strategy_discussion_from_the_alert_to_its_action_done(
     assert mash.locator("input[name='action']:checked").count() == 1
     check_page(mash, "strategy-action-done-form")
     narrow(mash, "strategy-action-done-form")
-    fill_when(mash, "done_at", dt.datetime.now() - dt.timedelta(minutes=10))
+    fill_when(mash, "done_at", dt.datetime.now(LONDON) - dt.timedelta(minutes=10))
     mash.get_by_label("Note (optional)").fill("School confirmed attendance is good.")
     mash.get_by_role("button", name="Continue").click()
     mash.get_by_role("heading", name="Check your answers").wait_for()

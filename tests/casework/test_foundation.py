@@ -208,3 +208,41 @@ def test_on_a_record_vigil_wrote_an_entry_writes_its_next_version(db: None) -> N
     alert.refresh_from_db()
     assert alert.status == "resolved"
     assert Entry.objects.get().record == record
+
+
+def test_the_childs_chronology_shows_what_was_recorded_in_vigil(held: tuple[Record, Alert]) -> None:
+    record, _ = held
+    officer = make_user("investigator", full_name="Priya Shah")
+    client = Client()
+    client.force_login(officer)
+    url = reverse("casework:intelligence-follow-up", args=[record.pk])
+    token = str(uuid.uuid4())
+    _send(
+        client, url, token, dt.datetime.now(dt.UTC) - dt.timedelta(days=12), "Shared with CSE team"
+    )
+    client.post(reverse("casework:check", args=[token]), {"confirm": "yes"})
+    child = record.mentions.get().link.person.person_id
+    page = client.get(reverse("people:person", args=[child])).content.decode()
+    assert "Recorded in Vigil" in page
+    assert "by Priya Shah: Intelligence followed up: Shared with CSE team" in page
+
+
+def test_recorded_by_me_lists_ones_own_entries_only(held: tuple[Record, Alert]) -> None:
+    record, _ = held
+    officer = make_user("investigator")
+    client = Client()
+    client.force_login(officer)
+    url = reverse("casework:intelligence-follow-up", args=[record.pk])
+    token = str(uuid.uuid4())
+    _send(client, url, token, dt.datetime.now(dt.UTC) - dt.timedelta(days=12), "Shared")
+    client.post(reverse("casework:check", args=[token]), {"confirm": "yes"})
+    page = client.get(reverse("casework:mine")).content.decode()
+    assert "Intelligence follow-up" in page and "Ended 1 alert" in page
+    other = Client()
+    other.force_login(make_user("investigator"))
+    assert "You have not recorded anything" in other.get(reverse("casework:mine")).content.decode()
+    # Another writer may not open the entry's page unless their role may see people.
+    partner = Client()
+    partner.force_login(make_user("partner_health"))
+    assert partner.get(reverse("casework:written", args=[token])).status_code == 403
+    assert AuditEntry.objects.filter(action="casework.list_mine").count() == 2

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.conftest import EXAMPLES, VIGIL, vigil_env, write_ndjson
-from tests.factories import call
+from tests.factories import call, person
 from vigil.audit.models import AuditEntry
 from vigil.records.models import ImportBatch, Record
 
@@ -97,3 +97,102 @@ def test_importing_the_export_into_an_empty_store_gives_the_same_records(
     summary = orjson.loads(vigil(second, "import", str(out), "--no-assess", "--json").stdout)
     assert summary["imported"] == len(exported.splitlines()) and summary["quarantined"] == 0
     assert vigil(second, "export").stdout == exported
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_export_of_what_was_written_in_vigil_since_a_time_round_trips_into_an_empty_store(
+    tmp_path: Path, new_database: Callable[[], str]
+) -> None:
+    """Issue 13: `vigil export --source-system vigil --since T` gives other systems everything
+    written in Vigil since T (amendments, records of its own, the latest version of each, and an
+    amendment still waiting for its target), and importing it into an empty store holds the
+    same records: the same payloads, exported again byte for byte."""
+    first, second = (vigil_env(new_database(), tmp_path / n) for n in ("one", "two"))
+
+    def vigil(env: dict[str, str], *args: str) -> bytes:
+        done = subprocess.run([str(VIGIL), *args], env=env, capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout
+
+    def amendment(source_id: str, target: tuple[str, str], **fields: object) -> dict[str, object]:
+        return {
+            "record_type": fields.pop("record_type", "police_protection"),
+            "source_system": "vigil",
+            "source_id": source_id,
+            "occurred_at": "2025-03-07T23:30:00+00:00",
+            "recorded_at": "2025-03-07T23:35:00+00:00",
+            "people": [],
+            "links": [{"source_system": target[0], "source_id": target[1], "relation": "amends"}],
+            **fields,
+        }
+
+    protection = {
+        "record_type": "police_protection",
+        "source_system": "niche",
+        "source_id": "PP-1",
+        "occurred_at": "2025-03-07T22:10:00+00:00",
+        "people": [person("c1", "subject")],
+        "started_at": "2025-03-07T22:10:00+00:00",
+    }
+    before = amendment("VGL-OLD", ("niche", "PP-1"), designated_officer="Insp 4410")
+    vigil(
+        first,
+        "import",
+        str(write_ndjson(tmp_path / "a.ndjson", [protection, before])),
+        "--no-assess",
+    )
+    since = dt.datetime.now(dt.UTC)
+
+    informed = amendment(
+        "VGL-PP-1",
+        ("niche", "PP-1"),
+        version=1,
+        local_authority_informed_at="2025-03-07T23:05:00+00:00",
+    )
+    ended = {**informed, "version": 2, "ended_at": "2025-03-09T09:30:00+00:00"}
+    held_at = "2025-03-10T10:00:00+00:00"
+    action = {
+        "description": "Joint visit",
+        "owner": "police",
+        "due_at": "2025-03-12T10:00:00+00:00",
+    }
+    discussion = {
+        "record_type": "strategy_discussion",
+        "source_system": "vigil",
+        "source_id": "VGL-SD-1",
+        "version": 1,
+        "occurred_at": held_at,
+        "recorded_at": held_at,
+        "people": [person("c1", "subject")],
+        "held_at": held_at,
+        "actions": [action],
+    }
+    done = {
+        **discussion,
+        "version": 2,
+        "recorded_at": "2025-03-11T16:00:00+00:00",
+        "actions": [{**action, "done_at": "2025-03-11T15:00:00+00:00"}],
+    }
+    waiting = amendment(
+        "VGL-INV-9",
+        ("niche", "INV-9"),
+        record_type="investigation",
+        supervisory_reviews=[{"at": "2025-03-11T09:00:00+00:00", "by": "DS Hall"}],
+    )
+    other = call("CAD-9")
+    later = write_ndjson(tmp_path / "b.ndjson", [informed, ended, discussion, done, waiting, other])
+    vigil(first, "import", str(later), "--no-assess")
+
+    exported = vigil(first, "export", "--source-system", "vigil", "--since", since.isoformat())
+    lines = [orjson.loads(line) for line in exported.splitlines()]
+    assert lines == [ended, done, waiting]  # the latest version of each, exactly as received
+    everything = [orjson.loads(line) for line in vigil(first, "export").splitlines()]
+    assert before in everything and protection in everything and other in everything
+
+    out = tmp_path / "vigil.ndjson"
+    out.write_bytes(exported)
+    summary = orjson.loads(vigil(second, "import", str(out), "--no-assess", "--json"))
+    assert (summary["imported"], summary["quarantined"]) == (3, 0)
+    assert vigil(second, "export") == exported
+    assert vigil(second, "export", "--source-system", "vigil") == exported

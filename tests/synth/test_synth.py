@@ -53,6 +53,8 @@ class Force:
         self.truth_rows = len(rows) - 1
         with (out / "truth" / "alerts.ndjson").open("rb") as fh:
             self.expectations = [orjson.loads(line) for line in fh]
+        with (out / "truth" / "alerts_must_not.ndjson").open("rb") as fh:
+            self.must_not = [orjson.loads(line) for line in fh]
 
     def by_person(self) -> dict[str, list[dict[str, Any]]]:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -102,9 +104,14 @@ def test_all_thirteen_record_types_appear_at_plausible_rates(force: Force) -> No
 
 
 def test_source_ids_are_unique_and_systems_sensible(force: Force) -> None:
-    keys = [(r["source_system"], r["source_id"]) for r in force.records]
+    """Unique per identity and version: only a record Vigil holds of its own comes twice (a new
+    version records its actions done)."""
+    keys = [(r["source_system"], r["source_id"], r.get("version")) for r in force.records]
     assert len(keys) == len(set(keys))
-    systems = {r["record_type"]: r["source_system"] for r in force.records}
+    assert {ss for ss, _, version in keys if version is not None} == {"vigil"}
+    systems = {
+        r["record_type"]: r["source_system"] for r in force.records if r["source_system"] != "vigil"
+    }
     assert systems["call"] == "storm" and systems["missing"] == "compact"
     assert systems["custody"] == "custody" and systems["referral"] == "csc"
 
@@ -187,7 +194,10 @@ def test_every_alert_code_is_planted_and_keys_exist(force: Force) -> None:
     planted = Counter(e["code"] for e in force.expectations)
     assert set(planted) == set(ALERT_CODES)
     assert planted == Counter({k: v for k, v in force.summary["planted"].items() if v})
-    for exp in force.expectations:
+    must_not = Counter(e["code"] for e in force.must_not)
+    assert must_not == Counter(force.summary["planted_must_not"])
+    assert sum(must_not.values()) == force.summary["planted_must_not_total"] > 0
+    for exp in force.expectations + force.must_not:
         assert exp["planted"]
         if "mention" in exp:
             assert tuple(exp["mention"]) in force.mentions, exp
@@ -207,6 +217,7 @@ def test_tiny_force_still_plants_every_code(tmp_path: Path) -> None:
     summary = generate(tmp_path, 200, seed=3)
     assert all(summary["planted"][code] >= 1 for code in ALERT_CODES)
     assert summary["planted_situations"] == dict.fromkeys(ALERT_CODES, 1)
+    assert summary["planted_casework"] == dict.fromkeys(synth_config.CASEWORK_SITUATIONS, 1)
     assert summary["planted"] == {code: summary["planted"][code] for code in ALERT_CODES}
 
 
@@ -231,32 +242,92 @@ def test_as_of_uses_summer_time(tmp_path: Path) -> None:
     assert summary["as_of"] == "2014-06-20T12:00:00+01:00"
 
 
-def test_planted_expectations_hold_under_the_rules_package(force: Force) -> None:
-    """With true identity, the project's own rules find every planted alert at as_of."""
+def _evaluate(force: Force, records: list[dict[str, Any]]) -> list[Any]:
     rules = pytest.importorskip("vigil.rules")
-    records = [parse_record(r) for r in force.records]
     identity = {rules.MentionKey(*k): pid for k, pid in force.person_of.items()}
     try:
-        findings = rules.evaluate(
-            rules.Casebook(records, identity),
-            as_of=dt.datetime.fromisoformat(force.summary["as_of"]),
+        return list(
+            rules.evaluate(
+                rules.Casebook([parse_record(r) for r in records], identity),
+                as_of=dt.datetime.fromisoformat(force.summary["as_of"]),
+            )
         )
     except Exception as exc:  # the records are valid (tested above): a crash is the rules' bug
         pytest.xfail(f"vigil.rules raised {exc!r} evaluating valid records")
-    missing = []
-    for exp in force.expectations:
-        hits = [f for f in findings if f.code == exp["code"]]
-        if "mention" in exp:
-            ok = any(tuple(exp["mention"]) in {tuple(m) for m in f.mentions} for f in hits)
-        else:
-            want = tuple(exp["record"])
-            ok = any(
-                (f.record and tuple(f.record) == want) or want in {tuple(e) for e in f.evidence}
-                for f in hits
-            )
-        if not ok:
-            missing.append(exp)
+
+
+def _hits(findings: list[Any], exp: dict[str, Any]) -> list[Any]:
+    """The findings an expectation names, matched as check_scenarios.py matches them."""
+    hits = [f for f in findings if f.code == exp["code"]]
+    if "mention" in exp:
+        return [f for f in hits if tuple(exp["mention"]) in {tuple(m) for m in f.mentions}]
+    want = tuple(exp["record"])
+    return [
+        f
+        for f in hits
+        if (f.record and tuple(f.record) == want) or want in {tuple(e) for e in f.evidence}
+    ]
+
+
+def test_planted_expectations_hold_under_the_rules_package(force: Force) -> None:
+    """With true identity, the project's own rules find every planted alert at as_of, say what
+    a planted one must say (how late a duty was done), and raise none that must not fire."""
+    findings = _evaluate(force, force.records)
+    missing = [exp for exp in force.expectations if not _hits(findings, exp)]
     assert not missing, missing[:5]
+    unsaid = [
+        (exp, [f.explanation for f in _hits(findings, exp)])
+        for exp in force.expectations
+        if "says" in exp and not any(exp["says"] in f.explanation for f in _hits(findings, exp))
+    ]
+    assert not unsaid, unsaid[:5]
+    unexpected = [exp for exp in force.must_not if _hits(findings, exp)]
+    assert not unexpected, unexpected[:5]
+
+
+def test_casework_written_in_vigil_decides_its_planted_situations(force: Force) -> None:
+    """Vigil's records are amendments as RECORDS.md v1.1 has them (or versions of a record of
+    its own), and they decide the outcome: read without them (amendments dropped, each record
+    of its own at its first version) every alert that must not fire does, and a duty done late
+    reads as never done."""
+    as_of = dt.datetime.fromisoformat(force.summary["as_of"])
+    keys = {(r["source_system"], r["source_id"]): r for r in force.records}
+    vigil = [r for r in force.records if r["source_system"] == "vigil"]
+    assert len(vigil) == force.summary["written_in_vigil"] > 0
+    amendments = [r for r in vigil if any(x["relation"] == "amends" for x in r.get("links", []))]
+    own = [r for r in vigil if r not in amendments]
+    assert amendments and own
+    for amendment in amendments:
+        (link,) = amendment["links"]
+        assert link["relation"] == "amends" and link["source_system"] != "vigil"
+        assert (
+            keys[(link["source_system"], link["source_id"])]["record_type"]
+            == (amendment["record_type"])
+        )
+        assert amendment["people"] == []
+        occurred = dt.datetime.fromisoformat(amendment["occurred_at"])
+        recorded = dt.datetime.fromisoformat(amendment["recorded_at"])
+        assert occurred <= recorded <= as_of
+    versions = Counter(r["source_id"] for r in own)
+    assert set(versions.values()) == {2}
+    casework = [e for e in force.expectations + force.must_not if "casework" in e]
+    assert {e["casework"] for e in casework} == set(synth_config.CASEWORK_SITUATIONS)
+
+    first_versions: set[str] = set()
+    without = []
+    for r in force.records:
+        if r in amendments or (r in own and r["source_id"] in first_versions):
+            continue
+        if r in own:
+            first_versions.add(r["source_id"])
+        without.append(r)
+    findings = _evaluate(force, without)
+    held = [exp for exp in force.must_not if not _hits(findings, exp)]
+    assert not held, held[:5]
+    for exp in force.expectations:
+        if "says" in exp:
+            hits = _hits(findings, exp)
+            assert hits and not any(exp["says"] in f.explanation for f in hits), exp
 
 
 # --- population and noise ----------------------------------------------------------------------

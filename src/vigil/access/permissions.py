@@ -54,6 +54,13 @@ class Capability(StrEnum):
     RECORD_INTELLIGENCE_FOLLOW_UP = "record_intelligence_follow_up"
     RECORD_CUSTODY_REFERRAL = "record_custody_referral"
     RECORD_OFFENDER_VISIT = "record_offender_visit"
+    # Case audit and inspection (AUDIT.md, docs/audit.md).
+    VIEW_CASE_AUDITS = "view_case_audits"  # audits, their cases, reports, recommendations
+    RUN_CASE_AUDIT = "run_case_audit"  # create an audit, draw its sample, load grades
+    SELF_ASSESS = "self_assess"  # the force's self-assessment of a case
+    INSPECT = "inspect"  # the independent (inspector's) assessment of a case
+    MANAGE_RECOMMENDATIONS = "manage_recommendations"  # write a report's recommendations
+    UPDATE_RECOMMENDATIONS = "update_recommendations"  # an owner's progress and evidence
 
 
 # What each capability lets a person do, in words (the account page; docs/security.md's table).
@@ -90,6 +97,12 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.RECORD_INTELLIGENCE_FOLLOW_UP: "record the follow-up of intelligence",
     Capability.RECORD_CUSTODY_REFERRAL: "record a custody referral to children's social care",
     Capability.RECORD_OFFENDER_VISIT: "record a visit to a registered sex offender",
+    Capability.VIEW_CASE_AUDITS: "see case audits, their cases, reports and recommendations",
+    Capability.RUN_CASE_AUDIT: "create a case audit, draw its sample and load grades",
+    Capability.SELF_ASSESS: "grade a case as the force's self-assessment",
+    Capability.INSPECT: "grade a case as the independent inspection",
+    Capability.MANAGE_RECOMMENDATIONS: "write an audit's recommendations and give them owners",
+    Capability.UPDATE_RECOMMENDATIONS: "record progress and evidence on a recommendation",
 }
 
 C = Capability
@@ -182,16 +195,25 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RECORD_INTELLIGENCE_FOLLOW_UP,
             C.RECORD_CUSTODY_REFERRAL,
             C.RECORD_OFFENDER_VISIT,
+            C.VIEW_CASE_AUDITS,
+            C.RUN_CASE_AUDIT,
+            C.SELF_ASSESS,
+            C.UPDATE_RECOMMENDATIONS,
         }
         | _WRITES
     ),
     Role.PARTNER_CSC: frozenset(_PARTNER | _PARTNER_WRITES | {C.DECIDE_REFERRALS}),
     Role.PARTNER_HEALTH: frozenset(_PARTNER | _PARTNER_WRITES),
     Role.PARTNER_EDUCATION: frozenset(_PARTNER | _PARTNER_WRITES),
-    # Inspectors and auditors read everything and change nothing.
+    # Inspectors and auditors read everything and change nothing of the force's records; they
+    # run case audits, grade cases as the inspection and write recommendations.
     Role.AUDITOR: frozenset(
         _POLICE_READ
         | {
+            C.VIEW_CASE_AUDITS,
+            C.RUN_CASE_AUDIT,
+            C.INSPECT,
+            C.MANAGE_RECOMMENDATIONS,
             C.VIEW_INTELLIGENCE,
             C.VIEW_ALERTS,
             C.SUPERVISE,

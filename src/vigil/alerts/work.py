@@ -145,6 +145,7 @@ BY_CODE: dict[str, tuple[Outcome, ...]] = {
         ("intelligence_actioned", "Intelligence actioned and developed"),
         ("intelligence_assessed", "Intelligence assessed: no action needed"),
         REFERRAL,
+        DONE_LATE,
     ),
     "CUSTODY_AA_DELAY": _o(
         ("aa_arrived", "Appropriate adult arrived"),

@@ -62,6 +62,7 @@ class AuditAction(StrEnum):
     CASEWORK_SUBMIT = "casework.submit"  # a form sent, whether or not it was valid
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
+    CASEWORK_LIST_MINE = "casework.list_mine"  # what one has recorded
     CASE_ACTION_VIEW = "case_action.view"  # a strategy discussion or MARAC action's page
     CASE_ACTION_ASSIGN = "case_action.assign"  # given to its owner (or a team's tray)
     CASE_ACTION_NOTE = "case_action.note"

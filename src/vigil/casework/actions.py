@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from vigil.access.permissions import Capability, can
@@ -88,41 +88,46 @@ def write(
         )
     stored = Record.objects.get(source_system=VIGIL_SYSTEM, source_id=source_id)
     effects, late = compare(workflow, before, keys, record)
-    with transaction.atomic():
-        entry = Entry.objects.create(
-            token=token,
-            workflow=workflow.key,
-            record=stored,
-            version=version,
-            target=subject.record,
-            person_id=subject.person_id,
-            answers=answers,
-            effects=[e.as_json() for e in effects],
-            written_by=actor,
-            written_at=now,
-            replaces=replaces,
-        )
-        work_items.sync(entry, cleaned)  # actions agreed or done: their work items
-        log.record(
-            actor.get_username(),
-            AuditAction.CASEWORK_WRITE,
-            f"record:{VIGIL_SYSTEM}/{source_id}",
-            detail={
-                "workflow": workflow.key,
-                "version": version,
-                "amends": (
-                    f"{subject.record.source_system}/{subject.record.source_id}"
-                    if workflow.amends
-                    and subject.record is not None
-                    and not workflow.revises(subject)
-                    else None
-                ),
-                "person": subject.person_id or None,
-                "effects": [[e.alert_id, e.code, e.after] for e in effects],
-            },
-        )
-        for alert in late:
-            _to_supervisor(alert, actor, workflow)
+    try:
+        with transaction.atomic():
+            entry = Entry.objects.create(
+                token=token,
+                workflow=workflow.key,
+                record=stored,
+                version=version,
+                target=subject.record,
+                person_id=subject.person_id,
+                answers=answers,
+                effects=[e.as_json() for e in effects],
+                written_by=actor,
+                written_at=now,
+                replaces=replaces,
+            )
+            work_items.sync(entry, cleaned)  # actions agreed or done: their work items
+            log.record(
+                actor.get_username(),
+                AuditAction.CASEWORK_WRITE,
+                f"record:{VIGIL_SYSTEM}/{source_id}",
+                detail={
+                    "workflow": workflow.key,
+                    "version": version,
+                    "amends": (
+                        f"{subject.record.source_system}/{subject.record.source_id}"
+                        if workflow.amends
+                        and subject.record is not None
+                        and not workflow.revises(subject)
+                        else None
+                    ),
+                    "person": subject.person_id or None,
+                    "effects": [[e.alert_id, e.code, e.after] for e in effects],
+                },
+            )
+            for alert in late:
+                _to_supervisor(alert, actor, workflow)
+    except IntegrityError:
+        # The same form saved twice at once: the other request wrote it (the record import
+        # found it unchanged); its entry is this one.
+        return Entry.objects.get(token=token)
     return entry
 
 

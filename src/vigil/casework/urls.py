@@ -24,6 +24,7 @@ def _form_view(workflow: registry.Workflow) -> Any:
 
 
 urlpatterns: list[URLPattern] = [
+    path("casework/mine/", views.mine, name="mine"),
     path("casework/check/<uuid:token>/", views.check, name="check"),
     path("casework/written/<uuid:token>/", views.written, name="written"),
     path("casework/action/<slug:key>/", action_views.action, name="action"),

@@ -31,6 +31,7 @@ from vigil.casework.registry import Subject, Workflow
 from vigil.identity.models import Person
 from vigil.records.models import Record
 from vigil.ui.fields import WhenField, when_text
+from vigil.ui.pages import page_of
 
 DRAFTS = "casework_drafts"
 
@@ -340,3 +341,37 @@ def context_for(workflows: list[Workflow], user: Any, record: Record) -> list[di
         for w in workflows
         if can(user, w.capability)
     ]
+
+
+ENTRIES_PER_PAGE = 25
+
+
+@requires(Capability.WRITE_CASEWORK)
+def mine(request: HttpRequest) -> HttpResponse:
+    """What I recorded in Vigil, newest first: each entry, what it was about, what it did.
+
+    Partners see here what they wrote, whatever their agreement lets them see of others'."""
+    entries = Entry.objects.filter(written_by_id=request.user.pk).select_related("target")
+    page = page_of(request, entries, ENTRIES_PER_PAGE)
+    log_access(
+        request, AuditAction.CASEWORK_LIST_MINE, "casework:mine", detail={"page": page.number}
+    )
+    rows = []
+    for entry in page:
+        flow = registry.get(entry.workflow)
+        ended = sum(1 for e in entry.effects if e["after"] == "ends")
+        late = sum(1 for e in entry.effects if e["after"] == "late")
+        did = []
+        if ended:
+            did.append(f"ended {ended} alert{'s' if ended > 1 else ''}")
+        if late:
+            did.append(f"{late} alert{'s' if late > 1 else ''} marked late")
+        rows.append(
+            {
+                "entry": entry,
+                "what": (flow.noun if flow else "entry").capitalize(),
+                "about": subject_text(Subject(record=entry.target, person_id=entry.person_id)),
+                "did": "; ".join(did).capitalize() or "No alert changed",
+            }
+        )
+    return render(request, "casework/mine.html", {"page": page, "rows": rows})

@@ -21,6 +21,7 @@ from vigil.alerts.models import Alert, AlertEvent
 from vigil.alerts.querysets import LIVE
 from vigil.alerts.subjects import Happened, history, people_named
 from vigil.alerts.titles import title
+from vigil.casework.models import Entry as CaseworkEntry
 from vigil.identity.models import MentionLink, Person
 from vigil.identity.summaries import (
     PersonSummary,
@@ -30,7 +31,8 @@ from vigil.identity.summaries import (
     payload_text,
 )
 from vigil.people.summaries import summarise
-from vigil.records.models import PersonMention, Record
+from vigil.records.contract import AMENDS, VIGIL_SYSTEM
+from vigil.records.models import PersonMention, Record, RecordLink
 from vigil.work import registry as work_registry
 
 # Premises where people live together without being a household.
@@ -75,6 +77,8 @@ class Entry:
     summary: str = ""
     roles: list[str] = field(default_factory=list)
     time: bool = True  # the time of day may be shown (a partner's agreement may say not)
+    # What staff recorded in Vigil to complete it (amendments): (when, what, by whom).
+    completed: list[tuple[str, str, str]] = field(default_factory=list)
 
     # Written here, not by template tags: a long chronology is hundreds of entries.
     @property
@@ -228,6 +232,7 @@ def person_page(
         if seen != "restricted" and viewer.shows_role(rtype, da):
             entry.roles.append(row["role"].replace("_", " "))
     chronology = sorted(entries.values(), key=lambda e: (e.occurred_at, e.pk))
+    _completions([e for e in chronology if e.visibility == "full"])
     counts = Counter(e.kind if e.visibility != "restricted" else "restricted" for e in chronology)
     type_counts = sorted(
         (
@@ -279,6 +284,40 @@ def person_page(
         page.alerts = _alerts(person, rows, viewer)
     page.flags = [(f, FLAG_LABELS[f]) for f in FLAG_LABELS if f in flags]
     return page
+
+
+def _completions(shown: list[Entry]) -> None:
+    """Each record's amendments written in Vigil, as part of its history in the chronology
+    (RECORDS.md v1.1): an amendment names no one of its own, so it is read through its target.
+    Two queries for the page."""
+    by_key = {(e.source_system, e.source_id): e for e in shown if e.source_system != VIGIL_SYSTEM}
+    if not by_key:
+        return
+    links = list(
+        RecordLink.objects.filter(
+            relation=AMENDS,
+            target_system__in={k[0] for k in by_key},
+            target_id__in={k[1] for k in by_key},
+        ).values_list(
+            "target_system", "target_id", "record_id", "record__occurred_at", "record__summary"
+        )
+    )
+    writers = dict(
+        CaseworkEntry.objects.filter(record_id__in={link[2] for link in links})
+        .order_by("record_id", "-version")
+        .values_list("record_id", "written_by__full_name")
+    )
+    for system, source_id, record_id, at, summary in sorted(links, key=lambda k: k[3]):
+        entry = by_key.get((system, source_id))
+        if entry is not None:
+            local = timezone.localtime(at)
+            entry.completed.append(
+                (
+                    f"{local.day} {local:%B %Y} at {local:%H:%M}",
+                    summary,
+                    writers.get(record_id) or "",
+                )
+            )
 
 
 def _mention_row(r: dict[str, Any], viewer: Viewer) -> dict[str, Any]:

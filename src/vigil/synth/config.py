@@ -49,6 +49,17 @@ ALERT_CODES: tuple[str, ...] = (
 # One planted situation of each code per this many people (at least one of each, always).
 PEOPLE_PER_PLANTING = 5000
 
+# Planted situations that casework written in Vigil completes (RECORDS.md v1.1 "Records written
+# in Vigil"), planted as often as each code. Each expects alerts of ALERT_CODES to fire, or not.
+CASEWORK_SITUATIONS: tuple[str, ...] = (
+    "referral_decided_late",  # decided by amendment 9 days on: REFERRAL_NO_DECISION, how late
+    "referral_decided_in_time",  # decision by amendment the same day: no REFERRAL_NO_DECISION
+    "actions_done_on_time",  # its own strategy discussion, actions done (v2): no ACTIONS_OVERDUE
+    "drift_reviewed",  # review appended 10 days ago: INVESTIGATION_DRIFT, no SUPERVISION_OVERDUE
+    "safe_and_well_late",  # check by amendment 30 hours after found: SAFE_AND_WELL_NOT_RECORDED
+    "safe_and_well_in_time",  # check by amendment 4 hours after found: no SAFE_AND_WELL_...
+)
+
 # --- identity noise, per mention (most mentions stay clean) -----------------------------------
 NOISE_MISSPELL = 0.04  # one edit (substitute, drop, double, swap) in forename or surname
 NOISE_NICKNAME = 0.05  # Kayleigh -> Kayley, William -> Bill

@@ -50,10 +50,13 @@ def _pools(seed: int) -> Pools:
 
 
 def planting_schedule(rng: random.Random, people: int) -> list[tuple[int, str]]:
-    """(population position, code) pairs, sorted: where each planted situation is built."""
+    """(population position, code) pairs, sorted: where each planted situation is built (an
+    alert code, or a casework situation completed by records written in Vigil)."""
     per_code = max(1, round(people / C.PEOPLE_PER_PLANTING))
     schedule = [
-        (int(rng.random() * people), code) for code in C.ALERT_CODES for _ in range(per_code)
+        (int(rng.random() * people), code)
+        for code in C.ALERT_CODES + C.CASEWORK_SITUATIONS
+        for _ in range(per_code)
     ]
     schedule.sort()
     return schedule
@@ -104,7 +107,10 @@ def _run_block(job: Job, tick: Callable[[int], None] | None = None) -> dict[str,
         "schools": len(pop.schools),
         "by_type": dict(sink.by_type),
         "planted": dict(sink.planted),
+        "planted_not": dict(sink.planted_not),
         "situations": dict(planter.situations),
+        "casework": dict(planter.casework),
+        "written_in_vigil": sink.written_in_vigil,
         "mentions": sink.mentions,
         "noisy": mentioner.noisy,
     }
@@ -160,6 +166,7 @@ def _merge(out: Path, parts: Path, blocks: int) -> None:
     targets = {f"records/{ss}.ndjson": b"" for ss in SYSTEMS}
     targets["truth/persons.csv"] = PERSONS_HEADER
     targets["truth/alerts.ndjson"] = b""
+    targets["truth/alerts_must_not.ndjson"] = b""
     for name, header in targets.items():
         with open(out / name, "wb") as dest:
             dest.write(header)
@@ -247,15 +254,19 @@ def generate(
     by_type: Counter[str] = Counter()
     planted: Counter[str] = Counter()
     situations: Counter[str] = Counter()
+    planted_not: Counter[str] = Counter()
+    casework: Counter[str] = Counter()
     first: dict[str, Any] = {}
     try:
         for result in _results(jobs, min(workers, len(jobs)), progress):
             first = first or result
-            for key in ("people", "households", "mentions", "noisy"):
+            for key in ("people", "households", "mentions", "noisy", "written_in_vigil"):
                 totals[key] += result[key]
             by_type.update(result["by_type"])
             planted.update(result["planted"])
+            planted_not.update(result["planted_not"])
             situations.update(result["situations"])
+            casework.update(result["casework"])
             if progress is not None:
                 progress(totals["people"] + first["staff"])
         _merge(out, parts, len(jobs))
@@ -273,6 +284,8 @@ def generate(
         "schools": first["schools"],
         "records": sum(by_type.values()),
         "records_by_type": {t: by_type.get(t, 0) for t in SOURCES},
+        # Of those, casework written in Vigil: amendments, records of its own and their versions.
+        "written_in_vigil": totals["written_in_vigil"],
         "mentions": totals["mentions"],
         "noisy_mentions": totals["noisy"],
         # Expectations (lines of alerts.ndjson) per code; a situation can expect several alerts
@@ -280,6 +293,10 @@ def generate(
         "planted": {code: planted.get(code, 0) for code in C.ALERT_CODES},
         "planted_total": sum(planted.values()),
         "planted_situations": {code: situations.get(code, 0) for code in C.ALERT_CODES},
+        # Alerts that must not fire (lines of alerts_must_not.ndjson), per code that has any.
+        "planted_must_not": {c: planted_not[c] for c in C.ALERT_CODES if planted_not[c]},
+        "planted_must_not_total": sum(planted_not.values()),
+        "planted_casework": {name: casework.get(name, 0) for name in C.CASEWORK_SITUATIONS},
     }
     # The file stays byte-identical across runs; only the returned summary carries timing.
     (out / "truth" / "summary.json").write_bytes(

@@ -35,7 +35,11 @@ SOURCES: dict[str, tuple[str, str]] = {
     "marac": ("marac", "MARAC"),
     "rso": ("visor", "RSO"),
 }
-SYSTEMS = tuple(sorted({ss for ss, _ in SOURCES.values()}))
+# Casework written in Vigil itself (RECORDS.md v1.1 "Records written in Vigil"): records of any
+# type, amendments of other systems' records or records of its own, one id prefix for all.
+VIGIL = "vigil"
+VIGIL_PREFIX = "VGL"
+SYSTEMS = tuple(sorted({ss for ss, _ in SOURCES.values()} | {VIGIL}))
 _BUFFER = 1 << 20
 _MIDS = tuple(f"p{i}" for i in range(1, 100))
 
@@ -54,6 +58,7 @@ class Ref(NamedTuple):
         return [self.source_system, self.source_id]
 
     def link(self, relation: str = "follows_from") -> dict[str, str]:
+        """A link to this record; ``amends`` for an amendment written in Vigil."""
         return {
             "source_system": self.source_system,
             "source_id": self.source_id,
@@ -85,10 +90,17 @@ class Sink:
             newline="",
         )
         self.alerts = open(out / "truth" / "alerts.ndjson", "wb", buffering=_BUFFER)  # noqa: SIM115
+        # Alerts that must NOT fire (check_scenarios.py's `must_not`): a duty done on time by
+        # casework written in Vigil. Its own file, so alerts.ndjson stays every `must` entry.
+        self.alerts_not = open(  # noqa: SIM115
+            out / "truth" / "alerts_must_not.ndjson", "wb", buffering=_BUFFER
+        )
         # Per id prefix; ids are PREFIX-BBBBNNNNNN (block, serial) so parallel blocks never clash.
         self.serial: Counter[str] = Counter()
         self.by_type: Counter[str] = Counter()
         self.planted: Counter[str] = Counter()
+        self.planted_not: Counter[str] = Counter()
+        self.written_in_vigil = 0  # records (and versions) with source_system vigil
         self.mentions = 0
 
     def expect(
@@ -98,22 +110,37 @@ class Sink:
         *,
         mention: list[str] | None = None,
         record: list[str] | None = None,
+        must_not: bool = False,
+        casework: str | None = None,
+        says: str | None = None,
     ) -> None:
-        """One planted expectation, shaped like a ``must`` entry of check_scenarios.py."""
+        """One planted expectation, shaped like a ``must`` entry of check_scenarios.py (or, with
+        ``must_not``, a ``must_not`` entry, written to alerts_must_not.ndjson). ``casework``
+        names the situation when records written in Vigil decide it; ``says`` is text the
+        alert's explanation must hold (how late a duty was done)."""
         line: dict[str, Any] = {"code": code}
         if mention is not None:
             line["mention"] = mention
         else:
             line["record"] = record
         line["planted"] = planted
-        self.alerts.write(orjson.dumps(line) + b"\n")
-        self.planted[code] += 1
+        if casework is not None:
+            line["casework"] = casework
+        if says is not None:
+            line["says"] = says
+        if must_not:
+            self.alerts_not.write(orjson.dumps(line) + b"\n")
+            self.planted_not[code] += 1
+        else:
+            self.alerts.write(orjson.dumps(line) + b"\n")
+            self.planted[code] += 1
 
     def close(self) -> None:
         for f in self.files.values():
             f.close()
         self.persons.close()
         self.alerts.close()
+        self.alerts_not.close()
 
 
 class Emitter:
@@ -126,6 +153,7 @@ class Emitter:
         self.rng = rng
         self.iso = clock.iso
         self.as_of = clock.as_of
+        self.last: dict[str, Any] = {}  # the record last written (for a new version of it)
 
     def emit(
         self,
@@ -140,10 +168,14 @@ class Emitter:
         summary: str | None = None,
         pnc: bool = False,
         nhs: bool = False,
+        source_system: str | None = None,
+        relation: str = "follows_from",
         **fields: Any,
     ) -> Ref:
+        """Write one record. ``source_system`` ``vigil`` makes a record written in Vigil (one
+        id series for every type); ``relation`` is that of its ``links`` (``amends``)."""
         sink = self.sink
-        ss, prefix = SOURCES[record_type]
+        ss, prefix = (VIGIL, VIGIL_PREFIX) if source_system == VIGIL else SOURCES[record_type]
         serial = sink.serial[prefix] + 1
         sink.serial[prefix] = serial
         sid = f"{prefix}-{sink.block:04d}{serial:06d}"
@@ -173,11 +205,20 @@ class Emitter:
         if summary:
             rec["summary"] = summary
         if links:
-            rec["links"] = [ref.link() for ref in links]
+            rec["links"] = [ref.link(relation) for ref in links]
         if fields:
             rec.update(fields)
-        sink.files[ss].write(orjson.dumps(rec) + b"\n")
+        self.write(rec)
         sink.persons.write("".join(truth))
-        sink.by_type[record_type] += 1
         sink.mentions += len(people)
         return Ref(ss, sid, _MIDS[: len(people)])
+
+    def write(self, rec: dict[str, Any]) -> None:
+        """Write a record as it is: a new version of one already written (same mentions, so
+        no new truth rows) comes here directly."""
+        sink = self.sink
+        ss = rec["source_system"]
+        sink.files[ss].write(orjson.dumps(rec) + b"\n")
+        sink.by_type[rec["record_type"]] += 1
+        sink.written_in_vigil += ss == VIGIL
+        self.last = rec

@@ -6,6 +6,13 @@ expectation to truth/alerts.ndjson. Planted people take no part in background ev
 mentions are clean, so nothing but the situation itself decides the outcome. Every time sits well
 inside its window (days, not minutes, from any threshold in ALERTS.md), so small differences of
 interpretation (inclusive bounds, time zones, working days) cannot flip an expectation.
+
+Casework situations (``config.CASEWORK_SITUATIONS``) are completed by records written in Vigil
+(RECORDS.md v1.1): an **amendment** (``source_system`` ``vigil``, the target's ``record_type``, one
+link ``amends``, no people, ``occurred_at`` when the duty was done, before as_of) or a new version
+of a record Vigil holds of its own. Their outcome depends on that record: an alert that fires
+only because the duty was done late (the explanation says how late: ``says``), or one that must
+not fire because the duty was done in time (truth/alerts_must_not.ndjson).
 """
 
 from __future__ import annotations
@@ -17,9 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .clock import DAY, HOUR, MINUTE, Clock
-from .config import ALERT_CODES
+from .config import ALERT_CODES, CASEWORK_SITUATIONS
 from .names import pnc_id, vehicle_registration
-from .output import Cast, Emitter, Ref, Sink
+from .output import VIGIL, Cast, Emitter, Ref, Sink
 from .population import Household, Person, Population
 
 CUSTODY_SUITE = {
@@ -40,12 +47,19 @@ class Planter:
         self.sink = sink
         self.iso = clock.iso
         self.situations: Counter[str] = Counter()  # situations built (each makes 1+ expectations)
+        self.casework: Counter[str] = Counter()  # casework situations built
 
     def plant(self, code: str) -> None:
-        """Build one situation of ``code``: each code has a builder named after it."""
+        """Build one situation of ``code`` (an alert code or a casework situation): each has a
+        builder named after it."""
+        if code in CASEWORK_SITUATIONS:
+            builder: Callable[[], None] = getattr(self, f"casework_{code}")
+            builder()
+            self.casework[code] += 1
+            return
         if code not in ALERT_CODES:
             raise ValueError(f"unknown alert code {code!r}")
-        builder: Callable[[], None] = getattr(self, code.lower())
+        builder = getattr(self, code.lower())
         builder()
         self.situations[code] += 1
 
@@ -109,6 +123,19 @@ class Planter:
 
     def expect_record(self, code: str, ref: Ref, why: str) -> None:
         self.sink.expect(code, why, record=ref.record())
+
+    def amend(self, target: Ref, record_type: str, done: int, **fields: Any) -> Ref:
+        """An amendment written in Vigil completing ``target``: ``done`` is when the duty was
+        done (its occurred_at); it is keyed in minutes later (recorded_at, never after as_of)."""
+        return self.e.emit(
+            record_type,
+            done,
+            [],
+            source_system=VIGIL,
+            links=[target],
+            relation="amends",
+            **fields,
+        )
 
     def kids(self, hh: Household, **extra: Any) -> list[Cast]:
         return [(c, "child_present", dict(extra)) for c in hh.children]
@@ -182,7 +209,7 @@ class Planter:
 
     def investigation(
         self,
-        code: str,
+        code: str | None,
         why: str,
         *,
         opened_days: int,
@@ -193,7 +220,7 @@ class Planter:
         charging: list[dict[str, Any]] | None = None,
         group: str = "violence",
         flags: tuple[str, ...] = (),
-    ) -> None:
+    ) -> Ref:
         hh = self.family((11 + self.rng.random() * 4,))
         crime = self.child_victim_crime(
             hh,
@@ -233,7 +260,9 @@ class Planter:
             offence_group=group,
             flags=list(flags),
         )
-        self.expect_record(code, ref, why)
+        if code is not None:
+            self.expect_record(code, ref, why)
+        return ref
 
     # --- cumulative and hidden risk ------------------------------------------------------------
     def cumulative_domestic_abuse(self) -> None:
@@ -937,3 +966,146 @@ class Planter:
         p = self.adult_male(35 + self.rng.random() * 30, rso=True)
         ref = self.rso_record(p, 90, arms=95, visits=(92,), flagged=False)
         self.expect_mention("RSO_NOT_FLAGGED", ref, 0, "address not flagged on command and control")
+
+    # --- casework written in Vigil (config.CASEWORK_SITUATIONS) ---------------------------------
+    def casework_referral_decided_late(self) -> None:
+        ref, _ = self.referral(20, to_agency="childrens_social_care")
+        decided = self.at(11, 15)  # 9 days after receipt: days past the first working day after
+        self.amend(
+            ref,
+            "referral",
+            decided,
+            decision=self.rng.choice(("no_further_action", "early_help", "section_17")),
+            decision_at=self.iso(decided),
+            feedback_at=self.iso(decided + 2 * HOUR),
+        )
+        self.sink.expect(
+            "REFERRAL_NO_DECISION",
+            "referral received 20 days ago, decided in Vigil 9 days later",
+            record=ref.record(),
+            casework="referral_decided_late",
+            says="late",
+        )
+
+    def casework_referral_decided_in_time(self) -> None:
+        ref, _ = self.referral(20, to_agency=self.rng.choice(("childrens_social_care", "mash")))
+        decided = self.at(20, 14)  # received at 10:30 the same day
+        self.amend(
+            ref,
+            "referral",
+            decided,
+            decision=self.rng.choice(("no_further_action", "early_help", "section_17")),
+            decision_at=self.iso(decided),
+        )
+        self.sink.expect(
+            "REFERRAL_NO_DECISION",
+            "referral received 20 days ago, decided in Vigil 3.5 hours later",
+            record=ref.record(),
+            must_not=True,
+            casework="referral_decided_in_time",
+        )
+
+    def casework_actions_done_on_time(self) -> None:
+        """A strategy discussion held in Vigil (a record of its own): its first version has the
+        actions agreed, its second records each done before it was due."""
+        hh = self.family((5 + self.rng.random() * 10,))
+        held = self.at(40, 14)
+        actions: list[dict[str, Any]] = [
+            {
+                "description": "Joint visit",
+                "owner": "police",
+                "due_at": self.iso(held + 2 * DAY),
+                "done_at": None,
+            },
+            {
+                "description": "Paediatric assessment",
+                "owner": "health",
+                "due_at": self.iso(held + 10 * DAY),
+                "done_at": None,
+            },
+        ]
+        ref = self.e.emit(
+            "strategy_discussion",
+            held,
+            [(hh.children[0], "subject"), (hh.adults[0], "parent_carer")],
+            clean=True,
+            source_system=VIGIL,
+            version=1,
+            held_at=self.iso(held),
+            agencies=["police", "childrens_social_care", "health"],
+            decisions="Section 47 enquiries; joint visit.",
+            actions=actions,
+        )
+        done = [
+            {**actions[0], "done_at": self.iso(held + DAY)},
+            {**actions[1], "done_at": self.iso(held + 6 * DAY)},
+        ]
+        self.e.write(
+            {
+                **self.e.last,
+                "version": 2,
+                "recorded_at": self.iso(held + 6 * DAY + 2 * HOUR),
+                "actions": done,
+            }
+        )
+        self.sink.expect(
+            "ACTIONS_OVERDUE",
+            "strategy discussion held in Vigil 40 days ago; version 2 records each action done "
+            "before it was due",
+            record=ref.record(),
+            must_not=True,
+            casework="actions_done_on_time",
+        )
+
+    def casework_drift_reviewed(self) -> None:
+        ref = self.investigation(
+            None, "", opened_days=60, activity_days=(55, 40), review_days=(45,)
+        )
+        reviewed = self.at(10, 16)
+        self.amend(
+            ref,
+            "investigation",
+            reviewed,
+            supervisory_reviews=[{"at": self.iso(reviewed), "by": "DI Khan"}],
+        )
+        self.sink.expect(
+            "INVESTIGATION_DRIFT",
+            "no activity for 40 days (a supervisory review recorded in Vigil is no activity)",
+            record=ref.record(),
+            casework="drift_reviewed",
+        )
+        self.sink.expect(
+            "SUPERVISION_OVERDUE",
+            "supervisory review appended in Vigil 10 days ago (the source's last is 45 days old)",
+            record=ref.record(),
+            must_not=True,
+            casework="drift_reviewed",
+        )
+
+    def _safe_and_well_by_amendment(self, hours_after_found: int) -> Ref:
+        child = self.child(12 + self.rng.random() * 5, in_care=self.rng.random() < 0.5)
+        ref = self.missing_episode(child, 6, risk="low", safe_and_well=False)
+        found = self.at(6, 20) + 7 * HOUR  # as missing_episode has it: about 5 days ago
+        checked = found + hours_after_found * HOUR
+        self.amend(ref, "missing", checked, safe_and_well_at=self.iso(checked))
+        return ref
+
+    def casework_safe_and_well_late(self) -> None:
+        ref = self._safe_and_well_by_amendment(30)
+        self.sink.expect(
+            "SAFE_AND_WELL_NOT_RECORDED",
+            "found 5 days ago; safe and well check recorded in Vigil 30 hours after",
+            mention=ref.mention(0),
+            casework="safe_and_well_late",
+            says="late",
+        )
+
+    def casework_safe_and_well_in_time(self) -> None:
+        ref = self._safe_and_well_by_amendment(4)
+        self.sink.expect(
+            "SAFE_AND_WELL_NOT_RECORDED",
+            "found 5 days ago; safe and well check recorded in Vigil 4 hours after",
+            mention=ref.mention(0),
+            must_not=True,
+            casework="safe_and_well_in_time",
+        )
