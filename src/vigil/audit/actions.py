@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     CASE_ACTION_ASSIGN = "case_action.assign"  # given to its owner (or a team's tray)
     CASE_ACTION_NOTE = "case_action.note"
     CASE_ACTION_CLOSE = "case_action.close"  # recorded done (or taken off a changed record)
+    MARAC_LIST = "marac.list"  # the MARAC list: victims, their incidents, children, actions
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"

@@ -2,5 +2,6 @@
 
 from vigil.casework.flows import (
     intelligence,  # noqa: F401
+    marac,  # noqa: F401
     strategy,  # noqa: F401
 )
