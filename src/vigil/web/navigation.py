@@ -16,6 +16,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Address briefing", "people:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Recorded by me", "casework:mine", (Capability.WRITE_CASEWORK,)),
+    ("MARAC list", "casework:marac-list", (Capability.VIEW_MARAC_LIST,)),
     ("Supervisor", "oversight:supervisor", (Capability.SUPERVISE,)),
     ("Team", "work:team", (Capability.SUPERVISE,)),
     ("Identity review", "identity:reviews", (Capability.DECIDE_IDENTITY,)),
