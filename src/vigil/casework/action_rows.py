@@ -93,6 +93,7 @@ class ActionRowWidget(WhenWidget):
 
 class ActionRowField(forms.MultiValueField):
     widget: ActionRowWidget
+    hide_when_empty = True  # check your answers leaves out a row not used
 
     def __init__(self, number: int, **kwargs: Any) -> None:
         self.number = number

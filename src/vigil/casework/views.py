@@ -202,6 +202,8 @@ def _rows(form: Any) -> list[tuple[str, str]]:
         if name == "token":
             continue
         value = form.cleaned_data.get(name)
+        if value is None and getattr(field, "hide_when_empty", False):
+            continue  # an optional repeat left blank (an action row not used)
         rows.append((str(field.label or name), _shown(field, value)))
     return rows
 
