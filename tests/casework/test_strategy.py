@@ -252,6 +252,19 @@ def test_bad_answers_get_the_error_pattern_and_write_nothing(child: tuple[str, A
     ]
     assert errors["action_4"] == ["Choose the owner of action 4 from the list"]
     assert errors["action_5"] == ["Enter the date action 5 is due"]
+    due = _ago(days=-2)
+    twice = client.post(
+        url,
+        discussion(
+            token,
+            held,
+            action_row(1, "Visit", f"user:{colleague.pk}", due),
+            action_row(2, "Visit", f"user:{colleague.pk}", due),
+        ),
+    )
+    assert twice.context["form"].errors["action_2"] == [
+        "Action 2 is the same as action 1: give it once"
+    ]
     assert 'value="Visit the school"' in rows.content.decode()  # what was typed is kept
     assert not Record.objects.filter(source_system="vigil").exists()
     assert not Entry.objects.exists()

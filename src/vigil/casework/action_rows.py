@@ -178,3 +178,21 @@ def rows_of(cleaned: dict[str, Any]) -> list[ActionRow]:
         if k.removeprefix("action_").isdigit() and isinstance(v, ActionRow)
     ]
     return [v for _, v in sorted(rows, key=lambda nv: nv[0])]
+
+
+def check_rows(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """Cross-row checks: the same action given twice is one action (the contract knows an
+    action by what, who and when)."""
+    seen: dict[tuple[str, str, dt.datetime], str] = {}
+    for name, row in sorted(cleaned.items()):
+        if not (name.removeprefix("action_").isdigit() and isinstance(row, ActionRow)):
+            continue
+        key = (row.description.casefold(), row.owner.casefold(), row.due_at)
+        if key in seen:
+            form.add_error(
+                name,
+                f"Action {name.removeprefix('action_')} is the same as action "
+                f"{seen[key].removeprefix('action_')}: give it once",
+            )
+        else:
+            seen[key] = name

@@ -18,7 +18,7 @@ from django import forms
 from django.utils import timezone
 
 from vigil.access.permissions import Capability
-from vigil.casework.action_rows import action_fields, owner_choices, rows_of
+from vigil.casework.action_rows import action_fields, check_rows, owner_choices, rows_of
 from vigil.casework.drafts import mention_of
 from vigil.casework.forms import CaseworkForm
 from vigil.casework.registry import Subject, Workflow, register
@@ -217,6 +217,7 @@ class MaracMeetingForm(CaseworkForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        check_rows(self, cleaned)
         if not rows_of(cleaned) and not any(
             self.has_error(f"action_{n}") for n in range(1, ACTION_ROWS + 1)
         ):

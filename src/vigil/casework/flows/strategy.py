@@ -18,7 +18,7 @@ from typing import Any
 from django import forms
 
 from vigil.access.permissions import Capability
-from vigil.casework.action_rows import action_fields, owner_choices, rows_of
+from vigil.casework.action_rows import action_fields, check_rows, owner_choices, rows_of
 from vigil.casework.drafts import jsonable, mention_of
 from vigil.casework.forms import CaseworkForm
 from vigil.casework.models import action_key
@@ -69,6 +69,7 @@ class StrategyDiscussionForm(CaseworkForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        check_rows(self, cleaned)
         held = cleaned.get("held_at")
         for name in list(cleaned):
             row = cleaned.get(name)
