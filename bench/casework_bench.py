@@ -92,6 +92,37 @@ ANSWERS: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
             **_action(_after(r, "referred_at", 24 * 7)),
         },
     ),
+    "supervisory-review": (
+        "investigation",
+        lambda r: {
+            **when("at", _after(r, "opened_at", 48)),
+            "direction": "Interview the suspect within 7 days; review again in 28 days",
+        },
+    ),
+    "investigation-activity": (
+        "investigation",
+        lambda r: {
+            **when("at", _after(r, "opened_at", 72)),
+            "type": "witness_statement",
+            "note": "Statement taken from the child's teacher",
+        },
+    ),
+    "allocation": (
+        "investigation",
+        lambda r: {
+            **when("at", _after(r, "opened_at", 2)),
+            "officer": pages_bench.bench_user("investigator").username,
+            "specialist": "yes",
+        },
+    ),
+    "offender-visit": (
+        "rso",
+        lambda r: {
+            **when("visited_at", _after(r, "registered_at", 24 * 30)),
+            "visited_by": "PC Ana Cruz",
+            "notes": "Seen at home; no children present",
+        },
+    ),
 }
 
 

@@ -28,6 +28,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "review": ("vigil.identity", "review"),
     "quarantine": ("vigil.records", "quarantine"),
     "export": ("vigil.records", "export"),
+    "audit": ("vigil.inspection", "audit"),
     "synth": ("vigil.synth", "synth"),
     "user": ("vigil.accounts", "user"),
     "audit-log": ("vigil.audit", "audit_log"),
@@ -36,7 +37,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "demo": ("vigil.ingest", "demo"),
 }
 # Verbs whose first argument is a subcommand (`vigil review decide`), named in their messages.
-WITH_SUBCOMMANDS = {"review", "quarantine", "user", "audit-log", "db"}
+WITH_SUBCOMMANDS = {"review", "quarantine", "user", "audit-log", "db", "audit"}
 
 
 def _setup_django(migrate: bool = True) -> None:

@@ -228,12 +228,13 @@ class Neighbourhood:
 
     def info(self, records: Iterable[int]) -> dict[int, tuple[str, int | None]]:
         """Record -> (record type, location)."""
-        wanted = [r for r in set(records) if r not in self._record_info]
+        records = set(records)  # read twice below: a generator would be spent by the first
+        wanted = [r for r in records if r not in self._record_info]
         for chunk in _chunks(wanted):
             sql = f"SELECT id, record_type, location_id FROM {_R} WHERE id IN ({_marks(chunk)})"
             for record, kind, place in self._rows(sql, chunk):
                 self._record_info[record] = (kind, place)
-        return {r: self._record_info[r] for r in set(records) if r in self._record_info}
+        return {r: self._record_info[r] for r in records if r in self._record_info}
 
     def sharing_objects(self, records: Iterable[int]) -> set[int]:
         """Records naming a vehicle, phone, device or account that one of these records names.

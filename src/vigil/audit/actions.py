@@ -88,6 +88,11 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
+    # case audits (vigil.inspection): made, sampled, grades loaded, report read or written
+    CASE_AUDIT_CREATE = "case_audit.create"
+    CASE_AUDIT_SAMPLE = "case_audit.sample"
+    CASE_AUDIT_LOAD_GRADES = "case_audit.load_grades"
+    CASE_AUDIT_REPORT = "case_audit.report"
 
 
 # (old action string, prefix its target starts with, the action it is now). The generic "view",

@@ -87,7 +87,7 @@ def write(
             + "; ".join(str(r) for rs in reasons for r in (rs if isinstance(rs, list) else [rs]))
         )
     stored = Record.objects.get(source_system=VIGIL_SYSTEM, source_id=source_id)
-    effects, late = compare(workflow, before, keys, record)
+    effects, late = compare(workflow, before, keys, record, subject)
     try:
         with transaction.atomic():
             entry = Entry.objects.create(

@@ -36,6 +36,22 @@ SAYS = {
 }
 
 
+# ALERTS.md v1.1 'Current state': a "no X for D days" rule ends when X is recorded and is never
+# late; an X that leaves it standing (an old visit recorded now) is no duty done late.
+CURRENT_STATE = frozenset(
+    {"INVESTIGATION_DRIFT", "SUPERVISION_OVERDUE", "RSO_VISIT_OVERDUE", "RSO_ARMS_OVERDUE"}
+)
+
+
+def _late(workflow: Workflow, code: str, subject: Subject, record: dict[str, Any]) -> bool:
+    """Whether an alert still resting on the entry is the entry's duty done late: only for an
+    alert the workflow can end (an entry on a record is evidence of every alert on it) and not
+    a current-state rule, and as the workflow judges it (``Workflow.late``)."""
+    if code not in workflow.resolves or code in CURRENT_STATE:
+        return False
+    return workflow.late is None or workflow.late(code, subject, record)
+
+
 @dataclass(frozen=True)
 class Effect:
     alert_id: str
@@ -125,13 +141,13 @@ def preview(
             continue
         if finding is None:
             effects.append(_effect(alert.alert_id, code, alert.thresholds, ENDS, alert.explanation))
-        elif new in {tuple(k) for k in finding.evidence}:
+        elif new in {tuple(k) for k in finding.evidence} and _late(workflow, code, subject, record):
             effects.append(
                 _effect(alert.alert_id, code, alert.thresholds, LATE, finding.explanation)
             )
         elif code in workflow.resolves:
             effects.append(
-                _effect(alert.alert_id, code, alert.thresholds, STAYS, alert.explanation)
+                _effect(alert.alert_id, code, alert.thresholds, STAYS, finding.explanation)
             )
     for (code, key), finding in sorted(found.items()):
         if key in keys and (code, key) not in live and new in {tuple(k) for k in finding.evidence}:
@@ -150,7 +166,11 @@ def snapshot(keys: Iterable[str]) -> dict[int, tuple[str, str]]:
 
 
 def compare(
-    workflow: Workflow, before: dict[int, tuple[str, str]], keys: set[str], record: dict[str, Any]
+    workflow: Workflow,
+    before: dict[int, tuple[str, str]],
+    keys: set[str],
+    record: dict[str, Any],
+    subject: Subject | None = None,
 ) -> tuple[list[Effect], list[Alert]]:
     """What saving did: each alert live before, and each raised since, with the late ones
     (which a supervisor must close) returned apart."""
@@ -169,7 +189,7 @@ def compare(
                     alert.resolution or alert.explanation,
                 )
             )
-        elif new in alert.evidence:
+        elif new in alert.evidence and _late(workflow, alert.code, subject or Subject(), record):
             effects.append(
                 _effect(alert.alert_id, alert.code, alert.thresholds, LATE, alert.explanation)
             )

@@ -12,11 +12,13 @@ from vigil.ui.forms import NUL
 
 class CaseworkForm(forms.Form):
     """A workflow's form. ``token`` is made when the form is first shown and names the entry
-    it writes; everything else is the workflow's own fields."""
+    it writes; everything else is the workflow's own fields. ``user`` is who writes it (the
+    pages give it), for a default "by whom" or a reviewer's name."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        self.user = user
         super().__init__(*args, **kwargs)
         if not self.is_bound and not self.initial.get("token"):
             self.initial["token"] = uuid.uuid4()

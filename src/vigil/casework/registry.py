@@ -50,6 +50,10 @@ class Workflow:
     # Used on a record written in Vigil (which no amendment may name): its payload with this
     # entry applied, written as its next version. None: ``drafts.merged`` (fill, append).
     revise: Callable[[dict[str, Any], dict[str, Any], Subject], dict[str, Any]] | None = None
+    # Whether an alert of ``code`` (in ``resolves``) that still rests on the entry is a duty done
+    # late (``effects.LATE``: it goes to a supervisor) rather than one it does not end
+    # (``effects.STAYS``), given the record written. None: late (the usual deadline rule).
+    late: Callable[[str, Subject, dict[str, Any]], bool] | None = None
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)

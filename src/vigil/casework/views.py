@@ -87,9 +87,8 @@ def _form(
     initial: Any = None,
     user: Any = None,
 ) -> Any:
-    kwargs = workflow.form_kwargs(subject)
-    if getattr(workflow.form, "takes_user", False):  # choices that depend on who is writing
-        kwargs["user"] = user
+    # ``user``: who is writing the entry (a form's default "by whom", a review's reviewer).
+    kwargs = {**workflow.form_kwargs(subject), "user": user}
     if data is not None:
         return workflow.form(data, **kwargs)
     return workflow.form(initial={**workflow.initial(subject), **(initial or {})}, **kwargs)

@@ -1,7 +1,9 @@
 """Every workflow, registered on import (``apps.ready``): one module each under ``flows/``."""
 
-from vigil.casework.flows import (
-    intelligence,  # noqa: F401
-    marac,  # noqa: F401
-    strategy,  # noqa: F401
+from vigil.casework.flows import (  # noqa: F401
+    intelligence,
+    investigation,
+    marac,
+    offender,
+    strategy,
 )

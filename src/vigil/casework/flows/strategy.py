@@ -196,8 +196,6 @@ class ActionDoneForm(CaseworkForm):
     """Which action, when it was done, and a note. Only the actions this person may record done
     are offered (their own, or any with the capability to record the discussion)."""
 
-    takes_user = True
-
     action = forms.ChoiceField(
         label="Which action was done",
         widget=forms.RadioSelect,
@@ -215,8 +213,9 @@ class ActionDoneForm(CaseworkForm):
         help_text="For example, what was found, or what happens next",
     )
 
-    def __init__(self, *args: Any, record: Record | None = None, user: Any = None, **kw: Any):
-        super().__init__(*args, **kw)
+    def __init__(self, *args: Any, record: Record | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)  # ``user``: who is writing (CaseworkForm)
+        user = self.user
         self.record = record
         self.held = {a.key: a for a in actions_of(record)} if record is not None else {}
         mine = [
