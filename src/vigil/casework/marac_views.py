@@ -30,11 +30,11 @@ INCIDENTS_SHOWN = 10
 DA_TYPES = ("crime", "concern", "call")
 
 
-def _effective(record: Record, name: str) -> Any:
+def _effective(record: Record, amendments: list[Record], name: str) -> Any:
     """A field as the rules read it: the source's value, else the first amendment's."""
     value = record.payload.get(name)
     if value in (None, ""):
-        for amendment in amendments_of(record):
+        for amendment in amendments:
             if amendment.payload.get(name) not in (None, ""):
                 return amendment.payload[name]
     return value
@@ -48,6 +48,7 @@ def _moment(value: Any) -> dt.datetime | None:
 
 
 def _row(marac: Record, now: dt.datetime) -> dict[str, Any]:
+    amendments = amendments_of(marac)
     victims: dict[str, str] = {}
     for link in MentionLink.objects.filter(mention__record=marac).select_related(
         "mention", "person"
@@ -65,14 +66,10 @@ def _row(marac: Record, now: dt.datetime) -> dict[str, Any]:
             .distinct()
             .order_by("-occurred_at")
         )
-        for record in named:
-            if not is_da_incident(record):
-                continue
-            incidents.append(record)
-            for pid, name in exposed_to(record, set(victims)).items():
-                exposed.setdefault(pid, name)
+        incidents = [record for record in named if is_da_incident(record)]
+        exposed = exposed_to(incidents, set(victims))
     actions = []
-    for a in actions_of(marac):
+    for a in actions_of(marac, amendments):
         if a.done_at is not None:
             state, tag = f"Done {when_text(a.done_at)}", "green"
         elif a.due_at is not None and a.due_at < now:
@@ -80,9 +77,9 @@ def _row(marac: Record, now: dt.datetime) -> dict[str, Any]:
         else:
             state, tag = "Open", "blue"
         actions.append({"action": a, "state": state, "tag": tag})
-    referred = _moment(_effective(marac, "referred_at"))
-    meeting = _moment(_effective(marac, "meeting_at"))
-    shared = _effective(marac, "information_shared_before")
+    referred = _moment(_effective(marac, amendments, "referred_at"))
+    meeting = _moment(_effective(marac, amendments, "meeting_at"))
+    shared = _effective(marac, amendments, "information_shared_before")
     return {
         "record": marac,
         "url": reverse("people:record", args=[marac.pk]),
@@ -90,7 +87,9 @@ def _row(marac: Record, now: dt.datetime) -> dict[str, Any]:
             {"name": n, "url": reverse("people:person", args=[p])} for p, n in victims.items()
         ],
         "referred": when_text(referred) if referred else "Not recorded",
-        "criteria": dict(CRITERIA).get(str(_effective(marac, "criteria") or ""), "Not recorded"),
+        "criteria": dict(CRITERIA).get(
+            str(_effective(marac, amendments, "criteria") or ""), "Not recorded"
+        ),
         "shared": {True: "Yes", False: "No"}.get(shared, "Not recorded"),
         "meeting": when_text(meeting) if meeting else "Not yet recorded",
         "meeting_passed": meeting is not None and meeting < now,

@@ -62,10 +62,10 @@ def amendments_of(record: Record) -> list[Record]:
     )
 
 
-def actions_of(record: Record) -> list[HeldAction]:
+def actions_of(record: Record, amendments: list[Record] | None = None) -> list[HeldAction]:
     """A record's actions with its amendments' appended, one per action (first seen first)."""
     entries = list(record.payload.get("actions") or [])
-    for amendment in amendments_of(record):
+    for amendment in amendments_of(record) if amendments is None else amendments:
         entries += amendment.payload.get("actions") or []
     held: dict[str, HeldAction] = {}
     for a in entries:

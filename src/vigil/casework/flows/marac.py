@@ -78,37 +78,58 @@ def name_of_mention(m: PersonMention) -> str:
     )
 
 
-def exposed_to(incident: Record, victims: set[str]) -> dict[str, str]:
-    """Children exposed to an incident: named on it, or living at its address on its date."""
-    day = timezone.localtime(incident.occurred_at).date()
+def exposed_to(incidents: list[Record], victims: set[str]) -> dict[str, str]:
+    """Children exposed to incidents (ALERTS.md 'DA incident'): named on one, or living at its
+    address on its date. A few queries for all the incidents at once."""
     children: dict[str, str] = {}
-    named = MentionLink.objects.filter(mention__record=incident).select_related("mention", "person")
-    for link in named:
+    when = {i.pk: i.occurred_at for i in incidents}
+    for link in MentionLink.objects.filter(mention__record__in=list(when)).select_related(
+        "mention", "person"
+    ):
         m = link.mention
+        day = timezone.localtime(when[m.record_id]).date()
         age = age_on(m.date_of_birth, m.age_estimate, day)
         if age is not None and age < 18 and link.person.person_id not in victims:
             children.setdefault(link.person.person_id, name_of_mention(m))
-    if incident.location_id is None or incident.premises_type not in ("", "private_dwelling"):
+    homes = [
+        i
+        for i in incidents
+        if i.location_id is not None and i.premises_type in ("", "private_dwelling")
+    ]
+    if not homes:
         return children
+    # Who was named at each address by the incident's date, and where each was living then
+    # (their latest mention by that date).
+    candidates: list[tuple[Record, int, str, PersonMention]] = []
     there = MentionLink.objects.filter(
-        mention__location_id=incident.location_id, mention__occurred_at__lte=incident.occurred_at
+        mention__location_id__in={i.location_id for i in homes}
     ).select_related("mention", "person")
+    at_address: dict[int, list[MentionLink]] = {}
     for link in there:
-        person = link.person
-        if person.person_id in children or person.person_id in victims:
+        at_address.setdefault(link.mention.location_id or 0, []).append(link)
+    for incident in homes:
+        day = timezone.localtime(incident.occurred_at).date()
+        for link in at_address.get(incident.location_id or 0, []):
+            m = link.mention
+            person_id = link.person.person_id
+            if m.occurred_at > incident.occurred_at or person_id in victims:
+                continue
+            age = age_on(m.date_of_birth, m.age_estimate, day)
+            if age is not None and age < 18:
+                candidates.append((incident, link.person_id, person_id, m))
+    if not candidates:
+        return children
+    mentions: dict[int, list[tuple[dt.datetime, int, int | None]]] = {}
+    for pk, occurred, mention_pk, location_id in PersonMention.objects.filter(
+        link__person_id__in={c[1] for c in candidates}
+    ).values_list("link__person_id", "occurred_at", "pk", "location_id"):
+        mentions.setdefault(pk, []).append((occurred, mention_pk, location_id))
+    for incident, pk, person_id, m in candidates:
+        if person_id in children:
             continue
-        m = link.mention
-        age = age_on(m.date_of_birth, m.age_estimate, day)
-        if age is None or age >= 18:
-            continue
-        latest = (
-            PersonMention.objects.filter(link__person=person, occurred_at__lte=incident.occurred_at)
-            .order_by("-occurred_at", "-pk")
-            .values_list("location_id", flat=True)
-            .first()
-        )
-        if latest == incident.location_id:
-            children[person.person_id] = name_of_mention(m)
+        by_then = [row for row in mentions.get(pk, []) if row[0] <= incident.occurred_at]
+        if by_then and max(by_then)[2] == incident.location_id:
+            children[person_id] = name_of_mention(m)
     return children
 
 
@@ -159,7 +180,7 @@ def build_referral(cleaned: dict[str, Any], subject: Subject) -> dict[str, Any]:
         "people": [mention_of(cleaned["victim"], mention_id=cleaned["victim"], role="victim")]
         + [
             mention_of(child, mention_id=child, role="household_member")
-            for child in exposed_to(subject.record, {cleaned["victim"]})
+            for child in exposed_to([subject.record], {cleaned["victim"]})
         ],
         "links": [
             {
