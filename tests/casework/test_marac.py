@@ -196,9 +196,16 @@ def test_the_meeting_on_another_systems_marac_is_an_amendment_with_actions_as_wo
     item = CaseAction.objects.get()
     assert item.record == marac and item.source == amendment and item.record_type == "marac"
     assert item.assigned_to == idva  # a partner may own an action
-    # The partner records it done (an amendment appending it with its done_at).
+    # The partner (who has no My work) finds it from the home page, then records it done (an
+    # amendment appending it with its done_at).
     partner = Client()
     partner.force_login(idva)
+    home = partner.get(reverse("web:home")).content.decode()
+    assert reverse("casework:actions") in home
+    listed = partner.get(reverse("casework:actions"))
+    assert [r["item"] for r in listed.context["mine"]] == [item]
+    assert "Safety plan with the victim" in listed.content.decode()
+    assert AuditEntry.objects.filter(action="case_action.list").exists()
     page = partner.get(reverse("casework:action", args=[item.key]))
     assert page.status_code == 200 and page.context["people"] == []  # no names for a partner
     done_url = page.context["done_url"]

@@ -86,5 +86,46 @@ def action(request: HttpRequest, key: str) -> HttpResponse:
             and item.due_at < timezone.now(),
             "done_url": done_url,
             "history": history,
+            "back": (
+                (reverse("work:mine"), "My work")
+                if can(user, Capability.MY_WORK)
+                else (reverse("casework:actions"), "Your actions")
+            ),
         },
+    )
+
+
+@requires(Capability.RECORD_OWN_ACTIONS)
+def my_actions(request: HttpRequest) -> HttpResponse:
+    """The open actions a person holds, and those waiting in their team's tray: partners' way
+    to their actions (they have no My work), and everyone's list of actions alone."""
+    from vigil.casework.work import KIND
+    from vigil.work import queries
+    from vigil.work.registry import get
+
+    kind = get(KIND)
+    user = request.user
+    assert isinstance(user, User)
+    now = timezone.now()
+
+    def listed(qs: Any) -> list[dict[str, Any]]:
+        items = list(
+            qs.annotate(urgency=queries.urgency(now))
+            .select_related("assigned_to", "assigned_team", "assigned_by")
+            .order_by("urgency", "due_at", "pk")[: queries.SHOWN]
+        )
+        return queries.rows_of(kind, items, now)
+
+    mine = listed(queries.assigned_to(kind, user))
+    tray = listed(queries.team_tray(kind, user.team)) if user.team is not None else []
+    log_access(
+        request,
+        AuditAction.CASE_ACTION_LIST,
+        "casework:actions",
+        detail={"shown": [r["item"].key for r in mine + tray]},
+    )
+    return render(
+        request,
+        "casework/strategy/actions.html",
+        {"mine": mine, "tray": tray, "team": user.team},
     )

@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern] = [
     path("casework/check/<uuid:token>/", views.check, name="check"),
     path("casework/written/<uuid:token>/", views.written, name="written"),
     path("casework/action/<slug:key>/", action_views.action, name="action"),
+    path("casework/actions/", action_views.my_actions, name="actions"),
     path("casework/marac/", marac_views.marac_list, name="marac-list"),
 ]
 for _w in registry.all_workflows():
