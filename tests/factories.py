@@ -180,3 +180,61 @@ def add_alert(
             **fields,
         }
     )
+
+
+# ---- case audits (vigil.inspection) ---------------------------------------------------------
+
+
+def make_audit(audit_id: str = "", **fields: Any) -> Any:
+    """An audit of a period, written directly (the command and pages have their own tests)."""
+    from vigil.inspection.models import Audit
+
+    return Audit.objects.create(
+        **{
+            "audit_id": audit_id or f"AUD-{next(_serial)}",
+            "name": "Quarterly case audit",
+            "period_from": dt.date(2026, 1, 1),
+            "period_to": dt.date(2026, 3, 31),
+            "created_by": "test",
+            "created_at": timezone.now(),
+            **fields,
+        }
+    )
+
+
+def add_audit_case(audit: Any, case_ref: str, **fields: Any) -> Any:
+    """A case of an audit from its reference ``AREA:SYSTEM:ID``."""
+    from vigil.inspection.models import AuditCase
+
+    area, system, source_id = case_ref.split(":", 2)
+    return AuditCase.objects.create(
+        **{
+            "audit": audit,
+            "case_ref": case_ref,
+            "area": area,
+            "index_system": system,
+            "index_source_id": source_id,
+            "origin": AuditCase.Origin.CSV,
+            "added_at": timezone.now(),
+            **fields,
+        }
+    )
+
+
+def assess_case(
+    case: Any, assessor: str, grade: str, *, submitted: bool = True, **fields: Any
+) -> Any:
+    """One assessor's grade of a case, submitted unless told otherwise."""
+    from vigil.inspection.models import Assessment
+
+    now = timezone.now()
+    return Assessment.objects.update_or_create(
+        case=case,
+        assessor=assessor,
+        defaults={
+            "grade": grade,
+            "updated_at": now,
+            "submitted_at": now if submitted else None,
+            **fields,
+        },
+    )[0]

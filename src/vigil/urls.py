@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("vigil.records.urls")),
     path("", include("vigil.oversight.urls")),
     path("", include("vigil.casework.urls")),
+    path("", include("vigil.inspection.urls")),
     path("", include("vigil.web.urls")),
 ]

@@ -37,6 +37,8 @@ STAFF_PREFIXES = (
     "/search/",
     "/accounts/",
     "/work/",
+    "/casework/",
+    "/case-audits/",
 )
 PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 

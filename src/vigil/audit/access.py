@@ -67,6 +67,8 @@ LOGGED_PREFIXES = (
     "/identity/",
     "/audit/",
     "/work/",
+    "/casework/",
+    "/case-audits/",
 )
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])

@@ -94,6 +94,18 @@ class AuditAction(StrEnum):
     CASE_AUDIT_SAMPLE = "case_audit.sample"
     CASE_AUDIT_LOAD_GRADES = "case_audit.load_grades"
     CASE_AUDIT_REPORT = "case_audit.report"
+    # case audit: the report, its documents and the recommendations tracker (vigil.inspection)
+    CASE_AUDIT_VIEW_REPORT = "case_audit.view_report"
+    CASE_AUDIT_DOWNLOAD_REPORT = "case_audit.download_report"  # HTML or PDF
+    CASE_AUDIT_EXPORT_ASSESSMENTS = "case_audit.export_assessments"  # CSV
+    CASE_AUDIT_LIST_RECOMMENDATIONS = "case_audit.list_recommendations"
+    CASE_AUDIT_VIEW_RECOMMENDATION = "case_audit.view_recommendation"
+    CASE_AUDIT_SUBMIT_RECOMMENDATION = (
+        "case_audit.submit_recommendation"  # a form sent, valid or not
+    )
+    CASE_AUDIT_RECOMMEND = "case_audit.recommend"  # a recommendation published
+    CASE_AUDIT_CHANGE_RECOMMENDATION = "case_audit.change_recommendation"
+    CASE_AUDIT_UPDATE_RECOMMENDATION = "case_audit.update_recommendation"  # status and evidence
 
 
 # (old action string, prefix its target starts with, the action it is now). The generic "view",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from vigil.access.disclosure import kind_label
 from vigil.access.permissions import Capability, can, requires
-from vigil.audit.access import log_access
+from vigil.audit.access import log_access, nothing_disclosed
 from vigil.audit.actions import AuditAction
 from vigil.casework import registry
 from vigil.casework.actions import CaseworkError, write
@@ -232,6 +232,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if draft is None:
         done = Entry.objects.filter(token=token, written_by_id=request.user.pk).first()
         if done is not None:  # sent twice: the first one wrote it
+            nothing_disclosed(request)  # a redirect to the entry's page, which logs itself
             return redirect("casework:written", token=token)
         raise Http404
     flow = _workflow(draft["workflow"])
@@ -241,6 +242,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
     change = f"{draft['back']}?draft={token}"
     if not form.is_valid():
+        nothing_disclosed(request)  # back to the form, which shows the errors and logs itself
         return redirect(change)
     replaces = Entry.objects.filter(pk=draft["replaces"]).first() if draft["replaces"] else None
     if request.method == "POST" and ConfirmForm(request.POST).is_valid():
@@ -256,6 +258,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             )
         except CaseworkError as exc:
             messages.error(request, str(exc))
+            nothing_disclosed(request)
             return redirect(change)
         drafts.pop(str(token), None)
         request.session[DRAFTS] = drafts

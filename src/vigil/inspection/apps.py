@@ -10,3 +10,8 @@ class InspectionConfig(AppConfig):
     name = "vigil.inspection"
     label = "inspection"
     verbose_name = "Case audit and inspection"
+
+    def ready(self) -> None:
+        from vigil.inspection.recommendations import register_recommendations
+
+        register_recommendations()

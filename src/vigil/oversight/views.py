@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from vigil.access.permissions import Capability, requires
+from vigil.access.permissions import Capability, can, requires
 from vigil.alerts.models import Alert
 from vigil.alerts.queries import DRIFT_CODES, queue_query
 from vigil.alerts.querysets import AGE_BANDS
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
 from vigil.identity.models import MentionLink
+from vigil.inspection import recommendations
 from vigil.oversight import queries
 from vigil.oversight.queries import adult_birthday_cutoff, children_in_custody
 from vigil.records.models import PersonMention, Record
@@ -82,11 +83,17 @@ def overview(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id"))
         .order_by("assigned_team__name")
     ]
+    late_count, late = (
+        recommendations.overdue(now) if can(request.user, Capability.VIEW_CASE_AUDITS) else (0, [])
+    )
     log_access(request, AuditAction.SUPERVISOR_VIEW, "supervisor")
     return render(
         request,
         "oversight/supervisor.html",
         {
+            "late_recommendations": late,
+            "late_recommendation_count": late_count,
+            "show_recommendations": can(request.user, Capability.VIEW_CASE_AUDITS),
             "totals": bands,
             "ages": ages,
             "drift": drift,

@@ -1,0 +1,53 @@
+"""Case audit pages (namespace ``inspection``), under /case-audits/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from vigil.inspection import views_report
+
+app_name = "inspection"
+urlpatterns: list[URLPattern] = []
+
+# The report, its documents and the recommendations tracker (views_report).
+urlpatterns += [
+    path("case-audits/<str:audit_id>/report/", views_report.report, name="report"),
+    path(
+        "case-audits/<str:audit_id>/report/report.html",
+        views_report.report_html,
+        name="report-html",
+    ),
+    path(
+        "case-audits/<str:audit_id>/report/report.pdf", views_report.report_pdf, name="report-pdf"
+    ),
+    path(
+        "case-audits/<str:audit_id>/report/assessments.csv",
+        views_report.assessments_csv,
+        name="assessments-csv",
+    ),
+    path(
+        "case-audits/<str:audit_id>/recommendations/",
+        views_report.recommendation_list,
+        name="recommendations",
+    ),
+    path(
+        "case-audits/<str:audit_id>/recommendations/new/",
+        views_report.recommendation_new,
+        name="recommendation-new",
+    ),
+    path(
+        "case-audits/<str:audit_id>/recommendations/<int:number>/",
+        views_report.recommendation,
+        name="recommendation",
+    ),
+    path(
+        "case-audits/<str:audit_id>/recommendations/<int:number>/change/",
+        views_report.recommendation_change,
+        name="recommendation-change",
+    ),
+    path(
+        "case-audits/<str:audit_id>/recommendations/<int:number>/progress/",
+        views_report.recommendation_progress,
+        name="recommendation-progress",
+    ),
+]
