@@ -21,6 +21,7 @@ misses it or answers with an unexpected status.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -121,6 +122,9 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
     from vigil.records.models import Location, PersonMention, Record
 
     person_count = Person.objects.count()
+    year_ago = (
+        datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=364)
+    ).isoformat()
     if not person_count:
         raise SystemExit("the store holds no linked people: run vigil link first")
 
@@ -239,6 +243,12 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("supervisor", "supervisor", gets(["/supervisor/"])),
         Page("supervisor: custody now", "supervisor", gets(["/supervisor/custody/"])),
         Page("supervisor: referrals waiting", "supervisor", gets(["/supervisor/referrals/"])),
+        Page("supervisor: performance", "supervisor", gets(["/supervisor/performance/"])),
+        Page(
+            "supervisor: performance, a year",
+            "supervisor",
+            gets([f"/supervisor/performance/?start={year_ago}"]),
+        ),
         Page("imports", "supervisor", gets(["/imports/"])),
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
         Page("access log", "auditor", gets(["/audit/"])),
@@ -386,6 +396,7 @@ def main() -> int:
     parser.add_argument("--data-dir", help="a store to reuse, or to prepare and keep")
     parser.add_argument("--database-url", help="default: the SQLite file in the data folder")
     parser.add_argument("--json", help="write the figures to this file too")
+    parser.add_argument("--only", help="time only the pages whose name contains this text")
     args = parser.parse_args()
 
     temporary = None
@@ -421,6 +432,8 @@ def main() -> int:
             flush=True,
         )
         pages = build_pages(random.Random(args.seed), args.sample)
+        if args.only:
+            pages = [p for p in pages if args.only in p.name]
         print(f"{'page':<36} {'role':<18} {'p50':>8} {'p95':>8} {'max':>8} {'SQL':>5}")
         run(pages, args.requests)
     finally:

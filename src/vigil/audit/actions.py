@@ -76,6 +76,8 @@ class AuditAction(StrEnum):
     NOTIFICATION_SUBMIT_READ = "notification.submit_read"  # a form sent, valid or not
     NOTIFICATION_READ = "notification.read"
     SUPERVISOR_VIEW = "supervisor.view"
+    SUPERVISOR_VIEW_PERFORMANCE = "supervisor.view_performance"  # the performance charts
+    SUPERVISOR_EXPORT_PERFORMANCE = "supervisor.export_performance"  # one chart's table as CSV
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"
     IDENTITY_REQUEST_REVIEW = "identity.request_review"
@@ -94,6 +96,17 @@ class AuditAction(StrEnum):
     CASE_AUDIT_SAMPLE = "case_audit.sample"
     CASE_AUDIT_LOAD_GRADES = "case_audit.load_grades"
     CASE_AUDIT_REPORT = "case_audit.report"
+    # case audits' pages: an audit, a case, the two assessments of a case
+    CASE_AUDIT_VIEW = "case_audit.view"  # an audit's page: its cases, by area
+    CASE_AUDIT_VIEW_CASE = "case_audit.view_case"  # a case: its subjects' chronologies
+    CASE_AUDIT_SAVE_DRAFT = "case_audit.save_draft"  # an assessment saved as a draft
+    CASE_AUDIT_SUBMIT = "case_audit.submit"  # an assessment submitted
+    # an immediate management review an assessor asked for (a kind of work)
+    MANAGEMENT_REVIEW_RAISE = "management_review.raise"
+    MANAGEMENT_REVIEW_VIEW = "management_review.view"
+    MANAGEMENT_REVIEW_ASSIGN = "management_review.assign"
+    MANAGEMENT_REVIEW_NOTE = "management_review.note"
+    MANAGEMENT_REVIEW_CLOSE = "management_review.close"
     # case audit: the report, its documents and the recommendations tracker (vigil.inspection)
     CASE_AUDIT_VIEW_REPORT = "case_audit.view_report"
     CASE_AUDIT_DOWNLOAD_REPORT = "case_audit.download_report"  # HTML or PDF

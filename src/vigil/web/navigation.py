@@ -19,6 +19,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("MARAC list", "casework:marac-list", (Capability.VIEW_MARAC_LIST,)),
     ("Supervisor", "oversight:supervisor", (Capability.SUPERVISE,)),
     ("Team", "work:team", (Capability.SUPERVISE,)),
+    ("Case audits", "inspection:audits", (Capability.VIEW_CASE_AUDITS,)),
     ("Identity review", "identity:reviews", (Capability.DECIDE_IDENTITY,)),
     ("Imports", "records:imports", (Capability.VIEW_IMPORTS,)),
     ("Access log", "audit:log", (Capability.VIEW_AUDIT_LOG,)),
