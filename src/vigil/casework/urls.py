@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import URLPattern, path
 
 from vigil.access.permissions import requires
-from vigil.casework import action_views, marac_views, registry, views
+from vigil.casework import action_views, inbox, marac_views, registry, views
 from vigil.ui import converters  # noqa: F401 (registers <ref:…> and <key:…>)
 
 app_name = "casework"
@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern] = [
     path("casework/action/<slug:key>/", action_views.action, name="action"),
     path("casework/actions/", action_views.my_actions, name="actions"),
     path("casework/marac/", marac_views.marac_list, name="marac-list"),
+    path("casework/referrals/", inbox.referrals, name="referrals"),
 ]
 for _w in registry.all_workflows():
     _route = "record/<key:pk>" if _w.subject == "record" else "person/<ref:person_id>"
