@@ -5,7 +5,9 @@ from vigil.casework.flows import (  # noqa: F401
     intelligence,
     investigation,
     marac,
+    missing,
     offender,
+    protection,
     referrals,
     strategy,
 )
