@@ -55,12 +55,41 @@ def _after(record: Any, field: str, hours: float) -> dt.datetime:
 
 # Each workflow benched: the records it may complete (a filter on record_type and payload) and
 # the answers a person would give about one of them.
-ANSWERS: dict[str, tuple[str, Callable[[Any], dict[str, str]]]] = {
+ANSWERS: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     "intelligence-follow-up": (
         "intelligence",
         lambda r: {
             **when("follow_up_at", _after(r, "occurred_at", 72)),
             "action": "Research request raised and shared with the exploitation team",
+        },
+    ),
+    "strategy-discussion-from": (
+        "referral",
+        lambda r: {
+            **when("held_at", _after(r, "decision_at", 24)),
+            "agencies": ["police", "childrens_social_care"],
+            "decisions": "Section 47 enquiry to start; joint visit today",
+            **_action(_after(r, "decision_at", 24)),
+        },
+    ),
+    "strategy-action-done": (
+        "strategy_discussion",
+        lambda r: {"action": _open_action(r), **when("done_at", _after(r, "occurred_at", 48))},
+    ),
+    "marac-referral": (
+        "concern",
+        lambda r: {
+            "victim": _victim(r),
+            **when("referred_at", _after(r, "occurred_at", 48)),
+            "criteria": "visible_high_risk",
+            "information_shared_before": "yes",
+        },
+    ),
+    "marac-meeting": (
+        "marac",
+        lambda r: {
+            **when("meeting_at", _after(r, "referred_at", 24 * 7)),
+            **_action(_after(r, "referred_at", 24 * 7)),
         },
     ),
     "safe-and-well-check": (
@@ -159,10 +188,33 @@ ANSWERS: dict[str, tuple[str, Callable[[Any], dict[str, str]]]] = {
 }
 
 
+def _action(after: dt.datetime) -> dict[str, str]:
+    """One action row (casework.action_rows), owned by a partner agency named in words."""
+    due = when("due", after + dt.timedelta(days=7))
+    return {
+        "action_1_0": "Share the safety plan with the school",
+        "action_1_1": "agency",
+        "action_1_2": "Education safeguarding",
+        **{f"action_1_{i + 3}": due[f"due_{i}"] for i in range(4)},
+    }
+
+
+def _open_action(record: Any) -> str:
+    from vigil.casework.work_items import actions_of
+
+    return next((a.key for a in actions_of(record) if a.done_at is None), "")
+
+
+def _victim(record: Any) -> str:
+    from vigil.casework.flows.marac import victims_of
+
+    return next((pid for pid, _ in victims_of(record)), "")
+
+
 def bench(
     workflow: str,
     record_type: str,
-    answers: Callable[[Any], dict[str, str]],
+    answers: Callable[[Any], dict[str, Any]],
     saves: int,
     rng: random.Random,
 ) -> tuple[list[float], list[float], int]:

@@ -259,3 +259,43 @@ def test_marac_criteria_not_met_or_referred() -> None:
         referred_at=iso("2014-05-08 10:00"),
     )
     assert referred.subjects("2014-06-01 12:00", "MARAC_CRITERIA_MET_NOT_REFERRED") == set()
+
+
+def test_an_action_done_by_amendment_is_done_though_the_original_entry_stays() -> None:
+    """v1.1 reading (docs/rules.md): an amendment recording another system's action done
+    appends a copy with done_at (entries are appended unless equal); the action is done from
+    that done_at, matched by description, owner and due_at."""
+    action = {"description": "Visit school", "owner": "DC Hale", "due_at": iso("2014-05-08 17:00")}
+    case = Case()
+    case.add(
+        "strategy_discussion", "SD-1", "2014-05-01 10:00", [("amy", "subject")], actions=[action]
+    )
+    case.add(
+        "strategy_discussion",
+        "VGL-1",
+        "2014-05-12 09:00",
+        [],
+        system="vigil",
+        links=[{"source_system": "sys", "source_id": "SD-1", "relation": "amends"}],
+        actions=[{**action, "done_at": iso("2014-05-12 09:00")}],
+    )
+    before = case.one("2014-05-10 12:00", "ACTIONS_OVERDUE", ("sys", "SD-1"))
+    assert "1 action past due" in before.explanation
+    assert case.subjects("2014-05-12 09:00", "ACTIONS_OVERDUE") == set()
+    # A copy that differs in owner or due date is another action: still overdue.
+    other = Case()
+    other.add(
+        "strategy_discussion", "SD-1", "2014-05-01 10:00", [("amy", "subject")], actions=[action]
+    )
+    other.add(
+        "strategy_discussion",
+        "VGL-1",
+        "2014-05-12 09:00",
+        [],
+        system="vigil",
+        links=[{"source_system": "sys", "source_id": "SD-1", "relation": "amends"}],
+        actions=[{**action, "owner": "DC Walsh", "done_at": iso("2014-05-12 09:00")}],
+    )
+    late = other.one("2014-06-01 12:00", "ACTIONS_OVERDUE", ("sys", "SD-1"))
+    assert "'Visit school' (owner DC Hale)" in late.explanation
+    assert "DC Walsh" not in late.explanation

@@ -65,6 +65,12 @@ class AuditAction(StrEnum):
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
     CASEWORK_LIST_MINE = "casework.list_mine"  # what one has recorded
+    CASE_ACTION_VIEW = "case_action.view"  # a strategy discussion or MARAC action's page
+    CASE_ACTION_LIST = "case_action.list"  # one's own actions and one's team's
+    CASE_ACTION_ASSIGN = "case_action.assign"  # given to its owner (or a team's tray)
+    CASE_ACTION_NOTE = "case_action.note"
+    CASE_ACTION_CLOSE = "case_action.close"  # recorded done (or taken off a changed record)
+    MARAC_LIST = "marac.list"  # the MARAC list: victims, their incidents, children, actions
     REFERRAL_LIST = "referral.list"  # the MASH front door: referrals waiting for a decision
     PERSON_CHECK = "person.check"  # a person's background checks beside a referral
     # work: one's own, the team's, and being told of it

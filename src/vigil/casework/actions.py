@@ -17,6 +17,7 @@ from vigil.alerts import actions as alert_actions
 from vigil.alerts.models import Alert
 from vigil.audit import log
 from vigil.audit.actions import AuditAction
+from vigil.casework import work_items
 from vigil.casework.drafts import compose
 from vigil.casework.effects import compare, snapshot, watched
 from vigil.casework.models import Entry
@@ -102,6 +103,7 @@ def write(
                 written_at=now,
                 replaces=replaces,
             )
+            work_items.sync(entry, cleaned)  # actions agreed or done: their work items
             log.record(
                 actor.get_username(),
                 AuditAction.CASEWORK_WRITE,

@@ -11,3 +11,6 @@ class CaseworkConfig(AppConfig):
         from vigil.casework.links import register_duty_links
 
         register_duty_links()
+        from vigil.casework.work import register_actions
+
+        register_actions()

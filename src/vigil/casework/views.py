@@ -156,7 +156,11 @@ def start(
             form = _form(flow, subject, data=answers, user=request.user)
             form.errors.clear() if form.is_valid() else None
         else:
-            form = _form(flow, subject, user=request.user)
+            # A link may choose a field's answer (?action=… from an action's page).
+            chosen = {
+                k: v for k, v in request.GET.items() if k in flow.form.base_fields and k != "token"
+            }
+            form = _form(flow, subject, initial=chosen, user=request.user)
     return render(
         request,
         "casework/form.html",
@@ -205,6 +209,8 @@ def _rows(form: Any) -> list[tuple[str, str]]:
         if name == "token":
             continue
         value = form.cleaned_data.get(name)
+        if value is None and getattr(field, "hide_when_empty", False):
+            continue  # an optional repeat left blank (an action row not used)
         rows.append((str(field.label or name), _shown(field, value)))
     return rows
 

@@ -4,8 +4,10 @@ from vigil.casework.flows import (  # noqa: F401
     custody,
     intelligence,
     investigation,
+    marac,
     missing,
     offender,
     protection,
     referrals,
+    strategy,
 )

@@ -175,14 +175,22 @@ def no_strategy_discussion(view: View) -> Iterator[Finding]:
         )
 
 
+def _action_key(action: Action) -> tuple[str, str, dt.datetime | None]:
+    due = action.due_at.astimezone(dt.UTC) if action.due_at is not None else None
+    return ((action.description or "").strip(), (action.owner or "").strip(), due)
+
+
 def _overdue(view: View, actions: list[Action]) -> list[Action]:
-    return [
-        a
-        for a in actions
-        if a.due_at is not None
-        and a.due_at < view.as_of
-        and (a.done_at is None or a.done_at > view.as_of)
-    ]
+    """Actions past due and not done at T. An action is done when any entry with the same
+    description, owner and due_at has a done_at by T (v1.1: an amendment recording an action
+    done appends it again with its done_at, and the original entry stays), and is listed once."""
+    done = {_action_key(a) for a in actions if a.done_at is not None and a.done_at <= view.as_of}
+    late: dict[tuple[str, str, dt.datetime | None], Action] = {}
+    for a in actions:
+        if a.due_at is None or a.due_at >= view.as_of or _action_key(a) in done:
+            continue
+        late.setdefault(_action_key(a), a)
+    return list(late.values())
 
 
 @rule("ACTIONS_OVERDUE")

@@ -17,6 +17,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
     ("Referrals", "casework:referrals", (Capability.REFERRALS_INBOX,)),
     ("Recorded by me", "casework:mine", (Capability.WRITE_CASEWORK,)),
+    ("MARAC list", "casework:marac-list", (Capability.VIEW_MARAC_LIST,)),
     ("Supervisor", "oversight:supervisor", (Capability.SUPERVISE,)),
     ("Team", "work:team", (Capability.SUPERVISE,)),
     ("Case audits", "inspection:audits", (Capability.VIEW_CASE_AUDITS,)),
