@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     PERSON_REFUSE_SEARCH = "person.refuse_search"
     PERSON_VIEW = "person.view"
     PERSON_GIVE_PURPOSE = "person.give_purpose"
+    PERSON_EXPORT_CHRONOLOGY = "person.export_chronology"  # a chronology's CSV or PDF
     RECORD_VIEW = "record.view"
     RECORD_IMPORT = "record.import"
     RECORD_EXPORT = "record.export"

@@ -95,6 +95,13 @@ class Entry:
         )
 
     @property
+    def source_words(self) -> str:
+        """The source system in words (STORM (command and control), Written in Vigil)."""
+        from vigil.people.chronology import source_label
+
+        return source_label(self.source_system)
+
+    @property
     def when_iso(self) -> str:
         local = timezone.localtime(self.occurred_at)
         return local.isoformat() if self.time else local.date().isoformat()
