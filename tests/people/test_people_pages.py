@@ -426,7 +426,9 @@ def test_query_counts_do_not_grow_with_records(
         "address": _count(client, f"/addresses/{loc.pk}/"),
         "associate-search": _count(client, "/search/", "post", place="LS2 2BB"),
     }
-    assert counts["person"] <= 28, counts  # 25, and the chronology table: payloads, amendments, links
+    assert counts["person"] <= 28, (
+        counts
+    )  # 25, and the chronology table: payloads, amendments, links
     assert counts["record"] <= 15, counts
     assert counts["search"] <= 20, counts
     assert counts["address"] <= 22, counts

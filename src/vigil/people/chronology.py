@@ -183,9 +183,7 @@ def outcome(record_type: str, p: dict[str, Any], now: dt.datetime) -> list[str]:
         if arrived and referral_late(p, now):
             decided = _instant(p.get("decision_at"))
             deadline = end_of_working_day_after(arrived)
-            out.append(
-                f"Decided {lateness(decided, deadline)}" if decided else "Decision overdue"
-            )
+            out.append(f"Decided {lateness(decided, deadline)}" if decided else "Decision overdue")
         if p.get("feedback_at"):
             out.append(f"Feedback given {on(p['feedback_at'], False)}")
         elif p.get("decision"):
@@ -227,9 +225,9 @@ def outcome(record_type: str, p: dict[str, Any], now: dt.datetime) -> list[str]:
         else:
             out.append("Open")
         if p.get("charging"):
-            decided = [c for c in p["charging"] if isinstance(c, dict) and c.get("decision")]
-            if decided:
-                out.append(f"Charging decision: {words(decided[-1]['decision'])}")
+            charged = [c for c in p["charging"] if isinstance(c, dict) and c.get("decision")]
+            if charged:
+                out.append(f"Charging decision: {words(charged[-1]['decision'])}")
     elif record_type == "crime":
         if p.get("status"):
             out.append(f"Crime {words(p['status'])}")
@@ -247,9 +245,7 @@ def outcome(record_type: str, p: dict[str, Any], now: dt.datetime) -> list[str]:
             out.append("Not found yet")
         if found:
             if p.get("return_interview_completed_at"):
-                out.append(
-                    f"Return interview done {on(p['return_interview_completed_at'], False)}"
-                )
+                out.append(f"Return interview done {on(p['return_interview_completed_at'], False)}")
             elif "return_interview_completed_at" in p or "found_at" in p:
                 out.append("No return interview recorded")
     elif record_type == "police_protection":
@@ -286,9 +282,8 @@ def outcome(record_type: str, p: dict[str, Any], now: dt.datetime) -> list[str]:
         if p.get("category"):
             out.append(f"Category: {words(p['category'])}")
         out.append(f"Ended {on(p['ended_at'], False)}" if p.get("ended_at") else "In place")
-    elif record_type == "rso":
-        if p.get("risk_level"):
-            out.append(f"Risk {words(p['risk_level'])}, {words(p.get('management'))}")
+    elif record_type == "rso" and p.get("risk_level"):
+        out.append(f"Risk {words(p['risk_level'])}, {words(p.get('management'))}")
     return out
 
 
@@ -365,9 +360,12 @@ class Filters:
         return bool(self.kinds or self.role or self.agency or self.start or self.end)
 
     def keeps(self, part: Part) -> bool:
-        if self.kinds and part.kind not in self.kinds:
-            if not ("restricted" in self.kinds and part.restricted):
-                return False
+        if (
+            self.kinds
+            and part.kind not in self.kinds
+            and not ("restricted" in self.kinds and part.restricted)
+        ):
+            return False
         if self.role and self.role.replace("_", " ") not in part.roles:
             return False
         if self.agency and part.source_system != self.agency:
@@ -455,10 +453,14 @@ def build(entries: Sequence[Any], viewer: Viewer, now: dt.datetime | None = None
             "location__address",
             "location__postcode",
         ):
-            records[r["pk"]] = r
-    payloads, amended = _effective(records) if not viewer.partner else (
-        {pk: r["payload"] for pk, r in records.items()},
-        set(),
+            records[r["pk"]] = dict(r)
+    payloads, amended = (
+        _effective(records)
+        if not viewer.partner
+        else (
+            {pk: r["payload"] for pk, r in records.items()},
+            set(),
+        )
     )
     places = {} if viewer.partner else _places(records.values())
     parts: dict[int, Part] = {}
@@ -520,9 +522,7 @@ def build(entries: Sequence[Any], viewer: Viewer, now: dt.datetime | None = None
     )
 
 
-def _group(
-    parts: list[Part], records: dict[int, dict[str, Any]], viewer: Viewer
-) -> list[Row]:
+def _group(parts: list[Part], records: dict[int, dict[str, Any]], viewer: Viewer) -> list[Row]:
     """One incident's records as one row (ALERTS.md 'DA incident'): records joined by
     ``follows_from`` or ``part_of`` links, either way and transitively; DA records join only
     DA records (a MARAC or referral about several incidents never joins them), and a record

@@ -61,9 +61,7 @@ def _shape(kind: str, x: float, y: float, colour: str) -> str:
             f'<path d="M{x:.1f} {y - 9:.1f}L{x + 10:.1f} {y - 5:.1f}L{x:.1f} {y - 1:.1f}Z" '
             f'fill="{colour}"/>'
         )
-    return (
-        f'<rect x="{x - 1.5:.1f}" y="{y - 8:.1f}" width="3" height="16" fill="{colour}"/>'  # bar
-    )
+    return f'<rect x="{x - 1.5:.1f}" y="{y - 8:.1f}" width="3" height="16" fill="{colour}"/>'  # bar
 
 
 def _day(moment: dt.datetime | dt.date) -> dt.date:
@@ -81,7 +79,7 @@ def _ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
             if (y - start.year - 1) % step_years == 0
         ]
     step = next(s for s in (1, 2, 3, 6, 12) if days / 30 / s <= 12)
-    out = []
+    out: list[tuple[dt.date, str]] = []
     y, m = start.year, start.month
     while True:
         m += 1
@@ -184,8 +182,8 @@ def draw(
             f'<text x="{tx:.1f}" y="{axis_y + 20}" text-anchor="middle" font-size="12" '
             f'fill="{TEXT}">{escape(text)}</text>'
         )
-    tx = x(today) if lo_pad <= today <= hi_pad else None
-    if tx is not None:
+    if lo_pad <= today <= hi_pad:
+        tx = x(today)
         out.append(
             f'<line x1="{tx:.1f}" y1="{TOP - 6}" x2="{tx:.1f}" y2="{axis_y}" stroke="{TEXT}" '
             f'stroke-dasharray="3 3"/>'

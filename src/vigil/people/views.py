@@ -26,9 +26,9 @@ from vigil.audit.actions import AuditAction
 from vigil.casework import links as casework_links
 from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
-from vigil.people.briefing import briefing, find_locations
 from vigil.people import chronology as chronology_table
 from vigil.people import exports, timeline
+from vigil.people.briefing import briefing, find_locations
 from vigil.people.forms import (
     AddressSearchForm,
     ChronologyFilter,
