@@ -144,9 +144,11 @@ def draw(
             f'y="{TOP - 6}" width="{x1 - x0:.1f}" height="{axis_y - TOP + 6}" '
             f'fill="{WINDOW_FILLS[window]}"/>'
         )
+        # Each label starts where its window does (both windows end today).
         label_y = 12 if window == 365 else 26
+        anchor, at = ("start", x0 + 4) if x1 - x0 > 90 else ("end", x1 - 4)
         out.append(
-            f'<text x="{x1 - 4:.1f}" y="{label_y}" text-anchor="end" font-size="12" '
+            f'<text x="{at:.1f}" y="{label_y}" text-anchor="{anchor}" font-size="12" '
             f'fill="{TEXT}">{name}</text>'
         )
     for i, kind in enumerate(lanes):
