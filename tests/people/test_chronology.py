@@ -335,7 +335,8 @@ def test_partner_sees_what_the_agreement_allows(
     assert "Evil Road" not in page
     assert "Intelligence" not in table and "Restricted" not in table  # never learnt of
     assert "Crime" not in table  # the suspect's crime is not shared; DA is shown as such
-    assert "Decision: section 47 enquiry" not in table  # the source's: no amendment read
+    # The decision written in Vigil is the decision (a field the agreement shares).
+    assert "Decision: section 47 enquiry" in table
     assert "Released " in table  # custody release is in the agreement
     chron = table_of(william, "partner_csc")
     assert all(not r.incident for r in chron.rows)  # links are not shared

@@ -454,14 +454,9 @@ def build(entries: Sequence[Any], viewer: Viewer, now: dt.datetime | None = None
             "location__postcode",
         ):
             records[r["pk"]] = dict(r)
-    payloads, amended = (
-        _effective(records)
-        if not viewer.partner
-        else (
-            {pk: r["payload"] for pk, r in records.items()},
-            set(),
-        )
-    )
+    # Partners too read the effective record: a decision written in Vigil is the decision,
+    # and only the fields their agreement lists are read from it below.
+    payloads, amended = _effective(records)
     places = {} if viewer.partner else _places(records.values())
     parts: dict[int, Part] = {}
     ordered: list[Part] = []
