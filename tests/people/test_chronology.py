@@ -286,6 +286,29 @@ def test_table_view_filters_and_order(william: Person, signed_in: Callable[..., 
     assert entry is not None and entry.detail["order"] == "newest"
 
 
+def test_timeline_on_the_page_marks_incidents_episodes_and_alerts(
+    william: Person, signed_in: Callable[..., Client]
+) -> None:
+    from tests.factories import add_alert
+
+    add_alert(william.person_id)
+    page = signed_in("investigator").get(f"/people/{william.person_id}/").content.decode()
+    strip = page.split('class="vigil-timeline"', 1)[1].split("</svg>", 1)[0]
+    assert strip.count('data-kind="da"') == 2  # two incidents, the first of three records
+    assert strip.count('data-kind="missing"') == 3
+    assert strip.count('data-kind="custody"') == 1
+    assert strip.count('data-kind="referral"') == 1
+    assert strip.count('data-kind="alert"') == 1
+    assert 'data-window="90"' in strip and 'data-window="365"' in strip
+    assert "Alert: " in strip
+    # A partner sees no alerts, and no intelligence, on the strip either.
+    partner = signed_in("partner_csc")
+    give_purpose(partner, william.person_id)
+    shared = partner.get(f"/people/{william.person_id}/").content.decode()
+    strip = shared.split('class="vigil-timeline"', 1)[1].split("</svg>", 1)[0]
+    assert 'data-kind="alert"' not in strip and "Intelligence" not in strip
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

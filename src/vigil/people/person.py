@@ -30,6 +30,7 @@ from vigil.identity.summaries import (
     full_name,
     payload_text,
 )
+from vigil.people.chronology import source_label
 from vigil.people.summaries import summarise
 from vigil.records.contract import AMENDS, VIGIL_SYSTEM
 from vigil.records.models import PersonMention, Record, RecordLink
@@ -97,8 +98,6 @@ class Entry:
     @property
     def source_words(self) -> str:
         """The source system in words (STORM (command and control), Written in Vigil)."""
-        from vigil.people.chronology import source_label
-
         return source_label(self.source_system)
 
     @property
