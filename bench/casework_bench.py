@@ -63,6 +63,29 @@ ANSWERS: dict[str, tuple[str, Callable[[Any], dict[str, str]]]] = {
             "action": "Research request raised and shared with the exploitation team",
         },
     ),
+    "referral-decision": (
+        "referral",
+        lambda r: {
+            **when("decision_at", _after(r, "received_at", 3)),
+            "decision": "early_help",
+            "rationale": "Checks show earlier concerns; the family agree to an early help assessment",
+        },
+    ),
+    "referral-feedback": (
+        "referral",
+        lambda r: {
+            **when("feedback_at", _after(r, "received_at", 30)),
+            "given_to": "PC Sam Jones, Response North",
+            "means": "phone",
+        },
+    ),
+    "custody-referral": (
+        "custody",
+        lambda r: {
+            **when("referral_to_csc_at", _after(r, "arrived_at", 1)),
+            "shared": "Arrested; held overnight; the emergency duty team asked to find a bed",
+        },
+    ),
     "supervisory-review": (
         "investigation",
         lambda r: {

@@ -227,3 +227,18 @@ def test_an_audit_with_nothing_graded_yet(as_role: Any) -> None:
     pdf = PdfReader(io.BytesIO(documents.report_pdf(audit)))
     assert all("OFFICIAL-SENSITIVE" in p.extract_text() for p in pdf.pages)
     assert documents.assessments_csv(audit).splitlines() == [",".join(documents.CSV_COLUMNS)]
+
+
+def test_a_case_assessed_in_vigil_by_one_side_only_stays_blind_in_the_documents(db: None) -> None:
+    from tests.factories import make_user
+
+    audit = make_audit("AUD-BLIND")
+    case = add_audit_case(audit, "missing:compact:M-9")
+    supervisor = make_user("supervisor")
+    assess_case(case, "self", "good", rationale="Self view kept blind", assessed_by=supervisor)
+    assert "Self view kept blind" not in documents.report_html(audit)
+    assess_case(
+        case, "inspector", "adequate", rationale="Inspector view", assessed_by=make_user("auditor")
+    )
+    html = documents.report_html(audit)
+    assert "Self view kept blind" in html and "Inspector view" in html

@@ -42,6 +42,8 @@ class AuditAction(StrEnum):
     PERSON_VIEW = "person.view"
     PERSON_GIVE_PURPOSE = "person.give_purpose"
     PERSON_EXPORT_CHRONOLOGY = "person.export_chronology"  # a chronology's CSV or PDF
+    PERSON_VIEW_ASSOCIATIONS = "person.view_associations"  # who is around a person
+    PERSON_VIEW_NETWORK = "person.view_network"  # the exploitation network around a person
     RECORD_VIEW = "record.view"
     RECORD_IMPORT = "record.import"
     RECORD_EXPORT = "record.export"
@@ -64,6 +66,8 @@ class AuditAction(StrEnum):
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
     CASEWORK_LIST_MINE = "casework.list_mine"  # what one has recorded
+    REFERRAL_LIST = "referral.list"  # the MASH front door: referrals waiting for a decision
+    PERSON_CHECK = "person.check"  # a person's background checks beside a referral
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"
@@ -71,8 +75,11 @@ class AuditAction(StrEnum):
     NOTIFICATION_SUBMIT_READ = "notification.submit_read"  # a form sent, valid or not
     NOTIFICATION_READ = "notification.read"
     SUPERVISOR_VIEW = "supervisor.view"
+    SUPERVISOR_VIEW_PERFORMANCE = "supervisor.view_performance"  # the performance charts
+    SUPERVISOR_EXPORT_PERFORMANCE = "supervisor.export_performance"  # one chart's table as CSV
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"
+    IDENTITY_LIST_PERSON_LINKS = "identity.list_person_links"  # one person's pending pairs
     IDENTITY_REQUEST_REVIEW = "identity.request_review"
     IDENTITY_SUBMIT_DECISION = "identity.submit_decision"  # a form sent, valid or not
     IDENTITY_SUBMIT_UNDO = "identity.submit_undo"
@@ -84,11 +91,24 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"  # the access log as CSV
+    AUDIT_VIEW_PERSON = "audit.view_person"  # who has looked at one person
     # case audits (vigil.inspection): made, sampled, grades loaded, report read or written
     CASE_AUDIT_CREATE = "case_audit.create"
     CASE_AUDIT_SAMPLE = "case_audit.sample"
     CASE_AUDIT_LOAD_GRADES = "case_audit.load_grades"
     CASE_AUDIT_REPORT = "case_audit.report"
+    # case audits' pages: an audit, a case, the two assessments of a case
+    CASE_AUDIT_VIEW = "case_audit.view"  # an audit's page: its cases, by area
+    CASE_AUDIT_VIEW_CASE = "case_audit.view_case"  # a case: its subjects' chronologies
+    CASE_AUDIT_SAVE_DRAFT = "case_audit.save_draft"  # an assessment saved as a draft
+    CASE_AUDIT_SUBMIT = "case_audit.submit"  # an assessment submitted
+    # an immediate management review an assessor asked for (a kind of work)
+    MANAGEMENT_REVIEW_RAISE = "management_review.raise"
+    MANAGEMENT_REVIEW_VIEW = "management_review.view"
+    MANAGEMENT_REVIEW_ASSIGN = "management_review.assign"
+    MANAGEMENT_REVIEW_NOTE = "management_review.note"
+    MANAGEMENT_REVIEW_CLOSE = "management_review.close"
     # case audit: the report, its documents and the recommendations tracker (vigil.inspection)
     CASE_AUDIT_VIEW_REPORT = "case_audit.view_report"
     CASE_AUDIT_DOWNLOAD_REPORT = "case_audit.download_report"  # HTML or PDF

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.access.disclosure import kind_label
+from vigil.access.disclosure import kind_label, viewer_for
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access, nothing_disclosed
 from vigil.audit.actions import AuditAction
@@ -120,6 +120,8 @@ def start(
     if not can(request.user, flow.capability):
         raise PermissionDenied
     subject = _subject(flow, pk, person_id)
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     drafts = request.session.get(DRAFTS, {})
     replaces = _replaced(request)
     if request.method == "POST":
@@ -160,6 +162,7 @@ def start(
             "about": subject_text(subject),
             "replaces": replaces,
             "back": _back(subject),
+            "panel": flow.panel(request, subject),
         },
     )
 
@@ -233,6 +236,8 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if not can(request.user, flow.capability):
         raise PermissionDenied
     subject = _subject(flow, draft["pk"], draft["person_id"])
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
     change = f"{draft['back']}?draft={token}"
     if not form.is_valid():
@@ -274,7 +279,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "workflow": flow,
             "rows": _rows(form),
             "about": subject_text(subject),
-            "effects": preview(flow, record, subject, now),
+            "effects": _shown_effects(request, flow, preview(flow, record, subject, now)),
             "change": change,
             "token": token,
             "replaces": replaces,
@@ -310,7 +315,7 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "entry": entry,
             "rows": rows,
             "about": subject_text(subject),
-            "effects": effects,
+            "effects": _shown_effects(request, flow, effects),
             "says": SAYS,
             # An entry that revised a record Vigil wrote is not changed again: the record has
             # moved on; a new entry on it is the way.
@@ -320,6 +325,14 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "change_url": _change_url(flow, entry),
         },
     )
+
+
+def _shown_effects(request: HttpRequest, flow: Workflow, effects: list[Effect]) -> list[Effect]:
+    """Partners' agreements share no alerts (access/disclosure.py): a partner sees only what its
+    entry does to the alerts its workflow can end, by title, with no explanation or link."""
+    if viewer_for(request.user).agreement is None:
+        return effects
+    return [Effect("", e.code, e.title, e.after, "") for e in effects if e.code in flow.resolves]
 
 
 def _change_url(flow: Workflow, entry: Entry) -> str:

@@ -13,5 +13,7 @@ class InspectionConfig(AppConfig):
 
     def ready(self) -> None:
         from vigil.inspection.recommendations import register_recommendations
+        from vigil.inspection.work import register_reviews
 
+        register_reviews()
         register_recommendations()

@@ -253,8 +253,13 @@ def case_in_words(case: AuditCase, index: Mapping[tuple[str, str], Any]) -> str:
 
 
 def _visible(assessments: Sequence[Assessment]) -> dict[str, Assessment]:
-    """The case's assessments that may be shown: all submitted, or none (blind until both)."""
+    """The case's assessments that may be shown: blind until both assessors have submitted
+    (as on the pages, ``assessments.shown``). Grades loaded from a file were made outside
+    Vigil, in the open, and are shown once loaded."""
     if any(a.submitted_at is None for a in assessments):
+        return {}
+    both = {a.assessor for a in assessments} >= {SELF, INSPECTOR}
+    if not both and any(a.assessed_by_id is not None for a in assessments):
         return {}
     return {a.assessor: a for a in assessments if a.grade in GRADES}
 

@@ -111,7 +111,10 @@ def search(request: HttpRequest) -> HttpResponse:
         form = SearchForm(request.user)
         _nothing_disclosed(request)
     context["form"] = form
-    template = "people/_results.html" if getattr(request, "htmx", False) else "people/search.html"
+    # htmx swaps the form and its results together, so a field's error is marked on the field.
+    template = (
+        "people/_search_area.html" if getattr(request, "htmx", False) else "people/search.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -529,7 +532,15 @@ def address(request: HttpRequest, location_id: int) -> HttpResponse:
         request,
         AuditAction.ADDRESS_VIEW,
         f"location:{location.pk}",
-        detail={"residents": [r.summary.person_id for r in brief.residents]},
+        detail={
+            "residents": [r.summary.person_id for r in brief.residents],
+            # The same address recorded with and without its postcode, shown as one.
+            **(
+                {"joined": [brief.location.pk, *(loc.pk for loc in brief.without_postcode)]}
+                if brief.without_postcode
+                else {}
+            ),
+        },
     )
     for resident in brief.residents:
         for alert in resident.alerts:

@@ -88,6 +88,57 @@ class WhenField(forms.MultiValueField):
         return moment
 
 
+class DayWidget(WhenWidget):
+    """Day, month and year boxes (GOV.UK's date input), with no time."""
+
+    template_name = "ui/_day_widget.html"
+
+    def __init__(self) -> None:
+        forms.MultiWidget.__init__(self, [forms.TextInput(), forms.TextInput(), forms.TextInput()])
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DayField(forms.MultiValueField):
+    """A calendar day: day, month and year; never in the future unless ``future``, never before
+    1990."""
+
+    widget: DayWidget
+
+    def __init__(self, *, future: bool = False, **kwargs: Any) -> None:
+        self.future = future
+        fields = tuple(forms.CharField(max_length=10, required=False) for _ in range(3))
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(fields, widget=DayWidget(), **kwargs)
+        label = (self.label or "the date").lower()
+        self.error_messages["required"] = f"Enter {label}"
+
+    def compress(self, data_list: list[Any]) -> dt.date | None:
+        if not data_list or not any(data_list):
+            return None
+        day, month, year = (str(v or "").strip() for v in data_list)
+        label = (self.label or "the date").lower()
+        missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            raise ValidationError(f"{label.capitalize()} must include a {' and '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+            raise ValidationError(
+                f"{label.capitalize()} must be a real date, for example 27 3 2026"
+            )
+        try:
+            value = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(f"{label.capitalize()} must be a real date") from None
+        if value.year < 1990:
+            raise ValidationError(f"{label.capitalize()} must be after 1990")
+        if not self.future and value > timezone.localdate():
+            raise ValidationError(f"{label.capitalize()} must be today or in the past")
+        return value
+
+
 def when_text(value: dt.datetime | None) -> str:
     """A moment as staff read it: '2 December 2026, 14:05'."""
     if value is None:
