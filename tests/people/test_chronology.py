@@ -440,3 +440,16 @@ def test_pdf_marks_every_page_with_who_printed_it(
     first = reader.pages[0].extract_text()
     assert "82 records since" in first
     assert AuditEntry.objects.get(action="person.export_chronology").detail["format"] == "pdf"
+
+
+def test_download_in_words_on_the_access_log() -> None:
+    from vigil.audit.actions import AuditAction
+    from vigil.audit.naming import Names
+    from vigil.audit.words import label, sentence
+
+    assert label(AuditAction.PERSON_EXPORT_CHRONOLOGY) == "Downloaded the chronology of a person"
+    names = Names(persons={"P-1": "William Stone"})
+    text = sentence(
+        "person.export_chronology", "P-1", {"format": "pdf", "records_shown": 12}, names
+    )
+    assert text == "Downloaded the chronology of William Stone as a PDF (12 records)"
