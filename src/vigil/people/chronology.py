@@ -42,7 +42,6 @@ SOURCE_SYSTEMS = {
     "csc": "Children's social care",
     "marac": "MARAC coordinator",
     "vigil": "Written in Vigil",
-    "viso": "ViSOR (offender management)",
     "visor": "ViSOR (offender management)",
     "pp": "Police protection register",
 }
