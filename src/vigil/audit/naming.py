@@ -73,6 +73,7 @@ BARE_TARGETS = frozenset(
         "alert-queue",
         "supervisor",
         "identity-reviews",
+        "referrals",
         "audit-log",
         "all",
         "model",

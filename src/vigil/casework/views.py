@@ -43,10 +43,14 @@ def _workflow(key: str) -> Workflow:
     return found
 
 
-def _subject(workflow: Workflow, pk: int | None, person_id: str | None) -> Subject:
+def _subject(
+    workflow: Workflow, pk: int | None, person_id: str | None, *, changing: bool = False
+) -> Subject:
     if pk is not None:
         record = get_object_or_404(Record, pk=pk)
-        if workflow.amends and not workflow.can_complete(record):
+        # Changing one's entry: the workflow no longer applies once what it records is held.
+        done = changing and record.record_type in workflow.targets()
+        if workflow.amends and not (done or workflow.can_complete(record)):
             raise Http404
         return Subject(record=record, person_id=person_id or "")
     if person_id is not None:
@@ -119,11 +123,12 @@ def start(
     flow = _workflow(workflow)
     if not can(request.user, flow.capability):
         raise PermissionDenied
-    subject = _subject(flow, pk, person_id)
+    replaces = _replaced(request)
+    changing = replaces is not None and (pk is None or replaces.target_id == pk)
+    subject = _subject(flow, pk, person_id, changing=changing)
     if not flow.allowed(request, subject):
         raise PermissionDenied
     drafts = request.session.get(DRAFTS, {})
-    replaces = _replaced(request)
     if request.method == "POST":
         form = _form(flow, subject, data=request.POST, user=request.user)
         _log_start(request, subject, flow, AuditAction.CASEWORK_SUBMIT)
@@ -135,7 +140,7 @@ def start(
                 "person_id": person_id,
                 "answers": _answers(request.POST),
                 "replaces": replaces.pk if replaces else None,
-                "back": request.path,
+                "back": request.path + (f"?change={replaces.token}" if replaces else ""),
             }
             request.session[DRAFTS] = drafts
             return redirect("casework:check", token=token)
@@ -235,11 +240,12 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     flow = _workflow(draft["workflow"])
     if not can(request.user, flow.capability):
         raise PermissionDenied
-    subject = _subject(flow, draft["pk"], draft["person_id"])
+    subject = _subject(flow, draft["pk"], draft["person_id"], changing=bool(draft["replaces"]))
     if not flow.allowed(request, subject):
         raise PermissionDenied
     form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
-    change = f"{draft['back']}?draft={token}"
+    back = draft["back"]
+    change = f"{back}{'&' if '?' in back else '?'}draft={token}"
     if not form.is_valid():
         nothing_disclosed(request)  # back to the form, which shows the errors and logs itself
         return redirect(change)
@@ -277,6 +283,7 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         "casework/check.html",
         {
             "workflow": flow,
+            "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "rows": _rows(form),
             "about": subject_text(subject),
             "effects": _shown_effects(request, flow, preview(flow, record, subject, now)),
@@ -312,6 +319,7 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         "casework/written.html",
         {
             "workflow": flow,
+            "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "entry": entry,
             "rows": rows,
             "about": subject_text(subject),

@@ -4,6 +4,8 @@ from vigil.casework.flows import (  # noqa: F401
     custody,
     intelligence,
     investigation,
+    missing,
     offender,
+    protection,
     referrals,
 )

@@ -23,6 +23,7 @@ from vigil.access.disclosure import (
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
+from vigil.casework import held as casework_held
 from vigil.casework import links as casework_links
 from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
@@ -196,7 +197,10 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
             "viewer": viewer,
             "record_type": record_type,
             "purpose": reason,
-            "alerts": [(a, _alert_url(request, a.alert)) for a in page.open_alerts],
+            "alerts": [
+                (a, _alert_url(request, a.alert), casework_links.for_alert(request.user, a.alert))
+                for a in page.open_alerts
+            ],
             "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
             "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
             "review_url": reverse("people:person-review", args=[person_id]),
@@ -489,6 +493,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
             "location": None if viewer.partner else rec.location,
             "premises": rec.premises_type.replace("_", " "),
             "duty_links": casework_links.for_record(request.user, rec),
+            "in_vigil": [] if viewer.partner else casework_held.recorded_in_vigil(rec),
         },
     )
 
