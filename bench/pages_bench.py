@@ -107,6 +107,7 @@ class Page:
     times_ms: list[float] = field(default_factory=list)
     queries: int | None = None
     bad: list[str] = field(default_factory=list)
+    cap: int | None = None  # at most this many timed requests (a PDF takes seconds)
 
 
 def _cycle(items: list[Any]) -> Iterator[Any]:
@@ -255,6 +256,37 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
             "person, filtered chronology",
             "investigator",
             gets([f"/people/{p}/?type=call" for p in person_ids]),
+        ),
+        Page(
+            "person, chronology table (half busiest)",
+            "investigator",
+            gets([f"/people/{p}/?view=table" for p in person_ids]),
+            expect=b'id="chronology-table"',
+        ),
+        Page(
+            "person, table, newest first, 2 years",
+            "mash",
+            gets(
+                [
+                    f"/people/{p}/?view=table&order=newest&from_day=1&from_month=1"
+                    f"&from_year={time.localtime().tm_year - 2}"
+                    for p in person_ids
+                ]
+            ),
+            expect=b'id="chronology-table"',
+        ),
+        Page(
+            "chronology CSV (half busiest)",
+            "investigator",
+            gets([f"/people/{p}/chronology.csv" for p in person_ids]),
+            expect=b"OFFICIAL-SENSITIVE",
+        ),
+        Page(
+            "chronology PDF (half busiest)",
+            "investigator",
+            gets([f"/people/{p}/chronology.pdf" for p in person_ids]),
+            expect=b"%PDF",
+            cap=6,
         ),
         Page(
             "person (partner, education)",
@@ -408,7 +440,7 @@ def run(pages: list[Page], requests: int) -> None:
         if page.setup:
             page.setup(client)
         stream = page.requests()
-        for i in range(requests + 1):
+        for i in range(min(requests, page.cap or requests) + 1):
             method, path, data = next(stream)
             started = time.perf_counter()
             if i == 1:

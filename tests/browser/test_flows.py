@@ -34,7 +34,9 @@ def test_search_open_a_child_and_read_the_chronology(new_page: Any, server: Serv
     check_page(page, "search-empty")
     # No search terms: the error summary, not a search.
     _search_button(page).click()
-    page.locator("#results .govuk-error-summary").wait_for()
+    page.locator(
+        ".govuk-error-summary"
+    ).wait_for()  # above the form since the search area swaps whole
     check_page(page, "search-error")
 
     page.get_by_label("First name").fill(s.child_forename)
@@ -75,7 +77,7 @@ def test_search_open_a_child_and_read_the_chronology(new_page: Any, server: Serv
     code, label = options[0]
     wanted = int(re.search(r"\((\d+)\)\s*$", label).group(1))
     page.locator("#type").select_option(code)
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Show records").click()
     page.wait_for_url(re.compile(rf"type={code}"))
     assert chronology.count() == wanted < total or wanted == total
     check_page(page, "person-chronology-filtered")

@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     PERSON_REFUSE_SEARCH = "person.refuse_search"
     PERSON_VIEW = "person.view"
     PERSON_GIVE_PURPOSE = "person.give_purpose"
+    PERSON_EXPORT_CHRONOLOGY = "person.export_chronology"  # a chronology's CSV or PDF
     PERSON_VIEW_ASSOCIATIONS = "person.view_associations"  # who is around a person
     PERSON_VIEW_NETWORK = "person.view_network"  # the exploitation network around a person
     RECORD_VIEW = "record.view"

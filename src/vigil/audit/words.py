@@ -40,6 +40,7 @@ SENTENCES: dict[AuditAction, str] = {
     A.PERSON_REFUSE_SEARCH: "Was refused a search for a person",
     A.PERSON_VIEW: "Viewed the person page of {person}",
     A.PERSON_GIVE_PURPOSE: "Gave the purpose of looking at {person}",
+    A.PERSON_EXPORT_CHRONOLOGY: "Downloaded the chronology of {person}",
     A.PERSON_VIEW_ASSOCIATIONS: "Viewed who is around {person}",
     A.PERSON_VIEW_NETWORK: "Viewed the exploitation network around {person}",
     A.PERSON_CHECK: "Checked what Vigil holds on {person} before a referral decision",
@@ -252,6 +253,13 @@ def _more(action: AuditAction, detail: dict[str, Any], person: str) -> str:
             return ": the same person"
         if decision == "different":
             return ": different people"
+    if action is A.PERSON_EXPORT_CHRONOLOGY:
+        fmt = {"csv": "as a spreadsheet", "pdf": "as a PDF"}.get(str(detail.get("format")), "")
+        shown = detail.get("records_shown")
+        text = f" {fmt}" if fmt else ""
+        if isinstance(shown, int):
+            text += f" ({_plural(shown, 'record', 'records')})"
+        return text
     if action is A.PERSON_VIEW and detail.get("type_filter"):
         return ", narrowed to one type of record"
     return ""

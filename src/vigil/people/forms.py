@@ -264,3 +264,75 @@ class AddressSearchForm(forms.Form):
         label="Address or postcode",
         error_messages={"required": "Enter an address or a postcode"},
     )
+
+
+class ChronologyFilter(forms.Form):
+    """A person's chronology (GET): cards or a table, the order, and filters by record type,
+    role, source system and a date range (GOV.UK date inputs)."""
+
+    view = forms.ChoiceField(
+        required=False,
+        choices=[("", "Cards"), ("cards", "Cards"), ("table", "Table")],
+        error_messages={"invalid_choice": "Choose cards or a table"},
+    )
+    order = forms.ChoiceField(
+        required=False,
+        choices=[("", "Oldest first"), ("oldest", "Oldest first"), ("newest", "Newest first")],
+        error_messages={"invalid_choice": "Choose oldest first or newest first"},
+    )
+    type = forms.RegexField(
+        required=False,
+        regex=r"\A[a-z_]{1,40}\Z",
+        error_messages={"invalid": "Choose a record type from the list"},
+    )
+    role = forms.RegexField(
+        required=False,
+        regex=r"\A[a-z_]{1,40}\Z",
+        error_messages={"invalid": "Choose a role from the list"},
+    )
+    agency = forms.RegexField(
+        required=False,
+        regex=r"\A[A-Za-z0-9_.-]{1,64}\Z",
+        error_messages={"invalid": "Choose a source system from the list"},
+    )
+    from_day = forms.IntegerField(required=False, min_value=1, max_value=31)
+    from_month = forms.IntegerField(required=False, min_value=1, max_value=12)
+    from_year = forms.IntegerField(required=False, min_value=1900, max_value=2100)
+    to_day = forms.IntegerField(required=False, min_value=1, max_value=31)
+    to_month = forms.IntegerField(required=False, min_value=1, max_value=12)
+    to_year = forms.IntegerField(required=False, min_value=1900, max_value=2100)
+
+    BOUNDS = {"from": "The start date", "to": "The end date"}
+
+    def _date(self, data: dict[str, Any], prefix: str) -> dt.date | None:
+        named = self.BOUNDS[prefix]
+        raw = [str(self.data.get(f"{prefix}_{p}", "")).strip() for p in ("day", "month", "year")]
+        if not any(raw):
+            return None
+        parts = [data.get(f"{prefix}_{p}") for p in ("day", "month", "year")]
+        if any(p is None for p in parts):
+            for p in ("day", "month", "year"):
+                self.errors.pop(f"{prefix}_{p}", None)
+            raise forms.ValidationError(
+                f"{named} must be a real date, with a day, a month and a year in numbers"
+            )
+        try:
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise forms.ValidationError(f"{named} must be a real date") from exc
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        problems = []
+        for prefix in ("from", "to"):
+            try:
+                data[f"{prefix}_date"] = self._date(data, prefix)
+            except forms.ValidationError as exc:
+                data[f"{prefix}_date"] = None
+                problems.append(exc)
+        if problems:
+            raise forms.ValidationError(problems)
+        start, end = data["from_date"], data["to_date"]
+        if start and end and start > end:
+            raise forms.ValidationError("The start date must be the same as or before the end date")
+        return data

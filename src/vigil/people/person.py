@@ -30,6 +30,7 @@ from vigil.identity.summaries import (
     full_name,
     payload_text,
 )
+from vigil.people.chronology import source_label
 from vigil.people.summaries import summarise
 from vigil.records.contract import AMENDS, VIGIL_SYSTEM
 from vigil.records.models import PersonMention, Record, RecordLink
@@ -93,6 +94,11 @@ class Entry:
             if self.time
             else f"{local.day} {local:%B %Y}"
         )
+
+    @property
+    def source_words(self) -> str:
+        """The source system in words (STORM (command and control), Written in Vigil)."""
+        return source_label(self.source_system)
 
     @property
     def when_iso(self) -> str:

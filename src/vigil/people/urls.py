@@ -14,6 +14,18 @@ urlpatterns: list[URLPattern] = [
     path("search/", views.search, name="search"),
     path("people/<ref:person_id>/", views.person, name="person"),
     path("people/<ref:person_id>/review/", views.request_review, name="person-review"),
+    path(
+        "people/<ref:person_id>/chronology.csv",
+        views.chronology_export,
+        {"fmt": "csv"},
+        name="chronology-csv",
+    ),
+    path(
+        "people/<ref:person_id>/chronology.pdf",
+        views.chronology_export,
+        {"fmt": "pdf"},
+        name="chronology-pdf",
+    ),
     path("people/<ref:person_id>/around/", around_views.around, name="around"),
     path("people/<ref:person_id>/network/", around_views.network, name="network"),
     path("records/<key:pk>/", views.record, name="record"),

@@ -27,15 +27,17 @@ from vigil.casework import held as casework_held
 from vigil.casework import links as casework_links
 from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
+from vigil.people import chronology as chronology_table
+from vigil.people import exports, timeline
 from vigil.people.briefing import briefing, find_locations
 from vigil.people.forms import (
     AddressSearchForm,
+    ChronologyFilter,
     PurposeForm,
-    RecordTypeFilter,
     ReviewRequestForm,
     SearchForm,
 )
-from vigil.people.person import person_page
+from vigil.people.person import PersonPage, person_page
 from vigil.people.search import search as run_search
 from vigil.people.words import describe, phrase
 from vigil.records.models import Location, PersonMention, Record
@@ -125,8 +127,9 @@ def search(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, person_id: str) -> HttpResponse:
     subject = get_object_or_404(Person, person_id=person_id)
     viewer = viewer_for(request.user)
-    narrowed = RecordTypeFilter(request.GET)
+    narrowed = ChronologyFilter(request.GET)
     if not narrowed.is_valid():
+        _nothing_disclosed(request)
         return bad_request(
             request,
             narrowed,
@@ -170,7 +173,8 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied
     record_type = narrowed.cleaned_data["type"]
-    page = person_page(subject, viewer, record_type=record_type)
+    page, chron, filters = _chronology(subject, viewer, narrowed)
+    table = narrowed.cleaned_data["view"] == "table"
     log_access(
         request,
         AuditAction.PERSON_VIEW,
@@ -178,10 +182,13 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
         reason=reason,
         detail={
             "type_filter": record_type,
+            "view": "table" if table else "cards",
+            **_filters_logged(narrowed),
             "records_shown": len(page.chronology),
             **({"agreement": viewer.agreement.name} if viewer.agreement else {}),
         },
     )
+    query = request.GET.urlencode()
     return render(
         request,
         "people/person.html",
@@ -198,8 +205,173 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
             "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
             "review_url": reverse("people:person-review", args=[person_id]),
             "review_form": ReviewRequestForm(),
+            "chron": chron,
+            "filters": filters,
+            "filter_form": narrowed,
+            "table_view": table,
+            "newest_first": filters.newest_first,
+            "timeline": _timeline(page, chron, filters),
+            "printed_by": _printed_by(request),
+            "printed_at": _now_words(),
+            "csv_url": reverse("people:chronology-csv", args=[person_id])
+            + (f"?{query}" if query else ""),
+            "pdf_url": reverse("people:chronology-pdf", args=[person_id])
+            + (f"?{query}" if query else ""),
         },
     )
+
+
+def _chronology(
+    subject: Person, viewer: Any, form: ChronologyFilter
+) -> tuple[PersonPage, chronology_table.Chronology, chronology_table.Filters]:
+    """The person page with its chronology table narrowed by the (valid) filter form; the
+    cards show the same records as the table, in the same order."""
+    data = form.cleaned_data
+    page = person_page(subject, viewer)
+    chron = chronology_table.build(page.chronology, viewer)
+    filters = chronology_table.Filters(
+        kinds=frozenset([data["type"]]) if data["type"] else frozenset(),
+        role=data["role"],
+        agency=data["agency"],
+        start=data["from_date"],
+        end=data["to_date"],
+        newest_first=data["order"] == "newest",
+    )
+    chronology_table.narrow(chron, filters)
+    kept = {p.pk: (i, j) for i, r in enumerate(chron.rows) for j, p in enumerate(r.parts)}
+    page.chronology = sorted((e for e in page.chronology if e.pk in kept), key=lambda e: kept[e.pk])
+    return page, chron, filters
+
+
+def _filters_logged(form: ChronologyFilter) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        k: str(v)
+        for k, v in (
+            ("role_filter", data["role"]),
+            ("agency_filter", data["agency"]),
+            ("from", data["from_date"]),
+            ("to", data["to_date"]),
+            ("order", data["order"]),
+        )
+        if v
+    }
+
+
+TIMELINE_KINDS = {"missing": "missing", "custody": "custody", "referral": "referral"}
+
+
+def _timeline(
+    page: PersonPage, chron: chronology_table.Chronology, filters: chronology_table.Filters
+) -> str:
+    """The timeline strip of the person's whole history (or the date range asked for): one mark
+    per domestic abuse incident (its linked records together), per missing episode, custody and
+    referral, a bar for each other record, and a flag for each alert raised."""
+    marks: list[timeline.Mark] = []
+    for row in chron.every_row:
+        if row.da or any(p.kind == "da_incident" for p in row.parts):
+            marks.append(timeline.Mark(row.occurred_at, "da", row.what))
+            rest = [p for p in row.parts if not p.da and p.kind != "da_incident"]
+        else:
+            rest = row.parts
+        for p in rest:
+            marks.append(
+                timeline.Mark(p.occurred_at, TIMELINE_KINDS.get(p.record_type, "other"), p.what)
+            )
+    for a in page.alerts:
+        marks.append(timeline.Mark(a.alert.raised_at, "alert", f"Alert: {a.title}"))
+    today = timezone.localdate()
+    raised = sum(1 for m in marks if m.kind == "alert")
+    description = (
+        chron.summary
+        + (f" {raised} alert{'s' if raised != 1 else ''} raised." if raised else "")
+        + " The shaded bands are the last 365 days and the last 90 days, the windows the"
+        " rules count domestic abuse incidents and missing episodes in. The same records are"
+        " listed in the chronology below."
+    )
+    return timeline.draw(
+        marks,
+        today,
+        start=filters.start,
+        end=filters.end,
+        title="Timeline of records and alerts",
+        description=description,
+    )
+
+
+def _printed_by(request: HttpRequest) -> str:
+    user = request.user
+    name = getattr(user, "display_name", "") or user.get_username()
+    return str(name)
+
+
+def _now_words() -> str:
+    now = timezone.localtime()
+    return f"{now.day} {now:%B %Y} at {now:%H:%M}"
+
+
+@requires(C.VIEW_PERSON, C.VIEW_PERSON_MINIMISED, any_of=True)
+@require_http_methods(["GET"])
+def chronology_export(request: HttpRequest, person_id: str, fmt: str) -> HttpResponse:
+    """The chronology (as filtered) as a CSV or a PDF, marked, with who made it and when."""
+    subject = get_object_or_404(Person, person_id=person_id)
+    viewer = viewer_for(request.user)
+    narrowed = ChronologyFilter(request.GET)
+    if not narrowed.is_valid():
+        _nothing_disclosed(request)
+        return bad_request(
+            request,
+            narrowed,
+            "This chronology cannot be downloaded",
+            back=reverse("people:person", args=[person_id]),
+        )
+    reason = ""
+    if viewer.agreement is not None:
+        reason = _purpose(request, person_id) or ""
+        if not reason:
+            _nothing_disclosed(request)
+            return redirect("people:person", person_id=person_id)
+    page, chron, filters = _chronology(subject, viewer, narrowed)
+    name = page.summary.best_name if page.summary else "this person"
+    printed_by, printed_at = _printed_by(request), _now_words()
+    log_access(
+        request,
+        AuditAction.PERSON_EXPORT_CHRONOLOGY,
+        person_id,
+        reason=reason,
+        detail={
+            "format": fmt,
+            "type_filter": narrowed.cleaned_data["type"],
+            **_filters_logged(narrowed),
+            "records_shown": chron.parts,
+            **({"agreement": viewer.agreement.name} if viewer.agreement else {}),
+        },
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"chronology-{person_id}-{stamp}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.chronology_csv(name, chron, printed_by, printed_at),
+            content_type="text/csv; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(
+            exports.chronology_pdf(
+                {
+                    "name": name,
+                    "page": page,
+                    "chron": chron,
+                    "viewer": viewer,
+                    "printed_by": printed_by,
+                    "printed_at": printed_at,
+                    "timeline": _timeline(page, chron, filters),
+                }
+            ),
+            content_type="application/pdf",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @requires(C.REQUEST_IDENTITY_REVIEW)
