@@ -63,6 +63,68 @@ ANSWERS: dict[str, tuple[str, Callable[[Any], dict[str, str]]]] = {
             "action": "Research request raised and shared with the exploitation team",
         },
     ),
+    "safe-and-well-check": (
+        "missing",
+        lambda r: {
+            **when("safe_and_well_at", _after(r, "found_at", 2)),
+            "officer": "PC Sam Jones 4127",
+            "place": "At home",
+            "account": "Said she stayed with a friend. Calm and tired; no injuries seen.",
+        },
+    ),
+    "return-interview": (
+        "missing",
+        lambda r: {
+            **when("return_interview_offered_at", _after(r, "found_at", 10)),
+            **when("return_interview_completed_at", _after(r, "found_at", 40)),
+            "outcome": "completed",
+            "interviewer": "Jo Banks",
+            "agency": "independent",
+            "childs_words": "I was fed up at home. An older lad gave me a phone.",
+            "indicators": "older_associates",
+            "trigger_plan": "yes",
+        },
+    ),
+    "police-protection-informing": (
+        "police_protection",
+        lambda r: {
+            "designated_officer": "Insp Jane Reid 1190",
+            **when("local_authority_informed_at", _after(r, "started_at", 1)),
+            **when("parents_informed_at", _after(r, "started_at", 2)),
+            **when("child_informed_at", _after(r, "started_at", 2)),
+        },
+    ),
+    "police-protection-end": (
+        "police_protection",
+        lambda r: {
+            **when("ended_at", _after(r, "started_at", 30)),
+            "end_reason": "returned_home",
+            "protective_plan": "Home with mother; social worker visits daily; review on Monday.",
+        },
+    ),
+    "referral-decision": (
+        "referral",
+        lambda r: {
+            **when("decision_at", _after(r, "received_at", 3)),
+            "decision": "early_help",
+            "rationale": "Checks show earlier concerns; the family agree to an early help assessment",
+        },
+    ),
+    "referral-feedback": (
+        "referral",
+        lambda r: {
+            **when("feedback_at", _after(r, "received_at", 30)),
+            "given_to": "PC Sam Jones, Response North",
+            "means": "phone",
+        },
+    ),
+    "custody-referral": (
+        "custody",
+        lambda r: {
+            **when("referral_to_csc_at", _after(r, "arrived_at", 1)),
+            "shared": "Arrested; held overnight; the emergency duty team asked to find a bed",
+        },
+    ),
     "supervisory-review": (
         "investigation",
         lambda r: {

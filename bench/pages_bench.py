@@ -1,7 +1,7 @@
 """Server time of every staff page on a large synthetic force: p50 and p95 per page.
 
     .venv/bin/python bench/pages_bench.py [--people 100000] [--requests 40] [--data-dir DIR]
-        [--database-url URL] [--json PATH]
+        [--database-url URL] [--json PATH] [--only NAME ...]
 
 Without --data-dir, a temporary store is made and thrown away afterwards. With --data-dir, the
 store there is reused if it holds a force already (a file ``pages-bench.json`` says it was
@@ -21,6 +21,7 @@ misses it or answers with an unexpected status.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -121,6 +122,9 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
     from vigil.records.models import Location, PersonMention, Record
 
     person_count = Person.objects.count()
+    year_ago = (
+        datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=364)
+    ).isoformat()
     if not person_count:
         raise SystemExit("the store holds no linked people: run vigil link first")
 
@@ -163,6 +167,16 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         if m.forename and m.surname
     ][:sample]
     alerts = [a.alert_id for a in random_rows(Alert, sample)]
+    network_people = list(
+        Alert.objects.filter(code="EXPLOITATION_NETWORK")
+        .exclude(person_id=None)
+        .values_list("person_id", flat=True)[:sample]
+    )
+    from django.utils import timezone
+
+    from vigil.casework.front_door import waiting as referrals_waiting
+
+    waiting = list(referrals_waiting(timezone.now()).values_list("pk", flat=True)[:sample])
     partner_people = list(
         PersonMention.objects.filter(record__record_type="missing", role="missing_person")
         .exclude(link=None)
@@ -186,9 +200,29 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
             )
 
     name_forms = [{"forename": f, "surname": s} for f, s in names]
+    dob_forms = [
+        {
+            "surname": m.surname,
+            "dob_day": m.date_of_birth.day,
+            "dob_month": m.date_of_birth.month,
+            "dob_year": m.date_of_birth.year + 1,  # a year out: found, after exact matches
+        }
+        for m in random_rows(PersonMention, sample * 3)
+        if m.surname and m.date_of_birth
+    ][:sample]
     pages = [
         Page("records held", "investigator", gets(["/held/"])),
         Page("search: name (POST)", "investigator", posts("/search/", name_forms)),
+        Page(
+            "search: first name and an age range (POST)",
+            "investigator",
+            posts("/search/", [{"forename": f, "age": "12 to 15"} for f, _ in names]),
+        ),
+        Page(
+            "search: name and date of birth, a year either side (POST)",
+            "investigator",
+            posts("/search/", dob_forms),
+        ),
         Page(
             "search: surname only (POST)",
             "call_handler",
@@ -204,6 +238,18 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
             "investigator",
             gets([f"/people/{p}/" for p in person_ids]),
             expect=b'id="chronology"',
+        ),
+        Page(
+            "who is around a person (half busiest)",
+            "investigator",
+            gets([f"/people/{p}/around/" for p in person_ids]),
+            expect=b'id="count-linked"',
+        ),
+        Page(
+            "exploitation network",
+            "mash",
+            gets([f"/people/{p}/network/" for p in network_people or person_ids[:1]]),
+            expect=b"Possible exploitation network",
         ),
         Page(
             "person, filtered chronology",
@@ -239,9 +285,35 @@ def build_pages(rng: random.Random, sample: int) -> list[Page]:
         Page("supervisor", "supervisor", gets(["/supervisor/"])),
         Page("supervisor: custody now", "supervisor", gets(["/supervisor/custody/"])),
         Page("supervisor: referrals waiting", "supervisor", gets(["/supervisor/referrals/"])),
+        Page(
+            "referrals inbox (MASH)", "mash", gets(["/casework/referrals/"]), expect=b"Decision due"
+        ),
+        Page(
+            "referral decision (checks)",
+            "mash",
+            gets([f"/casework/referral-decision/record/{pk}/" for pk in waiting]),
+            expect=b"Background checks",
+        ),
+        Page("supervisor: performance", "supervisor", gets(["/supervisor/performance/"])),
+        Page(
+            "supervisor: performance, a year",
+            "supervisor",
+            gets([f"/supervisor/performance/?start={year_ago}"]),
+        ),
         Page("imports", "supervisor", gets(["/imports/"])),
         Page("identity reviews", "mash", gets(["/identity/reviews/"])),
+        Page("identity reviews: 70% to 90%", "mash", gets(["/identity/reviews/?band=70-90"])),
+        Page(
+            "identity: a person's links",
+            "mash",
+            gets([f"/identity/people/{p}/links/" for p in person_ids]),
+        ),
         Page("access log", "auditor", gets(["/audit/"])),
+        Page(
+            "access log: who looked at a person",
+            "supervisor",
+            gets([f"/audit/people/{p}/" for p in person_ids]),
+        ),
         Page("accounts", "admin", gets(["/accounts/users/"]), expect=b"Add an account"),
         Page(
             "my work",
@@ -386,6 +458,9 @@ def main() -> int:
     parser.add_argument("--data-dir", help="a store to reuse, or to prepare and keep")
     parser.add_argument("--database-url", help="default: the SQLite file in the data folder")
     parser.add_argument("--json", help="write the figures to this file too")
+    parser.add_argument(
+        "--only", action="append", help="measure only pages whose name holds this (repeatable)"
+    )
     args = parser.parse_args()
 
     temporary = None
@@ -421,6 +496,8 @@ def main() -> int:
             flush=True,
         )
         pages = build_pages(random.Random(args.seed), args.sample)
+        if args.only:
+            pages = [p for p in pages if any(word in p.name for word in args.only)]
         print(f"{'page':<36} {'role':<18} {'p50':>8} {'p95':>8} {'max':>8} {'SQL':>5}")
         run(pages, args.requests)
     finally:

@@ -112,7 +112,7 @@ def test_decide_same_relinks_reassesses_and_undo(
     assert person_of(pair.mention_a_id) == person_of(pair.mention_b_id)
     page = client.get(REVIEWS).content.decode()
     assert "Decision recorded" in page and "No pairs are waiting for review." in page
-    assert "Same person (must link): decided by" in page
+    assert "same person (must link), decided by" in page
     assert AuditEntry.objects.filter(actor=user.username, action="identity.decide").exists()
 
     undo = reverse("identity:undo", args=[made.pk])

@@ -30,7 +30,7 @@ LIMITS = {
     "alert-queue": 18,
     "supervisor": 17,
     "imports": 14,
-    "identity-reviews": 15,
+    "identity-reviews": 16,  # each person by name and date of birth, and the link threshold
     "alert": 18,
     "custody-now": 14,
     "referrals-waiting": 14,
@@ -148,6 +148,10 @@ def test_review_and_list_pages_queries_do_not_grow(
         "referrals-waiting": reverse("oversight:referrals-waiting"),
     }
     add(2, 0)
+    for (
+        url
+    ) in pages.values():  # caches filled (the review queue's source systems, read every 5 min)
+        client.get(url)
     few = {name: queries(client, url) for name, url in pages.items()}
     add(30, 100)
     many = {name: queries(client, url) for name, url in pages.items()}

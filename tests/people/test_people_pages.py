@@ -429,7 +429,7 @@ def test_query_counts_do_not_grow_with_records(
     assert counts["person"] <= 25, counts
     assert counts["record"] <= 15, counts
     assert counts["search"] <= 20, counts
-    assert counts["address"] <= 22, counts
+    assert counts["address"] <= 23, counts  # one more: the same address without its postcode
     assert counts["associate-search"] <= 20, counts
 
 

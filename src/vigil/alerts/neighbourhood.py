@@ -120,7 +120,8 @@ class Neighbourhood:
 
     def rows_on(self, records: Iterable[int]) -> list[Row]:
         """Every mention on the records."""
-        wanted = [r for r in set(records) if r not in self._by_record]
+        records = set(records)  # read twice below: a generator would be empty the second time
+        wanted = [r for r in records if r not in self._by_record]
         for chunk in _chunks(wanted):
             for r in chunk:
                 self._by_record[r] = []
@@ -128,7 +129,7 @@ class Neighbourhood:
             for raw in self._rows(sql, chunk):
                 row = self._row(raw)
                 self._by_record[row.record].append(row)
-        return [row for r in set(records) for row in self._by_record[r]]
+        return [row for r in records for row in self._by_record[r]]
 
     def rows_of(self, persons: Iterable[int]) -> list[Row]:
         """Every mention of the persons: their timelines."""
@@ -156,7 +157,8 @@ class Neighbourhood:
 
     def rows_at(self, places: Iterable[int]) -> list[Row]:
         """Every mention giving one of these addresses (people recorded as living there)."""
-        wanted = [p for p in set(places) if p not in self._by_place]
+        places = set(places)
+        wanted = [p for p in places if p not in self._by_place]
         for chunk in _chunks(wanted):
             for p in chunk:
                 self._by_place[p] = []
@@ -165,13 +167,14 @@ class Neighbourhood:
                 row = self._row(raw)
                 assert row.location is not None
                 self._by_place[row.location].append(row)
-        return [row for p in set(places) for row in self._by_place[p]]
+        return [row for p in places for row in self._by_place[p]]
 
     def records_at(self, places: Iterable[int]) -> set[int]:
         """Records located at these places that rules read about the place: the possible DA
         incidents while it was still a private dwelling, and the first record showing it is not
         one (when it stopped linking people)."""
-        wanted = [p for p in set(places) if p not in self._place_records]
+        places = set(places)
+        wanted = [p for p in places if p not in self._place_records]
         for chunk in _chunks(wanted):
             for p in chunk:
                 self._place_records[p] = []
@@ -183,7 +186,7 @@ class Neighbourhood:
             for record, place, at in self._rows(sql, chunk):
                 self._place_records[place].append((record, at))
         found: set[int] = set()
-        for place in set(places):
+        for place in places:
             since = self.since(place)
             found |= {
                 r for r, at in self._place_records[place] if since is None or at < since + _MARGIN
@@ -214,6 +217,41 @@ class Neighbourhood:
         for p in wanted:
             self._not_dwelling[p].sort()
 
+    def first_not_dwelling(self, places: Iterable[int]) -> set[int]:
+        """At each place, the first record showing it is not a private dwelling (from when it
+        stops linking the people recorded there), if any."""
+        places = set(places)
+        self.not_dwelling(places)
+        return {r for p in places for _, r in self._not_dwelling[p][:1]}
+
+    def association_support(self, person: int) -> set[int]:
+        """Every record the person's one-hop associations ('Linked (association)') rest on, so
+        that a casebook of just these gives the person exactly the associations the whole
+        store's casebook gives: their own records, the records sharing an object with those,
+        the records giving an address of anyone recorded at their addresses (whose address on
+        a date decides a shared address: their other records cannot change it), and the record
+        that ends each address's linking."""
+        own = self.timeline({person})
+        places = self.places_of({person})
+        addressed = {
+            row.record for row in self.rows_of(self.residents(places)) if row.location is not None
+        }
+        return own | self.sharing_objects(own) | addressed | self.first_not_dwelling(places)
+
+    def network_support(self, person: int) -> set[int]:
+        """Every record the EXPLOITATION_NETWORK networks around the person rest on: the
+        person's associations, those of each possible network adult among the person and
+        their neighbours, and the whole timelines of the possible matter children around
+        those adults (their ages and the matters naming them). Smaller than :meth:`support`,
+        which also holds what other rules read (DA incidents, MARAC victims)."""
+        records = self.association_support(person)
+        adults = self.network_adult_candidates(self.neighbours({person}) | {person})
+        for adult in adults:
+            records |= self.association_support(adult)
+        if adults:
+            records |= self.timeline(self.matter_candidates(self.neighbours(adults) | {person}))
+        return records
+
     def residents(self, places: Iterable[int]) -> set[int]:
         """People recorded as living at these places while they could link or be exposed."""
         places = set(places)
@@ -242,7 +280,8 @@ class Neighbourhood:
         The store's identifiers are normalised at least as coarsely as the rules compare them,
         so this is a superset of the rules' object sharing.
         """
-        wanted = [r for r in set(records) if r not in self._sharing]
+        records = set(records)
+        wanted = [r for r in records if r not in self._sharing]
         for chunk in _chunks(wanted):
             for r in chunk:
                 self._sharing[r] = set()
@@ -253,7 +292,7 @@ class Neighbourhood:
             )
             for mine, other in self._rows(sql, chunk):
                 self._sharing[mine].add(other)
-        return {o for r in set(records) for o in self._sharing[r]}
+        return {o for r in records for o in self._sharing[r]}
 
     def link_closure(self, records: Iterable[int]) -> set[int]:
         """The records and every record joined to them by links, either way, transitively."""

@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     PERSON_REFUSE_SEARCH = "person.refuse_search"
     PERSON_VIEW = "person.view"
     PERSON_GIVE_PURPOSE = "person.give_purpose"
+    PERSON_VIEW_ASSOCIATIONS = "person.view_associations"  # who is around a person
+    PERSON_VIEW_NETWORK = "person.view_network"  # the exploitation network around a person
     RECORD_VIEW = "record.view"
     RECORD_IMPORT = "record.import"
     RECORD_EXPORT = "record.export"
@@ -63,6 +65,8 @@ class AuditAction(StrEnum):
     CASEWORK_WRITE = "casework.write"  # an entry saved: a record written in Vigil
     CASEWORK_VIEW = "casework.view"  # what an entry did
     CASEWORK_LIST_MINE = "casework.list_mine"  # what one has recorded
+    REFERRAL_LIST = "referral.list"  # the MASH front door: referrals waiting for a decision
+    PERSON_CHECK = "person.check"  # a person's background checks beside a referral
     # work: one's own, the team's, and being told of it
     WORK_VIEW_MINE = "work.view_mine"
     WORK_VIEW_TEAM = "work.view_team"
@@ -70,8 +74,11 @@ class AuditAction(StrEnum):
     NOTIFICATION_SUBMIT_READ = "notification.submit_read"  # a form sent, valid or not
     NOTIFICATION_READ = "notification.read"
     SUPERVISOR_VIEW = "supervisor.view"
+    SUPERVISOR_VIEW_PERFORMANCE = "supervisor.view_performance"  # the performance charts
+    SUPERVISOR_EXPORT_PERFORMANCE = "supervisor.export_performance"  # one chart's table as CSV
     # identity
     IDENTITY_LIST_REVIEWS = "identity.list_reviews"
+    IDENTITY_LIST_PERSON_LINKS = "identity.list_person_links"  # one person's pending pairs
     IDENTITY_REQUEST_REVIEW = "identity.request_review"
     IDENTITY_SUBMIT_DECISION = "identity.submit_decision"  # a form sent, valid or not
     IDENTITY_SUBMIT_UNDO = "identity.submit_undo"
@@ -83,6 +90,8 @@ class AuditAction(StrEnum):
     IDENTITY_TRAIN = "identity.train"
     # the access log itself
     AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"  # the access log as CSV
+    AUDIT_VIEW_PERSON = "audit.view_person"  # who has looked at one person
     # case audits (vigil.inspection): made, sampled, grades loaded, report read or written
     CASE_AUDIT_CREATE = "case_audit.create"
     CASE_AUDIT_SAMPLE = "case_audit.sample"

@@ -30,6 +30,10 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # Who has looked at a person or a record: entries by target, newest first.
+            models.Index(fields=["target", "id"], name="audit_entry_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"

@@ -54,6 +54,14 @@ class Workflow:
     # late (``effects.LATE``: it goes to a supervisor) rather than one it does not end
     # (``effects.STAYS``), given the record written. None: late (the usual deadline rule).
     late: Callable[[str, Subject, dict[str, Any]], bool] | None = None
+    # Whether this user may use it on this subject, beyond the capability (request, subject):
+    # e.g. a partner only about a person it gave a purpose for. Refused with 403.
+    allowed: Callable[[Any, Subject], bool] = field(default=lambda request, subject: True)
+    # More for the form's page (request, subject): a dict with "template" (drawn above the
+    # form, given the dict as ``panel``), or None. E.g. what Vigil holds on the people named.
+    panel: Callable[[Any, Subject], dict[str, Any] | None] = field(
+        default=lambda request, subject: None
+    )
 
     def targets(self) -> tuple[str, ...]:
         return self.record_types or (self.record_type,)

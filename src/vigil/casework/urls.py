@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import URLPattern, path
 
 from vigil.access.permissions import requires
-from vigil.casework import registry, views
+from vigil.casework import inbox, registry, views
 from vigil.ui import converters  # noqa: F401 (registers <ref:…> and <key:…>)
 
 app_name = "casework"
@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern] = [
     path("casework/mine/", views.mine, name="mine"),
     path("casework/check/<uuid:token>/", views.check, name="check"),
     path("casework/written/<uuid:token>/", views.written, name="written"),
+    path("casework/referrals/", inbox.referrals, name="referrals"),
 ]
 for _w in registry.all_workflows():
     _route = "record/<key:pk>" if _w.subject == "record" else "person/<ref:person_id>"

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.access.disclosure import kind_label
+from vigil.access.disclosure import kind_label, viewer_for
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access, nothing_disclosed
 from vigil.audit.actions import AuditAction
@@ -43,10 +43,14 @@ def _workflow(key: str) -> Workflow:
     return found
 
 
-def _subject(workflow: Workflow, pk: int | None, person_id: str | None) -> Subject:
+def _subject(
+    workflow: Workflow, pk: int | None, person_id: str | None, *, changing: bool = False
+) -> Subject:
     if pk is not None:
         record = get_object_or_404(Record, pk=pk)
-        if workflow.amends and not workflow.can_complete(record):
+        # Changing one's entry: the workflow no longer applies once what it records is held.
+        done = changing and record.record_type in workflow.targets()
+        if workflow.amends and not (done or workflow.can_complete(record)):
             raise Http404
         return Subject(record=record, person_id=person_id or "")
     if person_id is not None:
@@ -119,9 +123,12 @@ def start(
     flow = _workflow(workflow)
     if not can(request.user, flow.capability):
         raise PermissionDenied
-    subject = _subject(flow, pk, person_id)
-    drafts = request.session.get(DRAFTS, {})
     replaces = _replaced(request)
+    changing = replaces is not None and (pk is None or replaces.target_id == pk)
+    subject = _subject(flow, pk, person_id, changing=changing)
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
+    drafts = request.session.get(DRAFTS, {})
     if request.method == "POST":
         form = _form(flow, subject, data=request.POST, user=request.user)
         _log_start(request, subject, flow, AuditAction.CASEWORK_SUBMIT)
@@ -133,7 +140,7 @@ def start(
                 "person_id": person_id,
                 "answers": _answers(request.POST),
                 "replaces": replaces.pk if replaces else None,
-                "back": request.path,
+                "back": request.path + (f"?change={replaces.token}" if replaces else ""),
             }
             request.session[DRAFTS] = drafts
             return redirect("casework:check", token=token)
@@ -160,6 +167,7 @@ def start(
             "about": subject_text(subject),
             "replaces": replaces,
             "back": _back(subject),
+            "panel": flow.panel(request, subject),
         },
     )
 
@@ -232,9 +240,12 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     flow = _workflow(draft["workflow"])
     if not can(request.user, flow.capability):
         raise PermissionDenied
-    subject = _subject(flow, draft["pk"], draft["person_id"])
+    subject = _subject(flow, draft["pk"], draft["person_id"], changing=bool(draft["replaces"]))
+    if not flow.allowed(request, subject):
+        raise PermissionDenied
     form = _form(flow, subject, data=_Answers(draft["answers"]), user=request.user)
-    change = f"{draft['back']}?draft={token}"
+    back = draft["back"]
+    change = f"{back}{'&' if '?' in back else '?'}draft={token}"
     if not form.is_valid():
         nothing_disclosed(request)  # back to the form, which shows the errors and logs itself
         return redirect(change)
@@ -272,9 +283,10 @@ def check(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         "casework/check.html",
         {
             "workflow": flow,
+            "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "rows": _rows(form),
             "about": subject_text(subject),
-            "effects": preview(flow, record, subject, now),
+            "effects": _shown_effects(request, flow, preview(flow, record, subject, now)),
             "change": change,
             "token": token,
             "replaces": replaces,
@@ -307,10 +319,11 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         "casework/written.html",
         {
             "workflow": flow,
+            "alert_links": can(request.user, Capability.VIEW_ALERTS),
             "entry": entry,
             "rows": rows,
             "about": subject_text(subject),
-            "effects": effects,
+            "effects": _shown_effects(request, flow, effects),
             "says": SAYS,
             # An entry that revised a record Vigil wrote is not changed again: the record has
             # moved on; a new entry on it is the way.
@@ -320,6 +333,14 @@ def written(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "change_url": _change_url(flow, entry),
         },
     )
+
+
+def _shown_effects(request: HttpRequest, flow: Workflow, effects: list[Effect]) -> list[Effect]:
+    """Partners' agreements share no alerts (access/disclosure.py): a partner sees only what its
+    entry does to the alerts its workflow can end, by title, with no explanation or link."""
+    if viewer_for(request.user).agreement is None:
+        return effects
+    return [Effect("", e.code, e.title, e.after, "") for e in effects if e.code in flow.resolves]
 
 
 def _change_url(flow: Workflow, entry: Entry) -> str:

@@ -54,6 +54,10 @@ class ReviewPair(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mention_a", "mention_b"], name="review_pair_once"),
         ]
+        indexes = [
+            # The review queue: pending pairs, by how close each is to the link threshold.
+            models.Index(fields=["status", "match_probability"], name="review_pair_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"review {self.mention_a_id}~{self.mention_b_id} ({self.status})"

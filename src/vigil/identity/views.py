@@ -13,108 +13,177 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from vigil.access.disclosure import viewer_for
 from vigil.access.permissions import Capability, requires
-from vigil.audit.access import log_access
+from vigil.audit.access import log_access, nothing_disclosed
 from vigil.audit.actions import AuditAction
+from vigil.identity import queue
 from vigil.identity.actions import DecisionError, decide, undo
-from vigil.identity.forms import DecideForm, UndoForm
-from vigil.identity.models import LinkDecision, MentionLink, ReviewPair
+from vigil.identity.forms import DecideForm, PageForm, QueueFilter, ReturnForm, UndoForm
+from vigil.identity.models import LinkDecision, Person, ReviewPair
 from vigil.identity.signals import persons_relinked
-from vigil.records.models import PersonMention
+from vigil.identity.summaries import summarise
 from vigil.ui.forms import first_error, shown
-from vigil.ui.pages import optional_url, page_of, query_without
+from vigil.ui.pages import bad_request, optional_url, page_of, query_without
 
 PAIRS_PER_PAGE = 20
 DECISIONS_SHOWN = 50
-RELATED = ("mention_a__record", "mention_b__record")
 
 
-def _mention(m: PersonMention, person_of: dict[int, str]) -> dict[str, Any]:
-    record = m.record
-    person_id = person_of.get(m.pk)
-    return {
-        "name": " ".join(p for p in (m.forename, m.middle_names, m.surname) if p)
-        or "Name not recorded",
-        "aliases": [a for a in m.aliases.splitlines() if a.strip()],
-        "date_of_birth": m.date_of_birth,
-        "age_estimate": m.age_estimate,
-        "gender": m.gender,
-        "address": m.address,
-        "postcode": m.postcode,
-        "role": m.role.replace("_", " "),
-        "record_type": record.record_type.replace("_", " "),
-        "occurred_at": record.occurred_at,
-        "record_ref": f"{record.source_system}/{record.source_id}",
-        "record_url": optional_url("people:record", record.pk),
-        "person_id": person_id,
-        "person_url": optional_url("people:person", person_id) if person_id else None,
-    }
-
-
-def _persons(mentions: list[PersonMention]) -> dict[int, str]:
-    return dict(
-        MentionLink.objects.filter(mention__in=mentions).values_list(
-            "mention_id", "person__person_id"
+def _items(
+    request: HttpRequest, objs: list[Any], key: str, errors: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Pairs (or decisions) in words, both mentions side by side, each person by name."""
+    mentions = [m for o in objs for m in (o.mention_a, o.mention_b) if m is not None]
+    persons = queue.persons_of(mentions, viewer_for(request.user))
+    out = []
+    for obj in objs:
+        a, b = (
+            queue.mention_view(obj.mention_a, persons),
+            queue.mention_view(obj.mention_b, persons),
         )
-    )
+        mine = errors if errors.get("key") == key and errors.get("pk") == obj.pk else {}
+        out.append(
+            {
+                "a": a,
+                "b": b,
+                "mentions": [a, b],
+                "title": queue.pair_title(a, b),
+                "error": mine,
+                key: obj,
+                **({"percent": round(obj.match_probability * 100, 1)} if key == "pair" else {}),
+            }
+        )
+    return out
 
 
-def _context(request: HttpRequest, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+def _page_of_pairs(
+    request: HttpRequest, query: queue.QueueQuery, errors: dict[str, Any]
+) -> dict[str, Any]:
     # Page over the pairs alone, then join the page's mentions and records: with tens of
     # thousands pending, sorting the joined rows took most of a second on SQLite.
-    pending = (
-        ReviewPair.objects.filter(status=ReviewPair.Status.PENDING)
-        .order_by("-match_probability", "id")
-        .values_list("id", flat=True)
-    )
-    page = page_of(request, pending, PAIRS_PER_PAGE)
+    page = page_of(request, queue.pending_pairs(query).values_list("id", flat=True), PAIRS_PER_PAGE)
     ids = list(page.object_list)
-    by_id = ReviewPair.objects.select_related(*RELATED).in_bulk(ids)
+    by_id = ReviewPair.objects.select_related(*queue.RELATED).in_bulk(ids)
     pairs = [by_id[i] for i in ids if i in by_id]
-    decisions = list(
-        LinkDecision.objects.filter(undone_at__isnull=True)
-        .select_related(*RELATED)
-        .order_by("-decided_at", "-id")[:DECISIONS_SHOWN]
-    )
-    # Live decisions name both mentions (one that lapsed with a mention is undone).
-    person_of = _persons(
-        [m for p in pairs + decisions for m in (p.mention_a, p.mention_b) if m is not None]
-    )
-    errors = errors or {}
-
-    def item(key: str, obj: Any, **more: Any) -> dict[str, Any]:
-        a, b = _mention(obj.mention_a, person_of), _mention(obj.mention_b, person_of)
-        mine = errors if errors.get("key") == key and errors.get("pk") == obj.pk else {}
-        return {"a": a, "b": b, "mentions": [a, b], "error": mine, **more}
-
     return {
         "page": page,
         "page_query": query_without(request, "page"),
-        "pairs": [
-            item("pair", p, pair=p, percent=round(p.match_probability * 100, 1)) for p in pairs
-        ],
-        "decisions": [item("decision", d, decision=d) for d in decisions],
+        "pairs": _items(request, pairs, "pair", errors),
         "errors": errors,
     }
+
+
+def _queue_filter(request: HttpRequest) -> QueueFilter:
+    return QueueFilter(queue.source_systems(), request.GET)
+
+
+def _context(
+    request: HttpRequest, form: QueueFilter, errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    errors = errors or {}
+    data = form.cleaned_data
+    persons = queue.persons_matching(data["person"]) if data["person"] else None
+    query = queue.QueueQuery(
+        person_pks=(persons or [])[: queue.MAX_PERSONS] if persons is not None else None,
+        band=data["band"],
+        source=data["source"],
+        include_linked=data["linked"],
+        threshold=queue.link_threshold(),
+    )
+    context = _page_of_pairs(request, query, errors)
+    decisions = list(
+        LinkDecision.objects.filter(undone_at__isnull=True)
+        .select_related(*queue.RELATED)
+        .order_by("-decided_at", "-id")[:DECISIONS_SHOWN]
+    )
+    context.update(
+        {
+            "form": form,
+            "decisions": _items(request, decisions, "decision", errors),
+            "filtered": any(data[k] for k in ("person", "band", "source", "linked")),
+            "no_person": persons == [],
+            "many_persons": persons is not None and len(persons) > queue.MAX_PERSONS,
+            "threshold_percent": round(query.threshold * 100),
+        }
+    )
+    return context
+
+
+def _log_pairs(request: HttpRequest, context: dict[str, Any], target: str, **detail: Any) -> None:
+    action = (
+        AuditAction.IDENTITY_LIST_PERSON_LINKS
+        if target != "identity-reviews"
+        else AuditAction.IDENTITY_LIST_REVIEWS
+    )
+    log_access(
+        request,
+        action,
+        target,
+        detail={"pairs": [p["pair"].pk for p in context["pairs"]], **detail},
+    )
 
 
 @requires(Capability.DECIDE_IDENTITY)
 @require_GET
 def reviews(request: HttpRequest) -> HttpResponse:
-    context = _context(request)
-    log_access(
-        request,
-        AuditAction.IDENTITY_LIST_REVIEWS,
-        "identity-reviews",
-        detail={"pairs": [p["pair"].pk for p in context["pairs"]]},
-    )
+    form = _queue_filter(request)
+    if not form.is_valid():
+        nothing_disclosed(request)
+        return bad_request(
+            request, form, "The review queue cannot be shown", back=reverse("identity:reviews")
+        )
+    context = _context(request, form)
+    filters = {k: v for k, v in form.cleaned_data.items() if v and k != "page"}
+    _log_pairs(request, context, "identity-reviews", **({"filters": filters} if filters else {}))
     return render(request, "identity/reviews.html", context)
 
 
+def _person_context(
+    request: HttpRequest, subject: Person, errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    query = queue.QueueQuery(
+        person_pks=[subject.pk], include_linked=True, threshold=queue.link_threshold()
+    )
+    context = _page_of_pairs(request, query, errors or {})
+    summaries, _ = summarise([subject.pk], viewer_for(request.user))
+    summary = summaries.get(subject.pk)
+    context.update(
+        {
+            "subject": subject,
+            "subject_label": queue.person_label(summary) if summary else "This person",
+            "person_url": optional_url("people:person", subject.person_id),
+        }
+    )
+    return context
+
+
+@requires(Capability.DECIDE_IDENTITY)
+@require_GET
+def person_links(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Every pending pair about one person, each with its decision form: reviewing one
+    person's links in one place (the person's page links here)."""
+    subject = get_object_or_404(Person, person_id=person_id)
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        nothing_disclosed(request)
+        return bad_request(request, form, "This list of pairs cannot be shown")
+    context = _person_context(request, subject)
+    _log_pairs(request, context, subject.person_id)
+    return render(request, "identity/person_links.html", context)
+
+
 def _refuse(
-    request: HttpRequest, key: str, pk: int, field: str, message: str, values: dict[str, str]
+    request: HttpRequest,
+    key: str,
+    pk: int,
+    field: str,
+    message: str,
+    values: dict[str, str],
+    subject: Person | None = None,
 ) -> HttpResponse:
     error = {
         "key": key,
@@ -125,15 +194,24 @@ def _refuse(
         "on_reason": field.startswith("reason"),
         **values,
     }
-    context = _context(request, error)
-    # The page shown again with the error discloses its pairs as the queue does: log them all.
-    log_access(
-        request,
-        AuditAction.IDENTITY_LIST_REVIEWS,
-        "identity-reviews",
-        detail={"pairs": [p["pair"].pk for p in context["pairs"]], "refused": f"{key}:{pk}"},
-    )
+    # The page shown again with the error discloses its pairs as the page does: log them all.
+    if subject is not None:
+        context = _person_context(request, subject, error)
+        _log_pairs(request, context, subject.person_id, refused=f"{key}:{pk}")
+        return render(request, "identity/person_links.html", context, status=400)
+    form = QueueFilter(queue.source_systems(), {})
+    form.is_valid()
+    context = _context(request, form, error)
+    _log_pairs(request, context, "identity-reviews", refused=f"{key}:{pk}")
     return render(request, "identity/reviews.html", context, status=400)
+
+
+def _returning_to(request: HttpRequest) -> Person | None:
+    """The person whose links page the decision was sent from (a hidden field), if any."""
+    form = ReturnForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["person"]:
+        return None
+    return Person.objects.filter(person_id=form.cleaned_data["person"]).first()
 
 
 def _announce_after_commit() -> None:
@@ -143,7 +221,7 @@ def _announce_after_commit() -> None:
 @requires(Capability.DECIDE_IDENTITY)
 @require_POST
 def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
-    pair = get_object_or_404(ReviewPair.objects.select_related(*RELATED), pk=pk)
+    pair = get_object_or_404(ReviewPair.objects.select_related(*queue.RELATED), pk=pk)
     form = DecideForm(request.POST)
     valid = form.is_valid()
     decision = form.cleaned_data["decision"] if valid else ""
@@ -159,9 +237,15 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
             **({} if valid else {"refused": sorted(form.errors)}),
         },
     )
+    subject = _returning_to(request)
+    back = (
+        redirect("identity:person-links", person_id=subject.person_id)
+        if subject is not None
+        else redirect("identity:reviews")
+    )
     if pair.status != ReviewPair.Status.PENDING:
         messages.info(request, "That pair was already decided.")
-        return redirect("identity:reviews")
+        return back
     if not valid:
         field = f"decision-{pk}-same" if "decision" in form.errors else f"reason-{pk}"
         return _refuse(
@@ -171,6 +255,7 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
             field,
             first_error(form, "decision" if "decision" in form.errors else "reason"),
             values,
+            subject,
         )
     reason = form.cleaned_data["reason"]
     try:
@@ -183,11 +268,17 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DecisionError as exc:
         return _refuse(
-            request, "pair", pk, f"decision-{pk}-same", str(exc).capitalize() + ".", values
+            request,
+            "pair",
+            pk,
+            f"decision-{pk}-same",
+            str(exc).capitalize() + ".",
+            values,
+            subject,
         )
     _announce_after_commit()
     messages.success(request, "Decision recorded; people relinked and alerts re-assessed.")
-    return redirect("identity:reviews")
+    return back
 
 
 @requires(Capability.DECIDE_IDENTITY)

@@ -18,7 +18,6 @@ from vigil.identity.summaries import (
     da_of,
     payload_text,
 )
-from vigil.people.person import residents
 from vigil.people.summaries import summarise
 from vigil.records import normalise
 from vigil.records.models import Location, PersonMention, Record
@@ -38,20 +37,150 @@ _DA_FIELDS = (
 )
 
 
+# ---- an address recorded with and without its postcode -------------------------------------
+#
+# "107 Newton Street, Birmingham" recorded once with B18 9HD and once without a postcode is
+# stored as two locations (ALERTS.md matches addresses on postcode and first line). Read here, not
+# rekeyed in the store: the one without a postcode joins the one with it when the first line and
+# the town agree and exactly one address with a postcode has them. Two candidates (the same street
+# and number in two postcodes) join nothing.
+
+
+def _line_and_town(no_postcode_key: str) -> tuple[str, str] | None:
+    """A key without a postcode is ``"|<first line>, <town>"`` (normalise.location_key)."""
+    if not no_postcode_key.startswith("|") or "#" in no_postcode_key:
+        return None
+    line, _, town = no_postcode_key[1:].rpartition(", ")
+    return (line, town) if line and town else None
+
+
+def postcode_candidates(no_postcode_key: str) -> list[Location]:
+    """The addresses with a postcode that one without could be: the same first line, a postcode
+    in the national format, and the same town written in their address."""
+    parts = _line_and_town(no_postcode_key)
+    if parts is None:
+        return []
+    line, town = parts
+    same_line = Location.objects.filter(key__endswith=f"|{line}").exclude(key__startswith="|")
+    return [loc for loc in same_line if normalise.address_town(loc.address) == town]
+
+
+@dataclass
+class Joined:
+    """An address as the briefing shows it: the one with the postcode, and any recorded without
+    it that joins it."""
+
+    primary: Location
+    without_postcode: list[Location] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [self.primary.pk, *(loc.pk for loc in self.without_postcode)]
+
+
+def joined(location: Location) -> Joined:
+    if location.key.startswith("|"):
+        candidates = postcode_candidates(location.key)
+        if len(candidates) == 1:
+            return Joined(candidates[0], [location])
+        return Joined(location)
+    key = normalise.location_key(location.address, None)
+    if key and key.startswith("|"):
+        bare = Location.objects.filter(key=key).first()
+        if bare is not None and [c.pk for c in postcode_candidates(key)] == [location.pk]:
+            return Joined(location, [bare])
+    return Joined(location)
+
+
+def joining_without_postcode(postcoded: list[tuple[int, str, str]]) -> dict[int, int]:
+    """Of these addresses with a postcode (pk, key, address as written), the ones recorded
+    without it that join them: bare location pk -> the pk it joins."""
+    keys = {
+        k: pk
+        for pk, key, address in postcoded
+        if not key.startswith("|")
+        and (k := normalise.location_key(address, None))
+        and k.startswith("|")
+    }
+    out: dict[int, int] = {}
+    for pk, key in Location.objects.filter(key__in=list(keys)).values_list("pk", "key"):
+        candidates = postcode_candidates(key)
+        if len(candidates) == 1 and candidates[0].pk == keys[key]:
+            out[pk] = keys[key]
+    return out
+
+
 def find_locations(place: str) -> list[dict[str, Any]]:
     """Addresses matching a postcode (exactly) or part of an address line, with how many
-    mentions record someone living there."""
+    mentions record someone living there. An address recorded without its postcode that joins
+    one found is counted with it (``also_without_postcode``), not listed twice."""
     code = normalise.postcode(place)
     compact = place.replace(" ", "")
     if code and 5 <= len(compact) <= 7 and any(c.isdigit() for c in compact):
         qs = Location.objects.filter(postcode=code)
     else:
         qs = Location.objects.filter(address__icontains=place.strip())
-    return list(
+    rows = list(
         qs.annotate(people=Count("residents"))
         .order_by("address")
-        .values("pk", "address", "postcode", "people")[:MAX_LOCATIONS]
+        .values("pk", "key", "address", "postcode", "people")[:MAX_LOCATIONS]
     )
+    by_pk = {r["pk"]: r for r in rows}
+    for r in rows:
+        r["also_without_postcode"] = 0
+    # Each address with a postcode: the one without it that may join it (one query).
+    bare_keys = {
+        k: r["pk"]
+        for r in rows
+        if not r["key"].startswith("|")
+        and (k := normalise.location_key(r["address"], None))
+        and k.startswith("|")
+    }
+    bare_keys.update({r["key"]: 0 for r in rows if r["key"].startswith("|")})
+    bare = (
+        Location.objects.filter(key__in=list(bare_keys))
+        .annotate(people=Count("residents"))
+        .values("pk", "key", "people")
+        if bare_keys
+        else []
+    )
+    for b in bare:
+        candidates = postcode_candidates(b["key"])
+        if len(candidates) != 1 or candidates[0].pk not in by_pk:
+            continue
+        target = by_pk[candidates[0].pk]
+        target["people"] += b["people"]
+        target["also_without_postcode"] += b["people"]
+        by_pk.pop(b["pk"], None)
+    return [r for r in rows if r["pk"] in by_pk]
+
+
+def residents(location_ids: list[int], viewer: Viewer) -> dict[int, dict[str, Any]]:
+    """Persons recorded at this address (under any of its locations): person pk ->
+    {'last_here', 'role', 'current'}, 'current' saying it is still their latest address. Two
+    queries (and one more per 500 persons)."""
+    group = set(location_ids)
+    excluded = sorted(viewer.excluded_types())
+    here = PersonMention.objects.filter(location_id__in=location_ids, link__isnull=False)
+    if excluded:
+        here = here.exclude(record__record_type__in=excluded)
+    found: dict[int, dict[str, Any]] = {}
+    for pk, occurred, role in here.values_list("link__person_id", "occurred_at", "role"):
+        seen = found.get(pk)
+        if seen is None or occurred > seen["last_here"]:
+            found[pk] = {"last_here": occurred, "role": role, "current": True}
+    latest: dict[int, tuple[dt.datetime, bool]] = {}
+    for chunk in chunks(sorted(found)):
+        qs = PersonMention.objects.filter(link__person_id__in=chunk, location_id__isnull=False)
+        if excluded:
+            qs = qs.exclude(record__record_type__in=excluded)
+        for pk, occurred, loc in qs.values_list("link__person_id", "occurred_at", "location_id"):
+            mark = (occurred, loc in group)
+            if pk not in latest or mark > latest[pk]:
+                latest[pk] = mark
+    for pk, info in found.items():
+        info["current"] = latest.get(pk, (None, True))[1]
+    return found
 
 
 _ALERT_FIELDS = (
@@ -112,6 +241,9 @@ class Briefing:
     offenders: list[dict[str, Any]]
     protection: list[dict[str, Any]]
     premises: list[str]
+    # Records at the same address recorded without its postcode, joined to this briefing.
+    without_postcode: list[Location] = field(default_factory=list)
+    records_without_postcode: int = 0
 
     @property
     def children(self) -> list[Resident]:
@@ -119,7 +251,11 @@ class Briefing:
 
 
 def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -> Briefing:
-    here = residents(location.pk, viewer)
+    """The briefing for an address, with the same address recorded without its postcode when
+    it joins (``joined``): the page shows the address with the postcode."""
+    group = joined(location)
+    location, ids = group.primary, group.ids
+    here = residents(ids, viewer)
     # Open alerts are listed per current resident below, so no per-person alert counts here.
     summaries = summarise(here, viewer, with_alerts=False, today=today)
     people = [
@@ -132,7 +268,7 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
     premises = sorted(
         {
             p.replace("_", " ")
-            for p in Record.objects.filter(location=location)
+            for p in Record.objects.filter(location_id__in=ids)
             .exclude(premises_type="")
             .values_list("premises_type", flat=True)
             .distinct()
@@ -141,7 +277,7 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
 
     # Domestic abuse at the address: calls, crimes and concerns recorded here.
     da_rows = (
-        Record.objects.filter(location=location, record_type__in=["call", "crime", "concern"])
+        Record.objects.filter(location_id__in=ids, record_type__in=["call", "crime", "concern"])
         .annotate(
             **da_annotations(prefix=""),
             risk_level=KeyTextTransform("level", KeyTransform("risk_assessment", "payload")),
@@ -155,7 +291,7 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
 
     # Registered sex offenders who live here, or are recorded at this address at all.
     persons_here = sorted(here)
-    rso_q = Q(location=location)
+    rso_q = Q(location_id__in=ids)
     if persons_here:
         rso_q |= Q(link__person_id__in=persons_here)
     offenders = list(
@@ -181,7 +317,7 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
         key = o["link__person__person_id"] or o["pk"]
         if key not in seen:
             seen.add(key)
-            o["lives_here"] = o["location_id"] == location.pk
+            o["lives_here"] = o["location_id"] in ids
             unique.append(o)
 
     # Police protection and child protection plans for the children living here.
@@ -222,4 +358,15 @@ def briefing(location: Location, viewer: Viewer, today: dt.date | None = None) -
         offenders=unique,
         protection=protection,
         premises=premises,
+        without_postcode=group.without_postcode,
+        records_without_postcode=(
+            Record.objects.filter(
+                Q(location_id__in=[loc.pk for loc in group.without_postcode])
+                | Q(mentions__location_id__in=[loc.pk for loc in group.without_postcode])
+            )
+            .distinct()
+            .count()
+            if group.without_postcode
+            else 0
+        ),
     )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from vigil.access.disclosure import PURPOSES, Agreement
 from vigil.access.permissions import SEARCH_CRITERIA, search_criteria
 from vigil.people.search import Criteria
+from vigil.ui.forms import NUL
 
 REFUSED_WORDS = {
     "place": "address or postcode",
@@ -19,19 +22,54 @@ REFUSED_WORDS = {
 }
 
 
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_NUMBER = re.compile(r"\A[0-9]{1,4}\Z")
+_AGES = re.compile(r"\A(?:age\s*)?([0-9]{1,3})(?:\s*(?:to|-|\u2013)\s*([0-9]{1,3}))?\Z", re.I)
+MAX_AGE = 120
+
+
+def _text(max_length: int, label: str) -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=max_length,
+        label=label,
+        error_messages={
+            "max_length": f"{label} must be {max_length} characters or fewer",
+            "null_characters_not_allowed": NUL,
+        },
+    )
+
+
 class SearchForm(forms.Form):
     """The search form, with only the criteria the user's role may search by
-    (``vigil.access.permissions.SEARCH_CRITERIA``): partners get name and date of birth."""
+    (``vigil.access.permissions.SEARCH_CRITERIA``): partners get name and date of birth.
 
-    forename = forms.CharField(required=False, max_length=100, label="First name")
-    surname = forms.CharField(required=False, max_length=100, label="Last name")
-    dob_day = forms.IntegerField(required=False, min_value=1, max_value=31, label="Day")
-    dob_month = forms.IntegerField(required=False, min_value=1, max_value=12, label="Month")
-    dob_year = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Year")
-    age = forms.IntegerField(required=False, min_value=0, max_value=120, label="Age")
-    place = forms.CharField(required=False, max_length=200, label="Address or postcode")
-    vehicle = forms.CharField(required=False, max_length=20, label="Vehicle registration")
-    phone = forms.CharField(required=False, max_length=30, label="Phone number")
+    Errors follow the GOV.UK pattern: one message per problem, on the field it is about (a date
+    of birth's on the part that is wrong), and a day and month written the other way round
+    explained with the date it may have meant."""
+
+    forename = _text(100, "First name")
+    surname = _text(100, "Last name")
+    dob_day = _text(4, "Day")
+    dob_month = _text(4, "Month")
+    dob_year = _text(4, "Year")
+    age = _text(20, "Age")
+    place = _text(200, "Address or postcode")
+    vehicle = _text(20, "Vehicle registration")
+    phone = _text(30, "Phone number")
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +86,79 @@ class SearchForm(forms.Form):
             if name not in self.fields and str(self.data.get(name, "")).strip()
         )
 
+    @property
+    def dob_error(self) -> str:
+        """The date of birth's one message, whichever part it is on."""
+        for name in ("dob_day", "dob_month", "dob_year"):
+            if self.errors.get(name):
+                return str(self.errors[name][0])
+        return ""
+
+    def _date_of_birth(self, data: dict[str, Any]) -> dt.date | None:
+        parts = {k: str(data.get(k) or "").strip() for k in ("dob_day", "dob_month", "dob_year")}
+        if not any(parts.values()):
+            return None
+        words = {"dob_day": "a day", "dob_month": "a month", "dob_year": "a year"}
+        missing = [k for k, v in parts.items() if not v]
+        if missing:
+            self.add_error(
+                missing[0],
+                "Date of birth must include " + " and ".join(words[k] for k in missing),
+            )
+            return None
+        for name, value in parts.items():
+            if not _NUMBER.match(value):
+                self.add_error(name, "Date of birth must be a real date, in numbers")
+                return None
+        day, month, year = (int(parts[k]) for k in ("dob_day", "dob_month", "dob_year"))
+        if len(parts["dob_year"]) != 4:
+            self.add_error("dob_year", "Year must include 4 numbers, like 2010")
+            return None
+        if not 1 <= month <= 12:
+            if 1 <= day <= 12 and 1 <= month <= 31 and _real(year, day, month):
+                self.add_error(
+                    "dob_month",
+                    f"{day}/{month} has no month {month}: did you mean {month} "
+                    f"{MONTHS[day - 1]} {year}? Enter the day first, then the month",
+                )
+            else:
+                self.add_error("dob_month", "Month must be a number from 1 to 12")
+            return None
+        if not _real(year, month, day):
+            self.add_error(
+                "dob_day",
+                f"Date of birth must be a real date: {MONTHS[month - 1]} has no day {day}",
+            )
+            return None
+        born = dt.date(year, month, day)
+        if year < 1900:
+            self.add_error("dob_year", "Year of birth must be 1900 or later")
+            return None
+        if born > timezone.localdate():
+            self.add_error("dob_year", "Date of birth must be today or in the past")
+            return None
+        return born
+
+    def _ages(self, data: dict[str, Any]) -> tuple[int | None, int | None]:
+        text = " ".join(str(data.get("age") or "").split())
+        if not text:
+            return None, None
+        match = _AGES.match(text)
+        if not match:
+            self.add_error("age", "Enter an age, like 12, or a range of ages, like 12 to 15")
+            return None, None
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) else None
+        if max(low, high or 0) > MAX_AGE:
+            self.add_error("age", f"Age must be {MAX_AGE} or less")
+            return None, None
+        if high is None:
+            return max(low - 1, 0), low + 1  # one age: a year either side
+        if low > high:
+            self.add_error("age", f"Give the younger age first, like {high} to {low}")
+            return None, None
+        return low, high
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if refused := self.refused():
@@ -56,25 +167,18 @@ class SearchForm(forms.Form):
                 + ", ".join(REFUSED_WORDS.get(n, n) for n in refused)
                 + ")"
             )
-        parts = [data.get("dob_day"), data.get("dob_month"), data.get("dob_year")]
-        data["date_of_birth"] = None
-        if any(p is not None for p in parts):
-            if any(p is None for p in parts):
-                self.add_error("dob_day", "Date of birth must include a day, month and year")
-            else:
-                try:
-                    data["date_of_birth"] = dt.date(parts[2], parts[1], parts[0])  # type: ignore[arg-type]
-                except ValueError:
-                    self.add_error("dob_day", "Date of birth must be a real date")
+        data["date_of_birth"] = self._date_of_birth(data)
+        data["age_min"], data["age_max"] = self._ages(data)
         searchable = any(data.get(k) for k in ("surname", "place", "vehicle", "phone"))
-        if not searchable and not data.get("date_of_birth") and not self.errors:
+        by_age = bool(data.get("forename")) and data["age_min"] is not None
+        if not (searchable or by_age or data["date_of_birth"]) and not self.errors:
             if not self.wide:
                 raise forms.ValidationError(
                     "Enter a last name or a date of birth (a first name narrows a search)"
                 )
             raise forms.ValidationError(
-                "Enter a last name, a date of birth, an address or postcode, a vehicle "
-                "registration or a phone number (a first name or an age narrows a search)"
+                "Enter a last name, a date of birth, a first name and an age, an address or "
+                "postcode, a vehicle registration or a phone number"
             )
         return data
 
@@ -84,11 +188,20 @@ class SearchForm(forms.Form):
             forename=d.get("forename") or "",
             surname=d.get("surname") or "",
             date_of_birth=d.get("date_of_birth"),
-            age=d.get("age"),
+            age_min=d.get("age_min"),
+            age_max=d.get("age_max"),
             place=d.get("place") or "",
             vehicle=d.get("vehicle") or "",
             phone=d.get("phone") or "",
         )
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 class PurposeForm(forms.Form):

@@ -11,6 +11,7 @@ A forename matches the same ways, or as a nickname or formal name ('Bill' finds 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -32,6 +33,7 @@ from vigil.identity.summaries import (
     mention_visible,
     visible_mentions,
 )
+from vigil.people.briefing import joining_without_postcode
 from vigil.people.summaries import summarise
 from vigil.records import normalise
 from vigil.records.models import Location, PersonMention, RecordObject
@@ -47,7 +49,8 @@ class Criteria:
     forename: str = ""
     surname: str = ""
     date_of_birth: dt.date | None = None
-    age: int | None = None
+    age_min: int | None = None  # an age range, inclusive (one age asked: a year either side)
+    age_max: int | None = None
     place: str = ""  # an address or a postcode
     vehicle: str = ""
     phone: str = ""
@@ -65,6 +68,9 @@ class SearchResult:
     people: list[PersonSummary] = field(default_factory=list)
     total: int = 0
     too_many: bool = False
+    # Persons found with the date of birth asked for but a year out (a typing error), by pk:
+    # ranked after exact matches and said so.
+    year_out: set[int] = field(default_factory=set)
 
     @property
     def truncated(self) -> bool:
@@ -229,12 +235,46 @@ def forename_matches(query: str, forename: str) -> bool:
 
 
 def _dob_matches(wanted: dt.date, dob: dt.date | None) -> bool:
+    return _dob_closeness(wanted, dob) is not None
+
+
+def _dob_closeness(wanted: dt.date, dob: dt.date | None) -> int | None:
+    """0: the date asked for; 1: its day and month swapped (a common error in source systems);
+    2: the same day and month a year either side (a typing error in the year); None: neither."""
     if dob is None:
-        return False
+        return None
     if dob == wanted:
-        return True
-    # Day and month swapped, a common error in source systems.
-    return dob.year == wanted.year and dob.month == wanted.day and dob.day == wanted.month
+        return 0
+    if dob.year == wanted.year and dob.month == wanted.day and dob.day == wanted.month:
+        return 1
+    if abs(dob.year - wanted.year) == 1 and (dob.month, dob.day) == (wanted.month, wanted.day):
+        return 2
+    return None
+
+
+def _dates_near(wanted: dt.date) -> list[dt.date]:
+    """The dates of birth a search for ``wanted`` finds: itself, day and month swapped, and the
+    same day a year before and after (each a look-up on the date-of-birth index)."""
+    dates = [wanted]
+    if wanted.day <= 12 and wanted.day != wanted.month:
+        dates.append(wanted.replace(month=wanted.day, day=wanted.month))
+    for year in (wanted.year - 1, wanted.year + 1):
+        with contextlib.suppress(ValueError):  # 29 February in a year that has none
+            dates.append(wanted.replace(year=year))
+    return dates
+
+
+def _born_between(age_min: int, age_max: int, today: dt.date) -> Q:
+    """Dates of birth of people aged ``age_min`` to ``age_max`` today (on the indexed column)."""
+
+    def years_before(years: int) -> dt.date:
+        try:
+            return today.replace(year=today.year - years)
+        except ValueError:  # today is 29 February
+            return today.replace(year=today.year - years, day=28)
+
+    earliest = years_before(age_max + 1) + dt.timedelta(days=1)
+    return Q(date_of_birth__gte=earliest, date_of_birth__lte=years_before(age_min))
 
 
 # ---- candidates by each criterion --------------------------------------------------------
@@ -287,7 +327,12 @@ def _by_place(viewer: Viewer, place: str, matched: Matched) -> set[int]:
     code = normalise.postcode(place)
     compact = place.replace(" ", "")
     if code and 5 <= len(compact) <= 7 and any(c.isdigit() for c in compact):
-        return _persons(viewer, Q(postcode=code), matched=matched)
+        # With the people recorded at one of its addresses written without the postcode, where
+        # that address joins one here (the first line and town agree, no other candidate).
+        here = Location.objects.filter(postcode=code).values_list("pk", "key", "address")[:200]
+        bare = sorted(joining_without_postcode(list(here)))
+        q = Q(postcode=code) | Q(location_id__in=bare) if bare else Q(postcode=code)
+        return _persons(viewer, q, matched=matched)
     locations = list(
         Location.objects.filter(address__icontains=place.strip()).values_list("pk", flat=True)[:500]
     )
@@ -334,10 +379,20 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
         sets.append(_by_object(viewer, "phone", criteria.phone, matched))
     forename_applied = bool(criteria.surname)
     wanted = criteria.date_of_birth
+    ages = (
+        (criteria.age_min, criteria.age_max)
+        if criteria.age_min is not None and criteria.age_max is not None
+        else None
+    )
+    if ages and criteria.forename and not sets and not wanted:
+        # A first name and an age range: the names it may be, among the people born in those
+        # years (a range on the date-of-birth index, the names checked on those rows).
+        forename_applied = True
+        sets.append(
+            _persons(viewer, _born_between(*ages, today) & by_forename, criteria.forename, matched)
+        )
     if wanted:
-        q = Q(date_of_birth=wanted)
-        if wanted.day <= 12 and wanted.day != wanted.month:
-            q |= Q(date_of_birth=wanted.replace(month=wanted.day, day=wanted.month))
+        q = Q(date_of_birth__in=_dates_near(wanted))
         if not sets:
             forename_applied = True
             sets.append(_persons(viewer, q & by_forename, criteria.forename, matched))
@@ -351,9 +406,7 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
     if len(candidates) > MAX_CANDIDATES:
         return SearchResult(total=len(candidates), too_many=True)
     query_name = clean_name(criteria.surname) or ""
-    needs_summaries = bool(
-        wanted or criteria.age is not None or (criteria.forename and not forename_applied)
-    )
+    needs_summaries = bool(wanted or ages or (criteria.forename and not forename_applied))
     if len(candidates) > MAX_RESULTS and not needs_summaries:
         # Many people match, and nothing left to check needs their whole summary: rank them by
         # the names they were matched by and summarise only those shown.
@@ -367,19 +420,27 @@ def search(criteria: Criteria, viewer: Viewer, today: dt.date | None = None) -> 
             for p in people
             if any(forename_matches(criteria.forename, n.split(" ")[0]) for n in p.names)
         ]
-    if criteria.date_of_birth:
-        wanted = criteria.date_of_birth
-        people = [p for p in people if p.date_of_birth and _dob_matches(wanted, p.date_of_birth)]
-    if criteria.age is not None:
-        age = criteria.age
-        people = [p for p in people if p.age is not None and abs(p.age - age) <= 1]
+    closeness: dict[int, int] = {}
+    if wanted:
+        for p in people:
+            if (near := _dob_closeness(wanted, p.date_of_birth)) is not None:
+                closeness[p.pk] = near
+        people = [p for p in people if p.pk in closeness]
+    if ages:
+        low, high = ages
+        people = [p for p in people if p.age is not None and low <= p.age <= high]
 
     def rank(p: PersonSummary) -> tuple[Any, ...]:
-        return _rank(p.names, p.best_name, query_name, p.person_id)
+        # The date of birth asked for (or swapped) first, a year out after.
+        return (closeness.get(p.pk, 0) == 2, *_rank(p.names, p.best_name, query_name, p.person_id))
 
     people.sort(key=rank)
     shown = people[:MAX_RESULTS]
-    result = SearchResult(people=shown, total=len(people))
+    result = SearchResult(
+        people=shown,
+        total=len(people),
+        year_out={p.pk for p in shown if closeness.get(p.pk) == 2},
+    )
     if shown and not few:
         full = summarise([p.pk for p in shown], viewer, with_alerts=True, today=today)
         result.people = [full.get(p.pk, p) for p in shown]

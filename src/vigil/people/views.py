@@ -23,6 +23,7 @@ from vigil.access.disclosure import (
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
+from vigil.casework import held as casework_held
 from vigil.casework import links as casework_links
 from vigil.identity import actions as identity_actions
 from vigil.identity.models import Person
@@ -109,7 +110,10 @@ def search(request: HttpRequest) -> HttpResponse:
         form = SearchForm(request.user)
         _nothing_disclosed(request)
     context["form"] = form
-    template = "people/_results.html" if getattr(request, "htmx", False) else "people/search.html"
+    # htmx swaps the form and its results together, so a field's error is marked on the field.
+    template = (
+        "people/_search_area.html" if getattr(request, "htmx", False) else "people/search.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -186,7 +190,10 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
             "viewer": viewer,
             "record_type": record_type,
             "purpose": reason,
-            "alerts": [(a, _alert_url(request, a.alert)) for a in page.open_alerts],
+            "alerts": [
+                (a, _alert_url(request, a.alert), casework_links.for_alert(request.user, a.alert))
+                for a in page.open_alerts
+            ],
             "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
             "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
             "review_url": reverse("people:person-review", args=[person_id]),
@@ -314,6 +321,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
             "location": None if viewer.partner else rec.location,
             "premises": rec.premises_type.replace("_", " "),
             "duty_links": casework_links.for_record(request.user, rec),
+            "in_vigil": [] if viewer.partner else casework_held.recorded_in_vigil(rec),
         },
     )
 
@@ -357,7 +365,15 @@ def address(request: HttpRequest, location_id: int) -> HttpResponse:
         request,
         AuditAction.ADDRESS_VIEW,
         f"location:{location.pk}",
-        detail={"residents": [r.summary.person_id for r in brief.residents]},
+        detail={
+            "residents": [r.summary.person_id for r in brief.residents],
+            # The same address recorded with and without its postcode, shown as one.
+            **(
+                {"joined": [brief.location.pk, *(loc.pk for loc in brief.without_postcode)]}
+                if brief.without_postcode
+                else {}
+            ),
+        },
     )
     for resident in brief.residents:
         for alert in resident.alerts:

@@ -347,3 +347,10 @@ def identifier(value: str | None) -> str | None:
         return None
     cleaned = _SEPARATORS.sub("", value).upper()
     return cleaned or None
+
+
+def address_town(value: str | None) -> str | None:
+    """The town an address names, in the form :func:`location_key` uses (None when it names
+    none): with the first line, what says two addresses written differently are one place."""
+    parsed = _parse(value)
+    return parsed[1] if parsed else None

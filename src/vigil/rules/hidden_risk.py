@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from vigil.records.contract import RECORD_TYPES, CpPlan, RecordBase
+from vigil.rules.casebook import AssociationEvent
 from vigil.rules.clock import birthday, in_words, start_of_day, years_span
 from vigil.rules.definitions import (
     EXPLOITATION_RISK_FLAGS,
@@ -179,7 +180,7 @@ def missing_exploitation_risk(view: View) -> Iterator[Finding]:
         )
 
 
-def _matter_children(view: View) -> dict[str, list[tuple[dt.datetime, RecordKey, str]]]:
+def matter_children(view: View) -> dict[str, list[tuple[dt.datetime, RecordKey, str]]]:
     """Children named in sexual or exploitation matters (as victim, missing person, subject or
     associate), with each such naming."""
     found: dict[str, list[tuple[dt.datetime, RecordKey, str]]] = defaultdict(list)
@@ -199,7 +200,7 @@ def _matter_children(view: View) -> dict[str, list[tuple[dt.datetime, RecordKey,
     return found
 
 
-def _network_adults(view: View) -> set[str]:
+def network_adults(view: View) -> set[str]:
     """Adults named as suspect or offender, or as subject or associate of intelligence."""
     adults = set()
     for record_type in RECORD_TYPES:
@@ -215,24 +216,36 @@ def _network_adults(view: View) -> set[str]:
     return adults
 
 
+def network_links(
+    view: View,
+    adult: str,
+    since: dt.datetime,
+    children: dict[str, list[tuple[dt.datetime, RecordKey, str]]],
+) -> list[tuple[str, list[AssociationEvent]]]:
+    """The children named in sexual or exploitation matters whom the adult is associated with
+    since ``since`` (one hop), each with the association's events: EXPLOITATION_NETWORK's test,
+    and the network pages' (``vigil.people.network``)."""
+    return sorted(
+        (other, events)
+        for other, events in view.book.associations(adult, view.as_of, since)
+        if other in children and other != adult
+    )
+
+
 @rule("EXPLOITATION_NETWORK")
 def exploitation_network(view: View) -> Iterator[Finding]:
     code = "EXPLOITATION_NETWORK"
     threshold = view.policy.int(code, "children")
     days = view.policy.int(code, "window_days")
     since = view.days_ago(days)
-    children = _matter_children(view)
+    children = matter_children(view)
     # child -> (adult, how many children, the adult's evidence, when the network was first seen)
     networks: dict[str, list[tuple[str, int, list[RecordKey], dt.datetime]]] = defaultdict(list)
     # One finding per person: someone can be a network's adult and, from when they were a
     # child, one of another network's children (a 17-year-old groomed, at 18 grooming others).
     parts: dict[str, list[tuple[str, list[RecordKey], dt.datetime]]] = defaultdict(list)
-    for adult in sorted(_network_adults(view)):
-        linked = sorted(
-            (other, events)
-            for other, events in view.book.associations(adult, view.as_of, since)
-            if other in children and other != adult
-        )
+    for adult in sorted(network_adults(view)):
+        linked = network_links(view, adult, since, children)
         if len(linked) < threshold:
             continue
         evidence: list[RecordKey] = []

@@ -15,6 +15,7 @@ AREAS: list[tuple[str, str, tuple[Capability, ...]]] = [
     ("Search", "people:search", (Capability.SEARCH_PEOPLE,)),
     ("Address briefing", "people:address-search", (Capability.ADDRESS_BRIEFING,)),
     ("Alerts", "alerts:queue", (Capability.VIEW_ALERTS,)),
+    ("Referrals", "casework:referrals", (Capability.REFERRALS_INBOX,)),
     ("Recorded by me", "casework:mine", (Capability.WRITE_CASEWORK,)),
     ("Supervisor", "oversight:supervisor", (Capability.SUPERVISE,)),
     ("Team", "work:team", (Capability.SUPERVISE,)),
