@@ -222,6 +222,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.VIEW_MARAC_LIST,
         }
     ),
+    # An inspector from outside the force sees only the case audits they are invited to (the
+    # pages check the invitation: vigil.inspection.invitations) and grades their cases as the
+    # inspection; no search, no person's page, no alerts beyond what those cases show.
+    Role.INSPECTOR: frozenset({C.HOME, C.VIEW_CASE_AUDITS, C.INSPECT}),
     # The administrator manages accounts and imports and sees no one's records, nor their counts.
     Role.ADMIN: frozenset(
         {C.HOME, C.VIEW_IMPORTS, C.DOWNLOAD_QUARANTINE, C.VIEW_AUDIT_LOG, C.MANAGE_ACCOUNTS}

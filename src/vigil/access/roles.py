@@ -16,4 +16,5 @@ class Role(models.TextChoices):
     PARTNER_HEALTH = "partner_health", "Partner: health"
     PARTNER_EDUCATION = "partner_education", "Partner: education"
     AUDITOR = "auditor", "Auditor (read only)"
+    INSPECTOR = "inspector", "Inspector (case audits only)"
     ADMIN = "admin", "Administrator"

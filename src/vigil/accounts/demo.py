@@ -1,7 +1,7 @@
 """The demo force's staff: a synthetic structure of teams and the people in them, so the demo's
 pages show work given to named officers and teams as a force's would.
 
-Every name, rank and number here is invented. The ten demo sign-ins (``demo-<role>``, one per
+Every name, rank and number here is invented. The eleven demo sign-ins (``demo-<role>``, one per
 role) are among them; their colleagues have no password, so they cannot sign in, but they can be
 given work and appear in the lists. Everything is made through ``vigil.accounts.actions``, so it
 is in the access log like any other change, and making it again changes nothing.
@@ -26,6 +26,7 @@ TEAMS = (
     "Education Safeguarding Team",
     "Information Assurance",
     "Digital Services",
+    "Inspectorate",  # inspectors from outside the force, invited to case audits
 )
 
 
@@ -102,6 +103,14 @@ STAFF = (
         "Information assurance auditor",
         "S3120",
         "Information Assurance",
+    ),
+    Person(
+        sign_in_name(Role.INSPECTOR),
+        Role.INSPECTOR,
+        "Martin Okafor",
+        "Inspector",
+        "",
+        "Inspectorate",
     ),
     Person(
         sign_in_name(Role.ADMIN),

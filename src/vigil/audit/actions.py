@@ -127,6 +127,9 @@ class AuditAction(StrEnum):
     CASE_AUDIT_RECOMMEND = "case_audit.recommend"  # a recommendation published
     CASE_AUDIT_CHANGE_RECOMMENDATION = "case_audit.change_recommendation"
     CASE_AUDIT_UPDATE_RECOMMENDATION = "case_audit.update_recommendation"  # status and evidence
+    # case audit: inspectors invited to an audit (the inspector role sees only those audits)
+    CASE_AUDIT_INVITE = "case_audit.invite"
+    CASE_AUDIT_UNINVITE = "case_audit.uninvite"
 
 
 # (old action string, prefix its target starts with, the action it is now). The generic "view",

@@ -116,6 +116,8 @@ SENTENCES: dict[AuditAction, str] = {
     A.CASE_AUDIT_RECOMMEND: "Published a case audit's recommendation",
     A.CASE_AUDIT_CHANGE_RECOMMENDATION: "Changed a case audit's recommendation",
     A.CASE_AUDIT_UPDATE_RECOMMENDATION: "Recorded progress on a case audit's recommendation",
+    A.CASE_AUDIT_INVITE: "Invited an inspector to a case audit",
+    A.CASE_AUDIT_UNINVITE: "Removed an inspector from a case audit",
 }
 
 # What each placeholder reads as where nothing names it (and in the list of kinds of entry).

@@ -182,3 +182,28 @@ class ReviewCloseForm(forms.Form):
         assert isinstance(outcome, forms.ChoiceField)
         outcome.choices = outcomes
         self.fields["note"].error_messages["required"] = "Write a note of what the review found"
+
+
+class _InspectorField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class InviteForm(forms.Form):
+    """Invite an inspector to an audit: one of the active inspector accounts not yet invited."""
+
+    inspector = _InspectorField(
+        label="Inspector to invite",
+        queryset=None,
+        empty_label="Choose an inspector",
+        error_messages={
+            "required": "Choose the inspector to invite",
+            "invalid_choice": "Choose an inspector from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, inspectors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["inspector"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = inspectors

@@ -19,6 +19,10 @@ class Audit(models.Model):
     created_by = models.CharField(max_length=150, help_text="account, or 'cli:<os user>'")
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True, help_text="the report published")
+    # Accounts of the inspector role invited to this audit: the only audits they see.
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="invited_audits"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

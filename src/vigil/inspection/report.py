@@ -16,7 +16,7 @@ from typing import Any
 
 from vigil.inspection.grading import AREAS, GRADES, INSPECTOR, SELF, differ_significantly
 from vigil.inspection.measures import agreement
-from vigil.inspection.models import Audit, AuditCase
+from vigil.inspection.models import Assessment, Audit, AuditCase
 
 
 @dataclass(frozen=True)
@@ -94,17 +94,21 @@ def tally(audit_id: str, cases: Iterable[GradedCase]) -> dict[str, Any]:
 
 
 def graded_cases(audit: Audit) -> list[GradedCase]:
-    """The audit's cases with their submitted grades (drafts left out)."""
-    cases = AuditCase.objects.filter(audit=audit).prefetch_related("assessments")
-    out = []
-    for case in cases:
-        grades = {
-            a.assessor: a.grade
-            for a in case.assessments.all()
-            if a.submitted_at is not None and a.grade in GRADES
-        }
-        out.append(GradedCase(case.case_ref, case.area, grades, bool(case.findings)))
-    return out
+    """The audit's cases with their submitted grades (drafts left out). Three narrow queries:
+    the cases' references and areas, which of them hold findings (decided in the database, no
+    case's JSON read), and the submitted grades; no rationale, answers or subjects are loaded."""
+    cases = AuditCase.objects.filter(audit=audit)
+    flagged = set(cases.exclude(findings=[]).values_list("pk", flat=True))
+    grades: dict[int, dict[str, str]] = {}
+    submitted = Assessment.objects.filter(
+        case__audit=audit, submitted_at__isnull=False, grade__in=list(GRADES)
+    ).values_list("case_id", "assessor", "grade")
+    for case_id, assessor, grade in submitted:
+        grades.setdefault(case_id, {})[assessor] = grade
+    return [
+        GradedCase(ref, area, grades.get(pk, {}), pk in flagged)
+        for pk, ref, area in cases.values_list("pk", "case_ref", "area")
+    ]
 
 
 def build(audit: Audit) -> dict[str, Any]:

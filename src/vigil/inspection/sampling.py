@@ -29,11 +29,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from django.db import connection
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
-from vigil.alerts.engine import current_policy, evaluate_touched
-from vigil.alerts.neighbourhood import Neighbourhood, ensure_statistics
+from vigil.alerts.engine import current_policy
+from vigil.alerts.neighbourhood import (
+    _L,
+    _M,
+    _P,
+    _R,
+    Neighbourhood,
+    _chunks,
+    _marks,
+    ensure_statistics,
+)
 from vigil.identity.models import Person
 from vigil.inspection.cases import (
     RECORD_TYPES,
@@ -45,9 +55,10 @@ from vigil.inspection.cases import (
     findings_in,
     may_be_case,
 )
-from vigil.records.contract import parse_record_json
+from vigil.records.contract import RecordBase, parse_record_json
 from vigil.records.models import PersonMention, Record
-from vigil.rules import Casebook, Finding, RecordKey
+from vigil.rules import Casebook, Finding, MentionKey, RecordKey
+from vigil.rules.engine import evaluate
 from vigil.rules.view import View
 
 # A record of the area's types must contain one of these words to be a case (a superset: the
@@ -121,8 +132,50 @@ def candidates(area: str, period: Period) -> list[Candidate]:
 
 
 @dataclass
+class Keeping(Neighbourhood):
+    """A Neighbourhood that keeps every record it parsed and who its mentions are. One sampling
+    reads many overlapping casebooks (a batch of candidates after another, area after area, then
+    the findings of every case drawn) from a store that does not change meanwhile: each record
+    is read and parsed once, and each fact looked up once, for the whole sampling."""
+
+    _parsed: dict[int, RecordBase] = field(default_factory=dict)
+    _identity: dict[int, dict[MentionKey, str]] = field(default_factory=dict)
+
+    def load(self, records: Iterable[int]) -> tuple[list[RecordBase], dict[MentionKey, str]]:
+        """As ``Neighbourhood.load`` (the records with their amendments, and who each mention
+        is), reading from the store only the records not read before."""
+        wanted = set(records)
+        wanted |= self.amendments_of(wanted)
+        missing = sorted(wanted - self._parsed.keys())
+        column = "r.payload::text" if connection.vendor == "postgresql" else "r.payload"
+        for chunk in _chunks(missing):
+            marks = _marks(chunk)
+            for pk, text in self._rows(
+                f"SELECT r.id, {column} FROM {_R} r WHERE r.id IN ({marks})",  # noqa: S608 (catalogue names; values bound)
+                chunk,
+            ):
+                self._parsed[pk] = parse_record_json(text)
+            sql = (
+                f"SELECT m.record_id, r.source_system, r.source_id, m.mention_id, p.person_id "  # noqa: S608 (catalogue names; values bound)
+                f"FROM {_M} m JOIN {_R} r ON r.id = m.record_id JOIN {_L} l "
+                f"ON l.mention_id = m.id JOIN {_P} p ON p.id = l.person_id "
+                f"WHERE m.record_id IN ({marks})"
+            )
+            for pk, system, source_id, mention_id, person in self._rows(sql, chunk):
+                self._identity.setdefault(pk, {})[MentionKey(system, source_id, mention_id)] = (
+                    person
+                )
+        held = sorted(pk for pk in wanted if pk in self._parsed)
+        identity: dict[MentionKey, str] = {}
+        for pk in held:
+            identity.update(self._identity.get(pk, {}))
+        return [self._parsed[pk] for pk in held], identity
+
+
+@dataclass
 class Reading:
-    """What deciding candidates read (for benchmarks and the docs)."""
+    """What deciding candidates read (for benchmarks and the docs), and the store's look-ups
+    and parsed records, shared by every draw and the findings of one sampling."""
 
     batches: int = 0
     decided: int = 0
@@ -130,6 +183,7 @@ class Reading:
     seconds: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(("candidates", "decide", "findings"), 0.0)
     )
+    hood: Keeping = field(default_factory=Keeping, repr=False)
 
 
 def decide(
@@ -142,7 +196,7 @@ def decide(
     """The cases among the candidates (in the period, if one is given), as of ``as_of``."""
     if not batch:
         return {}
-    hood = Neighbourhood()
+    hood = reading.hood if reading is not None else Keeping()
     records = {c.pk for c in batch}
     if area == "domestic_abuse":
         records = hood.link_closure(records)
@@ -277,12 +331,18 @@ def findings_for(
         return {}
     started = time.perf_counter()
     ensure_statistics()
+    hood = reading.hood if reading is not None else Keeping()
     persons = _person_pks(s for c in cases for s in c.subjects)
     # A case without subjects: its index record's own findings, about those named on it.
     persons |= _named_on(c.index for c in cases if not c.subjects)
     found: list[Finding] = []
     if persons:
-        found, _ = evaluate_touched((), as_of, persons=persons)
+        # As alerts.engine.evaluate_touched with no records touched: every record the findings
+        # about these persons can rest on, evaluated at ``as_of``, only for them. Through the
+        # sampling's own Neighbourhood: what deciding the cases read is not read again.
+        records, identity = hood.load(hood.support(persons))
+        book = Casebook(records, identity)
+        found = evaluate(book, current_policy(), as_of, persons=hood.person_ids(persons))
     if reading is not None:
         reading.seconds["findings"] += time.perf_counter() - started
     return {case.case_ref: findings_in(case, found) for case in cases}

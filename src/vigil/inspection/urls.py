@@ -17,6 +17,12 @@ urlpatterns += [
     path("case-audits/reviews/<int:pk>/close/", views.close_review, name="review-close"),
     path("case-audits/<str:audit_id>/", views.audit, name="audit"),
     path("case-audits/<str:audit_id>/sample/", views.sample, name="sample"),
+    path("case-audits/<str:audit_id>/inspectors/", views.invite, name="invite"),
+    path(
+        "case-audits/<str:audit_id>/inspectors/<int:user_pk>/remove/",
+        views.uninvite,
+        name="uninvite",
+    ),
     path("case-audits/<str:audit_id>/cases/<int:pk>/", views.case, name="case"),
     path(
         "case-audits/<str:audit_id>/cases/<int:pk>/self-assessment/",

@@ -20,9 +20,15 @@ from vigil.access.disclosure import viewer_for
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import discloses_nothing, log_access
 from vigil.audit.actions import AuditAction
-from vigil.inspection import actions, assessments, casefile
+from vigil.inspection import actions, assessments, casefile, invitations
 from vigil.inspection.assessments import AssessmentError
-from vigil.inspection.forms import AssessmentForm, AuditForm, ReviewCloseForm, SampleForm
+from vigil.inspection.forms import (
+    AssessmentForm,
+    AuditForm,
+    InviteForm,
+    ReviewCloseForm,
+    SampleForm,
+)
 from vigil.inspection.grading import AREAS, ASSESSORS, INSPECTOR, SELF
 from vigil.inspection.models import Assessment, Audit, AuditCase, ManagementReview
 from vigil.inspection.words import case_title, case_titles, day_text
@@ -33,8 +39,11 @@ from vigil.work.actions import WorkActionError
 C = Capability
 
 
-def _audit(audit_id: str) -> Audit:
-    return get_object_or_404(Audit, audit_id=audit_id)
+def _audit(request: HttpRequest, audit_id: str) -> Audit:
+    """The audit, if this account may open it (an inspector: only when invited; else 403)."""
+    found = get_object_or_404(Audit, audit_id=audit_id)
+    invitations.check(request.user, found)
+    return found
 
 
 def _case(audit: Audit, pk: int) -> AuditCase:
@@ -62,7 +71,9 @@ def period_text(audit: Audit) -> str:
 def audits(request: HttpRequest) -> HttpResponse:
     rows = [
         {"audit": a, "period": period_text(a), "cases": a.n_cases}
-        for a in Audit.objects.annotate(n_cases=Count("cases"))[:200]
+        for a in invitations.visible(request.user, Audit.objects.all()).annotate(
+            n_cases=Count("cases")
+        )[:200]
     ]
     return render(
         request,
@@ -96,7 +107,7 @@ def new_audit(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @discloses_nothing  # counts by area, no one named; the draw is logged by actions.sample
 def sample(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     form = SampleForm(request.POST if request.method == "POST" else None)
     drawn = None
     if request.method == "POST" and form.is_valid():
@@ -138,7 +149,17 @@ def sample(request: HttpRequest, audit_id: str) -> HttpResponse:
 @requires(C.VIEW_CASE_AUDITS)
 @require_GET
 def audit(request: HttpRequest, audit_id: str) -> HttpResponse:
-    found = _audit(audit_id)
+    found = _audit(request, audit_id)
+    return _audit_page(request, found, _invite_form(found))
+
+
+def _invite_form(found: Audit, data: Any = None) -> InviteForm:
+    return InviteForm(data, inspectors=invitations.invitable(found))
+
+
+def _audit_page(
+    request: HttpRequest, found: Audit, invite_form: InviteForm, status: int = 200
+) -> HttpResponse:
     cases = list(found.cases.order_by("area", "case_ref").prefetch_related("assessments"))
     titles = case_titles(cases)
     by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -185,10 +206,45 @@ def audit(request: HttpRequest, audit_id: str) -> HttpResponse:
             "total": len(cases),
             "submitted": submitted,
             "may_run": can(request.user, C.RUN_CASE_AUDIT),
+            "inspectors": invitations.invited(found),
+            "invite_form": invite_form,
             # The report page (REPORT's views_report), once it is built.
             "report_url": optional_url("inspection:report", found.audit_id),
         },
+        status=status,
     )
+
+
+# ---- inspectors invited ---------------------------------------------------------------------
+
+
+@requires(C.RUN_CASE_AUDIT)
+@require_POST
+def invite(request: HttpRequest, audit_id: str) -> HttpResponse:
+    """Invite an inspector to the audit: the only audits an inspector's account sees."""
+    found = _audit(request, audit_id)
+    form = _invite_form(found, request.POST)
+    if form.is_valid():
+        inspector = form.cleaned_data["inspector"]
+        try:
+            invitations.invite(found, inspector, actor=request.user.get_username())
+        except invitations.InvitationError as refused:
+            form.add_error("inspector", str(refused).capitalize())
+        else:
+            messages.success(request, f"{inspector.display_name} invited to this audit")
+            return redirect("inspection:audit", audit_id=found.audit_id)
+    return _audit_page(request, found, form, status=400)
+
+
+@requires(C.RUN_CASE_AUDIT)
+@require_POST
+@discloses_nothing  # an account taken off the audit; logged by invitations.uninvite
+def uninvite(request: HttpRequest, audit_id: str, user_pk: int) -> HttpResponse:
+    found = _audit(request, audit_id)
+    inspector = get_object_or_404(found.inspectors.all(), pk=user_pk)
+    invitations.uninvite(found, inspector, actor=request.user.get_username())
+    messages.success(request, f"{inspector.display_name} is no longer invited to this audit")
+    return redirect("inspection:audit", audit_id=found.audit_id)
 
 
 # ---- a case ---------------------------------------------------------------------------------
@@ -197,7 +253,7 @@ def audit(request: HttpRequest, audit_id: str) -> HttpResponse:
 @requires(C.VIEW_CASE_AUDITS)
 @require_GET
 def case(request: HttpRequest, audit_id: str, pk: int) -> HttpResponse:
-    found = _audit(audit_id)
+    found = _audit(request, audit_id)
     item = _case(found, pk)
     viewer = viewer_for(request.user)
     people = casefile.subjects(item, actions.as_of(found), viewer)
@@ -275,7 +331,7 @@ def _initial(held: Assessment | None) -> dict[str, Any]:
 
 
 def _assess(request: HttpRequest, audit_id: str, pk: int, assessor: str) -> HttpResponse:
-    found = _audit(audit_id)
+    found = _audit(request, audit_id)
     item = _case(found, pk)
     back = reverse("inspection:case", args=[found.audit_id, item.pk])
     context: dict[str, Any] = {
@@ -333,13 +389,15 @@ def _assess(request: HttpRequest, audit_id: str, pk: int, assessor: str) -> Http
 # ---- management reviews ---------------------------------------------------------------------
 
 
-def _review(pk: int) -> ManagementReview:
-    return get_object_or_404(
+def _review(request: HttpRequest, pk: int) -> ManagementReview:
+    found = get_object_or_404(
         ManagementReview.objects.select_related(
             "case", "case__audit", "assigned_to", "raised_by", "assigned_by"
         ),
         pk=pk,
     )
+    invitations.check(request.user, found.case.audit)
+    return found
 
 
 def _review_page(
@@ -380,13 +438,13 @@ def _close_form(data: Any = None) -> ReviewCloseForm:
 @requires(C.VIEW_CASE_AUDITS)
 @require_GET
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _review_page(request, _review(pk), _close_form())
+    return _review_page(request, _review(request, pk), _close_form())
 
 
 @requires(C.SELF_ASSESS)
 @require_POST
 def close_review(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _review(pk)
+    item = _review(request, pk)
     form = _close_form(request.POST)
     if form.is_valid():
         try:

@@ -21,7 +21,7 @@ from vigil.access.permissions import Capability, can, requires
 from vigil.accounts.models import Team, User
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
-from vigil.inspection import charts, documents, recommendations
+from vigil.inspection import charts, documents, invitations, recommendations
 from vigil.inspection.models import Audit, AuditCase, Recommendation
 from vigil.inspection.recommendations import RecommendationError
 from vigil.ui.fields import WhenField
@@ -33,8 +33,11 @@ def _me(request: HttpRequest) -> User:
     return request.user
 
 
-def _audit(audit_id: str) -> Audit:
-    return get_object_or_404(Audit, audit_id=audit_id)
+def _audit(request: HttpRequest, audit_id: str) -> Audit:
+    """The audit, if this account may open it (an inspector: only when invited; else 403)."""
+    found = get_object_or_404(Audit, audit_id=audit_id)
+    invitations.check(request.user, found)
+    return found
 
 
 def _log_people(request: HttpRequest, audit: Audit, action: AuditAction, fmt: str) -> None:
@@ -67,7 +70,7 @@ def _filename(audit: Audit, ext: str) -> str:
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def report(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     ctx = documents.context(audit)
     differed = ctx["figures"]["differed_significantly"]
     pks = dict(
@@ -96,7 +99,7 @@ def report(request: HttpRequest, audit_id: str) -> HttpResponse:
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def report_html(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     body = documents.report_html(audit)
     log_access(
         request,
@@ -113,7 +116,7 @@ def report_html(request: HttpRequest, audit_id: str) -> HttpResponse:
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def report_pdf(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     body = documents.report_pdf(audit)
     log_access(
         request,
@@ -130,7 +133,7 @@ def report_pdf(request: HttpRequest, audit_id: str) -> HttpResponse:
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def assessments_csv(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     body = documents.assessments_csv(audit)
     log_access(
         request,
@@ -272,7 +275,7 @@ def _rows(recs: list[Recommendation], now: dt.datetime) -> list[dict[str, Any]]:
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def recommendation_list(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     now = timezone.now()
     recs = list(audit.recommendations.select_related("audit", "assigned_to", "assigned_team"))
     log_access(
@@ -350,7 +353,7 @@ def _save(
 
 @requires(Capability.MANAGE_RECOMMENDATIONS)
 def recommendation_new(request: HttpRequest, audit_id: str) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     if request.method == "POST":
         form, saved = _save(request, audit, None)
         if saved is not None:
@@ -364,7 +367,7 @@ def recommendation_new(request: HttpRequest, audit_id: str) -> HttpResponse:
 
 @requires(Capability.MANAGE_RECOMMENDATIONS)
 def recommendation_change(request: HttpRequest, audit_id: str, number: int) -> HttpResponse:
-    audit = _audit(audit_id)
+    audit = _audit(request, audit_id)
     rec = _rec(audit, number)
     if request.method == "POST":
         form, saved = _save(request, audit, rec)
@@ -424,7 +427,7 @@ def _detail_page(
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def recommendation(request: HttpRequest, audit_id: str, number: int) -> HttpResponse:
-    rec = _rec(_audit(audit_id), number)
+    rec = _rec(_audit(request, audit_id), number)
     log_access(
         request,
         AuditAction.CASE_AUDIT_VIEW_RECOMMENDATION,
@@ -436,7 +439,7 @@ def recommendation(request: HttpRequest, audit_id: str, number: int) -> HttpResp
 @requires(Capability.UPDATE_RECOMMENDATIONS)
 @require_POST
 def recommendation_progress(request: HttpRequest, audit_id: str, number: int) -> HttpResponse:
-    rec = _rec(_audit(audit_id), number)
+    rec = _rec(_audit(request, audit_id), number)
     me = _me(request)
     target = f"case_audit:{audit_id}:recommendation:{rec.number}"
     if not recommendations.may_update(me, rec):

@@ -18,9 +18,12 @@ from vigil.records.models import Record
 @requires(Capability.HOME)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Police and MASH roles land on My work; the rest see the record store's counts."""
+    """Police and MASH roles land on My work; an inspector on the case audits they are invited
+    to; the rest see the record store's counts."""
     if can(request.user, Capability.MY_WORK):
         return redirect("work:mine")
+    if can(request.user, Capability.INSPECT) and not can(request.user, Capability.RECORD_COUNTS):
+        return redirect("inspection:audits")
     return records_held(request)
 
 
