@@ -470,3 +470,18 @@ def test_partner_filter_in_sql_matches_the_rule(force: dict[str, Person], role: 
 
     narrowed, every = shown(True), shown(False)
     assert narrowed == every and every
+
+
+def test_the_person_page_links_identity_review_and_shows_who_looked_to_those_who_oversee(
+    force: dict[str, Person], client_for: Clients
+) -> None:
+    child = force["amy"].person_id
+    supervisor = client_for("supervisor").get(f"/people/{child}/").content.decode()
+    assert (
+        "Review this person&#x27;s links" in supervisor
+        or "Review this person's links" in supervisor
+    )
+    assert "Who has looked at this person" in supervisor
+    officer = client_for("response_officer").get(f"/people/{child}/").content.decode()
+    assert "Who has looked at this person" not in officer
+    assert "Review this person" not in officer

@@ -23,6 +23,7 @@ from vigil.access.disclosure import (
 from vigil.access.permissions import Capability, can, requires
 from vigil.audit.access import log_access
 from vigil.audit.actions import AuditAction
+from vigil.audit.views import who_looked
 from vigil.casework import held as casework_held
 from vigil.casework import links as casework_links
 from vigil.identity import actions as identity_actions
@@ -203,6 +204,13 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
             ],
             "ended_alerts": [(a, _alert_url(request, a.alert)) for a in page.ended_alerts],
             "can_request_review": can(request.user, C.REQUEST_IDENTITY_REVIEW),
+            "can_decide_identity": can(request.user, C.DECIDE_IDENTITY),
+            # Who has looked at this person: for those who oversee access (supervisors, auditors).
+            "looked": (
+                who_looked(person_id, 10)
+                if can(request.user, C.VIEW_AUDIT_LOG) or can(request.user, C.SUPERVISE)
+                else None
+            ),
             "review_url": reverse("people:person-review", args=[person_id]),
             "review_form": ReviewRequestForm(),
             "chron": chron,
