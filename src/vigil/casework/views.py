@@ -359,15 +359,6 @@ def _change_url(flow: Workflow, entry: Entry) -> str:
     return f"{base}?change={entry.token}"
 
 
-def context_for(workflows: list[Workflow], user: Any, record: Record) -> list[dict[str, Any]]:
-    """The workflows this user may use on this record, as links (a record's page)."""
-    return [
-        {"label": w.title, "url": reverse(f"casework:{w.key}", args=[record.pk])}
-        for w in workflows
-        if can(user, w.capability)
-    ]
-
-
 ENTRIES_PER_PAGE = 25
 
 
