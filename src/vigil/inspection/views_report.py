@@ -96,38 +96,51 @@ def report(request: HttpRequest, audit_id: str) -> HttpResponse:
     return render(request, "inspection/report.html", ctx)
 
 
+def _download(
+    request: HttpRequest,
+    audit: Any,
+    body: str | bytes,
+    fmt: str,
+    content_type: str,
+    action: AuditAction,
+    filename: str = "",
+    **detail: Any,
+) -> HttpResponse:
+    """A report document as an attachment, logged for the audit and each person it names."""
+    log_access(request, action, f"case_audit:{audit.audit_id}", detail={"format": fmt, **detail})
+    _log_people(request, audit, action, fmt)
+    response = HttpResponse(body, content_type=content_type)
+    name = filename or _filename(audit, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def report_html(request: HttpRequest, audit_id: str) -> HttpResponse:
     audit = _audit(request, audit_id)
-    body = documents.report_html(audit)
-    log_access(
+    return _download(
         request,
+        audit,
+        documents.report_html(audit),
+        "html",
+        "text/html; charset=utf-8",
         AuditAction.CASE_AUDIT_DOWNLOAD_REPORT,
-        f"case_audit:{audit.audit_id}",
-        detail={"format": "html"},
     )
-    _log_people(request, audit, AuditAction.CASE_AUDIT_DOWNLOAD_REPORT, "html")
-    response = HttpResponse(body, content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(audit, "html")}"'
-    return response
 
 
 @requires(Capability.VIEW_CASE_AUDITS)
 @require_GET
 def report_pdf(request: HttpRequest, audit_id: str) -> HttpResponse:
     audit = _audit(request, audit_id)
-    body = documents.report_pdf(audit)
-    log_access(
+    return _download(
         request,
+        audit,
+        documents.report_pdf(audit),
+        "pdf",
+        "application/pdf",
         AuditAction.CASE_AUDIT_DOWNLOAD_REPORT,
-        f"case_audit:{audit.audit_id}",
-        detail={"format": "pdf"},
     )
-    _log_people(request, audit, AuditAction.CASE_AUDIT_DOWNLOAD_REPORT, "pdf")
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(audit, "pdf")}"'
-    return response
 
 
 @requires(Capability.VIEW_CASE_AUDITS)
@@ -135,18 +148,16 @@ def report_pdf(request: HttpRequest, audit_id: str) -> HttpResponse:
 def assessments_csv(request: HttpRequest, audit_id: str) -> HttpResponse:
     audit = _audit(request, audit_id)
     body = documents.assessments_csv(audit)
-    log_access(
+    return _download(
         request,
+        audit,
+        body,
+        "csv",
+        "text/csv; charset=utf-8",
         AuditAction.CASE_AUDIT_EXPORT_ASSESSMENTS,
-        f"case_audit:{audit.audit_id}",
-        detail={"format": "csv", "rows": max(body.count("\n") - 1, 0)},
+        filename=_filename(audit, "csv").replace(".csv", "-assessments.csv"),
+        rows=max(body.count("\n") - 1, 0),
     )
-    _log_people(request, audit, AuditAction.CASE_AUDIT_EXPORT_ASSESSMENTS, "csv")
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(audit, "csv").replace(".csv", "-assessments.csv")}"'
-    )
-    return response
 
 
 # ---- recommendations ----------------------------------------------------------------------------
